@@ -1,0 +1,36 @@
+/* cmd.h - shared helpers of the flux command's built-in subcommands. */
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "flux/core.h"
+
+namespace fluxcmd {
+
+/* Print "flux-NAME: message" to stderr and exit(code). */
+[[noreturn]] void die(int code, const char *fmt, ...) FLUX_PRINTF(2, 3);
+/* Connect to $FLUX_URI or die with a message naming the problem. */
+flux_t *open_or_die(const char *prog);
+/* Parse a rank/count; die with a clear message if invalid. */
+uint32_t parse_u32_or_die(const char *prog, const char *what, const char *s);
+double parse_double_or_die(const char *prog, const char *what, const char *s);
+/* The directory holding the running flux executable. */
+std::string self_dir();
+
+int cmd_start(int argc, char **argv);
+int cmd_ping(int argc, char **argv);
+int cmd_getattr(int argc, char **argv);
+int cmd_setattr(int argc, char **argv);
+int cmd_lsattr(int argc, char **argv);
+int cmd_uri(int argc, char **argv);
+int cmd_dmesg(int argc, char **argv);
+int cmd_logger(int argc, char **argv);
+int cmd_module(int argc, char **argv);
+int cmd_overlay(int argc, char **argv);
+int cmd_shutdown(int argc, char **argv);
+int cmd_relay(int argc, char **argv);
+int cmd_event(int argc, char **argv);
+int cmd_hwloc(int argc, char **argv);
+
+} // namespace fluxcmd

@@ -1,0 +1,316 @@
+/* boot.cpp - test and config (TOML) boot.
+ *
+ * Config keys read:
+ *   [bootstrap] default_port, default_bind, default_connect,
+ *               hosts = [ { host = "HOSTLIST", bind = URI, connect = URI }, ... ]
+ *   [tbon] fanout
+ *   [access] allow-guest-user
+ *   [broker] quorum, shutdown-timeout
+ *   [module] path
+ * Other tables are left for the services that own them.
+ */
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <toml++/toml.h>
+
+#include "boot.h"
+#include "hostlist/hostlist.h"
+
+namespace fluxd {
+
+namespace {
+
+std::string where(const toml::source_region &src)
+{
+    std::string s;
+    if (src.path)
+        s += *src.path + ":";
+    s += std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
+    return s;
+}
+
+bool get_string(const toml::node *n, const std::string &key, std::string *out, std::string *err)
+{
+    if (!n)
+        return true;
+    if (auto v = n->value<std::string>(); v && n->is_string()) {
+        *out = *v;
+        return true;
+    }
+    *err = where(n->source()) + ": " + key + ": expected a string";
+    return false;
+}
+
+bool get_int(const toml::node *n, const std::string &key, long lo, long hi, long *out,
+             std::string *err)
+{
+    if (!n)
+        return true;
+    if (!n->is_integer()) {
+        *err = where(n->source()) + ": " + key + ": expected an integer";
+        return false;
+    }
+    long v = (long)n->as_integer()->get();
+    if (v < lo || v > hi) {
+        *err = where(n->source()) + ": " + key + ": " + std::to_string(v) + " is out of range ["
+               + std::to_string(lo) + "-" + std::to_string(hi) + "]";
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool get_bool(const toml::node *n, const std::string &key, bool *out, std::string *err)
+{
+    if (!n)
+        return true;
+    if (!n->is_boolean()) {
+        *err = where(n->source()) + ": " + key + ": expected true or false";
+        return false;
+    }
+    *out = n->as_boolean()->get();
+    return true;
+}
+
+bool check_table(const toml::node *n, const std::string &key, std::string *err)
+{
+    if (n && !n->is_table()) {
+        *err = where(n->source()) + ": " + key + ": expected a table";
+        return false;
+    }
+    return true;
+}
+
+bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
+{
+    for (const char *t : {"bootstrap", "tbon", "access", "broker", "module"}) {
+        if (!check_table(tbl.get(t), t, err))
+            return false;
+    }
+    long fanout = -1;
+    if (!get_int(tbl.at_path("tbon.fanout").node(), "tbon.fanout", 1, 1024, &fanout, err))
+        return false;
+    if (fanout > 0)
+        cfg.attrs["tbon.fanout"] = std::to_string(fanout);
+    bool guest = false;
+    const toml::node *g = tbl.at_path("access.allow-guest-user").node();
+    if (!get_bool(g, "access.allow-guest-user", &guest, err))
+        return false;
+    if (g)
+        cfg.attrs["access.allow-guest-user"] = guest ? "true" : "false";
+    long quorum = -1, sdt = -1;
+    if (!get_int(tbl.at_path("broker.quorum").node(), "broker.quorum", 1, 1L << 30, &quorum, err)
+        || !get_int(tbl.at_path("broker.shutdown-timeout").node(), "broker.shutdown-timeout", 0,
+                    3600, &sdt, err))
+        return false;
+    if (quorum > 0)
+        cfg.attrs["broker.quorum"] = std::to_string(quorum);
+    if (sdt >= 0)
+        cfg.attrs["broker.shutdown-timeout"] = std::to_string(sdt);
+    std::string mpath;
+    if (!get_string(tbl.at_path("module.path").node(), "module.path", &mpath, err))
+        return false;
+    if (!mpath.empty())
+        cfg.attrs["conf.module_path"] = mpath;
+
+    const toml::table *bs = tbl["bootstrap"].as_table();
+    if (!bs)
+        return true;
+    if (!get_int(bs->get("default_port"), "bootstrap.default_port", 1, 65535, &cfg.default_port,
+                 err)
+        || !get_string(bs->get("default_bind"), "bootstrap.default_bind", &cfg.default_bind, err)
+        || !get_string(bs->get("default_connect"), "bootstrap.default_connect",
+                       &cfg.default_connect, err))
+        return false;
+    const toml::node *hn = bs->get("hosts");
+    if (!hn)
+        return true;
+    const toml::array *hosts = hn->as_array();
+    if (!hosts) {
+        *err = where(hn->source()) + ": bootstrap.hosts: expected an array of tables";
+        return false;
+    }
+    for (size_t i = 0; i < hosts->size(); i++) {
+        std::string key = "bootstrap.hosts[" + std::to_string(i) + "]";
+        const toml::node &entry = *hosts->get(i);
+        const toml::table *e = entry.as_table();
+        if (!e) {
+            *err = where(entry.source()) + ": " + key + ": expected a table";
+            return false;
+        }
+        for (auto &&[k, v] : *e) {
+            if (k != "host" && k != "bind" && k != "connect") {
+                *err = where(v.source()) + ": " + key + ": unknown key '" + std::string(k.str())
+                       + "'";
+                return false;
+            }
+        }
+        std::string host, bind, connect;
+        if (!e->get("host")) {
+            *err = where(entry.source()) + ": " + key + ": missing 'host'";
+            return false;
+        }
+        if (!get_string(e->get("host"), key + ".host", &host, err)
+            || !get_string(e->get("bind"), key + ".bind", &bind, err)
+            || !get_string(e->get("connect"), key + ".connect", &connect, err))
+            return false;
+        std::string herr;
+        auto hl = flux::Hostlist::parse(host, &herr);
+        if (!hl || hl->count() == 0) {
+            *err = where(e->get("host")->source()) + ": " + key + ".host: "
+                   + (herr.empty() ? "empty hostlist" : herr);
+            return false;
+        }
+        if (hl->count() > 1 && (!bind.empty() || !connect.empty())) {
+            *err = where(entry.source()) + ": " + key
+                   + ": bind/connect may only be given for a single host";
+            return false;
+        }
+        for (const auto &h : hl->hosts()) {
+            for (const auto &prev : cfg.hosts) {
+                if (prev.host == h) {
+                    *err = where(entry.source()) + ": " + key + ": host '" + h
+                           + "' is listed twice";
+                    return false;
+                }
+            }
+            cfg.hosts.push_back(Config::Host{h, bind, connect});
+        }
+    }
+    return true;
+}
+
+bool load_file(const std::string &file, toml::table &merged, std::string *err)
+{
+    toml::table t;
+    try {
+        t = toml::parse_file(file);
+    }
+    catch (const toml::parse_error &e) {
+        const auto &src = e.source();
+        *err = file + ":" + std::to_string(src.begin.line) + ":"
+               + std::to_string(src.begin.column) + ": " + std::string(e.description());
+        return false;
+    }
+    for (auto &&[k, v] : t) {
+        if (merged.contains(k)) {
+            *err = file + ": table '" + std::string(k.str()) + "' is also defined in another file";
+            return false;
+        }
+        merged.insert(k, v);
+    }
+    return true;
+}
+
+} // namespace
+
+std::string uri_expand(const std::string &tmpl, const std::string &host, long port)
+{
+    std::string out;
+    for (size_t i = 0; i < tmpl.size(); i++) {
+        if (tmpl[i] == '%' && i + 1 < tmpl.size()) {
+            if (tmpl[i + 1] == 'h') {
+                out += host;
+                i++;
+                continue;
+            }
+            if (tmpl[i + 1] == 'p') {
+                out += std::to_string(port);
+                i++;
+                continue;
+            }
+        }
+        out += tmpl[i];
+    }
+    return out;
+}
+
+std::optional<Config> config_load(const std::string &path, std::string *err)
+{
+    struct stat sb;
+    if (stat(path.c_str(), &sb) < 0) {
+        *err = "config path " + path + ": " + strerror(errno);
+        return std::nullopt;
+    }
+    std::vector<std::string> files;
+    if (S_ISDIR(sb.st_mode)) {
+        DIR *d = opendir(path.c_str());
+        if (!d) {
+            *err = "config path " + path + ": " + strerror(errno);
+            return std::nullopt;
+        }
+        while (struct dirent *de = readdir(d)) {
+            std::string n = de->d_name;
+            if (n.size() > 5 && n.compare(n.size() - 5, 5, ".toml") == 0)
+                files.push_back(path + "/" + n);
+        }
+        closedir(d);
+        std::sort(files.begin(), files.end());
+    }
+    else
+        files.push_back(path);
+    toml::table merged;
+    for (const auto &f : files) {
+        if (access(f.c_str(), R_OK) < 0) {
+            *err = f + ": " + strerror(errno);
+            return std::nullopt;
+        }
+        if (!load_file(f, merged, err))
+            return std::nullopt;
+    }
+    Config cfg;
+    if (!parse_into(merged, cfg, err))
+        return std::nullopt;
+    return cfg;
+}
+
+std::optional<BootInfo> boot_from_config(const Config &cfg, const std::string &hostname,
+                                         std::string *err)
+{
+    BootInfo b;
+    b.method = "config";
+    if (cfg.hosts.empty()) {
+        b.rank = 0;
+        b.size = 1;
+        b.hostnames.push_back(hostname);
+        b.connect_uri.push_back("");
+        return b;
+    }
+    bool found = false;
+    for (size_t i = 0; i < cfg.hosts.size(); i++) {
+        const auto &h = cfg.hosts[i];
+        b.hostnames.push_back(h.host);
+        b.connect_uri.push_back(uri_expand(h.connect.empty() ? cfg.default_connect : h.connect,
+                                           h.host, cfg.default_port));
+        if (h.host == hostname) {
+            b.rank = (uint32_t)i;
+            b.bind_uri = uri_expand(h.bind.empty() ? cfg.default_bind : h.bind, h.host,
+                                    cfg.default_port);
+            found = true;
+        }
+    }
+    if (!found) {
+        *err = "hostname '" + hostname + "' is not in bootstrap.hosts";
+        return std::nullopt;
+    }
+    b.size = (uint32_t)cfg.hosts.size();
+    return b;
+}
+
+BootInfo boot_for_test(uint32_t rank, uint32_t size, const std::string &dir)
+{
+    BootInfo b;
+    b.method = "test";
+    b.rank = rank;
+    b.size = size;
+    for (uint32_t r = 0; r < size; r++)
+        b.connect_uri.push_back("ipc://" + dir + "/rank-" + std::to_string(r) + "/tbon");
+    b.bind_uri = b.connect_uri[rank];
+    return b;
+}
+
+} // namespace fluxd

@@ -1,0 +1,1116 @@
+/* broker.cpp - fluxd core: links, routing, built-in services (broker, attr,
+ * event, service, log), the initial program and shutdown.
+ *
+ * Attributes read: log-stderr-level, log-ring-size, access.allow-guest-user,
+ * broker.quorum, broker.shutdown-timeout.  See flux-broker-attributes(7).
+ */
+#include <cerrno>
+#include <csignal>
+#include <cstdarg>
+#include <cstring>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "config.h"
+#include "libflux/message_internal.h"
+#include "topology.h"
+
+extern char **environ;
+
+namespace fluxd {
+
+namespace {
+
+std::string topic_service(const std::string &topic)
+{
+    size_t dot = topic.find('.');
+    return dot == std::string::npos ? topic : topic.substr(0, dot);
+}
+
+bool prefix_match(const std::string &topic, const std::string &prefix)
+{
+    return topic.compare(0, prefix.size(), prefix) == 0;
+}
+
+struct MsgRef {
+    const flux_msg_t *m;
+    explicit MsgRef(const flux_msg_t *msg) : m(msg) {}
+    ~MsgRef() { flux_msg_decref(m); }
+};
+
+} // namespace
+
+Broker::Broker()
+{
+    base_ = event_base_new();
+    struct timeval tv;
+    gettimeofday(&tv, nullptr);
+    start_time_ = tv.tv_sec + tv.tv_usec * 1e-6;
+    reap_ev_ = event_new(
+        base_, -1, 0, [](evutil_socket_t, short, void *arg) { ((Broker *)arg)->reap_links(); },
+        this);
+}
+
+Broker::~Broker()
+{
+    for (auto &[name, m] : modules_) {
+        if (m->thread.joinable())
+            m->thread.detach();
+    }
+    links_.clear();
+    dead_links_.clear();
+    for (auto *m : dmesg_followers_)
+        flux_msg_decref(m);
+    if (tbon_listener_)
+        evconnlistener_free(tbon_listener_);
+    if (local_listener_)
+        evconnlistener_free(local_listener_);
+    for (auto *ev : {reap_ev_, reconnect_ev_, connect_ev_, sigchld_ev_, sigterm_ev_, sigint_ev_,
+                     shutdown_timer_}) {
+        if (ev)
+            event_free(ev);
+    }
+    if (connect_fd_ >= 0)
+        close(connect_fd_);
+    json_decref(hwloc_info_);
+    if (!local_path_.empty())
+        unlink(local_path_.c_str());
+    if (!tbon_ipc_path_.empty())
+        unlink(tbon_ipc_path_.c_str());
+    if (statedir_created_) {
+        std::string cmd = "rm -rf '" + statedir_ + "'";
+        if (system(cmd.c_str()) != 0)
+            fprintf(stderr, "fluxd: could not remove %s\n", statedir_.c_str());
+    }
+    if (rundir_created_)
+        rmdir(rundir_.c_str());
+    event_base_free(base_);
+}
+
+double Broker::now() const
+{
+    struct timeval tv;
+    gettimeofday(&tv, nullptr);
+    return tv.tv_sec + tv.tv_usec * 1e-6;
+}
+
+/* Logging -----------------------------------------------------------------*/
+
+void Broker::log(int level, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    LogEntry e;
+    e.level = level;
+    e.rank = rank_;
+    e.timestamp = now();
+    e.appname = "broker";
+    e.hostname = hostname_;
+    e.message = buf;
+    log_entry(std::move(e));
+}
+
+void Broker::log_entry(LogEntry e)
+{
+    long stderr_level = attrs_.get_long("log-stderr-level").value_or(LOG_ERR);
+    if (e.rank == rank_ && e.level <= stderr_level)
+        fprintf(stderr, "%s\n", LogRing::format(e).c_str());
+    const LogEntry &stored = log_ring_.append(e);
+    for (const auto *req : dmesg_followers_) {
+        json_t *o = json_pack("{s:I s:i s:i s:f s:s s:s s:s}", "seq", (json_int_t)stored.seq,
+                              "level", stored.level, "rank", (int)stored.rank, "timestamp",
+                              stored.timestamp, "appname", stored.appname.c_str(), "hostname",
+                              stored.hostname.c_str(), "message", stored.message.c_str());
+        respond(req, o);
+    }
+    /* Rank 0 collects the whole instance's log. */
+    if (rank_ != 0 && parent_ && parent_hello_done_) {
+        flux_msg_t *fwd = flux_msg_create(FLUX_MSGTYPE_REQUEST);
+        flux_msg_set_topic(fwd, "log.append");
+        flux_msg_set_nodeid(fwd, 0);
+        fwd->flags = FLUX_MSGFLAG_NORESPONSE;
+        fwd->userid = getuid();
+        fwd->rolemask = FLUX_ROLE_OWNER;
+        flux_msg_pack(fwd, "{s:i s:i s:f s:s s:s s:s}", "level", e.level, "rank", (int)e.rank,
+                      "timestamp", e.timestamp, "appname", e.appname.c_str(), "hostname",
+                      e.hostname.c_str(), "message", e.message.c_str());
+        send_to(parent_, fwd);
+        flux_msg_decref(fwd);
+    }
+}
+
+/* Links -------------------------------------------------------------------*/
+
+Link *Broker::add_link(Link::Kind kind, int fd, const std::string &id)
+{
+    auto link = std::make_unique<Link>();
+    Link *l = link.get();
+    l->kind = kind;
+    l->id = id;
+    l->last_seen = now();
+    l->stream = std::make_unique<flux::Stream>(fd, [this, l]() { link_readable(l); });
+    l->stream->attach(base_);
+    l->stream->watch_input(true);
+    links_[id] = std::move(link);
+    return l;
+}
+
+Link *Broker::find_link(const std::string &id)
+{
+    auto it = links_.find(id);
+    if (it == links_.end() || it->second->closed)
+        return nullptr;
+    return it->second.get();
+}
+
+bool Broker::send_to(Link *link, const flux_msg_t *msg)
+{
+    if (!link || link->closed)
+        return false;
+    if (link->stream->send(msg) < 0) {
+        close_link(link, link->stream->failed() ? link->stream->error() : strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+void Broker::reap_links()
+{
+    dead_links_.clear();
+}
+
+void Broker::close_link(Link *link, const std::string &why)
+{
+    if (link->closed)
+        return;
+    link->closed = true;
+    link->stream->watch_input(false);
+    for (const auto &svc : link->services) {
+        auto it = services_.find(svc);
+        if (it != services_.end() && it->second == link)
+            services_.erase(it);
+    }
+    /* Drop dmesg followers that were waiting on this link. */
+    for (auto it = dmesg_followers_.begin(); it != dmesg_followers_.end();) {
+        const char *last = flux_msg_route_last(*it);
+        if (link->kind != Link::Kind::parent && last && link->id == last) {
+            flux_msg_decref(*it);
+            it = dmesg_followers_.erase(it);
+        }
+        else
+            ++it;
+    }
+    switch (link->kind) {
+        case Link::Kind::child:
+            child_lost(link, why);
+            break;
+        case Link::Kind::parent:
+            parent_ = nullptr;
+            parent_hello_done_ = false;
+            if (state_ == State::shutdown)
+                log(LOG_DEBUG, "parent disconnected during shutdown");
+            else {
+                log(LOG_ERR, "lost connection to parent (rank %u): %s",
+                    tree_parent(rank_, fanout_), why.c_str());
+                parent_schedule_reconnect();
+            }
+            break;
+        case Link::Kind::module:
+            if (link->module)
+                module_exited(link->module);
+            break;
+        case Link::Kind::client:
+            if (!why.empty() && why != "eof")
+                log(LOG_ERR, "client %s: %s", link->id.c_str(), why.c_str());
+            break;
+        case Link::Kind::pending_child:
+            if (!why.empty() && why != "eof")
+                log(LOG_ERR, "rejected overlay connection: %s", why.c_str());
+            break;
+    }
+    auto it = links_.find(link->id);
+    if (it != links_.end() && it->second.get() == link) {
+        dead_links_.push_back(std::move(it->second));
+        links_.erase(it);
+        event_active(reap_ev_, 0, 0);
+    }
+    maybe_finish_shutdown();
+}
+
+void Broker::link_readable(Link *link)
+{
+    if (link->closed)
+        return;
+    link->stream->fill(0);
+    link->last_seen = now();
+    for (;;) {
+        flux_msg_t *msg = nullptr;
+        int rc = link->stream->next(&msg);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            close_link(link, link->stream->failed() ? link->stream->error() : "eof");
+            return;
+        }
+        link_message(link, msg);
+        flux_msg_decref(msg);
+        if (link->closed)
+            return;
+    }
+    if (link->stream->eof())
+        close_link(link, "eof");
+}
+
+void Broker::link_message(Link *link, const flux_msg_t *cmsg)
+{
+    auto *msg = const_cast<flux_msg_t *>(cmsg);
+    switch (link->kind) {
+        case Link::Kind::pending_child:
+            if (msg->type == FLUX_MSGTYPE_REQUEST && msg->topic == "overlay.hello")
+                child_hello(link, msg);
+            else
+                close_link(link, "expected overlay.hello, got " + msg->topic);
+            return;
+        case Link::Kind::client:
+        case Link::Kind::module:
+            if (msg->type == FLUX_MSGTYPE_REQUEST) {
+                msg->userid = link->userid;
+                msg->rolemask = link->rolemask;
+                if (link->kind == Link::Kind::module && msg->topic == "module.status") {
+                    svc_module_status(msg, link);
+                    return;
+                }
+                if (!(link->rolemask & FLUX_ROLE_OWNER)
+                    && attrs_.get("access.allow-guest-user").value_or("false") != "true") {
+                    flux_msg_route_push(msg, link->id.c_str());
+                    respond_error(msg, EPERM, "guest access to this instance is not allowed");
+                    return;
+                }
+                flux_msg_route_push(msg, link->id.c_str());
+                route_request(msg, link);
+            }
+            else if (msg->type == FLUX_MSGTYPE_RESPONSE)
+                route_response(msg);
+            else
+                log(LOG_DEBUG, "%s: dropped %s %s", link->id.c_str(),
+                    flux_msg_typestr(msg->type), msg->topic.c_str());
+            return;
+        case Link::Kind::child:
+            if (msg->type == FLUX_MSGTYPE_REQUEST) {
+                if (msg->topic == "overlay.update" && msg->routes.empty()) {
+                    child_update(link, msg);
+                    return;
+                }
+                flux_msg_route_push(msg, link->id.c_str());
+                route_request(msg, link);
+            }
+            else if (msg->type == FLUX_MSGTYPE_RESPONSE)
+                route_response(msg);
+            return;
+        case Link::Kind::parent:
+            if (msg->type == FLUX_MSGTYPE_REQUEST) {
+                flux_msg_route_push(msg, link->id.c_str());
+                route_request(msg, link);
+            }
+            else if (msg->type == FLUX_MSGTYPE_RESPONSE) {
+                if (msg->routes.empty() && msg->topic == "overlay.hello")
+                    parent_hello_response(msg);
+                else
+                    route_response(msg);
+            }
+            else if (msg->type == FLUX_MSGTYPE_EVENT)
+                distribute_event(msg);
+            return;
+    }
+}
+
+/* Routing -----------------------------------------------------------------*/
+
+void Broker::forward_to_parent(flux_msg_t *msg)
+{
+    if (!parent_ || !parent_hello_done_) {
+        respond_error(msg, EHOSTUNREACH, "rank " + std::to_string(rank_)
+                                             + " has no connection to its parent");
+        return;
+    }
+    send_to(parent_, msg);
+}
+
+void Broker::route_request(flux_msg_t *msg, Link *from)
+{
+    uint32_t nodeid = msg->nodeid;
+    bool upstream = msg->flags & FLUX_MSGFLAG_UPSTREAM;
+    if (nodeid == FLUX_NODEID_ANY || (upstream && nodeid == rank_)) {
+        if (!upstream) {
+            std::string svc = topic_service(msg->topic);
+            if (builtin_services_.count(svc) || services_.count(svc)) {
+                deliver_local(msg, from);
+                return;
+            }
+        }
+        if (rank_ == 0) {
+            respond_error(msg, ENOSYS, "No service matching " + msg->topic + " is registered");
+            return;
+        }
+        if (upstream)
+            msg->nodeid = FLUX_NODEID_ANY;
+        forward_to_parent(msg);
+        return;
+    }
+    if (nodeid == FLUX_NODEID_UPSTREAM) {
+        respond_error(msg, EINVAL, "FLUX_NODEID_UPSTREAM requires the upstream flag");
+        return;
+    }
+    if (nodeid >= size_) {
+        respond_error(msg, EHOSTUNREACH, "nodeid " + std::to_string(nodeid)
+                                             + " is out of range (size "
+                                             + std::to_string(size_) + ")");
+        return;
+    }
+    if (nodeid == rank_) {
+        deliver_local(msg, from);
+        return;
+    }
+    if (auto hop = tree_next_hop(rank_, nodeid, fanout_)) {
+        auto it = child_links_.find(*hop);
+        if (it == child_links_.end()) {
+            respond_error(msg, EHOSTUNREACH, "rank " + std::to_string(nodeid)
+                                                 + " is unreachable (rank "
+                                                 + std::to_string(*hop) + " is offline)");
+            return;
+        }
+        send_to(it->second, msg);
+        return;
+    }
+    forward_to_parent(msg);
+}
+
+void Broker::deliver_local(flux_msg_t *msg, Link *from)
+{
+    auto b = builtins_.find(msg->topic);
+    if (b != builtins_.end()) {
+        if (!(msg->rolemask & (b->second.rolemask | FLUX_ROLE_OWNER))) {
+            respond_error(msg, EPERM, "Request requires owner credentials");
+            return;
+        }
+        b->second.fn(msg, from);
+        return;
+    }
+    std::string svc = topic_service(msg->topic);
+    auto s = services_.find(svc);
+    if (s != services_.end()) {
+        send_to(s->second, msg);
+        return;
+    }
+    if (builtin_services_.count(svc))
+        respond_error(msg, ENOSYS, "Unknown service method " + msg->topic);
+    else if (msg->nodeid == FLUX_NODEID_ANY && rank_ != 0)
+        forward_to_parent(msg);
+    else
+        respond_error(msg, ENOSYS, "No service matching " + msg->topic + " is registered");
+}
+
+void Broker::route_response(flux_msg_t *msg)
+{
+    const char *last = flux_msg_route_last(msg);
+    if (!last) {
+        log(LOG_DEBUG, "dropped response %s with no route", msg->topic.c_str());
+        return;
+    }
+    Link *link = find_link(last);
+    flux_msg_route_pop(msg);
+    if (!link) {
+        log(LOG_DEBUG, "dropped response %s: route to %s is gone", msg->topic.c_str(), last);
+        return;
+    }
+    send_to(link, msg);
+}
+
+void Broker::respond(const flux_msg_t *req, json_t *payload)
+{
+    if (req->flags & FLUX_MSGFLAG_NORESPONSE) {
+        json_decref(payload);
+        return;
+    }
+    flux_msg_t *rsp = flux_msg_create(FLUX_MSGTYPE_RESPONSE);
+    rsp->topic = req->topic;
+    rsp->matchtag = req->matchtag;
+    rsp->routes = req->routes;
+    rsp->userid = req->userid;
+    rsp->rolemask = req->rolemask;
+    rsp->flags = req->flags & FLUX_MSGFLAG_STREAMING;
+    if (payload) {
+        char *s = json_dumps(payload, JSON_COMPACT);
+        flux_msg_set_string(rsp, s);
+        free(s);
+        json_decref(payload);
+    }
+    route_response(rsp);
+    flux_msg_decref(rsp);
+}
+
+void Broker::respond_error(const flux_msg_t *req, int errnum, const std::string &text)
+{
+    if (req->flags & FLUX_MSGFLAG_NORESPONSE)
+        return;
+    flux_msg_t *rsp = flux_msg_create(FLUX_MSGTYPE_RESPONSE);
+    rsp->topic = req->topic;
+    rsp->matchtag = req->matchtag;
+    rsp->routes = req->routes;
+    rsp->userid = req->userid;
+    rsp->rolemask = req->rolemask;
+    rsp->flags = req->flags & FLUX_MSGFLAG_STREAMING;
+    rsp->errnum = (uint32_t)errnum;
+    if (!text.empty())
+        flux_msg_set_string(rsp, text.c_str());
+    route_response(rsp);
+    flux_msg_decref(rsp);
+}
+
+void Broker::distribute_event(const flux_msg_t *msg)
+{
+    if (rank_ != 0) {
+        if (event_seq_ != 0 && msg->matchtag != event_seq_ + 1)
+            log(LOG_ERR, "event sequence gap: expected %u, got %u (%s)", event_seq_ + 1,
+                msg->matchtag, msg->topic.c_str());
+        event_seq_ = msg->matchtag;
+    }
+    for (auto &[rank, link] : child_links_)
+        send_to(link, msg);
+    bool priv = msg->flags & FLUX_MSGFLAG_PRIVATE;
+    std::vector<Link *> targets;
+    for (auto &[id, link] : links_) {
+        if (link->closed
+            || (link->kind != Link::Kind::client && link->kind != Link::Kind::module))
+            continue;
+        if (priv && !(link->rolemask & FLUX_ROLE_OWNER) && link->userid != msg->userid)
+            continue;
+        for (const auto &sub : link->subscriptions) {
+            if (prefix_match(msg->topic, sub)) {
+                targets.push_back(link.get());
+                break;
+            }
+        }
+    }
+    for (auto *l : targets)
+        send_to(l, msg);
+    if (msg->topic == "broker.shutdown")
+        begin_shutdown("shutdown event");
+}
+
+void Broker::add_builtin(const std::string &topic, uint32_t rolemask, Handler fn)
+{
+    builtins_[topic] = Builtin{rolemask, std::move(fn)};
+    builtin_services_.insert(topic_service(topic));
+}
+
+/* The local link a request entered this broker on (requests that a client
+ * sent to its own broker carry exactly one route entry). */
+Link *Broker::origin_link(const flux_msg_t *msg)
+{
+    if (msg->routes.size() != 1)
+        return nullptr;
+    Link *l = find_link(msg->routes[0]);
+    if (!l || (l->kind != Link::Kind::client && l->kind != Link::Kind::module))
+        return nullptr;
+    return l;
+}
+
+/* Built-in services ---------------------------------------------------------*/
+
+void Broker::register_builtins()
+{
+    auto reg = [this](const char *topic, uint32_t roles, void (Broker::*fn)(const flux_msg_t *)) {
+        add_builtin(topic, roles, [this, fn](const flux_msg_t *m, Link *) { (this->*fn)(m); });
+    };
+    const uint32_t user = FLUX_ROLE_USER;
+    /* Every built-in service answers NAME.ping. */
+    for (const char *svc : {"broker", "attr", "event", "service", "log", "overlay", "module",
+                            "hwloc"}) {
+        std::string t = std::string(svc) + ".ping";
+        add_builtin(t, user, [this](const flux_msg_t *m, Link *) { svc_ping(m); });
+    }
+    reg("attr.get", user, &Broker::svc_attr_get);
+    reg("attr.set", 0, &Broker::svc_attr_set);
+    reg("attr.list", user, &Broker::svc_attr_list);
+    reg("event.publish", 0, &Broker::svc_event_publish);
+    add_builtin("event.subscribe", user,
+                [this](const flux_msg_t *m, Link *) { svc_event_sub(m, true); });
+    add_builtin("event.unsubscribe", user,
+                [this](const flux_msg_t *m, Link *) { svc_event_sub(m, false); });
+    reg("service.add", 0, &Broker::svc_service_add);
+    reg("service.remove", 0, &Broker::svc_service_remove);
+    reg("log.append", user, &Broker::svc_log_append);
+    reg("log.dmesg", 0, &Broker::svc_log_dmesg);
+    reg("log.clear", 0, &Broker::svc_log_clear);
+    reg("overlay.status", user, &Broker::svc_overlay_status);
+    reg("broker.shutdown", 0, &Broker::svc_broker_shutdown);
+    reg("module.load", 0, &Broker::svc_module_load);
+    reg("module.remove", 0, &Broker::svc_module_remove);
+    reg("module.list", user, &Broker::svc_module_list);
+    reg("hwloc.info", user, &Broker::svc_hwloc_info);
+}
+
+void Broker::svc_ping(const flux_msg_t *msg)
+{
+    json_t *o = nullptr;
+    if (msg->has_payload) {
+        json_error_t jerr;
+        o = json_loadb(msg->payload.data(), msg->payload.size(), 0, &jerr);
+        if (!o || !json_is_object(o)) {
+            json_decref(o);
+            respond_error(msg, EPROTO, "ping payload must be a JSON object");
+            return;
+        }
+    }
+    else
+        o = json_object();
+    char *route = flux_msg_route_string(msg);
+    json_object_set_new(o, "route", json_string(route ? route : ""));
+    json_object_set_new(o, "rank", json_integer(rank_));
+    free(route);
+    respond(msg, o);
+}
+
+void Broker::svc_attr_get(const flux_msg_t *msg)
+{
+    const char *name;
+    if (flux_msg_unpack(msg, "{s:s}", "name", &name) < 0) {
+        respond_error(msg, EPROTO, "attr.get: expected {\"name\": string}");
+        return;
+    }
+    auto v = attrs_.get(name);
+    if (!v) {
+        respond_error(msg, ENOENT, std::string("unknown attribute '") + name + "'");
+        return;
+    }
+    respond(msg, json_pack("{s:s s:b}", "value", v->c_str(), "immutable",
+                           attrs_.is_immutable(name)));
+}
+
+void Broker::svc_attr_set(const flux_msg_t *msg)
+{
+    const char *name, *value;
+    if (flux_msg_unpack(msg, "{s:s s:s}", "name", &name, "value", &value) < 0) {
+        respond_error(msg, EPROTO, "attr.set: expected {\"name\": string, \"value\": string}");
+        return;
+    }
+    std::string err;
+    int e = attrs_.set_runtime(name, value, &err);
+    if (e != 0) {
+        respond_error(msg, e, err);
+        return;
+    }
+    if (strcmp(name, "log-ring-size") == 0)
+        log_ring_.set_capacity((size_t)attrs_.get_long(name).value_or(1024));
+    respond(msg, nullptr);
+}
+
+void Broker::svc_attr_list(const flux_msg_t *msg)
+{
+    json_t *names = json_array();
+    attrs_.for_each([&](const std::string &name, const std::string &, int) {
+        json_array_append_new(names, json_string(name.c_str()));
+    });
+    respond(msg, json_pack("{s:o}", "names", names));
+}
+
+void Broker::svc_event_publish(const flux_msg_t *msg)
+{
+    const char *topic;
+    int flags = 0;
+    json_t *payload = nullptr;
+    if (flux_msg_unpack(msg, "{s:s s?i s?o}", "topic", &topic, "flags", &flags, "payload",
+                        &payload)
+            < 0
+        || !*topic || (payload && !json_is_string(payload) && !json_is_null(payload))) {
+        respond_error(msg, EPROTO, "event.publish: expected {\"topic\": string, "
+                                   "\"flags\": int, \"payload\": string|null}");
+        return;
+    }
+    if (rank_ != 0) {
+        respond_error(msg, EINVAL, "events are published at rank 0");
+        return;
+    }
+    flux_msg_t *ev = flux_msg_create(FLUX_MSGTYPE_EVENT);
+    if (flux_msg_set_topic(ev, topic) < 0) {
+        flux_msg_decref(ev);
+        respond_error(msg, EINVAL, "event topic is too long");
+        return;
+    }
+    ev->flags = (uint8_t)(flags & FLUX_MSGFLAG_PRIVATE);
+    ev->userid = msg->userid;
+    ev->rolemask = msg->rolemask;
+    ev->matchtag = ++event_seq_;
+    if (payload && json_is_string(payload))
+        flux_msg_set_string(ev, json_string_value(payload));
+    uint32_t seq = ev->matchtag;
+    distribute_event(ev);
+    flux_msg_decref(ev);
+    respond(msg, json_pack("{s:i}", "seq", (int)seq));
+}
+
+void Broker::svc_event_sub(const flux_msg_t *msg, bool subscribe)
+{
+    const char *topic;
+    if (flux_msg_unpack(msg, "{s:s}", "topic", &topic) < 0) {
+        respond_error(msg, EPROTO, "expected {\"topic\": string}");
+        return;
+    }
+    Link *link = origin_link(msg);
+    if (!link) {
+        respond_error(msg, EINVAL, "subscriptions are made with the local broker");
+        return;
+    }
+    auto &subs = link->subscriptions;
+    if (subscribe)
+        subs.push_back(topic);
+    else {
+        auto it = std::find(subs.begin(), subs.end(), topic);
+        if (it == subs.end()) {
+            respond_error(msg, ENOENT, std::string("not subscribed to '") + topic + "'");
+            return;
+        }
+        subs.erase(it);
+    }
+    respond(msg, nullptr);
+}
+
+void Broker::svc_service_add(const flux_msg_t *msg)
+{
+    const char *name;
+    if (flux_msg_unpack(msg, "{s:s}", "service", &name) < 0 || !*name || strchr(name, '.')) {
+        respond_error(msg, EPROTO, "service.add: expected {\"service\": name without '.'}");
+        return;
+    }
+    Link *link = origin_link(msg);
+    if (!link) {
+        respond_error(msg, EINVAL, "services are registered with the local broker");
+        return;
+    }
+    if (services_.count(name) || builtin_services_.count(name)) {
+        respond_error(msg, EEXIST, std::string("service '") + name + "' is already registered");
+        return;
+    }
+    services_[name] = link;
+    link->services.push_back(name);
+    respond(msg, nullptr);
+}
+
+void Broker::svc_service_remove(const flux_msg_t *msg)
+{
+    const char *name;
+    if (flux_msg_unpack(msg, "{s:s}", "service", &name) < 0) {
+        respond_error(msg, EPROTO, "service.remove: expected {\"service\": string}");
+        return;
+    }
+    Link *link = origin_link(msg);
+    auto it = services_.find(name);
+    if (!link || it == services_.end() || it->second != link) {
+        respond_error(msg, ENOENT, std::string("service '") + name
+                                       + "' is not registered by this client");
+        return;
+    }
+    services_.erase(it);
+    auto &v = link->services;
+    v.erase(std::remove(v.begin(), v.end(), name), v.end());
+    respond(msg, nullptr);
+}
+
+void Broker::svc_log_append(const flux_msg_t *msg)
+{
+    int level = LOG_INFO, rank = -1;
+    double ts = now();
+    const char *appname = "unknown", *message = nullptr, *host = nullptr;
+    if (flux_msg_unpack(msg, "{s:i s?s s:s s?f s?i s?s}", "level", &level, "appname", &appname,
+                        "message", &message, "timestamp", &ts, "rank", &rank, "hostname", &host)
+        < 0) {
+        respond_error(msg, EPROTO, "log.append: expected {\"level\": int, \"message\": string}");
+        return;
+    }
+    LogEntry e;
+    e.level = level < 0 ? 0 : level > 7 ? 7 : level;
+    e.rank = rank < 0 ? rank_ : (uint32_t)rank;
+    e.timestamp = ts;
+    e.appname = appname;
+    e.hostname = host ? host : hostname_;
+    e.message = message;
+    /* Module load failures are reported with the module's last error. */
+    if (e.level <= LOG_ERR) {
+        if (Link *l = origin_link(msg); l && l->module)
+            l->module->last_error = e.message;
+    }
+    log_entry(std::move(e));
+    respond(msg, nullptr);
+}
+
+void Broker::svc_log_dmesg(const flux_msg_t *msg)
+{
+    int follow = 0;
+    if (msg->has_payload && flux_msg_unpack(msg, "{s?b}", "follow", &follow) < 0) {
+        respond_error(msg, EPROTO, "log.dmesg: expected {\"follow\": bool}");
+        return;
+    }
+    if (!(msg->flags & FLUX_MSGFLAG_STREAMING)) {
+        respond_error(msg, EPROTO, "log.dmesg requires a streaming request");
+        return;
+    }
+    for (const auto &e : log_ring_.entries()) {
+        respond(msg, json_pack("{s:I s:i s:i s:f s:s s:s s:s}", "seq", (json_int_t)e.seq, "level",
+                               e.level, "rank", (int)e.rank, "timestamp", e.timestamp, "appname",
+                               e.appname.c_str(), "hostname", e.hostname.c_str(), "message",
+                               e.message.c_str()));
+    }
+    if (follow)
+        dmesg_followers_.push_back(flux_msg_incref(msg));
+    else
+        respond_error(msg, ENODATA, "");
+}
+
+void Broker::svc_log_clear(const flux_msg_t *msg)
+{
+    log_ring_.clear();
+    respond(msg, nullptr);
+}
+
+void Broker::svc_broker_shutdown(const flux_msg_t *msg)
+{
+    if (rank_ != 0) {
+        respond_error(msg, EINVAL, "shutdown is requested at rank 0");
+        return;
+    }
+    respond(msg, nullptr);
+    if (initial_pid_ > 0)
+        kill(initial_pid_, SIGHUP);
+    begin_shutdown("shutdown requested");
+}
+
+/* Local connector -----------------------------------------------------------*/
+
+void Broker::accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *, int,
+                       void *arg)
+{
+    auto *b = static_cast<Broker *>(arg);
+    if (lev == b->local_listener_)
+        b->accept_local(fd);
+    else {
+        std::string id = "p" + std::to_string(b->next_link_id_++);
+        b->add_link(Link::Kind::pending_child, fd, id);
+    }
+}
+
+void Broker::accept_local(int fd)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+        log(LOG_ERR, "local connector: SO_PEERCRED: %s", strerror(errno));
+        close(fd);
+        return;
+    }
+    if (state_ == State::shutdown) {
+        close(fd);
+        return;
+    }
+    std::string id = "c" + std::to_string(next_link_id_++);
+    Link *l = add_link(Link::Kind::client, fd, id);
+    l->userid = cred.uid;
+    l->rolemask = cred.uid == getuid() ? FLUX_ROLE_OWNER : FLUX_ROLE_USER;
+}
+
+std::string Broker::local_listen()
+{
+    local_path_ = rundir_ + "/local";
+    struct sockaddr_un sa = {};
+    sa.sun_family = AF_UNIX;
+    if (local_path_.size() >= sizeof(sa.sun_path))
+        return "local socket path " + local_path_ + " is too long";
+    strcpy(sa.sun_path, local_path_.c_str());
+    unlink(local_path_.c_str());
+    local_listener_ = evconnlistener_new_bind(base_, accept_cb, this,
+                                              LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+                                              1024, (struct sockaddr *)&sa, sizeof(sa));
+    if (!local_listener_) {
+        std::string err = "cannot listen on " + local_path_ + ": " + strerror(errno);
+        local_path_.clear();
+        return err;
+    }
+    /* Access is decided per connection (SO_PEERCRED), not by file mode. */
+    chmod(local_path_.c_str(), 0777);
+    return "";
+}
+
+/* Lifecycle ------------------------------------------------------------------*/
+
+void Broker::enter_run_state()
+{
+    if (state_ != State::join)
+        return;
+    state_ = State::run;
+    ready_time_ = now();
+    attrs_.set_internal("broker.ready-time", std::to_string(ready_time_ - start_time_));
+    if (rank_ == 0)
+        log(LOG_INFO, "instance of size %u is up (%.3fs)", size_, ready_time_ - start_time_);
+    else
+        log(LOG_DEBUG, "joined the instance (%.3fs)", ready_time_ - start_time_);
+    if (rank_ == 0 && !initial_program_.empty())
+        start_initial_program();
+}
+
+void Broker::start_initial_program()
+{
+    std::vector<std::string> env;
+    for (char **e = environ; *e; e++) {
+        if (strncmp(*e, "FLUX_URI=", 9) != 0 && strncmp(*e, "FLUX_INSTANCE_LEVEL=", 20) != 0)
+            env.push_back(*e);
+    }
+    env.push_back("FLUX_URI=local://" + local_path_);
+    env.push_back("FLUX_INSTANCE_LEVEL=" + attrs_.get("instance-level").value_or("0"));
+    std::vector<char *> envp, argv;
+    for (auto &s : env)
+        envp.push_back(s.data());
+    envp.push_back(nullptr);
+    for (auto &s : initial_program_)
+        argv.push_back(s.data());
+    argv.push_back(nullptr);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    sigset_t dfl;
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGPIPE);
+    sigaddset(&dfl, SIGINT);
+    sigaddset(&dfl, SIGTERM);
+    sigaddset(&dfl, SIGHUP);
+    posix_spawnattr_setsigdefault(&attr, &dfl);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int rc = posix_spawnp(&initial_pid_, argv[0], nullptr, &attr, argv.data(), envp.data());
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) {
+        initial_pid_ = -1;
+        fprintf(stderr, "flux-start: %s: %s\n", initial_program_[0].c_str(), strerror(rc));
+        exit_code_ = rc == ENOENT ? 127 : 126;
+        begin_shutdown("initial program could not be started");
+        return;
+    }
+    log(LOG_DEBUG, "started initial program pid %d", (int)initial_pid_);
+}
+
+void Broker::reap_children()
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid != initial_pid_)
+            continue;
+        initial_pid_ = -1;
+        if (WIFEXITED(status))
+            exit_code_ = WEXITSTATUS(status);
+        else if (WIFSIGNALED(status))
+            exit_code_ = 128 + WTERMSIG(status);
+        log(LOG_DEBUG, "initial program exited (%d)", exit_code_);
+        begin_shutdown("initial program exited");
+    }
+}
+
+void Broker::begin_shutdown(const std::string &why)
+{
+    if (state_ == State::shutdown)
+        return;
+    state_ = State::shutdown;
+    log(LOG_DEBUG, "shutdown: %s", why.c_str());
+    if (rank_ == 0) {
+        flux_msg_t *ev = flux_msg_create(FLUX_MSGTYPE_EVENT);
+        flux_msg_set_topic(ev, "broker.shutdown");
+        ev->userid = getuid();
+        ev->rolemask = FLUX_ROLE_OWNER;
+        ev->matchtag = ++event_seq_;
+        for (auto &[rank, link] : child_links_)
+            send_to(link, ev);
+        flux_msg_decref(ev);
+    }
+    for (auto &[name, m] : modules_)
+        module_stop(m.get());
+    if (reconnect_ev_)
+        event_del(reconnect_ev_);
+    double timeout = 10.0;
+    if (auto t = attrs_.get_long("broker.shutdown-timeout"))
+        timeout = (double)*t;
+    struct timeval tv = {(time_t)timeout, 0};
+    shutdown_timer_ = event_new(
+        base_, -1, 0,
+        [](evutil_socket_t, short, void *arg) {
+            auto *b = (Broker *)arg;
+            b->log(LOG_ERR, "shutdown timed out waiting for children or modules");
+            event_base_loopexit(b->base_, nullptr);
+        },
+        this);
+    event_add(shutdown_timer_, &tv);
+    maybe_finish_shutdown();
+}
+
+void Broker::maybe_finish_shutdown()
+{
+    if (state_ != State::shutdown || initial_pid_ > 0)
+        return;
+    if (!child_links_.empty() || !modules_.empty())
+        return;
+    event_base_loopexit(base_, nullptr);
+}
+
+void Broker::on_signal(int sig)
+{
+    /* A terminal's Ctrl-C reaches the whole process group: the initial
+     * program gets it directly, and the other brokers leave it alone. */
+    if (sig == SIGINT && (rank_ != 0 || initial_pid_ > 0))
+        return;
+    if (rank_ == 0 && initial_pid_ > 0) {
+        /* Let the initial program end; shutdown follows its exit. */
+        kill(initial_pid_, sig == SIGINT ? SIGINT : SIGHUP);
+        return;
+    }
+    if (state_ == State::shutdown) {
+        event_base_loopexit(base_, nullptr);
+        return;
+    }
+    begin_shutdown(std::string("signal ") + strsignal(sig));
+}
+
+static std::string make_dir(const std::string &dir, bool *created)
+{
+    struct stat sb;
+    if (stat(dir.c_str(), &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode))
+            return dir + ": not a directory";
+        if (access(dir.c_str(), R_OK | W_OK | X_OK) < 0)
+            return dir + ": " + strerror(errno);
+        return "";
+    }
+    if (mkdir(dir.c_str(), 0755) < 0)
+        return dir + ": " + strerror(errno);
+    *created = true;
+    return "";
+}
+
+std::string Broker::init(const BootInfo &boot, std::vector<std::string> initial_program)
+{
+    boot_ = boot;
+    rank_ = boot.rank;
+    size_ = boot.size;
+    initial_program_ = std::move(initial_program);
+    fanout_ = (uint32_t)attrs_.get_long("tbon.fanout").value_or(2);
+
+    if (auto h = attrs_.get("hostname"); h && !h->empty())
+        hostname_ = *h;
+    else if (const char *fake = getenv("FLUX_FAKE_HOSTNAME"); fake && *fake)
+        hostname_ = fake;
+    else {
+        char buf[256] = "";
+        gethostname(buf, sizeof(buf) - 1);
+        hostname_ = buf;
+    }
+
+    /* rundir: given, or private to this broker. */
+    std::string err;
+    if (auto r = attrs_.get("rundir"); r && !r->empty()) {
+        rundir_ = *r;
+        if (!(err = make_dir(rundir_, &rundir_created_)).empty())
+            return "rundir " + err;
+    }
+    else {
+        const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        std::string tmpl = std::string(tmp) + "/flux-XXXXXX";
+        if (!mkdtemp(tmpl.data()))
+            return "cannot create rundir in " + std::string(tmp) + ": " + strerror(errno);
+        rundir_ = tmpl;
+        rundir_created_ = true;
+    }
+    /* statedir: given (kept), or temporary under rundir (removed at exit). */
+    if (auto s = attrs_.get("statedir"); s && !s->empty()) {
+        statedir_ = *s;
+        bool created = false;
+        if (!(err = make_dir(statedir_, &created)).empty())
+            return "statedir " + err;
+    }
+    else {
+        statedir_ = rundir_ + "/state";
+        if (!(err = make_dir(statedir_, &statedir_created_)).empty())
+            return "statedir " + err;
+    }
+
+    long quorum = attrs_.get_long("broker.quorum").value_or(size_);
+    quorum_ = (uint32_t)std::max(1L, std::min(quorum, (long)size_));
+    log_ring_.set_capacity((size_t)attrs_.get_long("log-ring-size").value_or(1024));
+
+    attrs_.set_internal("rank", std::to_string(rank_));
+    attrs_.set_internal("size", std::to_string(size_));
+    attrs_.set_internal("tbon.fanout", std::to_string(fanout_));
+    attrs_.set_internal("tbon.level", std::to_string(tree_depth(rank_, fanout_)));
+    attrs_.set_internal("hostname", hostname_);
+    attrs_.set_internal("rundir", rundir_);
+    attrs_.set_internal("statedir", statedir_);
+    attrs_.set_internal("broker.pid", std::to_string(getpid()));
+    attrs_.set_internal("broker.boot-method", boot.method);
+    attrs_.set_internal("broker.quorum", std::to_string(quorum_));
+    attrs_.set_internal("version", PACKAGE_VERSION);
+    attrs_.set_internal("security.owner", std::to_string(getuid()));
+    if (rank_ > 0)
+        attrs_.set_internal("tbon.parent-endpoint",
+                            boot.connect_uri[tree_parent(rank_, fanout_)]);
+
+    for (uint32_t c : tree_children(rank_, fanout_, size_))
+        children_[c] = ChildState{};
+
+    register_builtins();
+    if (!(err = local_listen()).empty())
+        return err;
+    attrs_.set_internal("local-uri", "local://" + local_path_);
+    if (!children_.empty() && !(err = overlay_listen(boot.bind_uri)).empty())
+        return err;
+    if (rank_ > 0)
+        parent_connect();
+    return "";
+}
+
+int Broker::run()
+{
+    auto sigcb = [](evutil_socket_t sig, short, void *arg) {
+        auto *b = (Broker *)arg;
+        if (sig == SIGCHLD)
+            b->reap_children();
+        else
+            b->on_signal(sig);
+    };
+    signal(SIGPIPE, SIG_IGN);
+    sigchld_ev_ = evsignal_new(base_, SIGCHLD, sigcb, this);
+    sigterm_ev_ = evsignal_new(base_, SIGTERM, sigcb, this);
+    sigint_ev_ = evsignal_new(base_, SIGINT, sigcb, this);
+    event_add(sigchld_ev_, nullptr);
+    event_add(sigterm_ev_, nullptr);
+    event_add(sigint_ev_, nullptr);
+    if (rank_ == 0)
+        subtree_changed(); /* a size-1 instance is ready at once */
+    event_base_dispatch(base_);
+    /* Children (rank 0's initial program) get one last chance to be reaped. */
+    if (initial_pid_ > 0) {
+        kill(initial_pid_, SIGKILL);
+        int status;
+        waitpid(initial_pid_, &status, 0);
+    }
+    return exit_code_;
+}
+
+} // namespace fluxd

@@ -1,0 +1,256 @@
+/* broker.h - the fluxd broker: one libevent loop that owns every link
+ * (local clients, modules, TBON parent and children), routes requests,
+ * responses and events between them, and hosts the built-in services.
+ *
+ * Routing (DESIGN.md, "Overlay"): a request is addressed to a service
+ * ("svc.method") and a nodeid.  FLUX_NODEID_ANY goes to the nearest broker on
+ * the path to rank 0 that has the service; a rank goes down the tree if the
+ * target is in this broker's subtree, else up.  Each hop pushes the id of the
+ * link the request came in on; a response pops it to find its way back.
+ * Events are sequenced by rank 0 and flow down every edge of the tree.
+ */
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <jansson.h>
+
+#include "attrs.h"
+#include "flux/core.h"
+#include "flux/module.h"
+#include "idset/idset.h"
+#include "libflux/stream.h"
+#include "log_ring.h"
+
+namespace fluxd {
+using flux::IdSet;
+
+struct Module;
+
+struct Link {
+    enum class Kind { client, module, pending_child, child, parent };
+    Kind kind;
+    std::string id; /* route id: "c<N>" clients, "m<N>" modules, rank for peers */
+    uint32_t rank = UINT32_MAX; /* peers */
+    uint32_t userid = FLUX_USERID_UNKNOWN;
+    uint32_t rolemask = FLUX_ROLE_NONE;
+    std::unique_ptr<flux::Stream> stream;
+    std::vector<std::string> subscriptions;
+    std::vector<std::string> services;
+    Module *module = nullptr;
+    bool closed = false;
+    double last_seen = 0;
+};
+
+struct Module {
+    std::string name;
+    std::string path;
+    std::vector<std::string> args;
+    void *dso = nullptr;
+    const struct flux_module_info *info = nullptr;
+    std::thread thread;
+    Link *link = nullptr;
+    enum class State { loading, running, exiting } state = State::loading;
+    const flux_msg_t *load_request = nullptr;
+    std::vector<const flux_msg_t *> remove_requests;
+    int exit_code = 0;
+    std::string last_error;
+    double loaded_at = 0;
+};
+
+struct ChildState {
+    enum class State { offline, online, lost } state = State::offline;
+    IdSet online; /* ranks of its subtree that are up, as it last reported */
+    std::string hostname;
+    double since = 0;
+};
+
+/* How this broker finds its place in the instance. */
+struct BootInfo {
+    std::string method; /* "test" or "config" */
+    uint32_t rank = 0;
+    uint32_t size = 1;
+    std::string bind_uri;                 /* where children connect: tcp://... or ipc://... */
+    std::vector<std::string> connect_uri; /* per rank: how to reach its TBON endpoint */
+    std::vector<std::string> hostnames;   /* per rank, may be empty */
+};
+
+class Broker {
+public:
+    using Handler = std::function<void(const flux_msg_t *msg, Link *from)>;
+
+    Broker();
+    ~Broker();
+
+    Attrs &attrs() { return attrs_; }
+    /* Set up rundir, listeners and services.  "" on success, else why not. */
+    std::string init(const BootInfo &boot, std::vector<std::string> initial_program);
+    /* Run the loop; returns the broker's exit code. */
+    int run();
+
+    /* Logging into the ring (and stderr per log-stderr-level). */
+    void log(int level, const char *fmt, ...) FLUX_PRINTF(3, 4);
+
+    uint32_t rank() const { return rank_; }
+    uint32_t size() const { return size_; }
+    struct event_base *base() { return base_; }
+    double now() const;
+
+    /* Responding from built-in services. */
+    void respond(const flux_msg_t *req, json_t *payload); /* steals payload, may be NULL */
+    void respond_error(const flux_msg_t *req, int errnum, const std::string &text);
+    /* Register a built-in method ("svc.method"); rolemask beyond the owner. */
+    void add_builtin(const std::string &topic, uint32_t rolemask, Handler fn);
+
+private:
+    friend class BrokerTest;
+    /* links */
+    Link *add_link(Link::Kind kind, int fd, const std::string &id);
+    void close_link(Link *link, const std::string &why);
+    void link_readable(Link *link);
+    void link_message(Link *link, const flux_msg_t *msg);
+    bool send_to(Link *link, const flux_msg_t *msg);
+    Link *find_link(const std::string &id);
+    void reap_links();
+
+    /* routing */
+    void route_request(flux_msg_t *msg, Link *from);
+    void route_response(flux_msg_t *msg);
+    void deliver_local(flux_msg_t *msg, Link *from);
+    void forward_to_parent(flux_msg_t *msg);
+    void distribute_event(const flux_msg_t *msg);
+
+    /* built-in services */
+    void register_builtins();
+    void svc_ping(const flux_msg_t *msg);
+    void svc_attr_get(const flux_msg_t *msg);
+    void svc_attr_set(const flux_msg_t *msg);
+    void svc_attr_list(const flux_msg_t *msg);
+    void svc_event_publish(const flux_msg_t *msg);
+    void svc_event_sub(const flux_msg_t *msg, bool subscribe);
+    void svc_service_add(const flux_msg_t *msg);
+    void svc_service_remove(const flux_msg_t *msg);
+    void svc_log_append(const flux_msg_t *msg);
+    void svc_log_dmesg(const flux_msg_t *msg);
+    void svc_log_clear(const flux_msg_t *msg);
+    void svc_overlay_status(const flux_msg_t *msg);
+    void svc_broker_shutdown(const flux_msg_t *msg);
+    void svc_module_load(const flux_msg_t *msg);
+    void svc_module_remove(const flux_msg_t *msg);
+    void svc_module_list(const flux_msg_t *msg);
+    void svc_module_status(const flux_msg_t *msg, Link *from);
+    void svc_hwloc_info(const flux_msg_t *msg);
+    Link *origin_link(const flux_msg_t *msg);
+    void log_entry(LogEntry e);
+
+    /* overlay */
+    std::string overlay_listen(const std::string &uri);
+    void parent_connect();
+    void parent_connect_done(int fd);
+    void parent_schedule_reconnect();
+    void parent_hello_response(const flux_msg_t *msg);
+    void child_hello(Link *link, const flux_msg_t *msg);
+    void child_update(Link *link, const flux_msg_t *msg);
+    void child_lost(Link *link, const std::string &why);
+    IdSet subtree_online() const;
+    void subtree_changed();
+    std::string subtree_status() const;
+
+    /* local connector */
+    std::string local_listen();
+    void accept_local(int fd);
+
+    /* modules */
+    std::string module_load(const std::string &path, const std::vector<std::string> &args,
+                            Module **modp);
+    void module_exited(Module *m);
+    void module_stop(Module *m);
+    std::string module_find(const std::string &name) const;
+
+    /* lifecycle */
+    void enter_run_state();
+    void start_initial_program();
+    void reap_children();
+    void begin_shutdown(const std::string &why);
+    void maybe_finish_shutdown();
+    void on_signal(int sig);
+
+    static void accept_cb(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int,
+                          void *);
+
+    struct event_base *base_ = nullptr;
+    Attrs attrs_;
+    BootInfo boot_;
+    uint32_t rank_ = 0;
+    uint32_t size_ = 1;
+    uint32_t fanout_ = 2;
+    std::string hostname_;
+    std::string rundir_;
+    bool rundir_created_ = false;
+    std::string statedir_;
+    bool statedir_created_ = false;
+
+    std::unordered_map<std::string, std::unique_ptr<Link>> links_;
+    std::vector<std::unique_ptr<Link>> dead_links_;
+    struct event *reap_ev_ = nullptr;
+    uint64_t next_link_id_ = 1;
+
+    struct Builtin {
+        uint32_t rolemask;
+        Handler fn;
+    };
+    std::unordered_map<std::string, Builtin> builtins_;  /* "svc.method" */
+    std::set<std::string> builtin_services_;             /* "svc" */
+    std::unordered_map<std::string, Link *> services_;   /* registered by links */
+
+    /* overlay */
+    struct evconnlistener *tbon_listener_ = nullptr;
+    struct evconnlistener *local_listener_ = nullptr;
+    std::string local_path_;
+    std::string tbon_ipc_path_;
+    Link *parent_ = nullptr;
+    bool parent_hello_done_ = false;
+    struct event *reconnect_ev_ = nullptr;
+    struct event *connect_ev_ = nullptr;
+    int connect_fd_ = -1;
+    double reconnect_delay_ = 0.05;
+    bool parent_ever_connected_ = false;
+    std::map<uint32_t, ChildState> children_;
+    std::map<uint32_t, Link *> child_links_;
+    uint32_t event_seq_ = 0;
+
+    /* lifecycle */
+    enum class State { join, run, shutdown } state_ = State::join;
+    uint32_t quorum_ = 1;
+    double start_time_ = 0;
+    double ready_time_ = 0;
+    std::vector<std::string> initial_program_;
+    pid_t initial_pid_ = -1;
+    int exit_code_ = 0;
+    struct event *sigchld_ev_ = nullptr;
+    struct event *sigterm_ev_ = nullptr;
+    struct event *sigint_ev_ = nullptr;
+    struct event *shutdown_timer_ = nullptr;
+
+    /* log */
+    LogRing log_ring_;
+    std::vector<const flux_msg_t *> dmesg_followers_;
+
+    /* modules */
+    std::map<std::string, std::unique_ptr<Module>> modules_;
+
+    /* hwloc (loaded on first request) */
+    json_t *hwloc_info_ = nullptr;
+};
+
+} // namespace fluxd

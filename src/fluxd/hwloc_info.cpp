@@ -1,0 +1,69 @@
+/* hwloc_info.cpp - the hwloc.info service: this node's hardware as hwloc
+ * sees it (cores, PUs, NUMA nodes, GPUs, memory).  The topology is loaded on
+ * the first request, never on the start-up path. */
+#include <cerrno>
+#include <cstring>
+
+#include <hwloc.h>
+
+#include "broker.h"
+
+namespace fluxd {
+
+namespace {
+
+json_t *discover(std::string *err)
+{
+    hwloc_topology_t topo;
+    if (hwloc_topology_init(&topo) < 0) {
+        *err = "hwloc_topology_init failed";
+        return nullptr;
+    }
+    hwloc_topology_set_io_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+    if (hwloc_topology_load(topo) < 0) {
+        *err = std::string("hwloc_topology_load: ") + strerror(errno);
+        hwloc_topology_destroy(topo);
+        return nullptr;
+    }
+    int cores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+    int pus = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+    int numa = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
+    int packages = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
+    int gpus = 0;
+    for (hwloc_obj_t o = hwloc_get_next_osdev(topo, nullptr); o;
+         o = hwloc_get_next_osdev(topo, o)) {
+        if (o->attr->osdev.type == HWLOC_OBJ_OSDEV_GPU
+            || o->attr->osdev.type == HWLOC_OBJ_OSDEV_COPROC) {
+            /* Count CUDA/OpenCL/ROCm devices once each, not their aliases. */
+            const char *backend = hwloc_obj_get_info_by_name(o, "Backend");
+            if (backend && (strcmp(backend, "CUDA") == 0 || strcmp(backend, "RSMI") == 0
+                            || strcmp(backend, "LevelZero") == 0))
+                gpus++;
+        }
+    }
+    hwloc_obj_t root = hwloc_get_root_obj(topo);
+    json_t *o = json_pack("{s:i s:i s:i s:i s:i s:I}", "packages", packages, "cores", cores,
+                          "pus", pus, "numanodes", numa, "gpus", gpus, "memory",
+                          (json_int_t)root->total_memory);
+    hwloc_topology_destroy(topo);
+    return o;
+}
+
+} // namespace
+
+void Broker::svc_hwloc_info(const flux_msg_t *msg)
+{
+    if (!hwloc_info_) {
+        std::string err;
+        if (!(hwloc_info_ = discover(&err))) {
+            respond_error(msg, EIO, err);
+            return;
+        }
+    }
+    json_t *o = json_deep_copy(hwloc_info_);
+    json_object_set_new(o, "rank", json_integer(rank_));
+    json_object_set_new(o, "hostname", json_string(hostname_.c_str()));
+    respond(msg, o);
+}
+
+} // namespace fluxd

@@ -1,0 +1,208 @@
+/* main.cpp - fluxd: parse options, boot, run the broker.
+ *
+ *   fluxd [-S NAME=VALUE]... [-c PATH] [INITIAL-PROGRAM [ARGS...]]
+ *
+ * flux-start(1) runs brokers with --test-size/--test-rank/--test-dir; a
+ * system instance runs one fluxd per node with --config-path.  Rank 0 runs
+ * INITIAL-PROGRAM once the instance is up and exits with its status.
+ */
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <getopt.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "broker.h"
+#include "config.h"
+
+using namespace fluxd;
+
+namespace {
+
+void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: fluxd [OPTIONS] [INITIAL-PROGRAM [ARGS...]]\n"
+            "  -S, --setattr=NAME=VALUE   set a broker attribute\n"
+            "  -c, --config-path=PATH     TOML config file or directory\n"
+            "      --test-size=N          test instance size (flux start)\n"
+            "      --test-rank=R          this broker's rank in a test instance\n"
+            "      --test-dir=DIR         shared directory of a test instance\n"
+            "  -V, --version              print version and exit\n"
+            "  -h, --help                 this text\n");
+}
+
+bool parse_u32(const char *s, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || end == s || v > 0xfffffff0UL)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+void declare_attrs(Attrs &a)
+{
+    auto level = [](const std::string &v) { return Attrs::check_int_range(v, 0, 7); };
+    a.declare("log-stderr-level", "3", Attrs::runtime, level);
+    a.declare("log-ring-size", "1024", Attrs::runtime,
+              [](const std::string &v) { return Attrs::check_int_range(v, 1, 1 << 20); });
+    a.declare("tbon.fanout", "2", Attrs::immutable,
+              [](const std::string &v) { return Attrs::check_int_range(v, 1, 1024); });
+    a.declare("broker.quorum", std::nullopt, Attrs::immutable,
+              [](const std::string &v) { return Attrs::check_int_range(v, 1, 1 << 30); });
+    a.declare("broker.shutdown-timeout", "10", Attrs::runtime,
+              [](const std::string &v) { return Attrs::check_int_range(v, 0, 3600); });
+    a.declare("access.allow-guest-user", "false", Attrs::immutable, [](const std::string &v) {
+        return v == "true" || v == "false" ? "" : "expected true or false";
+    });
+    a.declare("statedir", std::nullopt, Attrs::immutable);
+    a.declare("rundir", std::nullopt, Attrs::immutable);
+    a.declare("hostname", std::nullopt, Attrs::immutable);
+    a.declare("conf.module_path", std::nullopt, Attrs::immutable);
+    a.declare("instance-level", "0", Attrs::immutable,
+              [](const std::string &v) { return Attrs::check_int_range(v, 0, 1000); });
+    a.declare("parent-uri", std::nullopt, Attrs::immutable);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    static const struct option opts[] = {
+        {"setattr", required_argument, nullptr, 'S'},
+        {"config-path", required_argument, nullptr, 'c'},
+        {"test-size", required_argument, nullptr, 's'},
+        {"test-rank", required_argument, nullptr, 'r'},
+        {"test-dir", required_argument, nullptr, 'd'},
+        {"version", no_argument, nullptr, 'V'},
+        {"help", no_argument, nullptr, 'h'},
+        {nullptr, 0, nullptr, 0},
+    };
+    Broker broker;
+    Attrs &attrs = broker.attrs();
+    declare_attrs(attrs);
+
+    /* Environment of an enclosing instance: this one is nested in it. */
+    const char *parent_uri = getenv("FLUX_URI");
+    const char *level = getenv("FLUX_INSTANCE_LEVEL");
+    if (parent_uri && *parent_uri) {
+        attrs.set_cmdline("parent-uri", parent_uri);
+        long l = level ? strtol(level, nullptr, 10) : 0;
+        attrs.set_cmdline("instance-level", std::to_string(l + 1));
+    }
+
+    std::vector<std::pair<std::string, std::string>> setattrs;
+    std::string config_path;
+    uint32_t test_size = 0, test_rank = 0;
+    std::string test_dir;
+    int c;
+    while ((c = getopt_long(argc, argv, "+S:c:Vh", opts, nullptr)) != -1) {
+        switch (c) {
+            case 'S': {
+                auto kv = Attrs::parse_assignment(optarg);
+                if (!kv) {
+                    fprintf(stderr, "fluxd: --setattr: expected NAME=VALUE, got '%s'\n", optarg);
+                    return 1;
+                }
+                setattrs.push_back(*kv);
+                break;
+            }
+            case 'c':
+                config_path = optarg;
+                break;
+            case 's':
+                if (!parse_u32(optarg, &test_size) || test_size < 1) {
+                    fprintf(stderr, "fluxd: --test-size: '%s' is not a positive integer\n", optarg);
+                    return 1;
+                }
+                break;
+            case 'r':
+                if (!parse_u32(optarg, &test_rank)) {
+                    fprintf(stderr, "fluxd: --test-rank: '%s' is not a rank\n", optarg);
+                    return 1;
+                }
+                break;
+            case 'd':
+                test_dir = optarg;
+                break;
+            case 'V':
+                printf("fluxd %s\n", PACKAGE_VERSION);
+                return 0;
+            case 'h':
+                usage(stdout);
+                return 0;
+            default:
+                usage(stderr);
+                return 1;
+        }
+    }
+    std::vector<std::string> initial;
+    for (int i = optind; i < argc; i++)
+        initial.push_back(argv[i]);
+
+    std::optional<Config> cfg;
+    std::string err;
+    if (!config_path.empty()) {
+        if (!(cfg = config_load(config_path, &err))) {
+            fprintf(stderr, "fluxd: config: %s\n", err.c_str());
+            return 1;
+        }
+        for (const auto &[k, v] : cfg->attrs) {
+            if (std::string e = attrs.set_cmdline(k, v); !e.empty()) {
+                fprintf(stderr, "fluxd: config: %s\n", e.c_str());
+                return 1;
+            }
+        }
+    }
+    for (const auto &[k, v] : setattrs) {
+        if (std::string e = attrs.set_cmdline(k, v); !e.empty()) {
+            fprintf(stderr, "fluxd: --setattr: %s\n", e.c_str());
+            return 1;
+        }
+    }
+
+    BootInfo boot;
+    if (test_size > 0) {
+        if (test_rank >= test_size || test_dir.empty()) {
+            fprintf(stderr, "fluxd: --test-rank must be < --test-size, with --test-dir\n");
+            return 1;
+        }
+        boot = boot_for_test(test_rank, test_size, test_dir);
+        if (!attrs.get("rundir"))
+            attrs.set_cmdline("rundir", test_dir + "/rank-" + std::to_string(test_rank));
+    }
+    else if (cfg) {
+        std::string host;
+        if (auto h = attrs.get("hostname"); h && !h->empty())
+            host = *h;
+        else if (const char *fake = getenv("FLUX_FAKE_HOSTNAME"); fake && *fake)
+            host = fake;
+        else {
+            char buf[256] = "";
+            gethostname(buf, sizeof(buf) - 1);
+            host = buf;
+        }
+        auto b = boot_from_config(*cfg, host, &err);
+        if (!b) {
+            fprintf(stderr, "fluxd: config: %s\n", err.c_str());
+            return 1;
+        }
+        boot = *b;
+        if (!attrs.get("hostname"))
+            attrs.set_cmdline("hostname", host);
+    }
+    else {
+        boot.method = "single";
+        boot.connect_uri.push_back("");
+    }
+    if (std::string e = broker.init(boot, initial); !e.empty()) {
+        fprintf(stderr, "fluxd: %s\n", e.c_str());
+        return 1;
+    }
+    return broker.run();
+}
