@@ -17,6 +17,13 @@ void Attrs::declare(const std::string &name,
     a.check = std::move(check);
 }
 
+void Attrs::reserve(const std::string &name)
+{
+    Attr &a = table_[name];
+    a.flags = immutable;
+    a.computed = true;
+}
+
 std::string Attrs::set_cmdline(const std::string &name, const std::string &value)
 {
     auto it = table_.find(name);

@@ -23,6 +23,8 @@ public:
     /* Declare a known attribute with a default value (nullopt: unset). */
     void declare(const std::string &name, std::optional<std::string> value, int flags,
                  Validator check = nullptr);
+    /* Reserve a name the broker computes at boot; -S may not set it. */
+    void reserve(const std::string &name);
     /* Command line -S NAME=VALUE before boot: known or new names; rejects
      * attributes the broker computes itself (rank, size, ...).  "" on success. */
     std::string set_cmdline(const std::string &name, const std::string &value);

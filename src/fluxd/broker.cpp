@@ -9,6 +9,7 @@
 #include <cstdarg>
 #include <cstring>
 #include <fcntl.h>
+#include <ftw.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -86,9 +87,12 @@ Broker::~Broker()
     if (!tbon_ipc_path_.empty())
         unlink(tbon_ipc_path_.c_str());
     if (statedir_created_) {
-        std::string cmd = "rm -rf '" + statedir_ + "'";
-        if (system(cmd.c_str()) != 0)
-            fprintf(stderr, "fluxd: could not remove %s\n", statedir_.c_str());
+        auto rm = [](const char *path, const struct stat *, int, struct FTW *) {
+            return remove(path);
+        };
+        if (nftw(statedir_.c_str(), rm, 16, FTW_DEPTH | FTW_PHYS) < 0)
+            fprintf(stderr, "fluxd: could not remove %s: %s\n", statedir_.c_str(),
+                    strerror(errno));
     }
     if (rundir_created_)
         rmdir(rundir_.c_str());

@@ -223,7 +223,7 @@ private:
     struct event *reconnect_ev_ = nullptr;
     struct event *connect_ev_ = nullptr;
     int connect_fd_ = -1;
-    double reconnect_delay_ = 0.05;
+    double reconnect_delay_ = 0.005;
     bool parent_ever_connected_ = false;
     std::map<uint32_t, ChildState> children_;
     std::map<uint32_t, Link *> child_links_;

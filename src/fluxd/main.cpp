@@ -63,10 +63,18 @@ void declare_attrs(Attrs &a)
     a.declare("statedir", std::nullopt, Attrs::immutable);
     a.declare("rundir", std::nullopt, Attrs::immutable);
     a.declare("hostname", std::nullopt, Attrs::immutable);
-    a.declare("conf.module_path", std::nullopt, Attrs::immutable);
+    /* Modules: $FLUX_MODULE_PATH first, then the install directory. */
+    std::string mpath = FLUX_MODULE_DIR;
+    if (const char *p = getenv("FLUX_MODULE_PATH"); p && *p)
+        mpath = std::string(p) + ":" + mpath;
+    a.declare("conf.module_path", mpath, Attrs::immutable);
     a.declare("instance-level", "0", Attrs::immutable,
               [](const std::string &v) { return Attrs::check_int_range(v, 0, 1000); });
     a.declare("parent-uri", std::nullopt, Attrs::immutable);
+    for (const char *name : {"rank", "size", "local-uri", "broker.pid", "broker.boot-method",
+                             "broker.ready-time", "tbon.endpoint", "tbon.parent-endpoint",
+                             "tbon.level", "version", "security.owner"})
+        a.reserve(name);
 }
 
 } // namespace

@@ -234,7 +234,7 @@ void Broker::parent_hello_response(const flux_msg_t *msg)
         return;
     }
     parent_hello_done_ = true;
-    reconnect_delay_ = 0.05;
+    reconnect_delay_ = 0.005;
     if (parent_ever_connected_)
         log(LOG_NOTICE, "reconnected to parent (rank %u)", parent_->rank);
     parent_ever_connected_ = true;

@@ -390,11 +390,9 @@ Test(message, accessors_reject_null)
 {
     flux_msg_t *msg = must_create(FLUX_MSGTYPE_REQUEST);
     uint32_t u;
-    uint8_t f;
     int i;
     const char *s;
     const void *p;
-    size_t len;
     struct {
         const char *what;
         int rc;
@@ -423,8 +421,6 @@ Test(message, accessors_reject_null)
 #undef CASE
     for (size_t k = 0; k < n; k++)
         cr_expect(cases[k].rc, "%s should fail with EINVAL", cases[k].what);
-    (void)f;
-    (void)len;
     flux_msg_decref(msg);
 }
 
@@ -594,18 +590,21 @@ Test(message, pack_unpack)
 
 Test(message, unpack_errors)
 {
+    enum { NOARGS, A_STR, A_INT, B_INT };
     const struct {
         const char *payload; /* NULL: no payload */
         const char *fmt;
+        int args;
     } cases[] = {
-        {NULL, "{}"},                 /* no payload */
-        {"not json", "{}"},           /* unparseable */
-        {"{\"a\":1", "{}"},           /* truncated json */
-        {"{\"a\":1}", "{s:s}"},       /* wrong type */
-        {"{\"a\":1}", "{s:i}"},       /* missing key "b" (key given below) */
-        {"[1,2]", "{s:i}"},           /* array vs object */
-        {"{\"a\":\"x\"}", "{s:i}"},   /* string vs int */
-        {"{\"a\":1,\"b\":2}", "{s:i!}"}, /* strict: unexpected key */
+        {NULL, "{}", NOARGS},                    /* no payload */
+        {"not json", "{}", NOARGS},              /* unparseable */
+        {"{\"a\":1", "{}", NOARGS},              /* truncated json */
+        {"", "{}", NOARGS},                      /* empty payload */
+        {"{\"a\":1}", "{s:s}", A_STR},           /* int vs string */
+        {"{\"a\":1}", "{s:i}", B_INT},           /* missing key */
+        {"[1,2]", "{s:i}", A_INT},               /* array vs object */
+        {"{\"a\":\"x\"}", "{s:i}", A_INT},       /* string vs int */
+        {"{\"a\":1,\"b\":2}", "{s:i!}", A_INT},  /* strict: unexpected key */
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         flux_msg_t *msg = must_create(FLUX_MSGTYPE_RESPONSE);
@@ -613,16 +612,22 @@ Test(message, unpack_errors)
             cr_assert_eq(flux_msg_set_string(msg, cases[i].payload), 0);
         const char *sval = NULL;
         int ival = 0;
+        int rc = 0;
         errno = 0;
-        int rc;
-        if (strcmp(cases[i].fmt, "{s:s}") == 0)
-            rc = flux_msg_unpack(msg, cases[i].fmt, "a", &sval);
-        else if (i == 4)
-            rc = flux_msg_unpack(msg, cases[i].fmt, "b", &ival);
-        else if (strcmp(cases[i].fmt, "{}") == 0)
-            rc = flux_msg_unpack(msg, cases[i].fmt);
-        else
-            rc = flux_msg_unpack(msg, cases[i].fmt, "a", &ival);
+        switch (cases[i].args) {
+            case NOARGS:
+                rc = flux_msg_unpack(msg, cases[i].fmt);
+                break;
+            case A_STR:
+                rc = flux_msg_unpack(msg, cases[i].fmt, "a", &sval);
+                break;
+            case A_INT:
+                rc = flux_msg_unpack(msg, cases[i].fmt, "a", &ival);
+                break;
+            case B_INT:
+                rc = flux_msg_unpack(msg, cases[i].fmt, "b", &ival);
+                break;
+        }
         cr_expect_eq(rc, -1, "case %zu: unpack('%s') of %s", i, cases[i].fmt,
                      cases[i].payload ? cases[i].payload : "(none)");
         cr_expect_eq(errno, EPROTO, "case %zu: errno %d", i, errno);

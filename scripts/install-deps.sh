@@ -1,0 +1,21 @@
+#!/bin/bash
+# Install the Debian 12 packages fluxd needs to build and test (apt, as root
+# or through sudo).  Does nothing when everything is already there.
+set -euo pipefail
+pkgs=(build-essential autoconf automake libtool pkg-config
+      libevent-dev libjansson-dev libhwloc-dev libsqlite3-dev
+      libtomlplusplus-dev libcriterion-dev
+      iproute2 iputils-ping procps)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
