@@ -1,4 +1,5 @@
 /* attrs.cpp - the broker attribute table. */
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 
@@ -97,7 +98,7 @@ std::optional<std::pair<std::string, std::string>> Attrs::parse_assignment(const
 std::optional<long> Attrs::get_long(const std::string &name) const
 {
     auto v = get(name);
-    if (!v || v->empty())
+    if (!v || v->empty() || !(isdigit((unsigned char)(*v)[0]) || (*v)[0] == '-'))
         return std::nullopt;
     char *end;
     errno = 0;
@@ -109,6 +110,8 @@ std::optional<long> Attrs::get_long(const std::string &name) const
 
 std::string Attrs::check_int_range(const std::string &v, long lo, long hi)
 {
+    if (v.empty() || !(isdigit((unsigned char)v[0]) || (v[0] == '-' && v.size() > 1)))
+        return "'" + v + "' is not an integer";
     char *end;
     errno = 0;
     long n = strtol(v.c_str(), &end, 10);

@@ -43,7 +43,7 @@ public:
                 f(name, *a.value, a.flags);
         }
     }
-    /* Integer value in [lo, hi], or nullopt. */
+    /* The value as a decimal integer, or nullopt if unset or not one. */
     std::optional<long> get_long(const std::string &name) const;
     static std::string check_int_range(const std::string &v, long lo, long hi);
 

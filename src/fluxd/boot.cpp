@@ -201,7 +201,9 @@ bool load_file(const std::string &file, toml::table &merged, std::string *err)
             *err = file + ": table '" + std::string(k.str()) + "' is also defined in another file";
             return false;
         }
-        merged.insert(k, v);
+        /* Move, not copy: a copied toml++ node loses its source position,
+         * and later errors must still name file and line. */
+        merged.insert(k, std::move(v));
     }
     return true;
 }

@@ -1,4 +1,5 @@
 /* log_ring.cpp - bounded in-memory log and its text format. */
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <strings.h>
@@ -51,7 +52,11 @@ std::string LogRing::format(const LogEntry &e, bool human)
 {
     char ts[64];
     time_t sec = (time_t)e.timestamp;
-    long usec = (long)((e.timestamp - (double)sec) * 1e6);
+    long usec = std::lround((e.timestamp - (double)sec) * 1e6);
+    if (usec >= 1000000) {
+        sec++;
+        usec -= 1000000;
+    }
     struct tm tm;
     if (human) {
         localtime_r(&sec, &tm);

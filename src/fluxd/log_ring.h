@@ -20,7 +20,7 @@ struct LogEntry {
 
 class LogRing {
 public:
-    explicit LogRing(size_t capacity = 1024) : capacity_(capacity) {}
+    explicit LogRing(size_t capacity = 1024) : capacity_(capacity < 1 ? 1 : capacity) {}
     /* Returns the stored entry (with its sequence number). */
     const LogEntry &append(LogEntry e);
     void clear() { entries_.clear(); }

@@ -474,7 +474,12 @@ flux_msg_t *flux_msg_decode(const void *buf, size_t size)
             msg->routes.push_back(std::move(id));
         }
     }
-    msg->has_payload = rd.u8() != 0;
+    {
+        uint8_t has = rd.u8();
+        if (has > 1)
+            goto proto;
+        msg->has_payload = has == 1;
+    }
     if (msg->has_payload) {
         uint32_t len = rd.u32();
         if (!rd.ok || len > FLUX_MSG_MAX_SIZE || !rd.str(msg->payload, len))

@@ -375,6 +375,8 @@ Test(boot, load_semantic_errors)
         auto cfg = config_load(path, &err);
         cr_expect(!cfg.has_value(), "should fail: %s", tc.text);
         expect_contains(err, tc.error);
+        /* Every semantic error names the file and a line in it. */
+        expect_contains(err, path + ":");
     }
 }
 

@@ -1,0 +1,52 @@
+#!/bin/bash
+# Local connector roles: the instance owner gets the owner role, another
+# user (uid from SO_PEERCRED) the user role, and only if guests are allowed.
+. "$(dirname "$0")/lib/test-lib.sh"
+
+guest=fluxguest
+if test_have_prereq ROOT && command -v runuser >/dev/null; then
+    if id -u $guest >/dev/null 2>&1 || useradd --system --no-create-home $guest 2>/dev/null; then
+        test_set_prereq GUEST
+    fi
+fi
+if ! test_have_prereq GUEST; then
+    test_skip_all "needs root and useradd to create a second user"
+fi
+if ! runuser -u $guest -- test -x "$FLUX_BUILD_DIR/src/cmd/flux"; then
+    test_skip_all "user $guest cannot reach $FLUX_BUILD_DIR (a parent directory is private)"
+fi
+chmod 755 "$FLUX_TEST_TRASH"
+as_guest() { runuser -u $guest -- env FLUX_URI="$FLUX_URI" PATH="$PATH" "$@"; }
+
+test_expect_success 'a guest is refused when guests are not allowed' '
+    flux start sh -c "runuser -u '$guest' -- env FLUX_URI=\$FLUX_URI $FLUX_BUILD_DIR/src/cmd/flux getattr size" 2>err;
+    test $? -ne 0 &&
+    grep -q "guest access to this instance is not allowed" err
+'
+test_expect_success 'the owner has full access' '
+    flux start -Saccess.allow-guest-user=true sh -c \
+        "flux setattr log-stderr-level 4 && flux getattr log-stderr-level" >out &&
+    test "$(cat out)" = 4
+'
+cat >guest.sh <<GUEST
+set -e
+as() { runuser -u $guest -- env FLUX_URI=\$FLUX_URI PATH=\$PATH "\$@"; }
+as flux getattr size
+as flux ping --count=1 1
+if as flux setattr log-stderr-level 4 2>setattr.err; then echo "setattr allowed"; exit 1; fi
+grep "owner credentials" setattr.err
+if as flux event pub guest.topic 2>pub.err; then echo "pub allowed"; exit 1; fi
+grep "owner credentials" pub.err
+if as flux module load echo 2>mod.err; then echo "module load allowed"; exit 1; fi
+grep "owner credentials" mod.err
+if as flux dmesg 2>dmesg.err; then echo "dmesg allowed"; exit 1; fi
+as flux logger "guest was here"
+flux dmesg | grep "guest was here"
+GUEST
+test_expect_success 'a guest gets the user role when guests are allowed' '
+    flux start --test-size=2 -Saccess.allow-guest-user=true bash guest.sh >out 2>&1 ||
+        { cat out; false; } &&
+    grep -q "^2$" out &&
+    grep -q "Request requires owner credentials" setattr.err
+'
+test_done
