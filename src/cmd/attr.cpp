@@ -28,6 +28,10 @@ int cmd_getattr(int argc, char **argv)
 
 int cmd_setattr(int argc, char **argv)
 {
+    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        printf("Usage: flux setattr NAME VALUE\n");
+        return 0;
+    }
     if (argc != 3)
         die(1, "Usage: flux setattr NAME VALUE");
     flux_t *h = open_or_die("flux-setattr");

@@ -39,6 +39,10 @@ bool pump(int in, int out)
 
 int cmd_relay(int argc, char **argv)
 {
+    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        printf("Usage: flux relay /PATH/TO/SOCKET\n");
+        return 0;
+    }
     if (argc != 2 || argv[1][0] != '/')
         die(1, "Usage: flux relay /PATH/TO/SOCKET");
     struct sockaddr_un sa = {};

@@ -231,20 +231,18 @@ std::string uri_expand(const std::string &tmpl, const std::string &host, long po
     return out;
 }
 
-std::optional<Config> config_load(const std::string &path, std::string *err)
+flux::Result<Config> config_load(const std::string &path)
 {
     struct stat sb;
-    if (stat(path.c_str(), &sb) < 0) {
-        *err = "config path " + path + ": " + strerror(errno);
-        return std::nullopt;
-    }
+    if (stat(path.c_str(), &sb) < 0)
+        return flux::make_error(errno, "config path " + path + ": " + strerror(errno));
+    std::string e;
+    std::string *err = &e;
     std::vector<std::string> files;
     if (S_ISDIR(sb.st_mode)) {
         DIR *d = opendir(path.c_str());
-        if (!d) {
-            *err = "config path " + path + ": " + strerror(errno);
-            return std::nullopt;
-        }
+        if (!d)
+            return flux::make_error(errno, "config path " + path + ": " + strerror(errno));
         while (struct dirent *de = readdir(d)) {
             std::string n = de->d_name;
             if (n.size() > 5 && n.compare(n.size() - 5, 5, ".toml") == 0)
@@ -257,21 +255,18 @@ std::optional<Config> config_load(const std::string &path, std::string *err)
         files.push_back(path);
     toml::table merged;
     for (const auto &f : files) {
-        if (access(f.c_str(), R_OK) < 0) {
-            *err = f + ": " + strerror(errno);
-            return std::nullopt;
-        }
+        if (access(f.c_str(), R_OK) < 0)
+            return flux::make_error(errno, f + ": " + strerror(errno));
         if (!load_file(f, merged, err))
-            return std::nullopt;
+            return flux::make_error(EINVAL, e);
     }
     Config cfg;
     if (!parse_into(merged, cfg, err))
-        return std::nullopt;
+        return flux::make_error(EINVAL, e);
     return cfg;
 }
 
-std::optional<BootInfo> boot_from_config(const Config &cfg, const std::string &hostname,
-                                         std::string *err)
+flux::Result<BootInfo> boot_from_config(const Config &cfg, const std::string &hostname)
 {
     BootInfo b;
     b.method = "config";
@@ -295,10 +290,8 @@ std::optional<BootInfo> boot_from_config(const Config &cfg, const std::string &h
             found = true;
         }
     }
-    if (!found) {
-        *err = "hostname '" + hostname + "' is not in bootstrap.hosts";
-        return std::nullopt;
-    }
+    if (!found)
+        return flux::make_error(ENOENT, "hostname '" + hostname + "' is not in bootstrap.hosts");
     b.size = (uint32_t)cfg.hosts.size();
     return b;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "broker.h"
+#include "result/result.h"
 
 namespace fluxd {
 
@@ -34,12 +35,11 @@ struct Config {
 };
 
 /* Load PATH (a .toml file, or a directory whose *.toml files are read in
- * name order).  nullopt with *err naming file, line and problem. */
-std::optional<Config> config_load(const std::string &path, std::string *err);
+ * name order).  The error text names file, line and problem. */
+flux::Result<Config> config_load(const std::string &path);
 
 /* Boot information for a config-booted broker on host HOSTNAME. */
-std::optional<BootInfo> boot_from_config(const Config &cfg, const std::string &hostname,
-                                         std::string *err);
+flux::Result<BootInfo> boot_from_config(const Config &cfg, const std::string &hostname);
 
 /* Boot information for rank R of a test instance of SIZE under DIR. */
 BootInfo boot_for_test(uint32_t rank, uint32_t size, const std::string &dir);

@@ -22,6 +22,7 @@
 #include "broker.h"
 #include "config.h"
 #include "libflux/message_internal.h"
+#include "libflux/ptr.h"
 #include "topology.h"
 
 extern char **environ;
@@ -41,12 +42,6 @@ bool prefix_match(const std::string &topic, const std::string &prefix)
     return topic.compare(0, prefix.size(), prefix) == 0;
 }
 
-struct MsgRef {
-    const flux_msg_t *m;
-    explicit MsgRef(const flux_msg_t *msg) : m(msg) {}
-    ~MsgRef() { flux_msg_decref(m); }
-};
-
 } // namespace
 
 Broker::Broker()
@@ -55,9 +50,9 @@ Broker::Broker()
     struct timeval tv;
     gettimeofday(&tv, nullptr);
     start_time_ = tv.tv_sec + tv.tv_usec * 1e-6;
-    reap_ev_ = event_new(
+    reap_ev_.reset(event_new(
         base_, -1, 0, [](evutil_socket_t, short, void *arg) { ((Broker *)arg)->reap_links(); },
-        this);
+        this));
 }
 
 Broker::~Broker()
@@ -68,20 +63,16 @@ Broker::~Broker()
     }
     links_.clear();
     dead_links_.clear();
-    for (auto *m : dmesg_followers_)
-        flux_msg_decref(m);
+    dmesg_followers_.clear();
     if (tbon_listener_)
         evconnlistener_free(tbon_listener_);
     if (local_listener_)
         evconnlistener_free(local_listener_);
-    for (auto *ev : {reap_ev_, reconnect_ev_, connect_ev_, sigchld_ev_, sigterm_ev_, sigint_ev_,
-                     shutdown_timer_}) {
-        if (ev)
-            event_free(ev);
-    }
+    for (auto *ev : {&reap_ev_, &reconnect_ev_, &connect_ev_, &sigchld_ev_, &sigterm_ev_,
+                     &sigint_ev_, &shutdown_timer_})
+        ev->reset();
     if (connect_fd_ >= 0)
         close(connect_fd_);
-    json_decref(hwloc_info_);
     if (!local_path_.empty())
         unlink(local_path_.c_str());
     if (!tbon_ipc_path_.empty())
@@ -131,26 +122,25 @@ void Broker::log_entry(LogEntry e)
     if (e.rank == rank_ && e.level <= stderr_level)
         fprintf(stderr, "%s\n", LogRing::format(e).c_str());
     const LogEntry &stored = log_ring_.append(e);
-    for (const auto *req : dmesg_followers_) {
+    for (const auto &req : dmesg_followers_) {
         json_t *o = json_pack("{s:I s:i s:i s:f s:s s:s s:s}", "seq", (json_int_t)stored.seq,
                               "level", stored.level, "rank", (int)stored.rank, "timestamp",
                               stored.timestamp, "appname", stored.appname.c_str(), "hostname",
                               stored.hostname.c_str(), "message", stored.message.c_str());
-        respond(req, o);
+        respond(req.get(), o);
     }
     /* Rank 0 collects the whole instance's log. */
     if (rank_ != 0 && parent_ && parent_hello_done_) {
-        flux_msg_t *fwd = flux_msg_create(FLUX_MSGTYPE_REQUEST);
-        flux_msg_set_topic(fwd, "log.append");
-        flux_msg_set_nodeid(fwd, 0);
+        flux::MsgPtr fwd(flux_msg_create(FLUX_MSGTYPE_REQUEST));
+        flux_msg_set_topic(fwd.get(), "log.append");
+        flux_msg_set_nodeid(fwd.get(), 0);
         fwd->flags = FLUX_MSGFLAG_NORESPONSE;
         fwd->userid = getuid();
         fwd->rolemask = FLUX_ROLE_OWNER;
-        flux_msg_pack(fwd, "{s:i s:i s:f s:s s:s s:s}", "level", e.level, "rank", (int)e.rank,
+        flux_msg_pack(fwd.get(), "{s:i s:i s:f s:s s:s s:s}", "level", e.level, "rank", (int)e.rank,
                       "timestamp", e.timestamp, "appname", e.appname.c_str(), "hostname",
                       e.hostname.c_str(), "message", e.message.c_str());
-        send_to(parent_, fwd);
-        flux_msg_decref(fwd);
+        send_to(parent_, fwd.get());
     }
 }
 
@@ -207,9 +197,8 @@ void Broker::close_link(Link *link, const std::string &why)
     }
     /* Drop dmesg followers that were waiting on this link. */
     for (auto it = dmesg_followers_.begin(); it != dmesg_followers_.end();) {
-        const char *last = flux_msg_route_last(*it);
+        const char *last = flux_msg_route_last(it->get());
         if (link->kind != Link::Kind::parent && last && link->id == last) {
-            flux_msg_decref(*it);
             it = dmesg_followers_.erase(it);
         }
         else
@@ -247,7 +236,7 @@ void Broker::close_link(Link *link, const std::string &why)
     if (it != links_.end() && it->second.get() == link) {
         dead_links_.push_back(std::move(it->second));
         links_.erase(it);
-        event_active(reap_ev_, 0, 0);
+        event_active(reap_ev_.get(), 0, 0);
     }
     maybe_finish_shutdown();
 }
@@ -267,8 +256,8 @@ void Broker::link_readable(Link *link)
             close_link(link, link->stream->failed() ? link->stream->error() : "eof");
             return;
         }
+        flux::ConstMsgPtr owned(msg);
         link_message(link, msg);
-        flux_msg_decref(msg);
         if (link->closed)
             return;
     }
@@ -447,7 +436,7 @@ void Broker::respond(const flux_msg_t *req, json_t *payload)
         json_decref(payload);
         return;
     }
-    flux_msg_t *rsp = flux_msg_create(FLUX_MSGTYPE_RESPONSE);
+    flux::MsgPtr rsp(flux_msg_create(FLUX_MSGTYPE_RESPONSE));
     rsp->topic = req->topic;
     rsp->matchtag = req->matchtag;
     rsp->routes = req->routes;
@@ -456,19 +445,18 @@ void Broker::respond(const flux_msg_t *req, json_t *payload)
     rsp->flags = req->flags & FLUX_MSGFLAG_STREAMING;
     if (payload) {
         char *s = json_dumps(payload, JSON_COMPACT);
-        flux_msg_set_string(rsp, s);
+        flux_msg_set_string(rsp.get(), s);
         free(s);
         json_decref(payload);
     }
-    route_response(rsp);
-    flux_msg_decref(rsp);
+    route_response(rsp.get());
 }
 
 void Broker::respond_error(const flux_msg_t *req, int errnum, const std::string &text)
 {
     if (req->flags & FLUX_MSGFLAG_NORESPONSE)
         return;
-    flux_msg_t *rsp = flux_msg_create(FLUX_MSGTYPE_RESPONSE);
+    flux::MsgPtr rsp(flux_msg_create(FLUX_MSGTYPE_RESPONSE));
     rsp->topic = req->topic;
     rsp->matchtag = req->matchtag;
     rsp->routes = req->routes;
@@ -477,9 +465,8 @@ void Broker::respond_error(const flux_msg_t *req, int errnum, const std::string 
     rsp->flags = req->flags & FLUX_MSGFLAG_STREAMING;
     rsp->errnum = (uint32_t)errnum;
     if (!text.empty())
-        flux_msg_set_string(rsp, text.c_str());
-    route_response(rsp);
-    flux_msg_decref(rsp);
+        flux_msg_set_string(rsp.get(), text.c_str());
+    route_response(rsp.get());
 }
 
 void Broker::distribute_event(const flux_msg_t *msg)
@@ -647,9 +634,8 @@ void Broker::svc_event_publish(const flux_msg_t *msg)
         respond_error(msg, EINVAL, "events are published at rank 0");
         return;
     }
-    flux_msg_t *ev = flux_msg_create(FLUX_MSGTYPE_EVENT);
-    if (flux_msg_set_topic(ev, topic) < 0) {
-        flux_msg_decref(ev);
+    flux::MsgPtr ev(flux_msg_create(FLUX_MSGTYPE_EVENT));
+    if (flux_msg_set_topic(ev.get(), topic) < 0) {
         respond_error(msg, EINVAL, "event topic is too long");
         return;
     }
@@ -658,10 +644,9 @@ void Broker::svc_event_publish(const flux_msg_t *msg)
     ev->rolemask = msg->rolemask;
     ev->matchtag = ++event_seq_;
     if (payload && json_is_string(payload))
-        flux_msg_set_string(ev, json_string_value(payload));
+        flux_msg_set_string(ev.get(), json_string_value(payload));
     uint32_t seq = ev->matchtag;
-    distribute_event(ev);
-    flux_msg_decref(ev);
+    distribute_event(ev.get());
     respond(msg, json_pack("{s:i}", "seq", (int)seq));
 }
 
@@ -777,7 +762,7 @@ void Broker::svc_log_dmesg(const flux_msg_t *msg)
                                e.message.c_str()));
     }
     if (follow)
-        dmesg_followers_.push_back(flux_msg_incref(msg));
+        dmesg_followers_.push_back(flux::msg_ref(msg));
     else
         respond_error(msg, ENODATA, "");
 }
@@ -833,13 +818,13 @@ void Broker::accept_local(int fd)
     l->rolemask = cred.uid == getuid() ? FLUX_ROLE_OWNER : FLUX_ROLE_USER;
 }
 
-std::string Broker::local_listen()
+flux::Result<void> Broker::local_listen()
 {
     local_path_ = rundir_ + "/local";
     struct sockaddr_un sa = {};
     sa.sun_family = AF_UNIX;
     if (local_path_.size() >= sizeof(sa.sun_path))
-        return "local socket path " + local_path_ + " is too long";
+        return flux::make_error(EINVAL, "local socket path " + local_path_ + " is too long");
     strcpy(sa.sun_path, local_path_.c_str());
     unlink(local_path_.c_str());
     local_listener_ = evconnlistener_new_bind(base_, accept_cb, this,
@@ -848,11 +833,11 @@ std::string Broker::local_listen()
     if (!local_listener_) {
         std::string err = "cannot listen on " + local_path_ + ": " + strerror(errno);
         local_path_.clear();
-        return err;
+        return flux::make_error(EINVAL, err);
     }
     /* Access is decided per connection (SO_PEERCRED), not by file mode. */
     chmod(local_path_.c_str(), 0777);
-    return "";
+    return {};
 }
 
 /* Lifecycle ------------------------------------------------------------------*/
@@ -937,32 +922,31 @@ void Broker::begin_shutdown(const std::string &why)
     state_ = State::shutdown;
     log(LOG_DEBUG, "shutdown: %s", why.c_str());
     if (rank_ == 0) {
-        flux_msg_t *ev = flux_msg_create(FLUX_MSGTYPE_EVENT);
-        flux_msg_set_topic(ev, "broker.shutdown");
+        flux::MsgPtr ev(flux_msg_create(FLUX_MSGTYPE_EVENT));
+        flux_msg_set_topic(ev.get(), "broker.shutdown");
         ev->userid = getuid();
         ev->rolemask = FLUX_ROLE_OWNER;
         ev->matchtag = ++event_seq_;
         for (auto &[rank, link] : child_links_)
-            send_to(link, ev);
-        flux_msg_decref(ev);
+            send_to(link, ev.get());
     }
     for (auto &[name, m] : modules_)
         module_stop(m.get());
     if (reconnect_ev_)
-        event_del(reconnect_ev_);
+        event_del(reconnect_ev_.get());
     double timeout = 10.0;
     if (auto t = attrs_.get_long("broker.shutdown-timeout"))
         timeout = (double)*t;
     struct timeval tv = {(time_t)timeout, 0};
-    shutdown_timer_ = event_new(
+    shutdown_timer_.reset(event_new(
         base_, -1, 0,
         [](evutil_socket_t, short, void *arg) {
             auto *b = (Broker *)arg;
             b->log(LOG_ERR, "shutdown timed out waiting for children or modules");
             event_base_loopexit(b->base_, nullptr);
         },
-        this);
-    event_add(shutdown_timer_, &tv);
+        this));
+    event_add(shutdown_timer_.get(), &tv);
     maybe_finish_shutdown();
 }
 
@@ -1009,7 +993,7 @@ static std::string make_dir(const std::string &dir, bool *created)
     return "";
 }
 
-std::string Broker::init(const BootInfo &boot, std::vector<std::string> initial_program)
+flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> initial_program)
 {
     boot_ = boot;
     rank_ = boot.rank;
@@ -1032,13 +1016,13 @@ std::string Broker::init(const BootInfo &boot, std::vector<std::string> initial_
     if (auto r = attrs_.get("rundir"); r && !r->empty()) {
         rundir_ = *r;
         if (!(err = make_dir(rundir_, &rundir_created_)).empty())
-            return "rundir " + err;
+            return flux::make_error(EINVAL, "rundir " + err);
     }
     else {
         const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
         std::string tmpl = std::string(tmp) + "/flux-XXXXXX";
         if (!mkdtemp(tmpl.data()))
-            return "cannot create rundir in " + std::string(tmp) + ": " + strerror(errno);
+            return flux::make_error(EINVAL, "cannot create rundir in " + std::string(tmp) + ": " + strerror(errno));
         rundir_ = tmpl;
         rundir_created_ = true;
     }
@@ -1047,12 +1031,12 @@ std::string Broker::init(const BootInfo &boot, std::vector<std::string> initial_
         statedir_ = *s;
         bool created = false;
         if (!(err = make_dir(statedir_, &created)).empty())
-            return "statedir " + err;
+            return flux::make_error(EINVAL, "statedir " + err);
     }
     else {
         statedir_ = rundir_ + "/state";
         if (!(err = make_dir(statedir_, &statedir_created_)).empty())
-            return "statedir " + err;
+            return flux::make_error(EINVAL, "statedir " + err);
     }
 
     long quorum = attrs_.get_long("broker.quorum").value_or(size_);
@@ -1079,14 +1063,16 @@ std::string Broker::init(const BootInfo &boot, std::vector<std::string> initial_
         children_[c] = ChildState{};
 
     register_builtins();
-    if (!(err = local_listen()).empty())
-        return err;
+    if (auto r = local_listen(); !r)
+        return r;
     attrs_.set_internal("local-uri", "local://" + local_path_);
-    if (!children_.empty() && !(err = overlay_listen(boot.bind_uri)).empty())
-        return err;
+    if (!children_.empty()) {
+        if (auto r = overlay_listen(boot.bind_uri); !r)
+            return r;
+    }
     if (rank_ > 0)
         parent_connect();
-    return "";
+    return {};
 }
 
 int Broker::run()
@@ -1099,12 +1085,11 @@ int Broker::run()
             b->on_signal(sig);
     };
     signal(SIGPIPE, SIG_IGN);
-    sigchld_ev_ = evsignal_new(base_, SIGCHLD, sigcb, this);
-    sigterm_ev_ = evsignal_new(base_, SIGTERM, sigcb, this);
-    sigint_ev_ = evsignal_new(base_, SIGINT, sigcb, this);
-    event_add(sigchld_ev_, nullptr);
-    event_add(sigterm_ev_, nullptr);
-    event_add(sigint_ev_, nullptr);
+    sigchld_ev_.reset(evsignal_new(base_, SIGCHLD, sigcb, this));
+    sigterm_ev_.reset(evsignal_new(base_, SIGTERM, sigcb, this));
+    sigint_ev_.reset(evsignal_new(base_, SIGINT, sigcb, this));
+    for (auto *ev : {&sigchld_ev_, &sigterm_ev_, &sigint_ev_})
+        event_add(ev->get(), nullptr);
     if (rank_ == 0)
         subtree_changed(); /* a size-1 instance is ready at once */
     event_base_dispatch(base_);

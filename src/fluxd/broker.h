@@ -29,8 +29,10 @@
 #include "flux/core.h"
 #include "flux/module.h"
 #include "idset/idset.h"
+#include "libflux/ptr.h"
 #include "libflux/stream.h"
 #include "log_ring.h"
+#include "result/result.h"
 
 namespace fluxd {
 using flux::IdSet;
@@ -61,8 +63,8 @@ struct Module {
     std::thread thread;
     Link *link = nullptr;
     enum class State { loading, running, exiting } state = State::loading;
-    const flux_msg_t *load_request = nullptr;
-    std::vector<const flux_msg_t *> remove_requests;
+    flux::ConstMsgPtr load_request;
+    std::vector<flux::ConstMsgPtr> remove_requests;
     int exit_code = 0;
     std::string last_error;
     double loaded_at = 0;
@@ -71,6 +73,7 @@ struct Module {
 struct ChildState {
     enum class State { offline, online, lost } state = State::offline;
     IdSet online; /* ranks of its subtree that are up, as it last reported */
+    IdSet lost;   /* ranks of its subtree that were up and were lost */
     std::string hostname;
     double since = 0;
 };
@@ -93,8 +96,8 @@ public:
     ~Broker();
 
     Attrs &attrs() { return attrs_; }
-    /* Set up rundir, listeners and services.  "" on success, else why not. */
-    std::string init(const BootInfo &boot, std::vector<std::string> initial_program);
+    /* Set up rundir, listeners and services. */
+    flux::Result<void> init(const BootInfo &boot, std::vector<std::string> initial_program);
     /* Run the loop; returns the broker's exit code. */
     int run();
 
@@ -154,7 +157,7 @@ private:
     void log_entry(LogEntry e);
 
     /* overlay */
-    std::string overlay_listen(const std::string &uri);
+    flux::Result<void> overlay_listen(const std::string &uri);
     void parent_connect();
     void parent_connect_done(int fd);
     void parent_schedule_reconnect();
@@ -163,16 +166,18 @@ private:
     void child_update(Link *link, const flux_msg_t *msg);
     void child_lost(Link *link, const std::string &why);
     IdSet subtree_online() const;
+    IdSet subtree_lost() const;
+    IdSet subtree_ranks(uint32_t rank) const;
     void subtree_changed();
     std::string subtree_status() const;
 
     /* local connector */
-    std::string local_listen();
+    flux::Result<void> local_listen();
     void accept_local(int fd);
 
     /* modules */
-    std::string module_load(const std::string &path, const std::vector<std::string> &args,
-                            Module **modp);
+    flux::Result<Module *> module_load(const std::string &path,
+                                       const std::vector<std::string> &args);
     void module_exited(Module *m);
     void module_stop(Module *m);
     std::string module_find(const std::string &name) const;
@@ -202,7 +207,7 @@ private:
 
     std::unordered_map<std::string, std::unique_ptr<Link>> links_;
     std::vector<std::unique_ptr<Link>> dead_links_;
-    struct event *reap_ev_ = nullptr;
+    flux::EventPtr reap_ev_;
     uint64_t next_link_id_ = 1;
 
     struct Builtin {
@@ -220,8 +225,8 @@ private:
     std::string tbon_ipc_path_;
     Link *parent_ = nullptr;
     bool parent_hello_done_ = false;
-    struct event *reconnect_ev_ = nullptr;
-    struct event *connect_ev_ = nullptr;
+    flux::EventPtr reconnect_ev_;
+    flux::EventPtr connect_ev_;
     int connect_fd_ = -1;
     double reconnect_delay_ = 0.005;
     bool parent_ever_connected_ = false;
@@ -237,20 +242,20 @@ private:
     std::vector<std::string> initial_program_;
     pid_t initial_pid_ = -1;
     int exit_code_ = 0;
-    struct event *sigchld_ev_ = nullptr;
-    struct event *sigterm_ev_ = nullptr;
-    struct event *sigint_ev_ = nullptr;
-    struct event *shutdown_timer_ = nullptr;
+    flux::EventPtr sigchld_ev_;
+    flux::EventPtr sigterm_ev_;
+    flux::EventPtr sigint_ev_;
+    flux::EventPtr shutdown_timer_;
 
     /* log */
     LogRing log_ring_;
-    std::vector<const flux_msg_t *> dmesg_followers_;
+    std::vector<flux::ConstMsgPtr> dmesg_followers_;
 
     /* modules */
     std::map<std::string, std::unique_ptr<Module>> modules_;
 
     /* hwloc (loaded on first request) */
-    json_t *hwloc_info_ = nullptr;
+    flux::JsonPtr hwloc_info_;
 };
 
 } // namespace fluxd

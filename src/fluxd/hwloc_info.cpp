@@ -55,12 +55,13 @@ void Broker::svc_hwloc_info(const flux_msg_t *msg)
 {
     if (!hwloc_info_) {
         std::string err;
-        if (!(hwloc_info_ = discover(&err))) {
+        hwloc_info_.reset(discover(&err));
+        if (!hwloc_info_) {
             respond_error(msg, EIO, err);
             return;
         }
     }
-    json_t *o = json_deep_copy(hwloc_info_);
+    json_t *o = json_deep_copy(hwloc_info_.get());
     json_object_set_new(o, "rank", json_integer(rank_));
     json_object_set_new(o, "hostname", json_string(hostname_.c_str()));
     respond(msg, o);

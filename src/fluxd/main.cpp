@@ -154,12 +154,13 @@ int main(int argc, char *argv[])
         initial.push_back(argv[i]);
 
     std::optional<Config> cfg;
-    std::string err;
     if (!config_path.empty()) {
-        if (!(cfg = config_load(config_path, &err))) {
-            fprintf(stderr, "fluxd: config: %s\n", err.c_str());
+        auto loaded = config_load(config_path);
+        if (!loaded) {
+            fprintf(stderr, "fluxd: config: %s\n", loaded.error().text.c_str());
             return 1;
         }
+        cfg = std::move(*loaded);
         for (const auto &[k, v] : cfg->attrs) {
             if (std::string e = attrs.set_cmdline(k, v); !e.empty()) {
                 fprintf(stderr, "fluxd: config: %s\n", e.c_str());
@@ -195,9 +196,9 @@ int main(int argc, char *argv[])
             gethostname(buf, sizeof(buf) - 1);
             host = buf;
         }
-        auto b = boot_from_config(*cfg, host, &err);
+        auto b = boot_from_config(*cfg, host);
         if (!b) {
-            fprintf(stderr, "fluxd: config: %s\n", err.c_str());
+            fprintf(stderr, "fluxd: config: %s\n", b.error().text.c_str());
             return 1;
         }
         boot = *b;
@@ -208,8 +209,8 @@ int main(int argc, char *argv[])
         boot.method = "single";
         boot.connect_uri.push_back("");
     }
-    if (std::string e = broker.init(boot, initial); !e.empty()) {
-        fprintf(stderr, "fluxd: %s\n", e.c_str());
+    if (auto r = broker.init(boot, initial); !r) {
+        fprintf(stderr, "fluxd: %s\n", r.error().text.c_str());
         return 1;
     }
     return broker.run();

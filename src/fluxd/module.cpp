@@ -16,6 +16,7 @@
 #include "broker.h"
 #include "flux/module.h"
 #include "libflux/message_internal.h"
+#include "libflux/ptr.h"
 #include "libflux/module_runtime.h"
 
 namespace fluxd {
@@ -60,18 +61,18 @@ std::string Broker::module_find(const std::string &name) const
     return "";
 }
 
-std::string Broker::module_load(const std::string &arg, const std::vector<std::string> &args,
-                                Module **modp)
+flux::Result<Module *> Broker::module_load(const std::string &arg,
+                                          const std::vector<std::string> &args)
 {
     std::string path = module_find(arg);
     if (path.empty())
-        return "module '" + arg + "' not found in conf.module_path";
+        return flux::make_error(ENOENT, "module '" + arg + "' not found in conf.module_path");
     void *dso = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!dso)
-        return std::string("cannot load ") + path + ": " + dlerror();
-    auto fail = [&](const std::string &why) {
+        return flux::make_error(ENOENT, std::string("cannot load ") + path + ": " + dlerror());
+    auto fail = [&](const std::string &why, int errnum = EINVAL) {
         dlclose(dso);
-        return why;
+        return flux::make_error(errnum, why);
     };
     auto init = (flux_module_init_f)dlsym(dso, FLUX_MODULE_INIT_SYMBOL);
     if (!init)
@@ -92,9 +93,9 @@ std::string Broker::module_load(const std::string &arg, const std::vector<std::s
         return fail(path + ": module has no main function");
     std::string name = info->name;
     if (modules_.count(name))
-        return fail("module '" + name + "' is already loaded");
+        return fail("module '" + name + "' is already loaded", EEXIST);
     if (services_.count(name) || builtin_services_.count(name))
-        return fail("service '" + name + "' is already registered");
+        return fail("service '" + name + "' is already registered", EEXIST);
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return fail(std::string("socketpair: ") + strerror(errno));
@@ -119,8 +120,7 @@ std::string Broker::module_load(const std::string &arg, const std::vector<std::s
         std::vector<std::string> argv_s = args;
         flux::module_run(info->name, info->main, fd, argv_s);
     });
-    *modp = m;
-    return "";
+    return m;
 }
 
 void Broker::module_stop(Module *m)
@@ -128,13 +128,12 @@ void Broker::module_stop(Module *m)
     if (m->state == Module::State::exiting || !m->link || m->link->closed)
         return;
     m->state = Module::State::exiting;
-    flux_msg_t *req = flux_msg_create(FLUX_MSGTYPE_REQUEST);
-    flux_msg_set_topic(req, "module.shutdown");
+    flux::MsgPtr req(flux_msg_create(FLUX_MSGTYPE_REQUEST));
+    flux_msg_set_topic(req.get(), "module.shutdown");
     req->flags = FLUX_MSGFLAG_NORESPONSE;
     req->userid = getuid();
     req->rolemask = FLUX_ROLE_OWNER;
-    send_to(m->link, req);
-    flux_msg_decref(req);
+    send_to(m->link, req.get());
 }
 
 /* The module's end of the socketpair closed: main() returned. */
@@ -147,18 +146,15 @@ void Broker::module_exited(Module *m)
         std::string why = "module '" + m->name + "' failed to start";
         if (!m->last_error.empty())
             why += ": " + m->last_error;
-        respond_error(m->load_request, EINVAL, why);
-        flux_msg_decref(m->load_request);
-        m->load_request = nullptr;
+        respond_error(m->load_request.get(), EINVAL, why);
+        m->load_request.reset();
     }
     else if (m->state != Module::State::exiting)
         log(LOG_ERR, "module '%s' exited unexpectedly", m->name.c_str());
     else
         log(LOG_DEBUG, "module '%s' unloaded", m->name.c_str());
-    for (const auto *req : m->remove_requests) {
-        respond(req, nullptr);
-        flux_msg_decref(req);
-    }
+    for (const auto &req : m->remove_requests)
+        respond(req.get(), nullptr);
     void *dso = m->dso;
     modules_.erase(m->name);
     dlclose(dso);
@@ -188,14 +184,13 @@ void Broker::svc_module_load(const flux_msg_t *msg)
         respond_error(msg, EAGAIN, "broker is shutting down");
         return;
     }
-    Module *m = nullptr;
-    std::string err = module_load(path, args, &m);
-    if (!err.empty()) {
-        log(LOG_ERR, "module.load: %s", err.c_str());
-        respond_error(msg, err.find("already") != std::string::npos ? EEXIST : ENOENT, err);
+    auto m = module_load(path, args);
+    if (!m) {
+        log(LOG_ERR, "module.load: %s", m.error().text.c_str());
+        respond_error(msg, m.error().errnum, m.error().text);
         return;
     }
-    m->load_request = flux_msg_incref(msg);
+    (*m)->load_request = flux::msg_ref(msg);
 }
 
 void Broker::svc_module_status(const flux_msg_t *msg, Link *from)
@@ -208,9 +203,8 @@ void Broker::svc_module_status(const flux_msg_t *msg, Link *from)
         m->state = Module::State::running;
         log(LOG_DEBUG, "module '%s' running", m->name.c_str());
         if (m->load_request) {
-            respond(m->load_request, nullptr);
-            flux_msg_decref(m->load_request);
-            m->load_request = nullptr;
+            respond(m->load_request.get(), nullptr);
+            m->load_request.reset();
         }
     }
 }
@@ -228,7 +222,7 @@ void Broker::svc_module_remove(const flux_msg_t *msg)
         return;
     }
     Module *m = it->second.get();
-    m->remove_requests.push_back(flux_msg_incref(msg));
+    m->remove_requests.push_back(flux::msg_ref(msg));
     module_stop(m);
 }
 

@@ -22,6 +22,7 @@
 
 #include "broker.h"
 #include "libflux/message_internal.h"
+#include "libflux/ptr.h"
 #include "topology.h"
 
 namespace fluxd {
@@ -105,16 +106,16 @@ bool endpoint_addr(const Endpoint &ep, bool passive, struct sockaddr_storage *ss
 
 } // namespace
 
-std::string Broker::overlay_listen(const std::string &uri)
+flux::Result<void> Broker::overlay_listen(const std::string &uri)
 {
     std::string err;
     auto ep = endpoint_parse(uri, &err);
     if (!ep)
-        return err;
+        return flux::make_error(EINVAL, err);
     struct sockaddr_storage ss;
     socklen_t len;
     if (!endpoint_addr(*ep, true, &ss, &len, &err))
-        return err;
+        return flux::make_error(EINVAL, err);
     if (ep->ipc) {
         unlink(ep->path.c_str());
         tbon_ipc_path_ = ep->path;
@@ -123,9 +124,9 @@ std::string Broker::overlay_listen(const std::string &uri)
         base_, accept_cb, this, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
         1024, (struct sockaddr *)&ss, len);
     if (!tbon_listener_)
-        return "cannot listen on " + uri + ": " + strerror(errno);
+        return flux::make_error(EINVAL, "cannot listen on " + uri + ": " + strerror(errno));
     attrs_.set_internal("tbon.endpoint", uri);
-    return "";
+    return {};
 }
 
 void Broker::parent_schedule_reconnect()
@@ -133,13 +134,13 @@ void Broker::parent_schedule_reconnect()
     if (state_ == State::shutdown)
         return;
     if (!reconnect_ev_)
-        reconnect_ev_ = event_new(
+        reconnect_ev_.reset(event_new(
             base_, -1, 0,
-            [](evutil_socket_t, short, void *arg) { ((Broker *)arg)->parent_connect(); }, this);
+            [](evutil_socket_t, short, void *arg) { ((Broker *)arg)->parent_connect(); }, this));
     struct timeval tv;
     tv.tv_sec = (time_t)reconnect_delay_;
     tv.tv_usec = (suseconds_t)((reconnect_delay_ - tv.tv_sec) * 1e6);
-    event_add(reconnect_ev_, &tv);
+    event_add(reconnect_ev_.get(), &tv);
     reconnect_delay_ = std::min(reconnect_delay_ * 2, 2.0);
 }
 
@@ -182,9 +183,7 @@ void Broker::parent_connect()
         return;
     }
     connect_fd_ = fd;
-    if (connect_ev_)
-        event_free(connect_ev_);
-    connect_ev_ = event_new(
+    connect_ev_.reset(event_new(
         base_, fd, EV_WRITE,
         [](evutil_socket_t fd, short what, void *arg) {
             auto *b = (Broker *)arg;
@@ -201,9 +200,9 @@ void Broker::parent_connect()
             }
             b->parent_connect_done(fd);
         },
-        this);
+        this));
     struct timeval tv = {5, 0};
-    event_add(connect_ev_, &tv);
+    event_add(connect_ev_.get(), &tv);
 }
 
 void Broker::parent_connect_done(int fd)
@@ -212,15 +211,14 @@ void Broker::parent_connect_done(int fd)
     parent_ = add_link(Link::Kind::parent, fd, std::to_string(prank));
     parent_->rank = prank;
     parent_hello_done_ = false;
-    flux_msg_t *hello = flux_msg_create(FLUX_MSGTYPE_REQUEST);
-    flux_msg_set_topic(hello, "overlay.hello");
+    flux::MsgPtr hello(flux_msg_create(FLUX_MSGTYPE_REQUEST));
+    flux_msg_set_topic(hello.get(), "overlay.hello");
     hello->nodeid = prank;
     hello->userid = getuid();
     hello->rolemask = FLUX_ROLE_OWNER;
-    flux_msg_pack(hello, "{s:i s:i s:s}", "rank", (int)rank_, "size", (int)size_, "hostname",
+    flux_msg_pack(hello.get(), "{s:i s:i s:s}", "rank", (int)rank_, "size", (int)size_, "hostname",
                   hostname_.c_str());
-    send_to(parent_, hello);
-    flux_msg_decref(hello);
+    send_to(parent_, hello.get());
 }
 
 void Broker::parent_hello_response(const flux_msg_t *msg)
@@ -257,12 +255,11 @@ void Broker::child_hello(Link *link, const flux_msg_t *msg)
     else if (state_ == State::shutdown)
         err = "instance is shutting down";
     if (!err.empty()) {
-        flux_msg_t *rsp = flux_msg_create(FLUX_MSGTYPE_RESPONSE);
-        flux_msg_set_topic(rsp, "overlay.hello");
+        flux::MsgPtr rsp(flux_msg_create(FLUX_MSGTYPE_RESPONSE));
+        flux_msg_set_topic(rsp.get(), "overlay.hello");
         rsp->errnum = EPROTO;
-        flux_msg_set_string(rsp, err.c_str());
-        link->stream->send(rsp);
-        flux_msg_decref(rsp);
+        flux_msg_set_string(rsp.get(), err.c_str());
+        link->stream->send(rsp.get());
         log(LOG_ERR, "overlay: rejected connection: %s", err.c_str());
         close_link(link, "");
         return;
@@ -287,28 +284,30 @@ void Broker::child_hello(Link *link, const flux_msg_t *msg)
     cs.online.insert(rank);
     log(was_lost ? LOG_NOTICE : LOG_DEBUG, "overlay: rank %d (%s) %s", rank, host,
         was_lost ? "reconnected" : "joined");
-    flux_msg_t *rsp = flux_msg_create(FLUX_MSGTYPE_RESPONSE);
-    flux_msg_set_topic(rsp, "overlay.hello");
-    flux_msg_pack(rsp, "{s:i}", "rank", (int)rank_);
-    send_to(link, rsp);
-    flux_msg_decref(rsp);
+    flux::MsgPtr rsp(flux_msg_create(FLUX_MSGTYPE_RESPONSE));
+    flux_msg_set_topic(rsp.get(), "overlay.hello");
+    flux_msg_pack(rsp.get(), "{s:i}", "rank", (int)rank_);
+    send_to(link, rsp.get());
     subtree_changed();
 }
 
 void Broker::child_update(Link *link, const flux_msg_t *msg)
 {
-    const char *online;
-    if (flux_msg_unpack(msg, "{s:s}", "online", &online) < 0) {
+    const char *online, *lost = "";
+    if (flux_msg_unpack(msg, "{s:s s?s}", "online", &online, "lost", &lost) < 0) {
         log(LOG_ERR, "overlay: malformed update from rank %u", link->rank);
         return;
     }
     std::string err;
-    auto ids = IdSet::parse(online, &err);
-    if (!ids) {
+    auto on = IdSet::parse(online, &err);
+    auto off = on ? IdSet::parse(lost, &err) : std::nullopt;
+    if (!on || !off) {
         log(LOG_ERR, "overlay: update from rank %u: %s", link->rank, err.c_str());
         return;
     }
-    children_[link->rank].online = *ids;
+    ChildState &cs = children_[link->rank];
+    cs.online = *on;
+    cs.lost = *off;
     subtree_changed();
 }
 
@@ -323,6 +322,7 @@ void Broker::child_lost(Link *link, const std::string &why)
     cs.since = now();
     size_t n = cs.online.count();
     cs.online = IdSet();
+    cs.lost = IdSet();
     if (state_ != State::shutdown)
         log(LOG_ERR, "overlay: lost rank %u (%s)%s%s: %s", link->rank, cs.hostname.c_str(),
             n > 1 ? ", subtree of " : "", n > 1 ? std::to_string(n).append(" ranks").c_str() : "",
@@ -351,31 +351,50 @@ void Broker::subtree_changed()
     }
     if (!parent_ || !parent_hello_done_)
         return;
-    flux_msg_t *upd = flux_msg_create(FLUX_MSGTYPE_REQUEST);
-    flux_msg_set_topic(upd, "overlay.update");
+    flux::MsgPtr upd(flux_msg_create(FLUX_MSGTYPE_REQUEST));
+    flux_msg_set_topic(upd.get(), "overlay.update");
     upd->flags = FLUX_MSGFLAG_NORESPONSE;
     upd->nodeid = parent_->rank;
-    flux_msg_pack(upd, "{s:s}", "online", online.encode().c_str());
-    send_to(parent_, upd);
-    flux_msg_decref(upd);
+    flux_msg_pack(upd.get(), "{s:s s:s}", "online", online.encode().c_str(), "lost",
+                  subtree_lost().encode().c_str());
+    send_to(parent_, upd.get());
     if (state_ == State::join)
         enter_run_state();
 }
 
-/* full: every rank below is up; partial: some never joined; degraded: some lost. */
+IdSet Broker::subtree_ranks(uint32_t rank) const
+{
+    /* Descendants at each depth form one contiguous range. */
+    IdSet s;
+    uint64_t lo = rank, hi = rank;
+    while (lo < size_) {
+        s.insert(IdSet::range((uint32_t)lo, (uint32_t)std::min<uint64_t>(hi, size_ - 1)));
+        lo = lo * fanout_ + 1;
+        hi = hi * fanout_ + fanout_;
+    }
+    return s;
+}
+
+IdSet Broker::subtree_lost() const
+{
+    IdSet s;
+    for (const auto &[rank, cs] : children_) {
+        if (cs.state == ChildState::State::lost)
+            s.insert(subtree_ranks(rank));
+        else if (cs.state == ChildState::State::online)
+            s.insert(cs.lost);
+    }
+    return s;
+}
+
+/* full: every rank below is up; degraded: some were lost; partial: some
+ * have not joined yet. */
 std::string Broker::subtree_status() const
 {
-    bool lost = false, offline = false;
-    for (const auto &[rank, cs] : children_) {
-        uint32_t expect = tree_subtree_size(rank, fanout_, size_);
-        if (cs.state == ChildState::State::lost)
-            lost = true;
-        else if (cs.state == ChildState::State::offline)
-            offline = true;
-        else if (cs.online.count() < expect)
-            offline = true;
-    }
-    return lost ? "degraded" : offline ? "partial" : "full";
+    if (!subtree_lost().empty())
+        return "degraded";
+    uint32_t expect = tree_subtree_size(rank_, fanout_, size_);
+    return subtree_online().count() < expect ? "partial" : "full";
 }
 
 void Broker::svc_overlay_status(const flux_msg_t *msg)
@@ -385,17 +404,19 @@ void Broker::svc_overlay_status(const flux_msg_t *msg)
         const char *st = cs.state == ChildState::State::online ? "online"
                          : cs.state == ChildState::State::lost ? "lost"
                                                                : "offline";
-        json_array_append_new(kids, json_pack("{s:i s:s s:s s:s s:f s:i}", "rank", (int)rank,
+        json_array_append_new(kids, json_pack("{s:i s:s s:s s:s s:s s:f s:i}", "rank", (int)rank,
                                               "state", st, "hostname", cs.hostname.c_str(),
-                                              "online", cs.online.encode().c_str(), "since",
-                                              cs.since, "size",
+                                              "online", cs.online.encode().c_str(), "lost",
+                                              cs.lost.encode().c_str(), "since", cs.since,
+                                              "size",
                                               (int)tree_subtree_size(rank, fanout_, size_)));
     }
     const char *state = state_ == State::join ? "join" : state_ == State::run ? "run" : "shutdown";
-    respond(msg, json_pack("{s:i s:i s:i s:s s:s s:s s:s s:o}", "rank", (int)rank_, "size",
+    respond(msg, json_pack("{s:i s:i s:i s:s s:s s:s s:s s:s s:o}", "rank", (int)rank_, "size",
                            (int)size_, "fanout", (int)fanout_, "hostname", hostname_.c_str(),
                            "status", subtree_status().c_str(), "state", state, "online",
-                           subtree_online().encode().c_str(), "children", kids));
+                           subtree_online().encode().c_str(), "lost",
+                           subtree_lost().encode().c_str(), "children", kids));
 }
 
 } // namespace fluxd

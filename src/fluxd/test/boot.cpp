@@ -11,10 +11,31 @@
 #include "boot.h"
 
 using fluxd::boot_for_test;
-using fluxd::boot_from_config;
 using fluxd::Config;
-using fluxd::config_load;
 using fluxd::uri_expand;
+
+/* Adapters from Result to the optional + error text the tables check. */
+static std::optional<Config> config_load(const std::string &path, std::string *err)
+{
+    auto r = fluxd::config_load(path);
+    if (!r) {
+        *err = r.error().text;
+        return std::nullopt;
+    }
+    return std::move(*r);
+}
+
+static std::optional<fluxd::BootInfo> boot_from_config(const Config &cfg,
+                                                       const std::string &host,
+                                                       std::string *err)
+{
+    auto r = fluxd::boot_from_config(cfg, host);
+    if (!r) {
+        *err = r.error().text;
+        return std::nullopt;
+    }
+    return std::move(*r);
+}
 
 /* Criterion's string assertions keep the raw pointer past the end of the
  * full expression, so std::string temporaries (actual and expected) must be
