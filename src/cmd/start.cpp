@@ -234,8 +234,14 @@ int cmd_start(int argc, char **argv)
             running--;
             int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             if (r == 0) {
+                /* Rank 0 leaves only after its children have: whoever is
+                 * left never joined or is stuck.  End them. */
                 exit_code = code;
                 rank0_done = true;
+                for (pid_t p : pids) {
+                    if (p > 0)
+                        kill(p, SIGTERM);
+                }
             }
             else if (!rank0_done && WIFEXITED(status) && code != 0 && !failed) {
                 /* A broker failed (bad config, say) before the instance ended.

@@ -3,6 +3,7 @@
  * the first request, never on the start-up path. */
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include <hwloc.h>
 
@@ -12,41 +13,43 @@ namespace fluxd {
 
 namespace {
 
+struct TopologyDeleter {
+    void operator()(hwloc_topology *t) const { hwloc_topology_destroy(t); }
+};
+using TopologyPtr = std::unique_ptr<hwloc_topology, TopologyDeleter>;
+
 json_t *discover(std::string *err)
 {
-    hwloc_topology_t topo;
-    if (hwloc_topology_init(&topo) < 0) {
+    hwloc_topology_t raw;
+    if (hwloc_topology_init(&raw) < 0) {
         *err = "hwloc_topology_init failed";
         return nullptr;
     }
-    hwloc_topology_set_io_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
-    if (hwloc_topology_load(topo) < 0) {
+    TopologyPtr topo(raw);
+    hwloc_topology_set_io_types_filter(raw, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+    if (hwloc_topology_load(raw) < 0) {
         *err = std::string("hwloc_topology_load: ") + strerror(errno);
-        hwloc_topology_destroy(topo);
         return nullptr;
     }
-    int cores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
-    int pus = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
-    int numa = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
-    int packages = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
+    int cores = hwloc_get_nbobjs_by_type(raw, HWLOC_OBJ_CORE);
+    int pus = hwloc_get_nbobjs_by_type(raw, HWLOC_OBJ_PU);
+    int numa = hwloc_get_nbobjs_by_type(raw, HWLOC_OBJ_NUMANODE);
+    int packages = hwloc_get_nbobjs_by_type(raw, HWLOC_OBJ_PACKAGE);
     int gpus = 0;
-    for (hwloc_obj_t o = hwloc_get_next_osdev(topo, nullptr); o;
-         o = hwloc_get_next_osdev(topo, o)) {
+    for (hwloc_obj_t o = hwloc_get_next_osdev(raw, nullptr); o; o = hwloc_get_next_osdev(raw, o)) {
         if (o->attr->osdev.type == HWLOC_OBJ_OSDEV_GPU
             || o->attr->osdev.type == HWLOC_OBJ_OSDEV_COPROC) {
-            /* Count CUDA/OpenCL/ROCm devices once each, not their aliases. */
+            /* Count CUDA/ROCm/LevelZero devices once each, not their aliases. */
             const char *backend = hwloc_obj_get_info_by_name(o, "Backend");
             if (backend && (strcmp(backend, "CUDA") == 0 || strcmp(backend, "RSMI") == 0
                             || strcmp(backend, "LevelZero") == 0))
                 gpus++;
         }
     }
-    hwloc_obj_t root = hwloc_get_root_obj(topo);
-    json_t *o = json_pack("{s:i s:i s:i s:i s:i s:I}", "packages", packages, "cores", cores,
-                          "pus", pus, "numanodes", numa, "gpus", gpus, "memory",
-                          (json_int_t)root->total_memory);
-    hwloc_topology_destroy(topo);
-    return o;
+    hwloc_obj_t root = hwloc_get_root_obj(raw);
+    return json_pack("{s:i s:i s:i s:i s:i s:I}", "packages", packages, "cores", cores, "pus",
+                     pus, "numanodes", numa, "gpus", gpus, "memory",
+                     (json_int_t)root->total_memory);
 }
 
 } // namespace

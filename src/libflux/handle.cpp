@@ -303,6 +303,8 @@ extern "C" {
 flux_t *flux_open_fd(int fd, int flags, flux_error_t *error)
 {
     if (fd < 0 || (flags & ~FLUX_O_NONBLOCK)) {
+        if (fd >= 0)
+            close(fd); /* ownership was passed in, even on failure */
         errno = EINVAL;
         set_error(error, "invalid arguments");
         return nullptr;
