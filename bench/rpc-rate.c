@@ -56,10 +56,18 @@ int main(int argc, char **argv)
     int window = 1, c;
     while ((c = getopt(argc, argv, "n:r:w:t:")) != -1) {
         switch (c) {
-            case 'n': b.count = atoi(optarg); break;
-            case 'r': b.rank = (uint32_t)strtoul(optarg, NULL, 10); break;
-            case 'w': window = atoi(optarg); break;
-            case 't': b.topic = optarg; break;
+            case 'n':
+                b.count = atoi(optarg);
+                break;
+            case 'r':
+                b.rank = (uint32_t)strtoul(optarg, NULL, 10);
+                break;
+            case 'w':
+                window = atoi(optarg);
+                break;
+            case 't':
+                b.topic = optarg;
+                break;
             default:
                 fprintf(stderr, "Usage: rpc-rate [-n COUNT] [-r RANK] [-w WINDOW] [-t TOPIC]\n");
                 return 2;
@@ -78,8 +86,7 @@ int main(int argc, char **argv)
     flux_reactor_run(flux_get_reactor(b.h), 0);
     double t = now() - t0;
     printf("rpc-rate: %d x %s to rank %u, window %d: %.3f s, %.0f rpc/s, %.1f us/rpc%s\n", b.count,
-           b.topic, b.rank, window, t, b.count / t, t / b.count * 1e6,
-           b.errors ? " (ERRORS)" : "");
+           b.topic, b.rank, window, t, b.count / t, t / b.count * 1e6, b.errors ? " (ERRORS)" : "");
     flux_close(b.h);
     return b.errors ? 1 : 0;
 }

@@ -201,10 +201,8 @@ typedef void (*flux_msg_handler_f)(flux_t *h,
 
 /* Requests from senders without an allowed role get EPERM automatically;
  * by default only FLUX_ROLE_OWNER is allowed. */
-FLUX_API flux_msg_handler_t *flux_msg_handler_create(flux_t *h,
-                                                     const struct flux_match match,
-                                                     flux_msg_handler_f cb,
-                                                     void *arg);
+FLUX_API flux_msg_handler_t *
+flux_msg_handler_create(flux_t *h, const struct flux_match match, flux_msg_handler_f cb, void *arg);
 FLUX_API void flux_msg_handler_destroy(flux_msg_handler_t *mh);
 FLUX_API void flux_msg_handler_start(flux_msg_handler_t *mh);
 FLUX_API void flux_msg_handler_stop(flux_msg_handler_t *mh);
@@ -216,7 +214,10 @@ struct flux_msg_handler_spec {
     flux_msg_handler_f cb;
     uint32_t rolemask; /* in addition to owner */
 };
-#define FLUX_MSGHANDLER_TABLE_END {0, NULL, NULL, 0}
+#define FLUX_MSGHANDLER_TABLE_END                                                                  \
+    {                                                                                              \
+        0, NULL, NULL, 0                                                                           \
+    }
 /* Create and start one handler per table row; *handlers is a NULL-terminated
  * array owned by the caller (free with flux_msg_handler_delvec). */
 FLUX_API int flux_msg_handler_addvec(flux_t *h,
@@ -230,10 +231,8 @@ FLUX_API void flux_msg_handler_delvec(flux_msg_handler_t **handlers);
 FLUX_API int flux_respond(flux_t *h, const flux_msg_t *request, const char *s);
 FLUX_API int flux_respond_pack(flux_t *h, const flux_msg_t *request, const char *fmt, ...);
 /* errmsg may be NULL (the reader then sees strerror(errnum)). */
-FLUX_API int flux_respond_error(flux_t *h,
-                                const flux_msg_t *request,
-                                int errnum,
-                                const char *errmsg);
+FLUX_API int
+flux_respond_error(flux_t *h, const flux_msg_t *request, int errnum, const char *errmsg);
 
 /* Requests, RPC and futures -------------------------------------------------*/
 
@@ -243,18 +242,12 @@ typedef void (*flux_continuation_f)(flux_future_t *f, void *arg);
 
 /* Send a request; the future is fulfilled by the response.  With
  * FLUX_RPC_NORESPONSE the future is already fulfilled (empty). */
-FLUX_API flux_future_t *flux_rpc(flux_t *h,
-                                 const char *topic,
-                                 const char *s,
-                                 uint32_t nodeid,
-                                 int flags);
-FLUX_API flux_future_t *flux_rpc_pack(flux_t *h,
-                                      const char *topic,
-                                      uint32_t nodeid,
-                                      int flags,
-                                      const char *fmt,
-                                      ...);
-FLUX_API flux_future_t *flux_rpc_message(flux_t *h, const flux_msg_t *msg, uint32_t nodeid, int flags);
+FLUX_API flux_future_t *
+flux_rpc(flux_t *h, const char *topic, const char *s, uint32_t nodeid, int flags);
+FLUX_API flux_future_t *
+flux_rpc_pack(flux_t *h, const char *topic, uint32_t nodeid, int flags, const char *fmt, ...);
+FLUX_API flux_future_t *
+flux_rpc_message(flux_t *h, const flux_msg_t *msg, uint32_t nodeid, int flags);
 /* Block for the response.  Returns 0 with *s the payload (NULL if none) or
  * -1 with errno from the response (see flux_future_error_string()). */
 FLUX_API int flux_rpc_get(flux_future_t *f, const char **s);
@@ -265,10 +258,7 @@ FLUX_API int flux_future_get_msg(flux_future_t *f, const flux_msg_t **msg);
 FLUX_API const char *flux_future_error_string(flux_future_t *f);
 
 /* timeout < 0: none.  On timeout the future is fulfilled with ETIMEDOUT. */
-FLUX_API int flux_future_then(flux_future_t *f,
-                              double timeout,
-                              flux_continuation_f cb,
-                              void *arg);
+FLUX_API int flux_future_then(flux_future_t *f, double timeout, flux_continuation_f cb, void *arg);
 /* Block until fulfilled or timeout (-1 with ETIMEDOUT). */
 FLUX_API int flux_future_wait_for(flux_future_t *f, double timeout);
 FLUX_API bool flux_future_is_ready(flux_future_t *f);
@@ -277,7 +267,8 @@ FLUX_API void flux_future_reset(flux_future_t *f);
 FLUX_API void flux_future_destroy(flux_future_t *f);
 FLUX_API flux_t *flux_future_get_flux(flux_future_t *f);
 /* Arbitrary data attached to a future, freed on destroy. */
-FLUX_API int flux_future_aux_set(flux_future_t *f, const char *name, void *aux, void (*destroy)(void *));
+FLUX_API int
+flux_future_aux_set(flux_future_t *f, const char *name, void *aux, void (*destroy)(void *));
 FLUX_API void *flux_future_aux_get(flux_future_t *f, const char *name);
 
 /* Events -----------------------------------------------------------------*/
@@ -287,11 +278,8 @@ FLUX_API int flux_event_subscribe(flux_t *h, const char *topic);
 FLUX_API int flux_event_unsubscribe(flux_t *h, const char *topic);
 /* Publish through rank 0, which gives the event its sequence number. */
 FLUX_API flux_future_t *flux_event_publish(flux_t *h, const char *topic, int flags, const char *s);
-FLUX_API flux_future_t *flux_event_publish_pack(flux_t *h,
-                                                const char *topic,
-                                                int flags,
-                                                const char *fmt,
-                                                ...);
+FLUX_API flux_future_t *
+flux_event_publish_pack(flux_t *h, const char *topic, int flags, const char *fmt, ...);
 FLUX_API int flux_event_publish_get_seq(flux_future_t *f, int *seq);
 FLUX_API int flux_event_decode(const flux_msg_t *msg, const char **topic, const char **s);
 FLUX_API int flux_event_unpack(const flux_msg_t *msg, const char **topic, const char *fmt, ...);

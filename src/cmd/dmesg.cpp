@@ -56,8 +56,8 @@ int cmd_dmesg(int argc, char **argv)
         die(1, "flux-dmesg: unexpected argument '%s'", argv[optind]);
     flux_t *h = open_or_die("flux-dmesg");
     if (!clear) {
-        flux_future_t *f = flux_rpc_pack(h, "log.dmesg", nodeid, FLUX_RPC_STREAMING, "{s:b}",
-                                         "follow", follow);
+        flux_future_t *f =
+            flux_rpc_pack(h, "log.dmesg", nodeid, FLUX_RPC_STREAMING, "{s:b}", "follow", follow);
         if (!f)
             die(1, "flux-dmesg: %s", strerror(errno));
         for (;;) {
@@ -65,10 +65,9 @@ int cmd_dmesg(int argc, char **argv)
             int level, rank;
             const char *app, *host, *msg;
             double ts;
-            if (flux_rpc_get_unpack(f, "{s:i s:i s:f s:s s:s s:s}", "level", &level, "rank",
-                                    &rank, "timestamp", &ts, "appname", &app, "hostname", &host,
-                                    "message", &msg)
-                < 0) {
+            if (flux_rpc_get_unpack(f, "{s:i s:i s:f s:s s:s s:s}", "level", &level, "rank", &rank,
+                                    "timestamp", &ts, "appname", &app, "hostname", &host, "message",
+                                    &msg) < 0) {
                 if (errno == ENODATA)
                     break;
                 die(1, "flux-dmesg: %s", flux_future_error_string(f));
@@ -111,8 +110,9 @@ int cmd_logger(int argc, char **argv)
         switch (c) {
             case 's':
                 if ((level = fluxd::LogRing::level_parse(optarg)) < 0)
-                    die(1, "flux-logger: unknown severity '%s' (use emerg, alert, crit, err, "
-                           "warning, notice, info, debug)",
+                    die(1,
+                        "flux-logger: unknown severity '%s' (use emerg, alert, crit, err, "
+                        "warning, notice, info, debug)",
                         optarg);
                 break;
             case 'n':

@@ -103,8 +103,9 @@ void usage(FILE *f)
     fprintf(f, "Usage: flux [-h|--help] [-V|--version] COMMAND [ARGS...]\n\nCommands:\n");
     for (const auto &b : builtins)
         fprintf(f, "  %-10s %s\n", b.name, b.summary);
-    fprintf(f, "\nOther commands run flux-COMMAND from FLUX_EXEC_PATH or %s.\n"
-               "Run 'flux COMMAND --help' for a command's options.\n",
+    fprintf(f,
+            "\nOther commands run flux-COMMAND from FLUX_EXEC_PATH or %s.\n"
+            "Run 'flux COMMAND --help' for a command's options.\n",
             FLUX_LIBEXECDIR);
 }
 
@@ -143,8 +144,8 @@ int main(int argc, char *argv[])
     size_t start = 0;
     while (start <= path.size()) {
         size_t colon = path.find(':', start);
-        std::string dir = path.substr(start, colon == std::string::npos ? std::string::npos
-                                                                         : colon - start);
+        std::string dir =
+            path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
         std::string exe = dir + "/flux-" + cmd;
         if (!dir.empty() && is_executable(exe)) {
             argv[1] = exe.data();

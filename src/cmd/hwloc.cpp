@@ -41,10 +41,9 @@ int cmd_hwloc(int argc, char **argv)
         int p, c, u, g;
         json_int_t m;
         const char *host;
-        if (!fs[r] || flux_rpc_get_unpack(fs[r], "{s:i s:i s:i s:i s:I s:s}", "packages", &p,
-                                          "cores", &c, "pus", &u, "gpus", &g, "memory", &m,
-                                          "hostname", &host)
-                          < 0) {
+        if (!fs[r] ||
+            flux_rpc_get_unpack(fs[r], "{s:i s:i s:i s:i s:I s:s}", "packages", &p, "cores", &c,
+                                "pus", &u, "gpus", &g, "memory", &m, "hostname", &host) < 0) {
             fprintf(stderr, "flux-hwloc: rank %u: %s\n", r,
                     fs[r] ? flux_future_error_string(fs[r]) : strerror(errno));
             rc = 1;

@@ -106,9 +106,8 @@ int cmd_module(int argc, char **argv)
         {
             const char *name, *path, *state;
             double idle;
-            if (json_unpack(m, "{s:s s:s s:s s:f}", "name", &name, "path", &path, "state",
-                            &state, "idle", &idle)
-                == 0)
+            if (json_unpack(m, "{s:s s:s s:s s:f}", "name", &name, "path", &path, "state", &state,
+                            "idle", &idle) == 0)
                 printf("%-20s %6d %-8s %s\n", name, (int)idle, state, path);
         }
         json_array_foreach(builtin, i, m)

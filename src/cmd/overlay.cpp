@@ -22,24 +22,26 @@ struct Walk {
 
 void descendants(uint32_t rank, uint32_t fanout, uint32_t size, flux::IdSet &set)
 {
-    for (uint64_t c = (uint64_t)rank * fanout + 1; c <= (uint64_t)rank * fanout + fanout && c < size;
-         c++) {
+    for (uint64_t c = (uint64_t)rank * fanout + 1;
+         c <= (uint64_t)rank * fanout + fanout && c < size; c++) {
         set.insert((uint32_t)c);
         descendants((uint32_t)c, fanout, size, set);
     }
 }
 
-void walk(Walk &w, uint32_t rank, const std::string &host_hint, const std::string &prefix,
+void walk(Walk &w,
+          uint32_t rank,
+          const std::string &host_hint,
+          const std::string &prefix,
           const std::string &branch)
 {
     flux_future_t *f = flux_rpc(w.h, "overlay.status", nullptr, rank, 0);
     json_t *kids = nullptr;
     const char *host = "", *status = "";
     int fanout = 2, size = 1;
-    if (!f || flux_future_wait_for(f, w.timeout) < 0
-        || flux_rpc_get_unpack(f, "{s:s s:s s:i s:i s:o}", "hostname", &host, "status", &status,
-                               "fanout", &fanout, "size", &size, "children", &kids)
-               < 0) {
+    if (!f || flux_future_wait_for(f, w.timeout) < 0 ||
+        flux_rpc_get_unpack(f, "{s:s s:s s:i s:i s:o}", "hostname", &host, "status", &status,
+                            "fanout", &fanout, "size", &size, "children", &kids) < 0) {
         if (w.print)
             printf("%s%u %s: unknown (%s)\n", branch.c_str(), rank, host_hint.c_str(),
                    f ? (errno == ETIMEDOUT ? "timed out" : flux_future_error_string(f))
@@ -123,7 +125,7 @@ int cmd_overlay(int argc, char **argv)
     Walk w{h, timeout, !summary, {}, {}, {}, {}};
     walk(w, rank, "", "", "");
     if (summary) {
-        const char *st = !w.lost.empty()                          ? "degraded"
+        const char *st = !w.lost.empty()                            ? "degraded"
                          : !w.offline.empty() || !w.unknown.empty() ? "partial"
                                                                     : "full";
         printf("%s: online %s", st, w.online.encode().c_str());

@@ -99,8 +99,8 @@ int cmd_ping(int argc, char **argv)
     uint32_t done = 0;
     for (uint32_t seq = 0; seq < count; seq++) {
         double t0 = monotime();
-        flux_future_t *f = flux_rpc_pack(h, topic.c_str(), nodeid, 0, "{s:i s:s}", "seq",
-                                         (int)seq, "pad", padding.c_str());
+        flux_future_t *f = flux_rpc_pack(h, topic.c_str(), nodeid, 0, "{s:i s:s}", "seq", (int)seq,
+                                         "pad", padding.c_str());
         const char *route = "";
         int rseq = -1;
         if (!f || flux_rpc_get_unpack(f, "{s:i s?s}", "seq", &rseq, "route", &route) < 0) {

@@ -57,14 +57,13 @@ void remove_tree(const std::string &dir)
 
 void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: flux start [OPTIONS] [COMMAND [ARGS...]]\n"
-            "  -s, --test-size=N         start N brokers on this host\n"
-            "  -S, --setattr=NAME=VALUE  set a broker attribute (all ranks)\n"
-            "  -c, --config-path=PATH    broker TOML config file or directory\n"
-            "  -o, --broker-opts=OPTS    extra fluxd options, comma separated\n"
-            "  -v, --verbose             show the broker command lines\n"
-            "  -h, --help                this text\n");
+    fprintf(f, "Usage: flux start [OPTIONS] [COMMAND [ARGS...]]\n"
+               "  -s, --test-size=N         start N brokers on this host\n"
+               "  -S, --setattr=NAME=VALUE  set a broker attribute (all ranks)\n"
+               "  -c, --config-path=PATH    broker TOML config file or directory\n"
+               "  -o, --broker-opts=OPTS    extra fluxd options, comma separated\n"
+               "  -v, --verbose             show the broker command lines\n"
+               "  -h, --help                this text\n");
 }
 
 } // namespace
@@ -107,9 +106,8 @@ int cmd_start(int argc, char **argv)
                 size_t start = 0;
                 while (start < s.size()) {
                     size_t comma = s.find(',', start);
-                    std::string opt = s.substr(start, comma == std::string::npos
-                                                          ? std::string::npos
-                                                          : comma - start);
+                    std::string opt = s.substr(start, comma == std::string::npos ? std::string::npos
+                                                                                 : comma - start);
                     if (!opt.empty())
                         broker_args.push_back(opt);
                     if (comma == std::string::npos)

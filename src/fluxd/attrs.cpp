@@ -118,8 +118,8 @@ std::string Attrs::check_int_range(const std::string &v, long lo, long hi)
     if (v.empty() || errno || *end)
         return "'" + v + "' is not an integer";
     if (n < lo || n > hi)
-        return "value " + v + " is out of range [" + std::to_string(lo) + "-" + std::to_string(hi)
-               + "]";
+        return "value " + v + " is out of range [" + std::to_string(lo) + "-" + std::to_string(hi) +
+               "]";
     return "";
 }
 

@@ -15,13 +15,15 @@
 namespace fluxd {
 
 class Attrs {
-public:
+  public:
     enum Flags { immutable = 1, runtime = 2 };
     /* Validator: return an error text to reject a value, or "" to accept. */
     using Validator = std::function<std::string(const std::string &)>;
 
     /* Declare a known attribute with a default value (nullopt: unset). */
-    void declare(const std::string &name, std::optional<std::string> value, int flags,
+    void declare(const std::string &name,
+                 std::optional<std::string> value,
+                 int flags,
                  Validator check = nullptr);
     /* Reserve a name the broker computes at boot; -S may not set it. */
     void reserve(const std::string &name);
@@ -35,7 +37,8 @@ public:
     std::optional<std::string> get(const std::string &name) const;
     bool is_immutable(const std::string &name) const;
     /* Parse "NAME=VALUE"; nullopt if no '=' or empty name. */
-    static std::optional<std::pair<std::string, std::string>> parse_assignment(const std::string &s);
+    static std::optional<std::pair<std::string, std::string>>
+    parse_assignment(const std::string &s);
     template <typename F> void for_each(F f) const
     {
         for (const auto &[name, a] : table_) {
@@ -47,7 +50,7 @@ public:
     std::optional<long> get_long(const std::string &name) const;
     static std::string check_int_range(const std::string &v, long lo, long hi);
 
-private:
+  private:
     struct Attr {
         std::optional<std::string> value;
         int flags = 0;

@@ -45,8 +45,8 @@ bool get_string(const toml::node *n, const std::string &key, std::string *out, s
     return false;
 }
 
-bool get_int(const toml::node *n, const std::string &key, long lo, long hi, long *out,
-             std::string *err)
+bool get_int(
+    const toml::node *n, const std::string &key, long lo, long hi, long *out, std::string *err)
 {
     if (!n)
         return true;
@@ -56,8 +56,8 @@ bool get_int(const toml::node *n, const std::string &key, long lo, long hi, long
     }
     long v = (long)n->as_integer()->get();
     if (v < lo || v > hi) {
-        *err = where(n->source()) + ": " + key + ": " + std::to_string(v) + " is out of range ["
-               + std::to_string(lo) + "-" + std::to_string(hi) + "]";
+        *err = where(n->source()) + ": " + key + ": " + std::to_string(v) + " is out of range [" +
+               std::to_string(lo) + "-" + std::to_string(hi) + "]";
         return false;
     }
     *out = v;
@@ -103,9 +103,9 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
     if (g)
         cfg.attrs["access.allow-guest-user"] = guest ? "true" : "false";
     long quorum = -1, sdt = -1;
-    if (!get_int(tbl.at_path("broker.quorum").node(), "broker.quorum", 1, 1L << 30, &quorum, err)
-        || !get_int(tbl.at_path("broker.shutdown-timeout").node(), "broker.shutdown-timeout", 0,
-                    3600, &sdt, err))
+    if (!get_int(tbl.at_path("broker.quorum").node(), "broker.quorum", 1, 1L << 30, &quorum, err) ||
+        !get_int(tbl.at_path("broker.shutdown-timeout").node(), "broker.shutdown-timeout", 0, 3600,
+                 &sdt, err))
         return false;
     if (quorum > 0)
         cfg.attrs["broker.quorum"] = std::to_string(quorum);
@@ -121,10 +121,10 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
     if (!bs)
         return true;
     if (!get_int(bs->get("default_port"), "bootstrap.default_port", 1, 65535, &cfg.default_port,
-                 err)
-        || !get_string(bs->get("default_bind"), "bootstrap.default_bind", &cfg.default_bind, err)
-        || !get_string(bs->get("default_connect"), "bootstrap.default_connect",
-                       &cfg.default_connect, err))
+                 err) ||
+        !get_string(bs->get("default_bind"), "bootstrap.default_bind", &cfg.default_bind, err) ||
+        !get_string(bs->get("default_connect"), "bootstrap.default_connect", &cfg.default_connect,
+                    err))
         return false;
     const toml::node *hn = bs->get("hosts");
     if (!hn)
@@ -144,8 +144,8 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
         }
         for (auto &&[k, v] : *e) {
             if (k != "host" && k != "bind" && k != "connect") {
-                *err = where(v.source()) + ": " + key + ": unknown key '" + std::string(k.str())
-                       + "'";
+                *err =
+                    where(v.source()) + ": " + key + ": unknown key '" + std::string(k.str()) + "'";
                 return false;
             }
         }
@@ -154,27 +154,27 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
             *err = where(entry.source()) + ": " + key + ": missing 'host'";
             return false;
         }
-        if (!get_string(e->get("host"), key + ".host", &host, err)
-            || !get_string(e->get("bind"), key + ".bind", &bind, err)
-            || !get_string(e->get("connect"), key + ".connect", &connect, err))
+        if (!get_string(e->get("host"), key + ".host", &host, err) ||
+            !get_string(e->get("bind"), key + ".bind", &bind, err) ||
+            !get_string(e->get("connect"), key + ".connect", &connect, err))
             return false;
         std::string herr;
         auto hl = flux::Hostlist::parse(host, &herr);
         if (!hl || hl->count() == 0) {
-            *err = where(e->get("host")->source()) + ": " + key + ".host: "
-                   + (herr.empty() ? "empty hostlist" : herr);
+            *err = where(e->get("host")->source()) + ": " + key +
+                   ".host: " + (herr.empty() ? "empty hostlist" : herr);
             return false;
         }
         if (hl->count() > 1 && (!bind.empty() || !connect.empty())) {
-            *err = where(entry.source()) + ": " + key
-                   + ": bind/connect may only be given for a single host";
+            *err = where(entry.source()) + ": " + key +
+                   ": bind/connect may only be given for a single host";
             return false;
         }
         for (const auto &h : hl->hosts()) {
             for (const auto &prev : cfg.hosts) {
                 if (prev.host == h) {
-                    *err = where(entry.source()) + ": " + key + ": host '" + h
-                           + "' is listed twice";
+                    *err =
+                        where(entry.source()) + ": " + key + ": host '" + h + "' is listed twice";
                     return false;
                 }
             }
@@ -189,11 +189,10 @@ bool load_file(const std::string &file, toml::table &merged, std::string *err)
     toml::table t;
     try {
         t = toml::parse_file(file);
-    }
-    catch (const toml::parse_error &e) {
+    } catch (const toml::parse_error &e) {
         const auto &src = e.source();
-        *err = file + ":" + std::to_string(src.begin.line) + ":"
-               + std::to_string(src.begin.column) + ": " + std::string(e.description());
+        *err = file + ":" + std::to_string(src.begin.line) + ":" +
+               std::to_string(src.begin.column) + ": " + std::string(e.description());
         return false;
     }
     for (auto &&[k, v] : t) {
@@ -285,8 +284,8 @@ flux::Result<BootInfo> boot_from_config(const Config &cfg, const std::string &ho
                                            h.host, cfg.default_port));
         if (h.host == hostname) {
             b.rank = (uint32_t)i;
-            b.bind_uri = uri_expand(h.bind.empty() ? cfg.default_bind : h.bind, h.host,
-                                    cfg.default_port);
+            b.bind_uri =
+                uri_expand(h.bind.empty() ? cfg.default_bind : h.bind, h.host, cfg.default_port);
             found = true;
         }
     }

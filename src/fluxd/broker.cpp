@@ -82,8 +82,7 @@ Broker::~Broker()
             return remove(path);
         };
         if (nftw(statedir_.c_str(), rm, 16, FTW_DEPTH | FTW_PHYS) < 0)
-            fprintf(stderr, "fluxd: could not remove %s: %s\n", statedir_.c_str(),
-                    strerror(errno));
+            fprintf(stderr, "fluxd: could not remove %s: %s\n", statedir_.c_str(), strerror(errno));
     }
     if (rundir_created_)
         rmdir(rundir_.c_str());
@@ -214,8 +213,8 @@ void Broker::close_link(Link *link, const std::string &why)
             if (state_ == State::shutdown)
                 log(LOG_DEBUG, "parent disconnected during shutdown");
             else {
-                log(LOG_ERR, "lost connection to parent (rank %u): %s",
-                    tree_parent(rank_, fanout_), why.c_str());
+                log(LOG_ERR, "lost connection to parent (rank %u): %s", tree_parent(rank_, fanout_),
+                    why.c_str());
                 parent_schedule_reconnect();
             }
             break;
@@ -284,8 +283,8 @@ void Broker::link_message(Link *link, const flux_msg_t *cmsg)
                     svc_module_status(msg, link);
                     return;
                 }
-                if (!(link->rolemask & FLUX_ROLE_OWNER)
-                    && attrs_.get("access.allow-guest-user").value_or("false") != "true") {
+                if (!(link->rolemask & FLUX_ROLE_OWNER) &&
+                    attrs_.get("access.allow-guest-user").value_or("false") != "true") {
                     flux_msg_route_push(msg, link->id.c_str());
                     respond_error(msg, EPERM, "guest access to this instance is not allowed");
                     return;
@@ -296,8 +295,8 @@ void Broker::link_message(Link *link, const flux_msg_t *cmsg)
             else if (msg->type == FLUX_MSGTYPE_RESPONSE)
                 route_response(msg);
             else
-                log(LOG_DEBUG, "%s: dropped %s %s", link->id.c_str(),
-                    flux_msg_typestr(msg->type), msg->topic.c_str());
+                log(LOG_DEBUG, "%s: dropped %s %s", link->id.c_str(), flux_msg_typestr(msg->type),
+                    msg->topic.c_str());
             return;
         case Link::Kind::child:
             if (msg->type == FLUX_MSGTYPE_REQUEST) {
@@ -333,8 +332,8 @@ void Broker::link_message(Link *link, const flux_msg_t *cmsg)
 void Broker::forward_to_parent(flux_msg_t *msg)
 {
     if (!parent_ || !parent_hello_done_) {
-        respond_error(msg, EHOSTUNREACH, "rank " + std::to_string(rank_)
-                                             + " has no connection to its parent");
+        respond_error(msg, EHOSTUNREACH,
+                      "rank " + std::to_string(rank_) + " has no connection to its parent");
         return;
     }
     send_to(parent_, msg);
@@ -366,9 +365,9 @@ void Broker::route_request(flux_msg_t *msg, Link *from)
         return;
     }
     if (nodeid >= size_) {
-        respond_error(msg, EHOSTUNREACH, "nodeid " + std::to_string(nodeid)
-                                             + " is out of range (size "
-                                             + std::to_string(size_) + ")");
+        respond_error(msg, EHOSTUNREACH,
+                      "nodeid " + std::to_string(nodeid) + " is out of range (size " +
+                          std::to_string(size_) + ")");
         return;
     }
     if (nodeid == rank_) {
@@ -378,9 +377,9 @@ void Broker::route_request(flux_msg_t *msg, Link *from)
     if (auto hop = tree_next_hop(rank_, nodeid, fanout_)) {
         auto it = child_links_.find(*hop);
         if (it == child_links_.end()) {
-            respond_error(msg, EHOSTUNREACH, "rank " + std::to_string(nodeid)
-                                                 + " is unreachable (rank "
-                                                 + std::to_string(*hop) + " is offline)");
+            respond_error(msg, EHOSTUNREACH,
+                          "rank " + std::to_string(nodeid) + " is unreachable (rank " +
+                              std::to_string(*hop) + " is offline)");
             return;
         }
         send_to(it->second, msg);
@@ -482,8 +481,7 @@ void Broker::distribute_event(const flux_msg_t *msg)
     bool priv = msg->flags & FLUX_MSGFLAG_PRIVATE;
     std::vector<Link *> targets;
     for (auto &[id, link] : links_) {
-        if (link->closed
-            || (link->kind != Link::Kind::client && link->kind != Link::Kind::module))
+        if (link->closed || (link->kind != Link::Kind::client && link->kind != Link::Kind::module))
             continue;
         if (priv && !(link->rolemask & FLUX_ROLE_OWNER) && link->userid != msg->userid)
             continue;
@@ -527,8 +525,8 @@ void Broker::register_builtins()
     };
     const uint32_t user = FLUX_ROLE_USER;
     /* Every built-in service answers NAME.ping. */
-    for (const char *svc : {"broker", "attr", "event", "service", "log", "overlay", "module",
-                            "hwloc"}) {
+    for (const char *svc :
+         {"broker", "attr", "event", "service", "log", "overlay", "module", "hwloc"}) {
         std::string t = std::string(svc) + ".ping";
         add_builtin(t, user, [this](const flux_msg_t *m, Link *) { svc_ping(m); });
     }
@@ -586,8 +584,8 @@ void Broker::svc_attr_get(const flux_msg_t *msg)
         respond_error(msg, ENOENT, std::string("unknown attribute '") + name + "'");
         return;
     }
-    respond(msg, json_pack("{s:s s:b}", "value", v->c_str(), "immutable",
-                           attrs_.is_immutable(name)));
+    respond(msg,
+            json_pack("{s:s s:b}", "value", v->c_str(), "immutable", attrs_.is_immutable(name)));
 }
 
 void Broker::svc_attr_set(const flux_msg_t *msg)
@@ -623,11 +621,11 @@ void Broker::svc_event_publish(const flux_msg_t *msg)
     int flags = 0;
     json_t *payload = nullptr;
     if (flux_msg_unpack(msg, "{s:s s?i s?o}", "topic", &topic, "flags", &flags, "payload",
-                        &payload)
-            < 0
-        || !*topic || (payload && !json_is_string(payload) && !json_is_null(payload))) {
-        respond_error(msg, EPROTO, "event.publish: expected {\"topic\": string, "
-                                   "\"flags\": int, \"payload\": string|null}");
+                        &payload) < 0 ||
+        !*topic || (payload && !json_is_string(payload) && !json_is_null(payload))) {
+        respond_error(msg, EPROTO,
+                      "event.publish: expected {\"topic\": string, "
+                      "\"flags\": int, \"payload\": string|null}");
         return;
     }
     if (rank_ != 0) {
@@ -707,8 +705,8 @@ void Broker::svc_service_remove(const flux_msg_t *msg)
     Link *link = origin_link(msg);
     auto it = services_.find(name);
     if (!link || it == services_.end() || it->second != link) {
-        respond_error(msg, ENOENT, std::string("service '") + name
-                                       + "' is not registered by this client");
+        respond_error(msg, ENOENT,
+                      std::string("service '") + name + "' is not registered by this client");
         return;
     }
     services_.erase(it);
@@ -723,8 +721,8 @@ void Broker::svc_log_append(const flux_msg_t *msg)
     double ts = now();
     const char *appname = "unknown", *message = nullptr, *host = nullptr;
     if (flux_msg_unpack(msg, "{s:i s?s s:s s?f s?i s?s}", "level", &level, "appname", &appname,
-                        "message", &message, "timestamp", &ts, "rank", &rank, "hostname", &host)
-        < 0) {
+                        "message", &message, "timestamp", &ts, "rank", &rank, "hostname",
+                        &host) < 0) {
         respond_error(msg, EPROTO, "log.append: expected {\"level\": int, \"message\": string}");
         return;
     }
@@ -787,8 +785,8 @@ void Broker::svc_broker_shutdown(const flux_msg_t *msg)
 
 /* Local connector -----------------------------------------------------------*/
 
-void Broker::accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *, int,
-                       void *arg)
+void Broker::accept_cb(
+    struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *, int, void *arg)
 {
     auto *b = static_cast<Broker *>(arg);
     if (lev == b->local_listener_)
@@ -828,8 +826,8 @@ flux::Result<void> Broker::local_listen()
     strcpy(sa.sun_path, local_path_.c_str());
     unlink(local_path_.c_str());
     local_listener_ = evconnlistener_new_bind(base_, accept_cb, this,
-                                              LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-                                              1024, (struct sockaddr *)&sa, sizeof(sa));
+                                              LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 1024,
+                                              (struct sockaddr *)&sa, sizeof(sa));
     if (!local_listener_) {
         std::string err = "cannot listen on " + local_path_ + ": " + strerror(errno);
         local_path_.clear();
@@ -1022,7 +1020,8 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
         std::string tmpl = std::string(tmp) + "/flux-XXXXXX";
         if (!mkdtemp(tmpl.data()))
-            return flux::make_error(EINVAL, "cannot create rundir in " + std::string(tmp) + ": " + strerror(errno));
+            return flux::make_error(EINVAL, "cannot create rundir in " + std::string(tmp) + ": " +
+                                                strerror(errno));
         rundir_ = tmpl;
         rundir_created_ = true;
     }
@@ -1056,8 +1055,7 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
     attrs_.set_internal("version", PACKAGE_VERSION);
     attrs_.set_internal("security.owner", std::to_string(getuid()));
     if (rank_ > 0)
-        attrs_.set_internal("tbon.parent-endpoint",
-                            boot.connect_uri[tree_parent(rank_, fanout_)]);
+        attrs_.set_internal("tbon.parent-endpoint", boot.connect_uri[tree_parent(rank_, fanout_)]);
 
     for (uint32_t c : tree_children(rank_, fanout_, size_))
         children_[c] = ChildState{};

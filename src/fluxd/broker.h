@@ -42,7 +42,7 @@ struct Module;
 struct Link {
     enum class Kind { client, module, pending_child, child, parent };
     Kind kind;
-    std::string id; /* route id: "c<N>" clients, "m<N>" modules, rank for peers */
+    std::string id;             /* route id: "c<N>" clients, "m<N>" modules, rank for peers */
     uint32_t rank = UINT32_MAX; /* peers */
     uint32_t userid = FLUX_USERID_UNKNOWN;
     uint32_t rolemask = FLUX_ROLE_NONE;
@@ -89,7 +89,7 @@ struct BootInfo {
 };
 
 class Broker {
-public:
+  public:
     using Handler = std::function<void(const flux_msg_t *msg, Link *from)>;
 
     Broker();
@@ -115,7 +115,7 @@ public:
     /* Register a built-in method ("svc.method"); rolemask beyond the owner. */
     void add_builtin(const std::string &topic, uint32_t rolemask, Handler fn);
 
-private:
+  private:
     friend class BrokerTest;
     /* links */
     Link *add_link(Link::Kind kind, int fd, const std::string &id);
@@ -190,8 +190,7 @@ private:
     void maybe_finish_shutdown();
     void on_signal(int sig);
 
-    static void accept_cb(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int,
-                          void *);
+    static void accept_cb(struct evconnlistener *, evutil_socket_t, struct sockaddr *, int, void *);
 
     struct event_base *base_ = nullptr;
     Attrs attrs_;
@@ -214,9 +213,9 @@ private:
         uint32_t rolemask;
         Handler fn;
     };
-    std::unordered_map<std::string, Builtin> builtins_;  /* "svc.method" */
-    std::set<std::string> builtin_services_;             /* "svc" */
-    std::unordered_map<std::string, Link *> services_;   /* registered by links */
+    std::unordered_map<std::string, Builtin> builtins_; /* "svc.method" */
+    std::set<std::string> builtin_services_;            /* "svc" */
+    std::unordered_map<std::string, Link *> services_;  /* registered by links */
 
     /* overlay */
     struct evconnlistener *tbon_listener_ = nullptr;

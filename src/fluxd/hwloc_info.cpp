@@ -37,19 +37,18 @@ json_t *discover(std::string *err)
     int packages = hwloc_get_nbobjs_by_type(raw, HWLOC_OBJ_PACKAGE);
     int gpus = 0;
     for (hwloc_obj_t o = hwloc_get_next_osdev(raw, nullptr); o; o = hwloc_get_next_osdev(raw, o)) {
-        if (o->attr->osdev.type == HWLOC_OBJ_OSDEV_GPU
-            || o->attr->osdev.type == HWLOC_OBJ_OSDEV_COPROC) {
+        if (o->attr->osdev.type == HWLOC_OBJ_OSDEV_GPU ||
+            o->attr->osdev.type == HWLOC_OBJ_OSDEV_COPROC) {
             /* Count CUDA/ROCm/LevelZero devices once each, not their aliases. */
             const char *backend = hwloc_obj_get_info_by_name(o, "Backend");
-            if (backend && (strcmp(backend, "CUDA") == 0 || strcmp(backend, "RSMI") == 0
-                            || strcmp(backend, "LevelZero") == 0))
+            if (backend && (strcmp(backend, "CUDA") == 0 || strcmp(backend, "RSMI") == 0 ||
+                            strcmp(backend, "LevelZero") == 0))
                 gpus++;
         }
     }
     hwloc_obj_t root = hwloc_get_root_obj(raw);
-    return json_pack("{s:i s:i s:i s:i s:i s:I}", "packages", packages, "cores", cores, "pus",
-                     pus, "numanodes", numa, "gpus", gpus, "memory",
-                     (json_int_t)root->total_memory);
+    return json_pack("{s:i s:i s:i s:i s:i s:I}", "packages", packages, "cores", cores, "pus", pus,
+                     "numanodes", numa, "gpus", gpus, "memory", (json_int_t)root->total_memory);
 }
 
 } // namespace

@@ -19,7 +19,7 @@ struct LogEntry {
 };
 
 class LogRing {
-public:
+  public:
     explicit LogRing(size_t capacity = 1024) : capacity_(capacity < 1 ? 1 : capacity) {}
     /* Returns the stored entry (with its sequence number). */
     const LogEntry &append(LogEntry e);
@@ -32,7 +32,7 @@ public:
     /* Parse "err", "3", "warning", ...; -1 if unknown. */
     static int level_parse(const std::string &s);
 
-private:
+  private:
     size_t capacity_;
     uint64_t next_seq_ = 1;
     std::deque<LogEntry> entries_;

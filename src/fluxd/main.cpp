@@ -23,15 +23,14 @@ namespace {
 
 void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: fluxd [OPTIONS] [INITIAL-PROGRAM [ARGS...]]\n"
-            "  -S, --setattr=NAME=VALUE   set a broker attribute\n"
-            "  -c, --config-path=PATH     TOML config file or directory\n"
-            "      --test-size=N          test instance size (flux start)\n"
-            "      --test-rank=R          this broker's rank in a test instance\n"
-            "      --test-dir=DIR         shared directory of a test instance\n"
-            "  -V, --version              print version and exit\n"
-            "  -h, --help                 this text\n");
+    fprintf(f, "Usage: fluxd [OPTIONS] [INITIAL-PROGRAM [ARGS...]]\n"
+               "  -S, --setattr=NAME=VALUE   set a broker attribute\n"
+               "  -c, --config-path=PATH     TOML config file or directory\n"
+               "      --test-size=N          test instance size (flux start)\n"
+               "      --test-rank=R          this broker's rank in a test instance\n"
+               "      --test-dir=DIR         shared directory of a test instance\n"
+               "  -V, --version              print version and exit\n"
+               "  -h, --help                 this text\n");
 }
 
 bool parse_u32(const char *s, uint32_t *out)
@@ -71,9 +70,9 @@ void declare_attrs(Attrs &a)
     a.declare("instance-level", "0", Attrs::immutable,
               [](const std::string &v) { return Attrs::check_int_range(v, 0, 1000); });
     a.declare("parent-uri", std::nullopt, Attrs::immutable);
-    for (const char *name : {"rank", "size", "local-uri", "broker.pid", "broker.boot-method",
-                             "broker.ready-time", "tbon.endpoint", "tbon.parent-endpoint",
-                             "tbon.level", "version", "security.owner"})
+    for (const char *name :
+         {"rank", "size", "local-uri", "broker.pid", "broker.boot-method", "broker.ready-time",
+          "tbon.endpoint", "tbon.parent-endpoint", "tbon.level", "version", "security.owner"})
         a.reserve(name);
 }
 

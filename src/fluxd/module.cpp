@@ -44,8 +44,8 @@ std::string Broker::module_find(const std::string &name) const
     size_t start = 0;
     while (start <= path.size()) {
         size_t colon = path.find(':', start);
-        std::string dir = path.substr(start, colon == std::string::npos ? std::string::npos
-                                                                         : colon - start);
+        std::string dir =
+            path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
         if (!dir.empty()) {
             for (const std::string &file : {name + ".so", name}) {
                 std::string full = dir + "/" + file;
@@ -62,7 +62,7 @@ std::string Broker::module_find(const std::string &name) const
 }
 
 flux::Result<Module *> Broker::module_load(const std::string &arg,
-                                          const std::vector<std::string> &args)
+                                           const std::vector<std::string> &args)
 {
     std::string path = module_find(arg);
     if (path.empty())
@@ -76,17 +76,17 @@ flux::Result<Module *> Broker::module_load(const std::string &arg,
     };
     auto init = (flux_module_init_f)dlsym(dso, FLUX_MODULE_INIT_SYMBOL);
     if (!init)
-        return fail(path + " is not a flux module: it does not export "
-                    + FLUX_MODULE_INIT_SYMBOL + "()");
+        return fail(path + " is not a flux module: it does not export " + FLUX_MODULE_INIT_SYMBOL +
+                    "()");
     const struct flux_module_info *info = init();
     if (!info)
         return fail(path + ": " + FLUX_MODULE_INIT_SYMBOL + "() returned NULL");
     uint32_t vmajor = info->api_version >> 16, vminor = info->api_version & 0xffff;
     if (vmajor != (FLUX_MODULE_API_VERSION >> 16) || vminor > (FLUX_MODULE_API_VERSION & 0xffff))
-        return fail(path + ": module API version " + std::to_string(vmajor) + "."
-                    + std::to_string(vminor) + " is not supported (broker has "
-                    + std::to_string(FLUX_MODULE_API_VERSION >> 16) + "."
-                    + std::to_string(FLUX_MODULE_API_VERSION & 0xffff) + ")");
+        return fail(path + ": module API version " + std::to_string(vmajor) + "." +
+                    std::to_string(vminor) + " is not supported (broker has " +
+                    std::to_string(FLUX_MODULE_API_VERSION >> 16) + "." +
+                    std::to_string(FLUX_MODULE_API_VERSION & 0xffff) + ")");
     if (!valid_module_name(info->name))
         return fail(path + ": invalid module name (use [a-z0-9_-], at most 64 characters)");
     if (!info->main)
@@ -164,8 +164,8 @@ void Broker::svc_module_load(const flux_msg_t *msg)
 {
     const char *path;
     json_t *jargs = nullptr;
-    if (flux_msg_unpack(msg, "{s:s s?o}", "path", &path, "args", &jargs) < 0
-        || (jargs && !json_is_array(jargs))) {
+    if (flux_msg_unpack(msg, "{s:s s?o}", "path", &path, "args", &jargs) < 0 ||
+        (jargs && !json_is_array(jargs))) {
         respond_error(msg, EPROTO, "module.load: expected {\"path\": string, \"args\": [string]}");
         return;
     }

@@ -72,8 +72,8 @@ std::optional<Endpoint> endpoint_parse(const std::string &uri, std::string *err)
 }
 
 /* Resolve ep to one sockaddr (first result). */
-bool endpoint_addr(const Endpoint &ep, bool passive, struct sockaddr_storage *ss,
-                   socklen_t *len, std::string *err)
+bool endpoint_addr(
+    const Endpoint &ep, bool passive, struct sockaddr_storage *ss, socklen_t *len, std::string *err)
 {
     memset(ss, 0, sizeof(*ss));
     if (ep.ipc) {
@@ -244,12 +244,11 @@ void Broker::child_hello(Link *link, const flux_msg_t *msg)
     int rank = -1, size = -1;
     const char *host = "";
     std::string err;
-    if (flux_msg_unpack(msg, "{s:i s:i s?s}", "rank", &rank, "size", &size, "hostname", &host)
-        < 0)
+    if (flux_msg_unpack(msg, "{s:i s:i s?s}", "rank", &rank, "size", &size, "hostname", &host) < 0)
         err = "malformed overlay.hello";
     else if (size != (int)size_)
-        err = "instance size mismatch (child says " + std::to_string(size) + ", parent has "
-              + std::to_string(size_) + ")";
+        err = "instance size mismatch (child says " + std::to_string(size) + ", parent has " +
+              std::to_string(size_) + ")";
     else if (rank <= 0 || rank >= (int)size_ || tree_parent(rank, fanout_) != rank_)
         err = "rank " + std::to_string(rank) + " is not a child of rank " + std::to_string(rank_);
     else if (state_ == State::shutdown)
@@ -407,8 +406,7 @@ void Broker::svc_overlay_status(const flux_msg_t *msg)
         json_array_append_new(kids, json_pack("{s:i s:s s:s s:s s:s s:f s:i}", "rank", (int)rank,
                                               "state", st, "hostname", cs.hostname.c_str(),
                                               "online", cs.online.encode().c_str(), "lost",
-                                              cs.lost.encode().c_str(), "since", cs.since,
-                                              "size",
+                                              cs.lost.encode().c_str(), "since", cs.since, "size",
                                               (int)tree_subtree_size(rank, fanout_, size_)));
     }
     const char *state = state_ == State::join ? "join" : state_ == State::run ? "run" : "shutdown";

@@ -36,15 +36,8 @@ int flux_attr_set(flux_t *h, const char *name, const char *value)
         errno = EINVAL;
         return -1;
     }
-    flux_future_t *f = flux_rpc_pack(h,
-                                     "attr.set",
-                                     FLUX_NODEID_ANY,
-                                     0,
-                                     "{s:s s:s}",
-                                     "name",
-                                     name,
-                                     "value",
-                                     value);
+    flux_future_t *f =
+        flux_rpc_pack(h, "attr.set", FLUX_NODEID_ANY, 0, "{s:s s:s}", "name", name, "value", value);
     int rc = f ? flux_rpc_get(f, nullptr) : -1;
     flux_future_destroy(f);
     return rc;

@@ -47,24 +47,12 @@ flux_future_t *flux_event_publish(flux_t *h, const char *topic, int flags, const
         errno = EINVAL; /* not valid UTF-8 */
         return nullptr;
     }
-    return flux_rpc_pack(h,
-                         "event.publish",
-                         0,
-                         0,
-                         "{s:s s:i s:o}",
-                         "topic",
-                         topic,
-                         "flags",
-                         flags,
-                         "payload",
-                         payload);
+    return flux_rpc_pack(h, "event.publish", 0, 0, "{s:s s:i s:o}", "topic", topic, "flags", flags,
+                         "payload", payload);
 }
 
-flux_future_t *flux_event_publish_pack(flux_t *h,
-                                       const char *topic,
-                                       int flags,
-                                       const char *fmt,
-                                       ...)
+flux_future_t *
+flux_event_publish_pack(flux_t *h, const char *topic, int flags, const char *fmt, ...)
 {
     if (!fmt) {
         errno = EINVAL;
@@ -123,8 +111,8 @@ int flux_event_unpack(const flux_msg_t *msg, const char **topic, const char *fmt
         *topic = msg->topic.c_str();
     if (!msg->json) {
         json_error_t jerr;
-        if (!msg->has_payload
-            || !(msg->json = json_loadb(msg->payload.data(), msg->payload.size(), 0, &jerr))) {
+        if (!msg->has_payload ||
+            !(msg->json = json_loadb(msg->payload.data(), msg->payload.size(), 0, &jerr))) {
             errno = EPROTO;
             return -1;
         }

@@ -112,8 +112,8 @@ extern "C" {
 
 flux_future_t *flux_rpc_message(flux_t *h, const flux_msg_t *msg, uint32_t nodeid, int flags)
 {
-    if (!h || !msg || (flags & ~(FLUX_RPC_NORESPONSE | FLUX_RPC_STREAMING))
-        || ((flags & FLUX_RPC_NORESPONSE) && (flags & FLUX_RPC_STREAMING))) {
+    if (!h || !msg || (flags & ~(FLUX_RPC_NORESPONSE | FLUX_RPC_STREAMING)) ||
+        ((flags & FLUX_RPC_NORESPONSE) && (flags & FLUX_RPC_STREAMING))) {
         errno = EINVAL;
         return nullptr;
     }
@@ -162,12 +162,8 @@ flux_future_t *flux_rpc(flux_t *h, const char *topic, const char *s, uint32_t no
     return f;
 }
 
-flux_future_t *flux_rpc_pack(flux_t *h,
-                             const char *topic,
-                             uint32_t nodeid,
-                             int flags,
-                             const char *fmt,
-                             ...)
+flux_future_t *
+flux_rpc_pack(flux_t *h, const char *topic, uint32_t nodeid, int flags, const char *fmt, ...)
 {
     if (!topic || !*topic || !fmt) {
         errno = EINVAL;
@@ -261,8 +257,8 @@ int flux_rpc_get_unpack(flux_future_t *f, const char *fmt, ...)
         return -1;
     if (!msg->json) {
         json_error_t jerr;
-        if (!msg->has_payload
-            || !(msg->json = json_loadb(msg->payload.data(), msg->payload.size(), 0, &jerr))) {
+        if (!msg->has_payload ||
+            !(msg->json = json_loadb(msg->payload.data(), msg->payload.size(), 0, &jerr))) {
             errno = EPROTO;
             return -1;
         }
@@ -286,8 +282,7 @@ const char *flux_future_error_string(flux_future_t *f)
     const flux_msg_t *rsp = f->responses.front();
     if (rsp->errnum == 0)
         return nullptr;
-    if (rsp->has_payload && !rsp->payload.empty()
-        && rsp->payload.find('\0') == std::string::npos)
+    if (rsp->has_payload && !rsp->payload.empty() && rsp->payload.find('\0') == std::string::npos)
         return rsp->payload.c_str();
     return strerror((int)rsp->errnum);
 }

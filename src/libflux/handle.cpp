@@ -477,10 +477,8 @@ void *flux_aux_get(flux_t *h, const char *name)
     return it == h->aux.end() ? nullptr : it->second.data;
 }
 
-flux_msg_handler_t *flux_msg_handler_create(flux_t *h,
-                                            const struct flux_match match,
-                                            flux_msg_handler_f cb,
-                                            void *arg)
+flux_msg_handler_t *
+flux_msg_handler_create(flux_t *h, const struct flux_match match, flux_msg_handler_f cb, void *arg)
 {
     if (!h || !cb) {
         errno = EINVAL;

@@ -65,7 +65,8 @@ struct flux_handle {
     struct event *dispatch_ev = nullptr;
     uint32_t next_matchtag = 1;
     std::vector<uint32_t> free_matchtags;
-    std::unordered_map<uint32_t, flux_future_t *> futures; /* matchtag -> future (or nullptr if orphaned) */
+    std::unordered_map<uint32_t, flux_future_t *>
+        futures; /* matchtag -> future (or nullptr if orphaned) */
     std::map<std::string, AuxEntry> aux;
     std::map<std::string, std::string> attr_cache;
     std::string appname = "flux";

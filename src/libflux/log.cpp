@@ -33,21 +33,10 @@ int flux_vlog(flux_t *h, int level, const char *fmt, va_list ap)
     }
     struct timeval tv;
     gettimeofday(&tv, nullptr);
-    flux_future_t *f = flux_rpc_pack(h,
-                                     "log.append",
-                                     FLUX_NODEID_ANY,
-                                     FLUX_RPC_NORESPONSE,
-                                     "{s:i s:s s:s s:f s:i}",
-                                     "level",
-                                     level & LOG_PRIMASK,
-                                     "appname",
-                                     h->appname.c_str(),
-                                     "message",
-                                     buf,
-                                     "timestamp",
-                                     tv.tv_sec + tv.tv_usec * 1e-6,
-                                     "pid",
-                                     (int)getpid());
+    flux_future_t *f = flux_rpc_pack(h, "log.append", FLUX_NODEID_ANY, FLUX_RPC_NORESPONSE,
+                                     "{s:i s:s s:s s:f s:i}", "level", level & LOG_PRIMASK,
+                                     "appname", h->appname.c_str(), "message", buf, "timestamp",
+                                     tv.tv_sec + tv.tv_usec * 1e-6, "pid", (int)getpid());
     if (!f) {
         fprintf(stderr, "%s: %s\n", h->appname.c_str(), buf);
         errno = saved;
@@ -85,13 +74,8 @@ int flux_module_set_running(flux_t *h)
         errno = EINVAL;
         return -1;
     }
-    flux_future_t *f = flux_rpc_pack(h,
-                                     "module.status",
-                                     FLUX_NODEID_ANY,
-                                     FLUX_RPC_NORESPONSE,
-                                     "{s:s}",
-                                     "status",
-                                     "running");
+    flux_future_t *f = flux_rpc_pack(h, "module.status", FLUX_NODEID_ANY, FLUX_RPC_NORESPONSE,
+                                     "{s:s}", "status", "running");
     if (!f)
         return -1;
     flux_future_destroy(f);

@@ -19,8 +19,8 @@ namespace {
 
 bool valid_type(int type)
 {
-    return type == FLUX_MSGTYPE_REQUEST || type == FLUX_MSGTYPE_RESPONSE
-           || type == FLUX_MSGTYPE_EVENT || type == FLUX_MSGTYPE_CONTROL;
+    return type == FLUX_MSGTYPE_REQUEST || type == FLUX_MSGTYPE_RESPONSE ||
+           type == FLUX_MSGTYPE_EVENT || type == FLUX_MSGTYPE_CONTROL;
 }
 
 void put_u32(uint8_t *p, uint32_t v)
@@ -146,12 +146,12 @@ flux_msg_t *flux_msg_copy(const flux_msg_t *msg, bool payload)
     return cpy;
 }
 
-#define CHECK_MSG(m)                                                                              \
-    do {                                                                                          \
-        if (!(m)) {                                                                               \
-            errno = EINVAL;                                                                       \
-            return -1;                                                                            \
-        }                                                                                         \
+#define CHECK_MSG(m)                                                                               \
+    do {                                                                                           \
+        if (!(m)) {                                                                                \
+            errno = EINVAL;                                                                        \
+            return -1;                                                                             \
+        }                                                                                          \
     } while (0)
 
 int flux_msg_get_type(const flux_msg_t *msg, int *type)
@@ -200,18 +200,18 @@ int flux_msg_get_topic(const flux_msg_t *msg, const char **topic)
     return 0;
 }
 
-#define ACCESSOR(name, field, ctype)                                                              \
-    int flux_msg_set_##name(flux_msg_t *msg, ctype v)                                             \
-    {                                                                                             \
-        CHECK_MSG(msg);                                                                           \
-        msg->field = (uint32_t)v;                                                                 \
-        return 0;                                                                                 \
-    }                                                                                             \
-    int flux_msg_get_##name(const flux_msg_t *msg, ctype *v)                                      \
-    {                                                                                             \
-        CHECK_MSG(msg && v);                                                                      \
-        *v = (ctype)msg->field;                                                                   \
-        return 0;                                                                                 \
+#define ACCESSOR(name, field, ctype)                                                               \
+    int flux_msg_set_##name(flux_msg_t *msg, ctype v)                                              \
+    {                                                                                              \
+        CHECK_MSG(msg);                                                                            \
+        msg->field = (uint32_t)v;                                                                  \
+        return 0;                                                                                  \
+    }                                                                                              \
+    int flux_msg_get_##name(const flux_msg_t *msg, ctype *v)                                       \
+    {                                                                                              \
+        CHECK_MSG(msg &&v);                                                                        \
+        *v = (ctype)msg->field;                                                                    \
+        return 0;                                                                                  \
     }
 
 ACCESSOR(nodeid, nodeid, uint32_t)
@@ -459,8 +459,8 @@ flux_msg_t *flux_msg_decode(const void *buf, size_t size)
     msg->matchtag = rd.u32();
     msg->errnum = rd.u32();
     uint16_t topiclen = rd.u16();
-    if (!rd.ok || magic != flux::msg_magic || version != flux::msg_version
-        || !valid_type(msg->type) || topiclen > flux::msg_max_topic)
+    if (!rd.ok || magic != flux::msg_magic || version != flux::msg_version ||
+        !valid_type(msg->type) || topiclen > flux::msg_max_topic)
         goto proto;
     if (!rd.str(msg->topic, topiclen) || msg->topic.find('\0') != std::string::npos)
         goto proto;
@@ -487,8 +487,8 @@ flux_msg_t *flux_msg_decode(const void *buf, size_t size)
     }
     if (!rd.ok || rd.left != 0)
         goto proto;
-    if ((msg->type == FLUX_MSGTYPE_REQUEST || msg->type == FLUX_MSGTYPE_EVENT)
-        && msg->topic.empty())
+    if ((msg->type == FLUX_MSGTYPE_REQUEST || msg->type == FLUX_MSGTYPE_EVENT) &&
+        msg->topic.empty())
         goto proto;
     return msg;
 proto:
@@ -523,17 +523,9 @@ char *flux_msg_typestr_dup(const flux_msg_t *msg)
     if (asprintf(&s,
                  "%s topic=%s nodeid=%u matchtag=%u userid=%u rolemask=0x%x errnum=%u "
                  "flags=0x%x route=%s payload=%zu",
-                 flux_msg_typestr(msg->type),
-                 msg->topic.c_str(),
-                 msg->nodeid,
-                 msg->matchtag,
-                 msg->userid,
-                 msg->rolemask,
-                 msg->errnum,
-                 msg->flags,
-                 routes ? routes : "",
-                 msg->payload.size())
-        < 0)
+                 flux_msg_typestr(msg->type), msg->topic.c_str(), msg->nodeid, msg->matchtag,
+                 msg->userid, msg->rolemask, msg->errnum, msg->flags, routes ? routes : "",
+                 msg->payload.size()) < 0)
         s = nullptr;
     free(routes);
     return s;
@@ -547,8 +539,8 @@ bool flux_msg_cmp(const flux_msg_t *msg, struct flux_match match)
         return false;
     if (match.matchtag != FLUX_MATCHTAG_NONE && match.matchtag != msg->matchtag)
         return false;
-    if (match.topic_glob && strcmp(match.topic_glob, "*") != 0
-        && fnmatch(match.topic_glob, msg->topic.c_str(), 0) != 0)
+    if (match.topic_glob && strcmp(match.topic_glob, "*") != 0 &&
+        fnmatch(match.topic_glob, msg->topic.c_str(), 0) != 0)
         return false;
     return true;
 }

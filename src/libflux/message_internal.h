@@ -25,7 +25,8 @@ struct flux_msg {
     mutable json_t *json = nullptr; /* parsed payload cache for unpack */
 
     ~flux_msg() { json_decref(json); }
-    void payload_changed() {
+    void payload_changed()
+    {
         json_decref(json);
         json = nullptr;
     }

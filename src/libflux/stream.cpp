@@ -234,11 +234,10 @@ int Stream::next(flux_msg_t **msg)
     }
     uint8_t hdr[4];
     evbuffer_copyout(in_, hdr, 4);
-    uint32_t len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8
-                   | hdr[3];
+    uint32_t len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
     if (len > FLUX_MSG_MAX_SIZE) {
-        set_error("frame length " + std::to_string(len) + " exceeds the limit of "
-                  + std::to_string(FLUX_MSG_MAX_SIZE) + " bytes");
+        set_error("frame length " + std::to_string(len) + " exceeds the limit of " +
+                  std::to_string(FLUX_MSG_MAX_SIZE) + " bytes");
         errno = EPROTO;
         return -1;
     }

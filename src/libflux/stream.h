@@ -19,7 +19,7 @@
 namespace flux {
 
 class Stream {
-public:
+  public:
     /* on_readable is called (from the event loop) when input arrived or the
      * peer hung up; the owner then calls next() until it returns 0. */
     Stream(int fd, std::function<void()> on_readable);
@@ -53,7 +53,7 @@ public:
     int fd() const { return fd_; }
     size_t queued_out() const;
 
-private:
+  private:
     static void read_cb(evutil_socket_t, short, void *arg);
     static void write_cb(evutil_socket_t, short, void *arg);
     int write_some();

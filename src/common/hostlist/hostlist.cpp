@@ -44,8 +44,7 @@ bool is_digit(char c)
 
 bool is_space(char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v'
-           || c == '\f';
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
 bool all_digits(std::string_view s)
@@ -84,7 +83,7 @@ struct bracket_range {
 
 /* One term of a hostlist: a plain name, or prefix[ranges]suffix. */
 struct term_spec {
-    std::string_view prefix;  // the whole name when ranges is empty
+    std::string_view prefix; // the whole name when ranges is empty
     std::string_view suffix;
     std::vector<bracket_range> ranges;
 };
@@ -92,43 +91,38 @@ struct term_spec {
 /* Parse the body of one bracket ("0-3,7") into spec->ranges, adding the
  * number of hosts it expands to into *total.
  */
-bool parse_ranges(std::string_view body, std::string_view term,
-                  term_spec &spec, size_t &total, std::string &msg)
+bool parse_ranges(
+    std::string_view body, std::string_view term, term_spec &spec, size_t &total, std::string &msg)
 {
     size_t pos = 0;
     for (;;) {
         size_t comma = body.find(',', pos);
         std::string_view elem = body.substr(
-            pos, comma == std::string_view::npos ? std::string_view::npos
-                                                 : comma - pos);
+            pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
         if (elem.empty()) {
             msg = "hostlist: empty range in " + quoted(term);
             return false;
         }
         size_t dash = elem.find('-');
         std::string_view lo_str = elem.substr(0, dash);
-        std::string_view hi_str =
-            dash == std::string_view::npos ? lo_str : elem.substr(dash + 1);
+        std::string_view hi_str = dash == std::string_view::npos ? lo_str : elem.substr(dash + 1);
         if (!all_digits(lo_str) || !all_digits(hi_str)) {
-            msg = "hostlist: invalid range " + quoted(elem) + " in "
-                  + quoted(term);
+            msg = "hostlist: invalid range " + quoted(elem) + " in " + quoted(term);
             return false;
         }
         if (lo_str.size() > max_digits || hi_str.size() > max_digits) {
-            msg = "hostlist: number too large " + quoted(elem) + " in "
-                  + quoted(term);
+            msg = "hostlist: number too large " + quoted(elem) + " in " + quoted(term);
             return false;
         }
         uint64_t lo = to_number(lo_str);
         uint64_t hi = to_number(hi_str);
         if (lo > hi) {
-            msg = "hostlist: invalid range " + quoted(elem) + " in "
-                  + quoted(term);
+            msg = "hostlist: invalid range " + quoted(elem) + " in " + quoted(term);
             return false;
         }
         uint64_t n = hi - lo + 1;
         if (n > Hostlist::max_hosts || total + n > Hostlist::max_hosts) {
-            total = Hostlist::max_hosts + 1;  // caller reports the overflow
+            total = Hostlist::max_hosts + 1; // caller reports the overflow
             return true;
         }
         total += static_cast<size_t>(n);
@@ -141,8 +135,7 @@ bool parse_ranges(std::string_view body, std::string_view term,
 }
 
 /* Validate one top-level term and describe it in spec. */
-bool parse_term(std::string_view term, term_spec &spec, size_t &total,
-                std::string &msg)
+bool parse_term(std::string_view term, term_spec &spec, size_t &total, std::string &msg)
 {
     for (char c : term) {
         if (is_space(c)) {
@@ -152,8 +145,8 @@ bool parse_term(std::string_view term, term_spec &spec, size_t &total,
     }
     size_t open = term.find('[');
     size_t first_close = term.find(']');
-    if (first_close != std::string_view::npos
-        && (open == std::string_view::npos || first_close < open)) {
+    if (first_close != std::string_view::npos &&
+        (open == std::string_view::npos || first_close < open)) {
         msg = "hostlist: unbalanced ']' in " + quoted(term);
         return false;
     }
@@ -180,9 +173,8 @@ bool parse_term(std::string_view term, term_spec &spec, size_t &total,
     std::string_view suffix = term.substr(close + 1);
     size_t suffix_open = suffix.find('[');
     size_t suffix_close = suffix.find(']');
-    if (suffix_close != std::string_view::npos
-        && (suffix_open == std::string_view::npos
-            || suffix_close < suffix_open)) {
+    if (suffix_close != std::string_view::npos &&
+        (suffix_open == std::string_view::npos || suffix_close < suffix_open)) {
         msg = "hostlist: unbalanced ']' in " + quoted(term);
         return false;
     }
@@ -254,7 +246,7 @@ bool fits_width(std::string_view digits, size_t width)
     return digits.size() == std::max(width, natural);
 }
 
-}  // namespace
+} // namespace
 
 std::optional<Hostlist> Hostlist::parse(std::string_view s, std::string *err)
 {
@@ -297,8 +289,8 @@ std::optional<Hostlist> Hostlist::parse(std::string_view s, std::string *err)
         if (!parse_term(terms[i], specs[i], total, msg))
             return fail(std::move(msg));
         if (total > max_hosts) {
-            return fail("hostlist: too many hosts (more than "
-                        + std::to_string(max_hosts) + ") in " + quoted(s));
+            return fail("hostlist: too many hosts (more than " + std::to_string(max_hosts) +
+                        ") in " + quoted(s));
         }
     }
 
@@ -409,4 +401,4 @@ std::string Hostlist::encode() const
     return out;
 }
 
-}  // namespace flux
+} // namespace flux

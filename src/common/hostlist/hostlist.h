@@ -17,7 +17,7 @@
 namespace flux {
 
 class Hostlist {
-public:
+  public:
     /* parse() refuses to expand to more hosts than this. */
     static constexpr size_t max_hosts = 1000000;
 
@@ -33,13 +33,12 @@ public:
      * hosts: the result is std::nullopt and, if err is non-null, *err names
      * the problem and the text, e.g. "hostlist: unbalanced '[' in 'foo[1-3'".
      */
-    static std::optional<Hostlist> parse(std::string_view s,
-                                         std::string *err = nullptr);
+    static std::optional<Hostlist> parse(std::string_view s, std::string *err = nullptr);
 
     void append(const std::string &host);
 
     size_t count() const;
-    const std::string &at(size_t i) const;  // precondition: i < count()
+    const std::string &at(size_t i) const; // precondition: i < count()
 
     /* Index of the first host equal to host, if any. */
     std::optional<size_t> find(std::string_view host) const;
@@ -58,10 +57,10 @@ public:
 
     bool operator==(const Hostlist &) const = default;
 
-private:
+  private:
     std::vector<std::string> hosts_;
 };
 
-}  // namespace flux
+} // namespace flux
 
-#endif  // FLUX_COMMON_HOSTLIST_HOSTLIST_H
+#endif // FLUX_COMMON_HOSTLIST_HOSTLIST_H

@@ -58,8 +58,7 @@ void coalesce(std::vector<std::pair<uint32_t, uint32_t>> &v)
     size_t out = 0;
     for (size_t i = 1; i < v.size(); i++) {
         /* 64-bit arithmetic so that a range ending at UINT32_MAX is safe */
-        if (static_cast<uint64_t>(v[i].first)
-            <= static_cast<uint64_t>(v[out].second) + 1) {
+        if (static_cast<uint64_t>(v[i].first) <= static_cast<uint64_t>(v[out].second) + 1) {
             v[out].second = std::max(v[out].second, v[i].second);
         }
         else
@@ -68,7 +67,7 @@ void coalesce(std::vector<std::pair<uint32_t, uint32_t>> &v)
     v.resize(out + 1);
 }
 
-}  // namespace
+} // namespace
 
 void IdSet::normalize(std::vector<Range> &v)
 {
@@ -101,8 +100,7 @@ std::optional<IdSet> IdSet::parse(std::string_view s, std::string *err)
     for (;;) {
         size_t comma = body.find(',', pos);
         std::string_view elem = body.substr(
-            pos, comma == std::string_view::npos ? std::string_view::npos
-                                                 : comma - pos);
+            pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
         if (elem.empty())
             return fail("idset: empty element in " + quoted(s));
         if (elem.front() == '-')
@@ -126,11 +124,9 @@ std::optional<IdSet> IdSet::parse(std::string_view s, std::string *err)
             uint32_t hi = 0;
             num_status lo_status = parse_id(elem.substr(0, dash), lo);
             num_status hi_status = parse_id(elem.substr(dash + 1), hi);
-            if (lo_status == num_status::invalid
-                || hi_status == num_status::invalid)
+            if (lo_status == num_status::invalid || hi_status == num_status::invalid)
                 return fail("idset: invalid range " + quoted(elem));
-            if (lo_status == num_status::too_large
-                || hi_status == num_status::too_large)
+            if (lo_status == num_status::too_large || hi_status == num_status::too_large)
                 return fail("idset: id too large " + quoted(elem));
             if (lo > hi)
                 return fail("idset: invalid range " + quoted(elem));
@@ -157,14 +153,13 @@ IdSet IdSet::range(uint32_t lo, uint32_t hi)
 void IdSet::insert(uint32_t id)
 {
     /* first range starting above id */
-    auto it = std::upper_bound(
-        ranges_.begin(), ranges_.end(), id,
-        [](uint32_t v, const Range &r) { return v < r.first; });
+    auto it = std::upper_bound(ranges_.begin(), ranges_.end(), id,
+                               [](uint32_t v, const Range &r) { return v < r.first; });
 
     if (it != ranges_.begin()) {
         auto prev = std::prev(it);
         if (prev->second >= id)
-            return;  // already present
+            return; // already present
         if (prev->second + 1 == id) {
             prev->second = id;
             /* it != end implies id < UINT32_MAX, so id + 1 cannot wrap */
@@ -184,14 +179,13 @@ void IdSet::insert(uint32_t id)
 
 void IdSet::erase(uint32_t id)
 {
-    auto it = std::upper_bound(
-        ranges_.begin(), ranges_.end(), id,
-        [](uint32_t v, const Range &r) { return v < r.first; });
+    auto it = std::upper_bound(ranges_.begin(), ranges_.end(), id,
+                               [](uint32_t v, const Range &r) { return v < r.first; });
     if (it == ranges_.begin())
         return;
     --it;
     if (it->second < id)
-        return;  // not present
+        return; // not present
     if (it->first == it->second)
         ranges_.erase(it);
     else if (it->first == id)
@@ -207,9 +201,8 @@ void IdSet::erase(uint32_t id)
 
 bool IdSet::contains(uint32_t id) const
 {
-    auto it = std::upper_bound(
-        ranges_.begin(), ranges_.end(), id,
-        [](uint32_t v, const Range &r) { return v < r.first; });
+    auto it = std::upper_bound(ranges_.begin(), ranges_.end(), id,
+                               [](uint32_t v, const Range &r) { return v < r.first; });
     if (it == ranges_.begin())
         return false;
     return std::prev(it)->second >= id;
@@ -225,8 +218,8 @@ void IdSet::insert(const IdSet &other)
     }
     std::vector<Range> merged;
     merged.reserve(ranges_.size() + other.ranges_.size());
-    std::merge(ranges_.begin(), ranges_.end(), other.ranges_.begin(),
-               other.ranges_.end(), std::back_inserter(merged));
+    std::merge(ranges_.begin(), ranges_.end(), other.ranges_.begin(), other.ranges_.end(),
+               std::back_inserter(merged));
     coalesce(merged);
     ranges_ = std::move(merged);
 }
@@ -240,11 +233,9 @@ IdSet IdSet::difference(const IdSet &other) const
         uint64_t cur = lo;
         while (j < sub.size() && sub[j].second < cur)
             j++;
-        for (size_t k = j; k < sub.size() && sub[k].first <= hi && cur <= hi;
-             k++) {
+        for (size_t k = j; k < sub.size() && sub[k].first <= hi && cur <= hi; k++) {
             if (sub[k].first > cur) {
-                result.ranges_.emplace_back(static_cast<uint32_t>(cur),
-                                            sub[k].first - 1);
+                result.ranges_.emplace_back(static_cast<uint32_t>(cur), sub[k].first - 1);
             }
             cur = std::max(cur, static_cast<uint64_t>(sub[k].second) + 1);
         }
@@ -313,8 +304,8 @@ std::string IdSet::encode(bool brackets) const
             out += std::to_string(hi);
         }
     }
-    bool many = ranges_.size() > 1
-                || (ranges_.size() == 1 && ranges_[0].first != ranges_[0].second);
+    bool many =
+        ranges_.size() > 1 || (ranges_.size() == 1 && ranges_[0].first != ranges_[0].second);
     if (brackets && many)
         out = "[" + out + "]";
     return out;
@@ -328,4 +319,4 @@ std::vector<uint32_t> IdSet::to_vector() const
     return v;
 }
 
-}  // namespace flux
+} // namespace flux

@@ -20,7 +20,7 @@
 namespace flux {
 
 class IdSet {
-public:
+  public:
     /* Largest id accepted by parse(); the values above it are kept free
      * for use as sentinels.
      */
@@ -35,8 +35,7 @@ public:
      * std::nullopt and, if err is non-null, *err names the problem and the
      * offending text, e.g. "idset: invalid range '5-3'".
      */
-    static std::optional<IdSet> parse(std::string_view s,
-                                      std::string *err = nullptr);
+    static std::optional<IdSet> parse(std::string_view s, std::string *err = nullptr);
 
     /* The inclusive range [lo, hi]; empty if lo > hi. */
     static IdSet range(uint32_t lo, uint32_t hi);
@@ -45,7 +44,7 @@ public:
     void erase(uint32_t id);
     bool contains(uint32_t id) const;
 
-    void insert(const IdSet &other);  // union in place
+    void insert(const IdSet &other); // union in place
     IdSet difference(const IdSet &other) const;
     IdSet intersect(const IdSet &other) const;
 
@@ -62,8 +61,7 @@ public:
     std::vector<uint32_t> to_vector() const;
 
     /* Call f(id) for every id, ascending. */
-    template <typename F>
-    void for_each(F f) const
+    template <typename F> void for_each(F f) const
     {
         for (const auto &[lo, hi] : ranges_) {
             for (uint64_t id = lo; id <= hi; id++)
@@ -73,15 +71,15 @@ public:
 
     bool operator==(const IdSet &) const = default;
 
-private:
-    using Range = std::pair<uint32_t, uint32_t>;  // inclusive [first, second]
+  private:
+    using Range = std::pair<uint32_t, uint32_t>; // inclusive [first, second]
 
     /* Sort and merge overlapping/adjacent ranges in v, in place. */
     static void normalize(std::vector<Range> &v);
 
-    std::vector<Range> ranges_;  // sorted, non-overlapping, non-adjacent
+    std::vector<Range> ranges_; // sorted, non-overlapping, non-adjacent
 };
 
-}  // namespace flux
+} // namespace flux
 
-#endif  // FLUX_COMMON_IDSET_IDSET_H
+#endif // FLUX_COMMON_IDSET_IDSET_H

@@ -24,7 +24,7 @@ inline Error make_error(int errnum, std::string text)
 }
 
 template <typename T> class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
     Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
 
@@ -38,12 +38,12 @@ public:
     const T *operator->() const { return &value(); }
     const Error &error() const { return std::get<1>(v_); }
 
-private:
+  private:
     std::variant<T, Error> v_;
 };
 
 template <> class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : error_(std::move(error)), failed_(true) {}
 
@@ -51,7 +51,7 @@ public:
     explicit operator bool() const { return !failed_; }
     const Error &error() const { return error_; }
 
-private:
+  private:
     Error error_;
     bool failed_ = false;
 };

@@ -15,11 +15,11 @@ using fluxd::Attrs;
 /* Criterion's string assertions keep the raw pointer past the end of the
  * full expression, so std::string temporaries (actual and expected) must be
  * held in locals. */
-#define expect_str(actual, expected, ...)                                                         \
-    do {                                                                                          \
-        const std::string got_ = (actual);                                                        \
-        const std::string want_ = (expected);                                                     \
-        cr_expect_str_eq(got_.c_str(), want_.c_str()__VA_OPT__(, ) __VA_ARGS__);                  \
+#define expect_str(actual, expected, ...)                                                          \
+    do {                                                                                           \
+        const std::string got_ = (actual);                                                         \
+        const std::string want_ = (expected);                                                      \
+        cr_expect_str_eq(got_.c_str(), want_.c_str() __VA_OPT__(, ) __VA_ARGS__);                  \
     } while (0)
 
 namespace {
@@ -69,9 +69,15 @@ Test(attrs, declare_and_get)
         const char *name;
         bool immutable;
     } cases[] = {
-        {"log-stderr-level", false}, {"log-ring-size", false}, {"rundir", true},
-        {"tbon.fanout", true},       {"plain", false},         {"rank", true},
-        {"size", true},              {"local-uri", true},      {"broker.pid", false},
+        {"log-stderr-level", false},
+        {"log-ring-size", false},
+        {"rundir", true},
+        {"tbon.fanout", true},
+        {"plain", false},
+        {"rank", true},
+        {"size", true},
+        {"local-uri", true},
+        {"broker.pid", false},
         {"no-such-attr", false},
     };
     for (const auto &tc : cases)
@@ -87,19 +93,18 @@ Test(attrs, set_cmdline_accepts)
         {"log-stderr-level", "7"},
         {"log-stderr-level", "0"},
         {"log-ring-size", "1"},
-        {"rundir", "/tmp/rundir"},     /* immutable but not computed: allowed before boot */
+        {"rundir", "/tmp/rundir"}, /* immutable but not computed: allowed before boot */
         {"tbon.fanout", "1024"},
         {"broker.quorum", "3"},
         {"plain", "anything"},
         {"plain", ""},
-        {"brand-new", "v"},            /* unknown names are created */
+        {"brand-new", "v"}, /* unknown names are created */
         {"another.new.one", ""},
     };
     for (const auto &tc : cases) {
         Attrs a = make_table();
         std::string err = a.set_cmdline(tc.name, tc.value);
-        cr_expect_str_eq(err.c_str(), "", "set_cmdline(%s=%s): %s", tc.name, tc.value,
-                         err.c_str());
+        cr_expect_str_eq(err.c_str(), "", "set_cmdline(%s=%s): %s", tc.name, tc.value, err.c_str());
         expect_str(value_of(a, tc.name), tc.value, "%s", tc.name);
     }
 }
@@ -114,7 +119,8 @@ Test(attrs, set_cmdline_rejects)
         /* computed by the broker (set_internal) */
         {"rank", "1", "attribute 'rank' is set by the broker and may not be set"},
         {"size", "8", "attribute 'size' is set by the broker and may not be set"},
-        {"local-uri", "local:///x", "attribute 'local-uri' is set by the broker and may not be set"},
+        {"local-uri", "local:///x",
+         "attribute 'local-uri' is set by the broker and may not be set"},
         {"broker.pid", "1", "attribute 'broker.pid' is set by the broker and may not be set"},
         /* validators */
         {"log-stderr-level", "8", "attribute 'log-stderr-level': value 8 is out of range [0-7]"},
@@ -133,8 +139,7 @@ Test(attrs, set_cmdline_rejects)
         std::string err = a.set_cmdline(tc.name, tc.value);
         cr_expect_str_eq(err.c_str(), tc.error, "set_cmdline(%s=%s)", tc.name, tc.value);
         std::string after = value_of(a, tc.name);
-        cr_expect_str_eq(after.c_str(), before.c_str(), "rejected value of %s was stored",
-                         tc.name);
+        cr_expect_str_eq(after.c_str(), before.c_str(), "rejected value of %s was stored", tc.name);
     }
 }
 
@@ -191,8 +196,7 @@ Test(attrs, set_runtime)
         else {
             cr_expect_str_eq(err.c_str(), tc.error, "set_runtime(%s=%s)", tc.name, tc.value);
             std::string after = value_of(a, tc.name);
-            cr_expect_str_eq(after.c_str(), before.c_str(), "%s changed by a failed set",
-                             tc.name);
+            cr_expect_str_eq(after.c_str(), before.c_str(), "%s changed by a failed set", tc.name);
             cr_expect(!(tc.rc == ENOENT && a.get(tc.name).has_value()),
                       "failed set_runtime created '%s'", tc.name);
         }
@@ -296,8 +300,8 @@ Test(attrs, check_int_range)
     };
     for (const auto &tc : cases) {
         std::string err = Attrs::check_int_range(tc.value, tc.lo, tc.hi);
-        cr_expect_str_eq(err.c_str(), tc.error, "check_int_range('%s', %ld, %ld)", tc.value,
-                         tc.lo, tc.hi);
+        cr_expect_str_eq(err.c_str(), tc.error, "check_int_range('%s', %ld, %ld)", tc.value, tc.lo,
+                         tc.hi);
     }
 }
 
@@ -309,9 +313,8 @@ Test(attrs, for_each_lists_set_values_in_order)
     a.declare("c", std::nullopt, Attrs::runtime); /* unset: not listed */
     a.set_internal("d", "4");
     std::vector<std::tuple<std::string, std::string, int>> seen;
-    a.for_each([&](const std::string &n, const std::string &v, int f) {
-        seen.emplace_back(n, v, f);
-    });
+    a.for_each(
+        [&](const std::string &n, const std::string &v, int f) { seen.emplace_back(n, v, f); });
     const std::vector<std::tuple<std::string, std::string, int>> want{
         {"a", "1", Attrs::immutable},
         {"b", "2", Attrs::runtime},
@@ -326,7 +329,8 @@ Test(attrs, set_internal_overrides)
     a.set_internal("tbon.fanout", "8");
     expect_str(value_of(a, "tbon.fanout"), "8");
     std::string err = a.set_cmdline("tbon.fanout", "4");
-    cr_expect_str_eq(err.c_str(), "attribute 'tbon.fanout' is set by the broker and may not be set");
+    cr_expect_str_eq(err.c_str(),
+                     "attribute 'tbon.fanout' is set by the broker and may not be set");
     expect_str(value_of(a, "tbon.fanout"), "8");
     /* no validator is applied to internal sets */
     a.set_internal("log-stderr-level", "99", Attrs::runtime);

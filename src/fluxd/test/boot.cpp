@@ -1,4 +1,5 @@
-/* fluxd/test/boot.cpp - Criterion tests for TOML config loading and broker boot (config_load, boot_from_config, boot_for_test, uri_expand). */
+/* fluxd/test/boot.cpp - Criterion tests for TOML config loading and broker boot (config_load,
+ * boot_from_config, boot_for_test, uri_expand). */
 #include <criterion/criterion.h>
 
 #include <cstdio>
@@ -25,9 +26,8 @@ static std::optional<Config> config_load(const std::string &path, std::string *e
     return std::move(*r);
 }
 
-static std::optional<fluxd::BootInfo> boot_from_config(const Config &cfg,
-                                                       const std::string &host,
-                                                       std::string *err)
+static std::optional<fluxd::BootInfo>
+boot_from_config(const Config &cfg, const std::string &host, std::string *err)
 {
     auto r = fluxd::boot_from_config(cfg, host);
     if (!r) {
@@ -40,26 +40,26 @@ static std::optional<fluxd::BootInfo> boot_from_config(const Config &cfg,
 /* Criterion's string assertions keep the raw pointer past the end of the
  * full expression, so std::string temporaries (actual and expected) must be
  * held in locals. */
-#define expect_str(actual, expected, ...)                                                         \
-    do {                                                                                          \
-        const std::string got_ = (actual);                                                        \
-        const std::string want_ = (expected);                                                     \
-        cr_expect_str_eq(got_.c_str(), want_.c_str()__VA_OPT__(, ) __VA_ARGS__);                  \
+#define expect_str(actual, expected, ...)                                                          \
+    do {                                                                                           \
+        const std::string got_ = (actual);                                                         \
+        const std::string want_ = (expected);                                                      \
+        cr_expect_str_eq(got_.c_str(), want_.c_str() __VA_OPT__(, ) __VA_ARGS__);                  \
     } while (0)
 
-#define expect_contains(haystack, needle, ...)                                                    \
-    do {                                                                                          \
-        const std::string h_ = (haystack);                                                        \
-        const std::string n_ = (needle);                                                          \
-        cr_expect(h_.find(n_) != std::string::npos, "'%s' does not contain '%s'", h_.c_str(),     \
-                  n_.c_str());                                                                    \
+#define expect_contains(haystack, needle, ...)                                                     \
+    do {                                                                                           \
+        const std::string h_ = (haystack);                                                         \
+        const std::string n_ = (needle);                                                           \
+        cr_expect(h_.find(n_) != std::string::npos, "'%s' does not contain '%s'", h_.c_str(),      \
+                  n_.c_str());                                                                     \
     } while (0)
 
 namespace {
 
 /* A private directory under /tmp, removed with everything in it. */
 class TempDir {
-public:
+  public:
     TempDir()
     {
         char tmpl[] = "/tmp/fluxd-boot-test.XXXXXX";
@@ -84,7 +84,7 @@ public:
         return full;
     }
 
-private:
+  private:
     std::string path_;
 };
 
@@ -164,7 +164,10 @@ Test(boot, load_full_config)
     const struct {
         const char *host, *bind, *connect;
     } hosts[] = {
-        {"node0", "", ""}, {"node1", "", ""}, {"node2", "", ""}, {"node3", "", ""},
+        {"node0", "", ""},
+        {"node1", "", ""},
+        {"node2", "", ""},
+        {"node3", "", ""},
         {"login", "tcp://10.0.0.1:%p", "tcp://login-ib:8999"},
     };
     cr_assert_eq(cfg.hosts.size(), 5u);
@@ -251,9 +254,9 @@ Test(boot, load_directory)
                                  "hosts = [ { host = \"c[0-1]\" } ]\n");
     d.write("20-tbon.toml", "[tbon]\nfanout = 8\n");
     d.write("30-access.toml", "[access]\nallow-guest-user = true\n");
-    d.write("README", "this is [not toml\n");        /* ignored: not *.toml */
-    d.write("40-x.toml.bak", "also [ not toml\n");   /* ignored */
-    d.write(".toml", "= broken\n");                   /* ignored: no name before .toml */
+    d.write("README", "this is [not toml\n");      /* ignored: not *.toml */
+    d.write("40-x.toml.bak", "also [ not toml\n"); /* ignored */
+    d.write(".toml", "= broken\n");                /* ignored: no name before .toml */
     Config cfg = must_load(d.path());
     cr_assert_eq(cfg.hosts.size(), 2u);
     expect_str(cfg.hosts[0].host, "c0");
@@ -340,7 +343,8 @@ Test(boot, load_semantic_errors)
          "bootstrap.hosts: expected an array of tables"},
         {"[bootstrap]\nhosts = [ \"node0\" ]\n", "bootstrap.hosts[0]: expected a table"},
         {"[bootstrap]\nhosts = [ { host = \"a\" }, 7 ]\n", "bootstrap.hosts[1]: expected a table"},
-        {"[bootstrap]\nhosts = [ { bind = \"tcp://x:1\" } ]\n", "bootstrap.hosts[0]: missing 'host'"},
+        {"[bootstrap]\nhosts = [ { bind = \"tcp://x:1\" } ]\n",
+         "bootstrap.hosts[0]: missing 'host'"},
         {"[bootstrap]\nhosts = [ {} ]\n", "bootstrap.hosts[0]: missing 'host'"},
         {"[bootstrap]\nhosts = [ { host = \"a\", port = 5 } ]\n",
          "bootstrap.hosts[0]: unknown key 'port'"},
@@ -353,7 +357,8 @@ Test(boot, load_semantic_errors)
          "bootstrap.hosts[0].connect: expected a string"},
         {"[bootstrap]\nhosts = [ { host = \"\" } ]\n", "bootstrap.hosts[0].host: empty hostlist"},
         {"[bootstrap]\nhosts = [ { host = \"node[0-\" } ]\n", "bootstrap.hosts[0].host: hostlist:"},
-        {"[bootstrap]\nhosts = [ { host = \"node[3-1]\" } ]\n", "bootstrap.hosts[0].host: hostlist:"},
+        {"[bootstrap]\nhosts = [ { host = \"node[3-1]\" } ]\n",
+         "bootstrap.hosts[0].host: hostlist:"},
         {"[bootstrap]\nhosts = [ { host = \"n[0-1]\", bind = \"tcp://x:1\" } ]\n",
          "bootstrap.hosts[0]: bind/connect may only be given for a single host"},
         {"[bootstrap]\nhosts = [ { host = \"n[0-1]\", connect = \"tcp://x:1\" } ]\n",
@@ -361,7 +366,8 @@ Test(boot, load_semantic_errors)
         /* duplicates, within one entry and across entries */
         {"[bootstrap]\nhosts = [ { host = \"a\" }, { host = \"a\" } ]\n",
          "bootstrap.hosts[1]: host 'a' is listed twice"},
-        {"[bootstrap]\nhosts = [ { host = \"x\" }, { host = \"node[0-2]\" }, { host = \"node1\" } ]\n",
+        {"[bootstrap]\nhosts = [ { host = \"x\" }, { host = \"node[0-2]\" }, { host = \"node1\" } "
+         "]\n",
          "bootstrap.hosts[2]: host 'node1' is listed twice"},
         {"[bootstrap]\nhosts = [ { host = \"n1,n2,n1\" } ]\n",
          "bootstrap.hosts[0]: host 'n1' is listed twice"},
@@ -369,7 +375,8 @@ Test(boot, load_semantic_errors)
         {"[bootstrap]\ndefault_port = 0\n", "bootstrap.default_port: 0 is out of range [1-65535]"},
         {"[bootstrap]\ndefault_port = 65536\n",
          "bootstrap.default_port: 65536 is out of range [1-65535]"},
-        {"[bootstrap]\ndefault_port = -1\n", "bootstrap.default_port: -1 is out of range [1-65535]"},
+        {"[bootstrap]\ndefault_port = -1\n",
+         "bootstrap.default_port: -1 is out of range [1-65535]"},
         {"[bootstrap]\ndefault_port = \"8050\"\n", "bootstrap.default_port: expected an integer"},
         {"[bootstrap]\ndefault_port = 80.5\n", "bootstrap.default_port: expected an integer"},
         {"[bootstrap]\ndefault_bind = 5\n", "bootstrap.default_bind: expected a string"},
@@ -382,7 +389,8 @@ Test(boot, load_semantic_errors)
         {"[tbon]\nfanout = 1025\n", "tbon.fanout: 1025 is out of range [1-1024]"},
         /* others */
         {"[access]\nallow-guest-user = 1\n", "access.allow-guest-user: expected true or false"},
-        {"[access]\nallow-guest-user = \"yes\"\n", "access.allow-guest-user: expected true or false"},
+        {"[access]\nallow-guest-user = \"yes\"\n",
+         "access.allow-guest-user: expected true or false"},
         {"[broker]\nquorum = 0\n", "broker.quorum: 0 is out of range [1-1073741824]"},
         {"[broker]\nshutdown-timeout = 3601\n",
          "broker.shutdown-timeout: 3601 is out of range [0-3600]"},
@@ -427,10 +435,8 @@ Test(boot, from_config_rank_by_hostname)
         uint32_t rank;
         const char *bind;
     } cases[] = {
-        {"node0", 0, "tcp://eth0:9000"},
-        {"node1", 1, "tcp://eth0:9000"},
-        {"node2", 2, "tcp://eth0:9000"},
-        {"node3", 3, "tcp://eth0:9000"},
+        {"node0", 0, "tcp://eth0:9000"},     {"node1", 1, "tcp://eth0:9000"},
+        {"node2", 2, "tcp://eth0:9000"},     {"node3", 3, "tcp://eth0:9000"},
         {"login", 4, "tcp://10.0.0.1:9000"},
     };
     const char *connect[] = {
@@ -518,7 +524,8 @@ Test(boot, for_test)
         cr_expect_eq(b.size, tc.size);
         cr_assert_eq(b.connect_uri.size(), (size_t)tc.size);
         for (uint32_t r = 0; r < tc.size; r++) {
-            std::string want = std::string("ipc://") + tc.dir + "/rank-" + std::to_string(r) + "/tbon";
+            std::string want =
+                std::string("ipc://") + tc.dir + "/rank-" + std::to_string(r) + "/tbon";
             expect_str(b.connect_uri[r], want.c_str(), "rank %u of %u", r, tc.size);
         }
         std::string want_bind =

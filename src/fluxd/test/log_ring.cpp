@@ -1,4 +1,5 @@
-/* fluxd/test/log_ring.cpp - Criterion tests for the broker log ring (fluxd::LogRing): trimming, sequence numbers, text format, level names. */
+/* fluxd/test/log_ring.cpp - Criterion tests for the broker log ring (fluxd::LogRing): trimming,
+ * sequence numbers, text format, level names. */
 #include <criterion/criterion.h>
 
 #include <algorithm>
@@ -122,11 +123,8 @@ Test(log_ring, set_capacity)
         size_t capacity;
         const char *kept;
     } cases[] = {
-        {10, "1,2,3,4,5,6"}, /* larger: nothing dropped */
-        {6, "1,2,3,4,5,6"},
-        {4, "3,4,5,6"},
-        {1, "6"},
-        {0, "6"}, /* clamped to 1 */
+        {10, "1,2,3,4,5,6"},                                     /* larger: nothing dropped */
+        {6, "1,2,3,4,5,6"},  {4, "3,4,5,6"}, {1, "6"}, {0, "6"}, /* clamped to 1 */
     };
     for (const auto &tc : cases) {
         LogRing r(8);
@@ -231,13 +229,13 @@ Test(log_ring, level_parse)
         const char *input;
         int want;
     } cases[] = {
-        {"0", 0},       {"1", 1},         {"2", 2},         {"3", 3},       {"4", 4},
-        {"5", 5},       {"6", 6},         {"7", 7},         {"emerg", 0},   {"alert", 1},
-        {"crit", 2},    {"err", 3},       {"warning", 4},   {"notice", 5},  {"info", 6},
-        {"debug", 7},   {"error", 3},     {"warn", 4},      {"ERR", 3},     {"Debug", 7},
-        {"WARNING", 4}, {"Error", 3},     {"WARN", 4},      {"8", -1},      {"9", -1},
-        {"-1", -1},     {"10", -1},       {"03", -1},       {"", -1},       {"unknown", -1},
-        {"errx", -1},   {" err", -1},     {"err ", -1},     {"inf", -1},    {"debugging", -1},
+        {"0", 0},       {"1", 1},     {"2", 2},       {"3", 3},      {"4", 4},
+        {"5", 5},       {"6", 6},     {"7", 7},       {"emerg", 0},  {"alert", 1},
+        {"crit", 2},    {"err", 3},   {"warning", 4}, {"notice", 5}, {"info", 6},
+        {"debug", 7},   {"error", 3}, {"warn", 4},    {"ERR", 3},    {"Debug", 7},
+        {"WARNING", 4}, {"Error", 3}, {"WARN", 4},    {"8", -1},     {"9", -1},
+        {"-1", -1},     {"10", -1},   {"03", -1},     {"", -1},      {"unknown", -1},
+        {"errx", -1},   {" err", -1}, {"err ", -1},   {"inf", -1},   {"debugging", -1},
         {"a", -1},
     };
     for (const auto &tc : cases)

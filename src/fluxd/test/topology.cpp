@@ -1,4 +1,5 @@
-/* fluxd/test/topology.cpp - Criterion tests for the k-ary TBON arithmetic in topology.h, checked against a brute-force reference. */
+/* fluxd/test/topology.cpp - Criterion tests for the k-ary TBON arithmetic in topology.h, checked
+ * against a brute-force reference. */
 #include <criterion/criterion.h>
 
 #include <cstdint>
@@ -104,8 +105,8 @@ Test(topology, children)
             for (uint32_t r = 0; r < size + 2; r++) {
                 auto got = tree_children(r, k, size);
                 auto want = ref_children(r, k, size);
-                cr_expect(got == want, "children(%u, k=%u, size=%u): got %zu, want %zu", r, k,
-                          size, got.size(), want.size());
+                cr_expect(got == want, "children(%u, k=%u, size=%u): got %zu, want %zu", r, k, size,
+                          got.size(), want.size());
                 cr_expect_leq(got.size(), (size_t)k);
                 for (uint32_t c : got)
                     cr_expect_eq(tree_parent(c, k), r, "child %u of %u (k=%u)", c, r, k);
@@ -158,8 +159,8 @@ Test(topology, next_hop)
                 cr_expect_eq(got.has_value(), want.has_value(), "next_hop(%u, %u, k=%u) presence",
                              r, t, k);
                 if (got && want) {
-                    cr_expect_eq(*got, *want, "next_hop(%u, %u, k=%u) = %u, want %u", r, t, k,
-                                 *got, *want);
+                    cr_expect_eq(*got, *want, "next_hop(%u, %u, k=%u) = %u, want %u", r, t, k, *got,
+                                 *want);
                     cr_expect_eq(tree_parent(*got, k), r, "hop is a child of %u", r);
                     cr_expect(tree_contains(*got, t, k), "hop %u leads to %u", *got, t);
                 }
@@ -178,8 +179,7 @@ Test(topology, next_hop_is_direct_child)
             for (uint32_t r = 0; r < size; r++) {
                 for (uint32_t c : tree_children(r, k, size)) {
                     auto hop = tree_next_hop(r, c, k);
-                    cr_expect(hop.has_value() && *hop == c, "hop(%u -> child %u, k=%u)", r, c,
-                              k);
+                    cr_expect(hop.has_value() && *hop == c, "hop(%u -> child %u, k=%u)", r, c, k);
                 }
             }
         }
@@ -195,8 +195,8 @@ Test(topology, subtree_size)
             for (uint32_t r = 0; r < size + 3; r++) {
                 uint32_t got = tree_subtree_size(r, k, size);
                 uint32_t want = r < size ? ref_subtree_size(r, k, size) : 0;
-                cr_expect_eq(got, want, "subtree_size(%u, k=%u, size=%u) = %u, want %u", r, k,
-                             size, got, want);
+                cr_expect_eq(got, want, "subtree_size(%u, k=%u, size=%u) = %u, want %u", r, k, size,
+                             got, want);
             }
         }
     }

@@ -1,4 +1,5 @@
-/* libflux/test/message.c - Criterion tests (plain C11) for the public flux_msg_t API: accessors, payload, routes, copy, wire codec, matching. */
+/* libflux/test/message.c - Criterion tests (plain C11) for the public flux_msg_t API: accessors,
+ * payload, routes, copy, wire codec, matching. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -146,29 +147,106 @@ struct msg_spec {
 
 static const struct msg_spec specs[] = {
     {"plain request", FLUX_MSGTYPE_REQUEST, 0, "a.b", 0, 1, 0, 1, 0, {NULL}, NULL, 0},
-    {"request with payload", FLUX_MSGTYPE_REQUEST, 0, "kvs.get", FLUX_NODEID_ANY, 42, 1000,
-     FLUX_ROLE_USER, 0, {NULL}, "{\"key\":\"a.b.c\"}", 0},
-    {"request upstream noresponse", FLUX_MSGTYPE_REQUEST,
-     FLUX_MSGFLAG_UPSTREAM | FLUX_MSGFLAG_NORESPONSE, "x", FLUX_NODEID_UPSTREAM, 0, 5, 3, 0,
-     {NULL}, NULL, 0},
-    {"request one route", FLUX_MSGTYPE_REQUEST, FLUX_MSGFLAG_STREAMING, "job.list", 3, 7, 0, 1,
-     0, {"c1", NULL}, "{}", 0},
-    {"request three routes", FLUX_MSGTYPE_REQUEST, 0, "svc.m", 12, 0xffffffffu, 0xffffffffu,
-     0xffffffffu, 0, {"c12", "3", "0", NULL}, "{\"a\":[1,2,3]}", 0},
+    {"request with payload",
+     FLUX_MSGTYPE_REQUEST,
+     0,
+     "kvs.get",
+     FLUX_NODEID_ANY,
+     42,
+     1000,
+     FLUX_ROLE_USER,
+     0,
+     {NULL},
+     "{\"key\":\"a.b.c\"}",
+     0},
+    {"request upstream noresponse",
+     FLUX_MSGTYPE_REQUEST,
+     FLUX_MSGFLAG_UPSTREAM | FLUX_MSGFLAG_NORESPONSE,
+     "x",
+     FLUX_NODEID_UPSTREAM,
+     0,
+     5,
+     3,
+     0,
+     {NULL},
+     NULL,
+     0},
+    {"request one route",
+     FLUX_MSGTYPE_REQUEST,
+     FLUX_MSGFLAG_STREAMING,
+     "job.list",
+     3,
+     7,
+     0,
+     1,
+     0,
+     {"c1", NULL},
+     "{}",
+     0},
+    {"request three routes",
+     FLUX_MSGTYPE_REQUEST,
+     0,
+     "svc.m",
+     12,
+     0xffffffffu,
+     0xffffffffu,
+     0xffffffffu,
+     0,
+     {"c12", "3", "0", NULL},
+     "{\"a\":[1,2,3]}",
+     0},
     {"response empty topic", FLUX_MSGTYPE_RESPONSE, 0, NULL, 0, 9, 0, 0, 0, {NULL}, NULL, 0},
-    {"response with error", FLUX_MSGTYPE_RESPONSE, 0, "a.b", 0, 9, 0, 1, ENOENT, {"c2", NULL},
-     "{\"errstr\":\"no such thing\"}", 0},
-    {"response negative errnum", FLUX_MSGTYPE_RESPONSE, 0, "r", 1, 1, 1, 1, -1, {NULL}, NULL,
+    {"response with error",
+     FLUX_MSGTYPE_RESPONSE,
+     0,
+     "a.b",
+     0,
+     9,
+     0,
+     1,
+     ENOENT,
+     {"c2", NULL},
+     "{\"errstr\":\"no such thing\"}",
      0},
-    {"response empty payload", FLUX_MSGTYPE_RESPONSE, FLUX_MSGFLAG_STREAMING, "s.t", 0, 2, 0, 1,
-     0, {NULL}, "", 0},
-    {"event", FLUX_MSGTYPE_EVENT, 0, "heartbeat.pulse", FLUX_NODEID_ANY, 17, 0, 1, 0, {NULL},
-     "{\"seq\":17}", 0},
-    {"private event", FLUX_MSGTYPE_EVENT, FLUX_MSGFLAG_PRIVATE, "job.state", 0, 1, 500, 2, 0,
-     {NULL}, NULL, 0},
+    {"response negative errnum", FLUX_MSGTYPE_RESPONSE, 0, "r", 1, 1, 1, 1, -1, {NULL}, NULL, 0},
+    {"response empty payload",
+     FLUX_MSGTYPE_RESPONSE,
+     FLUX_MSGFLAG_STREAMING,
+     "s.t",
+     0,
+     2,
+     0,
+     1,
+     0,
+     {NULL},
+     "",
+     0},
+    {"event",
+     FLUX_MSGTYPE_EVENT,
+     0,
+     "heartbeat.pulse",
+     FLUX_NODEID_ANY,
+     17,
+     0,
+     1,
+     0,
+     {NULL},
+     "{\"seq\":17}",
+     0},
+    {"private event",
+     FLUX_MSGTYPE_EVENT,
+     FLUX_MSGFLAG_PRIVATE,
+     "job.state",
+     0,
+     1,
+     500,
+     2,
+     0,
+     {NULL},
+     NULL,
+     0},
     {"control", FLUX_MSGTYPE_CONTROL, 0, NULL, 0, 0, 0, 0, 0, {NULL}, NULL, 0},
-    {"control with topic", FLUX_MSGTYPE_CONTROL, 0xff, "ctl", 1, 2, 3, 4, 5, {"x", NULL}, NULL,
-     0},
+    {"control with topic", FLUX_MSGTYPE_CONTROL, 0xff, "ctl", 1, 2, 3, 4, 5, {"x", NULL}, NULL, 0},
     {"binary payload", FLUX_MSGTYPE_REQUEST, 0, "bin", 0, 0, 0, 0, 0, {NULL}, "a\0b\0c\xff", 6},
 };
 
@@ -307,8 +385,8 @@ Test(message, defaults)
 
 Test(message, u32_accessors)
 {
-    const uint32_t values[] = {0, 1, 2, 255, 256, 65535, 65536, 0x7fffffffu, 0x80000000u,
-                               0xfffffffeu, 0xffffffffu};
+    const uint32_t values[] = {0,     1,           2,           255,         256,        65535,
+                               65536, 0x7fffffffu, 0x80000000u, 0xfffffffeu, 0xffffffffu};
     flux_msg_t *msg = must_create(FLUX_MSGTYPE_REQUEST);
     for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
         uint32_t v = values[i], got;
@@ -354,8 +432,13 @@ Test(message, errnum_and_flags)
         cr_expect_eq(flux_msg_get_errnum(msg, &got), 0);
         cr_expect_eq(got, errnums[i]);
     }
-    const uint8_t flagvals[] = {0, FLUX_MSGFLAG_NORESPONSE, FLUX_MSGFLAG_STREAMING,
-                                FLUX_MSGFLAG_UPSTREAM, FLUX_MSGFLAG_PRIVATE, 0x0f, 0xff};
+    const uint8_t flagvals[] = {0,
+                                FLUX_MSGFLAG_NORESPONSE,
+                                FLUX_MSGFLAG_STREAMING,
+                                FLUX_MSGFLAG_UPSTREAM,
+                                FLUX_MSGFLAG_PRIVATE,
+                                0x0f,
+                                0xff};
     for (size_t i = 0; i < ARRAY_SIZE(flagvals); i++) {
         uint8_t got = 0x5a;
         cr_expect_eq(flux_msg_set_flags(msg, flagvals[i]), 0);
@@ -398,13 +481,13 @@ Test(message, accessors_reject_null)
         int rc;
     } cases[12];
     size_t n = 0;
-#define CASE(expr)                                                                                \
-    do {                                                                                          \
-        errno = 0;                                                                                \
-        int rc_ = (expr);                                                                         \
-        cases[n].what = #expr;                                                                    \
-        cases[n].rc = rc_ == -1 && errno == EINVAL;                                               \
-        n++;                                                                                      \
+#define CASE(expr)                                                                                 \
+    do {                                                                                           \
+        errno = 0;                                                                                 \
+        int rc_ = (expr);                                                                          \
+        cases[n].what = #expr;                                                                     \
+        cases[n].rc = rc_ == -1 && errno == EINVAL;                                                \
+        n++;                                                                                       \
     } while (0)
     CASE(flux_msg_get_type(NULL, &i));
     CASE(flux_msg_get_type(msg, NULL));
@@ -558,9 +641,9 @@ Test(message, string_payload)
 Test(message, pack_unpack)
 {
     flux_msg_t *msg = must_create(FLUX_MSGTYPE_REQUEST);
-    cr_assert_eq(flux_msg_pack(msg, "{s:i s:s s:b s:[i,i]}", "n", 42, "name", "flux", "ok", 1,
-                               "list", 7, 8),
-                 0);
+    cr_assert_eq(
+        flux_msg_pack(msg, "{s:i s:s s:b s:[i,i]}", "n", 42, "name", "flux", "ok", 1, "list", 7, 8),
+        0);
     const char *s = NULL;
     cr_expect_eq(flux_msg_get_string(msg, &s), 0);
     cr_expect_not_null(s);
@@ -596,15 +679,15 @@ Test(message, unpack_errors)
         const char *fmt;
         int args;
     } cases[] = {
-        {NULL, "{}", NOARGS},                    /* no payload */
-        {"not json", "{}", NOARGS},              /* unparseable */
-        {"{\"a\":1", "{}", NOARGS},              /* truncated json */
-        {"", "{}", NOARGS},                      /* empty payload */
-        {"{\"a\":1}", "{s:s}", A_STR},           /* int vs string */
-        {"{\"a\":1}", "{s:i}", B_INT},           /* missing key */
-        {"[1,2]", "{s:i}", A_INT},               /* array vs object */
-        {"{\"a\":\"x\"}", "{s:i}", A_INT},       /* string vs int */
-        {"{\"a\":1,\"b\":2}", "{s:i!}", A_INT},  /* strict: unexpected key */
+        {NULL, "{}", NOARGS},                   /* no payload */
+        {"not json", "{}", NOARGS},             /* unparseable */
+        {"{\"a\":1", "{}", NOARGS},             /* truncated json */
+        {"", "{}", NOARGS},                     /* empty payload */
+        {"{\"a\":1}", "{s:s}", A_STR},          /* int vs string */
+        {"{\"a\":1}", "{s:i}", B_INT},          /* missing key */
+        {"[1,2]", "{s:i}", A_INT},              /* array vs object */
+        {"{\"a\":\"x\"}", "{s:i}", A_INT},      /* string vs int */
+        {"{\"a\":1,\"b\":2}", "{s:i!}", A_INT}, /* strict: unexpected key */
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         flux_msg_t *msg = must_create(FLUX_MSGTYPE_RESPONSE);
@@ -909,11 +992,11 @@ Test(codec, decode_bad_header)
         size_t off;
         uint8_t val;
     } cases[] = {
-        {"magic 0x00", OFF_MAGIC, 0x00},   {"magic 0x8f", OFF_MAGIC, 0x8f},
-        {"magic 0xff", OFF_MAGIC, 0xff},   {"version 0", OFF_VERSION, 0},
-        {"version 2", OFF_VERSION, 2},     {"version 0xff", OFF_VERSION, 0xff},
-        {"type 0", OFF_TYPE, 0},           {"type 3", OFF_TYPE, 3},
-        {"type 0x0f", OFF_TYPE, 0x0f},     {"type 0x10", OFF_TYPE, 0x10},
+        {"magic 0x00", OFF_MAGIC, 0x00}, {"magic 0x8f", OFF_MAGIC, 0x8f},
+        {"magic 0xff", OFF_MAGIC, 0xff}, {"version 0", OFF_VERSION, 0},
+        {"version 2", OFF_VERSION, 2},   {"version 0xff", OFF_VERSION, 0xff},
+        {"type 0", OFF_TYPE, 0},         {"type 3", OFF_TYPE, 3},
+        {"type 0x0f", OFF_TYPE, 0x0f},   {"type 0x10", OFF_TYPE, 0x10},
         {"type 0xff", OFF_TYPE, 0xff},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -1146,8 +1229,7 @@ Test(match, predefined)
         cr_expect_eq(flux_msg_cmp(msg, FLUX_MATCH_ANY), cases[i].any, "%s ANY", w);
         cr_expect_eq(flux_msg_cmp(msg, FLUX_MATCH_EVENT), cases[i].event, "%s EVENT", w);
         cr_expect_eq(flux_msg_cmp(msg, FLUX_MATCH_REQUEST), cases[i].request, "%s REQUEST", w);
-        cr_expect_eq(flux_msg_cmp(msg, FLUX_MATCH_RESPONSE), cases[i].response, "%s RESPONSE",
-                     w);
+        cr_expect_eq(flux_msg_cmp(msg, FLUX_MATCH_RESPONSE), cases[i].response, "%s RESPONSE", w);
         flux_msg_decref(msg);
     }
     cr_expect_not(flux_msg_cmp(NULL, FLUX_MATCH_ANY));

@@ -1,4 +1,5 @@
-/* libflux/test/uri.cpp - Criterion tests for flux::uri_parse (local:// and ssh:// instance URIs). */
+/* libflux/test/uri.cpp - Criterion tests for flux::uri_parse (local:// and ssh:// instance URIs).
+ */
 #include <criterion/criterion.h>
 
 #include <string>
@@ -139,7 +140,8 @@ Test(uri, exact_messages)
         const char *uri;
         const char *message;
     } cases[] = {
-        {"tcp://h/x", "invalid URI 'tcp://h/x': unknown scheme 'tcp' (expected local:// or ssh://)"},
+        {"tcp://h/x",
+         "invalid URI 'tcp://h/x': unknown scheme 'tcp' (expected local:// or ssh://)"},
         {"x", "invalid URI 'x': expected SCHEME://... (local:// or ssh://)"},
         {"ssh://h:0/x", "invalid URI 'ssh://h:0/x': port 0 out of range"},
         {"ssh://h:/x", "invalid URI 'ssh://h:/x': invalid port"},

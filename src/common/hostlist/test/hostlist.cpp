@@ -17,19 +17,18 @@ using flux::Hostlist;
 /* Criterion's string assertions keep the raw pointer past the end of the
  * full expression, so a std::string temporary must be held in a local.
  */
-#define expect_str(actual, expected, ...)                              \
-    do {                                                               \
-        const std::string got_ = (actual);                             \
-        cr_expect_str_eq(got_.c_str(), (expected)                      \
-                         __VA_OPT__(, ) __VA_ARGS__);                  \
+#define expect_str(actual, expected, ...)                                                          \
+    do {                                                                                           \
+        const std::string got_ = (actual);                                                         \
+        cr_expect_str_eq(got_.c_str(), (expected)__VA_OPT__(, ) __VA_ARGS__);                      \
     } while (0)
 
 namespace {
 
 struct valid_case {
     const char *input;
-    const char *hosts;    // expansion, space separated
-    const char *encoded;  // encode() of the expansion
+    const char *hosts;   // expansion, space separated
+    const char *encoded; // encode() of the expansion
 };
 
 const valid_case valid_cases[] = {
@@ -38,8 +37,7 @@ const valid_case valid_cases[] = {
     {"foo7", "foo7", "foo7"},
     {"n00", "n00", "n00"},
     {"foo[0-3,7]", "foo0 foo1 foo2 foo3 foo7", "foo[0-3,7]"},
-    {"foo[0-3,7],bar,baz[01-03]x",
-     "foo0 foo1 foo2 foo3 foo7 bar baz01x baz02x baz03x",
+    {"foo[0-3,7],bar,baz[01-03]x", "foo0 foo1 foo2 foo3 foo7 bar baz01x baz02x baz03x",
      "foo[0-3,7],bar,baz[01-03]x"},
     {"n[01-10]", "n01 n02 n03 n04 n05 n06 n07 n08 n09 n10", "n[01-10]"},
     {"n[8-11]", "n8 n9 n10 n11", "n[8-11]"},
@@ -94,19 +92,14 @@ const invalid_case invalid_cases[] = {
     {"foo bar", "hostlist: whitespace in 'foo bar'"},
     {"foo[1, 2]", "hostlist: whitespace in 'foo[1, 2]'"},
     {"a,\tb", "hostlist: whitespace in '\tb'"},
-    {"n[1234567890123456789]",
-     "hostlist: number too large '1234567890123456789' in "
-     "'n[1234567890123456789]'"},
-    {"n[0-1000000]",
-     "hostlist: too many hosts (more than 1000000) in 'n[0-1000000]'"},
-    {"n[0-999999],m",
-     "hostlist: too many hosts (more than 1000000) in 'n[0-999999],m'"},
-    {"a[1-500000],b[1-500001]",
-     "hostlist: too many hosts (more than 1000000) in "
-     "'a[1-500000],b[1-500001]'"},
-    {"n[0-999999999999999999]",
-     "hostlist: too many hosts (more than 1000000) in "
-     "'n[0-999999999999999999]'"},
+    {"n[1234567890123456789]", "hostlist: number too large '1234567890123456789' in "
+                               "'n[1234567890123456789]'"},
+    {"n[0-1000000]", "hostlist: too many hosts (more than 1000000) in 'n[0-1000000]'"},
+    {"n[0-999999],m", "hostlist: too many hosts (more than 1000000) in 'n[0-999999],m'"},
+    {"a[1-500000],b[1-500001]", "hostlist: too many hosts (more than 1000000) in "
+                                "'a[1-500000],b[1-500001]'"},
+    {"n[0-999999999999999999]", "hostlist: too many hosts (more than 1000000) in "
+                                "'n[0-999999999999999999]'"},
 };
 
 std::vector<std::string> split_spaces(const char *s)
@@ -141,8 +134,7 @@ Hostlist must_parse(const std::string &s)
 {
     std::string err;
     auto hl = Hostlist::parse(s, &err);
-    cr_assert(hl.has_value(), "parse('%s') failed: %s", s.c_str(),
-              err.c_str());
+    cr_assert(hl.has_value(), "parse('%s') failed: %s", s.c_str(), err.c_str());
     return *hl;
 }
 
@@ -154,19 +146,16 @@ Hostlist from_hosts(const char *spaced)
     return hl;
 }
 
-}  // namespace
+} // namespace
 
 Test(hostlist, parse_valid)
 {
     for (const auto &tc : valid_cases) {
         std::string err;
         auto hl = Hostlist::parse(tc.input, &err);
-        cr_assert(hl.has_value(), "parse('%s') failed: %s", tc.input,
-                  err.c_str());
-        expect_str(join_spaces(hl->hosts()), tc.hosts, "hosts of '%s'",
-                   tc.input);
-        cr_expect_eq(hl->count(), split_spaces(tc.hosts).size(),
-                     "count of '%s'", tc.input);
+        cr_assert(hl.has_value(), "parse('%s') failed: %s", tc.input, err.c_str());
+        expect_str(join_spaces(hl->hosts()), tc.hosts, "hosts of '%s'", tc.input);
+        cr_expect_eq(hl->count(), split_spaces(tc.hosts).size(), "count of '%s'", tc.input);
     }
 }
 
@@ -196,8 +185,7 @@ Test(hostlist, parse_valid_leaves_err_alone)
 Test(hostlist, encode)
 {
     for (const auto &tc : valid_cases) {
-        expect_str(must_parse(tc.input).encode(), tc.encoded,
-                   "encode(parse('%s'))", tc.input);
+        expect_str(must_parse(tc.input).encode(), tc.encoded, "encode(parse('%s'))", tc.input);
     }
 }
 
@@ -207,11 +195,10 @@ Test(hostlist, round_trip)
         Hostlist hl = must_parse(tc.input);
         std::string encoded = hl.encode();
         Hostlist again = must_parse(encoded);
-        cr_expect(again == hl, "parse(encode(parse('%s'))) = '%s' differs",
-                  tc.input, join_spaces(again.hosts()).c_str());
+        cr_expect(again == hl, "parse(encode(parse('%s'))) = '%s' differs", tc.input,
+                  join_spaces(again.hosts()).c_str());
         /* the encoding is a fixed point */
-        expect_str(again.encode(), encoded.c_str(), "re-encode of '%s'",
-                   tc.input);
+        expect_str(again.encode(), encoded.c_str(), "re-encode of '%s'", tc.input);
     }
 }
 
@@ -240,8 +227,7 @@ Test(hostlist, encode_appended)
     for (const auto &tc : cases) {
         Hostlist hl = from_hosts(tc.hosts);
         std::string encoded = hl.encode();
-        cr_expect_str_eq(encoded.c_str(), tc.encoded, "encode of '%s'",
-                         tc.hosts);
+        cr_expect_str_eq(encoded.c_str(), tc.encoded, "encode of '%s'", tc.hosts);
         Hostlist again = must_parse(encoded);
         cr_expect(again == hl, "round trip of '%s' gave '%s'", tc.hosts,
                   join_spaces(again.hosts()).c_str());
@@ -261,12 +247,8 @@ Test(hostlist, find_at_count)
         bool found;
         size_t index;
     } cases[] = {
-        {"foo1", true, 0},
-        {"foo2", true, 1},  // first match wins
-        {"bar", true, 3},
-        {"foo", false, 0},
-        {"foo4", false, 0},
-        {"", false, 0},
+        {"foo1", true, 0}, {"foo2", true, 1}, // first match wins
+        {"bar", true, 3},  {"foo", false, 0}, {"foo4", false, 0}, {"", false, 0},
     };
     for (const auto &tc : cases) {
         auto idx = hl.find(tc.host);
@@ -309,8 +291,7 @@ Test(hostlist, long_error_text_is_elided)
     std::string err;
     cr_assert(!Hostlist::parse(input, &err).has_value());
     cr_expect(err.size() < 200, "error message too long: %zu", err.size());
-    cr_expect(err.find("too many hosts") != std::string::npos, "%s",
-              err.c_str());
+    cr_expect(err.find("too many hosts") != std::string::npos, "%s", err.c_str());
     cr_expect(err.find("...") != std::string::npos, "%s", err.c_str());
 }
 
@@ -320,15 +301,11 @@ Test(hostlist, zero_padding_from_low_end)
         const char *input;
         const char *hosts;
     } cases[] = {
-        {"n[01-03]", "n01 n02 n03"},
-        {"n[1-03]", "n1 n2 n3"},
-        {"n[001-2]", "n001 n002"},
-        {"n[99-101]", "n99 n100 n101"},
-        {"n[0099-0100]", "n0099 n0100"},
+        {"n[01-03]", "n01 n02 n03"},    {"n[1-03]", "n1 n2 n3"},         {"n[001-2]", "n001 n002"},
+        {"n[99-101]", "n99 n100 n101"}, {"n[0099-0100]", "n0099 n0100"},
     };
     for (const auto &tc : cases) {
-        expect_str(join_spaces(must_parse(tc.input).hosts()), tc.hosts,
-                   "hosts of '%s'", tc.input);
+        expect_str(join_spaces(must_parse(tc.input).hosts()), tc.hosts, "hosts of '%s'", tc.input);
     }
 }
 

@@ -18,18 +18,17 @@ using flux::IdSet;
 /* Criterion's string assertions keep the raw pointer past the end of the
  * full expression, so a std::string temporary must be held in a local.
  */
-#define expect_str(actual, expected, ...)                              \
-    do {                                                               \
-        const std::string got_ = (actual);                             \
-        cr_expect_str_eq(got_.c_str(), (expected)                      \
-                         __VA_OPT__(, ) __VA_ARGS__);                  \
+#define expect_str(actual, expected, ...)                                                          \
+    do {                                                                                           \
+        const std::string got_ = (actual);                                                         \
+        cr_expect_str_eq(got_.c_str(), (expected)__VA_OPT__(, ) __VA_ARGS__);                      \
     } while (0)
 
 namespace {
 
 struct valid_case {
     const char *input;
-    const char *encoded;  // canonical encode()
+    const char *encoded; // canonical encode()
     size_t count;
 };
 
@@ -100,21 +99,17 @@ IdSet must_parse(const char *s)
     return *set;
 }
 
-}  // namespace
+} // namespace
 
 Test(idset, parse_valid)
 {
     for (const auto &tc : valid_cases) {
         std::string err;
         auto set = IdSet::parse(tc.input, &err);
-        cr_assert(set.has_value(), "parse('%s') failed: %s", tc.input,
-                  err.c_str());
-        expect_str(set->encode(), tc.encoded,
-                         "parse('%s').encode()", tc.input);
-        cr_expect_eq(set->count(), tc.count, "parse('%s').count() = %zu",
-                     tc.input, set->count());
-        cr_expect_eq(set->empty(), tc.count == 0, "parse('%s').empty()",
-                     tc.input);
+        cr_assert(set.has_value(), "parse('%s') failed: %s", tc.input, err.c_str());
+        expect_str(set->encode(), tc.encoded, "parse('%s').encode()", tc.input);
+        cr_expect_eq(set->count(), tc.count, "parse('%s').count() = %zu", tc.input, set->count());
+        cr_expect_eq(set->empty(), tc.count == 0, "parse('%s').empty()", tc.input);
     }
 }
 
@@ -147,14 +142,11 @@ Test(idset, round_trip)
         IdSet set = must_parse(tc.input);
         /* canonical text survives encode(parse(x)) unchanged */
         IdSet again = must_parse(tc.encoded);
-        expect_str(again.encode(), tc.encoded,
-                         "encode(parse('%s'))", tc.encoded);
-        cr_expect(again == set, "parse(encode(parse('%s'))) differs",
-                  tc.input);
+        expect_str(again.encode(), tc.encoded, "encode(parse('%s'))", tc.encoded);
+        cr_expect(again == set, "parse(encode(parse('%s'))) differs", tc.input);
         /* bracketed form parses back to the same set */
         IdSet bracketed = must_parse(set.encode(true).c_str());
-        cr_expect(bracketed == set, "bracketed round trip of '%s'",
-                  tc.input);
+        cr_expect(bracketed == set, "bracketed round trip of '%s'", tc.input);
     }
 }
 
@@ -164,15 +156,11 @@ Test(idset, encode_brackets)
         const char *input;
         const char *expected;
     } cases[] = {
-        {"", ""},
-        {"3", "3"},
-        {"1-2", "[1-2]"},
-        {"1,3", "[1,3]"},
-        {"0-3,5", "[0-3,5]"},
+        {"", ""}, {"3", "3"}, {"1-2", "[1-2]"}, {"1,3", "[1,3]"}, {"0-3,5", "[0-3,5]"},
     };
     for (const auto &tc : cases) {
-        expect_str(must_parse(tc.input).encode(true),
-                         tc.expected, "encode(true) of '%s'", tc.input);
+        expect_str(must_parse(tc.input).encode(true), tc.expected, "encode(true) of '%s'",
+                   tc.input);
     }
 }
 
@@ -209,8 +197,7 @@ Test(idset, insert_merges)
     for (const auto &tc : cases) {
         IdSet set = must_parse(tc.initial);
         set.insert(tc.id);
-        expect_str(set.encode(), tc.expected,
-                         "'%s' insert %u", tc.initial, tc.id);
+        expect_str(set.encode(), tc.expected, "'%s' insert %u", tc.initial, tc.id);
     }
     IdSet top;
     top.insert(UINT32_MAX);
@@ -227,22 +214,14 @@ Test(idset, erase_splits)
         uint32_t id;
         const char *expected;
     } cases[] = {
-        {"0-9", 5, "0-4,6-9"},
-        {"0-9", 0, "1-9"},
-        {"0-9", 9, "0-8"},
-        {"0-9", 10, "0-9"},
-        {"3", 3, ""},
-        {"1,3,5", 3, "1,5"},
-        {"1,3,5", 4, "1,3,5"},
-        {"", 1, ""},
-        {"0-1", 1, "0"},
-        {"5-9", 4, "5-9"},
+        {"0-9", 5, "0-4,6-9"}, {"0-9", 0, "1-9"},   {"0-9", 9, "0-8"},     {"0-9", 10, "0-9"},
+        {"3", 3, ""},          {"1,3,5", 3, "1,5"}, {"1,3,5", 4, "1,3,5"}, {"", 1, ""},
+        {"0-1", 1, "0"},       {"5-9", 4, "5-9"},
     };
     for (const auto &tc : cases) {
         IdSet set = must_parse(tc.initial);
         set.erase(tc.id);
-        expect_str(set.encode(), tc.expected,
-                         "'%s' erase %u", tc.initial, tc.id);
+        expect_str(set.encode(), tc.expected, "'%s' erase %u", tc.initial, tc.id);
     }
 }
 
@@ -252,12 +231,10 @@ Test(idset, contains)
     const struct {
         uint32_t id;
         bool present;
-    } cases[] = {{0, true},   {3, true},  {4, false},  {5, true},
-                 {6, false},  {7, true},  {9, true},   {10, false},
-                 {UINT32_MAX, false}};
+    } cases[] = {{0, true}, {3, true}, {4, false},  {5, true},          {6, false},
+                 {7, true}, {9, true}, {10, false}, {UINT32_MAX, false}};
     for (const auto &tc : cases) {
-        cr_expect_eq(set.contains(tc.id), tc.present, "contains(%u)",
-                     tc.id);
+        cr_expect_eq(set.contains(tc.id), tc.present, "contains(%u)", tc.id);
     }
     cr_expect(!IdSet().contains(0));
 }
@@ -279,8 +256,7 @@ Test(idset, union_in_place)
     for (const auto &tc : cases) {
         IdSet set = must_parse(tc.a);
         set.insert(must_parse(tc.b));
-        expect_str(set.encode(), tc.expected, "'%s' | '%s'",
-                         tc.a, tc.b);
+        expect_str(set.encode(), tc.expected, "'%s' | '%s'", tc.a, tc.b);
     }
 }
 
@@ -305,11 +281,9 @@ Test(idset, difference)
     };
     for (const auto &tc : cases) {
         IdSet result = must_parse(tc.a).difference(must_parse(tc.b));
-        expect_str(result.encode(), tc.expected,
-                         "'%s' - '%s'", tc.a, tc.b);
+        expect_str(result.encode(), tc.expected, "'%s' - '%s'", tc.a, tc.b);
     }
-    IdSet top = IdSet::range(0, UINT32_MAX).difference(
-        IdSet::range(1, UINT32_MAX));
+    IdSet top = IdSet::range(0, UINT32_MAX).difference(IdSet::range(1, UINT32_MAX));
     expect_str(top.encode(), "0");
 }
 
@@ -331,10 +305,8 @@ Test(idset, intersect)
     for (const auto &tc : cases) {
         IdSet ab = must_parse(tc.a).intersect(must_parse(tc.b));
         IdSet ba = must_parse(tc.b).intersect(must_parse(tc.a));
-        expect_str(ab.encode(), tc.expected, "'%s' & '%s'",
-                         tc.a, tc.b);
-        cr_expect(ab == ba, "intersect not symmetric for '%s', '%s'", tc.a,
-                  tc.b);
+        expect_str(ab.encode(), tc.expected, "'%s' & '%s'", tc.a, tc.b);
+        cr_expect(ab == ba, "intersect not symmetric for '%s', '%s'", tc.a, tc.b);
     }
 }
 
@@ -369,9 +341,7 @@ Test(idset, to_vector_and_for_each)
 
     /* a range ending at UINT32_MAX must terminate */
     size_t n = 0;
-    IdSet::range(UINT32_MAX - 2, UINT32_MAX).for_each([&n](uint32_t) {
-        n++;
-    });
+    IdSet::range(UINT32_MAX - 2, UINT32_MAX).for_each([&n](uint32_t) { n++; });
     cr_expect_eq(n, 3u);
 }
 
@@ -445,7 +415,6 @@ Test(idset, long_error_text_is_elided)
     std::string err;
     cr_assert(!IdSet::parse(input, &err).has_value());
     cr_expect(err.size() < 200, "error message too long: %zu", err.size());
-    cr_expect(err.rfind("idset: empty element in '1,,", 0) == 0, "%s",
-              err.c_str());
+    cr_expect(err.rfind("idset: empty element in '1,,", 0) == 0, "%s", err.c_str());
     cr_expect(err.find("...") != std::string::npos, "%s", err.c_str());
 }
