@@ -37,6 +37,21 @@ std::string topic_service(const std::string &topic)
     return dot == std::string::npos ? topic : topic.substr(0, dot);
 }
 
+/* Identifies a request and its responses on one broker: the route stack
+ * (as it stands here) and the matchtag. */
+std::string inflight_key(const flux_msg_t *msg)
+{
+    std::string key = std::to_string(msg->matchtag);
+    for (const auto &r : msg->routes) {
+        key += '!';
+        key += r;
+    }
+    return key;
+}
+
+/* Bytes a client may leave unread before the broker gives up on it. */
+constexpr size_t client_queue_limit = 4 * (size_t)FLUX_MSG_MAX_SIZE;
+
 bool prefix_match(const std::string &topic, const std::string &prefix)
 {
     return topic.compare(0, prefix.size(), prefix) == 0;
@@ -171,11 +186,40 @@ bool Broker::send_to(Link *link, const flux_msg_t *msg)
 {
     if (!link || link->closed)
         return false;
+    if (link->kind == Link::Kind::client && link->stream->queued_out() > client_queue_limit) {
+        close_link(link, "client is not reading its messages (send queue over "
+                             + std::to_string(client_queue_limit >> 20) + " MiB)");
+        return false;
+    }
     if (link->stream->send(msg) < 0) {
         close_link(link, link->stream->failed() ? link->stream->error() : strerror(errno));
         return false;
     }
     return true;
+}
+
+void Broker::peer_response_seen(Link *peer, const flux_msg_t *msg)
+{
+    if (peer->inflight.empty())
+        return;
+    bool final = !(msg->flags & FLUX_MSGFLAG_STREAMING) || msg->errnum != 0;
+    if (final)
+        peer->inflight.erase(inflight_key(msg));
+}
+
+void Broker::forward_request(Link *peer, const flux_msg_t *msg)
+{
+    if (!(msg->flags & FLUX_MSGFLAG_NORESPONSE) && msg->matchtag != FLUX_MATCHTAG_NONE)
+        peer->inflight[inflight_key(msg)] = flux::ConstMsgPtr(flux_msg_copy(msg, false));
+    send_to(peer, msg);
+}
+
+void Broker::fail_inflight(Link *link, const std::string &why)
+{
+    auto pending = std::move(link->inflight);
+    link->inflight.clear();
+    for (auto &[key, req] : pending)
+        respond_error(req.get(), EHOSTUNREACH, why);
 }
 
 void Broker::reap_links()
@@ -202,6 +246,11 @@ void Broker::close_link(Link *link, const std::string &why)
         }
         else
             ++it;
+    }
+    if (!link->inflight.empty()) {
+        std::string who = link->kind == Link::Kind::parent ? "parent (rank " + link->id + ")"
+                                                           : "rank " + link->id;
+        fail_inflight(link, "lost connection to " + who + " before it responded");
     }
     switch (link->kind) {
         case Link::Kind::child:
@@ -307,8 +356,10 @@ void Broker::link_message(Link *link, const flux_msg_t *cmsg)
                 flux_msg_route_push(msg, link->id.c_str());
                 route_request(msg, link);
             }
-            else if (msg->type == FLUX_MSGTYPE_RESPONSE)
+            else if (msg->type == FLUX_MSGTYPE_RESPONSE) {
+                peer_response_seen(link, msg);
                 route_response(msg);
+            }
             return;
         case Link::Kind::parent:
             if (msg->type == FLUX_MSGTYPE_REQUEST) {
@@ -318,8 +369,10 @@ void Broker::link_message(Link *link, const flux_msg_t *cmsg)
             else if (msg->type == FLUX_MSGTYPE_RESPONSE) {
                 if (msg->routes.empty() && msg->topic == "overlay.hello")
                     parent_hello_response(msg);
-                else
+                else {
+                    peer_response_seen(link, msg);
                     route_response(msg);
+                }
             }
             else if (msg->type == FLUX_MSGTYPE_EVENT)
                 distribute_event(msg);
@@ -336,7 +389,7 @@ void Broker::forward_to_parent(flux_msg_t *msg)
                       "rank " + std::to_string(rank_) + " has no connection to its parent");
         return;
     }
-    send_to(parent_, msg);
+    forward_request(parent_, msg);
 }
 
 void Broker::route_request(flux_msg_t *msg, Link *from)
@@ -382,7 +435,7 @@ void Broker::route_request(flux_msg_t *msg, Link *from)
                               std::to_string(*hop) + " is offline)");
             return;
         }
-        send_to(it->second, msg);
+        forward_request(it->second, msg);
         return;
     }
     forward_to_parent(msg);

@@ -50,6 +50,9 @@ struct Link {
     std::vector<std::string> subscriptions;
     std::vector<std::string> services;
     Module *module = nullptr;
+    /* Requests forwarded on this (peer) link and not yet answered, by
+     * route + matchtag; failed with EHOSTUNREACH if the link is lost. */
+    std::unordered_map<std::string, flux::ConstMsgPtr> inflight;
     bool closed = false;
     double last_seen = 0;
 };
@@ -123,6 +126,10 @@ class Broker {
     void link_readable(Link *link);
     void link_message(Link *link, const flux_msg_t *msg);
     bool send_to(Link *link, const flux_msg_t *msg);
+    /* Send a request to a peer, remembering it until it is answered. */
+    void forward_request(Link *peer, const flux_msg_t *msg);
+    void peer_response_seen(Link *peer, const flux_msg_t *msg);
+    void fail_inflight(Link *link, const std::string &why);
     Link *find_link(const std::string &id);
     void reap_links();
 
