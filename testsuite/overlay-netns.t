@@ -104,6 +104,7 @@ start_broker() {
         "$FLUX_BROKER_PATH" -c "$PWD/conf.toml" -Srundir="$PWD/rundir$1" \
         </dev/null >>"broker$1.log" 2>&1 &
     echo $! >"pid.$1"
+    disown $!   # no "Killed" notice when a test kills it
 }
 # gone PID: the process has exited (a zombie counts).
 gone() {
