@@ -134,7 +134,7 @@ test_expect_success 'ssh connector: a missing FLUX_SSH program is an error, not 
 '
 test_expect_success 'ssh connector: an ssh that exits at once is an error, not a signal' '
     i=0 &&
-    while test $i -lt 20; do
+    while test $i -lt 100; do
         FLUX_SSH=true FLUX_URI="ssh://localhost$SOCKPATH" timeout 10 flux getattr size 2>err
         rc=$?
         if test $rc -ne 1; then

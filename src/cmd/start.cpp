@@ -234,7 +234,8 @@ int cmd_start(int argc, char **argv)
             if (r == 0) {
                 /* Rank 0 leaves only after its children have: whoever is
                  * left never joined or is stuck.  End them. */
-                exit_code = code;
+                if (!failed) /* keep the reason a broker failed, not its SIGTERM */
+                    exit_code = code;
                 rank0_done = true;
                 for (pid_t p : pids) {
                     if (p > 0)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 #include "cmd.h"
 #include "libflux/uri.h"
@@ -16,50 +17,48 @@ namespace fluxcmd {
 
 namespace {
 
-/* FLUX_URI from a process's environment, or its broker local URI. */
-std::string resolve_pid(const std::string &pidstr)
+/* NUL-separated contents of a /proc file, as strings. */
+std::vector<std::string> proc_strings(uint32_t pid, const char *what)
 {
-    uint32_t pid = parse_u32_or_die("flux-uri", "pid", pidstr.c_str());
-    std::string path = "/proc/" + std::to_string(pid) + "/environ";
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream in("/proc/" + std::to_string(pid) + "/" + what, std::ios::binary);
     if (!in)
         die(1, "flux-uri: pid %u: %s", pid, strerror(errno));
     std::stringstream ss;
     ss << in.rdbuf();
-    std::string env = ss.str();
-    std::string broker_rundir;
+    std::string all = ss.str();
+    std::vector<std::string> v;
     size_t start = 0;
-    while (start < env.size()) {
-        size_t end = env.find('\0', start);
-        std::string var = env.substr(start, end - start);
-        if (var.rfind("FLUX_URI=", 0) == 0)
-            return var.substr(9);
+    while (start < all.size()) {
+        size_t end = all.find('\0', start);
+        v.push_back(all.substr(start, end == std::string::npos ? std::string::npos : end - start));
         if (end == std::string::npos)
             break;
         start = end + 1;
     }
-    /* A broker itself: its rundir is on its command line or under its test dir. */
-    std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-    std::stringstream cs;
-    cs << cmd.rdbuf();
-    std::string cl = cs.str();
+    return v;
+}
+
+/* A broker's own local URI (from its command line), else the FLUX_URI in
+ * the process's environment.  A broker is checked first: a nested one
+ * inherited its parent instance's FLUX_URI. */
+std::string resolve_pid(const std::string &pidstr)
+{
+    uint32_t pid = parse_u32_or_die("flux-uri", "pid", pidstr.c_str());
     std::string dir, rank;
-    start = 0;
-    while (start < cl.size()) {
-        size_t end = cl.find('\0', start);
-        std::string a = cl.substr(start, end - start);
+    for (const auto &a : proc_strings(pid, "cmdline")) {
         if (a.rfind("--test-dir=", 0) == 0)
             dir = a.substr(11);
         else if (a.rfind("--test-rank=", 0) == 0)
             rank = a.substr(12);
         else if (a.rfind("--setattr=rundir=", 0) == 0)
             return "local://" + a.substr(17) + "/local";
-        if (end == std::string::npos)
-            break;
-        start = end + 1;
     }
     if (!dir.empty() && !rank.empty())
         return "local://" + dir + "/rank-" + rank + "/local";
+    for (const auto &var : proc_strings(pid, "environ")) {
+        if (var.rfind("FLUX_URI=", 0) == 0)
+            return var.substr(9);
+    }
     die(1, "flux-uri: pid %u is not in a flux instance (no FLUX_URI)", pid);
 }
 

@@ -845,6 +845,7 @@ void Broker::accept_cb(
     if (lev == b->local_listener_)
         b->accept_local(fd);
     else {
+        tbon_tune_socket(fd);
         std::string id = "p" + std::to_string(b->next_link_id_++);
         b->add_link(Link::Kind::pending_child, fd, id);
     }
@@ -1121,8 +1122,11 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         if (auto r = overlay_listen(boot.bind_uri); !r)
             return r;
     }
-    if (rank_ > 0)
+    if (rank_ > 0) {
+        if (auto r = overlay_check_parent(); !r)
+            return r;
         parent_connect();
+    }
     return {};
 }
 

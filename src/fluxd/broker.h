@@ -165,6 +165,8 @@ class Broker {
 
     /* overlay */
     flux::Result<void> overlay_listen(const std::string &uri);
+    /* A malformed parent URI is a configuration error, not worth retrying. */
+    flux::Result<void> overlay_check_parent() const;
     void parent_connect();
     void parent_connect_done(int fd);
     void parent_schedule_reconnect();

@@ -106,6 +106,35 @@ bool endpoint_addr(
 
 } // namespace
 
+/* A peer that vanishes without closing (power loss, a cut link) is noticed
+ * within about a minute: TCP keepalive probes when idle, and a limit on
+ * how long sent data may stay unacknowledged. */
+void tbon_tune_socket(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0
+        || (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+        return;
+    int one = 1, idle = 30, intvl = 10, cnt = 3;
+    unsigned int user_timeout_ms = 60000;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof(user_timeout_ms));
+}
+
+flux::Result<void> Broker::overlay_check_parent() const
+{
+    const std::string &uri = boot_.connect_uri[tree_parent(rank_, fanout_)];
+    std::string err;
+    if (!endpoint_parse(uri, &err))
+        return flux::make_error(EINVAL, "parent endpoint: " + err);
+    return {};
+}
+
 flux::Result<void> Broker::overlay_listen(const std::string &uri)
 {
     std::string err;
@@ -165,11 +194,6 @@ void Broker::parent_connect()
         parent_schedule_reconnect();
         return;
     }
-    if (!ep->ipc) {
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-    }
     if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
         parent_connect_done(fd);
         return;
@@ -207,6 +231,7 @@ void Broker::parent_connect()
 
 void Broker::parent_connect_done(int fd)
 {
+    tbon_tune_socket(fd);
     uint32_t prank = tree_parent(rank_, fanout_);
     parent_ = add_link(Link::Kind::parent, fd, std::to_string(prank));
     parent_->rank = prank;

@@ -2,6 +2,7 @@
 #include <cerrno>
 #include <cstring>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "message_internal.h"
@@ -104,10 +105,32 @@ size_t Stream::queued_out() const
     return evbuffer_get_length(out_);
 }
 
+/* Like evbuffer_write(), but with MSG_NOSIGNAL: a peer that went away is
+ * an error to report, not a SIGPIPE that kills the process. */
+static ssize_t send_buffer(struct evbuffer *buf, int fd)
+{
+    struct evbuffer_iovec vec[16];
+    int n = evbuffer_peek(buf, -1, nullptr, vec, 16);
+    if (n > 16)
+        n = 16;
+    struct iovec iov[16];
+    for (int i = 0; i < n; i++) {
+        iov[i].iov_base = vec[i].iov_base;
+        iov[i].iov_len = vec[i].iov_len;
+    }
+    struct msghdr mh = {};
+    mh.msg_iov = iov;
+    mh.msg_iovlen = (size_t)n;
+    ssize_t rc = sendmsg(fd, &mh, MSG_NOSIGNAL);
+    if (rc > 0)
+        evbuffer_drain(buf, (size_t)rc);
+    return rc;
+}
+
 int Stream::write_some()
 {
     while (evbuffer_get_length(out_) > 0) {
-        int n = evbuffer_write(out_, fd_);
+        ssize_t n = send_buffer(out_, fd_);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
