@@ -91,6 +91,9 @@ struct BootInfo {
     std::vector<std::string> hostnames;   /* per rank, may be empty */
 };
 
+/* TCP keepalive and timeouts for an overlay socket (no-op for unix sockets). */
+void tbon_tune_socket(int fd);
+
 class Broker {
   public:
     using Handler = std::function<void(const flux_msg_t *msg, Link *from)>;
