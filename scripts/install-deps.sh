@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libevent-dev libjansson-dev libhwloc-dev libsqlite3-dev
-      libtomlplusplus-dev libcriterion-dev
+      libtomlplusplus-dev libyaml-cpp-dev libcriterion-dev
       iproute2 iputils-ping procps)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -96,6 +96,7 @@ const Builtin builtins[] = {
     {"relay", cmd_relay, "relay a unix socket over stdin/stdout (ssh:// URIs)"},
     {"event", cmd_event, "publish and subscribe to events"},
     {"hwloc", cmd_hwloc, "summarize the hardware of the instance"},
+    {"kvs", cmd_kvs, "get, put, list and watch keys in the key-value store"},
 };
 
 void usage(FILE *f)

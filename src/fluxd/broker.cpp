@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "kvs/kvs.h"
 #include "config.h"
 #include "libflux/message_internal.h"
 #include "libflux/ptr.h"
@@ -72,6 +73,7 @@ Broker::Broker()
 
 Broker::~Broker()
 {
+    kvs_.reset(); /* flushes pending commits; its events need base_ */
     for (auto &[name, m] : modules_) {
         if (m->thread.joinable())
             m->thread.detach();
@@ -225,6 +227,10 @@ void Broker::fail_inflight(Link *link, const std::string &why)
 void Broker::reap_links()
 {
     dead_links_.clear();
+    auto disconnects = std::move(pending_disconnects_);
+    pending_disconnects_.clear();
+    for (auto &req : disconnects)
+        route_request(req.get(), nullptr);
 }
 
 void Broker::close_link(Link *link, const std::string &why)
@@ -238,14 +244,9 @@ void Broker::close_link(Link *link, const std::string &why)
         if (it != services_.end() && it->second == link)
             services_.erase(it);
     }
-    /* Drop dmesg followers that were waiting on this link. */
-    for (auto it = dmesg_followers_.begin(); it != dmesg_followers_.end();) {
-        const char *last = flux_msg_route_last(it->get());
-        if (link->kind != Link::Kind::parent && last && link->id == last) {
-            it = dmesg_followers_.erase(it);
-        }
-        else
-            ++it;
+    if (link->kind == Link::Kind::client || link->kind == Link::Kind::module) {
+        queue_disconnects(link);
+        event_active(reap_ev_.get(), 0, 0);
     }
     if (!link->inflight.empty()) {
         std::string who = link->kind == Link::Kind::parent ? "parent (rank " + link->id + ")"
@@ -271,10 +272,14 @@ void Broker::close_link(Link *link, const std::string &why)
             if (link->module)
                 module_exited(link->module);
             break;
-        case Link::Kind::client:
-            if (!why.empty() && why != "eof")
-                log(LOG_ERR, "client %s: %s", link->id.c_str(), why.c_str());
+        case Link::Kind::client: {
+            /* A client hanging up is routine; a protocol error is not. */
+            bool hangup = why.empty() || why == "eof" || why.find("Broken pipe") != std::string::npos
+                          || why.find("reset by peer") != std::string::npos;
+            log(hangup ? LOG_DEBUG : LOG_ERR, "client %s: %s", link->id.c_str(),
+                why.empty() ? "closed" : why.c_str());
             break;
+        }
         case Link::Kind::pending_child:
             if (!why.empty() && why != "eof")
                 log(LOG_ERR, "rejected overlay connection: %s", why.c_str());
@@ -287,6 +292,23 @@ void Broker::close_link(Link *link, const std::string &why)
         event_active(reap_ev_.get(), 0, 0);
     }
     maybe_finish_shutdown();
+}
+
+/* Tell each service a departed client streamed from that it is gone: a
+ * SERVICE.disconnect request that follows the client's own route. */
+void Broker::queue_disconnects(Link *link)
+{
+    for (const auto &[svc, nodeid] : link->streaming) {
+        flux::MsgPtr req(flux_msg_create(FLUX_MSGTYPE_REQUEST));
+        flux_msg_set_topic(req.get(), (svc + ".disconnect").c_str());
+        req->flags = FLUX_MSGFLAG_NORESPONSE;
+        req->nodeid = nodeid;
+        req->userid = link->userid;
+        req->rolemask = link->rolemask;
+        flux_msg_route_push(req.get(), link->id.c_str());
+        pending_disconnects_.push_back(std::move(req));
+    }
+    link->streaming.clear();
 }
 
 void Broker::link_readable(Link *link)
@@ -338,6 +360,8 @@ void Broker::link_message(Link *link, const flux_msg_t *cmsg)
                     respond_error(msg, EPERM, "guest access to this instance is not allowed");
                     return;
                 }
+                if (msg->flags & FLUX_MSGFLAG_STREAMING)
+                    link->streaming.emplace(topic_service(msg->topic), msg->nodeid);
                 flux_msg_route_push(msg, link->id.c_str());
                 route_request(msg, link);
             }
@@ -529,7 +553,11 @@ void Broker::distribute_event(const flux_msg_t *msg)
                 msg->matchtag, msg->topic.c_str());
         event_seq_ = msg->matchtag;
     }
+    /* Copy first: a failed send closes a link and edits the map. */
+    std::vector<Link *> children;
     for (auto &[rank, link] : child_links_)
+        children.push_back(link);
+    for (auto *link : children)
         send_to(link, msg);
     bool priv = msg->flags & FLUX_MSGFLAG_PRIVATE;
     std::vector<Link *> targets;
@@ -596,6 +624,7 @@ void Broker::register_builtins()
     reg("log.append", user, &Broker::svc_log_append);
     reg("log.dmesg", 0, &Broker::svc_log_dmesg);
     reg("log.clear", 0, &Broker::svc_log_clear);
+    reg("log.disconnect", user, &Broker::svc_log_disconnect);
     reg("overlay.status", user, &Broker::svc_overlay_status);
     reg("broker.shutdown", 0, &Broker::svc_broker_shutdown);
     reg("module.load", 0, &Broker::svc_module_load);
@@ -818,6 +847,12 @@ void Broker::svc_log_dmesg(const flux_msg_t *msg)
         respond_error(msg, ENODATA, "");
 }
 
+void Broker::svc_log_disconnect(const flux_msg_t *msg)
+{
+    std::erase_if(dmesg_followers_,
+                  [&](const flux::ConstMsgPtr &f) { return f->routes == msg->routes; });
+}
+
 void Broker::svc_log_clear(const flux_msg_t *msg)
 {
     log_ring_.clear();
@@ -979,7 +1014,10 @@ void Broker::begin_shutdown(const std::string &why)
         ev->userid = getuid();
         ev->rolemask = FLUX_ROLE_OWNER;
         ev->matchtag = ++event_seq_;
+        std::vector<Link *> children;
         for (auto &[rank, link] : child_links_)
+            children.push_back(link);
+        for (auto *link : children)
             send_to(link, ev.get());
     }
     for (auto &[name, m] : modules_)
@@ -1115,6 +1153,12 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         children_[c] = ChildState{};
 
     register_builtins();
+    if (rank_ == 0) {
+        auto kvs = Kvs::create(*this, statedir_ + "/kvs.sqlite");
+        if (!kvs)
+            return kvs.error();
+        kvs_ = std::move(*kvs);
+    }
     if (auto r = local_listen(); !r)
         return r;
     attrs_.set_internal("local-uri", "local://" + local_path_);

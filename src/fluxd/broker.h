@@ -38,6 +38,7 @@ namespace fluxd {
 using flux::IdSet;
 
 struct Module;
+class Kvs;
 
 struct Link {
     enum class Kind { client, module, pending_child, child, parent };
@@ -53,6 +54,9 @@ struct Link {
     /* Requests forwarded on this (peer) link and not yet answered, by
      * route + matchtag; failed with EHOSTUNREACH if the link is lost. */
     std::unordered_map<std::string, flux::ConstMsgPtr> inflight;
+    /* Services (and nodeids) this client sent streaming requests to; each
+     * gets SERVICE.disconnect when the client goes away. */
+    std::set<std::pair<std::string, uint32_t>> streaming;
     bool closed = false;
     double last_seen = 0;
 };
@@ -100,6 +104,8 @@ class Broker {
 
     Broker();
     ~Broker();
+    Broker(const Broker &) = delete;
+    Broker &operator=(const Broker &) = delete;
 
     Attrs &attrs() { return attrs_; }
     /* Set up rundir, listeners and services. */
@@ -156,6 +162,8 @@ class Broker {
     void svc_log_append(const flux_msg_t *msg);
     void svc_log_dmesg(const flux_msg_t *msg);
     void svc_log_clear(const flux_msg_t *msg);
+    void svc_log_disconnect(const flux_msg_t *msg);
+    void queue_disconnects(Link *link);
     void svc_overlay_status(const flux_msg_t *msg);
     void svc_broker_shutdown(const flux_msg_t *msg);
     void svc_module_load(const flux_msg_t *msg);
@@ -218,6 +226,9 @@ class Broker {
 
     std::unordered_map<std::string, std::unique_ptr<Link>> links_;
     std::vector<std::unique_ptr<Link>> dead_links_;
+    /* SERVICE.disconnect requests, sent from the reap event so a service
+     * never sees one while it is in the middle of responding. */
+    std::vector<flux::MsgPtr> pending_disconnects_;
     flux::EventPtr reap_ev_;
     uint64_t next_link_id_ = 1;
 
@@ -264,6 +275,9 @@ class Broker {
 
     /* modules */
     std::map<std::string, std::unique_ptr<Module>> modules_;
+
+    /* kvs (rank 0) */
+    std::unique_ptr<Kvs> kvs_;
 
     /* hwloc (loaded on first request) */
     flux::JsonPtr hwloc_info_;

@@ -1,0 +1,388 @@
+/* kvs.cpp - the KVS service.
+ *
+ * Topics (all at rank 0; other ranks reach it through FLUX_NODEID_ANY):
+ *   kvs.lookup {namespace?, key}              -> {key, value}
+ *   kvs.dir {namespace?, key}                 -> {key, entries: {name: "dir"|"val"}}
+ *   kvs.commit {namespace?, ops: [{key, value[, append]}]}  -> {version}
+ *        value null unlinks; append adds to a string value (eventlogs)
+ *   kvs.watch {namespace?, key, waitcreate?, append?}  (streaming)
+ *   kvs.watch-cancel {matchtag}, kvs.disconnect
+ *   kvs.namespace-create {namespace, owner?}, kvs.namespace-remove, kvs.namespace-list
+ * The default namespace is "primary", owned by the instance owner.  A
+ * namespace's owner (a user id) may read and write it; the instance owner
+ * may use every namespace.
+ */
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "fluxd/broker.h"
+#include "kvs.h"
+#include "libflux/message_internal.h"
+
+namespace fluxd {
+
+namespace {
+
+const char *default_ns = "primary";
+
+/* JSON text of a value (any JSON type). */
+std::string dump(json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    std::string out = s ? s : "null";
+    free(s);
+    return out;
+}
+
+json_t *load(const std::string &text)
+{
+    json_error_t jerr;
+    return json_loadb(text.data(), text.size(), JSON_DECODE_ANY, &jerr);
+}
+
+bool key_affects(const std::string &changed, const std::string &watched)
+{
+    if (changed == watched || changed == ".")
+        return true;
+    /* A change at a parent path or below the watched key. */
+    auto under = [](const std::string &a, const std::string &b) {
+        return a.size() > b.size() && a.compare(0, b.size(), b) == 0 && a[b.size()] == '.';
+    };
+    return under(watched, changed) || under(changed, watched);
+}
+
+} // namespace
+
+flux::Result<std::unique_ptr<Kvs>> Kvs::create(Broker &broker, const std::string &path)
+{
+    auto store = KvsStore::open(path);
+    if (!store)
+        return store.error();
+    if (!(*store)->ns_get(default_ns)) {
+        if (auto r = (*store)->ns_create(default_ns, getuid()); !r)
+            return r.error();
+    }
+    std::unique_ptr<Kvs> kvs(new Kvs(broker, std::move(*store)));
+    kvs->flush_ev_.reset(event_new(
+        broker.base(), -1, 0, [](evutil_socket_t, short, void *arg) { ((Kvs *)arg)->flush(); },
+        kvs.get()));
+    kvs->register_methods();
+    return kvs;
+}
+
+Kvs::~Kvs()
+{
+    if (!pending_.empty())
+        flush();
+}
+
+void Kvs::register_methods()
+{
+    const uint32_t user = FLUX_ROLE_USER;
+    auto reg = [this](const char *topic, uint32_t roles, void (Kvs::*fn)(const flux_msg_t *)) {
+        broker_.add_builtin(topic, roles, [this, fn](const flux_msg_t *m, Link *) { (this->*fn)(m); });
+    };
+    reg("kvs.lookup", user, &Kvs::lookup);
+    reg("kvs.dir", user, &Kvs::dir);
+    reg("kvs.commit", user, &Kvs::commit);
+    reg("kvs.watch", user, &Kvs::watch);
+    reg("kvs.watch-cancel", user, &Kvs::watch_cancel);
+    reg("kvs.disconnect", user, &Kvs::disconnect);
+    reg("kvs.namespace-create", 0, &Kvs::ns_create);
+    reg("kvs.namespace-remove", 0, &Kvs::ns_remove);
+    reg("kvs.namespace-list", 0, &Kvs::ns_list);
+    broker_.add_builtin("kvs.ping", user,
+                        [this](const flux_msg_t *m, Link *) { broker_.respond(m, json_object()); });
+}
+
+bool Kvs::allowed(const flux_msg_t *msg, const std::string &ns, bool write)
+{
+    (void)write;
+    if (msg->rolemask & FLUX_ROLE_OWNER)
+        return true;
+    auto info = store_->ns_get(ns);
+    if (info && info->owner == msg->userid)
+        return true;
+    broker_.respond_error(msg, EPERM, "namespace '" + ns + "' belongs to another user");
+    return false;
+}
+
+void Kvs::lookup(const flux_msg_t *msg)
+{
+    const char *key, *ns = default_ns;
+    if (flux_msg_unpack(msg, "{s:s s?s}", "key", &key, "namespace", &ns) < 0) {
+        broker_.respond_error(msg, EPROTO, "kvs.lookup: expected {\"key\": string}");
+        return;
+    }
+    auto k = KvsStore::normalize_key(key);
+    if (!k) {
+        broker_.respond_error(msg, EINVAL, std::string("invalid key '") + key + "'");
+        return;
+    }
+    if (!allowed(msg, ns, false))
+        return;
+    auto v = store_->get(ns, *k);
+    if (!v) {
+        broker_.respond_error(msg, v.error().errnum, v.error().text);
+        return;
+    }
+    broker_.respond(msg, json_pack("{s:s s:o}", "key", k->c_str(), "value", load(*v)));
+}
+
+void Kvs::dir(const flux_msg_t *msg)
+{
+    const char *key = ".", *ns = default_ns;
+    if (flux_msg_unpack(msg, "{s?s s?s}", "key", &key, "namespace", &ns) < 0) {
+        broker_.respond_error(msg, EPROTO, "kvs.dir: expected {\"key\": string}");
+        return;
+    }
+    auto k = KvsStore::normalize_key(key);
+    if (!k) {
+        broker_.respond_error(msg, EINVAL, std::string("invalid key '") + key + "'");
+        return;
+    }
+    if (!allowed(msg, ns, false))
+        return;
+    auto entries = store_->dir(ns, *k);
+    if (!entries) {
+        broker_.respond_error(msg, entries.error().errnum, entries.error().text);
+        return;
+    }
+    json_t *o = json_object();
+    for (const auto &e : *entries)
+        json_object_set_new(o, e.name.c_str(), json_string(e.is_dir ? "dir" : "val"));
+    broker_.respond(msg, json_pack("{s:s s:o}", "key", k->c_str(), "entries", o));
+}
+
+void Kvs::commit(const flux_msg_t *msg)
+{
+    const char *ns = default_ns;
+    json_t *ops;
+    if (flux_msg_unpack(msg, "{s:o s?s}", "ops", &ops, "namespace", &ns) < 0
+        || !json_is_array(ops)) {
+        broker_.respond_error(msg, EPROTO,
+                              "kvs.commit: expected {\"ops\": [{\"key\": string, \"value\": any}]}");
+        return;
+    }
+    if (!allowed(msg, ns, true))
+        return;
+    Pending p{flux::msg_ref(msg), ns, {}};
+    size_t i;
+    json_t *op;
+    json_array_foreach(ops, i, op)
+    {
+        const char *key;
+        json_t *value = nullptr;
+        int append = 0;
+        std::string where = "ops[" + std::to_string(i) + "]";
+        if (json_unpack(op, "{s:s s:o s?b}", "key", &key, "value", &value, "append", &append) < 0) {
+            broker_.respond_error(msg, EPROTO, where + ": expected {\"key\": string, \"value\": any}");
+            return;
+        }
+        auto k = KvsStore::normalize_key(key);
+        if (!k) {
+            broker_.respond_error(msg, EINVAL, where + ": invalid key '" + key + "'");
+            return;
+        }
+        KvsOp kop;
+        kop.key = *k;
+        if (json_is_null(value))
+            kop.kind = KvsOp::Kind::unlink;
+        else {
+            kop.kind = append ? KvsOp::Kind::append : KvsOp::Kind::put;
+            if (append && !json_is_string(value)) {
+                broker_.respond_error(msg, EINVAL, where + ": append needs a string value");
+                return;
+            }
+            kop.value = dump(value);
+        }
+        p.ops.push_back(std::move(kop));
+    }
+    pending_.push_back(std::move(p));
+    /* Everything committed during this loop iteration shares one transaction. */
+    event_active(flush_ev_.get(), 0, 0);
+}
+
+void Kvs::flush()
+{
+    auto batch = std::move(pending_);
+    pending_.clear();
+    if (batch.empty())
+        return;
+    auto began = store_->begin();
+    std::vector<std::pair<const flux_msg_t *, flux::Result<uint64_t>>> results;
+    results.reserve(batch.size());
+    for (auto &p : batch)
+        results.emplace_back(p.req.get(), began ? store_->commit(p.ns, p.ops)
+                                                : flux::Result<uint64_t>(began.error()));
+    if (auto r = store_->end(); !r) {
+        broker_.log(LOG_ERR, "kvs: commit failed: %s", r.error().text.c_str());
+        for (auto &[req, res] : results)
+            broker_.respond_error(req, EIO, "kvs: " + r.error().text);
+        return;
+    }
+    /* Answer only once the transaction is on disk. */
+    for (size_t i = 0; i < batch.size(); i++) {
+        auto &[req, res] = results[i];
+        if (!res) {
+            broker_.respond_error(req, res.error().errnum, res.error().text);
+            continue;
+        }
+        broker_.respond(req, json_pack("{s:I}", "version", (json_int_t)*res));
+        notify(batch[i].ns, batch[i].ops);
+    }
+}
+
+/* Send W what changed; false if the watch is over (and was answered). */
+bool Kvs::watcher_update(Watcher &w)
+{
+    auto v = store_->get(w.ns, w.key);
+    if (!v) {
+        if (v.error().errnum == ENOENT && !w.have_value)
+            return true; /* still waiting for it to be created */
+        broker_.respond_error(w.req.get(), v.error().errnum, v.error().text);
+        return false;
+    }
+    if (w.have_value && *v == w.value)
+        return true;
+    if (w.append) {
+        if (v->size() < 2 || v->front() != '"') {
+            broker_.respond_error(w.req.get(), EINVAL, "'" + w.key + "' is not a string value");
+            return false;
+        }
+        std::string prefix = w.have_value ? w.value.substr(0, w.value.size() - 1) : "\"";
+        if (v->compare(0, prefix.size(), prefix) != 0) {
+            broker_.respond_error(w.req.get(), EINVAL,
+                                  "'" + w.key + "' was overwritten, not appended to");
+            return false;
+        }
+        std::string added = "\"" + v->substr(prefix.size());
+        broker_.respond(w.req.get(), json_pack("{s:s s:o}", "key", w.key.c_str(), "value", load(added)));
+    }
+    else
+        broker_.respond(w.req.get(), json_pack("{s:s s:o}", "key", w.key.c_str(), "value", load(*v)));
+    w.value = *v;
+    w.have_value = true;
+    return true;
+}
+
+void Kvs::notify(const std::string &ns, const std::vector<KvsOp> &ops)
+{
+    for (auto it = watchers_.begin(); it != watchers_.end();) {
+        bool hit = it->ns == ns && std::any_of(ops.begin(), ops.end(), [&](const KvsOp &op) {
+                       return key_affects(op.key, it->key);
+                   });
+        if (hit && !watcher_update(*it))
+            it = watchers_.erase(it);
+        else
+            ++it;
+    }
+}
+
+void Kvs::watch(const flux_msg_t *msg)
+{
+    const char *key, *ns = default_ns;
+    int waitcreate = 0, append = 0;
+    if (flux_msg_unpack(msg, "{s:s s?s s?b s?b}", "key", &key, "namespace", &ns, "waitcreate",
+                        &waitcreate, "append", &append)
+        < 0) {
+        broker_.respond_error(msg, EPROTO, "kvs.watch: expected {\"key\": string}");
+        return;
+    }
+    if (!(msg->flags & FLUX_MSGFLAG_STREAMING)) {
+        broker_.respond_error(msg, EPROTO, "kvs.watch requires a streaming request");
+        return;
+    }
+    auto k = KvsStore::normalize_key(key);
+    if (!k) {
+        broker_.respond_error(msg, EINVAL, std::string("invalid key '") + key + "'");
+        return;
+    }
+    if (!allowed(msg, ns, false))
+        return;
+    Watcher w{flux::msg_ref(msg), ns, *k, append != 0, false, {}};
+    auto v = store_->get(ns, *k);
+    if (!v && !(v.error().errnum == ENOENT && waitcreate)) {
+        broker_.respond_error(msg, v.error().errnum, v.error().text);
+        return;
+    }
+    if (v && !watcher_update(w))
+        return;
+    watchers_.push_back(std::move(w));
+}
+
+void Kvs::watch_cancel(const flux_msg_t *msg)
+{
+    int matchtag;
+    if (flux_msg_unpack(msg, "{s:i}", "matchtag", &matchtag) < 0) {
+        broker_.respond_error(msg, EPROTO, "kvs.watch-cancel: expected {\"matchtag\": int}");
+        return;
+    }
+    for (auto it = watchers_.begin(); it != watchers_.end(); ++it) {
+        const flux_msg_t *req = it->req.get();
+        if (req->matchtag == (uint32_t)matchtag && req->routes == msg->routes) {
+            broker_.respond_error(req, ENODATA, "");
+            watchers_.erase(it);
+            break;
+        }
+    }
+    broker_.respond(msg, nullptr);
+}
+
+void Kvs::disconnect(const flux_msg_t *msg)
+{
+    watchers_.remove_if([&](const Watcher &w) { return w.req->routes == msg->routes; });
+}
+
+void Kvs::ns_create(const flux_msg_t *msg)
+{
+    const char *ns;
+    int owner = (int)getuid();
+    if (flux_msg_unpack(msg, "{s:s s?i}", "namespace", &ns, "owner", &owner) < 0) {
+        broker_.respond_error(msg, EPROTO, "kvs.namespace-create: expected {\"namespace\": string}");
+        return;
+    }
+    if (auto r = store_->ns_create(ns, (uint32_t)owner); !r) {
+        broker_.respond_error(msg, r.error().errnum, r.error().text);
+        return;
+    }
+    broker_.respond(msg, nullptr);
+}
+
+void Kvs::ns_remove(const flux_msg_t *msg)
+{
+    const char *ns;
+    if (flux_msg_unpack(msg, "{s:s}", "namespace", &ns) < 0) {
+        broker_.respond_error(msg, EPROTO, "kvs.namespace-remove: expected {\"namespace\": string}");
+        return;
+    }
+    if (strcmp(ns, default_ns) == 0) {
+        broker_.respond_error(msg, EINVAL, "the primary namespace cannot be removed");
+        return;
+    }
+    if (auto r = store_->ns_remove(ns); !r) {
+        broker_.respond_error(msg, r.error().errnum, r.error().text);
+        return;
+    }
+    watchers_.remove_if([&](const Watcher &w) {
+        if (w.ns != ns)
+            return false;
+        broker_.respond_error(w.req.get(), ENOTSUP, "namespace '" + w.ns + "' was removed");
+        return true;
+    });
+    broker_.respond(msg, nullptr);
+}
+
+void Kvs::ns_list(const flux_msg_t *msg)
+{
+    json_t *a = json_array();
+    for (const auto &n : store_->ns_list())
+        json_array_append_new(a, json_pack("{s:s s:i s:I}", "namespace", n.name.c_str(), "owner",
+                                           (int)n.owner, "version", (json_int_t)n.version));
+    broker_.respond(msg, json_pack("{s:o}", "namespaces", a));
+}
+
+} // namespace fluxd

@@ -1,0 +1,62 @@
+/* kvs.h - the KVS service (rank 0): lookups, directories, atomic commits
+ * batched into one SQLite transaction per loop iteration, and watches. */
+#pragma once
+
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libflux/ptr.h"
+#include "result/result.h"
+#include "store.h"
+
+namespace fluxd {
+
+class Broker;
+
+class Kvs {
+  public:
+    /* Open the store at PATH and register the kvs.* methods with BROKER. */
+    static flux::Result<std::unique_ptr<Kvs>> create(Broker &broker, const std::string &path);
+    ~Kvs();
+
+  private:
+    Kvs(Broker &b, std::unique_ptr<KvsStore> store) : broker_(b), store_(std::move(store)) {}
+    void register_methods();
+    bool allowed(const flux_msg_t *msg, const std::string &ns, bool write);
+    void lookup(const flux_msg_t *msg);
+    void dir(const flux_msg_t *msg);
+    void commit(const flux_msg_t *msg);
+    void watch(const flux_msg_t *msg);
+    void watch_cancel(const flux_msg_t *msg);
+    void disconnect(const flux_msg_t *msg);
+    void ns_create(const flux_msg_t *msg);
+    void ns_remove(const flux_msg_t *msg);
+    void ns_list(const flux_msg_t *msg);
+    void flush();
+    void notify(const std::string &ns, const std::vector<KvsOp> &ops);
+
+    struct Pending {
+        flux::ConstMsgPtr req;
+        std::string ns;
+        std::vector<KvsOp> ops;
+    };
+    struct Watcher {
+        flux::ConstMsgPtr req;
+        std::string ns;
+        std::string key;
+        bool append = false;
+        bool have_value = false;
+        std::string value; /* last value sent (JSON text) */
+    };
+    bool watcher_update(Watcher &w); /* false: the watch ended */
+
+    Broker &broker_;
+    std::unique_ptr<KvsStore> store_;
+    std::vector<Pending> pending_;
+    flux::EventPtr flush_ev_;
+    std::list<Watcher> watchers_;
+};
+
+} // namespace fluxd
