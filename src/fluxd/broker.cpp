@@ -276,8 +276,8 @@ void Broker::close_link(Link *link, const std::string &why)
             /* A client hanging up is routine; a protocol error is not. */
             bool hangup = why.empty() || why == "eof" || why.find("Broken pipe") != std::string::npos
                           || why.find("reset by peer") != std::string::npos;
-            log(hangup ? LOG_DEBUG : LOG_ERR, "client %s: %s", link->id.c_str(),
-                why.empty() ? "closed" : why.c_str());
+            if (!hangup)
+                log(LOG_ERR, "client %s: %s", link->id.c_str(), why.c_str());
             break;
         }
         case Link::Kind::pending_child:
