@@ -100,8 +100,8 @@ Result<IdSet> decode_idset(const json_t *value, const std::string &path)
     if (!json_is_string(value))
         return fail(path + ": expected an idset string");
     std::string err;
-    auto ids = IdSet::parse(std::string_view(json_string_value(value), json_string_length(value)),
-                            &err);
+    auto ids =
+        IdSet::parse(std::string_view(json_string_value(value), json_string_length(value)), &err);
     if (!ids)
         return fail(path + ": " + err);
     return std::move(*ids);
@@ -250,7 +250,8 @@ Result<Rv1> Rv1::decode(const json_t *o)
         std::map<std::string, IdSet> kids;
         const char *type;
         json_t *value;
-        json_object_foreach (mutable_json(children), type, value) {
+        json_object_foreach(mutable_json(children), type, value)
+        {
             if (*type == '\0')
                 return fail(path + ".children: empty resource type name");
             auto child = decode_idset(value, path + ".children." + type);
@@ -306,7 +307,8 @@ Result<Rv1> Rv1::decode(const json_t *o)
             return fail("execution.properties: expected an object");
         const char *name;
         json_t *value;
-        json_object_foreach (mutable_json(properties), name, value) {
+        json_object_foreach(mutable_json(properties), name, value)
+        {
             if (!valid_property_name(name))
                 return fail("execution.properties: invalid property name " + quoted(name));
             std::string path = std::string("execution.properties.") + name;
@@ -349,8 +351,8 @@ Result<JsonPtr> Rv1::build_json() const
     for (const auto &[id, res] : ranks_) {
         if (!res.hostname.empty()) {
             if (!plain_hostname(res.hostname)) {
-                return fail("R: rank " + std::to_string(id) + " hostname " +
-                            quoted(res.hostname) + " cannot be written in a hostlist");
+                return fail("R: rank " + std::to_string(id) + " hostname " + quoted(res.hostname) +
+                            " cannot be written in a hostlist");
             }
             named++;
         }
@@ -394,8 +396,8 @@ Result<JsonPtr> Rv1::build_json() const
         if (!children || !set_new(children.get(), "core", json_string(core_ids.c_str())))
             return encode_failed();
         for (const auto &[type, ids] : *e.children) {
-            if (type != "core" && !set_new(children.get(), type.c_str(),
-                                           json_string(ids.encode().c_str())))
+            if (type != "core" &&
+                !set_new(children.get(), type.c_str(), json_string(ids.encode().c_str())))
                 return encode_failed();
         }
         JsonPtr entry(json_object());
@@ -466,7 +468,9 @@ JsonPtr Rv1::encode_json() const
     return std::move(*o);
 }
 
-void Rv1::add_rank(uint32_t rank, const std::string &hostname, const IdSet &cores,
+void Rv1::add_rank(uint32_t rank,
+                   const std::string &hostname,
+                   const IdSet &cores,
                    const IdSet &gpus)
 {
     RankResources &res = ranks_[rank];

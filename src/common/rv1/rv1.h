@@ -80,8 +80,11 @@ class Rv1 {
     static Result<Rv1> decode(const json_t *o);
 
     /* Canonical compact JSON text / object.  Fails (EINVAL) when only some
-     * ranks have a hostname (no valid nodelist can be written) or a time
-     * is negative or not finite; encode_json() then returns a null pointer.
+     * ranks have a hostname (no valid nodelist can be written), a hostname
+     * holds a character a hostlist cannot carry ("[],", whitespace), a time
+     * is negative or not finite, or expiration <= starttime with both set;
+     * ENOMEM if jansson refuses a value.  encode_json() then returns a null
+     * pointer.  Without any hostname, nodelist is left out.
      */
     Result<std::string> encode() const;
     JsonPtr encode_json() const;
@@ -90,7 +93,8 @@ class Rv1 {
      * and gpus if it is already present (its other child types and its
      * properties are kept).
      */
-    void add_rank(uint32_t rank, const std::string &hostname, const IdSet &cores, const IdSet &gpus);
+    void
+    add_rank(uint32_t rank, const std::string &hostname, const IdSet &cores, const IdSet &gpus);
     /* Set the ids of one child type of a rank already present; false if
      * the rank is absent.
      */

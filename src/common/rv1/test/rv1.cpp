@@ -117,8 +117,8 @@ const valid_case valid_cases[] = {
     {R"({"version":1,"execution":{"R_lite":[],"nodelist":[]}})", "", 0, 0, 0, "",
      R"({"version":1,"execution":{"R_lite":[],"starttime":0.0,"expiration":0.0,"nodelist":[]}})"},
     /* nodelist left out (older revisions of RFC 20): no hostnames */
-    {R"({"version":1,"execution":{"R_lite":[{"rank":"0-1","children":{"core":"0-3"}}]}})", "0-1",
-     2, 8, 0, " ",
+    {R"({"version":1,"execution":{"R_lite":[{"rank":"0-1","children":{"core":"0-3"}}]}})", "0-1", 2,
+     8, 0, "",
      R"({"version":1,"execution":{"R_lite":[{"rank":"0-1","children":{"core":"0-3"}}],)"
      R"("starttime":0.0,"expiration":0.0}})"},
     /* entries split on the way in are merged on the way out */
@@ -375,9 +375,10 @@ Test(rv1, encode_compresses_identical_ranks)
     Rv1 r;
     for (uint32_t rank = 0; rank < 4; rank++)
         r.add_rank(rank, "node" + std::to_string(rank), ids("0-7"), ids("0-1"));
-    expect_str(must_encode(r),
-               R"({"version":1,"execution":{"R_lite":[{"rank":"0-3","children":{"core":"0-7","gpu":"0-1"}}],)"
-               R"("starttime":0.0,"expiration":0.0,"nodelist":["node[0-3]"]}})");
+    expect_str(
+        must_encode(r),
+        R"({"version":1,"execution":{"R_lite":[{"rank":"0-3","children":{"core":"0-7","gpu":"0-1"}}],)"
+        R"("starttime":0.0,"expiration":0.0,"nodelist":["node[0-3]"]}})");
 }
 
 Test(rv1, encode_groups_by_children)
@@ -402,7 +403,8 @@ Test(rv1, encode_json_matches_encode)
     char *s = json_dumps(o.get(), JSON_COMPACT);
     std::string dumped(s);
     free(s);
-    expect_str(dumped, must_encode(r).c_str());
+    const std::string encoded = must_encode(r);
+    expect_str(dumped, encoded.c_str());
 }
 
 Test(rv1, encode_errors)
@@ -471,9 +473,10 @@ Test(rv1, empty_set)
 Test(rv1, nodelist_follows_ascending_rank_order)
 {
     /* R_lite entries out of order; hosts still map to sorted ranks */
-    Rv1 r = must_decode(R"({"version":1,"execution":{"R_lite":[)"
-                        R"({"rank":"8-9","children":{"core":"0"}},{"rank":"0,4","children":{"core":"1"}}],)"
-                        R"("nodelist":["x[1-2]","y","z"]}})");
+    Rv1 r = must_decode(
+        R"({"version":1,"execution":{"R_lite":[)"
+        R"({"rank":"8-9","children":{"core":"0"}},{"rank":"0,4","children":{"core":"1"}}],)"
+        R"("nodelist":["x[1-2]","y","z"]}})");
     const struct {
         uint32_t rank;
         const char *host;
@@ -490,8 +493,9 @@ Test(rv1, nodelist_follows_ascending_rank_order)
 Test(rv1, nodelist_may_repeat_hosts)
 {
     /* several brokers on one node (test instances) */
-    Rv1 r = must_decode(R"({"version":1,"execution":{"R_lite":[{"rank":"0-2","children":{"core":"0"}}],)"
-                        R"("nodelist":["localhost,localhost,localhost"]}})");
+    Rv1 r = must_decode(
+        R"({"version":1,"execution":{"R_lite":[{"rank":"0-2","children":{"core":"0"}}],)"
+        R"("nodelist":["localhost,localhost,localhost"]}})");
     expect_str(join(r.hostnames()), "localhost localhost localhost");
     auto hl = Hostlist::parse("localhost");
     cr_assert(hl.has_value());
@@ -506,8 +510,8 @@ Test(rv1, ranks_of_hosts)
         const char *hosts;
         const char *ranks;
     } cases[] = {
-        {"node186", "19"}, {"node[187-188]", "20-21"}, {"node189,node186", "19,22"},
-        {"other", ""},     {"", ""},
+        {"node186", "19"}, {"node[187-188]", "20-21"}, {"node189,node186", "19,22"}, {"other", ""},
+        {"", ""},
     };
     for (const auto &tc : cases) {
         auto hl = Hostlist::parse(tc.hosts);
@@ -518,9 +522,10 @@ Test(rv1, ranks_of_hosts)
 
 Test(rv1, properties_decode)
 {
-    Rv1 r = must_decode(R"({"version":1,"execution":{"R_lite":[{"rank":"0-3","children":{"core":"0-1"}}],)"
-                        R"("nodelist":["n[0-3]"],"properties":{"gpu-node":"2-3","amd-mi50@gpu":"3",)"
-                        R"("debug":"0","none":""}}})");
+    Rv1 r = must_decode(
+        R"({"version":1,"execution":{"R_lite":[{"rank":"0-3","children":{"core":"0-1"}}],)"
+        R"("nodelist":["n[0-3]"],"properties":{"gpu-node":"2-3","amd-mi50@gpu":"3",)"
+        R"("debug":"0","none":""}}})");
     expect_str(r.ranks_with_property("gpu-node").encode(), "2-3");
     expect_str(r.ranks_with_property("amd-mi50@gpu").encode(), "3");
     expect_str(r.ranks_with_property("debug").encode(), "0");
@@ -582,7 +587,8 @@ Test(rv1, generic_children)
     cr_expect(res->child("fpga").empty());
     cr_expect_eq(r.count("memory"), 32u);
     cr_expect_eq(r.count("nic"), 2u);
-    expect_str(lite_of(r), R"([{"rank":"0-1","children":{"core":"0-3","memory":"0-15","nic":"0"}}])");
+    expect_str(lite_of(r),
+               R"([{"rank":"0-1","children":{"core":"0-3","memory":"0-15","nic":"0"}}])");
     cr_expect(must_decode(must_encode(r)) == r);
 }
 
@@ -738,7 +744,8 @@ Test(rv1, union_hostname_conflict)
     auto u = a.union_with(b);
     cr_assert(!u.has_value());
     cr_expect_eq(u.error().errnum, EINVAL);
-    cr_expect_str_eq(u.error().text.c_str(), "R: rank 1 is 'foo1' in one set and 'bar1' in the other");
+    cr_expect_str_eq(u.error().text.c_str(),
+                     "R: rank 1 is 'foo1' in one set and 'bar1' in the other");
     cr_expect(!a.contains(b));
 
     /* a missing hostname is filled in from the other set */
@@ -753,14 +760,17 @@ Test(rv1, union_hostname_conflict)
 
 Test(rv1, union_merges_properties_and_times)
 {
-    Rv1 a = must_decode(R"({"version":1,"execution":{"R_lite":[{"rank":"0-1","children":{"core":"0"}}],)"
-                        R"("nodelist":["n[0-1]"],"properties":{"x":"0"}}})");
-    Rv1 b = must_decode(R"({"version":1,"execution":{"R_lite":[{"rank":"1-2","children":{"core":"1"}}],)"
-                        R"("nodelist":["n[1-2]"],"properties":{"y":"1-2"},"starttime":5,"expiration":9}})");
+    Rv1 a = must_decode(
+        R"({"version":1,"execution":{"R_lite":[{"rank":"0-1","children":{"core":"0"}}],)"
+        R"("nodelist":["n[0-1]"],"properties":{"x":"0"}}})");
+    Rv1 b = must_decode(
+        R"({"version":1,"execution":{"R_lite":[{"rank":"1-2","children":{"core":"1"}}],)"
+        R"("nodelist":["n[1-2]"],"properties":{"y":"1-2"},"starttime":5,"expiration":9}})");
     auto u = a.union_with(b);
     cr_assert(u.has_value());
-    expect_str(lite_of(*u), R"([{"rank":"0","children":{"core":"0"}},{"rank":"1","children":{"core":"0-1"}},)"
-                            R"({"rank":"2","children":{"core":"1"}}])");
+    expect_str(lite_of(*u),
+               R"([{"rank":"0","children":{"core":"0"}},{"rank":"1","children":{"core":"0-1"}},)"
+               R"({"rank":"2","children":{"core":"1"}}])");
     expect_str(u->ranks_with_property("x").encode(), "0");
     expect_str(u->ranks_with_property("y").encode(), "1-2");
     expect_str(join(u->hostnames()), "n0 n1 n2");
@@ -773,8 +783,9 @@ Test(rv1, union_merges_properties_and_times)
 
 Test(rv1, derived_sets_keep_left_times_and_drop_scheduling)
 {
-    Rv1 a = must_decode(R"({"version":1,"execution":{"R_lite":[{"rank":"0-3","children":{"core":"0-3"}}],)"
-                        R"("starttime":100,"expiration":200},"scheduling":{"k":"v"}})");
+    Rv1 a = must_decode(
+        R"({"version":1,"execution":{"R_lite":[{"rank":"0-3","children":{"core":"0-3"}}],)"
+        R"("starttime":100,"expiration":200},"scheduling":{"k":"v"}})");
     Rv1 b = lite(R"([{"rank":"2-5","children":{"core":"0-1"}}])");
     const Rv1 results[] = {a.intersect(b), a.diff(b), a.copy_ranks(ids("0")),
                            a.remove_ranks(ids("0"))};
@@ -790,13 +801,14 @@ Test(rv1, derived_sets_keep_left_times_and_drop_scheduling)
 
 Test(rv1, copy_and_remove_ranks)
 {
-    Rv1 r = must_decode(R"({"version":1,"execution":{"R_lite":[{"rank":"0-4","children":{"core":"0-1"}},)"
-                        R"({"rank":"5","children":{"core":"0-3","gpu":"0"}}],"nodelist":["n[0-5]"],)"
-                        R"("properties":{"p":"1,5"}}})");
+    Rv1 r = must_decode(
+        R"({"version":1,"execution":{"R_lite":[{"rank":"0-4","children":{"core":"0-1"}},)"
+        R"({"rank":"5","children":{"core":"0-3","gpu":"0"}}],"nodelist":["n[0-5]"],)"
+        R"("properties":{"p":"1,5"}}})");
     const struct {
         const char *ranks;
-        const char *copied; // ranks of copy_ranks
-        const char *hosts;  // its hostnames
+        const char *copied;  // ranks of copy_ranks
+        const char *hosts;   // its hostnames
         const char *removed; // ranks of remove_ranks
     } cases[] = {
         {"", "", "", "0-5"},
@@ -821,9 +833,10 @@ Test(rv1, copy_and_remove_ranks)
     Rv1 c = r.copy_ranks(ids("5"));
     expect_str(c.ranks_with_property("p").encode(), "5");
     cr_expect_eq(c.ngpus(), 1u);
-    expect_str(must_encode(c),
-               R"({"version":1,"execution":{"R_lite":[{"rank":"5","children":{"core":"0-3","gpu":"0"}}],)"
-               R"("starttime":0.0,"expiration":0.0,"nodelist":["n5"],"properties":{"p":"5"}}})");
+    expect_str(
+        must_encode(c),
+        R"({"version":1,"execution":{"R_lite":[{"rank":"5","children":{"core":"0-3","gpu":"0"}}],)"
+        R"("starttime":0.0,"expiration":0.0,"nodelist":["n5"],"properties":{"p":"5"}}})");
 }
 
 Test(rv1, scheduling_is_opaque)
@@ -876,8 +889,9 @@ Test(rv1, decode_json_borrows)
 
 Test(rv1, max_ranks_across_entries)
 {
-    std::string json = R"({"version":1,"execution":{"R_lite":[{"rank":"0-999999","children":{"core":"0"}},)"
-                       R"({"rank":"1000000","children":{"core":"0"}}]}})";
+    std::string json =
+        R"({"version":1,"execution":{"R_lite":[{"rank":"0-999999","children":{"core":"0"}},)"
+        R"({"rank":"1000000","children":{"core":"0"}}]}})";
     auto r = Rv1::decode(json);
     cr_assert(!r.has_value());
     cr_expect_str_eq(r.error().text.c_str(),
@@ -902,4 +916,39 @@ Test(rv1, large_set_round_trip)
     cr_expect(back == r);
     cr_expect_eq(back.ncores(), 1024u * 64);
     cr_expect_eq(back.ngpus(), 512u * 4);
+}
+
+Test(rv1, algebra_keeps_left_hostnames_and_properties)
+{
+    Rv1 a = must_decode(
+        R"({"version":1,"execution":{"R_lite":[{"rank":"0-3","children":{"core":"0-3"}}],)"
+        R"("nodelist":["n[0-3]"],"properties":{"fast":"0-1"}}})");
+    Rv1 b = lite(R"([{"rank":"1-2","children":{"core":"0"}}])");
+    Rv1 i = a.intersect(b);
+    expect_str(join(i.hostnames()), "n1 n2");
+    expect_str(i.ranks_with_property("fast").encode(), "1");
+    Rv1 d = a.diff(b);
+    expect_str(join(d.hostnames()), "n0 n1 n2 n3");
+    expect_str(d.ranks_with_property("fast").encode(), "0-1");
+    expect_str(d.find(2)->cores().encode(), "1-3");
+    /* b names no hosts: no conflict, and a holds b */
+    cr_expect(a.contains(b));
+    /* the same rank under another name is not contained */
+    Rv1 c;
+    c.add_rank(1, "m1", ids("0"), IdSet{});
+    cr_expect(!a.contains(c));
+    auto u = a.union_with(c);
+    cr_expect(!u.has_value());
+}
+
+Test(rv1, bare_rank_against_resources)
+{
+    Rv1 bare = lite(R"([{"rank":"0","children":{"core":""}}])");
+    Rv1 full = lite(R"([{"rank":"0","children":{"core":"0-1"}}])");
+    /* the node itself goes with the resources on it */
+    cr_expect(bare.diff(full).empty());
+    cr_expect(bare.intersect(full).empty());
+    cr_expect(full.contains(bare));
+    cr_expect(!bare.contains(full));
+    expect_str(lite_of(full.diff(bare)), R"([{"rank":"0","children":{"core":"0-1"}}])");
 }
