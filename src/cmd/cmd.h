@@ -33,5 +33,6 @@ int cmd_relay(int argc, char **argv);
 int cmd_event(int argc, char **argv);
 int cmd_hwloc(int argc, char **argv);
 int cmd_kvs(int argc, char **argv);
+int cmd_resource(int argc, char **argv);
 
 } // namespace fluxcmd

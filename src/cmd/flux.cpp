@@ -97,6 +97,7 @@ const Builtin builtins[] = {
     {"event", cmd_event, "publish and subscribe to events"},
     {"hwloc", cmd_hwloc, "summarize the hardware of the instance"},
     {"kvs", cmd_kvs, "get, put, list and watch keys in the key-value store"},
+    {"resource", cmd_resource, "list resources; drain and undrain nodes"},
 };
 
 void usage(FILE *f)

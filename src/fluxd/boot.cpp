@@ -7,6 +7,7 @@
  *   [access] allow-guest-user
  *   [broker] quorum, shutdown-timeout
  *   [module] path
+ *   [resource] exclude (idset of ranks), path (an R file)
  * Other tables are left for the services that own them.
  */
 #include <algorithm>
@@ -87,7 +88,7 @@ bool check_table(const toml::node *n, const std::string &key, std::string *err)
 
 bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
 {
-    for (const char *t : {"bootstrap", "tbon", "access", "broker", "module"}) {
+    for (const char *t : {"bootstrap", "tbon", "access", "broker", "module", "resource"}) {
         if (!check_table(tbl.get(t), t, err))
             return false;
     }
@@ -116,6 +117,14 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
         return false;
     if (!mpath.empty())
         cfg.attrs["conf.module_path"] = mpath;
+
+    for (const char *key : {"exclude", "path"}) {
+        std::string v, name = std::string("resource.") + key;
+        if (!get_string(tbl.at_path(name).node(), name, &v, err))
+            return false;
+        if (!v.empty())
+            cfg.attrs[name] = v;
+    }
 
     const toml::table *bs = tbl["bootstrap"].as_table();
     if (!bs)

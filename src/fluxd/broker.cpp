@@ -21,6 +21,7 @@
 
 #include "broker.h"
 #include "kvs/kvs.h"
+#include "resource/resource.h"
 #include "config.h"
 #include "libflux/message_internal.h"
 #include "libflux/ptr.h"
@@ -73,6 +74,7 @@ Broker::Broker()
 
 Broker::~Broker()
 {
+    resource_.reset();
     kvs_.reset(); /* flushes pending commits; its events need base_ */
     for (auto &[name, m] : modules_) {
         if (m->thread.joinable())
@@ -490,11 +492,50 @@ void Broker::deliver_local(flux_msg_t *msg, Link *from)
         respond_error(msg, ENOSYS, "No service matching " + msg->topic + " is registered");
 }
 
+/* Route id of requests the broker itself sends. */
+static const char *self_route = "b";
+
+void Broker::rpc(const std::string &topic, json_t *payload, uint32_t nodeid, ResponseCb cb)
+{
+    flux::MsgPtr req(flux_msg_create(FLUX_MSGTYPE_REQUEST));
+    flux_msg_set_topic(req.get(), topic.c_str());
+    req->nodeid = nodeid;
+    req->userid = getuid();
+    req->rolemask = FLUX_ROLE_OWNER;
+    uint32_t tag = next_internal_tag_++;
+    if (next_internal_tag_ == 0)
+        next_internal_tag_ = 1;
+    req->matchtag = tag;
+    if (payload) {
+        char *s = json_dumps(payload, JSON_COMPACT);
+        flux_msg_set_string(req.get(), s);
+        free(s);
+        json_decref(payload);
+    }
+    internal_rpcs_[tag] = std::move(cb);
+    flux_msg_route_push(req.get(), self_route);
+    route_request(req.get(), nullptr);
+}
+
 void Broker::route_response(flux_msg_t *msg)
 {
     const char *last = flux_msg_route_last(msg);
     if (!last) {
         log(LOG_DEBUG, "dropped response %s with no route", msg->topic.c_str());
+        return;
+    }
+    if (msg->routes.size() == 1 && strcmp(last, self_route) == 0) {
+        auto it = internal_rpcs_.find(msg->matchtag);
+        if (it == internal_rpcs_.end())
+            return;
+        ResponseCb cb = std::move(it->second);
+        bool final = !(msg->flags & FLUX_MSGFLAG_STREAMING) || msg->errnum != 0;
+        if (final)
+            internal_rpcs_.erase(it);
+        else
+            it->second = cb;
+        flux_msg_route_pop(msg);
+        cb(msg);
         return;
     }
     Link *link = find_link(last);
@@ -1158,6 +1199,10 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         if (!kvs)
             return kvs.error();
         kvs_ = std::move(*kvs);
+        auto res = Resource::create(*this);
+        if (!res)
+            return res.error();
+        resource_ = std::move(*res);
     }
     if (auto r = local_listen(); !r)
         return r;

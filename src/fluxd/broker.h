@@ -39,6 +39,7 @@ using flux::IdSet;
 
 struct Module;
 class Kvs;
+class Resource;
 
 struct Link {
     enum class Kind { client, module, pending_child, child, parent };
@@ -126,6 +127,16 @@ class Broker {
     void respond_error(const flux_msg_t *req, int errnum, const std::string &text);
     /* Register a built-in method ("svc.method"); rolemask beyond the owner. */
     void add_builtin(const std::string &topic, uint32_t rolemask, Handler fn);
+
+    /* A request from the broker itself to TOPIC at NODEID; CB gets the
+     * response (or an error response, e.g. EHOSTUNREACH, ENOSYS). */
+    using ResponseCb = std::function<void(const flux_msg_t *rsp)>;
+    void rpc(const std::string &topic, json_t *payload /* stolen, may be NULL */,
+             uint32_t nodeid, ResponseCb cb);
+    /* Ranks currently online (rank 0 knows the whole instance). */
+    IdSet online_ranks() const { return subtree_online(); }
+    const std::string &hostname() const { return hostname_; }
+    Kvs *kvs() { return kvs_.get(); }
 
   private:
     friend class BrokerTest;
@@ -239,6 +250,8 @@ class Broker {
     std::unordered_map<std::string, Builtin> builtins_; /* "svc.method" */
     std::set<std::string> builtin_services_;            /* "svc" */
     std::unordered_map<std::string, Link *> services_;  /* registered by links */
+    std::unordered_map<uint32_t, ResponseCb> internal_rpcs_; /* matchtag -> callback */
+    uint32_t next_internal_tag_ = 1;
 
     /* overlay */
     struct evconnlistener *tbon_listener_ = nullptr;
@@ -276,8 +289,9 @@ class Broker {
     /* modules */
     std::map<std::string, std::unique_ptr<Module>> modules_;
 
-    /* kvs (rank 0) */
+    /* kvs and resource (rank 0) */
     std::unique_ptr<Kvs> kvs_;
+    std::unique_ptr<Resource> resource_;
 
     /* hwloc (loaded on first request) */
     flux::JsonPtr hwloc_info_;

@@ -70,6 +70,8 @@ void declare_attrs(Attrs &a)
     a.declare("instance-level", "0", Attrs::immutable,
               [](const std::string &v) { return Attrs::check_int_range(v, 0, 1000); });
     a.declare("parent-uri", std::nullopt, Attrs::immutable);
+    a.declare("resource.exclude", std::nullopt, Attrs::immutable);
+    a.declare("resource.path", std::nullopt, Attrs::immutable);
     for (const char *name :
          {"rank", "size", "local-uri", "broker.pid", "broker.boot-method", "broker.ready-time",
           "tbon.endpoint", "tbon.parent-endpoint", "tbon.level", "version", "security.owner"})

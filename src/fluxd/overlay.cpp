@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "resource/resource.h"
 #include "libflux/message_internal.h"
 #include "libflux/ptr.h"
 #include "topology.h"
@@ -371,6 +372,8 @@ void Broker::subtree_changed()
     if (rank_ == 0) {
         if (state_ == State::join && online.count() >= quorum_)
             enter_run_state();
+        if (state_ == State::run && resource_)
+            resource_->ranks_changed();
         return;
     }
     if (!parent_ || !parent_hello_done_)

@@ -95,8 +95,8 @@ Result<EventlogEntry> decode_line(std::string_view line)
         return make_error(EINVAL, "embedded newline");
 
     json_error_t jerr;
-    JsonPtr o(json_loadb(line.data(), line.size(), JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
-                         &jerr));
+    JsonPtr o(
+        json_loadb(line.data(), line.size(), JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr));
     if (!o)
         return make_error(EINVAL, std::string("invalid JSON: ") + jerr.text);
     if (!json_is_object(o.get()))

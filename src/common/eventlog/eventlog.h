@@ -19,8 +19,9 @@
  * in "\n" (leniency for hand-written logs and for text that passed through
  * tools which strip a trailing newline, such as shell command substitution);
  * an empty line anywhere, including a log of just "\n" or one ending "\n\n",
- * is an error.  The empty string decodes as a log with no entries.  Each line must hold exactly one JSON object; the
- * whitespace JSON allows around tokens is tolerated, duplicate keys are not.
+ * is an error.  The empty string decodes as a log with no entries.  Each line
+ * must hold exactly one JSON object; the whitespace JSON allows around tokens
+ * is tolerated, duplicate keys are not.
  *
  * Error texts: "eventlog entry: <problem>" from the single-entry functions and
  * "eventlog line <N>: <problem>" (N 1-based) from eventlog_decode(), with

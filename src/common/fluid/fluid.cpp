@@ -64,7 +64,8 @@ std::string_view trim(std::string_view s)
 /* Accumulate digits of s in the given base into *out; false on an empty
  * string, a bad digit, or overflow of 64 bits.
  */
-template <typename DigitFn> bool parse_digits(std::string_view s, uint64_t base, DigitFn digit, uint64_t *out)
+template <typename DigitFn>
+bool parse_digits(std::string_view s, uint64_t base, DigitFn digit, uint64_t *out)
 {
     if (s.empty())
         return false;
@@ -83,7 +84,8 @@ template <typename DigitFn> bool parse_digits(std::string_view s, uint64_t base,
 
 bool parse_dec(std::string_view s, uint64_t *out)
 {
-    return parse_digits(s, 10, [](char c) { return c >= '0' && c <= '9' ? c - '0' : -1; }, out);
+    return parse_digits(
+        s, 10, [](char c) { return c >= '0' && c <= '9' ? c - '0' : -1; }, out);
 }
 
 bool parse_hex(std::string_view s, uint64_t *out)
@@ -141,14 +143,14 @@ FluidGenerator::FluidGenerator(uint32_t id, uint64_t epoch_ms, FluidClock clock)
 Result<FluidGenerator> FluidGenerator::create(uint32_t id, uint64_t epoch_ms, FluidClock clock)
 {
     if (id > fluid_generator_max) {
-        return make_error(EINVAL, "fluid: generator id " + std::to_string(id)
-                                      + " out of range (max " + std::to_string(fluid_generator_max)
-                                      + ")");
+        return make_error(EINVAL, "fluid: generator id " + std::to_string(id) +
+                                      " out of range (max " + std::to_string(fluid_generator_max) +
+                                      ")");
     }
     FluidGenerator gen(id, epoch_ms, std::move(clock));
     if (gen.elapsed_ms() > fluid_timestamp_max) {
-        return make_error(EINVAL, "fluid: epoch " + std::to_string(epoch_ms)
-                                      + " is too far in the past for a 40-bit timestamp");
+        return make_error(EINVAL, "fluid: epoch " + std::to_string(epoch_ms) +
+                                      " is too far in the past for a 40-bit timestamp");
     }
     return gen;
 }
@@ -207,44 +209,44 @@ Result<uint64_t> FluidGenerator::next()
 std::string fluid_encode(uint64_t id, FluidFormat fmt)
 {
     switch (fmt) {
-    case FluidFormat::hex: {
-        char buf[16];
-        int n = 0;
-        do {
-            buf[n++] = hex_digits[id & 0xf];
-            id >>= 4;
-        } while (id != 0);
-        std::string s = "0x";
-        while (n > 0)
-            s.push_back(buf[--n]);
-        return s;
-    }
-    case FluidFormat::dothex: {
-        std::string s;
-        s.reserve(19);
-        for (int shift = 60; shift >= 0; shift -= 4) {
-            s.push_back(hex_digits[(id >> shift) & 0xf]);
-            if (shift % 16 == 0 && shift != 0)
-                s.push_back('.');
+        case FluidFormat::hex: {
+            char buf[16];
+            int n = 0;
+            do {
+                buf[n++] = hex_digits[id & 0xf];
+                id >>= 4;
+            } while (id != 0);
+            std::string s = "0x";
+            while (n > 0)
+                s.push_back(buf[--n]);
+            return s;
         }
-        return s;
-    }
-    case FluidFormat::f58:
-    case FluidFormat::f58plain: {
-        char buf[16]; // 58^11 > 2^64
-        int n = 0;
-        do {
-            buf[n++] = f58_alphabet[id % f58_base];
-            id /= f58_base;
-        } while (id != 0);
-        bool utf8 = fmt == FluidFormat::f58 && f58_use_utf8_prefix();
-        std::string s(utf8 ? f58_prefix_utf8 : f58_prefix_ascii);
-        while (n > 0)
-            s.push_back(buf[--n]);
-        return s;
-    }
-    case FluidFormat::dec:
-        break;
+        case FluidFormat::dothex: {
+            std::string s;
+            s.reserve(19);
+            for (int shift = 60; shift >= 0; shift -= 4) {
+                s.push_back(hex_digits[(id >> shift) & 0xf]);
+                if (shift % 16 == 0 && shift != 0)
+                    s.push_back('.');
+            }
+            return s;
+        }
+        case FluidFormat::f58:
+        case FluidFormat::f58plain: {
+            char buf[16]; // 58^11 > 2^64
+            int n = 0;
+            do {
+                buf[n++] = f58_alphabet[id % f58_base];
+                id /= f58_base;
+            } while (id != 0);
+            bool utf8 = fmt == FluidFormat::f58 && f58_use_utf8_prefix();
+            std::string s(utf8 ? f58_prefix_utf8 : f58_prefix_ascii);
+            while (n > 0)
+                s.push_back(buf[--n]);
+            return s;
+        }
+        case FluidFormat::dec:
+            break;
     }
     char buf[24];
     auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), id);

@@ -58,9 +58,9 @@ constexpr uint32_t sequence_of(uint64_t id)
 /* Compose a FLUID from its fields; out-of-range fields are masked. */
 constexpr uint64_t fluid_compose(uint64_t timestamp, uint32_t generator, uint32_t sequence)
 {
-    return ((timestamp & fluid_timestamp_max) << (fluid_generator_bits + fluid_sequence_bits))
-           | (uint64_t{generator & fluid_generator_max} << fluid_sequence_bits)
-           | (sequence & fluid_sequence_max);
+    return ((timestamp & fluid_timestamp_max) << (fluid_generator_bits + fluid_sequence_bits)) |
+           (uint64_t{generator & fluid_generator_max} << fluid_sequence_bits) |
+           (sequence & fluid_sequence_max);
 }
 
 /* A wall clock returning milliseconds since the Unix epoch.  An empty
@@ -113,9 +113,9 @@ class FluidGenerator {
     uint32_t id_;
     uint64_t epoch_ms_;
     FluidClock clock_;
-    bool started_ = false;   // whether any id has been issued
-    uint64_t last_ts_ = 0;   // timestamp of the last id issued
-    uint32_t last_seq_ = 0;  // sequence of the last id issued
+    bool started_ = false;  // whether any id has been issued
+    uint64_t last_ts_ = 0;  // timestamp of the last id issued
+    uint32_t last_seq_ = 0; // sequence of the last id issued
 };
 
 enum class FluidFormat {

@@ -169,7 +169,7 @@ void Kvs::commit(const flux_msg_t *msg)
     }
     if (!allowed(msg, ns, true))
         return;
-    Pending p{flux::msg_ref(msg), ns, {}};
+    Pending p{flux::msg_ref(msg), ns, {}, nullptr};
     size_t i;
     json_t *op;
     json_array_foreach(ops, i, op)
@@ -206,6 +206,20 @@ void Kvs::commit(const flux_msg_t *msg)
     event_active(flush_ev_.get(), 0, 0);
 }
 
+flux::Result<std::string> Kvs::lookup(const std::string &ns, const std::string &key)
+{
+    auto k = KvsStore::normalize_key(key);
+    if (!k)
+        return flux::make_error(EINVAL, "invalid key '" + key + "'");
+    return store_->get(ns, *k);
+}
+
+void Kvs::commit(const std::string &ns, std::vector<KvsOp> ops, CommitCb done)
+{
+    pending_.push_back(Pending{nullptr, ns, std::move(ops), std::move(done)});
+    event_active(flush_ev_.get(), 0, 0);
+}
+
 void Kvs::flush()
 {
     auto batch = std::move(pending_);
@@ -213,26 +227,28 @@ void Kvs::flush()
     if (batch.empty())
         return;
     auto began = store_->begin();
-    std::vector<std::pair<const flux_msg_t *, flux::Result<uint64_t>>> results;
+    std::vector<flux::Result<uint64_t>> results;
     results.reserve(batch.size());
     for (auto &p : batch)
-        results.emplace_back(p.req.get(), began ? store_->commit(p.ns, p.ops)
-                                                : flux::Result<uint64_t>(began.error()));
+        results.push_back(began ? store_->commit(p.ns, p.ops)
+                                : flux::Result<uint64_t>(began.error()));
     if (auto r = store_->end(); !r) {
         broker_.log(LOG_ERR, "kvs: commit failed: %s", r.error().text.c_str());
-        for (auto &[req, res] : results)
-            broker_.respond_error(req, EIO, "kvs: " + r.error().text);
-        return;
+        for (auto &res : results)
+            res = flux::make_error(EIO, "kvs: " + r.error().text);
     }
     /* Answer only once the transaction is on disk. */
     for (size_t i = 0; i < batch.size(); i++) {
-        auto &[req, res] = results[i];
-        if (!res) {
-            broker_.respond_error(req, res.error().errnum, res.error().text);
-            continue;
-        }
-        broker_.respond(req, json_pack("{s:I}", "version", (json_int_t)*res));
-        notify(batch[i].ns, batch[i].ops);
+        Pending &p = batch[i];
+        const auto &res = results[i];
+        if (p.done)
+            p.done(res);
+        else if (!res)
+            broker_.respond_error(p.req.get(), res.error().errnum, res.error().text);
+        else
+            broker_.respond(p.req.get(), json_pack("{s:I}", "version", (json_int_t)*res));
+        if (res)
+            notify(p.ns, p.ops);
     }
 }
 

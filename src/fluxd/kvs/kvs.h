@@ -2,6 +2,7 @@
  * batched into one SQLite transaction per loop iteration, and watches. */
 #pragma once
 
+#include <functional>
 #include <list>
 #include <memory>
 #include <string>
@@ -21,6 +22,12 @@ class Kvs {
     static flux::Result<std::unique_ptr<Kvs>> create(Broker &broker, const std::string &path);
     ~Kvs();
 
+    /* For services inside the broker: the JSON text at KEY. */
+    flux::Result<std::string> lookup(const std::string &ns, const std::string &key);
+    /* Queue OPS for the next group commit; DONE runs once it is durable. */
+    using CommitCb = std::function<void(const flux::Result<uint64_t> &)>;
+    void commit(const std::string &ns, std::vector<KvsOp> ops, CommitCb done);
+
   private:
     Kvs(Broker &b, std::unique_ptr<KvsStore> store) : broker_(b), store_(std::move(store)) {}
     void register_methods();
@@ -38,9 +45,10 @@ class Kvs {
     void notify(const std::string &ns, const std::vector<KvsOp> &ops);
 
     struct Pending {
-        flux::ConstMsgPtr req;
+        flux::ConstMsgPtr req; /* or, from inside the broker, done */
         std::string ns;
         std::vector<KvsOp> ops;
+        CommitCb done;
     };
     struct Watcher {
         flux::ConstMsgPtr req;

@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -192,7 +193,8 @@ Test(eventlog_entry_decode, valid_lines)
         expect_str(r->name, c.name, "'%s'", c.line);
         if (c.context == nullptr) {
             cr_expect_null(r->context, "'%s'", c.line);
-        } else {
+        }
+        else {
             cr_assert_not_null(r->context, "'%s'", c.line);
             cr_expect_eq(r->context->refcount, 1u, "'%s'", c.line);
             expect_str(dump(r->context), c.context, "'%s'", c.line);
@@ -212,9 +214,9 @@ Test(eventlog_entry_decode, invalid_lines)
         std::string want = std::string("eventlog entry: ") + c.problem;
         if (c.prefix) {
             cr_expect(starts_with(r.error().text, want) && r.error().text.size() > want.size(),
-                      "'%s': got '%s', want '%s...'", c.line, r.error().text.c_str(),
-                      want.c_str());
-        } else {
+                      "'%s': got '%s', want '%s...'", c.line, r.error().text.c_str(), want.c_str());
+        }
+        else {
             expect_str(r.error().text, want, "'%s'", c.line);
         }
     }
@@ -234,7 +236,8 @@ Test(eventlog_decode, tables_as_whole_logs)
         std::string line = c.line;
         if (line.find('\n') != std::string::npos)
             continue; // splits into several lines here: covered below
-        std::string logs[] = {line + "\n", std::string(line_a) + "\n" + line_b + "\n" + line + "\n"};
+        std::string logs[] = {line + "\n",
+                              std::string(line_a) + "\n" + line_b + "\n" + line + "\n"};
         int lineno = 1;
         for (const auto &log : logs) {
             auto r = flux::eventlog_decode(log);
@@ -242,9 +245,10 @@ Test(eventlog_decode, tables_as_whole_logs)
             cr_expect_eq(r.error().errnum, EINVAL);
             std::string want = "eventlog line " + std::to_string(lineno) + ": " + c.problem;
             if (c.prefix) {
-                cr_expect(starts_with(r.error().text, want), "'%s': got '%s', want '%s...'",
-                          c.line, r.error().text.c_str(), want.c_str());
-            } else {
+                cr_expect(starts_with(r.error().text, want), "'%s': got '%s', want '%s...'", c.line,
+                          r.error().text.c_str(), want.c_str());
+            }
+            else {
                 expect_str(r.error().text, want, "'%s'", c.line);
             }
             lineno = 3;
@@ -266,7 +270,7 @@ Test(eventlog_decode, rfc_example)
     auto r = flux::eventlog_decode(rfc_example);
     cr_assert(r.has_value(), "%s", r.has_value() ? "" : r.error().text.c_str());
     cr_assert_eq(r->size(), 8u);
-    const char *names[] = {"submit", "urgency", "alloc", "free",
+    const char *names[] = {"submit", "urgency", "alloc",  "free",
                            "start",  "release", "finish", "clean"};
     for (size_t i = 0; i < 8; i++)
         expect_str((*r)[i].name, names[i]);
@@ -324,7 +328,8 @@ Test(eventlog_decode, newline_rules)
             cr_assert(r.has_value(), "'%s': %s", lc.log.c_str(),
                       r.has_value() ? "" : r.error().text.c_str());
             cr_expect_eq(r->size(), lc.count, "'%s'", lc.log.c_str());
-        } else {
+        }
+        else {
             cr_assert_not(r.has_value(), "'%s' decoded", lc.log.c_str());
             cr_expect_eq(r.error().errnum, EINVAL);
             expect_str(r.error().text, lc.error, "'%s'", lc.log.c_str());
@@ -336,9 +341,8 @@ Test(eventlog_decode, newline_rules)
 
 Test(eventlog_entry_encode, format)
 {
-    EventlogEntry e = flux::eventlog_entry_create(1700000000.123456, "submit",
-                                                  json_pack("{s:i s:i}", "urgency", 16,
-                                                            "userid", 5588));
+    EventlogEntry e = flux::eventlog_entry_create(
+        1700000000.123456, "submit", json_pack("{s:i s:i}", "urgency", 16, "userid", 5588));
     auto r = flux::eventlog_entry_encode(e);
     cr_assert(r.has_value());
     expect_str(*r, "{\"timestamp\":1700000000.123456,\"name\":\"submit\",\"context\":{"
@@ -436,7 +440,6 @@ Test(eventlog_entry_create, timestamps)
     double after = (double)time(nullptr) + 1;
     cr_expect(now1.timestamp >= before && now1.timestamp <= after);
     cr_expect(now2.timestamp >= before && now2.timestamp <= after);
-    cr_expect_neq(now1.timestamp, std::floor(now1.timestamp) + 0.0 == now1.timestamp ? -1 : -2);
 
     EventlogEntry fixed = flux::eventlog_entry_create(123.5, "c", nullptr);
     cr_expect_eq(fixed.timestamp, 123.5);
@@ -550,9 +553,9 @@ Test(eventlog_entry, equality)
 
 Test(eventlog, random_round_trips)
 {
-    const char *names[] = {"submit", "alloc", "x", "caf\xc3\xa9", "quote\"d", "back\\slash",
-                           "tab\there", "new\nline", "slash/ed", "\xe2\x9c\x93", "ctl\x01",
-                           "sp ace"};
+    const char *names[] = {"submit",   "alloc",        "x",         "caf\xc3\xa9",
+                           "quote\"d", "back\\slash",  "tab\there", "new\nline",
+                           "slash/ed", "\xe2\x9c\x93", "ctl\x01",   "sp ace"};
     uint64_t state = 7;
     std::vector<EventlogEntry> entries;
     for (int i = 0; i < 2000; i++) {
@@ -563,19 +566,19 @@ Test(eventlog, random_round_trips)
         const char *name = names[(r >> 52) % (sizeof(names) / sizeof(names[0]))];
         json_t *ctx = nullptr;
         switch ((r >> 60) % 4) {
-        case 0:
-            break;
-        case 1:
-            ctx = json_object();
-            break;
-        case 2:
-            ctx = json_pack("{s:I s:s s:b s:n}", "id", (json_int_t)(r >> 1), "name", name,
-                            "flag", (int)(r & 1), "nil");
-            break;
-        case 3:
-            ctx = json_pack("{s:{s:[i,f,s]}}", "nested", "list", (int)(r & 0xffff),
-                            (double)(r % 1000) / 7.0, "v");
-            break;
+            case 0:
+                break;
+            case 1:
+                ctx = json_object();
+                break;
+            case 2:
+                ctx = json_pack("{s:I s:s s:b s:n}", "id", (json_int_t)(r >> 1), "name", name,
+                                "flag", (int)(r & 1), "nil");
+                break;
+            case 3:
+                ctx = json_pack("{s:{s:[i,f,s]}}", "nested", "list", (int)(r & 0xffff),
+                                (double)(r % 1000) / 7.0, "v");
+                break;
         }
         EventlogEntry e(ts, name, ctx);
 

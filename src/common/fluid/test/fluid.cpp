@@ -293,9 +293,9 @@ const parse_ok_case parse_ok_cases[] = {
     {"0xABCdef", 0xabcdef},
     {"0x00000000000000000001", 1}, // leading zeros do not overflow
     {"0000.0000.0000.0001", 1},
-    {"0.0.0.1", 1},           // short groups
+    {"0.0.0.1", 1}, // short groups
     {"FFFF.ffff.FFFF.ffff", UINT64_MAX},
-    {"f11", 0},               // leading base58 zeros
+    {"f11", 0}, // leading base58 zeros
     {"fjpXCZedGfVQ", UINT64_MAX},
     {"18446744073709551615", UINT64_MAX},
     {"0xffffffffffffffff", UINT64_MAX},
@@ -433,7 +433,8 @@ Test(fluid_generator, monotonic_real_clock)
             if (flux::timestamp_of(id) == flux::timestamp_of(prev)) {
                 same_ms++;
                 cr_assert_eq(flux::sequence_of(id), flux::sequence_of(prev) + 1);
-            } else {
+            }
+            else {
                 same_ms = 0;
                 cr_assert_eq(flux::sequence_of(id), 0u);
             }
