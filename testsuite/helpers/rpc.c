@@ -49,6 +49,7 @@ int main(int argc, char **argv)
             return 1;
         }
         printf("%s\n", s ? s : "");
+        fflush(stdout);
         if (!flags)
             break;
         flux_future_reset(f);
