@@ -66,14 +66,11 @@ template <typename F> auto guard(F &&body) -> decltype(body())
 {
     try {
         return body();
-    }
-    catch (const std::bad_alloc &) {
+    } catch (const std::bad_alloc &) {
         return nomem();
-    }
-    catch (const std::exception &e) {
+    } catch (const std::exception &e) {
         return make_error(EINVAL, e.what());
-    }
-    catch (...) {
+    } catch (...) {
         return make_error(EINVAL, "unexpected error");
     }
 }
@@ -147,8 +144,7 @@ bool is_yaml_special_float(std::string_view s)
 {
     if (!s.empty() && (s[0] == '+' || s[0] == '-'))
         s.remove_prefix(1);
-    return s == ".inf" || s == ".Inf" || s == ".INF" || s == ".nan" || s == ".NaN" ||
-           s == ".NAN";
+    return s == ".inf" || s == ".Inf" || s == ".INF" || s == ".nan" || s == ".NaN" || s == ".NAN";
 }
 
 Result<JsonPtr> make_json_string(const std::string &s, const YAML::Mark &mark)
@@ -329,7 +325,8 @@ bool parse_idset(std::string_view s, uint64_t &lo, uint64_t &hi)
 
 /* ------------------------------------------------------ canonical (RFC 14) */
 
-Result<void> check_keys(json_t *o, const std::string &path, std::initializer_list<std::string_view> allowed)
+Result<void>
+check_keys(json_t *o, const std::string &path, std::initializer_list<std::string_view> allowed)
 {
     for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
         std::string_view key = json_object_iter_key(it);
@@ -394,11 +391,11 @@ Result<void> check_environment(json_t *parent, const std::string &path)
     std::string env_path = key_path(path, "environment");
     if (!json_is_object(env))
         return invalid(env_path, "must be an object");
-    const char *name;
-    json_t *value;
-    json_object_foreach (env, name, value) {
+    for (void *it = json_object_iter(env); it; it = json_object_iter_next(env, it)) {
+        json_t *value = json_object_iter_value(it);
         if (!json_is_string(value) && !json_is_null(value))
-            return invalid(key_path(env_path, name), "must be a string or null");
+            return invalid(key_path(env_path, json_object_iter_key(it)),
+                           "must be a string or null");
     }
     return {};
 }
@@ -603,10 +600,8 @@ class CanonicalParser {
         return {};
     }
 
-    Result<void> parse_task_count(json_t *count,
-                                  const std::string &path,
-                                  const Resource &slot,
-                                  TaskCount &out)
+    Result<void>
+    parse_task_count(json_t *count, const std::string &path, const Resource &slot, TaskCount &out)
     {
         if (!json_is_object(count))
             return invalid(path, "must be an object");
@@ -641,9 +636,8 @@ class CanonicalParser {
         if (auto r = get_positive(n, key_path(pr_path, "count"), out.count); !r)
             return r;
         if (!contains_type(slot.with, out.resource_type))
-            return invalid(key_path(pr_path, "type"), "no resource of type '" +
-                                                          out.resource_type + "' in slot '" +
-                                                          slot.label + "'");
+            return invalid(key_path(pr_path, "type"), "no resource of type '" + out.resource_type +
+                                                          "' in slot '" + slot.label + "'");
         return {};
     }
 
@@ -724,11 +718,10 @@ class CanonicalParser {
         if (auto r = check_environment(sys, path); !r)
             return r;
         if (json_t *job = json_object_get(sys, "job")) {
-            const char *key;
-            json_t *value;
-            json_object_foreach (job, key, value) {
-                if (!json_is_string(value))
-                    return invalid(key_path(key_path(path, "job"), key), "must be a string");
+            for (void *it = json_object_iter(job); it; it = json_object_iter_next(job, it)) {
+                if (!json_is_string(json_object_iter_value(it)))
+                    return invalid(key_path(key_path(path, "job"), json_object_iter_key(it)),
+                                   "must be a string");
             }
         }
         if (json_t *shell = json_object_get(sys, "shell")) {
@@ -1061,8 +1054,7 @@ Result<Jobspec> parse_yaml_text(std::string_view text)
         if (!o)
             return o.error();
         return parse_root(o->get());
-    }
-    catch (const YAML::Exception &e) {
+    } catch (const YAML::Exception &e) {
         return yaml_error(e.mark, e.msg);
     }
 }
@@ -1174,8 +1166,8 @@ json_t *task_to_json(const Task &t)
             break;
         }
     }
-    if (!put(o.get(), "command", command.release()) ||
-        !put(o.get(), "slot", json_str(t.slot)) || !put(o.get(), "count", count.release()))
+    if (!put(o.get(), "command", command.release()) || !put(o.get(), "slot", json_str(t.slot)) ||
+        !put(o.get(), "count", count.release()))
         return nullptr;
     if (!t.distribution.empty() && !put(o.get(), "distribution", json_str(t.distribution)))
         return nullptr;
@@ -1238,8 +1230,10 @@ Result<Jobspec> from_request(const JobspecRequest &req)
     if (!std::isfinite(req.duration) || req.duration < 0)
         return make_error(EINVAL, "duration must be a number >= 0");
 
-    auto fail = [] { return make_error(EINVAL, "request cannot be encoded (count too large, "
-                                               "invalid UTF-8 or out of memory)"); };
+    auto fail = [] {
+        return make_error(EINVAL, "request cannot be encoded (count too large, "
+                                  "invalid UTF-8 or out of memory)");
+    };
     auto resource = [](const char *type, uint64_t count) {
         JsonPtr o(json_object());
         if (!o || !put(o.get(), "type", json_string(type)) ||
@@ -1294,8 +1288,7 @@ Result<Jobspec> from_request(const JobspecRequest &req)
                  : put(count.get(), "per_slot", json_integer(1))))
         return fail();
     if (!put(task.get(), "command", command.release()) ||
-        !put(task.get(), "slot", json_string("task")) ||
-        !put(task.get(), "count", count.release()))
+        !put(task.get(), "slot", json_string("task")) || !put(task.get(), "count", count.release()))
         return fail();
 
     JsonPtr sys(json_object());

@@ -31,14 +31,16 @@ using flux::JobspecRequest;
 #define SLOT_CORE                                                                                  \
     "\"resources\": [{\"type\": \"slot\", \"count\": 1, \"label\": \"task\", "                     \
     "\"with\": [{\"type\": \"core\", \"count\": 1}]}]"
-#define TASKS "\"tasks\": [{\"command\": [\"hostname\"], \"slot\": \"task\", \"count\": {\"per_slot\": 1}}]"
+#define TASKS                                                                                      \
+    "\"tasks\": [{\"command\": [\"hostname\"], \"slot\": \"task\", \"count\": {\"per_slot\": 1}}]"
 #define ATTRS "\"attributes\": {\"system\": {\"duration\": 0}}"
 /* A jobspec whose resources are given (R), with TASKS and ATTRS. */
 #define WITH_RESOURCES(R) "{\"version\": 1, \"resources\": [" R "], " TASKS ", " ATTRS "}"
 /* A jobspec with SLOT_CORE, the given tasks list (T) and ATTRS. */
 #define WITH_TASKS(T) "{\"version\": 1, " SLOT_CORE ", \"tasks\": [" T "], " ATTRS "}"
 /* A jobspec with SLOT_CORE, TASKS and the given attributes.system (S). */
-#define WITH_SYSTEM(S) "{\"version\": 1, " SLOT_CORE ", " TASKS ", \"attributes\": {\"system\": " S "}}"
+#define WITH_SYSTEM(S)                                                                             \
+    "{\"version\": 1, " SLOT_CORE ", " TASKS ", \"attributes\": {\"system\": " S "}}"
 
 namespace {
 
@@ -519,7 +521,8 @@ tasks:
 attributes: { system: { duration: 0 } }
 )",
      "resources[0].with[0].type: 'node' is not allowed in a slot in jobspec V1", 16, 0, 0, 0, 0},
-    {"per_slot 2", WITH_TASKS("{\"command\": [\"a\"], \"slot\": \"task\", \"count\": {\"per_slot\": 2}}"),
+    {"per_slot 2",
+     WITH_TASKS("{\"command\": [\"a\"], \"slot\": \"task\", \"count\": {\"per_slot\": 2}}"),
      "tasks[0].count.per_slot: must be 1 in jobspec V1", 2, 0, 0, 0, 0},
     {"total above slot count",
      WITH_TASKS("{\"command\": [\"a\"], \"slot\": \"task\", \"count\": {\"total\": 3}}"),
@@ -603,8 +606,8 @@ attributes: { system: { duration: 0 } }
      WITH_RESOURCES("{\"type\": \"slot\", \"count\": 1, \"label\": \"task\", \"with\": "
                     "[{\"type\": \"core\", \"count\": 1, \"with\": [{\"type\": \"pu\", "
                     "\"count\": 2}]}]}"),
-     "resources[0].with[0].with: core must not contain other resources in jobspec V1", 1, 0,
-     0, 0, 0},
+     "resources[0].with[0].with: core must not contain other resources in jobspec V1", 1, 0, 0, 0,
+     0},
     {"node with id",
      WITH_RESOURCES("{\"type\": \"node\", \"count\": 1, \"id\": \"0\", \"with\": [{\"type\": "
                     "\"slot\", \"count\": 1, \"label\": \"task\", \"with\": [{\"type\": "
@@ -926,9 +929,11 @@ attributes:
     duration: .inf
 )",
      "line 12, column 15: '.inf' is not a finite number"},
-    {"yaml integer overflow", "version: 1\nresources:\n  - type: node\n    count: 99999999999999999999\n",
+    {"yaml integer overflow",
+     "version: 1\nresources:\n  - type: node\n    count: 99999999999999999999\n",
      "line 4, column 12: integer '99999999999999999999' is out of range"},
-    {"json syntax error", "{\"version\": 1,}", "line 1, column 15: string or '}' expected near '}'"},
+    {"json syntax error", "{\"version\": 1,}",
+     "line 1, column 15: string or '}' expected near '}'"},
     {"json duplicate key", "{\"version\": 1, \"version\": 1}",
      "line 1, column 24: duplicate object key near '\"version\"'"},
 };
@@ -1408,10 +1413,8 @@ Test(jobspec, bad_requests)
         {"exclusive without -N", request({"app"}, 2, 0, 1, 0, true),
          "exclusive can only be set with a node count"},
         {"no command", request({}, 1, 0, 1), "command must be a non-empty list"},
-        {"negative duration", request({"app"}, 1, 0, 1, -1),
-         "duration must be a number >= 0"},
-        {"NaN duration", request({"app"}, 1, 0, 1, std::nan("")),
-         "duration must be a number >= 0"},
+        {"negative duration", request({"app"}, 1, 0, 1, -1), "duration must be a number >= 0"},
+        {"NaN duration", request({"app"}, 1, 0, 1, std::nan("")), "duration must be a number >= 0"},
     };
     for (const auto &c : cases) {
         auto js = flux::jobspec_from_request(c.req);
