@@ -34,5 +34,7 @@ int cmd_event(int argc, char **argv);
 int cmd_hwloc(int argc, char **argv);
 int cmd_kvs(int argc, char **argv);
 int cmd_resource(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
+int cmd_job(int argc, char **argv);
 
 } // namespace fluxcmd

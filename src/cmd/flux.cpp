@@ -98,6 +98,8 @@ const Builtin builtins[] = {
     {"hwloc", cmd_hwloc, "summarize the hardware of the instance"},
     {"kvs", cmd_kvs, "get, put, list and watch keys in the key-value store"},
     {"resource", cmd_resource, "list resources; drain and undrain nodes"},
+    {"submit", cmd_submit, "submit a job (from a command line)"},
+    {"job", cmd_job, "job utilities: submit a jobspec file, convert job ids"},
 };
 
 void usage(FILE *f)

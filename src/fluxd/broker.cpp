@@ -22,6 +22,7 @@
 #include "broker.h"
 #include "kvs/kvs.h"
 #include "resource/resource.h"
+#include "job-ingest/ingest.h"
 #include "config.h"
 #include "libflux/message_internal.h"
 #include "libflux/ptr.h"
@@ -74,6 +75,7 @@ Broker::Broker()
 
 Broker::~Broker()
 {
+    ingest_.reset();
     resource_.reset();
     kvs_.reset(); /* flushes pending commits; its events need base_ */
     for (auto &[name, m] : modules_) {
@@ -1203,6 +1205,10 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         if (!res)
             return res.error();
         resource_ = std::move(*res);
+        auto in = Ingest::create(*this, nullptr);
+        if (!in)
+            return in.error();
+        ingest_ = std::move(*in);
     }
     if (auto r = local_listen(); !r)
         return r;

@@ -40,6 +40,7 @@ using flux::IdSet;
 struct Module;
 class Kvs;
 class Resource;
+class Ingest;
 
 struct Link {
     enum class Kind { client, module, pending_child, child, parent };
@@ -292,6 +293,7 @@ class Broker {
     /* kvs and resource (rank 0) */
     std::unique_ptr<Kvs> kvs_;
     std::unique_ptr<Resource> resource_;
+    std::unique_ptr<Ingest> ingest_;
 
     /* hwloc (loaded on first request) */
     flux::JsonPtr hwloc_info_;

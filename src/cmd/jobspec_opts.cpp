@@ -1,0 +1,301 @@
+/* jobspec_opts.cpp - shared job submission options (see flux-submit(1)). */
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <unistd.h>
+
+#include <map>
+
+#include "cmd.h"
+#include "fluid/fluid.h"
+#include "jobspec/jobspec.h"
+#include "jobspec_opts.h"
+
+extern char **environ;
+
+namespace fluxcmd {
+
+const char *job_option_shortopts = "n:N:c:g:t:o:S:";
+
+enum {
+    opt_job_name = 1000,
+    opt_env,
+    opt_env_remove,
+    opt_cwd,
+    opt_urgency,
+    opt_exclusive,
+    opt_queue,
+    opt_output,
+    opt_error,
+};
+
+const struct option job_option_longopts[] = {
+    {"ntasks", required_argument, nullptr, 'n'},
+    {"nodes", required_argument, nullptr, 'N'},
+    {"cores-per-task", required_argument, nullptr, 'c'},
+    {"gpus-per-task", required_argument, nullptr, 'g'},
+    {"time-limit", required_argument, nullptr, 't'},
+    {"setopt", required_argument, nullptr, 'o'},
+    {"setattr", required_argument, nullptr, 'S'},
+    {"job-name", required_argument, nullptr, opt_job_name},
+    {"env", required_argument, nullptr, opt_env},
+    {"env-remove", required_argument, nullptr, opt_env_remove},
+    {"cwd", required_argument, nullptr, opt_cwd},
+    {"urgency", required_argument, nullptr, opt_urgency},
+    {"exclusive", no_argument, nullptr, opt_exclusive},
+    {"queue", required_argument, nullptr, opt_queue},
+    {"output", required_argument, nullptr, opt_output},
+    {"error", required_argument, nullptr, opt_error},
+    {nullptr, 0, nullptr, 0},
+};
+
+const char *job_option_help =
+    "  -n, --ntasks=N            number of tasks (default 1)\n"
+    "  -N, --nodes=N             number of nodes\n"
+    "  -c, --cores-per-task=N    cores per task (default 1)\n"
+    "  -g, --gpus-per-task=N     GPUs per task (default 0)\n"
+    "  -t, --time-limit=MIN|FSD  time limit (minutes, or 30s, 2h, 1d...)\n"
+    "      --job-name=NAME       name shown by flux jobs\n"
+    "      --env=RULE            VAR=VAL sets, -PATTERN removes, VAR passes from the environment\n"
+    "      --env-remove=PATTERN  remove matching variables\n"
+    "      --cwd=DIR             working directory (default: current)\n"
+    "      --urgency=N           0-31, or hold, default, expedite\n"
+    "      --exclusive           whole nodes\n"
+    "      --queue=NAME          queue\n"
+    "      --output=TEMPLATE     stdout to a file ({{id}} is the job id)\n"
+    "      --error=TEMPLATE      stderr to a file\n"
+    "  -S, --setattr=KEY=VAL     set attributes.system.KEY (user.KEY: attributes.user)\n"
+    "  -o, --setopt=OPT[=VAL]    set a job shell option\n";
+
+namespace {
+
+uint64_t parse_count(const char *what, const char *s, uint64_t min)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || errno || *s == '-' || v < min)
+        die(1, "flux: invalid %s '%s' (expected an integer >= %llu)", what, s,
+            (unsigned long long)min);
+    return v;
+}
+
+/* JSON value of a --setattr/--setopt VALUE: JSON if it parses, else a string. */
+json_t *attr_value(const std::string &v)
+{
+    json_error_t jerr;
+    json_t *o = json_loads(v.c_str(), JSON_DECODE_ANY, &jerr);
+    return o ? o : json_string(v.c_str());
+}
+
+/* Set a dotted path ("a.b.c") under obj, creating objects on the way. */
+void set_path(json_t *obj, const std::string &path, json_t *value)
+{
+    size_t dot = path.find('.');
+    if (dot == std::string::npos) {
+        json_object_set_new(obj, path.c_str(), value);
+        return;
+    }
+    std::string head = path.substr(0, dot);
+    json_t *sub = json_object_get(obj, head.c_str());
+    if (!json_is_object(sub)) {
+        sub = json_object();
+        json_object_set_new(obj, head.c_str(), sub);
+    }
+    set_path(sub, path.substr(dot + 1), value);
+}
+
+} // namespace
+
+int urgency_option()
+{
+    return opt_urgency;
+}
+
+flux::Result<double> parse_fsd(const std::string &s, char default_unit)
+{
+    if (s == "inf" || s == "infinity" || s == "INF")
+        return 0.0;
+    char *end;
+    errno = 0;
+    double v = strtod(s.c_str(), &end);
+    if (s.empty() || errno || end == s.c_str() || v < 0 || std::isnan(v) || std::isinf(v))
+        return flux::make_error(EINVAL, "invalid duration '" + s + "'");
+    std::string unit = end;
+    if (unit.empty())
+        unit = std::string(1, default_unit);
+    double mult = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : -1;
+    if (mult < 0)
+        return flux::make_error(EINVAL, "invalid duration '" + s + "' (units: s, m, h, d)");
+    return v * mult;
+}
+
+bool job_option_handle(JobOptions &o, int c, const char *arg)
+{
+    switch (c) {
+        case 'n':
+            o.ntasks = parse_count("--ntasks", arg, 1);
+            o.ntasks_set = true;
+            return true;
+        case 'N':
+            o.nodes = parse_count("--nodes", arg, 1);
+            return true;
+        case 'c':
+            o.cores_per_task = parse_count("--cores-per-task", arg, 1);
+            return true;
+        case 'g':
+            o.gpus_per_task = parse_count("--gpus-per-task", arg, 0);
+            return true;
+        case 't': {
+            auto d = parse_fsd(arg, 'm');
+            if (!d)
+                die(1, "flux: --time-limit: %s", d.error().text.c_str());
+            o.duration = *d;
+            return true;
+        }
+        case 'o':
+            o.setopts.push_back(arg);
+            return true;
+        case 'S':
+            if (!strchr(arg, '=') || arg[0] == '=')
+                die(1, "flux: --setattr: expected KEY=VALUE, got '%s'", arg);
+            o.setattrs.push_back(arg);
+            return true;
+        case opt_job_name:
+            o.job_name = arg;
+            return true;
+        case opt_env:
+            o.env_rules.push_back(arg);
+            return true;
+        case opt_env_remove:
+            o.env_rules.push_back(std::string("-") + arg);
+            return true;
+        case opt_cwd:
+            o.cwd = arg;
+            return true;
+        case opt_urgency:
+            if (!strcmp(arg, "hold"))
+                o.urgency = 0;
+            else if (!strcmp(arg, "default"))
+                o.urgency = 16;
+            else if (!strcmp(arg, "expedite"))
+                o.urgency = 31;
+            else {
+                uint64_t u = parse_count("--urgency", arg, 0);
+                if (u > 31)
+                    die(1, "flux: --urgency must be 0-31, hold, default or expedite");
+                o.urgency = (int)u;
+            }
+            return true;
+        case opt_exclusive:
+            o.exclusive = true;
+            return true;
+        case opt_queue:
+            o.queue = arg;
+            return true;
+        case opt_output:
+            o.output = arg;
+            return true;
+        case opt_error:
+            o.error = arg;
+            return true;
+    }
+    return false;
+}
+
+flux::Result<flux::JsonPtr> job_options_jobspec(const JobOptions &o,
+                                                const std::vector<std::string> &command)
+{
+    flux::JobspecRequest req;
+    req.command = command;
+    req.ntasks = o.ntasks;
+    if (o.nodes > 0 && !o.ntasks_set)
+        req.ntasks = o.nodes; /* -N alone: one task per node, as in Flux */
+    req.nodes = o.nodes;
+    req.cores_per_task = o.cores_per_task;
+    req.gpus_per_task = o.gpus_per_task;
+    req.duration = o.duration;
+    req.exclusive = o.exclusive;
+    req.job_name = o.job_name;
+    req.queue = o.queue;
+    if (!o.cwd.empty())
+        req.cwd = o.cwd;
+    else {
+        char buf[PATH_MAX];
+        if (getcwd(buf, sizeof(buf)))
+            req.cwd = buf;
+    }
+    /* The environment: everything, then the --env rules in order. */
+    std::map<std::string, std::string> env;
+    for (char **e = environ; *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (eq)
+            env[std::string(*e, eq - *e)] = eq + 1;
+    }
+    for (const auto &rule : o.env_rules) {
+        if (!rule.empty() && rule[0] == '-') {
+            std::string pat = rule.substr(1);
+            for (auto it = env.begin(); it != env.end();)
+                it = fnmatch(pat.c_str(), it->first.c_str(), 0) == 0 ? env.erase(it) : std::next(it);
+            continue;
+        }
+        size_t eq = rule.find('=');
+        if (eq == std::string::npos) {
+            const char *v = getenv(rule.c_str());
+            if (v)
+                env[rule] = v;
+            continue;
+        }
+        env[rule.substr(0, eq)] = rule.substr(eq + 1);
+    }
+    req.env = env;
+    auto js = flux::jobspec_from_request(req);
+    if (!js)
+        return js.error();
+    auto json = flux::jobspec_to_json(*js);
+    if (!json)
+        return json.error();
+    json_t *attrs = json_object_get(json->get(), "attributes");
+    json_t *sys = json_object_get(attrs, "system");
+    for (const auto &a : o.setattrs) {
+        size_t eq = a.find('=');
+        std::string key = a.substr(0, eq), val = a.substr(eq + 1);
+        if (key.rfind("user.", 0) == 0) {
+            json_t *user = json_object_get(attrs, "user");
+            if (!user) {
+                user = json_object();
+                json_object_set_new(attrs, "user", user);
+            }
+            set_path(user, key.substr(5), attr_value(val));
+        }
+        else
+            set_path(sys, key.rfind("system.", 0) == 0 ? key.substr(7) : key, attr_value(val));
+    }
+    for (const auto &opt : o.setopts) {
+        size_t eq = opt.find('=');
+        std::string key = opt.substr(0, eq);
+        json_t *v = eq == std::string::npos ? json_integer(1) : attr_value(opt.substr(eq + 1));
+        set_path(sys, "shell.options." + key, v);
+    }
+    if (!o.output.empty())
+        set_path(sys, "shell.options.output.stdout", json_pack("{s:s s:s}", "type", "file", "path",
+                                                               o.output.c_str()));
+    if (!o.error.empty())
+        set_path(sys, "shell.options.output.stderr", json_pack("{s:s s:s}", "type", "file", "path",
+                                                               o.error.c_str()));
+    /* Validate what the options added, as the broker will. */
+    auto check = flux::jobspec_parse_json(json->get());
+    if (!check)
+        return check.error();
+    return std::move(*json);
+}
+
+std::string jobid_str(uint64_t id)
+{
+    return flux::fluid_encode(id, flux::FluidFormat::f58);
+}
+
+} // namespace fluxcmd

@@ -1,0 +1,45 @@
+/* jobspec_opts.h - the job options shared by flux submit/run (and later
+ * alloc/batch/bulksubmit): -n -N -c -g -t, --env, --cwd, --setattr, ... */
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "libflux/ptr.h"
+#include "result/result.h"
+
+namespace fluxcmd {
+
+struct JobOptions {
+    uint64_t ntasks = 1, nodes = 0, cores_per_task = 1, gpus_per_task = 0;
+    bool ntasks_set = false;
+    double duration = 0;
+    bool exclusive = false;
+    std::string job_name, cwd, queue, output, error;
+    int urgency = 16;
+    std::vector<std::string> env_rules;  /* --env */
+    std::vector<std::string> setattrs;   /* --setattr KEY=VAL */
+    std::vector<std::string> setopts;    /* --setopt OPT[=VAL] */
+};
+
+/* getopt_long table entries and handling for the shared options.  handle()
+ * returns true if it consumed option C (dies with a message on a bad value). */
+bool job_option_handle(JobOptions &o, int c, const char *arg);
+extern const char *job_option_shortopts; /* "n:N:c:g:t:o:S:" */
+extern const struct option job_option_longopts[]; /* ends with a null entry */
+extern const char *job_option_help;
+/* The option code of --urgency (for commands that take only it). */
+int urgency_option();
+
+/* Flux Standard Duration: "30s", "1.5m", "2h", "1d", "inf"; a bare number
+ * is in DEFAULT_UNIT ('s' or 'm').  Seconds; 0 = unlimited. */
+flux::Result<double> parse_fsd(const std::string &s, char default_unit);
+
+/* Build the jobspec (JSON) for COMMAND with the options. */
+flux::Result<flux::JsonPtr> job_options_jobspec(const JobOptions &o,
+                                                const std::vector<std::string> &command);
+
+/* A job id as the user sees it: F58 ("ƒ..." or "f..." without UTF-8). */
+std::string jobid_str(uint64_t id);
+
+} // namespace fluxcmd

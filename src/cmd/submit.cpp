@@ -1,0 +1,254 @@
+/* submit.cpp - flux submit (enqueue a job from a command line) and
+ * flux job submit|id. */
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <getopt.h>
+#include <sstream>
+
+#include <string>
+#include <vector>
+
+#include "cmd.h"
+#include "fluid/fluid.h"
+#include "idset/idset.h"
+#include "jobspec_opts.h"
+
+namespace fluxcmd {
+
+namespace {
+
+enum { opt_cc = 2000, opt_bcc, opt_quiet, opt_dry_run, opt_help };
+
+std::string replace_all(std::string s, const std::string &from, const std::string &to)
+{
+    for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size())
+        s.replace(pos, from.size(), to);
+    return s;
+}
+
+/* Send every jobspec, then collect the ids in order (pipelined). */
+std::vector<uint64_t> submit_all(flux_t *h, const std::vector<std::string> &jobspecs, int urgency)
+{
+    std::vector<flux_future_t *> fs;
+    fs.reserve(jobspecs.size());
+    for (const auto &js : jobspecs) {
+        json_error_t jerr;
+        json_t *o = json_loads(js.c_str(), 0, &jerr);
+        flux_future_t *f = flux_rpc_pack(h, "job-ingest.submit", FLUX_NODEID_ANY, 0,
+                                         "{s:o s:i}", "jobspec", o ? o : json_string(js.c_str()),
+                                         "urgency", urgency);
+        if (!f)
+            die(1, "flux: submit: %s", strerror(errno));
+        fs.push_back(f);
+    }
+    std::vector<uint64_t> ids;
+    for (auto *f : fs) {
+        json_int_t id;
+        if (flux_rpc_get_unpack(f, "{s:I}", "id", &id) < 0)
+            die(1, "flux: submit: %s", flux_future_error_string(f));
+        ids.push_back((uint64_t)id);
+        flux_future_destroy(f);
+    }
+    return ids;
+}
+
+} // namespace
+
+int cmd_submit(int argc, char **argv)
+{
+    std::vector<struct option> opts;
+    for (const struct option *p = job_option_longopts; p->name; p++)
+        opts.push_back(*p);
+    opts.push_back({"cc", required_argument, nullptr, opt_cc});
+    opts.push_back({"bcc", required_argument, nullptr, opt_bcc});
+    opts.push_back({"quiet", no_argument, nullptr, opt_quiet});
+    opts.push_back({"dry-run", no_argument, nullptr, opt_dry_run});
+    opts.push_back({"help", no_argument, nullptr, opt_help});
+    opts.push_back({nullptr, 0, nullptr, 0});
+    JobOptions o;
+    std::string cc;
+    bool bcc = false, quiet = false, dry_run = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, (std::string("+") + job_option_shortopts).c_str(),
+                            opts.data(), nullptr))
+           != -1) {
+        if (job_option_handle(o, c, optarg))
+            continue;
+        switch (c) {
+            case opt_cc:
+            case opt_bcc:
+                cc = optarg;
+                bcc = c == opt_bcc;
+                break;
+            case opt_quiet:
+                quiet = true;
+                break;
+            case opt_dry_run:
+                dry_run = true;
+                break;
+            case opt_help:
+                printf("Usage: flux submit [OPTIONS] COMMAND [ARGS...]\n%s"
+                       "      --cc=IDSET            submit a copy per id ({cc} in COMMAND)\n"
+                       "      --bcc=IDSET           like --cc without {cc} substitution\n"
+                       "      --quiet               do not print job ids\n"
+                       "      --dry-run             print the jobspec, do not submit\n",
+                       job_option_help);
+                return 0;
+            default:
+                return 1;
+        }
+    }
+    if (optind >= argc)
+        die(1, "Usage: flux submit [OPTIONS] COMMAND [ARGS...]");
+    std::vector<std::string> command(argv + optind, argv + argc);
+    flux::IdSet copies;
+    if (!cc.empty()) {
+        std::string err;
+        auto ids = flux::IdSet::parse(cc, &err);
+        if (!ids || ids->empty())
+            die(1, "flux-submit: --cc: %s", err.empty() ? "empty idset" : err.c_str());
+        copies = *ids;
+    }
+    std::vector<std::string> jobspecs;
+    auto make = [&](const std::vector<std::string> &cmd) {
+        auto js = job_options_jobspec(o, cmd);
+        if (!js)
+            die(1, "flux-submit: %s", js.error().text.c_str());
+        char *s = json_dumps(js->get(), JSON_COMPACT);
+        jobspecs.push_back(s);
+        free(s);
+    };
+    if (copies.empty())
+        make(command);
+    else
+        copies.for_each([&](uint32_t i) {
+            std::vector<std::string> cmd = command;
+            if (!bcc) {
+                for (auto &a : cmd)
+                    a = replace_all(a, "{cc}", std::to_string(i));
+            }
+            make(cmd);
+        });
+    if (dry_run) {
+        for (const auto &js : jobspecs)
+            printf("%s\n", js.c_str());
+        return 0;
+    }
+    flux_t *h = open_or_die("flux-submit");
+    auto ids = submit_all(h, jobspecs, o.urgency);
+    if (!quiet) {
+        for (uint64_t id : ids)
+            printf("%s\n", jobid_str(id).c_str());
+    }
+    flux_close(h);
+    return 0;
+}
+
+namespace {
+
+int job_submit(int argc, char **argv)
+{
+    int urgency = 16, c;
+    static const struct option opts[] = {
+        {"urgency", required_argument, nullptr, 'u'},
+        {"help", no_argument, nullptr, 'h'},
+        {nullptr, 0, nullptr, 0},
+    };
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+u:h", opts, nullptr)) != -1) {
+        if (c == 'u') {
+            JobOptions o;
+            job_option_handle(o, urgency_option(), optarg);
+            urgency = o.urgency;
+        }
+        else if (c == 'h') {
+            printf("Usage: flux job submit [--urgency=N] [FILE]\n");
+            return 0;
+        }
+        else
+            return 1;
+    }
+    std::stringstream ss;
+    if (optind < argc) {
+        std::ifstream in(argv[optind]);
+        if (!in)
+            die(1, "flux-job: submit: %s: %s", argv[optind], strerror(errno));
+        ss << in.rdbuf();
+    }
+    else
+        ss << std::cin.rdbuf();
+    flux_t *h = open_or_die("flux-job");
+    auto ids = submit_all(h, {ss.str()}, urgency);
+    printf("%s\n", jobid_str(ids[0]).c_str());
+    flux_close(h);
+    return 0;
+}
+
+int job_id(int argc, char **argv)
+{
+    std::string to = "dec";
+    int c;
+    static const struct option opts[] = {
+        {"to", required_argument, nullptr, 't'},
+        {"help", no_argument, nullptr, 'h'},
+        {nullptr, 0, nullptr, 0},
+    };
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+t:h", opts, nullptr)) != -1) {
+        if (c == 't')
+            to = optarg;
+        else if (c == 'h') {
+            printf("Usage: flux job id [--to=dec|hex|dothex|f58|kvs] ID...\n");
+            return 0;
+        }
+        else
+            return 1;
+    }
+    if (optind >= argc)
+        die(1, "Usage: flux job id [--to=dec|hex|dothex|f58|kvs] ID...");
+    for (int i = optind; i < argc; i++) {
+        auto id = flux::fluid_parse(argv[i]);
+        if (!id)
+            die(1, "flux-job: %s", id.error().text.c_str());
+        std::string out;
+        if (to == "dec")
+            out = flux::fluid_encode(*id, flux::FluidFormat::dec);
+        else if (to == "hex")
+            out = flux::fluid_encode(*id, flux::FluidFormat::hex);
+        else if (to == "dothex")
+            out = flux::fluid_encode(*id, flux::FluidFormat::dothex);
+        else if (to == "f58")
+            out = flux::fluid_encode(*id, flux::FluidFormat::f58);
+        else if (to == "kvs")
+            out = "job." + flux::fluid_encode(*id, flux::FluidFormat::dothex);
+        else
+            die(1, "flux-job: id: unknown format '%s' (dec, hex, dothex, f58, kvs)", to.c_str());
+        printf("%s\n", out.c_str());
+    }
+    return 0;
+}
+
+} // namespace
+
+int cmd_job(int argc, char **argv)
+{
+    const char *usage = "Usage: flux job submit [--urgency=N] [FILE]\n"
+                        "       flux job id [--to=dec|hex|dothex|f58|kvs] ID...";
+    if (argc < 2)
+        die(1, "%s", usage);
+    std::string sub = argv[1];
+    if (sub == "submit")
+        return job_submit(argc - 1, argv + 1);
+    if (sub == "id")
+        return job_id(argc - 1, argv + 1);
+    if (sub == "-h" || sub == "--help") {
+        printf("%s\n", usage);
+        return 0;
+    }
+    die(1, "flux-job: unknown subcommand '%s'\n%s", sub.c_str(), usage);
+}
+
+} // namespace fluxcmd

@@ -1,0 +1,47 @@
+/* ingest.h - job-ingest: accepts job submissions, validates the jobspec,
+ * assigns a FLUID job id and commits the job to the KVS (batched with
+ * everything else committed in the same loop iteration). */
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "fluid/fluid.h"
+#include "libflux/ptr.h"
+#include "result/result.h"
+
+namespace fluxd {
+
+class Broker;
+
+/* What the job manager learns of a new job. */
+struct NewJob {
+    uint64_t id = 0;
+    uint32_t userid = 0;
+    int urgency = 16;
+    int flags = 0;
+    double t_submit = 0;
+    flux::JsonPtr jobspec; /* validated, as JSON */
+};
+
+class Ingest {
+  public:
+    /* NOTIFY is called for each job once it is committed. */
+    using Notify = std::function<void(NewJob &&job)>;
+    static flux::Result<std::unique_ptr<Ingest>> create(Broker &broker, Notify notify);
+
+    /* KVS directory of a job: "job.0000.0004.2200.0000". */
+    static std::string job_key(uint64_t id);
+
+  private:
+    Ingest(Broker &b, Notify n) : broker_(b), notify_(std::move(n)) {}
+    void submit(const flux_msg_t *msg);
+
+    Broker &broker_;
+    Notify notify_;
+    std::optional<flux::FluidGenerator> fluid_;
+};
+
+} // namespace fluxd
