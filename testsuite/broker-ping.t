@@ -30,6 +30,10 @@ test_expect_success 'ping with padding' '
     flux ping --count=2 --interval=0 --pad=65536 4 >out &&
     grep -q "pad=65536" out
 '
+test_expect_success 'messages larger than the per-wakeup read limit get through' '
+    flux ping --count=2 --interval=0 --pad=5000000 7 >out &&
+    test $(grep -c "pad=5000000" out) -eq 2
+'
 test_expect_success 'ping --batch summarizes' '
     flux ping --batch --count=20 --interval=0 7 >out &&
     grep -q "seq=0-19 min/avg/max=" out

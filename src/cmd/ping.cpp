@@ -55,8 +55,8 @@ int cmd_ping(int argc, char **argv)
                 break;
             case 'p':
                 pad = parse_u32_or_die("flux-ping", "pad", optarg);
-                if (pad > 1024 * 1024)
-                    die(1, "flux-ping: pad must be at most 1 MiB");
+                if (pad > FLUX_MSG_MAX_SIZE / 2)
+                    die(1, "flux-ping: pad must be at most %u bytes", FLUX_MSG_MAX_SIZE / 2);
                 break;
             case 'r':
                 nodeid = parse_u32_or_die("flux-ping", "rank", optarg);

@@ -52,6 +52,11 @@ std::string inflight_key(const flux_msg_t *msg)
     return key;
 }
 
+/* Messages handled from one link before the loop moves on, and the input
+ * a link may have buffered (one frame may still exceed it). */
+constexpr int max_batch = 256;
+constexpr size_t max_buffered_in = 1 << 20;
+
 /* Bytes a client may leave unread before the broker gives up on it. */
 constexpr size_t client_queue_limit = 4 * (size_t)FLUX_MSG_MAX_SIZE;
 
@@ -319,13 +324,31 @@ void Broker::link_readable(Link *link)
 {
     if (link->closed)
         return;
-    link->stream->fill(0);
+    /* Read a bounded amount too: the rest stays in the socket until the
+     * buffered messages are handled. */
+    bool filled = false;
+    if (link->stream->buffered_in() < max_buffered_in) {
+        link->stream->fill(0, max_buffered_in);
+        filled = true;
+    }
     link->last_seen = now();
-    for (;;) {
+    /* Take a bounded batch, then let the loop run (group commits, other
+     * links) before coming back for the rest. */
+    for (int n = 0;; n++) {
+        if (n == max_batch) {
+            link->stream->reschedule_input();
+            return;
+        }
         flux_msg_t *msg = nullptr;
         int rc = link->stream->next(&msg);
-        if (rc == 0)
+        if (rc == 0) {
+            if (!filled) { /* a frame larger than what is buffered: read on */
+                link->stream->fill(0, max_buffered_in);
+                filled = true;
+                continue;
+            }
             break;
+        }
         if (rc < 0) {
             close_link(link, link->stream->failed() ? link->stream->error() : "eof");
             return;

@@ -1,5 +1,6 @@
 /* stream.cpp - length-framed flux messages over a stream socket. */
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <poll.h>
 #include <sys/socket.h>
@@ -78,6 +79,12 @@ void Stream::watch_input(bool on)
         event_del(read_ev_);
 }
 
+void Stream::reschedule_input()
+{
+    if (read_ev_)
+        event_active(read_ev_, EV_READ, 0);
+}
+
 void Stream::read_cb(evutil_socket_t, short, void *arg)
 {
     auto *s = static_cast<Stream *>(arg);
@@ -103,6 +110,11 @@ void Stream::set_error(const std::string &why)
 size_t Stream::queued_out() const
 {
     return evbuffer_get_length(out_);
+}
+
+size_t Stream::buffered_in() const
+{
+    return evbuffer_get_length(in_);
 }
 
 /* Like evbuffer_write(), but with MSG_NOSIGNAL: a peer that went away is
@@ -202,7 +214,7 @@ int Stream::flush(double timeout)
     return 0;
 }
 
-ssize_t Stream::fill(double timeout)
+ssize_t Stream::fill(double timeout, size_t max_bytes)
 {
     if (eof_)
         return 0;
@@ -216,6 +228,8 @@ ssize_t Stream::fill(double timeout)
         int n = evbuffer_read(in_, fd_, 65536);
         if (n > 0) {
             total += n;
+            if ((size_t)total >= max_bytes)
+                return total;
             continue;
         }
         if (n == 0) {

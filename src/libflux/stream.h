@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,13 +37,18 @@ class Stream {
     int send(const flux_msg_t *msg);
 
     /* Read what is available without blocking (timeout 0), or wait up to
-     * timeout seconds (< 0: forever) for more input.  Returns bytes read,
+     * timeout seconds (< 0: forever) for more input, reading at most about
+     * max_bytes.  Returns bytes read,
      * 0 at EOF, -1 with errno (EAGAIN when nothing came). */
-    ssize_t fill(double timeout);
+    ssize_t fill(double timeout, size_t max_bytes = SIZE_MAX);
 
     /* Take the next complete message from the input buffer.  1: *msg set;
      * 0: need more input; -1: protocol error or EOF (see error()). */
     int next(flux_msg_t **msg);
+
+    /* Run the input callback again on the next loop iteration (after the
+     * owner stopped early with input still buffered). */
+    void reschedule_input();
 
     /* Write everything queued, waiting as needed (client side). */
     int flush(double timeout);
@@ -52,6 +58,7 @@ class Stream {
     const std::string &error() const { return error_; }
     int fd() const { return fd_; }
     size_t queued_out() const;
+    size_t buffered_in() const;
 
   private:
     static void read_cb(evutil_socket_t, short, void *arg);
