@@ -5,6 +5,12 @@ test_under_flux 4
 
 FIXTURES="$TEST_DIRECTORY/fixtures"
 
+# Version of namespace NS from flux kvs namespace list.  Tests that count
+# versions use their own namespace: services may commit to primary.
+ns_version() {
+    flux kvs namespace list | awk -v ns="$1" '$1 == ns { print $3 }'
+}
+
 test_expect_success 'put and get string values' '
     flux kvs put s1=hello "s2=two words" s3= "s4=a=b" &&
     flux kvs get s1 >out && test "$(cat out)" = hello &&
@@ -37,12 +43,12 @@ test_expect_success 'put -j of JSON null stores null (it is a value, not an unli
     test "$(cat out)" = null
 '
 test_expect_success 'several pairs in one put are one commit' '
-    rpc kvs.namespace-list >before &&
-    flux kvs put multi.a=1 multi.b=2 multi.c=3 &&
-    rpc kvs.namespace-list >after &&
-    v0=$(sed "s/.*\"primary\"[^}]*\"version\": *\([0-9]*\).*/\1/" before) &&
-    v1=$(sed "s/.*\"primary\"[^}]*\"version\": *\([0-9]*\).*/\1/" after) &&
-    test $v1 -eq $((v0 + 1))
+    flux kvs namespace create vns &&
+    test "$(ns_version vns)" = 0 &&
+    flux kvs put -N vns multi.a=1 multi.b=2 multi.c=3 &&
+    test "$(ns_version vns)" = 1 &&
+    flux kvs put -N vns -j multi.d=4 &&
+    test "$(ns_version vns)" = 2
 '
 test_expect_success 'every rank reads the same value (the service is on rank 0)' '
     flux kvs put -j ranks.v="{\"from\":0}" &&
@@ -221,11 +227,13 @@ test_expect_success 'put -A to a non-string value fails and changes nothing' '
 
 # commits through the raw protocol
 test_expect_success 'kvs.commit returns versions that increase by one' '
-    rpc kvs.commit "{\"ops\":[{\"key\":\"ver\",\"value\":1}]}" >v1 &&
-    rpc kvs.commit "{\"ops\":[{\"key\":\"ver\",\"value\":2}]}" >v2 &&
+    rpc kvs.commit "{\"namespace\":\"vns\",\"ops\":[{\"key\":\"ver\",\"value\":1}]}" >v1 &&
+    rpc kvs.commit "{\"namespace\":\"vns\",\"ops\":[{\"key\":\"ver\",\"value\":2}]}" >v2 &&
     a=$(sed "s/.*\"version\": *\([0-9]*\).*/\1/" v1) &&
     b=$(sed "s/.*\"version\": *\([0-9]*\).*/\1/" v2) &&
-    test $b -eq $((a + 1))
+    test $a -eq 3 && test $b -eq 4 &&
+    test "$(ns_version vns)" = 4 &&
+    flux kvs get -N vns ver >out && test "$(cat out)" = 2
 '
 test_expect_success 'a commit whose second op is invalid is rejected whole' '
     test_must_fail rpc kvs.commit \
@@ -238,17 +246,16 @@ test_expect_success 'a commit whose second op is invalid is rejected whole' '
     test_must_fail flux kvs get atom.ok
 '
 test_expect_success 'a commit whose last op fails at apply time leaves nothing' '
-    flux kvs put -j atom.num=5 &&
-    rpc kvs.namespace-list >before &&
+    flux kvs put -N vns -j atom.num=5 &&
+    v=$(ns_version vns) &&
     test_must_fail rpc kvs.commit \
-        "{\"ops\":[{\"key\":\"atom.a\",\"value\":1},{\"key\":\"atom.b.c\",\"value\":\"s\"},{\"key\":\"atom.num\",\"value\":\"x\",\"append\":true}]}" \
+        "{\"namespace\":\"vns\",\"ops\":[{\"key\":\"atom.a\",\"value\":1},{\"key\":\"atom.b.c\",\"value\":\"s\"},{\"key\":\"atom.num\",\"value\":\"x\",\"append\":true}]}" \
         2>err &&
     grep -q "not a string value" err &&
-    test_must_fail flux kvs get atom.a &&
-    test_must_fail flux kvs get atom.b.c &&
-    flux kvs get atom.num >out && test "$(cat out)" = 5 &&
-    rpc kvs.namespace-list >after &&
-    cmp before after
+    test_must_fail flux kvs get -N vns atom.a &&
+    test_must_fail flux kvs get -N vns atom.b.c &&
+    flux kvs get -N vns atom.num >out && test "$(cat out)" = 5 &&
+    test "$(ns_version vns)" = $v
 '
 test_expect_success 'malformed commits are protocol errors' '
     test_must_fail rpc kvs.commit "{\"ops\":[{\"key\":\"x\"}]}" 2>err &&
@@ -261,15 +268,18 @@ test_expect_success 'malformed commits are protocol errors' '
     grep -q "append needs a string value" err
 '
 test_expect_success 'concurrent commits all land, each with its own version' '
+    v=$(ns_version vns) &&
     for i in $(seq 1 20); do
-        rpc kvs.commit "{\"ops\":[{\"key\":\"par.k$i\",\"value\":$i}]}" >ver.$i &
+        rpc kvs.commit "{\"namespace\":\"vns\",\"ops\":[{\"key\":\"par.k$i\",\"value\":$i}]}" \
+            >ver.$i &
     done &&
     wait &&
-    test $(flux kvs ls par | wc -l) -eq 20 &&
+    test $(flux kvs ls -N vns par | wc -l) -eq 20 &&
     cat ver.* | sed "s/.*\"version\": *\([0-9]*\).*/\1/" | sort -n >versions &&
-    test $(uniq versions | wc -l) -eq 20 &&
-    test $(($(tail -1 versions) - $(head -1 versions))) -eq 19 &&
-    flux kvs get par.k17 >out && test "$(cat out)" = 17
+    seq $((v + 1)) $((v + 20)) >expected &&
+    cmp expected versions &&
+    test "$(ns_version vns)" = $((v + 20)) &&
+    flux kvs get -N vns par.k17 >out && test "$(cat out)" = 17
 '
 test_expect_success '1000 keys in one put command' '
     args=$(seq 1 1000 | while read i; do printf "big.k%04d=%d\n" $i $i; done) &&

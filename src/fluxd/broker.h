@@ -138,6 +138,7 @@ class Broker {
     IdSet online_ranks() const { return subtree_online(); }
     const std::string &hostname() const { return hostname_; }
     Kvs *kvs() { return kvs_.get(); }
+    Resource *resource() { return resource_.get(); }
 
   private:
     friend class BrokerTest;

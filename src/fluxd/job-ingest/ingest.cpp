@@ -18,6 +18,7 @@
 #include "eventlog/eventlog.h"
 #include "fluxd/broker.h"
 #include "fluxd/kvs/kvs.h"
+#include "fluxd/resource/resource.h"
 #include "ingest.h"
 #include "jobspec/jobspec.h"
 #include "libflux/message_internal.h"
@@ -87,7 +88,37 @@ flux::Result<std::unique_ptr<Ingest>> Ingest::create(Broker &broker, Notify noti
     return in;
 }
 
+std::string Ingest::check_feasible(const flux::Jobspec &js)
+{
+    Resource *res = broker_.resource();
+    if (!res)
+        return "";
+    if (!pool_ || pool_generation_ != res->generation()) {
+        pool_ = std::make_unique<flux::sched::Pool>(res->schedulable());
+        pool_generation_ = res->generation();
+    }
+    auto req = flux::sched::request_from_jobspec(js);
+    if (!req)
+        return req.error().text;
+    if (auto ok = pool_->feasible(*req); !ok)
+        return ok.error().text;
+    return "";
+}
+
 void Ingest::submit(const flux_msg_t *msg)
+{
+    /* Feasibility needs every rank's resources: hold submissions that
+     * arrive while they are still being discovered. */
+    Resource *res = broker_.resource();
+    if (res) {
+        std::shared_ptr<const flux_msg_t> req(flux_msg_incref(msg), flux_msg_decref);
+        res->when_ready([this, req]() { submit_ready(req.get()); });
+        return;
+    }
+    submit_ready(msg);
+}
+
+void Ingest::submit_ready(const flux_msg_t *msg)
 {
     json_t *js = nullptr;
     int urgency = urgency_default, flags = 0;
@@ -125,6 +156,10 @@ void Ingest::submit(const flux_msg_t *msg)
     }
     if (!parsed->v1) {
         broker_.respond_error(msg, EINVAL, "unsupported jobspec: " + parsed->v1_error);
+        return;
+    }
+    if (std::string why = check_feasible(*parsed); !why.empty()) {
+        broker_.respond_error(msg, EOVERFLOW, why);
         return;
     }
     auto canonical = flux::jobspec_to_json(*parsed);

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "fluid/fluid.h"
+#include "jobspec/jobspec.h"
+#include "plugins/sched/simple/alloc.h"
 #include "libflux/ptr.h"
 #include "result/result.h"
 
@@ -38,10 +40,15 @@ class Ingest {
   private:
     Ingest(Broker &b, Notify n) : broker_(b), notify_(std::move(n)) {}
     void submit(const flux_msg_t *msg);
+    void submit_ready(const flux_msg_t *msg);
+    /* Unsatisfiable requests are refused at submission; "" if feasible. */
+    std::string check_feasible(const flux::Jobspec &js);
 
     Broker &broker_;
     Notify notify_;
     std::optional<flux::FluidGenerator> fluid_;
+    std::unique_ptr<flux::sched::Pool> pool_; /* feasibility only; never allocated from */
+    uint64_t pool_generation_ = 0;
 };
 
 } // namespace fluxd

@@ -52,18 +52,19 @@
  *                      {type: string, severity: 0..7, note: string
  *                      (optional, "" if absent), userid (optional)};
  *                      severity 0 moves the job to CLEANUP
- *   set-flags          any active state {flags: [names]}, names "debug",
+ *   set-flags          any open state {flags: [names]}, names "debug",
  *                      "alloc-bypass", "immutable"
- *   jobspec-update     any active state; a non-empty object whose keys all
+ *   jobspec-update     any open state; a non-empty object whose keys all
  *                      begin with "attributes."
- *   memo               any active state; an object, null values delete
+ *   memo               any open state; an object, null values delete
  *   flux-restart, debug.*, and any event name not listed above
- *                      any active state; no effect (RFC 21: "Events beyond
+ *                      any open state; no effect (RFC 21: "Events beyond
  *                      those listed below MAY appear in a job eventlog")
  *
- * "Any active state" means after submit and before INACTIVE: NO event is
- * valid before submit (the first event must be submit) or in INACTIVE (the
- * eventlog of an inactive job is read-only).
+ * "Any open state" means NEW after submit through CLEANUP (RFC 21's ACTIVE
+ * plus a submitted NEW).  No event at all is valid before submit (the first
+ * event must be submit) or in INACTIVE (the eventlog of an inactive job is
+ * read-only).
  *
  * Contexts: keys beyond those required are ignored, as RFC 21 allows.  For
  * start, free and clean, whose context RFC 21 says SHALL be empty, and for
@@ -107,9 +108,9 @@ enum class JobState : uint8_t {
 };
 
 /* Virtual states of RFC 21, as masks of JobState bits. */
-inline constexpr int JOB_STATE_PENDING = 2 | 4 | 8;            // DEPEND PRIORITY SCHED
-inline constexpr int JOB_STATE_RUNNING = 16 | 32;              // RUN CLEANUP
-inline constexpr int JOB_STATE_ACTIVE = 2 | 4 | 8 | 16 | 32;   // DEPEND..CLEANUP
+inline constexpr int JOB_STATE_PENDING = 2 | 4 | 8;          // DEPEND PRIORITY SCHED
+inline constexpr int JOB_STATE_RUNNING = 16 | 32;            // RUN CLEANUP
+inline constexpr int JOB_STATE_ACTIVE = 2 | 4 | 8 | 16 | 32; // DEPEND..CLEANUP
 
 inline bool job_state_in(JobState s, int mask)
 {
@@ -162,18 +163,18 @@ struct Job {
     std::set<std::string> dependencies;
 
     /* Resources and execution. */
-    bool allocated = false;          /* an alloc event was applied */
-    bool has_resources = false;      /* allocated and not yet freed */
-    std::string alloc_annotations;   /* compact JSON of alloc "annotations", "" if none */
-    bool started = false;            /* start event */
-    bool finished = false;           /* finish event */
-    int wait_status = -1;            /* finish "status", -1 if no finish */
-    bool released = false;           /* release with final=true */
-    int prolog_active = 0;           /* prolog-start minus prolog-finish */
-    int epilog_active = 0;           /* epilog-start minus epilog-finish */
-    int perilog_status = 0;          /* first non-zero prolog/epilog-finish status */
-    bool alloc_bypass = false;       /* set-flags "alloc-bypass" */
-    bool immutable = false;          /* set-flags "immutable" */
+    bool allocated = false;        /* an alloc event was applied */
+    bool has_resources = false;    /* allocated and not yet freed */
+    std::string alloc_annotations; /* compact JSON of alloc "annotations", "" if none */
+    bool started = false;          /* start event */
+    bool finished = false;         /* finish event */
+    int wait_status = -1;          /* finish "status", -1 if no finish */
+    bool released = false;         /* release with final=true */
+    int prolog_active = 0;         /* prolog-start minus prolog-finish */
+    int epilog_active = 0;         /* epilog-start minus epilog-finish */
+    int perilog_status = 0;        /* first non-zero prolog/epilog-finish status */
+    bool alloc_bypass = false;     /* set-flags "alloc-bypass" */
+    bool immutable = false;        /* set-flags "immutable" */
 
     /* Outcome: the most severe exception (lowest severity; the first of
      * equal severity).  exception_userid is -1 if the context had none. */
@@ -258,8 +259,9 @@ struct JobNext {
 JobNext job_next_action(const Job &job, int64_t (*priority_fn)(const Job &) = job_priority_default);
 
 /* The event that carries out a POST_* action ("validate", "depend",
- * "priority" {"priority": N}, "clean") stamped with timestamp; nullopt for
- * the other actions. */
+ * "priority" {"priority": N}, "clean") stamped with timestamp (<= 0: the
+ * current time, as eventlog_entry_create() does); nullopt for the other
+ * actions. */
 std::optional<flux::EventlogEntry> job_action_event(const JobNext &next, double timestamp);
 
 } // namespace fluxd

@@ -155,13 +155,26 @@ void Resource::discover(uint32_t rank)
         IdSet g = gpus > 0 ? IdSet::range(0, (uint32_t)gpus - 1) : IdSet();
         R_.add_rank(rank, host, c, g);
         known_.insert(rank);
+        generation_++;
         if (ready())
             on_ready();
     });
 }
 
+void Resource::when_ready(std::function<void()> cb)
+{
+    if (ready())
+        cb();
+    else
+        ready_cbs_.push_back(std::move(cb));
+}
+
 void Resource::on_ready()
 {
+    auto cbs = std::move(ready_cbs_);
+    ready_cbs_.clear();
+    for (auto &cb : cbs)
+        cb();
     auto waiting = std::move(waiting_);
     waiting_.clear();
     for (auto &req : waiting) {

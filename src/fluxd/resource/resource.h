@@ -3,6 +3,7 @@
  * scheduler acquires them through (RFC 28 in spirit). */
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,6 +24,12 @@ class Resource {
     static flux::Result<std::unique_ptr<Resource>> create(Broker &broker);
     /* Rank 0: the set of online ranks changed (or the instance came up). */
     void ranks_changed();
+    /* Run CB once every online rank's resources are known (now if they are). */
+    void when_ready(std::function<void()> cb);
+    /* Resources offered to scheduling: R without excluded ranks. */
+    flux::Rv1 schedulable() const { return R_.remove_ranks(excluded_); }
+    /* Bumped whenever R changes (a rank discovered). */
+    uint64_t generation() const { return generation_; }
 
   private:
     explicit Resource(Broker &b) : broker_(b) {}
@@ -58,6 +65,8 @@ class Resource {
     std::vector<flux::ConstMsgPtr> waiting_; /* list/acquire before R is known */
     std::vector<flux::ConstMsgPtr> acquirers_;
     flux::IdSet last_up_;
+    std::vector<std::function<void()>> ready_cbs_;
+    uint64_t generation_ = 0;
 };
 
 } // namespace fluxd

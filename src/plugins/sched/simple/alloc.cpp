@@ -77,9 +77,9 @@ uint64_t slots_in(uint64_t ncores, uint64_t ngpus, const Request &r)
 Result<Request> request_from_jobspec(const Jobspec &js)
 {
     if (!js.v1) {
-        return make_error(EINVAL, "unsupported jobspec: " +
-                                      (js.v1_error.empty() ? std::string("not a V1 jobspec")
-                                                           : js.v1_error));
+        return make_error(EINVAL, "unsupported jobspec: " + (js.v1_error.empty()
+                                                                 ? std::string("not a V1 jobspec")
+                                                                 : js.v1_error));
     }
     Request r;
     r.nnodes = js.nnodes;

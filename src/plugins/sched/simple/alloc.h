@@ -117,9 +117,9 @@ class Pool {
   private:
     /* The ids of one child type on one rank and which of them are free. */
     struct Ids {
-        std::vector<uint32_t> ids; // ascending
-        uint32_t base = 0;         // ids[0], used when dense
-        bool dense = true;         // ids == base .. base + size - 1
+        std::vector<uint32_t> ids;       // ascending
+        uint32_t base = 0;               // ids[0], used when dense
+        bool dense = true;               // ids == base .. base + size - 1
         std::vector<uint64_t> free_bits; // bit i: ids[i] is free
         size_t nfree = 0;
 
