@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "fluid/fluid.h"
+#include "fsd/fsd.h"
 #include "jobspec/jobspec.h"
 #include "jobspec_opts.h"
 
@@ -115,24 +116,6 @@ int urgency_option()
     return opt_urgency;
 }
 
-flux::Result<double> parse_fsd(const std::string &s, char default_unit)
-{
-    if (s == "inf" || s == "infinity" || s == "INF")
-        return 0.0;
-    char *end;
-    errno = 0;
-    double v = strtod(s.c_str(), &end);
-    if (s.empty() || errno || end == s.c_str() || v < 0 || std::isnan(v) || std::isinf(v))
-        return flux::make_error(EINVAL, "invalid duration '" + s + "'");
-    std::string unit = end;
-    if (unit.empty())
-        unit = std::string(1, default_unit);
-    double mult = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : -1;
-    if (mult < 0)
-        return flux::make_error(EINVAL, "invalid duration '" + s + "' (units: s, m, h, d)");
-    return v * mult;
-}
-
 bool job_option_handle(JobOptions &o, int c, const char *arg)
 {
     switch (c) {
@@ -150,7 +133,7 @@ bool job_option_handle(JobOptions &o, int c, const char *arg)
             o.gpus_per_task = parse_count("--gpus-per-task", arg, 0);
             return true;
         case 't': {
-            auto d = parse_fsd(arg, 'm');
+            auto d = flux::fsd_parse(arg, 'm');
             if (!d)
                 die(1, "flux: --time-limit: %s", d.error().text.c_str());
             o.duration = *d;

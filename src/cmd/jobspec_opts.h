@@ -31,10 +31,6 @@ extern const char *job_option_help;
 /* The option code of --urgency (for commands that take only it). */
 int urgency_option();
 
-/* Flux Standard Duration: "30s", "1.5m", "2h", "1d", "inf"; a bare number
- * is in DEFAULT_UNIT ('s' or 'm').  Seconds; 0 = unlimited. */
-flux::Result<double> parse_fsd(const std::string &s, char default_unit);
-
 /* Build the jobspec (JSON) for COMMAND with the options. */
 flux::Result<flux::JsonPtr> job_options_jobspec(const JobOptions &o,
                                                 const std::vector<std::string> &command);

@@ -23,6 +23,7 @@
 #include "kvs/kvs.h"
 #include "resource/resource.h"
 #include "job-ingest/ingest.h"
+#include "job-manager/manager.h"
 #include "config.h"
 #include "libflux/message_internal.h"
 #include "libflux/ptr.h"
@@ -81,6 +82,7 @@ Broker::Broker()
 Broker::~Broker()
 {
     ingest_.reset();
+    job_manager_.reset();
     resource_.reset();
     kvs_.reset(); /* flushes pending commits; its events need base_ */
     for (auto &[name, m] : modules_) {
@@ -1228,7 +1230,11 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         if (!res)
             return res.error();
         resource_ = std::move(*res);
-        auto in = Ingest::create(*this, nullptr);
+        auto jm = JobManager::create(*this);
+        if (!jm)
+            return jm.error();
+        job_manager_ = std::move(*jm);
+        auto in = Ingest::create(*this, [this](NewJob &&job) { job_manager_->submit(std::move(job)); });
         if (!in)
             return in.error();
         ingest_ = std::move(*in);

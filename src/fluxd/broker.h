@@ -41,6 +41,7 @@ struct Module;
 class Kvs;
 class Resource;
 class Ingest;
+class JobManager;
 
 struct Link {
     enum class Kind { client, module, pending_child, child, parent };
@@ -295,6 +296,7 @@ class Broker {
     std::unique_ptr<Kvs> kvs_;
     std::unique_ptr<Resource> resource_;
     std::unique_ptr<Ingest> ingest_;
+    std::unique_ptr<JobManager> job_manager_;
 
     /* hwloc (loaded on first request) */
     flux::JsonPtr hwloc_info_;

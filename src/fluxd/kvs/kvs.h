@@ -24,6 +24,11 @@ class Kvs {
 
     /* For services inside the broker: the JSON text at KEY. */
     flux::Result<std::string> lookup(const std::string &ns, const std::string &key);
+    /* Directory entries at KEY (for services inside the broker). */
+    flux::Result<std::vector<KvsDirEntry>> dir(const std::string &ns, const std::string &key)
+    {
+        return store_->dir(ns, key);
+    }
     /* Queue OPS for the next group commit; DONE runs once it is durable. */
     using CommitCb = std::function<void(const flux::Result<uint64_t> &)>;
     void commit(const std::string &ns, std::vector<KvsOp> ops, CommitCb done);

@@ -30,6 +30,10 @@ class Resource {
     flux::Rv1 schedulable() const { return R_.remove_ranks(excluded_); }
     /* Bumped whenever R changes (a rank discovered). */
     uint64_t generation() const { return generation_; }
+    /* Ranks usable now: online, known, not drained or excluded. */
+    flux::IdSet up() const;
+    /* CB runs whenever up() may have changed. */
+    void on_change(std::function<void()> cb) { change_cbs_.push_back(std::move(cb)); }
 
   private:
     explicit Resource(Broker &b) : broker_(b) {}
@@ -38,7 +42,6 @@ class Resource {
     bool ready() const;
     void on_ready();
     flux::Result<flux::IdSet> parse_targets(const std::string &targets) const;
-    flux::IdSet up() const;
     void send_acquire_update();
     void save_drain();
     json_t *drain_json() const;
@@ -66,6 +69,7 @@ class Resource {
     std::vector<flux::ConstMsgPtr> acquirers_;
     flux::IdSet last_up_;
     std::vector<std::function<void()>> ready_cbs_;
+    std::vector<std::function<void()>> change_cbs_;
     uint64_t generation_ = 0;
 };
 

@@ -1,0 +1,577 @@
+/* manager.cpp - the job manager and, inside it, sched-simple.
+ *
+ * Topics:
+ *   job-manager.list     {states?: mask, max?: int}  -> {jobs: [...]}
+ *   job-manager.raise    {id, type, severity, note?}  (owner or the job's user)
+ *   job-manager.urgency  {id, urgency}
+ *   job-manager.wait     {id}  -> {id, success, errstr?} once the job is inactive
+ *   job-manager.queue    {start: bool} / {} -> {running}  (owner)
+ * Every event is applied to the in-memory job first, then appended to
+ * job.<id>.eventlog through the KVS group commit (events of many jobs in one
+ * transaction).
+ *
+ * Scheduling (sched-simple): strict FCFS by priority then submit order over
+ * the resource service's R: a job that does not fit blocks the jobs behind
+ * it.  Execution: jobs with attributes.system.exec.test.run_duration run in
+ * test mode (no processes, the "pipeline without fork/exec" of the
+ * benchmarks); real execution through the job shell is not built yet, and
+ * such jobs end with an exec exception that says so.
+ */
+#include <cerrno>
+#include <cstring>
+#include <sys/time.h>
+#include <syslog.h>
+
+#include "eventlog/eventlog.h"
+#include "fluid/fluid.h"
+#include "fluxd/broker.h"
+#include "fluxd/kvs/kvs.h"
+#include "fluxd/resource/resource.h"
+#include "fsd/fsd.h"
+#include "libflux/message_internal.h"
+#include "manager.h"
+
+namespace fluxd {
+
+namespace {
+
+double now_s()
+{
+    struct timeval tv;
+    gettimeofday(&tv, nullptr);
+    return tv.tv_sec + tv.tv_usec * 1e-6;
+}
+
+std::string command_name(json_t *jobspec)
+{
+    json_t *cmd = json_object_get(json_array_get(json_object_get(jobspec, "tasks"), 0), "command");
+    const char *arg0 = json_string_value(json_array_get(cmd, 0));
+    if (!arg0)
+        return "";
+    const char *slash = strrchr(arg0, '/');
+    return slash ? slash + 1 : arg0;
+}
+
+} // namespace
+
+flux::Result<std::unique_ptr<JobManager>> JobManager::create(Broker &broker)
+{
+    std::unique_ptr<JobManager> jm(new JobManager(broker));
+    jm->sched_ev_.reset(event_new(
+        broker.base(), -1, 0, [](evutil_socket_t, short, void *arg) { ((JobManager *)arg)->schedule(); },
+        jm.get()));
+    jm->register_methods();
+    JobManager *p = jm.get();
+    if (Resource *res = broker.resource()) {
+        res->when_ready([p, res]() {
+            p->pool_ = std::make_unique<flux::sched::Pool>(res->schedulable());
+            p->pool_->set_up(res->up());
+            p->schedule_later();
+        });
+        res->on_change([p, res]() {
+            if (p->pool_) {
+                p->pool_->set_up(res->up());
+                p->schedule_later();
+            }
+        });
+    }
+    jm->restart();
+    return jm;
+}
+
+JobManager::~JobManager() = default;
+
+void JobManager::register_methods()
+{
+    const uint32_t user = FLUX_ROLE_USER;
+    auto reg = [this](const char *topic, uint32_t roles, void (JobManager::*fn)(const flux_msg_t *)) {
+        broker_.add_builtin(topic, roles,
+                            [this, fn](const flux_msg_t *m, Link *) { (this->*fn)(m); });
+    };
+    reg("job-manager.list", user, &JobManager::list);
+    reg("job-manager.raise", user, &JobManager::raise);
+    reg("job-manager.urgency", user, &JobManager::urgency);
+    reg("job-manager.wait", user, &JobManager::wait);
+    reg("job-manager.disconnect", user, &JobManager::disconnect);
+    reg("job-manager.queue", 0, &JobManager::queue_ctl);
+    broker_.add_builtin("job-manager.ping", user,
+                        [this](const flux_msg_t *m, Link *) { broker_.respond(m, json_object()); });
+}
+
+/* An instance restarted with its statedir: replay every job's eventlog.
+ * Jobs that were running when the old instance died cannot be reattached:
+ * they get an exception and are cleaned up. */
+void JobManager::restart()
+{
+    Kvs *kvs = broker_.kvs();
+    /* job.AAAA.BBBB.CCCC.DDDD: walk the four directory levels. */
+    std::vector<std::string> dirs = {"job"};
+    for (int level = 0; level < 4; level++) {
+        std::vector<std::string> next;
+        for (const auto &d : dirs) {
+            auto entries = kvs->dir("primary", d);
+            if (!entries)
+                continue;
+            for (const auto &e : *entries) {
+                if (e.is_dir)
+                    next.push_back(d + "." + e.name);
+            }
+        }
+        dirs = std::move(next);
+    }
+    for (const auto &d : dirs) {
+        auto id = flux::fluid_parse(d.substr(4));
+        auto log = kvs->lookup("primary", d + ".eventlog");
+        if (!id || !log)
+            continue;
+        json_error_t jerr;
+        json_t *str = json_loads(log->c_str(), JSON_DECODE_ANY, &jerr);
+        if (!json_is_string(str)) {
+            json_decref(str);
+            continue;
+        }
+        auto job = job_replay(*id, json_string_value(str));
+        json_decref(str);
+        if (!job) {
+            broker_.log(LOG_ERR, "job-manager: job %s: %s", d.c_str(), job.error().text.c_str());
+            continue;
+        }
+        auto e = std::make_unique<Entry>();
+        e->job = std::move(*job);
+        if (auto js = kvs->lookup("primary", d + ".jobspec")) {
+            json_t *o = json_loads(js->c_str(), 0, &jerr);
+            e->name = command_name(o);
+            json_decref(o);
+        }
+        Entry &ref = *e;
+        jobs_[*id] = std::move(e);
+        if (ref.job.state == JobState::INACTIVE)
+            continue;
+        active_++;
+        if (job_state_in(ref.job.state, JOB_STATE_RUNNING) || ref.job.has_resources) {
+            /* Its resources belonged to the old instance's scheduler. */
+            ref.job.has_resources = ref.job.state == JobState::RUN;
+            post(ref, "exception",
+                 json_pack("{s:s s:i s:s}", "type", "dead-instance", "severity", 0, "note",
+                           "the instance restarted while the job was running"));
+            continue;
+        }
+        advance(ref);
+    }
+}
+
+void JobManager::submit(NewJob &&nj)
+{
+    auto e = std::make_unique<Entry>();
+    e->job.id = nj.id;
+    json_t *js = nj.jobspec.get();
+    auto parsed = flux::jobspec_parse_json(js);
+    if (parsed) {
+        e->ntasks = parsed->ntasks;
+        e->nnodes = parsed->nnodes;
+        e->duration = parsed->duration;
+        e->name = parsed->job_name.empty() ? command_name(js) : parsed->job_name;
+        if (auto req = flux::sched::request_from_jobspec(*parsed))
+            e->request = *req;
+        json_t *rd = json_object_get(
+            json_object_get(json_object_get(json_object_get(json_object_get(js, "attributes"),
+                                                            "system"),
+                                            "exec"),
+                            "test"),
+            "run_duration");
+        if (json_is_string(rd)) {
+            if (auto d = flux::fsd_parse(json_string_value(rd)))
+                e->test_run_duration = *d;
+        }
+        else if (json_is_number(rd))
+            e->test_run_duration = json_number_value(rd);
+    }
+    /* The submit event was committed by job-ingest: apply it here too. */
+    auto ev = flux::eventlog_entry_create(
+        nj.t_submit, "submit",
+        json_pack("{s:i s:i s:i s:i}", "userid", (int)nj.userid, "urgency", nj.urgency, "flags",
+                  nj.flags, "version", 1));
+    if (auto r = job_apply(e->job, ev); !r) {
+        broker_.log(LOG_ERR, "job-manager: %s", r.error().text.c_str());
+        return;
+    }
+    Entry &ref = *e;
+    jobs_[nj.id] = std::move(e);
+    active_++;
+    advance(ref);
+}
+
+void JobManager::post(Entry &e, const char *name, json_t *context)
+{
+    auto ev = flux::eventlog_entry_create(now_s(), name, context);
+    if (auto r = job_apply(e.job, ev); !r) {
+        broker_.log(LOG_ERR, "job-manager: %s: %s", flux::fluid_encode(e.job.id, flux::FluidFormat::f58plain).c_str(),
+                    r.error().text.c_str());
+        return;
+    }
+    auto line = flux::eventlog_entry_encode(ev);
+    if (line) {
+        KvsOp op;
+        op.kind = KvsOp::Kind::append;
+        op.key = Ingest::job_key(e.job.id) + ".eventlog";
+        json_t *s = json_string(line->c_str());
+        char *text = json_dumps(s, JSON_ENCODE_ANY | JSON_COMPACT);
+        op.value = text ? text : "\"\"";
+        free(text);
+        json_decref(s);
+        broker_.kvs()->commit("primary", {op}, [this](const flux::Result<uint64_t> &r) {
+            if (!r)
+                broker_.log(LOG_ERR, "job-manager: eventlog commit: %s", r.error().text.c_str());
+        });
+    }
+    if (e.job.state == JobState::INACTIVE) {
+        active_--;
+        notify_waiters(e);
+    }
+    /* A fatal exception stops a running job: the executor reports its end. */
+    if (strcmp(name, "exception") == 0 && e.job.fatal_exception() && e.job.started
+        && !e.job.finished) {
+        e.timer.reset();
+        /* wait(2) status: killed by SIGKILL on timeout, SIGTERM otherwise. */
+        exec_finish(e, e.job.exception_type == "timeout" ? 9 : 15);
+        return;
+    }
+    advance(e);
+}
+
+/* Take the next step the state machine asks for, until it asks for none. */
+void JobManager::advance(Entry &e)
+{
+    if (in_advance_)
+        return; /* the outer call loops until idle */
+    in_advance_ = true;
+    for (int guard = 0; guard < 64; guard++) {
+        JobNext next = job_next_action(e.job);
+        if (next.action == JobAction::NONE)
+            break;
+        if (next.action == JobAction::REQUEST_ALLOC) {
+            e.job.alloc_pending = true;
+            queue_.emplace(-e.job.priority, e.job.id);
+            schedule_later();
+            break;
+        }
+        if (next.action == JobAction::REQUEST_START) {
+            e.job.start_pending = true;
+            in_advance_ = false;
+            exec_start(e);
+            return;
+        }
+        if (next.action == JobAction::REQUEST_FREE) {
+            e.job.free_pending = true;
+            release(e);
+            continue;
+        }
+        auto ev = job_action_event(next, now_s());
+        if (!ev)
+            break;
+        in_advance_ = false;
+        post(e, ev->name.c_str(), ev->context ? json_incref(ev->context) : nullptr);
+        return;
+    }
+    in_advance_ = false;
+}
+
+void JobManager::schedule_later()
+{
+    if (sched_ev_)
+        event_active(sched_ev_.get(), 0, 0);
+}
+
+void JobManager::schedule()
+{
+    if (!pool_ || !sched_running_)
+        return;
+    while (!queue_.empty()) {
+        auto [negprio, id] = *queue_.begin();
+        auto it = jobs_.find(id);
+        if (it == jobs_.end() || !it->second->job.alloc_pending) {
+            queue_.erase(queue_.begin());
+            continue;
+        }
+        Entry &e = *it->second;
+        auto R = pool_->alloc(e.request);
+        if (!R) {
+            if (R.error().errnum == ENOSPC)
+                return; /* FCFS: the head waits, and so does everyone behind it */
+            queue_.erase(queue_.begin());
+            e.job.alloc_pending = false;
+            post(e, "exception",
+                 json_pack("{s:s s:i s:s}", "type", "alloc", "severity", 0, "note",
+                           R.error().text.c_str()));
+            continue;
+        }
+        queue_.erase(queue_.begin());
+        double t = now_s();
+        R->starttime = t;
+        R->expiration = e.duration > 0 ? t + e.duration : 0;
+        e.R = std::make_unique<flux::Rv1>(std::move(*R));
+        e.nnodes = e.R->nnodes();
+        e.ranks = e.R->ranks().encode();
+        KvsOp op;
+        op.key = Ingest::job_key(e.job.id) + ".R";
+        if (auto text = e.R->encode())
+            op.value = *text;
+        broker_.kvs()->commit("primary", {op}, [](const flux::Result<uint64_t> &) {});
+        post(e, "alloc", nullptr);
+    }
+}
+
+void JobManager::exec_start(Entry &e)
+{
+    if (e.test_run_duration < 0) {
+        e.job.start_pending = false; /* no start is coming */
+        post(e, "exception",
+             json_pack("{s:s s:i s:s}", "type", "exec", "severity", 0, "note",
+                       "job execution through the job shell is not available yet; "
+                       "only the exec test mode (-S exec.test.run_duration=T) runs jobs"));
+        return;
+    }
+    post(e, "start", nullptr);
+    double run = e.test_run_duration;
+    bool timeout = e.duration > 0 && run > e.duration;
+    double wait = timeout ? e.duration : run;
+    struct Ctx {
+        JobManager *jm;
+        uint64_t id;
+        bool timeout;
+    };
+    auto *ctx = new Ctx{this, e.job.id, timeout};
+    e.timer.reset(event_new(
+        broker_.base(), -1, 0,
+        [](evutil_socket_t, short, void *arg) {
+            std::unique_ptr<Ctx> c((Ctx *)arg);
+            auto it = c->jm->jobs_.find(c->id);
+            if (it == c->jm->jobs_.end())
+                return;
+            Entry &en = *it->second;
+            en.timer.reset();
+            if (en.job.state != JobState::RUN)
+                return;
+            if (c->timeout)
+                c->jm->post(en, "exception",
+                            json_pack("{s:s s:i s:s}", "type", "timeout", "severity", 0, "note",
+                                      "resource allocation expired"));
+            else
+                c->jm->exec_finish(en, 0);
+        },
+        ctx));
+    struct timeval tv;
+    tv.tv_sec = (time_t)wait;
+    tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
+    event_add(e.timer.get(), &tv);
+}
+
+void JobManager::exec_finish(Entry &e, int status)
+{
+    if (e.job.started && !e.job.finished)
+        post(e, "finish", json_pack("{s:i}", "status", status));
+    if (!e.job.released && e.R)
+        post(e, "release", json_pack("{s:s s:b}", "ranks", e.R->ranks().encode().c_str(), "final", 1));
+}
+
+/* Give a job's resources back to the scheduler. */
+void JobManager::release(Entry &e)
+{
+    if (e.R && pool_) {
+        if (auto r = pool_->free(*e.R); !r)
+            broker_.log(LOG_ERR, "job-manager: free: %s", r.error().text.c_str());
+    }
+    e.R.reset();
+    e.job.free_pending = false;
+    post(e, "free", nullptr);
+    schedule_later();
+}
+
+void JobManager::notify_waiters(Entry &e)
+{
+    for (const auto &req : e.waiters) {
+        std::string err;
+        if (!e.job.success()) {
+            if (e.job.exception && e.job.exception_severity == 0)
+                err = "job had a fatal exception: " + e.job.exception_type
+                      + (e.job.exception_note.empty() ? "" : " (" + e.job.exception_note + ")");
+            else
+                err = "job exited with status " + std::to_string(e.job.wait_status);
+        }
+        broker_.respond(req.get(), json_pack("{s:I s:b s:s}", "id", (json_int_t)e.job.id,
+                                             "success", e.job.success(), "errstr", err.c_str()));
+    }
+    e.waiters.clear();
+}
+
+JobManager::Entry *JobManager::lookup(const flux_msg_t *msg, const char *idkey, uint64_t *idp)
+{
+    json_int_t id;
+    if (flux_msg_unpack(msg, "{s:I}", idkey, &id) < 0) {
+        broker_.respond_error(msg, EPROTO, std::string("expected {\"") + idkey + "\": integer}");
+        return nullptr;
+    }
+    auto it = jobs_.find((uint64_t)id);
+    if (it == jobs_.end()) {
+        broker_.respond_error(msg, ENOENT, "unknown job id "
+                                               + flux::fluid_encode((uint64_t)id,
+                                                                    flux::FluidFormat::f58));
+        return nullptr;
+    }
+    if (idp)
+        *idp = (uint64_t)id;
+    return it->second.get();
+}
+
+bool JobManager::may_modify(const flux_msg_t *msg, const Entry &e)
+{
+    if ((msg->rolemask & FLUX_ROLE_OWNER) || msg->userid == e.job.userid)
+        return true;
+    broker_.respond_error(msg, EPERM, "job belongs to another user");
+    return false;
+}
+
+void JobManager::list(const flux_msg_t *msg)
+{
+    int states = JOB_STATE_ACTIVE, max = 0;
+    if (msg->has_payload
+        && flux_msg_unpack(msg, "{s?i s?i}", "states", &states, "max", &max) < 0) {
+        broker_.respond_error(msg, EPROTO, "job-manager.list: expected {\"states\": int}");
+        return;
+    }
+    json_t *a = json_array();
+    int n = 0;
+    /* Newest first, as flux jobs shows them. */
+    for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) {
+        const Entry &e = *it->second;
+        if (!((int)e.job.state & states))
+            continue;
+        if (!(msg->rolemask & FLUX_ROLE_OWNER) && e.job.userid != msg->userid)
+            continue;
+        const Job &j = e.job;
+        json_t *o = json_pack("{s:I s:i s:s s:s s:I s:I s:i s:I s:f s:f s:f s:f s:b s:i}", "id",
+                              (json_int_t)j.id, "userid", (int)j.userid, "state",
+                              job_state_name(j.state), "name", e.name.c_str(), "ntasks",
+                              (json_int_t)e.ntasks, "nnodes",
+                              (json_int_t)e.nnodes, "urgency", j.urgency,
+                              "priority", (json_int_t)j.priority, "t_submit", j.t_submit, "t_run",
+                              j.t_run, "t_cleanup", j.t_cleanup, "t_inactive", j.t_inactive,
+                              "success", j.success(), "waitstatus", j.wait_status);
+        if (!e.ranks.empty())
+            json_object_set_new(o, "ranks", json_string(e.ranks.c_str()));
+        if (j.exception)
+            json_object_set_new(o, "exception",
+                                json_pack("{s:s s:i s:s}", "type", j.exception_type.c_str(),
+                                          "severity", j.exception_severity, "note",
+                                          j.exception_note.c_str()));
+        json_array_append_new(a, o);
+        if (max > 0 && ++n >= max)
+            break;
+    }
+    broker_.respond(msg, json_pack("{s:o}", "jobs", a));
+}
+
+void JobManager::raise(const flux_msg_t *msg)
+{
+    uint64_t id;
+    Entry *e = lookup(msg, "id", &id);
+    if (!e)
+        return;
+    const char *type = "cancel", *note = "";
+    int severity = 0;
+    if (flux_msg_unpack(msg, "{s?s s?i s?s}", "type", &type, "severity", &severity, "note", &note)
+            < 0
+        || severity < 0 || severity > 7 || !*type || strchr(type, ' ')) {
+        broker_.respond_error(msg, EPROTO,
+                              "job-manager.raise: expected {\"id\", \"type\": word, \"severity\": 0-7}");
+        return;
+    }
+    if (!may_modify(msg, *e))
+        return;
+    if (e->job.state == JobState::INACTIVE || e->job.state == JobState::NEW) {
+        broker_.respond_error(msg, EINVAL, "job is inactive");
+        return;
+    }
+    if (severity == 0 && e->job.state == JobState::CLEANUP) {
+        broker_.respond_error(msg, EINVAL, "job is already finishing");
+        return;
+    }
+    if (severity == 0 && e->job.alloc_pending) {
+        e->job.alloc_pending = false;
+        queue_.erase({-e->job.priority, e->job.id});
+    }
+    post(*e, "exception",
+         json_pack("{s:s s:i s:s s:i}", "type", type, "severity", severity, "note", note, "userid",
+                   (int)msg->userid));
+    broker_.respond(msg, nullptr);
+}
+
+void JobManager::urgency(const flux_msg_t *msg)
+{
+    uint64_t id;
+    Entry *e = lookup(msg, "id", &id);
+    if (!e)
+        return;
+    int u;
+    if (flux_msg_unpack(msg, "{s:i}", "urgency", &u) < 0 || u < 0 || u > JOB_URGENCY_MAX) {
+        broker_.respond_error(msg, EINVAL, "urgency must be between 0 and 31");
+        return;
+    }
+    if (!may_modify(msg, *e))
+        return;
+    if (u == JOB_URGENCY_EXPEDITE && !(msg->rolemask & FLUX_ROLE_OWNER)) {
+        broker_.respond_error(msg, EPERM, "only the instance owner may expedite a job");
+        return;
+    }
+    if (!job_state_in(e->job.state, JOB_STATE_PENDING)) {
+        broker_.respond_error(msg, EINVAL, "urgency can only change while the job is pending");
+        return;
+    }
+    int old = e->job.urgency;
+    if (e->job.alloc_pending) {
+        e->job.alloc_pending = false;
+        queue_.erase({-e->job.priority, e->job.id});
+    }
+    post(*e, "urgency", json_pack("{s:i s:i}", "userid", (int)msg->userid, "urgency", u));
+    broker_.respond(msg, json_pack("{s:i}", "old_urgency", old));
+}
+
+void JobManager::wait(const flux_msg_t *msg)
+{
+    uint64_t id;
+    Entry *e = lookup(msg, "id", &id);
+    if (!e)
+        return;
+    if (!(msg->rolemask & FLUX_ROLE_OWNER) && msg->userid != e->job.userid) {
+        broker_.respond_error(msg, EPERM, "job belongs to another user");
+        return;
+    }
+    e->waiters.push_back(flux::msg_ref(msg));
+    if (e->job.state == JobState::INACTIVE)
+        notify_waiters(*e);
+}
+
+void JobManager::disconnect(const flux_msg_t *msg)
+{
+    for (auto &[id, e] : jobs_)
+        std::erase_if(e->waiters, [&](const flux::ConstMsgPtr &w) { return w->routes == msg->routes; });
+}
+
+void JobManager::queue_ctl(const flux_msg_t *msg)
+{
+    int start = -1;
+    if (msg->has_payload && flux_msg_unpack(msg, "{s?b}", "start", &start) < 0) {
+        broker_.respond_error(msg, EPROTO, "job-manager.queue: expected {\"start\": bool}");
+        return;
+    }
+    if (start == 1) {
+        sched_running_ = true;
+        schedule_later();
+    }
+    else if (start == 0)
+        sched_running_ = false;
+    broker_.respond(msg, json_pack("{s:b s:I s:I}", "running", sched_running_, "active",
+                                   (json_int_t)active_, "pending", (json_int_t)queue_.size()));
+}
+
+} // namespace fluxd

@@ -1,0 +1,78 @@
+/* manager.h - the job manager (rank 0): drives each job through the RFC 21
+ * state machine (job.h), appends every event to job.<id>.eventlog in the
+ * KVS, asks the scheduler for resources and the executor to run jobs, and
+ * answers list/raise/urgency requests. */
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fluxd/job-ingest/ingest.h"
+#include "job.h"
+#include "libflux/ptr.h"
+#include "plugins/sched/simple/alloc.h"
+#include "result/result.h"
+#include "rv1/rv1.h"
+
+namespace fluxd {
+
+class Broker;
+
+class JobManager {
+  public:
+    static flux::Result<std::unique_ptr<JobManager>> create(Broker &broker);
+    ~JobManager();
+    /* A job committed by job-ingest. */
+    void submit(NewJob &&nj);
+
+  private:
+    struct Entry {
+        Job job;
+        std::string name;
+        uint64_t ntasks = 1, nnodes = 0; /* nnodes: requested, then allocated */
+        std::string ranks;                /* allocated ranks (kept after free) */
+        double duration = 0;
+        double test_run_duration = -1; /* exec test mode if >= 0 */
+        flux::sched::Request request;
+        std::unique_ptr<flux::Rv1> R;
+        flux::EventPtr timer;
+        std::vector<flux::ConstMsgPtr> waiters; /* job-manager.wait */
+    };
+
+    explicit JobManager(Broker &b) : broker_(b) {}
+    void register_methods();
+    void restart();
+    void post(Entry &e, const char *name, json_t *context /* stolen, may be NULL */);
+    void advance(Entry &e);
+    void schedule();
+    void schedule_later();
+    void exec_start(Entry &e);
+    void exec_finish(Entry &e, int status);
+    void release(Entry &e);
+    void notify_waiters(Entry &e);
+    Entry *lookup(const flux_msg_t *msg, const char *idkey, uint64_t *id);
+    bool may_modify(const flux_msg_t *msg, const Entry &e);
+
+    void list(const flux_msg_t *msg);
+    void raise(const flux_msg_t *msg);
+    void urgency(const flux_msg_t *msg);
+    void wait(const flux_msg_t *msg);
+    void disconnect(const flux_msg_t *msg);
+    void queue_ctl(const flux_msg_t *msg);
+
+    Broker &broker_;
+    std::map<uint64_t, std::unique_ptr<Entry>> jobs_;
+    /* Jobs asking for resources, in scheduling order: priority (highest
+     * first), then id (oldest first). */
+    std::set<std::pair<int64_t, uint64_t>> queue_;
+    std::unique_ptr<flux::sched::Pool> pool_;
+    flux::EventPtr sched_ev_;
+    bool sched_running_ = true; /* flux queue stop/start */
+    bool in_advance_ = false;
+    uint64_t active_ = 0;
+};
+
+} // namespace fluxd
