@@ -36,5 +36,10 @@ int cmd_kvs(int argc, char **argv);
 int cmd_resource(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
 int cmd_job(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
+int cmd_queue(int argc, char **argv);
+/* flux job raise|urgency|wait|eventlog|wait-event */
+int job_manager_cmd(const std::string &sub, int argc, char **argv);
 
 } // namespace fluxcmd

@@ -99,7 +99,10 @@ const Builtin builtins[] = {
     {"kvs", cmd_kvs, "get, put, list and watch keys in the key-value store"},
     {"resource", cmd_resource, "list resources; drain and undrain nodes"},
     {"submit", cmd_submit, "submit a job (from a command line)"},
-    {"job", cmd_job, "job utilities: submit a jobspec file, convert job ids"},
+    {"job", cmd_job, "job utilities: submit, id, raise, urgency, wait, eventlog, wait-event"},
+    {"jobs", cmd_jobs, "list jobs"},
+    {"cancel", cmd_cancel, "cancel jobs"},
+    {"queue", cmd_queue, "stop, start, drain the job queue; show its status"},
 };
 
 void usage(FILE *f)

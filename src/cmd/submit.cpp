@@ -236,7 +236,12 @@ int job_id(int argc, char **argv)
 int cmd_job(int argc, char **argv)
 {
     const char *usage = "Usage: flux job submit [--urgency=N] [FILE]\n"
-                        "       flux job id [--to=dec|hex|dothex|f58|kvs] ID...";
+                        "       flux job id [--to=dec|hex|dothex|f58|kvs] ID...\n"
+                        "       flux job raise [--severity=N] [--type=TYPE] JOBID [NOTE...]\n"
+                        "       flux job urgency JOBID N|hold|default|expedite\n"
+                        "       flux job wait JOBID\n"
+                        "       flux job eventlog [-f] JOBID\n"
+                        "       flux job wait-event [-t TIMEOUT] [-q] JOBID NAME";
     if (argc < 2)
         die(1, "%s", usage);
     std::string sub = argv[1];
@@ -244,6 +249,9 @@ int cmd_job(int argc, char **argv)
         return job_submit(argc - 1, argv + 1);
     if (sub == "id")
         return job_id(argc - 1, argv + 1);
+    if (sub == "raise" || sub == "urgency" || sub == "wait" || sub == "eventlog"
+        || sub == "wait-event")
+        return job_manager_cmd(sub, argc - 1, argv + 1);
     if (sub == "-h" || sub == "--help") {
         printf("%s\n", usage);
         return 0;

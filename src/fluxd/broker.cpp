@@ -1145,8 +1145,12 @@ static std::string make_dir(const std::string &dir, bool *created)
             return dir + ": " + strerror(errno);
         return "";
     }
-    if (mkdir(dir.c_str(), 0755) < 0)
+    if (mkdir(dir.c_str(), 0755) < 0) {
+        /* Several brokers of one instance may race to create it. */
+        if (errno == EEXIST && stat(dir.c_str(), &sb) == 0 && S_ISDIR(sb.st_mode))
+            return "";
         return dir + ": " + strerror(errno);
+    }
     *created = true;
     return "";
 }

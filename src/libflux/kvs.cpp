@@ -125,7 +125,17 @@ int flux_kvs_txn_unlink(flux_kvs_txn_t *txn, int flags, const char *key)
         errno = EINVAL;
         return -1;
     }
-    return txn_add(txn, key, json_null(), false);
+    if (!txn || !key || !*key) {
+        errno = EINVAL;
+        return -1;
+    }
+    json_t *op = json_pack("{s:s s:b}", "key", key, "unlink", 1);
+    if (!op) {
+        errno = ENOMEM;
+        return -1;
+    }
+    json_array_append_new(txn->ops.get(), op);
+    return 0;
 }
 
 flux_future_t *flux_kvs_commit(flux_t *h, const char *ns, int flags, flux_kvs_txn_t *txn)

@@ -30,8 +30,10 @@ Result<double> fsd_parse(const std::string &s, char default_unit)
 std::string fsd_format(double t)
 {
     char buf[64];
-    if (t < 60)
-        snprintf(buf, sizeof(buf), "%.3gs", t);
+    if (t < 10)
+        snprintf(buf, sizeof(buf), "%.3fs", t);
+    else if (t < 60)
+        snprintf(buf, sizeof(buf), "%.1fs", t);
     else if (t < 3600)
         snprintf(buf, sizeof(buf), "%.3gm", t / 60);
     else if (t < 86400)

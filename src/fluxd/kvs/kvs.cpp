@@ -3,8 +3,8 @@
  * Topics (all at rank 0; other ranks reach it through FLUX_NODEID_ANY):
  *   kvs.lookup {namespace?, key}              -> {key, value}
  *   kvs.dir {namespace?, key}                 -> {key, entries: {name: "dir"|"val"}}
- *   kvs.commit {namespace?, ops: [{key, value[, append]}]}  -> {version}
- *        value null unlinks; append adds to a string value (eventlogs)
+ *   kvs.commit {namespace?, ops: [{key, value[, append]} | {key, unlink: true}]}
+ *        -> {version}; append adds to a string value (eventlogs)
  *   kvs.watch {namespace?, key, waitcreate?, append?}  (streaming)
  *   kvs.watch-cancel {matchtag}, kvs.disconnect
  *   kvs.namespace-create {namespace, owner?}, kvs.namespace-remove, kvs.namespace-list
@@ -176,10 +176,15 @@ void Kvs::commit(const flux_msg_t *msg)
     {
         const char *key;
         json_t *value = nullptr;
-        int append = 0;
+        int append = 0, unlink = 0;
         std::string where = "ops[" + std::to_string(i) + "]";
-        if (json_unpack(op, "{s:s s:o s?b}", "key", &key, "value", &value, "append", &append) < 0) {
-            broker_.respond_error(msg, EPROTO, where + ": expected {\"key\": string, \"value\": any}");
+        if (json_unpack(op, "{s:s s?o s?b s?b}", "key", &key, "value", &value, "append", &append,
+                        "unlink", &unlink)
+                < 0
+            || (!value && !unlink)) {
+            broker_.respond_error(msg, EPROTO,
+                                  where + ": expected {\"key\": string, \"value\": any} or "
+                                          "{\"key\": string, \"unlink\": true}");
             return;
         }
         auto k = KvsStore::normalize_key(key);
@@ -189,7 +194,7 @@ void Kvs::commit(const flux_msg_t *msg)
         }
         KvsOp kop;
         kop.key = *k;
-        if (json_is_null(value))
+        if (unlink)
             kop.kind = KvsOp::Kind::unlink;
         else {
             kop.kind = append ? KvsOp::Kind::append : KvsOp::Kind::put;

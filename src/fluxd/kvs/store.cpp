@@ -8,6 +8,7 @@
  * synchronous=NORMAL: a commit is durable against a crash of fluxd; an OS
  * crash may lose the last commits but never corrupts the file.
  */
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -52,7 +53,7 @@ const char *sql_text[st_count] = {
 std::pair<std::string, std::string> dir_range(const std::string &key)
 {
     if (key == ".")
-        return {"", "\x7f"};
+        return {"", "\xff\xff"}; /* above any UTF-8 key */
     return {key + ".", key + "/"};
 }
 
@@ -277,6 +278,18 @@ flux::Result<std::vector<KvsDirEntry>> KvsStore::dir(const std::string &ns, cons
     }
     if (rc != SQLITE_DONE)
         return db_error("dir");
+    /* Key order is not name order ("a-b" < "a.x" < "a0"): sort by name and
+     * merge a value and a directory of the same name. */
+    std::sort(v.begin(), v.end(),
+              [](const KvsDirEntry &a, const KvsDirEntry &b) { return a.name < b.name; });
+    std::vector<KvsDirEntry> merged;
+    for (auto &e : v) {
+        if (!merged.empty() && merged.back().name == e.name)
+            merged.back().is_dir = merged.back().is_dir || e.is_dir;
+        else
+            merged.push_back(std::move(e));
+    }
+    v = std::move(merged);
     if (v.empty() && key != ".")
         return flux::make_error(ENOENT, "directory '" + key + "' not found");
     return v;

@@ -1,0 +1,470 @@
+/* jobs.cpp - flux jobs, flux cancel, flux queue, and the job-manager parts
+ * of flux job (raise, urgency, wait, eventlog, wait-event). */
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <getopt.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "cmd.h"
+#include "flux/kvs.h"
+#include "eventlog/eventlog.h"
+#include "fluid/fluid.h"
+#include "fsd/fsd.h"
+#include "jobspec_opts.h"
+
+namespace fluxcmd {
+
+namespace {
+
+enum State { NEW = 1, DEPEND = 2, PRIORITY = 4, SCHED = 8, RUN = 16, CLEANUP = 32, INACTIVE = 64 };
+constexpr int pending = DEPEND | PRIORITY | SCHED, running = RUN | CLEANUP,
+              active = pending | running;
+
+uint64_t parse_jobid(const char *prog, const char *s)
+{
+    auto id = flux::fluid_parse(s);
+    if (!id)
+        die(1, "%s: %s", prog, id.error().text.c_str());
+    return *id;
+}
+
+int parse_states(const char *s)
+{
+    int mask = 0;
+    std::string str = s;
+    size_t start = 0;
+    while (start <= str.size()) {
+        size_t comma = str.find(',', start);
+        std::string w = str.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        for (auto &ch : w)
+            ch = (char)toupper((unsigned char)ch);
+        int m = w == "NEW" || w == "N"           ? NEW
+                : w == "DEPEND" || w == "D"      ? DEPEND
+                : w == "PRIORITY" || w == "P"    ? PRIORITY
+                : w == "SCHED" || w == "S"       ? SCHED
+                : w == "RUN" || w == "R"         ? RUN
+                : w == "CLEANUP" || w == "C"     ? CLEANUP
+                : w == "INACTIVE" || w == "I"    ? INACTIVE
+                : w == "PENDING"                 ? pending
+                : w == "RUNNING"                 ? running
+                : w == "ACTIVE"                  ? active
+                : w == "ALL"                     ? 127
+                                                 : 0;
+        if (!m)
+            die(1, "flux-jobs: unknown state '%s'", w.c_str());
+        mask |= m;
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+    return mask;
+}
+
+const char *short_state(const char *state)
+{
+    if (!strcmp(state, "DEPEND"))
+        return "D";
+    if (!strcmp(state, "PRIORITY"))
+        return "P";
+    if (!strcmp(state, "SCHED"))
+        return "S";
+    if (!strcmp(state, "RUN"))
+        return "R";
+    if (!strcmp(state, "CLEANUP"))
+        return "C";
+    if (!strcmp(state, "INACTIVE"))
+        return "I";
+    return "N";
+}
+
+std::string username(uint32_t uid)
+{
+    struct passwd *pw = getpwuid(uid);
+    return pw ? pw->pw_name : std::to_string(uid);
+}
+
+double now_s()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The INFO column: where it runs, or how it ended. */
+std::string info(json_t *job, const char *state)
+{
+    const char *ranks = nullptr;
+    json_t *exc = nullptr;
+    int success = 0, status = -1;
+    json_unpack(job, "{s?s s?o s:b s:i}", "ranks", &ranks, "exception", &exc, "success", &success,
+                "waitstatus", &status);
+    if (!strcmp(state, "INACTIVE")) {
+        if (exc) {
+            const char *type = "", *note = "";
+            json_unpack(exc, "{s:s s:s}", "type", &type, "note", &note);
+            return std::string(type) + (*note ? ": " + std::string(note) : "");
+        }
+        if (status > 0 && (status & 0x7f) == 0)
+            return "exit " + std::to_string(status >> 8);
+        if (status > 0)
+            return "signal " + std::to_string(status & 0x7f);
+        return "";
+    }
+    return ranks ? std::string("rank ") + ranks : "";
+}
+
+flux_future_t *list_rpc(flux_t *h, int states, int max)
+{
+    flux_future_t *f =
+        flux_rpc_pack(h, "job-manager.list", FLUX_NODEID_ANY, 0, "{s:i s:i}", "states", states, "max", max);
+    if (!f)
+        die(1, "flux-jobs: %s", strerror(errno));
+    return f;
+}
+
+} // namespace
+
+int cmd_jobs(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"all", no_argument, nullptr, 'a'},
+        {"all-users", no_argument, nullptr, 'A'},
+        {"filter", required_argument, nullptr, 'f'},
+        {"count", required_argument, nullptr, 'c'},
+        {"no-header", no_argument, nullptr, 'n'},
+        {"json", no_argument, nullptr, 'j'},
+        {"help", no_argument, nullptr, 'h'},
+        {nullptr, 0, nullptr, 0},
+    };
+    int states = active, max = 0, c;
+    bool header = true, json = false;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+aAf:c:nh", opts, nullptr)) != -1) {
+        switch (c) {
+            case 'a':
+                states = 127;
+                break;
+            case 'A':
+                break; /* the owner sees every user's jobs already */
+            case 'f':
+                states = parse_states(optarg);
+                break;
+            case 'c':
+                max = (int)parse_u32_or_die("flux-jobs", "count", optarg);
+                break;
+            case 'n':
+                header = false;
+                break;
+            case 'j':
+                json = true;
+                break;
+            case 'h':
+                printf("Usage: flux jobs [-a] [-A] [--filter=STATES] [-c N] [-n] [--json]\n");
+                return 0;
+            default:
+                return 1;
+        }
+    }
+    if (optind != argc)
+        die(1, "flux-jobs: unexpected argument '%s'", argv[optind]);
+    flux_t *h = open_or_die("flux-jobs");
+    flux_future_t *f = list_rpc(h, states, max);
+    json_t *jobs;
+    if (flux_rpc_get_unpack(f, "{s:o}", "jobs", &jobs) < 0)
+        die(1, "flux-jobs: %s", flux_future_error_string(f));
+    if (json) {
+        char *s = json_dumps(jobs, JSON_COMPACT);
+        printf("%s\n", s);
+        free(s);
+    }
+    else {
+        if (header)
+            printf("%13s %-8s %-10s %2s %6s %6s %8s %s\n", "JOBID", "USER", "NAME", "ST", "NTASKS",
+                   "NNODES", "TIME", "INFO");
+        size_t i;
+        json_t *job;
+        double now = now_s();
+        json_array_foreach(jobs, i, job)
+        {
+            json_int_t id, ntasks, nnodes;
+            int userid;
+            const char *state, *name;
+            double t_run, t_cleanup, t_inactive;
+            json_unpack(job, "{s:I s:i s:s s:s s:I s:I s:f s:f s:f}", "id", &id, "userid", &userid,
+                        "state", &state, "name", &name, "ntasks", &ntasks, "nnodes", &nnodes,
+                        "t_run", &t_run, "t_cleanup", &t_cleanup, "t_inactive", &t_inactive);
+            double runtime = t_run > 0 ? (t_cleanup > 0 ? t_cleanup : now) - t_run : 0;
+            std::string nn = nnodes > 0 ? std::to_string(nnodes) : "";
+            printf("%13s %-8s %-10.10s %2s %6lld %6s %8s %s\n", jobid_str((uint64_t)id).c_str(),
+                   username((uint32_t)userid).c_str(), name, short_state(state), (long long)ntasks,
+                   nn.c_str(), t_run > 0 ? flux::fsd_format(runtime).c_str() : "",
+                   info(job, state).c_str());
+        }
+    }
+    flux_future_destroy(f);
+    flux_close(h);
+    return 0;
+}
+
+int cmd_cancel(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"message", required_argument, nullptr, 'm'},
+        {"all", no_argument, nullptr, 'a'},
+        {"help", no_argument, nullptr, 'h'},
+        {nullptr, 0, nullptr, 0},
+    };
+    const char *note = "";
+    bool all = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+m:ah", opts, nullptr)) != -1) {
+        if (c == 'm')
+            note = optarg;
+        else if (c == 'a')
+            all = true;
+        else if (c == 'h') {
+            printf("Usage: flux cancel [-m NOTE] JOBID... | flux cancel --all\n");
+            return 0;
+        }
+        else
+            return 1;
+    }
+    if ((optind >= argc) == !all)
+        die(1, "Usage: flux cancel [-m NOTE] JOBID... | flux cancel --all");
+    flux_t *h = open_or_die("flux-cancel");
+    std::vector<uint64_t> ids;
+    if (all) {
+        flux_future_t *f = list_rpc(h, pending | RUN, 0);
+        json_t *jobs;
+        if (flux_rpc_get_unpack(f, "{s:o}", "jobs", &jobs) < 0)
+            die(1, "flux-cancel: %s", flux_future_error_string(f));
+        size_t i;
+        json_t *job;
+        json_array_foreach(jobs, i, job)
+        {
+            json_int_t id;
+            json_unpack(job, "{s:I}", "id", &id);
+            ids.push_back((uint64_t)id);
+        }
+        flux_future_destroy(f);
+    }
+    for (int i = optind; i < argc; i++)
+        ids.push_back(parse_jobid("flux-cancel", argv[i]));
+    int rc = 0;
+    for (uint64_t id : ids) {
+        flux_future_t *f = flux_rpc_pack(h, "job-manager.raise", FLUX_NODEID_ANY, 0,
+                                         "{s:I s:s s:i s:s}", "id", (json_int_t)id, "type",
+                                         "cancel", "severity", 0, "note", note);
+        if (!f || flux_rpc_get(f, nullptr) < 0) {
+            fprintf(stderr, "flux-cancel: %s: %s\n", jobid_str(id).c_str(),
+                    f ? flux_future_error_string(f) : strerror(errno));
+            rc = 1;
+        }
+        flux_future_destroy(f);
+    }
+    if (all)
+        fprintf(stderr, "flux-cancel: canceled %zu jobs\n", ids.size());
+    flux_close(h);
+    return rc;
+}
+
+int cmd_queue(int argc, char **argv)
+{
+    const char *usage = "Usage: flux queue stop|start|status|drain|idle";
+    if (argc != 2)
+        die(1, "%s", usage);
+    std::string sub = argv[1];
+    if (sub == "-h" || sub == "--help") {
+        printf("%s\n", usage);
+        return 0;
+    }
+    flux_t *h = open_or_die("flux-queue");
+    auto status = [&](int start) {
+        flux_future_t *f = start < 0 ? flux_rpc(h, "job-manager.queue", "{}", FLUX_NODEID_ANY, 0)
+                                     : flux_rpc_pack(h, "job-manager.queue", FLUX_NODEID_ANY, 0,
+                                                     "{s:b}", "start", start);
+        int running;
+        json_int_t act, pend;
+        if (!f || flux_rpc_get_unpack(f, "{s:b s:I s:I}", "running", &running, "active", &act,
+                                      "pending", &pend)
+                      < 0)
+            die(1, "flux-queue: %s", f ? flux_future_error_string(f) : strerror(errno));
+        flux_future_destroy(f);
+        return std::make_tuple(running, act, pend);
+    };
+    if (sub == "stop")
+        status(0);
+    else if (sub == "start")
+        status(1);
+    else if (sub == "status") {
+        auto [running, act, pend] = status(-1);
+        printf("Scheduling is %s; %lld active jobs, %lld waiting for resources\n",
+               running ? "started" : "stopped", (long long)act, (long long)pend);
+    }
+    else if (sub == "drain" || sub == "idle") {
+        /* drain: no active jobs at all; idle: none holding resources. */
+        for (;;) {
+            flux_future_t *f = list_rpc(h, sub == "drain" ? active : running, 1);
+            json_t *jobs;
+            if (flux_rpc_get_unpack(f, "{s:o}", "jobs", &jobs) < 0)
+                die(1, "flux-queue: %s", flux_future_error_string(f));
+            size_t n = json_array_size(jobs);
+            flux_future_destroy(f);
+            if (n == 0)
+                break;
+            usleep(20000);
+        }
+    }
+    else
+        die(1, "flux-queue: unknown subcommand '%s'\n%s", sub.c_str(), usage);
+    flux_close(h);
+    return 0;
+}
+
+/* flux job raise|urgency|wait|eventlog|wait-event */
+int job_manager_cmd(const std::string &sub, int argc, char **argv)
+{
+    flux_t *h = open_or_die("flux-job");
+    int rc = 0;
+    if (sub == "raise") {
+        static const struct option opts[] = {
+            {"severity", required_argument, nullptr, 's'},
+            {"type", required_argument, nullptr, 't'},
+            {nullptr, 0, nullptr, 0},
+        };
+        int severity = 0, c;
+        const char *type = "cancel";
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+s:t:", opts, nullptr)) != -1) {
+            if (c == 's')
+                severity = (int)parse_u32_or_die("flux-job", "severity", optarg);
+            else if (c == 't')
+                type = optarg;
+            else
+                return 1;
+        }
+        if (optind >= argc)
+            die(1, "Usage: flux job raise [--severity=N] [--type=TYPE] JOBID [NOTE...]");
+        uint64_t id = parse_jobid("flux-job", argv[optind]);
+        std::string note;
+        for (int i = optind + 1; i < argc; i++)
+            note += (note.empty() ? "" : " ") + std::string(argv[i]);
+        flux_future_t *f = flux_rpc_pack(h, "job-manager.raise", FLUX_NODEID_ANY, 0,
+                                         "{s:I s:s s:i s:s}", "id", (json_int_t)id, "type", type,
+                                         "severity", severity, "note", note.c_str());
+        if (!f || flux_rpc_get(f, nullptr) < 0)
+            die(1, "flux-job: raise: %s", f ? flux_future_error_string(f) : strerror(errno));
+        flux_future_destroy(f);
+    }
+    else if (sub == "urgency") {
+        if (argc != 3)
+            die(1, "Usage: flux job urgency JOBID N|hold|default|expedite");
+        uint64_t id = parse_jobid("flux-job", argv[1]);
+        JobOptions o;
+        job_option_handle(o, urgency_option(), argv[2]);
+        flux_future_t *f = flux_rpc_pack(h, "job-manager.urgency", FLUX_NODEID_ANY, 0, "{s:I s:i}",
+                                         "id", (json_int_t)id, "urgency", o.urgency);
+        if (!f || flux_rpc_get(f, nullptr) < 0)
+            die(1, "flux-job: urgency: %s", f ? flux_future_error_string(f) : strerror(errno));
+        flux_future_destroy(f);
+    }
+    else if (sub == "wait") {
+        if (argc != 2)
+            die(1, "Usage: flux job wait JOBID");
+        uint64_t id = parse_jobid("flux-job", argv[1]);
+        flux_future_t *f =
+            flux_rpc_pack(h, "job-manager.wait", FLUX_NODEID_ANY, 0, "{s:I}", "id", (json_int_t)id);
+        int success;
+        const char *errstr;
+        if (!f || flux_rpc_get_unpack(f, "{s:b s:s}", "success", &success, "errstr", &errstr) < 0)
+            die(1, "flux-job: wait: %s", f ? flux_future_error_string(f) : strerror(errno));
+        if (!success) {
+            fprintf(stderr, "flux-job: %s: %s\n", jobid_str(id).c_str(), errstr);
+            rc = 1;
+        }
+        flux_future_destroy(f);
+    }
+    else if (sub == "eventlog" || sub == "wait-event") {
+        static const struct option opts[] = {
+            {"follow", no_argument, nullptr, 'f'},
+            {"timeout", required_argument, nullptr, 't'},
+            {"quiet", no_argument, nullptr, 'q'},
+            {nullptr, 0, nullptr, 0},
+        };
+        bool follow = sub == "wait-event", quiet = false;
+        double timeout = -1;
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+ft:q", opts, nullptr)) != -1) {
+            if (c == 'f')
+                follow = true;
+            else if (c == 't') {
+                auto t = flux::fsd_parse(optarg);
+                if (!t)
+                    die(1, "flux-job: --timeout: %s", t.error().text.c_str());
+                timeout = *t;
+            }
+            else if (c == 'q')
+                quiet = true;
+            else
+                return 1;
+        }
+        int want = sub == "wait-event" ? 2 : 1;
+        if (argc - optind != want)
+            die(1, sub == "wait-event" ? "Usage: flux job wait-event [-t TIMEOUT] [-q] JOBID NAME"
+                                       : "Usage: flux job eventlog [-f] JOBID");
+        uint64_t id = parse_jobid("flux-job", argv[optind]);
+        const char *wanted = want == 2 ? argv[optind + 1] : nullptr;
+        std::string key = "job." + flux::fluid_encode(id, flux::FluidFormat::dothex) + ".eventlog";
+        int flags = follow ? FLUX_KVS_WATCH | FLUX_KVS_WATCH_APPEND : 0;
+        flux_future_t *f = flux_kvs_lookup(h, nullptr, flags, key.c_str());
+        bool found = false;
+        std::string partial;
+        while (!found) {
+            if (timeout >= 0 && flux_future_wait_for(f, timeout) < 0)
+                die(1, "flux-job: wait-event: timed out waiting for %s", wanted ? wanted : "events");
+            json_t *v = nullptr;
+            if (flux_kvs_lookup_get_unpack(f, "o", &v) < 0) {
+                if (errno == ENOENT)
+                    die(1, "flux-job: unknown job id %s", jobid_str(id).c_str());
+                die(1, "flux-job: %s", flux_future_error_string(f));
+            }
+            partial += json_string_value(v) ? json_string_value(v) : "";
+            size_t nl;
+            while ((nl = partial.find('\n')) != std::string::npos) {
+                std::string line = partial.substr(0, nl + 1);
+                partial.erase(0, nl + 1);
+                auto e = flux::eventlog_entry_decode(line);
+                if (!e)
+                    continue;
+                if ((!wanted || e->name == wanted) && !quiet) {
+                    char *ctx = e->context ? json_dumps(e->context, JSON_COMPACT) : nullptr;
+                    printf("%.6f %s%s%s\n", e->timestamp, e->name.c_str(), ctx ? " " : "",
+                           ctx ? ctx : "");
+                    free(ctx);
+                }
+                if (wanted && e->name == wanted)
+                    found = true;
+                if (!wanted && e->name == "clean")
+                    found = follow;
+            }
+            fflush(stdout);
+            if (!follow)
+                break;
+            flux_future_reset(f);
+        }
+        if (follow)
+            flux_kvs_lookup_cancel(f);
+        flux_future_destroy(f);
+    }
+    flux_close(h);
+    return rc;
+}
+
+} // namespace fluxcmd
