@@ -42,8 +42,15 @@ double now_s()
     return tv.tv_sec + tv.tv_usec * 1e-6;
 }
 
-std::string command_name(json_t *jobspec)
+/* What flux jobs shows as NAME: attributes.system.job.name, else the
+ * basename of the command. */
+std::string job_name(json_t *jobspec)
 {
+    json_t *name = json_object_get(
+        json_object_get(json_object_get(json_object_get(jobspec, "attributes"), "system"), "job"),
+        "name");
+    if (json_is_string(name))
+        return json_string_value(name);
     json_t *cmd = json_object_get(json_array_get(json_object_get(jobspec, "tasks"), 0), "command");
     const char *arg0 = json_string_value(json_array_get(cmd, 0));
     if (!arg0)
@@ -140,7 +147,7 @@ void JobManager::restart()
         e->job = std::move(*job);
         if (auto js = kvs->lookup("primary", d + ".jobspec")) {
             json_t *o = json_loads(js->c_str(), 0, &jerr);
-            e->name = command_name(o);
+            e->name = job_name(o);
             json_decref(o);
         }
         Entry &ref = *e;
@@ -170,7 +177,7 @@ void JobManager::submit(NewJob &&nj)
         e->ntasks = parsed->ntasks;
         e->nnodes = parsed->nnodes;
         e->duration = parsed->duration;
-        e->name = parsed->job_name.empty() ? command_name(js) : parsed->job_name;
+        e->name = job_name(js);
         if (auto req = flux::sched::request_from_jobspec(*parsed))
             e->request = *req;
         json_t *rd = json_object_get(

@@ -1,0 +1,128 @@
+#!/bin/bash
+# The job pipeline: ingest -> job manager (RFC 21) -> sched-simple -> exec
+# test mode -> INACTIVE; cancel, timeout, urgency, FCFS, flux jobs, waits,
+# eventlogs, restart.  Real execution (the job shell) is not built yet:
+# jobs here run in exec test mode (-S exec.test.run_duration=T).
+. "$(dirname "$0")/lib/test-lib.sh"
+test_under_flux 2
+
+ncores=$(nproc)
+T="-S exec.test.run_duration=0.1s"
+
+test_expect_success 'a test-mode job runs through every state to INACTIVE' '
+    id=$(flux submit $T true) &&
+    flux job wait $id &&
+    flux job eventlog $id | awk "{print \$2}" >names &&
+    printf "submit\nvalidate\ndepend\npriority\nalloc\nstart\nfinish\nrelease\nfree\nclean\n" >expected &&
+    cmp expected names
+'
+test_expect_success 'R is written to the KVS at alloc' '
+    id=$(flux submit $T -n2 true) && flux job wait $id &&
+    flux kvs get -j $(flux job id --to=kvs $id).R | grep -q "\"R_lite\""
+'
+test_expect_success 'flux jobs lists active jobs; -a includes inactive ones' '
+    id=$(flux submit -S exec.test.run_duration=5s --job-name=longjob sleep 5) &&
+    flux job wait-event -t 5 $id start &&
+    flux jobs >out && grep -q "longjob *R" out &&
+    flux cancel $id && flux job wait-event -t 5 $id clean &&
+    flux jobs >out && ! grep -q longjob out &&
+    flux jobs -a >out && grep "longjob" out | grep -q " I " &&
+    flux jobs -a -n -c 1 | wc -l | grep -qx 1
+'
+test_expect_success 'cancel of a running job: finish status 15, exception cancel' '
+    id=$(flux submit -S exec.test.run_duration=10s sleep 10) &&
+    flux job wait-event -t 5 $id start &&
+    flux cancel -m "no longer needed" $id &&
+    test_must_fail flux job wait $id 2>err &&
+    grep -q "fatal exception: cancel (no longer needed)" err &&
+    flux job eventlog $id | grep -q "finish {\"status\":15}"
+'
+test_expect_success 'cancel of a pending (held) job never allocates' '
+    id=$(flux submit $T --urgency=hold true) &&
+    flux job wait-event -t 5 $id priority &&
+    flux jobs | grep -q " S " &&
+    flux cancel $id &&
+    flux job wait-event -t 5 $id clean &&
+    ! flux job eventlog $id | grep -q alloc
+'
+test_expect_success 'a held job runs once its urgency is raised' '
+    id=$(flux submit $T --urgency=hold true) &&
+    flux job wait-event -t 5 $id priority &&
+    flux job eventlog $id | grep -q "priority {\"priority\":0}" &&
+    flux job urgency $id default &&
+    flux job wait $id
+'
+test_expect_success 'a time limit ends a job with a timeout exception' '
+    id=$(flux submit -t 0.2s -S exec.test.run_duration=10s sleep 10) &&
+    test_must_fail flux job wait $id 2>err &&
+    grep -q "timeout" err &&
+    flux job eventlog $id | grep -q "finish {\"status\":9}"
+'
+test_expect_success 'jobs asking for real execution end with a clear exec exception' '
+    id=$(flux submit true) &&
+    test_must_fail flux job wait $id 2>err &&
+    grep -q "job execution through the job shell is not available yet" err
+'
+test_expect_success 'FCFS: a job that does not fit blocks later jobs until resources free' '
+    big=$(flux submit -S exec.test.run_duration=0.5s -n $((2 * ncores)) true) &&
+    flux job wait-event -t 5 $big alloc &&
+    small=$(flux submit $T true) &&
+    flux job wait-event -t 5 $small priority &&
+    ! flux job eventlog $small | grep -q alloc &&
+    flux job wait $big && flux job wait $small
+'
+test_expect_success 'strict order: a wide job at the head holds back a narrow one' '
+    flux queue stop &&
+    a=$(flux submit -S exec.test.run_duration=0.3s -n $((2 * ncores)) true) &&
+    b=$(flux submit $T true) &&
+    flux queue start &&
+    flux job wait $a && flux job wait $b &&
+    ta=$(flux job eventlog $a | awk "\$2==\"alloc\"{print \$1}") &&
+    tb=$(flux job eventlog $b | awk "\$2==\"alloc\"{print \$1}") &&
+    awk -v a=$ta -v b=$tb "BEGIN{exit !(b >= a)}"
+'
+test_expect_success 'flux queue stop holds allocation; status reports it' '
+    flux queue stop &&
+    id=$(flux submit $T true) &&
+    flux job wait-event -t 5 $id priority &&
+    flux queue status | grep -q "stopped" &&
+    ! flux job eventlog $id | grep -q alloc &&
+    flux queue start && flux job wait $id &&
+    flux queue status | grep -q started
+'
+test_expect_success '1000 --cc jobs all complete (test mode)' '
+    flux submit --cc=1-1000 --quiet -S exec.test.run_duration=0s true &&
+    flux queue drain &&
+    flux jobs -a --filter=inactive -n | wc -l >n &&
+    test $(cat n) -ge 1000 &&
+    test $(flux jobs -n | wc -l) -eq 0
+'
+test_expect_success 'wait-event times out clearly' '
+    id=$(flux submit $T --urgency=hold true) &&
+    test_must_fail flux job wait-event -t 0.3s $id alloc 2>err &&
+    grep -q "timed out" err &&
+    flux cancel $id
+'
+test_expect_success 'errors: unknown ids, bad states, bad urgency' '
+    test_must_fail flux cancel ƒ1 2>err && grep -q "unknown job id" err &&
+    test_must_fail flux job wait 12345 2>err && grep -q "unknown job id" err &&
+    test_must_fail flux jobs --filter=bogus 2>err && grep -q "unknown state" err &&
+    id=$(flux submit $T true) && flux job wait $id &&
+    test_must_fail flux job urgency $id 5 2>err && grep -q "only change while the job is pending" err &&
+    test_must_fail flux cancel $id 2>err && grep -q "inactive" err
+'
+test_expect_success 'past jobs are listed after a restart; running ones get an exception' '
+    mkdir -p state &&
+    flux start -Sstatedir=$PWD/state bash -c "
+        flux job wait \$(flux submit -S exec.test.run_duration=0s --job-name=done1 true) &&
+        flux submit -S exec.test.run_duration=60s --job-name=running1 sleep 60 >running.id &&
+        flux job wait-event -t 5 \$(cat running.id) start
+    " &&
+    flux start -Sstatedir=$PWD/state bash -c "
+        flux job wait-event -t 5 \$(cat running.id) clean &&
+        flux jobs -a
+    " >out &&
+    grep -q "done1" out &&
+    grep "running1" out | grep -q "dead-instance"
+'
+test_done
