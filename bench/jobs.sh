@@ -1,0 +1,26 @@
+#!/bin/bash
+# Job pipeline throughput without fork/exec (exec test mode): submit N jobs
+# with flux submit --cc, then wait until every one is INACTIVE; report
+# jobs/s from first submit to last clean, and rank 0's RSS per job.
+# Usage: bash bench/jobs.sh [N...]   (default: 1000 5000 20000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/src/cmd:$PATH"
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 5000 20000)
+for n in "${sizes[@]}"; do
+    # The instance prints: t0 t1 t2 rss0 rss1
+    read -r t0 t1 t2 rss0 rss1 < <(flux start bash -c '
+        pid=$(flux getattr broker.pid)
+        rss0=$(ps -o rss= -p $pid)
+        t0=$(date +%s.%N)
+        flux submit --cc=1-'"$n"' --quiet -S exec.test.run_duration=0s true
+        t1=$(date +%s.%N)
+        flux queue drain
+        t2=$(date +%s.%N)
+        echo $t0 $t1 $t2 $rss0 $(ps -o rss= -p $pid)
+    ')
+    awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" -v r0="$rss0" -v r1="$rss1" 'BEGIN {
+        printf "%6d jobs: submit %6.0f/s, submit-to-inactive %6.0f jobs/s, rank 0 RSS +%.0f KiB (%.2f KiB/job)\n",
+            n, n / (b - a), n / (c - a), r1 - r0, (r1 - r0) / n }'
+done
