@@ -84,7 +84,7 @@ export FLUX_URI="local://$PWD/a-r0/local"
 
 test_expect_success 'three brokers boot from a TOML config' '
     wait_for 15 flux ping --count=1 2 &&
-    flux ping --count=1 1
+    wait_for 15 flux ping --count=1 1
 '
 test_expect_success 'size is 3, boot method is config' '
     test "$(flux getattr size)" = 3 &&

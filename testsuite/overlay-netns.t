@@ -131,7 +131,7 @@ R2_URI="local://$PWD/rundir2/local"
 
 test_expect_success 'three brokers in three namespaces form an instance' '
     wait_for 15 flux ping --count=1 2 &&
-    flux ping --count=1 1 &&
+    wait_for 15 flux ping --count=1 1 &&
     test "$(flux getattr size)" = 3
 '
 test_expect_success 'each broker runs in its own network namespace' '
