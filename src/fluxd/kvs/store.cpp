@@ -31,6 +31,7 @@ enum Stmt {
     st_ns_delete_keys,
     st_ns_bump,
     st_ns_list,
+    st_append,
     st_count
 };
 
@@ -47,6 +48,10 @@ const char *sql_text[st_count] = {
     "DELETE FROM kv WHERE ns = ?1",
     "UPDATE namespaces SET version = version + 1 WHERE name = ?1 RETURNING version",
     "SELECT name, owner, version FROM namespaces ORDER BY name",
+    /* Join two JSON strings in place: drop the old closing quote and the
+     * new opening one.  Only touches a string value. */
+    "UPDATE kv SET value = substr(value, 1, length(value) - 1) || substr(?3, 2) "
+    "WHERE ns = ?1 AND key = ?2 AND substr(value, 1, 1) = '\"'",
 };
 
 /* Bounds of the directory range for key (root: everything). */
@@ -343,6 +348,18 @@ flux::Result<void> KvsStore::apply(const std::string &ns, const KvsOp &op)
         return flux::make_error(EINVAL, "cannot store a value at the root directory");
     std::string value = op.value;
     if (op.kind == KvsOp::Kind::append) {
+        /* Fast path: the key holds a string; append without reading it. */
+        if (value.size() >= 2 && value.front() == '"') {
+            sqlite3_stmt *s = stmt(st_append);
+            StmtGuard g{s};
+            bind(s, 1, ns);
+            bind(s, 2, key);
+            bind(s, 3, value);
+            if (sqlite3_step(s) != SQLITE_DONE)
+                return db_error("append");
+            if (sqlite3_changes(db_) == 1)
+                return {};
+        }
         auto old = get(ns, key);
         if (old) {
             /* Both are JSON strings: join their contents. */
