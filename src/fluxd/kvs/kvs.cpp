@@ -98,9 +98,8 @@ void Kvs::register_methods()
                         [this](const flux_msg_t *m, Link *) { broker_.respond(m, json_object()); });
 }
 
-bool Kvs::allowed(const flux_msg_t *msg, const std::string &ns, bool write)
+bool Kvs::allowed(const flux_msg_t *msg, const std::string &ns)
 {
-    (void)write;
     if (msg->rolemask & FLUX_ROLE_OWNER)
         return true;
     auto info = store_->ns_get(ns);
@@ -110,6 +109,21 @@ bool Kvs::allowed(const flux_msg_t *msg, const std::string &ns, bool write)
     return false;
 }
 
+/* The normalized KEY of a request the sender may read in NS; on failure
+ * the request is answered and nullopt returned. */
+std::optional<std::string> Kvs::readable_key(const flux_msg_t *msg, const char *key,
+                                             const char *ns)
+{
+    auto k = KvsStore::normalize_key(key);
+    if (!k) {
+        broker_.respond_error(msg, EINVAL, std::string("invalid key '") + key + "'");
+        return std::nullopt;
+    }
+    if (!allowed(msg, ns))
+        return std::nullopt;
+    return k;
+}
+
 void Kvs::lookup(const flux_msg_t *msg)
 {
     const char *key, *ns = default_ns;
@@ -117,12 +131,8 @@ void Kvs::lookup(const flux_msg_t *msg)
         broker_.respond_error(msg, EPROTO, "kvs.lookup: expected {\"key\": string}");
         return;
     }
-    auto k = KvsStore::normalize_key(key);
-    if (!k) {
-        broker_.respond_error(msg, EINVAL, std::string("invalid key '") + key + "'");
-        return;
-    }
-    if (!allowed(msg, ns, false))
+    auto k = readable_key(msg, key, ns);
+    if (!k)
         return;
     auto v = store_->get(ns, *k);
     if (!v) {
@@ -139,12 +149,8 @@ void Kvs::dir(const flux_msg_t *msg)
         broker_.respond_error(msg, EPROTO, "kvs.dir: expected {\"key\": string}");
         return;
     }
-    auto k = KvsStore::normalize_key(key);
-    if (!k) {
-        broker_.respond_error(msg, EINVAL, std::string("invalid key '") + key + "'");
-        return;
-    }
-    if (!allowed(msg, ns, false))
+    auto k = readable_key(msg, key, ns);
+    if (!k)
         return;
     auto entries = store_->dir(ns, *k);
     if (!entries) {
@@ -167,7 +173,7 @@ void Kvs::commit(const flux_msg_t *msg)
                               "kvs.commit: expected {\"ops\": [{\"key\": string, \"value\": any}]}");
         return;
     }
-    if (!allowed(msg, ns, true))
+    if (!allowed(msg, ns))
         return;
     Pending p{flux::msg_ref(msg), ns, {}, nullptr};
     size_t i;
@@ -317,12 +323,8 @@ void Kvs::watch(const flux_msg_t *msg)
         broker_.respond_error(msg, EPROTO, "kvs.watch requires a streaming request");
         return;
     }
-    auto k = KvsStore::normalize_key(key);
-    if (!k) {
-        broker_.respond_error(msg, EINVAL, std::string("invalid key '") + key + "'");
-        return;
-    }
-    if (!allowed(msg, ns, false))
+    auto k = readable_key(msg, key, ns);
+    if (!k)
         return;
     Watcher w{flux::msg_ref(msg), ns, *k, append != 0, false, {}};
     auto v = store_->get(ns, *k);

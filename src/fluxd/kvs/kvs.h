@@ -5,6 +5,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,9 @@ class Kvs {
   private:
     Kvs(Broker &b, std::unique_ptr<KvsStore> store) : broker_(b), store_(std::move(store)) {}
     void register_methods();
-    bool allowed(const flux_msg_t *msg, const std::string &ns, bool write);
+    bool allowed(const flux_msg_t *msg, const std::string &ns);
+    std::optional<std::string> readable_key(const flux_msg_t *msg, const char *key,
+                                            const char *ns);
     void lookup(const flux_msg_t *msg);
     void dir(const flux_msg_t *msg);
     void commit(const flux_msg_t *msg);
