@@ -1,5 +1,6 @@
 /* submit.cpp - flux submit (enqueue a job from a command line) and
  * flux job submit|id. */
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -121,15 +122,21 @@ int cmd_submit(int argc, char **argv)
         jobspecs.push_back(s);
         free(s);
     };
+    bool substitute = !bcc && std::any_of(command.begin(), command.end(), [](const std::string &a) {
+                          return a.find("{cc}") != std::string::npos;
+                      });
     if (copies.empty())
         make(command);
+    else if (!substitute) {
+        /* Identical copies: build and validate the jobspec once. */
+        make(command);
+        jobspecs.resize(copies.count(), jobspecs.front());
+    }
     else
         copies.for_each([&](uint32_t i) {
             std::vector<std::string> cmd = command;
-            if (!bcc) {
-                for (auto &a : cmd)
-                    a = replace_all(a, "{cc}", std::to_string(i));
-            }
+            for (auto &a : cmd)
+                a = replace_all(a, "{cc}", std::to_string(i));
             make(cmd);
         });
     if (dry_run) {

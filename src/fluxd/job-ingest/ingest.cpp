@@ -15,7 +15,10 @@
 #include <sys/time.h>
 #include <syslog.h>
 
+#include <cstring>
+
 #include "eventlog/eventlog.h"
+#include "fsd/fsd.h"
 #include "fluxd/broker.h"
 #include "fluxd/kvs/kvs.h"
 #include "fluxd/resource/resource.h"
@@ -54,6 +57,38 @@ std::string dump(json_t *o)
 }
 
 } // namespace
+
+std::string job_name(json_t *jobspec)
+{
+    json_t *name = json_object_get(
+        json_object_get(json_object_get(json_object_get(jobspec, "attributes"), "system"), "job"),
+        "name");
+    if (json_is_string(name))
+        return json_string_value(name);
+    json_t *cmd = json_object_get(json_array_get(json_object_get(jobspec, "tasks"), 0), "command");
+    const char *arg0 = json_string_value(json_array_get(cmd, 0));
+    if (!arg0)
+        return "";
+    const char *slash = strrchr(arg0, '/');
+    return slash ? slash + 1 : arg0;
+}
+
+double test_run_duration(json_t *jobspec)
+{
+    json_t *rd = json_object_get(
+        json_object_get(json_object_get(json_object_get(json_object_get(jobspec, "attributes"),
+                                                        "system"),
+                                        "exec"),
+                        "test"),
+        "run_duration");
+    if (json_is_string(rd)) {
+        if (auto d = flux::fsd_parse(json_string_value(rd)))
+            return *d;
+    }
+    else if (json_is_number(rd))
+        return json_number_value(rd);
+    return -1;
+}
 
 std::string Ingest::job_key(uint64_t id)
 {
@@ -197,7 +232,13 @@ void Ingest::submit_ready(const flux_msg_t *msg)
     job.urgency = urgency;
     job.flags = flags;
     job.t_submit = t;
-    job.jobspec = std::move(*canonical);
+    job.name = job_name(canonical->get());
+    job.ntasks = parsed->ntasks;
+    job.nnodes = parsed->nnodes;
+    job.duration = parsed->duration;
+    job.test_run_duration = test_run_duration(canonical->get());
+    if (auto req = flux::sched::request_from_jobspec(*parsed))
+        job.request = *req;
     std::shared_ptr<const flux_msg_t> req(flux_msg_incref(msg), flux_msg_decref);
     auto shared = std::make_shared<NewJob>(std::move(job));
     broker_.kvs()->commit("primary", std::move(ops),

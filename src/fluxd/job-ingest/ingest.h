@@ -25,8 +25,19 @@ struct NewJob {
     int urgency = 16;
     int flags = 0;
     double t_submit = 0;
-    flux::JsonPtr jobspec; /* validated, as JSON */
+    /* What the manager needs from the jobspec, parsed once here. */
+    std::string name;
+    uint64_t ntasks = 1, nnodes = 0;
+    double duration = 0;
+    double test_run_duration = -1; /* exec test mode if >= 0 */
+    flux::sched::Request request;
 };
+
+/* What flux jobs shows as NAME: attributes.system.job.name, else the
+ * basename of the command. */
+std::string job_name(json_t *jobspec);
+/* attributes.system.exec.test.run_duration in seconds, or -1 if absent. */
+double test_run_duration(json_t *jobspec);
 
 class Ingest {
   public:

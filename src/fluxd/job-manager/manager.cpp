@@ -27,7 +27,6 @@
 #include "fluxd/broker.h"
 #include "fluxd/kvs/kvs.h"
 #include "fluxd/resource/resource.h"
-#include "fsd/fsd.h"
 #include "libflux/message_internal.h"
 #include "manager.h"
 
@@ -40,23 +39,6 @@ double now_s()
     struct timeval tv;
     gettimeofday(&tv, nullptr);
     return tv.tv_sec + tv.tv_usec * 1e-6;
-}
-
-/* What flux jobs shows as NAME: attributes.system.job.name, else the
- * basename of the command. */
-std::string job_name(json_t *jobspec)
-{
-    json_t *name = json_object_get(
-        json_object_get(json_object_get(json_object_get(jobspec, "attributes"), "system"), "job"),
-        "name");
-    if (json_is_string(name))
-        return json_string_value(name);
-    json_t *cmd = json_object_get(json_array_get(json_object_get(jobspec, "tasks"), 0), "command");
-    const char *arg0 = json_string_value(json_array_get(cmd, 0));
-    if (!arg0)
-        return "";
-    const char *slash = strrchr(arg0, '/');
-    return slash ? slash + 1 : arg0;
 }
 
 } // namespace
@@ -171,28 +153,12 @@ void JobManager::submit(NewJob &&nj)
 {
     auto e = std::make_unique<Entry>();
     e->job.id = nj.id;
-    json_t *js = nj.jobspec.get();
-    auto parsed = flux::jobspec_parse_json(js);
-    if (parsed) {
-        e->ntasks = parsed->ntasks;
-        e->nnodes = parsed->nnodes;
-        e->duration = parsed->duration;
-        e->name = job_name(js);
-        if (auto req = flux::sched::request_from_jobspec(*parsed))
-            e->request = *req;
-        json_t *rd = json_object_get(
-            json_object_get(json_object_get(json_object_get(json_object_get(js, "attributes"),
-                                                            "system"),
-                                            "exec"),
-                            "test"),
-            "run_duration");
-        if (json_is_string(rd)) {
-            if (auto d = flux::fsd_parse(json_string_value(rd)))
-                e->test_run_duration = *d;
-        }
-        else if (json_is_number(rd))
-            e->test_run_duration = json_number_value(rd);
-    }
+    e->name = std::move(nj.name);
+    e->ntasks = nj.ntasks;
+    e->nnodes = nj.nnodes;
+    e->duration = nj.duration;
+    e->request = nj.request;
+    e->test_run_duration = nj.test_run_duration;
     /* The submit event was committed by job-ingest: apply it here too. */
     auto ev = flux::eventlog_entry_create(
         nj.t_submit, "submit",

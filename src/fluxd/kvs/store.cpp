@@ -32,6 +32,9 @@ enum Stmt {
     st_ns_bump,
     st_ns_list,
     st_append,
+    st_savepoint,
+    st_release,
+    st_rollback_to,
     st_count
 };
 
@@ -52,6 +55,9 @@ const char *sql_text[st_count] = {
      * new opening one.  Only touches a string value. */
     "UPDATE kv SET value = substr(value, 1, length(value) - 1) || substr(?3, 2) "
     "WHERE ns = ?1 AND key = ?2 AND substr(value, 1, 1) = '\"'",
+    "SAVEPOINT kvs_commit",
+    "RELEASE kvs_commit",
+    "ROLLBACK TO kvs_commit",
 };
 
 /* Bounds of the directory range for key (root: everything). */
@@ -391,41 +397,53 @@ flux::Result<void> KvsStore::apply(const std::string &ns, const KvsOp &op)
     return {};
 }
 
+flux::Result<void> KvsStore::step(int which)
+{
+    sqlite3_stmt *s = stmt(which);
+    StmtGuard g{s};
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_error(sql_text[which]);
+    return {};
+}
+
 flux::Result<uint64_t> KvsStore::commit(const std::string &ns, const std::vector<KvsOp> &ops)
 {
-    if (!ns_get(ns))
-        return flux::make_error(ENOTSUP, "namespace '" + ns + "' does not exist");
     bool own_txn = !in_txn_;
     if (own_txn) {
         if (auto r = begin(); !r)
             return flux::make_error(EIO, r.error().text);
     }
-    if (auto r = exec("SAVEPOINT kvs_commit"); !r)
-        return flux::make_error(EIO, r.error().text);
-    for (const auto &op : ops) {
-        if (auto r = apply(ns, op); !r) {
-            (void)exec("ROLLBACK TO kvs_commit");
-            (void)exec("RELEASE kvs_commit");
-            if (own_txn)
-                (void)end();
-            return flux::make_error(r.error().errnum, r.error().text);
+    auto finish = [&](flux::Result<uint64_t> res) -> flux::Result<uint64_t> {
+        if (!res) {
+            (void)step(st_rollback_to);
+            (void)step(st_release);
         }
-    }
+        if (own_txn) {
+            if (auto r = end(); !r && res)
+                return flux::make_error(EIO, r.error().text);
+        }
+        return res;
+    };
+    if (auto r = step(st_savepoint); !r)
+        return finish(flux::make_error(EIO, r.error().text));
+    /* Bumping the version first also tells whether the namespace exists. */
     uint64_t version = 0;
     {
         sqlite3_stmt *s = stmt(st_ns_bump);
         StmtGuard g{s};
         bind(s, 1, ns);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            version = (uint64_t)sqlite3_column_int64(s, 0);
+        if (sqlite3_step(s) != SQLITE_ROW)
+            return finish(flux::make_error(ENOTSUP, "namespace '" + ns + "' does not exist"));
+        version = (uint64_t)sqlite3_column_int64(s, 0);
     }
-    if (auto r = exec("RELEASE kvs_commit"); !r)
-        return flux::make_error(EIO, r.error().text);
-    if (own_txn) {
-        if (auto r = end(); !r)
-            return flux::make_error(EIO, r.error().text);
+    for (const auto &op : ops) {
+        if (auto r = apply(ns, op); !r)
+            return finish(flux::make_error(r.error().errnum, r.error().text));
     }
-    return version;
+    if (auto r = step(st_release); !r)
+        return finish(flux::make_error(EIO, r.error().text));
+    return finish(version);
 }
 
 } // namespace fluxd

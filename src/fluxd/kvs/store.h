@@ -72,6 +72,7 @@ class KvsStore {
   private:
     explicit KvsStore(sqlite3 *db) : db_(db) {}
     flux::Result<void> exec(const char *sql);
+    flux::Result<void> step(int which); /* run a prepared statement to completion */
     sqlite3_stmt *stmt(int which);
     flux::Result<void> apply(const std::string &ns, const KvsOp &op);
     flux::Result<void> remove_subtree(const std::string &ns, const std::string &key);
