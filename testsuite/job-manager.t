@@ -125,4 +125,17 @@ test_expect_success 'past jobs are listed after a restart; running ones get an e
     grep -q "done1" out &&
     grep "running1" out | grep -q "dead-instance"
 '
+test_expect_success 'a pending job keeps its request and test mode across a restart' '
+    mkdir -p state2 &&
+    flux start -Sstatedir=$PWD/state2 bash -c "
+        flux submit -S exec.test.run_duration=0.1s -n2 --urgency=hold --job-name=held true >held.id &&
+        flux job wait-event -t 5 \$(cat held.id) priority
+    " &&
+    flux start -Sstatedir=$PWD/state2 bash -c "
+        flux job urgency \$(cat held.id) default &&
+        flux job wait \$(cat held.id) &&
+        flux jobs -a
+    " >out &&
+    grep held out | grep -Eq " I +2 "
+'
 test_done

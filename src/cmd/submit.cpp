@@ -44,11 +44,15 @@ std::vector<uint64_t> submit_all(flux_t *h, const std::vector<std::string> &jobs
             die(1, "flux: submit: %s", strerror(errno));
         fs.push_back(f);
     }
+    /* Collect every answer: copies that were accepted stay queued even if
+     * others were refused, so report both.  0 marks a refused one. */
     std::vector<uint64_t> ids;
     for (auto *f : fs) {
         json_int_t id;
-        if (flux_rpc_get_unpack(f, "{s:I}", "id", &id) < 0)
-            die(1, "flux: submit: %s", flux_future_error_string(f));
+        if (flux_rpc_get_unpack(f, "{s:I}", "id", &id) < 0) {
+            fprintf(stderr, "flux: submit: %s\n", flux_future_error_string(f));
+            id = 0;
+        }
         ids.push_back((uint64_t)id);
         flux_future_destroy(f);
     }
@@ -146,12 +150,15 @@ int cmd_submit(int argc, char **argv)
     }
     flux_t *h = open_or_die("flux-submit");
     auto ids = submit_all(h, jobspecs, o.urgency);
-    if (!quiet) {
-        for (uint64_t id : ids)
+    int rc = 0;
+    for (uint64_t id : ids) {
+        if (id == 0)
+            rc = 1;
+        else if (!quiet)
             printf("%s\n", jobid_str(id).c_str());
     }
     flux_close(h);
-    return 0;
+    return rc;
 }
 
 namespace {
@@ -189,6 +196,8 @@ int job_submit(int argc, char **argv)
         ss << std::cin.rdbuf();
     flux_t *h = open_or_die("flux-job");
     auto ids = submit_all(h, {ss.str()}, urgency);
+    if (ids[0] == 0)
+        return 1;
     printf("%s\n", jobid_str(ids[0]).c_str());
     flux_close(h);
     return 0;
@@ -257,8 +266,15 @@ int cmd_job(int argc, char **argv)
     if (sub == "id")
         return job_id(argc - 1, argv + 1);
     if (sub == "raise" || sub == "urgency" || sub == "wait" || sub == "eventlog"
-        || sub == "wait-event")
+        || sub == "wait-event") {
+        for (int i = 2; i < argc; i++) {
+            if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+                printf("%s\n", usage);
+                return 0;
+            }
+        }
         return job_manager_cmd(sub, argc - 1, argv + 1);
+    }
     if (sub == "-h" || sub == "--help") {
         printf("%s\n", usage);
         return 0;

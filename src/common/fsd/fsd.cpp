@@ -21,9 +21,14 @@ Result<double> fsd_parse(const std::string &s, char default_unit)
     std::string unit = end;
     if (unit.empty())
         unit = std::string(1, default_unit);
-    double mult = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : -1;
+    double mult = unit == "ms" ? 1e-3
+                  : unit == "s" ? 1
+                  : unit == "m" ? 60
+                  : unit == "h" ? 3600
+                  : unit == "d" ? 86400
+                                : -1;
     if (mult < 0)
-        return make_error(EINVAL, "invalid duration '" + s + "' (units: s, m, h, d)");
+        return make_error(EINVAL, "invalid duration '" + s + "' (units: ms, s, m, h, d)");
     return v * mult;
 }
 

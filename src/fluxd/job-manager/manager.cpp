@@ -128,9 +128,18 @@ void JobManager::restart()
         auto e = std::make_unique<Entry>();
         e->job = std::move(*job);
         if (auto js = kvs->lookup("primary", d + ".jobspec")) {
-            json_t *o = json_loads(js->c_str(), 0, &jerr);
-            e->name = job_name(o);
-            json_decref(o);
+            flux::JsonPtr o(json_loads(js->c_str(), 0, &jerr));
+            if (o) {
+                e->name = job_name(o.get());
+                e->test_run_duration = test_run_duration(o.get());
+                if (auto parsed = flux::jobspec_parse_json(o.get())) {
+                    e->ntasks = parsed->ntasks;
+                    e->nnodes = parsed->nnodes;
+                    e->duration = parsed->duration;
+                    if (auto req = flux::sched::request_from_jobspec(*parsed))
+                        e->request = *req;
+                }
+            }
         }
         Entry &ref = *e;
         jobs_[*id] = std::move(e);
