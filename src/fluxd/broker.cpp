@@ -149,12 +149,18 @@ void Broker::log_entry(LogEntry e)
     if (e.rank == rank_ && e.level <= stderr_level)
         fprintf(stderr, "%s\n", LogRing::format(e).c_str());
     const LogEntry &stored = log_ring_.append(e);
-    for (const auto &req : dmesg_followers_) {
-        json_t *o = json_pack("{s:I s:i s:i s:f s:s s:s s:s}", "seq", (json_int_t)stored.seq,
-                              "level", stored.level, "rank", (int)stored.rank, "timestamp",
-                              stored.timestamp, "appname", stored.appname.c_str(), "hostname",
-                              stored.hostname.c_str(), "message", stored.message.c_str());
-        respond(req.get(), o);
+    /* Sending to followers can log (a dropped response); those entries are
+     * kept but not fanned out again, or a dead follower would recurse. */
+    if (!in_log_fanout_ && !dmesg_followers_.empty()) {
+        in_log_fanout_ = true;
+        std::erase_if(dmesg_followers_, [&](const flux::ConstMsgPtr &req) {
+            json_t *o = json_pack("{s:I s:i s:i s:f s:s s:s s:s}", "seq", (json_int_t)stored.seq,
+                                  "level", stored.level, "rank", (int)stored.rank, "timestamp",
+                                  stored.timestamp, "appname", stored.appname.c_str(), "hostname",
+                                  stored.hostname.c_str(), "message", stored.message.c_str());
+            return !respond(req.get(), o);
+        });
+        in_log_fanout_ = false;
     }
     /* Rank 0 collects the whole instance's log. */
     if (rank_ != 0 && parent_ && parent_hello_done_) {
@@ -544,17 +550,15 @@ void Broker::rpc(const std::string &topic, json_t *payload, uint32_t nodeid, Res
     route_request(req.get(), nullptr);
 }
 
-void Broker::route_response(flux_msg_t *msg)
+bool Broker::route_response(flux_msg_t *msg)
 {
     const char *last = flux_msg_route_last(msg);
-    if (!last) {
-        log(LOG_DEBUG, "dropped response %s with no route", msg->topic.c_str());
-        return;
-    }
+    if (!last)
+        return false; /* nobody to answer */
     if (msg->routes.size() == 1 && strcmp(last, self_route) == 0) {
         auto it = internal_rpcs_.find(msg->matchtag);
         if (it == internal_rpcs_.end())
-            return;
+            return false;
         ResponseCb cb = std::move(it->second);
         bool final = !(msg->flags & FLUX_MSGFLAG_STREAMING) || msg->errnum != 0;
         if (final)
@@ -563,22 +567,20 @@ void Broker::route_response(flux_msg_t *msg)
             it->second = cb;
         flux_msg_route_pop(msg);
         cb(msg);
-        return;
+        return true;
     }
     Link *link = find_link(last);
     flux_msg_route_pop(msg);
-    if (!link) {
-        log(LOG_DEBUG, "dropped response %s: route to %s is gone", msg->topic.c_str(), last);
-        return;
-    }
-    send_to(link, msg);
+    if (!link)
+        return false; /* the requester went away; nothing to report */
+    return send_to(link, msg);
 }
 
-void Broker::respond(const flux_msg_t *req, json_t *payload)
+bool Broker::respond(const flux_msg_t *req, json_t *payload)
 {
     if (req->flags & FLUX_MSGFLAG_NORESPONSE) {
         json_decref(payload);
-        return;
+        return true;
     }
     flux::MsgPtr rsp(flux_msg_create(FLUX_MSGTYPE_RESPONSE));
     rsp->topic = req->topic;
@@ -593,13 +595,13 @@ void Broker::respond(const flux_msg_t *req, json_t *payload)
         free(s);
         json_decref(payload);
     }
-    route_response(rsp.get());
+    return route_response(rsp.get());
 }
 
-void Broker::respond_error(const flux_msg_t *req, int errnum, const std::string &text)
+bool Broker::respond_error(const flux_msg_t *req, int errnum, const std::string &text)
 {
     if (req->flags & FLUX_MSGFLAG_NORESPONSE)
-        return;
+        return true;
     flux::MsgPtr rsp(flux_msg_create(FLUX_MSGTYPE_RESPONSE));
     rsp->topic = req->topic;
     rsp->matchtag = req->matchtag;
@@ -610,7 +612,7 @@ void Broker::respond_error(const flux_msg_t *req, int errnum, const std::string 
     rsp->errnum = (uint32_t)errnum;
     if (!text.empty())
         flux_msg_set_string(rsp.get(), text.c_str());
-    route_response(rsp.get());
+    return route_response(rsp.get());
 }
 
 void Broker::distribute_event(const flux_msg_t *msg)

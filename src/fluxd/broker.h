@@ -124,9 +124,10 @@ class Broker {
     struct event_base *base() { return base_; }
     double now() const;
 
-    /* Responding from built-in services. */
-    void respond(const flux_msg_t *req, json_t *payload); /* steals payload, may be NULL */
-    void respond_error(const flux_msg_t *req, int errnum, const std::string &text);
+    /* Responding from built-in services.  false if the response could not
+     * be routed (the requester is gone). */
+    bool respond(const flux_msg_t *req, json_t *payload); /* steals payload, may be NULL */
+    bool respond_error(const flux_msg_t *req, int errnum, const std::string &text);
     /* Register a built-in method ("svc.method"); rolemask beyond the owner. */
     void add_builtin(const std::string &topic, uint32_t rolemask, Handler fn);
 
@@ -158,7 +159,7 @@ class Broker {
 
     /* routing */
     void route_request(flux_msg_t *msg, Link *from);
-    void route_response(flux_msg_t *msg);
+    bool route_response(flux_msg_t *msg);
     void deliver_local(flux_msg_t *msg, Link *from);
     void forward_to_parent(flux_msg_t *msg);
     void distribute_event(const flux_msg_t *msg);
@@ -287,6 +288,7 @@ class Broker {
 
     /* log */
     LogRing log_ring_;
+    bool in_log_fanout_ = false; /* log_entry is sending to followers */
     std::vector<flux::ConstMsgPtr> dmesg_followers_;
 
     /* modules */
