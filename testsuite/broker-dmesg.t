@@ -135,4 +135,15 @@ test_expect_success 'flux dmesg --rank out of range fails clearly' '
     test_must_fail flux dmesg --rank=4 2>err &&
     grep -q "out of range" err
 '
+test_expect_success 'followers that die while the log is busy do not hurt the broker' '
+    for i in $(seq 1 10); do
+        { on_rank 3 flux dmesg --follow --rank 0 >/dev/null 2>&1 & echo $! >f.pid; } &&
+        flux dmesg --follow >/dev/null 2>&1 & p2=$! &&
+        sleep 0.05 &&
+        kill -9 $(cat f.pid) $p2 2>/dev/null;
+        for j in 1 2 3; do flux logger "busy $i $j" || exit 1; done
+    done &&
+    flux ping --count=1 0 && flux ping --count=1 3 &&
+    flux dmesg | grep -q "busy 10 3"
+'
 test_done
