@@ -138,4 +138,18 @@ test_expect_success 'a pending job keeps its request and test mode across a rest
     " >out &&
     grep held out | grep -Eq " I +2 "
 '
+test_expect_success 'flux jobs --format uses Flux field names and specs' '
+    id=$(flux submit $T --job-name=fmt -n2 true) && flux job wait $id &&
+    flux jobs -a -n -c 1 -o "{id.dec}|{name:>5}|{state_single}|{ntasks}|{result}|{returncode}" >out &&
+    echo "$(flux job id $id)|  fmt|I|2|COMPLETED|0" >expected &&
+    cmp expected out &&
+    flux jobs -a -c 1 -o "{id.f58:<12.3} {name}" | head -1 >hdr &&
+    echo "JOB          NAME" >expected && cmp expected hdr &&
+    flux jobs -a -n -c 1 -o "{{literal}} {name}" | grep -qx "{literal} fmt"
+'
+test_expect_success 'flux jobs --format rejects bad formats clearly' '
+    test_must_fail flux jobs -o "{bogus}" 2>err && grep -q "unknown field .bogus." err &&
+    test_must_fail flux jobs -o "{name:zz}" 2>err && grep -q "invalid spec" err &&
+    test_must_fail flux jobs -o "{name" 2>err && grep -q "unmatched" err
+'
 test_done

@@ -15,6 +15,7 @@
 #include "eventlog/eventlog.h"
 #include "fluid/fluid.h"
 #include "fsd/fsd.h"
+#include "jobs_format.h"
 #include "jobspec_opts.h"
 
 namespace fluxcmd {
@@ -65,28 +66,7 @@ int parse_states(const char *s)
     return mask;
 }
 
-const char *short_state(const char *state)
-{
-    if (!strcmp(state, "DEPEND"))
-        return "D";
-    if (!strcmp(state, "PRIORITY"))
-        return "P";
-    if (!strcmp(state, "SCHED"))
-        return "S";
-    if (!strcmp(state, "RUN"))
-        return "R";
-    if (!strcmp(state, "CLEANUP"))
-        return "C";
-    if (!strcmp(state, "INACTIVE"))
-        return "I";
-    return "N";
-}
 
-std::string username(uint32_t uid)
-{
-    struct passwd *pw = getpwuid(uid);
-    return pw ? pw->pw_name : std::to_string(uid);
-}
 
 double now_s()
 {
@@ -95,28 +75,6 @@ double now_s()
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* The INFO column: where it runs, or how it ended. */
-std::string info(json_t *job, const char *state)
-{
-    const char *ranks = nullptr;
-    json_t *exc = nullptr;
-    int success = 0, status = -1;
-    json_unpack(job, "{s?s s?o s:b s:i}", "ranks", &ranks, "exception", &exc, "success", &success,
-                "waitstatus", &status);
-    if (!strcmp(state, "INACTIVE")) {
-        if (exc) {
-            const char *type = "", *note = "";
-            json_unpack(exc, "{s:s s:s}", "type", &type, "note", &note);
-            return std::string(type) + (*note ? ": " + std::string(note) : "");
-        }
-        if (status > 0 && (status & 0x7f) == 0)
-            return "exit " + std::to_string(status >> 8);
-        if (status > 0)
-            return "signal " + std::to_string(status & 0x7f);
-        return "";
-    }
-    return ranks ? std::string("rank ") + ranks : "";
-}
 
 flux_future_t *list_rpc(flux_t *h, int states, int max)
 {
@@ -138,13 +96,15 @@ int cmd_jobs(int argc, char **argv)
         {"count", required_argument, nullptr, 'c'},
         {"no-header", no_argument, nullptr, 'n'},
         {"json", no_argument, nullptr, 'j'},
+        {"format", required_argument, nullptr, 'o'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0},
     };
     int states = active, max = 0, c;
     bool header = true, json = false;
+    std::string format = jobs_default_format;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+aAf:c:nh", opts, nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "+aAf:c:no:h", opts, nullptr)) != -1) {
         switch (c) {
             case 'a':
                 states = 127;
@@ -163,8 +123,12 @@ int cmd_jobs(int argc, char **argv)
             case 'j':
                 json = true;
                 break;
+            case 'o':
+                format = optarg;
+                break;
             case 'h':
-                printf("Usage: flux jobs [-a] [-A] [--filter=STATES] [-c N] [-n] [--json]\n");
+                printf("Usage: flux jobs [-a] [-A] [--filter=STATES] [-c N] [-n] [--json] "
+                       "[-o FORMAT]\n");
                 return 0;
             default:
                 return 1;
@@ -172,6 +136,9 @@ int cmd_jobs(int argc, char **argv)
     }
     if (optind != argc)
         die(1, "flux-jobs: unexpected argument '%s'", argv[optind]);
+    auto fmt = JobsFormat::parse(format);
+    if (!fmt)
+        die(1, "flux-jobs: %s", fmt.error().text.c_str());
     flux_t *h = open_or_die("flux-jobs");
     flux_future_t *f = list_rpc(h, states, max);
     json_t *jobs;
@@ -183,27 +150,17 @@ int cmd_jobs(int argc, char **argv)
         free(s);
     }
     else {
-        if (header)
-            printf("%13s %-8s %-10s %2s %6s %6s %8s %s\n", "JOBID", "USER", "NAME", "ST", "NTASKS",
-                   "NNODES", "TIME", "INFO");
         size_t i;
         json_t *job;
         double now = now_s();
+        if (header)
+            printf("%s\n", fmt->header().c_str());
         json_array_foreach(jobs, i, job)
         {
-            json_int_t id, ntasks, nnodes;
-            int userid;
-            const char *state, *name;
-            double t_run, t_cleanup, t_inactive;
-            json_unpack(job, "{s:I s:i s:s s:s s:I s:I s:f s:f s:f}", "id", &id, "userid", &userid,
-                        "state", &state, "name", &name, "ntasks", &ntasks, "nnodes", &nnodes,
-                        "t_run", &t_run, "t_cleanup", &t_cleanup, "t_inactive", &t_inactive);
-            double runtime = t_run > 0 ? (t_cleanup > 0 ? t_cleanup : now) - t_run : 0;
-            std::string nn = nnodes > 0 ? std::to_string(nnodes) : "";
-            printf("%13s %-8s %-10.10s %2s %6lld %6s %8s %s\n", jobid_str((uint64_t)id).c_str(),
-                   username((uint32_t)userid).c_str(), name, short_state(state), (long long)ntasks,
-                   nn.c_str(), t_run > 0 ? flux::fsd_format(runtime).c_str() : "",
-                   info(job, state).c_str());
+            std::string line = fmt->render(job, now);
+            while (!line.empty() && line.back() == ' ')
+                line.pop_back();
+            printf("%s\n", line.c_str());
         }
     }
     flux_future_destroy(f);
