@@ -1,8 +1,8 @@
 #!/bin/bash
 # The job pipeline: ingest -> job manager (RFC 21) -> sched-simple -> exec
 # test mode -> INACTIVE; cancel, timeout, urgency, FCFS, flux jobs, waits,
-# eventlogs, restart.  Real execution (the job shell) is not built yet:
-# jobs here run in exec test mode (-S exec.test.run_duration=T).
+# eventlogs, restart.  Jobs here run in exec test mode
+# (-S exec.test.run_duration=T); job-exec.t covers real execution.
 . "$(dirname "$0")/lib/test-lib.sh"
 test_under_flux 2
 
@@ -57,11 +57,6 @@ test_expect_success 'a time limit ends a job with a timeout exception' '
     test_must_fail flux job wait $id 2>err &&
     grep -q "timeout" err &&
     flux job eventlog $id | grep -q "finish {\"status\":9}"
-'
-test_expect_success 'jobs asking for real execution end with a clear exec exception' '
-    id=$(flux submit true) &&
-    test_must_fail flux job wait $id 2>err &&
-    grep -q "job execution through the job shell is not available yet" err
 '
 test_expect_success 'FCFS: a job that does not fit blocks later jobs until resources free' '
     big=$(flux submit -S exec.test.run_duration=0.5s -n $((2 * ncores)) true) &&

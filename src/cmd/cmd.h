@@ -41,5 +41,8 @@ int cmd_cancel(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 /* flux job raise|urgency|wait|eventlog|wait-event */
 int job_manager_cmd(const std::string &sub, int argc, char **argv);
+/* Follow a job's output and events until it is inactive; its exit code. */
+int job_attach(flux_t *h, uint64_t id);
+int cmd_run(int argc, char **argv);
 
 } // namespace fluxcmd

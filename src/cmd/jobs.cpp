@@ -5,8 +5,10 @@
 #include <ctime>
 #include <getopt.h>
 #include <pwd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -347,6 +349,11 @@ int job_manager_cmd(const std::string &sub, int argc, char **argv)
         }
         flux_future_destroy(f);
     }
+    else if (sub == "attach") {
+        if (argc != 2)
+            die(1, "Usage: flux job attach JOBID");
+        rc = job_attach(h, parse_jobid("flux-job", argv[1]));
+    }
     else if (sub == "eventlog" || sub == "wait-event") {
         static const struct option opts[] = {
             {"follow", no_argument, nullptr, 'f'},
@@ -422,6 +429,122 @@ int job_manager_cmd(const std::string &sub, int argc, char **argv)
     }
     flux_close(h);
     return rc;
+}
+
+} // namespace fluxcmd
+
+namespace fluxcmd {
+
+namespace {
+
+/* State of an attached job: eventlog and output are followed together. */
+struct Attach {
+    flux_t *h = nullptr;
+    uint64_t id = 0;
+    flux_future_t *events = nullptr;
+    flux_future_t *output = nullptr;
+    std::string ev_partial, out_partial;
+    int status = -1;
+    bool fatal = false;
+    std::string exc_type, exc_note;
+    bool done = false;
+};
+
+void attach_lines(std::string &partial, const char *chunk,
+                  const std::function<void(const flux::EventlogEntry &)> &fn)
+{
+    partial += chunk;
+    size_t nl;
+    while ((nl = partial.find('\n')) != std::string::npos) {
+        std::string line = partial.substr(0, nl + 1);
+        partial.erase(0, nl + 1);
+        if (auto e = flux::eventlog_entry_decode(line))
+            fn(*e);
+    }
+}
+
+void attach_output_cb(flux_future_t *f, void *arg)
+{
+    auto *a = static_cast<Attach *>(arg);
+    json_t *v = nullptr;
+    if (flux_kvs_lookup_get_unpack(f, "o", &v) < 0)
+        return; /* cancelled or ended */
+    attach_lines(a->out_partial, json_string_value(v) ? json_string_value(v) : "",
+                 [](const flux::EventlogEntry &e) {
+                     if (e.name != "data" || !e.context)
+                         return;
+                     const char *stream = "stdout", *data = "";
+                     size_t len = 0;
+                     if (json_unpack(e.context, "{s?s s:s%}", "stream", &stream, "data", &data,
+                                     &len)
+                         < 0)
+                         return;
+                     FILE *fp = strcmp(stream, "stderr") == 0 ? stderr : stdout;
+                     fwrite(data, 1, len, fp);
+                     fflush(fp);
+                 });
+    flux_future_reset(f);
+}
+
+void attach_events_cb(flux_future_t *f, void *arg)
+{
+    auto *a = static_cast<Attach *>(arg);
+    json_t *v = nullptr;
+    if (flux_kvs_lookup_get_unpack(f, "o", &v) < 0) {
+        fprintf(stderr, "flux-job: attach: %s\n", flux_future_error_string(f));
+        a->done = true;
+        flux_reactor_stop(flux_get_reactor(a->h));
+        return;
+    }
+    attach_lines(a->ev_partial, json_string_value(v) ? json_string_value(v) : "",
+                 [a](const flux::EventlogEntry &e) {
+                     if (e.name == "exception" && e.context) {
+                         int sev = 1;
+                         const char *type = "", *note = "";
+                         json_unpack(e.context, "{s?i s?s s?s}", "severity", &sev, "type", &type,
+                                     "note", &note);
+                         if (sev == 0 && !a->fatal) {
+                             a->fatal = true;
+                             a->exc_type = type;
+                             a->exc_note = note;
+                         }
+                     }
+                     else if (e.name == "finish" && e.context)
+                         json_unpack(e.context, "{s:i}", "status", &a->status);
+                     else if (e.name == "clean")
+                         a->done = true;
+                 });
+    flux_future_reset(f);
+    if (a->done)
+        flux_reactor_stop(flux_get_reactor(a->h));
+}
+
+} // namespace
+
+int job_attach(flux_t *h, uint64_t id)
+{
+    Attach a;
+    a.h = h;
+    a.id = id;
+    std::string base = "job." + flux::fluid_encode(id, flux::FluidFormat::dothex);
+    a.output = flux_kvs_lookup(h, nullptr, FLUX_KVS_WATCH | FLUX_KVS_WAITCREATE | FLUX_KVS_WATCH_APPEND,
+                               (base + ".guest.output").c_str());
+    a.events = flux_kvs_lookup(h, nullptr, FLUX_KVS_WATCH | FLUX_KVS_WATCH_APPEND,
+                               (base + ".eventlog").c_str());
+    if (!a.output || !a.events || flux_future_then(a.output, -1, attach_output_cb, &a) < 0
+        || flux_future_then(a.events, -1, attach_events_cb, &a) < 0)
+        die(1, "flux-job: attach: %s", strerror(errno));
+    flux_reactor_run(flux_get_reactor(h), 0);
+    flux_kvs_lookup_cancel(a.output);
+    flux_kvs_lookup_cancel(a.events);
+    flux_future_destroy(a.output);
+    flux_future_destroy(a.events);
+    if (a.fatal)
+        fprintf(stderr, "flux-job: %s: %s%s%s\n", jobid_str(id).c_str(), a.exc_type.c_str(),
+                a.exc_note.empty() ? "" : ": ", a.exc_note.c_str());
+    if (a.status >= 0)
+        return WIFSIGNALED(a.status) ? 128 + WTERMSIG(a.status) : WEXITSTATUS(a.status);
+    return a.fatal ? 1 : 0;
 }
 
 } // namespace fluxcmd

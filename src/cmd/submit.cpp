@@ -161,6 +161,45 @@ int cmd_submit(int argc, char **argv)
     return rc;
 }
 
+int cmd_run(int argc, char **argv)
+{
+    std::vector<struct option> opts;
+    for (const struct option *p = job_option_longopts; p->name; p++)
+        opts.push_back(*p);
+    opts.push_back({"help", no_argument, nullptr, opt_help});
+    opts.push_back({nullptr, 0, nullptr, 0});
+    JobOptions o;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, (std::string("+") + job_option_shortopts).c_str(),
+                            opts.data(), nullptr))
+           != -1) {
+        if (job_option_handle(o, c, optarg))
+            continue;
+        if (c == opt_help) {
+            printf("Usage: flux run [OPTIONS] COMMAND [ARGS...]\n%s", job_option_help);
+            return 0;
+        }
+        return 1;
+    }
+    if (optind >= argc)
+        die(1, "Usage: flux run [OPTIONS] COMMAND [ARGS...]");
+    std::vector<std::string> command(argv + optind, argv + argc);
+    auto js = job_options_jobspec(o, command);
+    if (!js)
+        die(1, "flux-run: %s", js.error().text.c_str());
+    char *s = json_dumps(js->get(), JSON_COMPACT);
+    std::string text = s;
+    free(s);
+    flux_t *h = open_or_die("flux-run");
+    auto ids = submit_all(h, {text}, o.urgency);
+    if (ids[0] == 0)
+        return 1;
+    int rc = job_attach(h, ids[0]);
+    flux_close(h);
+    return rc;
+}
+
 namespace {
 
 int job_submit(int argc, char **argv)
@@ -256,6 +295,7 @@ int cmd_job(int argc, char **argv)
                         "       flux job raise [--severity=N] [--type=TYPE] JOBID [NOTE...]\n"
                         "       flux job urgency JOBID N|hold|default|expedite\n"
                         "       flux job wait JOBID\n"
+                        "       flux job attach JOBID\n"
                         "       flux job eventlog [-f] JOBID\n"
                         "       flux job wait-event [-t TIMEOUT] [-q] JOBID NAME";
     if (argc < 2)
@@ -266,7 +306,7 @@ int cmd_job(int argc, char **argv)
     if (sub == "id")
         return job_id(argc - 1, argv + 1);
     if (sub == "raise" || sub == "urgency" || sub == "wait" || sub == "eventlog"
-        || sub == "wait-event") {
+        || sub == "wait-event" || sub == "attach") {
         for (int i = 2; i < argc; i++) {
             if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
                 printf("%s\n", usage);

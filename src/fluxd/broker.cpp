@@ -24,6 +24,7 @@
 #include "resource/resource.h"
 #include "job-ingest/ingest.h"
 #include "job-manager/manager.h"
+#include "job-exec/exec.h"
 #include "config.h"
 #include "libflux/message_internal.h"
 #include "libflux/ptr.h"
@@ -83,6 +84,7 @@ Broker::~Broker()
 {
     ingest_.reset();
     job_manager_.reset();
+    job_exec_.reset();
     resource_.reset();
     kvs_.reset(); /* flushes pending commits; its events need base_ */
     for (auto &[name, m] : modules_) {
@@ -1060,6 +1062,12 @@ void Broker::reap_children()
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (auto it = child_cbs_.find(pid); it != child_cbs_.end()) {
+            auto cb = std::move(it->second);
+            child_cbs_.erase(it);
+            cb(status);
+            continue;
+        }
         if (pid != initial_pid_)
             continue;
         initial_pid_ = -1;
@@ -1227,6 +1235,7 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         children_[c] = ChildState{};
 
     register_builtins();
+    job_exec_ = JobExec::create(*this);
     if (rank_ == 0) {
         auto kvs = Kvs::create(*this, statedir_ + "/kvs.sqlite");
         if (!kvs)

@@ -42,6 +42,7 @@ class Kvs;
 class Resource;
 class Ingest;
 class JobManager;
+class JobExec;
 
 struct Link {
     enum class Kind { client, module, pending_child, child, parent };
@@ -140,6 +141,9 @@ class Broker {
     IdSet online_ranks() const { return subtree_online(); }
     const std::string &hostname() const { return hostname_; }
     Kvs *kvs() { return kvs_.get(); }
+    /* Call CB with the wait(2) status when child PID exits. */
+    void watch_child(pid_t pid, std::function<void(int status)> cb) { child_cbs_[pid] = std::move(cb); }
+    const std::string &local_uri_path() const { return local_path_; }
     Resource *resource() { return resource_.get(); }
 
   private:
@@ -299,6 +303,8 @@ class Broker {
     std::unique_ptr<Resource> resource_;
     std::unique_ptr<Ingest> ingest_;
     std::unique_ptr<JobManager> job_manager_;
+    std::unique_ptr<JobExec> job_exec_;
+    std::map<pid_t, std::function<void(int)>> child_cbs_;
 
     /* hwloc (loaded on first request) */
     flux::JsonPtr hwloc_info_;

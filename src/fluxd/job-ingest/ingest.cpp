@@ -239,6 +239,7 @@ void Ingest::submit_ready(const flux_msg_t *msg)
     job.test_run_duration = test_run_duration(canonical->get());
     if (auto req = flux::sched::request_from_jobspec(*parsed))
         job.request = *req;
+    job.jobspec = flux::JsonPtr(json_incref(canonical->get()));
     std::shared_ptr<const flux_msg_t> req(flux_msg_incref(msg), flux_msg_decref);
     auto shared = std::make_shared<NewJob>(std::move(job));
     broker_.kvs()->commit("primary", std::move(ops),

@@ -31,6 +31,7 @@ struct NewJob {
     double duration = 0;
     double test_run_duration = -1; /* exec test mode if >= 0 */
     flux::sched::Request request;
+    flux::JsonPtr jobspec; /* canonical, for the job shells */
 };
 
 /* What flux jobs shows as NAME: attributes.system.job.name, else the

@@ -17,9 +17,12 @@
  * benchmarks); real execution through the job shell is not built yet, and
  * such jobs end with an exec exception that says so.
  */
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <syslog.h>
 
 #include "eventlog/eventlog.h"
@@ -129,6 +132,8 @@ void JobManager::restart()
         e->job = std::move(*job);
         if (auto js = kvs->lookup("primary", d + ".jobspec")) {
             flux::JsonPtr o(json_loads(js->c_str(), 0, &jerr));
+            if (o && e->job.state != JobState::INACTIVE)
+                e->jobspec = flux::JsonPtr(json_incref(o.get()));
             if (o) {
                 e->name = job_name(o.get());
                 e->test_run_duration = test_run_duration(o.get());
@@ -168,6 +173,7 @@ void JobManager::submit(NewJob &&nj)
     e->duration = nj.duration;
     e->request = nj.request;
     e->test_run_duration = nj.test_run_duration;
+    e->jobspec = std::move(nj.jobspec);
     /* The submit event was committed by job-ingest: apply it here too. */
     auto ev = flux::eventlog_entry_create(
         nj.t_submit, "submit",
@@ -208,13 +214,18 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
     }
     if (e.job.state == JobState::INACTIVE) {
         active_--;
+        e.jobspec.reset();
         notify_waiters(e);
     }
     /* A fatal exception stops a running job: the executor reports its end. */
     if (strcmp(name, "exception") == 0 && e.job.fatal_exception() && e.job.started
         && !e.job.finished) {
         e.timer.reset();
-        /* wait(2) status: killed by SIGKILL on timeout, SIGTERM otherwise. */
+        if (e.shells_pending > 0) {
+            exec_kill(e, SIGTERM); /* finish follows when the shells exit */
+            return;
+        }
+        /* Test mode: wait(2) status of SIGKILL on timeout, SIGTERM otherwise. */
         exec_finish(e, e.job.exception_type == "timeout" ? 9 : 15);
         return;
     }
@@ -306,11 +317,7 @@ void JobManager::schedule()
 void JobManager::exec_start(Entry &e)
 {
     if (e.test_run_duration < 0) {
-        e.job.start_pending = false; /* no start is coming */
-        post(e, "exception",
-             json_pack("{s:s s:i s:s}", "type", "exec", "severity", 0, "note",
-                       "job execution through the job shell is not available yet; "
-                       "only the exec test mode (-S exec.test.run_duration=T) runs jobs"));
+        exec_start_shells(e);
         return;
     }
     post(e, "start", nullptr);
@@ -348,6 +355,133 @@ void JobManager::exec_start(Entry &e)
     event_add(e.timer.get(), &tv);
 }
 
+/* Tasks per rank: the slots on each allocated rank, times tasks per slot
+ * (or a total spread over the slots in rank order). */
+void JobManager::exec_start_shells(Entry &e)
+{
+    json_t *count = json_object_get(json_array_get(json_object_get(e.jobspec.get(), "tasks"), 0),
+                                    "count");
+    json_int_t per_slot = json_integer_value(json_object_get(count, "per_slot"));
+    json_int_t total = json_integer_value(json_object_get(count, "total"));
+    if (!e.R || !e.jobspec || (per_slot <= 0 && total <= 0)) {
+        e.job.start_pending = false;
+        post(e, "exception",
+             json_pack("{s:s s:i s:s}", "type", "exec", "severity", 0, "note",
+                       "cannot work out the job's tasks"));
+        return;
+    }
+    std::vector<std::pair<uint32_t, int64_t>> plan; /* rank, ntasks */
+    uint64_t nranks = e.R->nnodes(), i = 0;
+    int64_t remaining = total;
+    for (const auto &[rank, res] : e.R->by_rank()) {
+        int64_t slots;
+        if (e.request.nnodes > 0)
+            slots = (int64_t)(e.request.nslots / nranks + (i < e.request.nslots % nranks ? 1 : 0));
+        else
+            slots = (int64_t)(res.cores().count() / std::max<uint64_t>(1, e.request.cores_per_slot));
+        int64_t n = per_slot > 0 ? slots * per_slot : std::min(remaining, slots);
+        remaining -= n;
+        plan.emplace_back(rank, n);
+        i++;
+    }
+    int64_t size = 0;
+    for (auto &[rank, n] : plan)
+        size += n;
+    /* The output eventlog starts with its header (RFC 24); the shells
+     * append data events after it. */
+    auto hdr = flux::eventlog_entry_create(
+        now_s(), "header",
+        json_pack("{s:i s:{s:s s:s} s:I}", "version", 1, "encoding", "stdout", "UTF-8", "stderr",
+                  "UTF-8", "count", (json_int_t)size));
+    if (auto line = flux::eventlog_entry_encode(hdr)) {
+        KvsOp op;
+        op.key = Ingest::job_key(e.job.id) + ".guest.output";
+        json_t *str = json_string(line->c_str());
+        char *text = json_dumps(str, JSON_ENCODE_ANY | JSON_COMPACT);
+        op.value = text ? text : "\"\"";
+        free(text);
+        json_decref(str);
+        broker_.kvs()->commit("primary", {op}, [](const flux::Result<uint64_t> &) {});
+    }
+    post(e, "start", nullptr);
+    e.max_code = 0;
+    int64_t next_task = 0;
+    for (auto &[rank, n] : plan) {
+        if (n <= 0)
+            continue;
+        json_t *tasks = json_array();
+        for (int64_t t = 0; t < n; t++)
+            json_array_append_new(tasks, json_integer(next_task++));
+        e.shells_pending++;
+        uint64_t id = e.job.id;
+        broker_.rpc("job-exec.start",
+                    json_pack("{s:I s:O s:o s:i s:i}", "id", (json_int_t)id, "jobspec",
+                              e.jobspec.get(), "tasks", tasks, "size", (int)size, "nnodes",
+                              (int)plan.size()),
+                    rank, [this, id, rank](const flux_msg_t *rsp) {
+                        auto it = jobs_.find(id);
+                        if (it == jobs_.end())
+                            return;
+                        Entry &en = *it->second;
+                        int code = 1;
+                        if (rsp->errnum != 0) {
+                            std::string why = rsp->has_payload ? rsp->payload
+                                                               : strerror((int)rsp->errnum);
+                            if (!en.job.exception)
+                                post(en, "exception",
+                                     json_pack("{s:s s:i s:s}", "type", "exec", "severity", 0,
+                                               "note", ("rank " + std::to_string(rank) + ": " + why).c_str()));
+                        }
+                        else
+                            flux_msg_unpack(rsp, "{s:i}", "status", &code);
+                        en.max_code = std::max(en.max_code, code);
+                        if (--en.shells_pending == 0) {
+                            en.timer.reset();
+                            int c = en.max_code;
+                            /* wait(2) form: 128+N was signal N. */
+                            exec_finish(en, c > 128 && c < 128 + 65 ? c - 128 : c << 8);
+                        }
+                    });
+    }
+    /* The time limit, for real jobs. */
+    if (e.duration > 0) {
+        struct Ctx {
+            JobManager *jm;
+            uint64_t id;
+        };
+        auto *ctx = new Ctx{this, e.job.id};
+        e.timer.reset(event_new(
+            broker_.base(), -1, 0,
+            [](evutil_socket_t, short, void *arg) {
+                std::unique_ptr<Ctx> c((Ctx *)arg);
+                auto it = c->jm->jobs_.find(c->id);
+                if (it == c->jm->jobs_.end())
+                    return;
+                it->second->timer.reset();
+                if (it->second->job.state == JobState::RUN)
+                    c->jm->post(*it->second, "exception",
+                                json_pack("{s:s s:i s:s}", "type", "timeout", "severity", 0,
+                                          "note", "resource allocation expired"));
+            },
+            ctx));
+        struct timeval tv;
+        tv.tv_sec = (time_t)e.duration;
+        tv.tv_usec = (suseconds_t)((e.duration - (double)tv.tv_sec) * 1e6);
+        event_add(e.timer.get(), &tv);
+    }
+}
+
+void JobManager::exec_kill(Entry &e, int signal)
+{
+    if (!e.R)
+        return;
+    e.R->ranks().for_each([&](uint32_t rank) {
+        broker_.rpc("job-exec.kill",
+                    json_pack("{s:I s:i}", "id", (json_int_t)e.job.id, "signal", signal), rank,
+                    [](const flux_msg_t *) {});
+    });
+}
+
 void JobManager::exec_finish(Entry &e, int status)
 {
     if (e.job.started && !e.job.finished)
@@ -377,8 +511,10 @@ void JobManager::notify_waiters(Entry &e)
             if (e.job.exception && e.job.exception_severity == 0)
                 err = "job had a fatal exception: " + e.job.exception_type
                       + (e.job.exception_note.empty() ? "" : " (" + e.job.exception_note + ")");
+            else if (WIFSIGNALED(e.job.wait_status))
+                err = std::string("job was killed by signal ") + strsignal(WTERMSIG(e.job.wait_status));
             else
-                err = "job exited with status " + std::to_string(e.job.wait_status);
+                err = "job exited with exit code " + std::to_string(WEXITSTATUS(e.job.wait_status));
         }
         broker_.respond(req.get(), json_pack("{s:I s:b s:s}", "id", (json_int_t)e.job.id,
                                              "success", e.job.success(), "errstr", err.c_str()));

@@ -38,6 +38,9 @@ class JobManager {
         double test_run_duration = -1; /* exec test mode if >= 0 */
         flux::sched::Request request;
         std::unique_ptr<flux::Rv1> R;
+        flux::JsonPtr jobspec;  /* kept while the job is active */
+        int shells_pending = 0; /* job shells not yet exited */
+        int max_code = 0;       /* largest shell exit code */
         flux::EventPtr timer;
         std::vector<flux::ConstMsgPtr> waiters; /* job-manager.wait */
     };
@@ -51,6 +54,8 @@ class JobManager {
     void schedule_later();
     void exec_start(Entry &e);
     void exec_finish(Entry &e, int status);
+    void exec_start_shells(Entry &e);
+    void exec_kill(Entry &e, int signal);
     void release(Entry &e);
     void notify_waiters(Entry &e);
     Entry *lookup(const flux_msg_t *msg, const char *idkey, uint64_t *id);
