@@ -17,15 +17,16 @@ flux start --test-size=4 bash -c '
     flux resource list
     echo "== key-value store:"
     flux kvs put demo.greeting=hello && flux kvs get demo.greeting
-    echo "== a small workflow (exec test mode: jobs go through every state without forking;"
-    echo "   running real processes needs the job shell, which is not built yet):"
-    T="-S exec.test.run_duration=0.2s"
-    first=$(flux submit $T --job-name=prepare true)
+    echo "== flux run -n4 hostname:"
+    flux run -n4 hostname
+    echo "== a small workflow: one job, then an array of 4 (--cc), then a reduce step:"
+    first=$(flux submit --job-name=prepare sh -c "echo prepared")
     flux job wait $first
-    flux submit $T --cc=1-4 --job-name=array --quiet true
-    last=$(flux submit $T -n2 --job-name=reduce true)
-    flux job wait $last
+    flux submit --cc=1-4 --job-name=array --quiet sh -c "echo item {cc}"
     flux queue drain
+    last=$(flux submit -n2 --job-name=reduce sh -c "echo reduce on rank \$(flux getattr rank)")
+    flux job wait $last
+    flux job attach $last
     flux jobs -a
     echo "== eventlog of the last job:"
     flux job eventlog $last

@@ -12,10 +12,10 @@
  *
  * Scheduling (sched-simple): strict FCFS by priority then submit order over
  * the resource service's R: a job that does not fit blocks the jobs behind
- * it.  Execution: jobs with attributes.system.exec.test.run_duration run in
- * test mode (no processes, the "pipeline without fork/exec" of the
- * benchmarks); real execution through the job shell is not built yet, and
- * such jobs end with an exec exception that says so.
+ * it.  Execution: job-exec on each allocated rank starts a flux-shell that
+ * forks the tasks; jobs with attributes.system.exec.test.run_duration run in
+ * test mode instead (no processes: the "pipeline without fork/exec" of the
+ * benchmarks).
  */
 #include <algorithm>
 #include <cerrno>

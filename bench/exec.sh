@@ -1,0 +1,24 @@
+#!/bin/bash
+# End-to-end job benchmarks with real fork/exec:
+#  - throughput of N `true` jobs (flux submit --cc, then flux queue drain);
+#  - `flux run true` latency, median of 20 runs.
+# Usage: bash bench/exec.sh [N]   (default 2000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/src/cmd:$PATH"
+n=${1:-2000}
+read -r t0 t1 t2 < <(flux start bash -c '
+    t0=$(date +%s.%N)
+    flux submit --cc=1-'"$n"' --quiet true
+    t1=$(date +%s.%N)
+    flux queue drain
+    echo $t0 $t1 $(date +%s.%N)
+')
+awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
+    printf "%d true jobs end to end: %.0f jobs/s (submit %.0f/s)\n", n, n / (c - a), n / (b - a) }'
+flux start bash -c '
+    for i in $(seq 1 20); do
+        s=$(date +%s%N); flux run true; e=$(date +%s%N)
+        echo $(( (e - s) / 1000 ))
+    done | sort -n | awk "{a[NR]=\$1} END {printf \"flux run true: p50 %.1f ms, min %.1f ms, max %.1f ms (20 runs)\n\", a[10]/1000, a[1]/1000, a[20]/1000}"
+'
