@@ -86,4 +86,41 @@ test_expect_success 'past jobs and their output are listed after a restart' '
     flux start -Sstatedir=$PWD/state bash -c "flux jobs -a; flux job attach \$(cat kept.id)" >out &&
     grep -q kept out && grep -q persisted out
 '
+test_expect_success 'tasks are bound to the cores of their allocation' '
+    flux run -n1 grep Cpus_allowed_list /proc/self/status >one &&
+    grep -Eq "Cpus_allowed_list:[[:space:]]+[0-9]+$" one &&
+    a=$(flux submit -n1 sleep 1) && flux job wait-event -t 5 $a start &&
+    flux run -n1 grep Cpus_allowed_list /proc/self/status >two &&
+    ! cmp -s one two &&
+    flux job wait $a
+'
+test_expect_success 'cpu-affinity=off leaves tasks unbound' '
+    flux run -n1 -o cpu-affinity=off grep Cpus_allowed_list /proc/self/status >off &&
+    grep Cpus_allowed_list /proc/self/status >mine &&
+    test "$(cut -f2 off)" = "$(cut -f2 mine)"
+'
+test_expect_success 'no GPUs allocated: CUDA_VISIBLE_DEVICES is not set' '
+    test_must_fail flux run printenv CUDA_VISIBLE_DEVICES
+'
+test_expect_success 'flux job kill delivers a signal to the tasks' '
+    id=$(flux submit sh -c "trap \"echo got-usr1; exit 5\" USR1; sleep 30 & wait") &&
+    flux job wait-event -t 5 $id start && sleep 0.3 &&
+    flux job kill --signal=USR1 $id &&
+    flux job attach $id >out; test $? -eq 5 &&
+    grep -qx got-usr1 out &&
+    test_must_fail flux job kill $id 2>err && grep -q "not running" err &&
+    test_must_fail flux job kill -s BOGUS $id 2>err && grep -q "unknown signal" err
+'
+test_expect_success 'flux submit --wait returns the largest exit code; --watch shows output' '
+    flux submit --wait sh -c "exit 4" >id; test $? -eq 4 &&
+    flux submit --watch -n2 sh -c "echo hi-\$FLUX_TASK_RANK" >out &&
+    test $(grep -c "^hi-" out) -eq 2
+'
+test_expect_success 'flux job info shows the jobspec, R and eventlog' '
+    id=$(flux submit -n2 true) && flux job wait $id &&
+    flux job info $id jobspec | grep -q "\"version\":1" &&
+    flux job info $id R | grep -q "R_lite" &&
+    flux job info $id eventlog | grep -q "\"clean\"" &&
+    test_must_fail flux job info $id nosuchkey 2>err && grep -q "has no nosuchkey" err
+'
 test_done

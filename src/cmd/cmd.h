@@ -42,7 +42,7 @@ int cmd_queue(int argc, char **argv);
 /* flux job raise|urgency|wait|eventlog|wait-event */
 int job_manager_cmd(const std::string &sub, int argc, char **argv);
 /* Follow a job's output and events until it is inactive; its exit code. */
-int job_attach(flux_t *h, uint64_t id);
+int job_attach(flux_t *h, uint64_t id, bool quiet);
 int cmd_run(int argc, char **argv);
 
 } // namespace fluxcmd

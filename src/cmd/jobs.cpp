@@ -1,6 +1,7 @@
 /* jobs.cpp - flux jobs, flux cancel, flux queue, and the job-manager parts
  * of flux job (raise, urgency, wait, eventlog, wait-event). */
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <ctime>
 #include <getopt.h>
@@ -349,10 +350,74 @@ int job_manager_cmd(const std::string &sub, int argc, char **argv)
         }
         flux_future_destroy(f);
     }
+    else if (sub == "info") {
+        if (argc < 3)
+            die(1, "Usage: flux job info JOBID KEY...  (jobspec, R, eventlog, guest.output)");
+        uint64_t id = parse_jobid("flux-job", argv[1]);
+        std::string base = "job." + flux::fluid_encode(id, flux::FluidFormat::dothex);
+        for (int i = 2; i < argc; i++) {
+            flux_future_t *f = flux_kvs_lookup(h, nullptr, 0, (base + "." + argv[i]).c_str());
+            json_t *v;
+            if (!f || flux_kvs_lookup_get_unpack(f, "o", &v) < 0) {
+                if (errno == ENOENT)
+                    die(1, "flux-job: info: %s has no %s", jobid_str(id).c_str(), argv[i]);
+                die(1, "flux-job: info: %s", f ? flux_future_error_string(f) : strerror(errno));
+            }
+            if (json_is_string(v))
+                fputs(json_string_value(v), stdout);
+            else {
+                char *text = json_dumps(v, JSON_COMPACT);
+                printf("%s\n", text);
+                free(text);
+            }
+            flux_future_destroy(f);
+        }
+    }
+    else if (sub == "kill") {
+        static const struct option opts[] = {
+            {"signal", required_argument, nullptr, 's'},
+            {nullptr, 0, nullptr, 0},
+        };
+        int sig = SIGTERM, c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+s:", opts, nullptr)) != -1) {
+            if (c != 's')
+                return 1;
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v <= 0 || v >= 64) {
+                std::string name = optarg;
+                if (name.rfind("SIG", 0) == 0)
+                    name = name.substr(3);
+                v = 0;
+                for (int k = 1; k < 64; k++) {
+                    const char *abbrev = sigabbrev_np(k);
+                    if (abbrev && name == abbrev)
+                        v = k;
+                }
+                if (v == 0)
+                    die(1, "flux-job: kill: unknown signal '%s'", optarg);
+            }
+            sig = (int)v;
+        }
+        if (optind >= argc)
+            die(1, "Usage: flux job kill [--signal=SIG] JOBID...");
+        for (int i = optind; i < argc; i++) {
+            uint64_t id = parse_jobid("flux-job", argv[i]);
+            flux_future_t *f = flux_rpc_pack(h, "job-manager.kill", FLUX_NODEID_ANY, 0,
+                                             "{s:I s:i}", "id", (json_int_t)id, "signal", sig);
+            if (!f || flux_rpc_get(f, nullptr) < 0) {
+                fprintf(stderr, "flux-job: kill %s: %s\n", jobid_str(id).c_str(),
+                        f ? flux_future_error_string(f) : strerror(errno));
+                rc = 1;
+            }
+            flux_future_destroy(f);
+        }
+    }
     else if (sub == "attach") {
         if (argc != 2)
             die(1, "Usage: flux job attach JOBID");
-        rc = job_attach(h, parse_jobid("flux-job", argv[1]));
+        rc = job_attach(h, parse_jobid("flux-job", argv[1]), false);
     }
     else if (sub == "eventlog" || sub == "wait-event") {
         static const struct option opts[] = {
@@ -439,6 +504,7 @@ namespace {
 
 /* State of an attached job: eventlog and output are followed together. */
 struct Attach {
+    bool quiet = false; /* follow events only, print no output */
     flux_t *h = nullptr;
     uint64_t id = 0;
     flux_future_t *events = nullptr;
@@ -521,21 +587,27 @@ void attach_events_cb(flux_future_t *f, void *arg)
 
 } // namespace
 
-int job_attach(flux_t *h, uint64_t id)
+int job_attach(flux_t *h, uint64_t id, bool quiet)
 {
     Attach a;
+    a.quiet = quiet;
     a.h = h;
     a.id = id;
     std::string base = "job." + flux::fluid_encode(id, flux::FluidFormat::dothex);
-    a.output = flux_kvs_lookup(h, nullptr, FLUX_KVS_WATCH | FLUX_KVS_WAITCREATE | FLUX_KVS_WATCH_APPEND,
-                               (base + ".guest.output").c_str());
+    if (!quiet) {
+        a.output = flux_kvs_lookup(h, nullptr,
+                                   FLUX_KVS_WATCH | FLUX_KVS_WAITCREATE | FLUX_KVS_WATCH_APPEND,
+                                   (base + ".guest.output").c_str());
+        if (!a.output || flux_future_then(a.output, -1, attach_output_cb, &a) < 0)
+            die(1, "flux-job: attach: %s", strerror(errno));
+    }
     a.events = flux_kvs_lookup(h, nullptr, FLUX_KVS_WATCH | FLUX_KVS_WATCH_APPEND,
                                (base + ".eventlog").c_str());
-    if (!a.output || !a.events || flux_future_then(a.output, -1, attach_output_cb, &a) < 0
-        || flux_future_then(a.events, -1, attach_events_cb, &a) < 0)
+    if (!a.events || flux_future_then(a.events, -1, attach_events_cb, &a) < 0)
         die(1, "flux-job: attach: %s", strerror(errno));
     flux_reactor_run(flux_get_reactor(h), 0);
-    flux_kvs_lookup_cancel(a.output);
+    if (a.output)
+        flux_kvs_lookup_cancel(a.output);
     flux_kvs_lookup_cancel(a.events);
     flux_future_destroy(a.output);
     flux_future_destroy(a.events);

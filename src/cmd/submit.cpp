@@ -20,7 +20,7 @@ namespace fluxcmd {
 
 namespace {
 
-enum { opt_cc = 2000, opt_bcc, opt_quiet, opt_dry_run, opt_help };
+enum { opt_cc = 2000, opt_bcc, opt_quiet, opt_dry_run, opt_help, opt_wait, opt_watch };
 
 std::string replace_all(std::string s, const std::string &from, const std::string &to)
 {
@@ -70,11 +70,13 @@ int cmd_submit(int argc, char **argv)
     opts.push_back({"bcc", required_argument, nullptr, opt_bcc});
     opts.push_back({"quiet", no_argument, nullptr, opt_quiet});
     opts.push_back({"dry-run", no_argument, nullptr, opt_dry_run});
+    opts.push_back({"wait", no_argument, nullptr, opt_wait});
+    opts.push_back({"watch", no_argument, nullptr, opt_watch});
     opts.push_back({"help", no_argument, nullptr, opt_help});
     opts.push_back({nullptr, 0, nullptr, 0});
     JobOptions o;
     std::string cc;
-    bool bcc = false, quiet = false, dry_run = false;
+    bool bcc = false, quiet = false, dry_run = false, wait = false, watch = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, (std::string("+") + job_option_shortopts).c_str(),
@@ -94,11 +96,19 @@ int cmd_submit(int argc, char **argv)
             case opt_dry_run:
                 dry_run = true;
                 break;
+            case opt_wait:
+                wait = true;
+                break;
+            case opt_watch:
+                watch = true;
+                break;
             case opt_help:
                 printf("Usage: flux submit [OPTIONS] COMMAND [ARGS...]\n%s"
                        "      --cc=IDSET            submit a copy per id ({cc} in COMMAND)\n"
                        "      --bcc=IDSET           like --cc without {cc} substitution\n"
                        "      --quiet               do not print job ids\n"
+                       "      --wait                wait for the jobs; exit with the largest exit code\n"
+                       "      --watch               like --wait, showing the jobs' output\n"
                        "      --dry-run             print the jobspec, do not submit\n",
                        job_option_help);
                 return 0;
@@ -157,6 +167,16 @@ int cmd_submit(int argc, char **argv)
         else if (!quiet)
             printf("%s\n", jobid_str(id).c_str());
     }
+    fflush(stdout);
+    if (wait || watch) {
+        /* The largest exit code of the jobs becomes ours. */
+        for (uint64_t id : ids) {
+            if (id == 0)
+                continue;
+            int code = job_attach(h, id, !watch);
+            rc = std::max(rc, code);
+        }
+    }
     flux_close(h);
     return rc;
 }
@@ -195,7 +215,7 @@ int cmd_run(int argc, char **argv)
     auto ids = submit_all(h, {text}, o.urgency);
     if (ids[0] == 0)
         return 1;
-    int rc = job_attach(h, ids[0]);
+    int rc = job_attach(h, ids[0], false);
     flux_close(h);
     return rc;
 }
@@ -296,6 +316,8 @@ int cmd_job(int argc, char **argv)
                         "       flux job urgency JOBID N|hold|default|expedite\n"
                         "       flux job wait JOBID\n"
                         "       flux job attach JOBID\n"
+                        "       flux job info JOBID KEY...\n"
+                        "       flux job kill [--signal=SIG] JOBID...\n"
                         "       flux job eventlog [-f] JOBID\n"
                         "       flux job wait-event [-t TIMEOUT] [-q] JOBID NAME";
     if (argc < 2)
@@ -306,7 +328,7 @@ int cmd_job(int argc, char **argv)
     if (sub == "id")
         return job_id(argc - 1, argv + 1);
     if (sub == "raise" || sub == "urgency" || sub == "wait" || sub == "eventlog"
-        || sub == "wait-event" || sub == "attach") {
+        || sub == "wait-event" || sub == "attach" || sub == "info" || sub == "kill") {
         for (int i = 2; i < argc; i++) {
             if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
                 printf("%s\n", usage);

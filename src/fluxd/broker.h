@@ -144,6 +144,8 @@ class Broker {
     /* Call CB with the wait(2) status when child PID exits. */
     void watch_child(pid_t pid, std::function<void(int status)> cb) { child_cbs_[pid] = std::move(cb); }
     const std::string &local_uri_path() const { return local_path_; }
+    /* OS CPU numbers ("0-3") of the cores with these logical indexes. */
+    std::string cpus_of_cores(const IdSet &cores);
     Resource *resource() { return resource_.get(); }
 
   private:
@@ -308,6 +310,7 @@ class Broker {
 
     /* hwloc (loaded on first request) */
     flux::JsonPtr hwloc_info_;
+    std::vector<std::vector<unsigned>> core_pus_; /* core logical index -> OS CPUs */
 };
 
 } // namespace fluxd

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include <hwloc.h>
 
@@ -18,7 +19,7 @@ struct TopologyDeleter {
 };
 using TopologyPtr = std::unique_ptr<hwloc_topology, TopologyDeleter>;
 
-json_t *discover(std::string *err)
+json_t *discover(std::string *err, std::vector<std::vector<unsigned>> *core_pus)
 {
     hwloc_topology_t raw;
     if (hwloc_topology_init(&raw) < 0) {
@@ -46,6 +47,16 @@ json_t *discover(std::string *err)
                 gpus++;
         }
     }
+    /* OS CPU numbers of each core, by the core's logical index (R's core ids). */
+    core_pus->clear();
+    for (int c = 0; c < cores; c++) {
+        hwloc_obj_t core = hwloc_get_obj_by_type(raw, HWLOC_OBJ_CORE, (unsigned)c);
+        std::vector<unsigned> pus;
+        unsigned pu;
+        hwloc_bitmap_foreach_begin(pu, core->cpuset) pus.push_back(pu);
+        hwloc_bitmap_foreach_end();
+        core_pus->push_back(std::move(pus));
+    }
     hwloc_obj_t root = hwloc_get_root_obj(raw);
     return json_pack("{s:i s:i s:i s:i s:i s:I}", "packages", packages, "cores", cores, "pus", pus,
                      "numanodes", numa, "gpus", gpus, "memory", (json_int_t)root->total_memory);
@@ -53,11 +64,28 @@ json_t *discover(std::string *err)
 
 } // namespace
 
+std::string Broker::cpus_of_cores(const IdSet &cores)
+{
+    if (!hwloc_info_) {
+        std::string err;
+        hwloc_info_.reset(discover(&err, &core_pus_));
+        if (!hwloc_info_)
+            return "";
+    }
+    IdSet cpus;
+    cores.for_each([&](uint32_t c) {
+        if (c < core_pus_.size())
+            for (unsigned pu : core_pus_[c])
+                cpus.insert(pu);
+    });
+    return cpus.encode();
+}
+
 void Broker::svc_hwloc_info(const flux_msg_t *msg)
 {
     if (!hwloc_info_) {
         std::string err;
-        hwloc_info_.reset(discover(&err));
+        hwloc_info_.reset(discover(&err, &core_pus_));
         if (!hwloc_info_) {
             respond_error(msg, EIO, err);
             return;

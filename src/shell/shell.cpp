@@ -5,7 +5,9 @@
  *
  * Input: {"jobspec": {...}, "tasks": [global task ids on this node],
  *         "size": total tasks, "nnodes": nodes, "rank": broker rank,
- *         "cores": "idset of allocated cores"}
+ *         "cpus": OS CPUs of the allocated cores (idset), "gpus": GPU ids}
+ * Tasks are bound to the allocation's CPUs (shell option cpu-affinity=off
+ * disables it) and see CUDA_VISIBLE_DEVICES listing their GPUs.
  * For each task: fork/exec the command with the jobspec's environment and
  * cwd plus FLUX_JOB_ID, FLUX_JOB_SIZE, FLUX_JOB_NNODES, FLUX_TASK_RANK,
  * FLUX_TASK_LOCAL_ID and FLUX_URI; stdout and stderr are read through pipes
@@ -23,6 +25,7 @@
 #include <fcntl.h>
 #include <iostream>
 #include <poll.h>
+#include <sched.h>
 #include <sstream>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -36,6 +39,7 @@
 #include "flux/core.h"
 #include "flux/kvs.h"
 #include "fluid/fluid.h"
+#include "idset/idset.h"
 
 namespace {
 
@@ -44,6 +48,14 @@ volatile sig_atomic_t pending_signal = 0;
 void on_signal(int sig)
 {
     pending_signal = sig;
+}
+
+/* Catchable signals a user may send to a job (flux job kill). */
+std::vector<int> forwarded_signals()
+{
+    return {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT,
+            SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
+            SIGWINCH, SIGPOLL, SIGPWR};
 }
 
 struct Task {
@@ -123,9 +135,11 @@ int main(int argc, char **argv)
     json_t *in = json_loads(ss.str().c_str(), 0, &jerr);
     json_t *jobspec = nullptr, *tasks = nullptr;
     int size = 0, nnodes = 0, rank = 0;
+    const char *cpus = "", *gpus = "";
     if (!in
-        || json_unpack(in, "{s:o s:o s:i s:i s:i}", "jobspec", &jobspec, "tasks", &tasks, "size",
-                       &size, "nnodes", &nnodes, "rank", &rank)
+        || json_unpack(in, "{s:o s:o s:i s:i s:i s?s s?s}", "jobspec", &jobspec, "tasks", &tasks,
+                       "size", &size, "nnodes", &nnodes, "rank", &rank, "cpus", &cpus, "gpus",
+                       &gpus)
                < 0
         || !json_is_array(tasks))
         fatal("malformed job description on stdin");
@@ -155,12 +169,37 @@ int main(int argc, char **argv)
             base.push_back(std::string(key) + "=" + json_string_value(val));
     }
     const char *uri = getenv("FLUX_URI");
+    /* GPUs: the ids as a comma list, as CUDA expects. */
+    if (*gpus) {
+        std::string list;
+        if (auto ids = flux::IdSet::parse(gpus))
+            ids->for_each([&](uint32_t g) { list += (list.empty() ? "" : ",") + std::to_string(g); });
+        base.push_back("CUDA_VISIBLE_DEVICES=" + list);
+    }
+    /* CPU binding unless -o cpu-affinity=off. */
+    json_t *aff = json_object_get(json_object_get(json_object_get(sys, "shell"), "options"),
+                                  "cpu-affinity");
+    bool bind = !(json_is_string(aff) && strcmp(json_string_value(aff), "off") == 0);
+    cpu_set_t cpuset;
+    CPU_ZERO(&cpuset);
+    bool have_cpus = false;
+    if (bind && *cpus) {
+        if (auto ids = flux::IdSet::parse(cpus)) {
+            ids->for_each([&](uint32_t c) {
+                if (c < CPU_SETSIZE) {
+                    CPU_SET(c, &cpuset);
+                    have_cpus = true;
+                }
+            });
+        }
+    }
 
+    /* Signals sent to the job's process group are for the tasks: the shell
+     * notes and survives them (the tasks reset them to default). */
     struct sigaction sa = {};
     sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, nullptr);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGHUP, &sa, nullptr);
+    for (int sig : forwarded_signals())
+        sigaction(sig, &sa, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
     std::vector<Task> ts;
@@ -185,11 +224,15 @@ int main(int argc, char **argv)
             int devnull = open("/dev/null", O_RDONLY);
             if (devnull >= 0)
                 dup2(devnull, STDIN_FILENO);
+            if (have_cpus && sched_setaffinity(0, sizeof(cpuset), &cpuset) < 0)
+                fprintf(stderr, "flux-shell: task %d: cpu binding: %s\n", task.global_rank,
+                        strerror(errno));
             sigset_t none;
             sigemptyset(&none);
             sigprocmask(SIG_SETMASK, &none, nullptr);
-            for (int s : {SIGTERM, SIGINT, SIGHUP, SIGPIPE})
-                signal(s, SIG_DFL);
+            for (int sig : forwarded_signals())
+                signal(sig, SIG_DFL);
+            signal(SIGPIPE, SIG_DFL);
             std::vector<std::string> envs = base;
             envs.push_back("FLUX_JOB_ID=" + f58);
             envs.push_back("FLUX_JOB_SIZE=" + std::to_string(size));

@@ -1,9 +1,11 @@
 /* exec.cpp - job-exec on every rank.
  *
  * Topics (owner only; the job manager on rank 0 sends them):
- *   job-exec.start {id, jobspec, tasks: [global task ids], size, nnodes}
+ *   job-exec.start {id, jobspec, tasks: [global task ids], size, nnodes,
+ *                   cores, gpus (idsets of this rank's allocation)}
  *       -> {status: exit code of the shell} when the shell exits
- *   job-exec.kill {id, signal}  -> {}   (SIGKILL follows 5 s later)
+ *   job-exec.kill {id, signal, escalate?}  -> {}
+ *       (with escalate, SIGKILL follows 5 s later: cancel and time limits)
  * The shell (flux-shell) runs as the leader of its own process group, which
  * its tasks share, so a signal reaches the whole job.
  *
@@ -79,8 +81,10 @@ void JobExec::start(const flux_msg_t *msg)
     json_int_t id;
     json_t *jobspec, *tasks;
     int size, nnodes;
-    if (flux_msg_unpack(msg, "{s:I s:o s:o s:i s:i}", "id", &id, "jobspec", &jobspec, "tasks",
-                        &tasks, "size", &size, "nnodes", &nnodes)
+    const char *cores = "", *gpus = "";
+    if (flux_msg_unpack(msg, "{s:I s:o s:o s:i s:i s?s s?s}", "id", &id, "jobspec", &jobspec,
+                        "tasks", &tasks, "size", &size, "nnodes", &nnodes, "cores", &cores, "gpus",
+                        &gpus)
         < 0) {
         broker_.respond_error(msg, EPROTO, "job-exec.start: malformed request");
         return;
@@ -89,8 +93,12 @@ void JobExec::start(const flux_msg_t *msg)
         broker_.respond_error(msg, EEXIST, "job is already running on this rank");
         return;
     }
-    json_t *input = json_pack("{s:O s:O s:i s:i s:i}", "jobspec", jobspec, "tasks", tasks, "size",
-                              size, "nnodes", nnodes, "rank", (int)broker_.rank());
+    std::string cpus;
+    if (auto ids = flux::IdSet::parse(cores))
+        cpus = broker_.cpus_of_cores(*ids);
+    json_t *input = json_pack("{s:O s:O s:i s:i s:i s:s s:s}", "jobspec", jobspec, "tasks", tasks,
+                              "size", size, "nnodes", nnodes, "rank", (int)broker_.rank(), "cpus",
+                              cpus.c_str(), "gpus", gpus);
     char *text = json_dumps(input, JSON_COMPACT);
     json_decref(input);
     int pfd[2];
@@ -167,8 +175,9 @@ void JobExec::start(const flux_msg_t *msg)
 void JobExec::kill(const flux_msg_t *msg)
 {
     json_int_t id;
-    int sig = SIGTERM;
-    if (flux_msg_unpack(msg, "{s:I s?i}", "id", &id, "signal", &sig) < 0 || sig <= 0 || sig >= 64) {
+    int sig = SIGTERM, escalate = 0;
+    if (flux_msg_unpack(msg, "{s:I s?i s?b}", "id", &id, "signal", &sig, "escalate", &escalate) < 0
+        || sig <= 0 || sig >= 64) {
         broker_.respond_error(msg, EPROTO, "job-exec.kill: expected {\"id\", \"signal\"}");
         return;
     }
@@ -179,7 +188,7 @@ void JobExec::kill(const flux_msg_t *msg)
     }
     Shell &sh = it->second;
     ::kill(-sh.pid, sig);
-    if (sig != SIGKILL && !sh.kill_timer) {
+    if (escalate && sig != SIGKILL && !sh.kill_timer) {
         struct Ctx {
             JobExec *je;
             uint64_t id;

@@ -86,6 +86,7 @@ void JobManager::register_methods()
     reg("job-manager.wait", user, &JobManager::wait);
     reg("job-manager.disconnect", user, &JobManager::disconnect);
     reg("job-manager.queue", 0, &JobManager::queue_ctl);
+    reg("job-manager.kill", user, &JobManager::kill);
     broker_.add_builtin("job-manager.ping", user,
                         [this](const flux_msg_t *m, Link *) { broker_.respond(m, json_object()); });
 }
@@ -222,7 +223,7 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
         && !e.job.finished) {
         e.timer.reset();
         if (e.shells_pending > 0) {
-            exec_kill(e, SIGTERM); /* finish follows when the shells exit */
+            exec_kill(e, SIGTERM, true); /* finish follows when the shells exit */
             return;
         }
         /* Test mode: wait(2) status of SIGKILL on timeout, SIGTERM otherwise. */
@@ -414,10 +415,13 @@ void JobManager::exec_start_shells(Entry &e)
             json_array_append_new(tasks, json_integer(next_task++));
         e.shells_pending++;
         uint64_t id = e.job.id;
+        const flux::RankResources *rr = e.R->find(rank);
+        std::string cores = rr ? rr->cores().encode() : "";
+        std::string gpus = rr ? rr->gpus().encode() : "";
         broker_.rpc("job-exec.start",
-                    json_pack("{s:I s:O s:o s:i s:i}", "id", (json_int_t)id, "jobspec",
+                    json_pack("{s:I s:O s:o s:i s:i s:s s:s}", "id", (json_int_t)id, "jobspec",
                               e.jobspec.get(), "tasks", tasks, "size", (int)size, "nnodes",
-                              (int)plan.size()),
+                              (int)plan.size(), "cores", cores.c_str(), "gpus", gpus.c_str()),
                     rank, [this, id, rank](const flux_msg_t *rsp) {
                         auto it = jobs_.find(id);
                         if (it == jobs_.end())
@@ -471,14 +475,15 @@ void JobManager::exec_start_shells(Entry &e)
     }
 }
 
-void JobManager::exec_kill(Entry &e, int signal)
+void JobManager::exec_kill(Entry &e, int signal, bool escalate)
 {
     if (!e.R)
         return;
     e.R->ranks().for_each([&](uint32_t rank) {
         broker_.rpc("job-exec.kill",
-                    json_pack("{s:I s:i}", "id", (json_int_t)e.job.id, "signal", signal), rank,
-                    [](const flux_msg_t *) {});
+                    json_pack("{s:I s:i s:b}", "id", (json_int_t)e.job.id, "signal", signal,
+                              "escalate", escalate),
+                    rank, [](const flux_msg_t *) {});
     });
 }
 
@@ -673,6 +678,27 @@ void JobManager::disconnect(const flux_msg_t *msg)
 {
     for (auto &[id, e] : jobs_)
         std::erase_if(e->waiters, [&](const flux::ConstMsgPtr &w) { return w->routes == msg->routes; });
+}
+
+void JobManager::kill(const flux_msg_t *msg)
+{
+    uint64_t id;
+    Entry *e = lookup(msg, "id", &id);
+    if (!e)
+        return;
+    int sig = SIGTERM;
+    if (flux_msg_unpack(msg, "{s?i}", "signal", &sig) < 0 || sig <= 0 || sig >= 64) {
+        broker_.respond_error(msg, EINVAL, "signal must be between 1 and 63");
+        return;
+    }
+    if (!may_modify(msg, *e))
+        return;
+    if (e->job.state != JobState::RUN || e->shells_pending == 0) {
+        broker_.respond_error(msg, EINVAL, "job is not running");
+        return;
+    }
+    exec_kill(*e, sig, false);
+    broker_.respond(msg, nullptr);
 }
 
 void JobManager::queue_ctl(const flux_msg_t *msg)

@@ -55,7 +55,7 @@ class JobManager {
     void exec_start(Entry &e);
     void exec_finish(Entry &e, int status);
     void exec_start_shells(Entry &e);
-    void exec_kill(Entry &e, int signal);
+    void exec_kill(Entry &e, int signal, bool escalate);
     void release(Entry &e);
     void notify_waiters(Entry &e);
     Entry *lookup(const flux_msg_t *msg, const char *idkey, uint64_t *id);
@@ -67,6 +67,7 @@ class JobManager {
     void wait(const flux_msg_t *msg);
     void disconnect(const flux_msg_t *msg);
     void queue_ctl(const flux_msg_t *msg);
+    void kill(const flux_msg_t *msg);
 
     Broker &broker_;
     std::map<uint64_t, std::unique_ptr<Entry>> jobs_;
