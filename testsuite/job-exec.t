@@ -123,4 +123,12 @@ test_expect_success 'flux job info shows the jobspec, R and eventlog' '
     flux job info $id eventlog | grep -q "\"clean\"" &&
     test_must_fail flux job info $id nosuchkey 2>err && grep -q "has no nosuchkey" err
 '
+test_expect_success '--output/--error write task output to files with {{id}} templates' '
+    id=$(flux submit --wait -n2 --output=job-{{id.dec}}.out sh -c "echo o\$FLUX_TASK_RANK; echo e\$FLUX_TASK_RANK >&2") &&
+    sort job-$(flux job id $id).out >all &&
+    printf "e0\ne1\no0\no1\n" >expected && cmp expected all &&
+    flux submit --wait --output=a.out --error=a.err sh -c "echo out; echo err >&2" &&
+    grep -qx out a.out && grep -qx err a.err && ! grep -q err a.out &&
+    test_must_fail flux submit --wait --output=/nonexistent/dir/x true 2>/dev/null
+'
 test_done

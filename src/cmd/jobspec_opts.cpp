@@ -66,7 +66,7 @@ const char *job_option_help =
     "      --urgency=N           0-31, or hold, default, expedite\n"
     "      --exclusive           whole nodes\n"
     "      --queue=NAME          queue\n"
-    "      --output=TEMPLATE     stdout to a file ({{id}} is the job id)\n"
+    "      --output=TEMPLATE     stdout (and stderr) to a file; {{id}}, {{id.dec}}, {{name}}\n"
     "      --error=TEMPLATE      stderr to a file\n"
     "  -S, --setattr=KEY=VAL     set attributes.system.KEY (user.KEY: attributes.user)\n"
     "  -o, --setopt=OPT[=VAL]    set a job shell option\n";

@@ -89,8 +89,28 @@ double now_s()
 class Output {
   public:
     Output(flux_t *h, std::string key) : h_(h), key_(std::move(key)) {}
+    ~Output()
+    {
+        for (int fd : {out_fd_, err_fd_})
+            if (fd >= 0)
+                close(fd);
+    }
+    /* Send a stream to a file instead of the KVS (--output/--error). */
+    void to_file(bool err, int fd) { (err ? err_fd_ : out_fd_) = fd; }
     void add(const char *stream, int rank, const std::string &data)
     {
+        int fd = strcmp(stream, "stderr") == 0 ? err_fd_ : out_fd_;
+        if (fd >= 0) {
+            for (size_t off = 0; off < data.size();) {
+                ssize_t n = write(fd, data.data() + off, data.size() - off);
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n <= 0)
+                    break;
+                off += (size_t)n;
+            }
+            return;
+        }
         auto e = flux::eventlog_entry_create(
             now_s(), "data",
             json_pack("{s:s s:s s:s#}", "stream", stream, "rank", std::to_string(rank).c_str(),
@@ -118,7 +138,23 @@ class Output {
     flux_t *h_;
     std::string key_;
     std::string pending_;
+    int out_fd_ = -1, err_fd_ = -1;
 };
+
+/* {{id}} (= {{id.f58}}), {{id.dec}}, {{name}} in an output path. */
+std::string expand_template(std::string s, uint64_t id, const std::string &name)
+{
+    const std::pair<std::string, std::string> subs[] = {
+        {"{{id}}", flux::fluid_encode(id, flux::FluidFormat::f58)},
+        {"{{id.f58}}", flux::fluid_encode(id, flux::FluidFormat::f58)},
+        {"{{id.dec}}", std::to_string((unsigned long long)id)},
+        {"{{name}}", name},
+    };
+    for (const auto &[from, to] : subs)
+        for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size())
+            s.replace(pos, from.size(), to);
+    return s;
+}
 
 } // namespace
 
@@ -169,6 +205,37 @@ int main(int argc, char **argv)
             base.push_back(std::string(key) + "=" + json_string_value(val));
     }
     const char *uri = getenv("FLUX_URI");
+    /* --output/--error: append to files (stderr follows stdout unless given). */
+    json_t *outopt = json_object_get(
+        json_object_get(json_object_get(json_object_get(sys, "shell"), "options"), "output"),
+        "stdout");
+    json_t *erropt = json_object_get(
+        json_object_get(json_object_get(json_object_get(sys, "shell"), "options"), "output"),
+        "stderr");
+    std::string jobname;
+    if (const char *n = json_string_value(json_object_get(json_object_get(sys, "job"), "name")))
+        jobname = n;
+    else if (const char *a0 = json_string_value(json_array_get(command, 0)))
+        jobname = strrchr(a0, '/') ? strrchr(a0, '/') + 1 : a0;
+    auto open_output = [&](json_t *opt) {
+        const char *path = json_string_value(json_object_get(opt, "path"));
+        if (!path)
+            return -1;
+        std::string p = expand_template(path, *id, jobname);
+        if (p[0] != '/' && cwd)
+            p = std::string(cwd) + "/" + p;
+        int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0)
+            fatal("output %s: %s", p.c_str(), strerror(errno));
+        return fd;
+    };
+    int out_fd = open_output(outopt), err_fd = open_output(erropt);
+    if (out_fd >= 0)
+        out.to_file(false, out_fd);
+    if (err_fd >= 0)
+        out.to_file(true, err_fd);
+    else if (out_fd >= 0)
+        out.to_file(true, dup(out_fd));
     /* GPUs: the ids as a comma list, as CUDA expects. */
     if (*gpus) {
         std::string list;
