@@ -131,4 +131,15 @@ test_expect_success '--output/--error write task output to files with {{id}} tem
     grep -qx out a.out && grep -qx err a.err && ! grep -q err a.out &&
     test_must_fail flux submit --wait --output=/nonexistent/dir/x true 2>/dev/null
 '
+test_expect_success 'flux update changes a pending job time limit' '
+    id=$(flux submit --urgency=hold sleep 30) &&
+    flux job wait-event -t 5 $id priority &&
+    flux update $id duration=0.5s &&
+    flux job urgency $id default &&
+    flux job attach $id 2>err; test $? -eq 143 &&
+    grep -q timeout err &&
+    flux job info $id jobspec | grep -q "\"duration\":0.5" &&
+    test_must_fail flux update $id duration=1 2>err && grep -q "only a pending job" err &&
+    test_must_fail flux update $id foo=1 2>err && grep -q "not supported" err
+'
 test_done

@@ -104,6 +104,7 @@ const Builtin builtins[] = {
     {"jobs", cmd_jobs, "list jobs"},
     {"cancel", cmd_cancel, "cancel jobs"},
     {"queue", cmd_queue, "stop, start, drain the job queue; show its status"},
+    {"update", cmd_update, "change a pending job (its time limit)"},
 };
 
 void usage(FILE *f)

@@ -234,6 +234,41 @@ int cmd_cancel(int argc, char **argv)
     return rc;
 }
 
+int cmd_update(int argc, char **argv)
+{
+    const char *usage = "Usage: flux update JOBID duration=FSD";
+    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        printf("%s\n", usage);
+        return 0;
+    }
+    if (argc < 3)
+        die(1, "%s", usage);
+    uint64_t id = parse_jobid("flux-update", argv[1]);
+    json_t *updates = json_object();
+    for (int i = 2; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        if (!eq)
+            die(1, "flux-update: expected KEY=VALUE, got '%s'", argv[i]);
+        std::string key(argv[i], eq - argv[i]);
+        if (key == "duration" || key == "attributes.system.duration") {
+            auto d = flux::fsd_parse(eq + 1, 's');
+            if (!d)
+                die(1, "flux-update: %s", d.error().text.c_str());
+            json_object_set_new(updates, "attributes.system.duration", json_real(*d));
+        }
+        else
+            die(1, "flux-update: updating '%s' is not supported (only duration)", key.c_str());
+    }
+    flux_t *h = open_or_die("flux-update");
+    flux_future_t *f = flux_rpc_pack(h, "job-manager.update", FLUX_NODEID_ANY, 0, "{s:I s:o}",
+                                     "id", (json_int_t)id, "updates", updates);
+    if (!f || flux_rpc_get(f, nullptr) < 0)
+        die(1, "flux-update: %s", f ? flux_future_error_string(f) : strerror(errno));
+    flux_future_destroy(f);
+    flux_close(h);
+    return 0;
+}
+
 int cmd_queue(int argc, char **argv)
 {
     const char *usage = "Usage: flux queue stop|start|status|drain|idle";

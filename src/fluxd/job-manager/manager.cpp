@@ -87,6 +87,7 @@ void JobManager::register_methods()
     reg("job-manager.disconnect", user, &JobManager::disconnect);
     reg("job-manager.queue", 0, &JobManager::queue_ctl);
     reg("job-manager.kill", user, &JobManager::kill);
+    reg("job-manager.update", user, &JobManager::update);
     broker_.add_builtin("job-manager.ping", user,
                         [this](const flux_msg_t *m, Link *) { broker_.respond(m, json_object()); });
 }
@@ -698,6 +699,63 @@ void JobManager::kill(const flux_msg_t *msg)
         return;
     }
     exec_kill(*e, sig, false);
+    broker_.respond(msg, nullptr);
+}
+
+/* flux update: change a pending job's time limit (attributes.system.duration). */
+void JobManager::update(const flux_msg_t *msg)
+{
+    uint64_t id;
+    Entry *e = lookup(msg, "id", &id);
+    if (!e)
+        return;
+    json_t *updates;
+    if (flux_msg_unpack(msg, "{s:o}", "updates", &updates) < 0 || !json_is_object(updates)) {
+        broker_.respond_error(msg, EPROTO, "job-manager.update: expected {\"id\", \"updates\": {...}}");
+        return;
+    }
+    if (!may_modify(msg, *e))
+        return;
+    if (!job_state_in(e->job.state, JOB_STATE_PENDING)) {
+        broker_.respond_error(msg, EINVAL, "only a pending job can be updated");
+        return;
+    }
+    double duration = -1;
+    const char *key;
+    json_t *v;
+    json_object_foreach(updates, key, v)
+    {
+        if (strcmp(key, "attributes.system.duration") != 0) {
+            broker_.respond_error(msg, EINVAL, std::string("updating '") + key
+                                                   + "' is not supported (only duration)");
+            return;
+        }
+        if (!json_is_number(v) || json_number_value(v) < 0) {
+            broker_.respond_error(msg, EINVAL, "duration must be a number of seconds >= 0");
+            return;
+        }
+        duration = json_number_value(v);
+    }
+    if (duration < 0) {
+        broker_.respond_error(msg, EINVAL, "nothing to update");
+        return;
+    }
+    json_t *attrs = json_object_get(e->jobspec.get(), "attributes");
+    json_t *sys = json_object_get(attrs, "system");
+    if (sys)
+        json_object_set_new(sys, "duration", json_real(duration));
+    e->duration = duration;
+    e->request.duration = duration;
+    /* The stored jobspec changes too, so a restart sees the new limit. */
+    if (e->jobspec) {
+        KvsOp op;
+        op.key = Ingest::job_key(e->job.id) + ".jobspec";
+        char *text = json_dumps(e->jobspec.get(), JSON_COMPACT);
+        op.value = text ? text : "{}";
+        free(text);
+        broker_.kvs()->commit("primary", {op}, [](const flux::Result<uint64_t> &) {});
+    }
+    post(*e, "jobspec-update", json_pack("{s:f}", "attributes.system.duration", duration));
     broker_.respond(msg, nullptr);
 }
 

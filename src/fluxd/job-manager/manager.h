@@ -68,6 +68,7 @@ class JobManager {
     void disconnect(const flux_msg_t *msg);
     void queue_ctl(const flux_msg_t *msg);
     void kill(const flux_msg_t *msg);
+    void update(const flux_msg_t *msg);
 
     Broker &broker_;
     std::map<uint64_t, std::unique_ptr<Entry>> jobs_;
