@@ -41,12 +41,6 @@ uint64_t now_ms()
     return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
 }
 
-double now_s()
-{
-    struct timeval tv;
-    gettimeofday(&tv, nullptr);
-    return tv.tv_sec + tv.tv_usec * 1e-6;
-}
 
 std::string dump(json_t *o)
 {
@@ -207,7 +201,7 @@ void Ingest::submit_ready(const flux_msg_t *msg)
         broker_.respond_error(msg, id.error().errnum, "job id: " + id.error().text);
         return;
     }
-    double t = now_s();
+    double t = broker_.now();
     auto entry = flux::eventlog_entry_create(
         t, "submit",
         json_pack("{s:i s:i s:i s:i}", "userid", (int)msg->userid, "urgency", urgency, "flags",
@@ -218,13 +212,10 @@ void Ingest::submit_ready(const flux_msg_t *msg)
         return;
     }
     std::string key = job_key(*id);
-    json_t *evstr = json_string(line->c_str());
     std::vector<KvsOp> ops(2);
     ops[0].key = key + ".jobspec";
     ops[0].value = dump(canonical->get());
-    ops[1].key = key + ".eventlog";
-    ops[1].value = dump(evstr);
-    json_decref(evstr);
+    ops[1] = kvs_string_op(key + ".eventlog", *line);
 
     NewJob job;
     job.id = *id;

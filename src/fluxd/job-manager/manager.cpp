@@ -37,12 +37,6 @@ namespace fluxd {
 
 namespace {
 
-double now_s()
-{
-    struct timeval tv;
-    gettimeofday(&tv, nullptr);
-    return tv.tv_sec + tv.tv_usec * 1e-6;
-}
 
 } // namespace
 
@@ -193,7 +187,7 @@ void JobManager::submit(NewJob &&nj)
 
 void JobManager::post(Entry &e, const char *name, json_t *context)
 {
-    auto ev = flux::eventlog_entry_create(now_s(), name, context);
+    auto ev = flux::eventlog_entry_create(broker_.now(), name, context);
     if (auto r = job_apply(e.job, ev); !r) {
         broker_.log(LOG_ERR, "job-manager: %s: %s", flux::fluid_encode(e.job.id, flux::FluidFormat::f58plain).c_str(),
                     r.error().text.c_str());
@@ -201,14 +195,7 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
     }
     auto line = flux::eventlog_entry_encode(ev);
     if (line) {
-        KvsOp op;
-        op.kind = KvsOp::Kind::append;
-        op.key = Ingest::job_key(e.job.id) + ".eventlog";
-        json_t *s = json_string(line->c_str());
-        char *text = json_dumps(s, JSON_ENCODE_ANY | JSON_COMPACT);
-        op.value = text ? text : "\"\"";
-        free(text);
-        json_decref(s);
+        KvsOp op = kvs_string_op(Ingest::job_key(e.job.id) + ".eventlog", *line, true);
         broker_.kvs()->commit("primary", {op}, [this](const flux::Result<uint64_t> &r) {
             if (!r)
                 broker_.log(LOG_ERR, "job-manager: eventlog commit: %s", r.error().text.c_str());
@@ -261,7 +248,7 @@ void JobManager::advance(Entry &e)
             release(e);
             continue;
         }
-        auto ev = job_action_event(next, now_s());
+        auto ev = job_action_event(next, broker_.now());
         if (!ev)
             break;
         in_advance_ = false;
@@ -301,7 +288,7 @@ void JobManager::schedule()
             continue;
         }
         queue_.erase(queue_.begin());
-        double t = now_s();
+        double t = broker_.now();
         R->starttime = t;
         R->expiration = e.duration > 0 ? t + e.duration : 0;
         e.R = std::make_unique<flux::Rv1>(std::move(*R));
@@ -325,36 +312,12 @@ void JobManager::exec_start(Entry &e)
     post(e, "start", nullptr);
     double run = e.test_run_duration;
     bool timeout = e.duration > 0 && run > e.duration;
-    double wait = timeout ? e.duration : run;
-    struct Ctx {
-        JobManager *jm;
-        uint64_t id;
-        bool timeout;
-    };
-    auto *ctx = new Ctx{this, e.job.id, timeout};
-    e.timer.reset(event_new(
-        broker_.base(), -1, 0,
-        [](evutil_socket_t, short, void *arg) {
-            std::unique_ptr<Ctx> c((Ctx *)arg);
-            auto it = c->jm->jobs_.find(c->id);
-            if (it == c->jm->jobs_.end())
-                return;
-            Entry &en = *it->second;
-            en.timer.reset();
-            if (en.job.state != JobState::RUN)
-                return;
-            if (c->timeout)
-                c->jm->post(en, "exception",
-                            json_pack("{s:s s:i s:s}", "type", "timeout", "severity", 0, "note",
-                                      "resource allocation expired"));
-            else
-                c->jm->exec_finish(en, 0);
-        },
-        ctx));
-    struct timeval tv;
-    tv.tv_sec = (time_t)wait;
-    tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
-    event_add(e.timer.get(), &tv);
+    arm_timer(e, timeout ? e.duration : run, [this, timeout](Entry &en) {
+        if (timeout)
+            post_timeout(en);
+        else
+            exec_finish(en, 0);
+    });
 }
 
 /* Tasks per rank: the slots on each allocated rank, times tasks per slot
@@ -392,19 +355,13 @@ void JobManager::exec_start_shells(Entry &e)
     /* The output eventlog starts with its header (RFC 24); the shells
      * append data events after it. */
     auto hdr = flux::eventlog_entry_create(
-        now_s(), "header",
+        broker_.now(), "header",
         json_pack("{s:i s:{s:s s:s} s:I}", "version", 1, "encoding", "stdout", "UTF-8", "stderr",
                   "UTF-8", "count", (json_int_t)size));
-    if (auto line = flux::eventlog_entry_encode(hdr)) {
-        KvsOp op;
-        op.key = Ingest::job_key(e.job.id) + ".guest.output";
-        json_t *str = json_string(line->c_str());
-        char *text = json_dumps(str, JSON_ENCODE_ANY | JSON_COMPACT);
-        op.value = text ? text : "\"\"";
-        free(text);
-        json_decref(str);
-        broker_.kvs()->commit("primary", {op}, [](const flux::Result<uint64_t> &) {});
-    }
+    if (auto line = flux::eventlog_entry_encode(hdr))
+        broker_.kvs()->commit("primary",
+                              {kvs_string_op(Ingest::job_key(e.job.id) + ".guest.output", *line)},
+                              [](const flux::Result<uint64_t> &) {});
     post(e, "start", nullptr);
     e.max_code = 0;
     int64_t next_task = 0;
@@ -449,31 +406,43 @@ void JobManager::exec_start_shells(Entry &e)
                     });
     }
     /* The time limit, for real jobs. */
-    if (e.duration > 0) {
-        struct Ctx {
-            JobManager *jm;
-            uint64_t id;
-        };
-        auto *ctx = new Ctx{this, e.job.id};
-        e.timer.reset(event_new(
-            broker_.base(), -1, 0,
-            [](evutil_socket_t, short, void *arg) {
-                std::unique_ptr<Ctx> c((Ctx *)arg);
-                auto it = c->jm->jobs_.find(c->id);
-                if (it == c->jm->jobs_.end())
-                    return;
-                it->second->timer.reset();
-                if (it->second->job.state == JobState::RUN)
-                    c->jm->post(*it->second, "exception",
-                                json_pack("{s:s s:i s:s}", "type", "timeout", "severity", 0,
-                                          "note", "resource allocation expired"));
-            },
-            ctx));
-        struct timeval tv;
-        tv.tv_sec = (time_t)e.duration;
-        tv.tv_usec = (suseconds_t)((e.duration - (double)tv.tv_sec) * 1e6);
-        event_add(e.timer.get(), &tv);
-    }
+    if (e.duration > 0)
+        arm_timer(e, e.duration, [this](Entry &en) { post_timeout(en); });
+}
+
+void JobManager::post_timeout(Entry &e)
+{
+    post(e, "exception",
+         json_pack("{s:s s:i s:s}", "type", "timeout", "severity", 0, "note",
+                   "resource allocation expired"));
+}
+
+/* Run FN on the job SECONDS from now, if it is still running then. */
+void JobManager::arm_timer(Entry &e, double seconds, std::function<void(Entry &)> fn)
+{
+    struct Ctx {
+        JobManager *jm;
+        uint64_t id;
+        std::function<void(Entry &)> fn;
+    };
+    auto *ctx = new Ctx{this, e.job.id, std::move(fn)};
+    e.timer.reset(event_new(
+        broker_.base(), -1, 0,
+        [](evutil_socket_t, short, void *arg) {
+            std::unique_ptr<Ctx> c((Ctx *)arg);
+            auto it = c->jm->jobs_.find(c->id);
+            if (it == c->jm->jobs_.end())
+                return;
+            Entry &en = *it->second;
+            en.timer.reset(); /* frees this event; c owns the context */
+            if (en.job.state == JobState::RUN)
+                c->fn(en);
+        },
+        ctx));
+    struct timeval tv;
+    tv.tv_sec = (time_t)seconds;
+    tv.tv_usec = (suseconds_t)((seconds - (double)tv.tv_sec) * 1e6);
+    event_add(e.timer.get(), &tv);
 }
 
 void JobManager::exec_kill(Entry &e, int signal, bool escalate)

@@ -4,6 +4,7 @@
  * answers list/raise/urgency requests. */
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -56,6 +57,8 @@ class JobManager {
     void exec_finish(Entry &e, int status);
     void exec_start_shells(Entry &e);
     void exec_kill(Entry &e, int signal, bool escalate);
+    void post_timeout(Entry &e);
+    void arm_timer(Entry &e, double seconds, std::function<void(Entry &)> fn);
     void release(Entry &e);
     void notify_waiters(Entry &e);
     Entry *lookup(const flux_msg_t *msg, const char *idkey, uint64_t *id);

@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <jansson.h>
+
 #include "store.h"
 
 namespace fluxd {
@@ -84,6 +86,19 @@ void bind(sqlite3_stmt *s, int i, const std::string &v)
 }
 
 } // namespace
+
+KvsOp kvs_string_op(std::string key, const std::string &text, bool append)
+{
+    KvsOp op;
+    op.kind = append ? KvsOp::Kind::append : KvsOp::Kind::put;
+    op.key = std::move(key);
+    json_t *str = json_stringn(text.data(), text.size());
+    char *json = str ? json_dumps(str, JSON_COMPACT | JSON_ENCODE_ANY) : nullptr;
+    op.value = json ? json : "\"\"";
+    free(json);
+    json_decref(str);
+    return op;
+}
 
 flux::Result<std::unique_ptr<KvsStore>> KvsStore::open(const std::string &path)
 {

@@ -29,6 +29,9 @@ struct KvsOp {
     std::string value; /* JSON text (put); a JSON string (append) */
 };
 
+/* A put (or, with append, an append) of TEXT as a JSON string value. */
+KvsOp kvs_string_op(std::string key, const std::string &text, bool append = false);
+
 struct KvsDirEntry {
     std::string name;
     bool is_dir = false;

@@ -31,12 +31,6 @@ using flux::IdSet;
 
 namespace {
 
-double wallclock()
-{
-    struct timeval tv;
-    gettimeofday(&tv, nullptr);
-    return tv.tv_sec + tv.tv_usec * 1e-6;
-}
 
 std::string read_file(const std::string &path, std::string *err)
 {
@@ -285,7 +279,7 @@ void Resource::drain(const flux_msg_t *msg)
             return;
         }
     }
-    double now = wallclock();
+    double now = broker_.now();
     ids->for_each([&](uint32_t r) { drained_[r] = Drain{now, reason}; });
     broker_.log(LOG_INFO, "resource: drained %s%s%s", ids->encode().c_str(), *reason ? ": " : "",
                 reason);
