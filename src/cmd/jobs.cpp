@@ -284,23 +284,25 @@ int cmd_queue(int argc, char **argv)
         flux_future_t *f = start < 0 ? flux_rpc(h, "job-manager.queue", "{}", FLUX_NODEID_ANY, 0)
                                      : flux_rpc_pack(h, "job-manager.queue", FLUX_NODEID_ANY, 0,
                                                      "{s:b}", "start", start);
-        int running;
+        int running, sched = 1;
         json_int_t act, pend;
-        if (!f || flux_rpc_get_unpack(f, "{s:b s:I s:I}", "running", &running, "active", &act,
-                                      "pending", &pend)
+        if (!f || flux_rpc_get_unpack(f, "{s:b s:I s:I s?b}", "running", &running, "active", &act,
+                                      "pending", &pend, "scheduler", &sched)
                       < 0)
             die(1, "flux-queue: %s", f ? flux_future_error_string(f) : strerror(errno));
         flux_future_destroy(f);
-        return std::make_tuple(running, act, pend);
+        return std::make_tuple(running, act, pend, sched);
     };
     if (sub == "stop")
         status(0);
     else if (sub == "start")
         status(1);
     else if (sub == "status") {
-        auto [running, act, pend] = status(-1);
+        auto [running, act, pend, sched] = status(-1);
         printf("Scheduling is %s; %lld active jobs, %lld waiting for resources\n",
                running ? "started" : "stopped", (long long)act, (long long)pend);
+        if (!sched)
+            printf("No scheduler is loaded: jobs wait until one is (flux module load sched-simple)\n");
     }
     else if (sub == "drain" || sub == "idle") {
         /* drain: no active jobs at all; idle: none holding resources. */

@@ -34,12 +34,33 @@ std::vector<uint64_t> submit_all(flux_t *h, const std::vector<std::string> &jobs
 {
     std::vector<flux_future_t *> fs;
     fs.reserve(jobspecs.size());
+    /* A JSON jobspec is spliced into the payload as it is (checked once per
+     * distinct text: copies of one jobspec cost a string copy each); any
+     * other text (YAML) goes as a string for the server to parse. */
+    const std::string *last = nullptr;
+    std::string tail = ",\"urgency\":" + std::to_string(urgency) + "}";
+    bool last_is_json = false;
     for (const auto &js : jobspecs) {
-        json_error_t jerr;
-        json_t *o = json_loads(js.c_str(), 0, &jerr);
-        flux_future_t *f = flux_rpc_pack(h, "job-ingest.submit", FLUX_NODEID_ANY, 0,
-                                         "{s:o s:i}", "jobspec", o ? o : json_string(js.c_str()),
-                                         "urgency", urgency);
+        if (!last || *last != js) {
+            json_error_t jerr;
+            json_t *o = json_loads(js.c_str(), 0, &jerr);
+            last_is_json = json_is_object(o);
+            json_decref(o);
+            last = &js;
+        }
+        std::string payload;
+        if (last_is_json)
+            payload = "{\"jobspec\":" + js + tail;
+        else {
+            json_t *str = json_string(js.c_str());
+            char *text = str ? json_dumps(str, JSON_ENCODE_ANY | JSON_COMPACT) : nullptr;
+            json_decref(str);
+            if (!text)
+                die(1, "flux: submit: jobspec is not valid UTF-8");
+            payload = std::string("{\"jobspec\":") + text + tail;
+            free(text);
+        }
+        flux_future_t *f = flux_rpc(h, "job-ingest.submit", payload.c_str(), FLUX_NODEID_ANY, 0);
         if (!f)
             die(1, "flux: submit: %s", strerror(errno));
         fs.push_back(f);

@@ -530,7 +530,38 @@ void Broker::deliver_local(flux_msg_t *msg, Link *from)
 /* Route id of requests the broker itself sends. */
 static const char *self_route = "b";
 
+void Broker::rpc_multi(const std::string &topic, const std::string &payload, uint32_t nodeid,
+                       MultiCb cb)
+{
+    send_internal(topic, payload.c_str(), nodeid, nullptr, std::move(cb));
+}
+
+void Broker::rpc(const std::string &topic, const std::string &payload, uint32_t nodeid,
+                 ResponseCb cb)
+{
+    send_internal(topic, payload.c_str(), nodeid, std::move(cb), nullptr);
+}
+
+void Broker::track_disconnect(const flux_msg_t *msg, const std::string &service)
+{
+    if (msg->routes.empty())
+        return;
+    if (Link *link = find_link(msg->routes.front()))
+        link->streaming.emplace(service, msg->nodeid);
+}
+
 void Broker::rpc(const std::string &topic, json_t *payload, uint32_t nodeid, ResponseCb cb)
+{
+    char *s = payload ? json_dumps(payload, JSON_COMPACT) : nullptr;
+    json_decref(payload);
+    send_internal(topic, s, nodeid, std::move(cb), nullptr);
+    free(s);
+}
+
+/* The callback is registered before the request is routed: an error
+ * response (ENOSYS) may come back at once. */
+void Broker::send_internal(const std::string &topic, const char *payload, uint32_t nodeid,
+                           ResponseCb cb, MultiCb mcb)
 {
     flux::MsgPtr req(flux_msg_create(FLUX_MSGTYPE_REQUEST));
     flux_msg_set_topic(req.get(), topic.c_str());
@@ -541,13 +572,12 @@ void Broker::rpc(const std::string &topic, json_t *payload, uint32_t nodeid, Res
     if (next_internal_tag_ == 0)
         next_internal_tag_ = 1;
     req->matchtag = tag;
-    if (payload) {
-        char *s = json_dumps(payload, JSON_COMPACT);
-        flux_msg_set_string(req.get(), s);
-        free(s);
-        json_decref(payload);
-    }
-    internal_rpcs_[tag] = std::move(cb);
+    if (payload)
+        flux_msg_set_string(req.get(), payload);
+    if (mcb)
+        internal_multi_[tag] = std::move(mcb);
+    else
+        internal_rpcs_[tag] = std::move(cb);
     flux_msg_route_push(req.get(), self_route);
     route_request(req.get(), nullptr);
 }
@@ -559,8 +589,19 @@ bool Broker::route_response(flux_msg_t *msg)
         return false; /* nobody to answer */
     if (msg->routes.size() == 1 && strcmp(last, self_route) == 0) {
         auto it = internal_rpcs_.find(msg->matchtag);
-        if (it == internal_rpcs_.end())
-            return false;
+        if (it == internal_rpcs_.end()) {
+            auto m = internal_multi_.find(msg->matchtag);
+            if (m == internal_multi_.end())
+                return false;
+            /* The callback may send requests (and grow the map). */
+            MultiCb cb = std::move(m->second);
+            internal_multi_.erase(m);
+            uint32_t tag = msg->matchtag;
+            flux_msg_route_pop(msg);
+            if (!cb(msg) && msg->errnum == 0)
+                internal_multi_[tag] = std::move(cb);
+            return true;
+        }
         ResponseCb cb = std::move(it->second);
         bool final = !(msg->flags & FLUX_MSGFLAG_STREAMING) || msg->errnum != 0;
         if (final)
@@ -1253,6 +1294,12 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         if (!in)
             return in.error();
         ingest_ = std::move(*in);
+        /* The scheduler is a module speaking RFC 27 with the job manager. */
+        std::string sched = attrs_.get("sched-module").value_or("sched-simple");
+        if (sched != "none" && !sched.empty()) {
+            if (auto m = module_load(sched, {}); !m)
+                log(LOG_ERR, "cannot load the scheduler: %s", m.error().text.c_str());
+        }
     }
     if (auto r = local_listen(); !r)
         return r;

@@ -135,11 +135,22 @@ class Broker {
     /* A request from the broker itself to TOPIC at NODEID; CB gets the
      * response (or an error response, e.g. EHOSTUNREACH, ENOSYS). */
     using ResponseCb = std::function<void(const flux_msg_t *rsp)>;
+    /* An RPC that may get several responses (RFC 27 sched.alloc): CB
+     * returns true on the last one; an error response is always the last. */
+    using MultiCb = std::function<bool(const flux_msg_t *rsp)>;
+    void rpc_multi(const std::string &topic, const std::string &payload /* JSON text */,
+                   uint32_t nodeid, MultiCb cb);
+    void rpc(const std::string &topic, const std::string &payload /* JSON text */,
+             uint32_t nodeid, ResponseCb cb);
+    /* Send SERVICE.disconnect when the client that sent MSG goes away, as
+     * for a streaming request. */
+    void track_disconnect(const flux_msg_t *msg, const std::string &service);
     void rpc(const std::string &topic, json_t *payload /* stolen, may be NULL */,
              uint32_t nodeid, ResponseCb cb);
     /* Ranks currently online (rank 0 knows the whole instance). */
     IdSet online_ranks() const { return subtree_online(); }
     const std::string &hostname() const { return hostname_; }
+    bool shutting_down() const { return state_ == State::shutdown; }
     Kvs *kvs() { return kvs_.get(); }
     /* Call CB with the wait(2) status when child PID exits. */
     void watch_child(pid_t pid, std::function<void(int status)> cb) { child_cbs_[pid] = std::move(cb); }
@@ -261,6 +272,9 @@ class Broker {
     std::set<std::string> builtin_services_;            /* "svc" */
     std::unordered_map<std::string, Link *> services_;  /* registered by links */
     std::unordered_map<uint32_t, ResponseCb> internal_rpcs_; /* matchtag -> callback */
+    std::unordered_map<uint32_t, MultiCb> internal_multi_;
+    void send_internal(const std::string &topic, const char *payload, uint32_t nodeid,
+                       ResponseCb cb, MultiCb mcb);
     uint32_t next_internal_tag_ = 1;
 
     /* overlay */

@@ -11,6 +11,7 @@
  * instance first starts and kept in the KVS (job-ingest.epoch), so ids keep
  * increasing across restarts of an instance with the same statedir.
  */
+#include <algorithm>
 #include <cerrno>
 #include <sys/time.h>
 #include <syslog.h>
@@ -109,6 +110,9 @@ flux::Result<std::unique_ptr<Ingest>> Ingest::create(Broker &broker, Notify noti
         return flux::make_error(gen.error().errnum, "job-ingest: " + gen.error().text);
     std::unique_ptr<Ingest> in(new Ingest(broker, std::move(notify)));
     in->fluid_.emplace(std::move(*gen));
+    in->batch_ev_.reset(event_new(
+        broker.base(), -1, 0,
+        [](evutil_socket_t, short, void *arg) { ((Ingest *)arg)->commit_batch(); }, in.get()));
     broker.add_builtin("job-ingest.submit", FLUX_ROLE_USER,
                        [p = in.get()](const flux_msg_t *m, Link *) { p->submit(m); });
     broker.add_builtin("job-ingest.ping", FLUX_ROLE_USER, [&broker](const flux_msg_t *m, Link *) {
@@ -147,53 +151,76 @@ void Ingest::submit(const flux_msg_t *msg)
     submit_ready(msg);
 }
 
-void Ingest::submit_ready(const flux_msg_t *msg)
+flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const flux_msg_t *msg)
 {
+    Resource *res = broker_.resource();
+    uint64_t generation = res ? res->generation() : 0;
+    for (size_t i = 0; i < recent_.size(); i++) {
+        if (recent_[i]->generation == generation && recent_[i]->payload == msg->payload) {
+            auto v = recent_[i];
+            std::rotate(recent_.begin(), recent_.begin() + (long)i, recent_.begin() + (long)i + 1);
+            return v;
+        }
+    }
     json_t *js = nullptr;
     int urgency = urgency_default, flags = 0;
     if (flux_msg_unpack(msg, "{s:o s?i s?i}", "jobspec", &js, "urgency", &urgency, "flags", &flags)
-        < 0) {
-        broker_.respond_error(msg, EPROTO,
-                              "job-ingest.submit: expected {\"jobspec\": object or string}");
-        return;
-    }
-    if (urgency < 0 || urgency > urgency_max) {
-        broker_.respond_error(msg, EINVAL, "urgency must be between 0 and 31");
-        return;
-    }
-    if (urgency == urgency_max && !(msg->rolemask & FLUX_ROLE_OWNER)) {
-        broker_.respond_error(msg, EPERM, "only the instance owner may expedite a job");
-        return;
-    }
+        < 0)
+        return flux::make_error(EPROTO, "job-ingest.submit: expected {\"jobspec\": object or string}");
+    if (urgency < 0 || urgency > urgency_max)
+        return flux::make_error(EINVAL, "urgency must be between 0 and 31");
     flux::Result<flux::Jobspec> parsed = flux::make_error(EINVAL, "");
     if (json_is_string(js)) {
-        if (json_string_length(js) > jobspec_max) {
-            broker_.respond_error(msg, E2BIG, "jobspec is larger than 1 MiB");
-            return;
-        }
+        if (json_string_length(js) > jobspec_max)
+            return flux::make_error(E2BIG, "jobspec is larger than 1 MiB");
         parsed = flux::jobspec_parse(json_string_value(js));
     }
     else if (json_is_object(js))
         parsed = flux::jobspec_parse_json(js);
-    else {
-        broker_.respond_error(msg, EPROTO, "jobspec must be an object or a string");
-        return;
-    }
-    if (!parsed) {
-        broker_.respond_error(msg, EINVAL, "invalid jobspec: " + parsed.error().text);
-        return;
-    }
-    if (!parsed->v1) {
-        broker_.respond_error(msg, EINVAL, "unsupported jobspec: " + parsed->v1_error);
-        return;
-    }
-    if (std::string why = check_feasible(*parsed); !why.empty()) {
-        broker_.respond_error(msg, EOVERFLOW, why);
-        return;
-    }
+    else
+        return flux::make_error(EPROTO, "jobspec must be an object or a string");
+    if (!parsed)
+        return flux::make_error(EINVAL, "invalid jobspec: " + parsed.error().text);
+    if (!parsed->v1)
+        return flux::make_error(EINVAL, "unsupported jobspec: " + parsed->v1_error);
+    if (std::string why = check_feasible(*parsed); !why.empty())
+        return flux::make_error(EOVERFLOW, why);
     auto canonical = flux::jobspec_to_json(*parsed);
-    if (!canonical) {
-        broker_.respond_error(msg, EINVAL, "invalid jobspec: " + canonical.error().text);
+    if (!canonical)
+        return flux::make_error(EINVAL, "invalid jobspec: " + canonical.error().text);
+    auto v = std::make_shared<Validated>();
+    v->payload = msg->payload;
+    v->generation = generation;
+    NewJob &job = v->tmpl;
+    job.jobspec_text = std::make_shared<const std::string>(dump(canonical->get()));
+    job.urgency = urgency;
+    job.flags = flags;
+    job.name = job_name(canonical->get());
+    job.ntasks = parsed->ntasks;
+    job.nnodes = parsed->nnodes;
+    job.duration = parsed->duration;
+    job.test_run_duration = test_run_duration(canonical->get());
+    if (auto req = flux::sched::request_from_jobspec(*parsed))
+        job.request = *req;
+    /* Shared by every job submitted from this payload: read-only. */
+    job.jobspec = flux::JsonPtr(json_incref(canonical->get()));
+    constexpr size_t recent_max = 4;
+    recent_.insert(recent_.begin(), v);
+    if (recent_.size() > recent_max)
+        recent_.pop_back();
+    return std::shared_ptr<const Validated>(v);
+}
+
+void Ingest::submit_ready(const flux_msg_t *msg)
+{
+    auto v = validate(msg);
+    if (!v) {
+        broker_.respond_error(msg, v.error().errnum, v.error().text);
+        return;
+    }
+    const Validated &val = **v;
+    if (val.tmpl.urgency == urgency_max && !(msg->rolemask & FLUX_ROLE_OWNER)) {
+        broker_.respond_error(msg, EPERM, "only the instance owner may expedite a job");
         return;
     }
     auto id = fluid_->next();
@@ -204,47 +231,62 @@ void Ingest::submit_ready(const flux_msg_t *msg)
     double t = broker_.now();
     auto entry = flux::eventlog_entry_create(
         t, "submit",
-        json_pack("{s:i s:i s:i s:i}", "userid", (int)msg->userid, "urgency", urgency, "flags",
-                  flags, "version", 1));
+        json_pack("{s:i s:i s:i s:i}", "userid", (int)msg->userid, "urgency", val.tmpl.urgency,
+                  "flags", val.tmpl.flags, "version", 1));
     auto line = flux::eventlog_entry_encode(entry);
     if (!line) {
         broker_.respond_error(msg, EINVAL, line.error().text);
         return;
     }
     std::string key = job_key(*id);
-    std::vector<KvsOp> ops(2);
-    ops[0].key = key + ".jobspec";
-    ops[0].value = dump(canonical->get());
-    ops[1] = kvs_string_op(key + ".eventlog", *line);
+    KvsOp op;
+    op.key = key + ".jobspec";
+    op.value = *val.tmpl.jobspec_text;
+    batch_ops_.push_back(std::move(op));
+    batch_ops_.push_back(kvs_string_op(key + ".eventlog", *line));
 
-    NewJob job;
-    job.id = *id;
-    job.userid = msg->userid;
-    job.urgency = urgency;
-    job.flags = flags;
-    job.t_submit = t;
-    job.name = job_name(canonical->get());
-    job.ntasks = parsed->ntasks;
-    job.nnodes = parsed->nnodes;
-    job.duration = parsed->duration;
-    job.test_run_duration = test_run_duration(canonical->get());
-    if (auto req = flux::sched::request_from_jobspec(*parsed))
-        job.request = *req;
-    job.jobspec = flux::JsonPtr(json_incref(canonical->get()));
-    std::shared_ptr<const flux_msg_t> req(flux_msg_incref(msg), flux_msg_decref);
-    auto shared = std::make_shared<NewJob>(std::move(job));
-    broker_.kvs()->commit("primary", std::move(ops),
-                          [this, req, shared](const flux::Result<uint64_t> &r) {
-                              if (!r) {
-                                  broker_.respond_error(req.get(), r.error().errnum,
-                                                        "job-ingest: " + r.error().text);
-                                  return;
-                              }
-                              uint64_t jobid = shared->id;
-                              broker_.respond(req.get(), json_pack("{s:I}", "id", (json_int_t)jobid));
-                              if (notify_)
-                                  notify_(std::move(*shared));
-                          });
+    Accepted a;
+    a.req = std::shared_ptr<const flux_msg_t>(flux_msg_incref(msg), flux_msg_decref);
+    const NewJob &t0 = val.tmpl;
+    a.job.urgency = t0.urgency;
+    a.job.flags = t0.flags;
+    a.job.name = t0.name;
+    a.job.ntasks = t0.ntasks;
+    a.job.nnodes = t0.nnodes;
+    a.job.duration = t0.duration;
+    a.job.test_run_duration = t0.test_run_duration;
+    a.job.request = t0.request;
+    a.job.jobspec = flux::JsonPtr(json_incref(t0.jobspec.get()));
+    a.job.jobspec_text = t0.jobspec_text;
+    a.job.id = *id;
+    a.job.userid = msg->userid;
+    a.job.t_submit = t;
+    batch_.push_back(std::move(a));
+    if (batch_.size() == 1)
+        event_active(batch_ev_.get(), 0, 0);
+}
+
+/* One commit for the submissions of this loop iteration; each is answered
+ * (and handed to the job manager) only once it is durable. */
+void Ingest::commit_batch()
+{
+    if (batch_.empty())
+        return;
+    auto jobs = std::make_shared<std::vector<Accepted>>(std::move(batch_));
+    batch_.clear();
+    std::vector<KvsOp> ops = std::move(batch_ops_);
+    batch_ops_.clear();
+    broker_.kvs()->commit("primary", std::move(ops), [this, jobs](const flux::Result<uint64_t> &r) {
+        for (auto &a : *jobs) {
+            if (!r) {
+                broker_.respond_error(a.req.get(), r.error().errnum, "job-ingest: " + r.error().text);
+                continue;
+            }
+            broker_.respond(a.req.get(), json_pack("{s:I}", "id", (json_int_t)a.job.id));
+            if (notify_)
+                notify_(std::move(a.job));
+        }
+    });
 }
 
 } // namespace fluxd

@@ -7,12 +7,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fluid/fluid.h"
 #include "jobspec/jobspec.h"
 #include "plugins/sched/simple/alloc.h"
 #include "libflux/ptr.h"
 #include "result/result.h"
+#include "fluxd/kvs/store.h"
 
 namespace fluxd {
 
@@ -32,6 +34,7 @@ struct NewJob {
     double test_run_duration = -1; /* exec test mode if >= 0 */
     flux::sched::Request request;
     flux::JsonPtr jobspec; /* canonical, for the job shells */
+    std::shared_ptr<const std::string> jobspec_text; /* the same, as stored */
 };
 
 /* What flux jobs shows as NAME: attributes.system.job.name, else the
@@ -53,6 +56,26 @@ class Ingest {
     Ingest(Broker &b, Notify n) : broker_(b), notify_(std::move(n)) {}
     void submit(const flux_msg_t *msg);
     void submit_ready(const flux_msg_t *msg);
+    void commit_batch();
+
+    /* A validated submission (everything but the id, user and time),
+     * remembered by its payload text: copies of one jobspec (job arrays,
+     * --cc) are parsed and checked once. */
+    struct Validated {
+        std::string payload;
+        uint64_t generation = 0; /* of the resources it was found feasible on */
+        NewJob tmpl; /* its jobspec_text is what job.<id>.jobspec holds */
+    };
+    flux::Result<std::shared_ptr<const Validated>> validate(const flux_msg_t *msg);
+    std::vector<std::shared_ptr<const Validated>> recent_; /* most recent first */
+    /* Submissions validated in this loop iteration: one commit for all. */
+    struct Accepted {
+        std::shared_ptr<const flux_msg_t> req;
+        NewJob job;
+    };
+    std::vector<Accepted> batch_;
+    std::vector<KvsOp> batch_ops_;
+    flux::EventPtr batch_ev_;
     /* Unsatisfiable requests are refused at submission; "" if feasible. */
     std::string check_feasible(const flux::Jobspec &js);
 

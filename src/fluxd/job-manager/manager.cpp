@@ -1,20 +1,22 @@
-/* manager.cpp - the job manager and, inside it, sched-simple.
+/* manager.cpp - the job manager.
  *
  * Topics:
  *   job-manager.list     {states?: mask, max?: int}  -> {jobs: [...]}
  *   job-manager.raise    {id, type, severity, note?}  (owner or the job's user)
  *   job-manager.urgency  {id, urgency}
  *   job-manager.wait     {id}  -> {id, success, errstr?} once the job is inactive
- *   job-manager.queue    {start: bool} / {} -> {running}  (owner)
+ *   job-manager.queue    {start: bool} / {} -> {running, active, pending, scheduler}
+ *   job-manager.sched-hello, job-manager.sched-ready   (RFC 27, owner)
  * Every event is applied to the in-memory job first, then appended to
  * job.<id>.eventlog through the KVS group commit (events of many jobs in one
  * transaction).
  *
- * Scheduling (sched-simple): strict FCFS by priority then submit order over
- * the resource service's R: a job that does not fit blocks the jobs behind
- * it.  Execution: job-exec on each allocated rank starts a flux-shell that
- * forks the tasks; jobs with attributes.system.exec.test.run_duration run in
- * test mode instead (no processes: the "pipeline without fork/exec" of the
+ * Scheduling: RFC 27 with whichever scheduler module said sched-ready
+ * (sched-simple by default): sched.alloc per job in SCHED state, sched.free
+ * per job leaving CLEANUP with resources, sched.cancel and sched.prioritize.
+ * Execution: job-exec on each allocated rank starts a flux-shell that forks
+ * the tasks; jobs with attributes.system.exec.test.run_duration run in test
+ * mode instead (no processes: the "pipeline without fork/exec" of the
  * benchmarks).
  */
 #include <algorithm>
@@ -44,23 +46,9 @@ flux::Result<std::unique_ptr<JobManager>> JobManager::create(Broker &broker)
 {
     std::unique_ptr<JobManager> jm(new JobManager(broker));
     jm->sched_ev_.reset(event_new(
-        broker.base(), -1, 0, [](evutil_socket_t, short, void *arg) { ((JobManager *)arg)->schedule(); },
-        jm.get()));
+        broker.base(), -1, 0,
+        [](evutil_socket_t, short, void *arg) { ((JobManager *)arg)->send_allocs(); }, jm.get()));
     jm->register_methods();
-    JobManager *p = jm.get();
-    if (Resource *res = broker.resource()) {
-        res->when_ready([p, res]() {
-            p->pool_ = std::make_unique<flux::sched::Pool>(res->schedulable());
-            p->pool_->set_up(res->up());
-            p->schedule_later();
-        });
-        res->on_change([p, res]() {
-            if (p->pool_) {
-                p->pool_->set_up(res->up());
-                p->schedule_later();
-            }
-        });
-    }
     jm->restart();
     return jm;
 }
@@ -82,6 +70,8 @@ void JobManager::register_methods()
     reg("job-manager.queue", 0, &JobManager::queue_ctl);
     reg("job-manager.kill", user, &JobManager::kill);
     reg("job-manager.update", user, &JobManager::update);
+    reg("job-manager.sched-hello", 0, &JobManager::sched_hello);
+    reg("job-manager.sched-ready", 0, &JobManager::sched_ready);
     broker_.add_builtin("job-manager.ping", user,
                         [this](const flux_msg_t *m, Link *) { broker_.respond(m, json_object()); });
 }
@@ -128,8 +118,10 @@ void JobManager::restart()
         e->job = std::move(*job);
         if (auto js = kvs->lookup("primary", d + ".jobspec")) {
             flux::JsonPtr o(json_loads(js->c_str(), 0, &jerr));
-            if (o && e->job.state != JobState::INACTIVE)
+            if (o && e->job.state != JobState::INACTIVE) {
                 e->jobspec = flux::JsonPtr(json_incref(o.get()));
+                e->jobspec_text = std::make_shared<const std::string>(*js);
+            }
             if (o) {
                 e->name = job_name(o.get());
                 e->test_run_duration = test_run_duration(o.get());
@@ -139,6 +131,14 @@ void JobManager::restart()
                     e->duration = parsed->duration;
                     if (auto req = flux::sched::request_from_jobspec(*parsed))
                         e->request = *req;
+                }
+            }
+        }
+        if (e->job.state != JobState::INACTIVE && e->job.has_resources) {
+            if (auto r = kvs->lookup("primary", d + ".R")) {
+                if (auto R = flux::Rv1::decode(*r)) {
+                    e->R = std::make_unique<flux::Rv1>(std::move(*R));
+                    e->R_text = *r;
                 }
             }
         }
@@ -170,6 +170,7 @@ void JobManager::submit(NewJob &&nj)
     e->request = nj.request;
     e->test_run_duration = nj.test_run_duration;
     e->jobspec = std::move(nj.jobspec);
+    e->jobspec_text = std::move(nj.jobspec_text);
     /* The submit event was committed by job-ingest: apply it here too. */
     auto ev = flux::eventlog_entry_create(
         nj.t_submit, "submit",
@@ -195,16 +196,32 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
     }
     auto line = flux::eventlog_entry_encode(ev);
     if (line) {
-        KvsOp op = kvs_string_op(Ingest::job_key(e.job.id) + ".eventlog", *line, true);
-        broker_.kvs()->commit("primary", {op}, [this](const flux::Result<uint64_t> &r) {
-            if (!r)
-                broker_.log(LOG_ERR, "job-manager: eventlog commit: %s", r.error().text.c_str());
-        });
+        broker_.kvs()->write("primary",
+                             kvs_string_op(Ingest::job_key(e.job.id) + ".eventlog", *line, true));
+    }
+    /* The scheduler hears of priority changes of the requests it holds. */
+    if (e.alloc_sent && strcmp(name, "priority") == 0) {
+        if (e.job.priority == 0)
+            sched_cancel(e); /* held */
+        else
+            broker_.rpc("sched.prioritize",
+                        json_pack("{s:[[I,I]]}", "jobs", (json_int_t)e.job.id,
+                                  (json_int_t)e.job.priority),
+                        FLUX_NODEID_ANY, [](const flux_msg_t *) {});
     }
     if (e.job.state == JobState::INACTIVE) {
         active_--;
         e.jobspec.reset();
-        notify_waiters(e);
+        e.jobspec_text.reset();
+        /* Waiters may read the eventlog next: answer once it is stored. */
+        if (!e.waiters.empty()) {
+            uint64_t id = e.job.id;
+            broker_.kvs()->after_flush([this, id]() {
+                auto it = jobs_.find(id);
+                if (it != jobs_.end())
+                    notify_waiters(*it->second);
+            });
+        }
     }
     /* A fatal exception stops a running job: the executor reports its end. */
     if (strcmp(name, "exception") == 0 && e.job.fatal_exception() && e.job.started
@@ -264,43 +281,255 @@ void JobManager::schedule_later()
         event_active(sched_ev_.get(), 0, 0);
 }
 
-void JobManager::schedule()
+/* Send sched.alloc for queued jobs, in priority then submit order, as far
+ * as the scheduler's concurrency mode allows. */
+void JobManager::send_allocs()
 {
-    if (!pool_ || !sched_running_)
+    if (!sched_ready_ || !sched_running_)
         return;
-    while (!queue_.empty()) {
+    while (!queue_.empty() && (sched_limit_ == 0 || allocs_out_ < sched_limit_)) {
         auto [negprio, id] = *queue_.begin();
-        auto it = jobs_.find(id);
-        if (it == jobs_.end() || !it->second->job.alloc_pending) {
-            queue_.erase(queue_.begin());
-            continue;
-        }
-        Entry &e = *it->second;
-        auto R = pool_->alloc(e.request);
-        if (!R) {
-            if (R.error().errnum == ENOSPC)
-                return; /* FCFS: the head waits, and so does everyone behind it */
-            queue_.erase(queue_.begin());
-            e.job.alloc_pending = false;
-            post(e, "exception",
-                 json_pack("{s:s s:i s:s}", "type", "alloc", "severity", 0, "note",
-                           R.error().text.c_str()));
-            continue;
-        }
         queue_.erase(queue_.begin());
-        double t = broker_.now();
-        R->starttime = t;
-        R->expiration = e.duration > 0 ? t + e.duration : 0;
-        e.R = std::make_unique<flux::Rv1>(std::move(*R));
-        e.nnodes = e.R->nnodes();
-        e.ranks = e.R->ranks().encode();
-        KvsOp op;
-        op.key = Ingest::job_key(e.job.id) + ".R";
-        if (auto text = e.R->encode())
-            op.value = *text;
-        broker_.kvs()->commit("primary", {op}, [](const flux::Result<uint64_t> &) {});
-        post(e, "alloc", nullptr);
+        auto it = jobs_.find(id);
+        if (it == jobs_.end() || !it->second->job.alloc_pending || it->second->alloc_sent)
+            continue;
+        send_alloc(*it->second);
     }
+}
+
+void JobManager::send_alloc(Entry &e)
+{
+    e.alloc_sent = true;
+    allocs_out_++;
+    uint64_t id = e.job.id, gen = sched_gen_;
+    /* The stored jobspec text is spliced in, not encoded again. */
+    char head[160];
+    snprintf(head, sizeof(head), "{\"id\":%llu,\"priority\":%lld,\"userid\":%u,\"t_submit\":%.6f",
+             (unsigned long long)id, (long long)e.job.priority, (unsigned)e.job.userid,
+             e.job.t_submit);
+    std::string payload = head;
+    if (e.jobspec_text)
+        payload += ",\"jobspec\":" + *e.jobspec_text;
+    payload += "}";
+    broker_.rpc_multi("sched.alloc", payload, FLUX_NODEID_ANY,
+                      [this, id, gen](const flux_msg_t *rsp) { return alloc_response(id, gen, rsp); });
+}
+
+/* Merge annotation updates (RFC 27): objects recursively, null deletes. */
+static void annotations_merge(json_t *dst, json_t *src)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(src, key, v)
+    {
+        json_t *cur = json_object_get(dst, key);
+        if (json_is_null(v))
+            json_object_del(dst, key);
+        else if (json_is_object(v) && json_is_object(cur))
+            annotations_merge(cur, v);
+        else
+            json_object_set(dst, key, v);
+    }
+}
+
+/* A response to sched.alloc; true when it is the last one. */
+bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp)
+{
+    if (gen != sched_gen_)
+        return true; /* from a scheduler that has gone away */
+    if (rsp->errnum != 0) {
+        std::string why = rsp->has_payload ? rsp->payload : strerror((int)rsp->errnum);
+        sched_lost("sched.alloc: " + why);
+        return true;
+    }
+    json_int_t rid;
+    int type;
+    json_t *annotations = nullptr, *R = nullptr;
+    const char *note = nullptr;
+    if (flux_msg_unpack(rsp, "{s:I s:i s?o s?o s?s}", "id", &rid, "type", &type, "annotations",
+                        &annotations, "R", &R, "note", &note)
+            < 0
+        || (uint64_t)rid != id || type < 0 || type > 3) {
+        sched_lost("sched.alloc: malformed response");
+        return true;
+    }
+    auto it = jobs_.find(id);
+    Entry *e = it == jobs_.end() ? nullptr : it->second.get();
+    if (type == 1) { /* annotate */
+        if (e && json_is_object(annotations)) {
+            if (!e->annotations)
+                e->annotations = flux::JsonPtr(json_object());
+            annotations_merge(e->annotations.get(), annotations);
+        }
+        return false;
+    }
+    allocs_out_--;
+    if (!e)
+        return true;
+    e->alloc_sent = false;
+    if (type == 0) {
+        auto r = R ? flux::Rv1::decode(R) : flux::Result<flux::Rv1>(flux::make_error(EPROTO, "no R"));
+        if (!r) {
+            e->job.alloc_pending = false;
+            post(*e, "exception",
+                 json_pack("{s:s s:i s:s}", "type", "alloc", "severity", 0, "note",
+                           ("scheduler sent a bad R: " + r.error().text).c_str()));
+            return true;
+        }
+        double t = broker_.now();
+        r->starttime = t;
+        r->expiration = e->duration > 0 ? t + e->duration : 0;
+        e->R = std::make_unique<flux::Rv1>(std::move(*r));
+        e->nnodes = e->R->nnodes();
+        e->ranks = e->R->ranks().encode();
+        KvsOp op;
+        op.key = Ingest::job_key(id) + ".R";
+        if (auto text = e->R->encode())
+            op.value = *text;
+        e->R_text = op.value;
+        broker_.kvs()->write("primary", std::move(op));
+        if (json_is_object(annotations)) {
+            if (!e->annotations)
+                e->annotations = flux::JsonPtr(json_object());
+            annotations_merge(e->annotations.get(), annotations);
+        }
+        json_t *ctx = e->annotations ? json_pack("{s:O}", "annotations", e->annotations.get())
+                                     : nullptr;
+        post(*e, "alloc", ctx);
+    }
+    else if (type == 2) { /* deny */
+        e->job.alloc_pending = false;
+        e->annotations.reset();
+        post(*e, "exception",
+             json_pack("{s:s s:i s:s}", "type", "alloc", "severity", 0, "note",
+                       note ? note : "the scheduler denied the request"));
+    }
+    else { /* canceled: the job asks again if it still needs resources */
+        e->job.alloc_pending = false;
+        e->annotations.reset();
+        advance(*e);
+    }
+    send_allocs();
+    return true;
+}
+
+void JobManager::sched_cancel(Entry &e)
+{
+    broker_.rpc("sched.cancel", json_pack("{s:I}", "id", (json_int_t)e.job.id), FLUX_NODEID_ANY,
+                [](const flux_msg_t *) {});
+}
+
+void JobManager::send_free(Entry &e)
+{
+    if (!sched_ready_ || e.free_sent)
+        return; /* sent when a scheduler is ready */
+    if (e.R_text.empty()) {
+        /* Nothing the scheduler knows of: done. */
+        e.job.free_pending = false;
+        post(e, "free", nullptr);
+        return;
+    }
+    e.free_sent = true;
+    uint64_t id = e.job.id, gen = sched_gen_;
+    broker_.rpc("sched.free", "{\"id\":" + std::to_string(id) + ",\"R\":" + e.R_text + "}",
+                FLUX_NODEID_ANY, [this, id, gen](const flux_msg_t *rsp) {
+                    if (gen != sched_gen_)
+                        return;
+                    if (rsp->errnum != 0) {
+                        std::string why = rsp->has_payload ? rsp->payload : strerror((int)rsp->errnum);
+                        sched_lost("sched.free: " + why);
+                        return;
+                    }
+                    auto it = jobs_.find(id);
+                    if (it == jobs_.end())
+                        return;
+                    Entry &en = *it->second;
+                    en.free_sent = false;
+                    en.R.reset();
+                    en.R_text.clear();
+                    en.R_text.shrink_to_fit();
+                    en.job.free_pending = false;
+                    post(en, "free", nullptr);
+                });
+}
+
+/* The scheduler unloaded or failed: stop scheduling until another says
+ * sched-ready.  Outstanding requests are sent again then. */
+void JobManager::sched_lost(const std::string &why)
+{
+    if (!sched_ready_)
+        return;
+    broker_.log(broker_.shutting_down() ? LOG_DEBUG : LOG_ERR,
+                "job-manager: scheduler lost (%s): scheduling suspended", why.c_str());
+    sched_ready_ = false;
+    sched_gen_++;
+    sched_routes_.clear();
+    allocs_out_ = 0;
+    for (auto &[id, e] : jobs_) {
+        if (e->alloc_sent) {
+            e->alloc_sent = false;
+            queue_.emplace(-e->job.priority, id);
+        }
+        e->free_sent = false;
+        e->annotations.reset();
+    }
+}
+
+/* RFC 27 hello: the jobs holding resources, with their R. */
+void JobManager::sched_hello(const flux_msg_t *msg)
+{
+    if (sched_ready_) {
+        broker_.respond_error(msg, EBUSY, "a scheduler is already loaded");
+        return;
+    }
+    json_t *a = json_array();
+    for (auto &[id, e] : jobs_) {
+        if (!e->job.has_resources || !e->R)
+            continue;
+        auto o = e->R->encode_json();
+        json_array_append_new(a, json_pack("{s:I s:I s:i s:f s:O}", "id", (json_int_t)id,
+                                           "priority", (json_int_t)e->job.priority, "userid",
+                                           (int)e->job.userid, "t_submit", e->job.t_submit, "R",
+                                           o ? o.get() : json_null()));
+    }
+    broker_.respond(msg, json_pack("{s:o}", "alloc", a));
+}
+
+void JobManager::sched_ready(const flux_msg_t *msg)
+{
+    const char *mode;
+    if (flux_msg_unpack(msg, "{s:s}", "mode", &mode) < 0) {
+        broker_.respond_error(msg, EPROTO, "job-manager.sched-ready: expected {\"mode\": string}");
+        return;
+    }
+    int limit;
+    if (strcmp(mode, "unlimited") == 0)
+        limit = 0;
+    else if (strcmp(mode, "single") == 0)
+        limit = 1;
+    else if (strncmp(mode, "limited=", 8) == 0 && atoi(mode + 8) > 0)
+        limit = atoi(mode + 8);
+    else {
+        broker_.respond_error(msg, EPROTO, std::string("unknown scheduler mode '") + mode
+                                               + "' (single, unlimited or limited=N)");
+        return;
+    }
+    if (sched_ready_) {
+        broker_.respond_error(msg, EBUSY, "a scheduler is already loaded");
+        return;
+    }
+    sched_ready_ = true;
+    sched_limit_ = limit;
+    sched_routes_ = msg->routes;
+    broker_.track_disconnect(msg, "job-manager");
+    broker_.respond(msg, json_pack("{s:I}", "count", (json_int_t)queue_.size()));
+    broker_.log(LOG_DEBUG, "job-manager: scheduler ready (mode %s)", mode);
+    /* Resources held since before this scheduler: free them now. */
+    for (auto &[id, e] : jobs_) {
+        if (e->job.free_pending)
+            send_free(*e);
+    }
+    schedule_later();
 }
 
 void JobManager::exec_start(Entry &e)
@@ -359,9 +588,8 @@ void JobManager::exec_start_shells(Entry &e)
         json_pack("{s:i s:{s:s s:s} s:I}", "version", 1, "encoding", "stdout", "UTF-8", "stderr",
                   "UTF-8", "count", (json_int_t)size));
     if (auto line = flux::eventlog_entry_encode(hdr))
-        broker_.kvs()->commit("primary",
-                              {kvs_string_op(Ingest::job_key(e.job.id) + ".guest.output", *line)},
-                              [](const flux::Result<uint64_t> &) {});
+        broker_.kvs()->write("primary",
+                             kvs_string_op(Ingest::job_key(e.job.id) + ".guest.output", *line));
     post(e, "start", nullptr);
     e.max_code = 0;
     int64_t next_task = 0;
@@ -468,14 +696,7 @@ void JobManager::exec_finish(Entry &e, int status)
 /* Give a job's resources back to the scheduler. */
 void JobManager::release(Entry &e)
 {
-    if (e.R && pool_) {
-        if (auto r = pool_->free(*e.R); !r)
-            broker_.log(LOG_ERR, "job-manager: free: %s", r.error().text.c_str());
-    }
-    e.R.reset();
-    e.job.free_pending = false;
-    post(e, "free", nullptr);
-    schedule_later();
+    send_free(e);
 }
 
 void JobManager::notify_waiters(Entry &e)
@@ -590,8 +811,12 @@ void JobManager::raise(const flux_msg_t *msg)
         return;
     }
     if (severity == 0 && e->job.alloc_pending) {
-        e->job.alloc_pending = false;
-        queue_.erase({-e->job.priority, e->job.id});
+        if (e->alloc_sent)
+            sched_cancel(*e); /* the job waits in CLEANUP for the cancel response */
+        else {
+            e->job.alloc_pending = false;
+            queue_.erase({-e->job.priority, e->job.id});
+        }
     }
     post(*e, "exception",
          json_pack("{s:s s:i s:s s:i}", "type", type, "severity", severity, "note", note, "userid",
@@ -621,7 +846,7 @@ void JobManager::urgency(const flux_msg_t *msg)
         return;
     }
     int old = e->job.urgency;
-    if (e->job.alloc_pending) {
+    if (e->job.alloc_pending && !e->alloc_sent) {
         e->job.alloc_pending = false;
         queue_.erase({-e->job.priority, e->job.id});
     }
@@ -640,12 +865,19 @@ void JobManager::wait(const flux_msg_t *msg)
         return;
     }
     e->waiters.push_back(flux::msg_ref(msg));
-    if (e->job.state == JobState::INACTIVE)
-        notify_waiters(*e);
+    if (e->job.state == JobState::INACTIVE) {
+        broker_.kvs()->after_flush([this, id]() {
+            auto it = jobs_.find(id);
+            if (it != jobs_.end())
+                notify_waiters(*it->second);
+        });
+    }
 }
 
 void JobManager::disconnect(const flux_msg_t *msg)
 {
+    if (sched_ready_ && msg->routes == sched_routes_)
+        sched_lost("the scheduler disconnected");
     for (auto &[id, e] : jobs_)
         std::erase_if(e->waiters, [&](const flux::ConstMsgPtr &w) { return w->routes == msg->routes; });
 }
@@ -709,6 +941,10 @@ void JobManager::update(const flux_msg_t *msg)
         broker_.respond_error(msg, EINVAL, "nothing to update");
         return;
     }
+    /* Jobs submitted from one payload share their jobspec object: this job
+     * gets its own copy before it changes. */
+    if (e->jobspec)
+        e->jobspec = flux::JsonPtr(json_deep_copy(e->jobspec.get()));
     json_t *attrs = json_object_get(e->jobspec.get(), "attributes");
     json_t *sys = json_object_get(attrs, "system");
     if (sys)
@@ -722,7 +958,7 @@ void JobManager::update(const flux_msg_t *msg)
         char *text = json_dumps(e->jobspec.get(), JSON_COMPACT);
         op.value = text ? text : "{}";
         free(text);
-        broker_.kvs()->commit("primary", {op}, [](const flux::Result<uint64_t> &) {});
+        broker_.kvs()->write("primary", std::move(op));
     }
     post(*e, "jobspec-update", json_pack("{s:f}", "attributes.system.duration", duration));
     broker_.respond(msg, nullptr);
@@ -739,10 +975,18 @@ void JobManager::queue_ctl(const flux_msg_t *msg)
         sched_running_ = true;
         schedule_later();
     }
-    else if (start == 0)
+    else if (start == 0 && sched_running_) {
         sched_running_ = false;
-    broker_.respond(msg, json_pack("{s:b s:I s:I}", "running", sched_running_, "active",
-                                   (json_int_t)active_, "pending", (json_int_t)queue_.size()));
+        /* Pending requests are withdrawn; they are sent again on start. */
+        for (auto &[id, e] : jobs_) {
+            if (e->alloc_sent)
+                sched_cancel(*e);
+        }
+    }
+    broker_.respond(msg, json_pack("{s:b s:I s:I s:b}", "running", sched_running_, "active",
+                                   (json_int_t)active_, "pending",
+                                   (json_int_t)(queue_.size() + (size_t)allocs_out_), "scheduler",
+                                   sched_ready_));
 }
 
 } // namespace fluxd

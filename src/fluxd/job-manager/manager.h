@@ -40,10 +40,15 @@ class JobManager {
         flux::sched::Request request;
         std::unique_ptr<flux::Rv1> R;
         flux::JsonPtr jobspec;  /* kept while the job is active */
+        std::shared_ptr<const std::string> jobspec_text; /* likewise; shared by copies */
+        std::string R_text;     /* R as stored, while the job holds it */
         int shells_pending = 0; /* job shells not yet exited */
         int max_code = 0;       /* largest shell exit code */
         flux::EventPtr timer;
         std::vector<flux::ConstMsgPtr> waiters; /* job-manager.wait */
+        bool alloc_sent = false;  /* sched.alloc outstanding */
+        bool free_sent = false;   /* sched.free outstanding */
+        flux::JsonPtr annotations; /* RFC 27 annotations while pending */
     };
 
     explicit JobManager(Broker &b) : broker_(b) {}
@@ -51,8 +56,16 @@ class JobManager {
     void restart();
     void post(Entry &e, const char *name, json_t *context /* stolen, may be NULL */);
     void advance(Entry &e);
-    void schedule();
+    /* RFC 27: the scheduler module. */
+    void send_allocs();
     void schedule_later();
+    void send_alloc(Entry &e);
+    bool alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp);
+    void send_free(Entry &e);
+    void sched_cancel(Entry &e);
+    void sched_lost(const std::string &why);
+    void sched_hello(const flux_msg_t *msg);
+    void sched_ready(const flux_msg_t *msg);
     void exec_start(Entry &e);
     void exec_finish(Entry &e, int status);
     void exec_start_shells(Entry &e);
@@ -78,8 +91,12 @@ class JobManager {
     /* Jobs asking for resources, in scheduling order: priority (highest
      * first), then id (oldest first). */
     std::set<std::pair<int64_t, uint64_t>> queue_;
-    std::unique_ptr<flux::sched::Pool> pool_;
     flux::EventPtr sched_ev_;
+    bool sched_ready_ = false;      /* a scheduler said sched-ready */
+    int sched_limit_ = 0;           /* outstanding allocs allowed (0: unlimited) */
+    int allocs_out_ = 0;
+    uint64_t sched_gen_ = 0;        /* bumped when the scheduler goes away */
+    std::vector<std::string> sched_routes_;
     bool sched_running_ = true; /* flux queue stop/start */
     bool in_advance_ = false;
     uint64_t active_ = 0;

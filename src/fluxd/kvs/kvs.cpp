@@ -79,6 +79,22 @@ Kvs::~Kvs()
         flush();
 }
 
+/* Group commit pacing: an idle store commits at once; a busy one at most
+ * once per flush_interval, so a burst shares one transaction. */
+void Kvs::schedule_flush()
+{
+    if (flush_scheduled_)
+        return;
+    flush_scheduled_ = true;
+    double wait = last_flush_ + flush_interval - broker_.now();
+    if (wait <= 0) {
+        event_active(flush_ev_.get(), 0, 0);
+        return;
+    }
+    struct timeval tv = {0, (suseconds_t)(wait * 1e6)};
+    event_add(flush_ev_.get(), &tv);
+}
+
 void Kvs::register_methods()
 {
     const uint32_t user = FLUX_ROLE_USER;
@@ -175,7 +191,7 @@ void Kvs::commit(const flux_msg_t *msg)
     }
     if (!allowed(msg, ns))
         return;
-    Pending p{flux::msg_ref(msg), ns, {}, nullptr};
+    Pending p{flux::msg_ref(msg), ns, {}, nullptr, false, {}};
     size_t i;
     json_t *op;
     json_array_foreach(ops, i, op)
@@ -214,7 +230,7 @@ void Kvs::commit(const flux_msg_t *msg)
     }
     pending_.push_back(std::move(p));
     /* Everything committed during this loop iteration shares one transaction. */
-    event_active(flush_ev_.get(), 0, 0);
+    schedule_flush();
 }
 
 flux::Result<std::string> Kvs::lookup(const std::string &ns, const std::string &key)
@@ -227,22 +243,88 @@ flux::Result<std::string> Kvs::lookup(const std::string &ns, const std::string &
 
 void Kvs::commit(const std::string &ns, std::vector<KvsOp> ops, CommitCb done)
 {
-    pending_.push_back(Pending{nullptr, ns, std::move(ops), std::move(done)});
-    event_active(flush_ev_.get(), 0, 0);
+    pending_.push_back(Pending{nullptr, ns, std::move(ops), std::move(done), false, {}});
+    schedule_flush();
+}
+
+void Kvs::write(const std::string &ns, KvsOp op)
+{
+    if (pending_.empty() || !pending_.back().writes || pending_.back().ns != ns) {
+        Pending p;
+        p.ns = ns;
+        p.writes = true;
+        pending_.push_back(std::move(p));
+    }
+    Pending &d = pending_.back();
+    const std::string &key = op.key;
+    bool is_string = op.value.size() >= 2 && op.value.front() == '"' && op.value.back() == '"';
+    if (op.kind == KvsOp::Kind::append && is_string) {
+        auto it = d.last.find(key);
+        if (it != d.last.end()) {
+            KvsOp &prev = d.ops[it->second];
+            if (prev.kind != KvsOp::Kind::unlink && prev.value.size() >= 2
+                && prev.value.front() == '"' && prev.value.back() == '"') {
+                prev.value.pop_back();
+                prev.value.append(op.value, 1, std::string::npos);
+                return; /* the flush is already scheduled */
+            }
+        }
+    }
+    /* This op changes what stands at its parents and below it: later
+     * appends there must not be joined into earlier ops. */
+    for (size_t dot = key.find('.'); dot != std::string::npos; dot = key.find('.', dot + 1))
+        d.last.erase(key.substr(0, dot));
+    d.last.erase(d.last.lower_bound(key + "."), d.last.lower_bound(key + "/"));
+    if (op.kind == KvsOp::Kind::unlink)
+        d.last.erase(key);
+    else
+        d.last[key] = d.ops.size();
+    d.ops.push_back(std::move(op));
+    schedule_flush();
+}
+
+void Kvs::after_flush(std::function<void()> fn)
+{
+    after_.push_back(std::move(fn));
+    schedule_flush();
 }
 
 void Kvs::flush()
 {
+    flush_scheduled_ = false;
+    event_del(flush_ev_.get());
+    last_flush_ = broker_.now();
     auto batch = std::move(pending_);
     pending_.clear();
-    if (batch.empty())
+    auto after = std::move(after_);
+    after_.clear();
+    if (batch.empty()) {
+        for (auto &fn : after)
+            fn();
         return;
+    }
     auto began = store_->begin();
+    if (!began)
+        broker_.log(LOG_ERR, "kvs: %s", began.error().text.c_str());
     std::vector<flux::Result<uint64_t>> results;
     results.reserve(batch.size());
-    for (auto &p : batch)
-        results.push_back(began ? store_->commit(p.ns, p.ops)
-                                : flux::Result<uint64_t>(began.error()));
+    for (auto &p : batch) {
+        if (!began) {
+            results.push_back(began.error());
+            continue;
+        }
+        auto res = store_->commit(p.ns, p.ops);
+        if (!res && p.writes) {
+            /* One bad write must not take the others with it. */
+            for (const auto &op : p.ops) {
+                if (auto r = store_->commit(p.ns, {op}); !r)
+                    broker_.log(LOG_ERR, "kvs: write %s: %s", op.key.c_str(), r.error().text.c_str());
+                else
+                    res = r;
+            }
+        }
+        results.push_back(std::move(res));
+    }
     if (auto r = store_->end(); !r) {
         broker_.log(LOG_ERR, "kvs: commit failed: %s", r.error().text.c_str());
         for (auto &res : results)
@@ -254,13 +336,15 @@ void Kvs::flush()
         const auto &res = results[i];
         if (p.done)
             p.done(res);
-        else if (!res)
+        else if (p.req && !res)
             broker_.respond_error(p.req.get(), res.error().errnum, res.error().text);
-        else
+        else if (p.req)
             broker_.respond(p.req.get(), json_pack("{s:I}", "version", (json_int_t)*res));
-        if (res)
+        if (res || p.writes)
             notify(p.ns, p.ops);
     }
+    for (auto &fn : after)
+        fn();
 }
 
 /* Send W what changed; false if the watch is over (and was answered). */

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,15 @@ class Kvs {
     /* Queue OPS for the next group commit; DONE runs once it is durable. */
     using CommitCb = std::function<void(const flux::Result<uint64_t> &)>;
     void commit(const std::string &ns, std::vector<KvsOp> ops, CommitCb done);
+    /* Fire-and-forget writes from services inside the broker (job
+     * eventlogs, R): consecutive writes share one commit (one version),
+     * appends to the same key joined; their order with commits is kept.
+     * Failures are logged. */
+    void write(const std::string &ns, KvsOp op);
+    /* Run FN once everything queued so far is durable. */
+    void after_flush(std::function<void()> fn);
+    /* Run the pending group commit now (before reading what was written). */
+    void sync() { flush(); }
 
   private:
     Kvs(Broker &b, std::unique_ptr<KvsStore> store) : broker_(b), store_(std::move(store)) {}
@@ -57,6 +67,9 @@ class Kvs {
         std::string ns;
         std::vector<KvsOp> ops;
         CommitCb done;
+        /* Writes (neither req nor done): key -> its latest op, to join appends. */
+        bool writes = false;
+        std::map<std::string, size_t> last;
     };
     struct Watcher {
         flux::ConstMsgPtr req;
@@ -71,7 +84,12 @@ class Kvs {
     Broker &broker_;
     std::unique_ptr<KvsStore> store_;
     std::vector<Pending> pending_;
+    std::vector<std::function<void()>> after_;
     flux::EventPtr flush_ev_;
+    void schedule_flush();
+    static constexpr double flush_interval = 0.001;
+    bool flush_scheduled_ = false;
+    double last_flush_ = 0;
     std::list<Watcher> watchers_;
 };
 

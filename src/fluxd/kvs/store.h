@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,11 +80,22 @@ class KvsStore {
     sqlite3_stmt *stmt(int which);
     flux::Result<void> apply(const std::string &ns, const KvsOp &op);
     flux::Result<void> remove_subtree(const std::string &ns, const std::string &key);
+    flux::Result<void> remove_below(const std::string &ns, const std::string &key);
     bool exists_value(const std::string &ns, const std::string &key);
     bool exists_dir(const std::string &ns, const std::string &key);
     flux::Error db_error(const char *what);
+    void forget_subtree(const std::string &ns, const std::string &key);
+    void forget_all();
 
     sqlite3 *db_ = nullptr;
+    /* What recent puts proved about the shape of the tree, so a put can
+     * skip deletes that cannot match: paths that are directories (no value
+     * stands there) and keys that are values without children.  Entries
+     * are "NS\0KEY".  Any doubt (unlink, rollback, the size cap) forgets. */
+    std::set<std::string> known_dirs_, known_leaves_;
+    /* Directories found empty and since filled only by puts seen here: a
+     * key below one has children only if it is in known_dirs_. */
+    std::set<std::string> known_fresh_;
     std::vector<sqlite3_stmt *> stmts_;
     bool in_txn_ = false;
 };

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -779,4 +780,125 @@ Test(store, ten_thousand_keys_in_one_commit)
     cr_assert(r2.has_value());
     cr_expect_eq(r2->size(), (size_t)n);
     cr_expect_eq(version_of(*s2), 3u);
+}
+
+/* The store keeps a cache of the tree's shape (known directories, leaves,
+ * fresh directories) to skip deletes; check it against a plain model of the
+ * semantics over long random sequences of puts, appends and unlinks, with
+ * failing commits (rolled back) and group commits mixed in. */
+namespace {
+
+struct Model {
+    std::map<std::string, std::string> kv;
+
+    void put(const std::string &k, const std::string &v)
+    {
+        unlink(k);
+        for (size_t d = k.find('.'); d != std::string::npos; d = k.find('.', d + 1))
+            kv.erase(k.substr(0, d));
+        kv[k] = v;
+    }
+    void unlink(const std::string &k)
+    {
+        kv.erase(k);
+        kv.erase(kv.lower_bound(k + "."), kv.lower_bound(k + "/"));
+    }
+    /* false: the op fails (and so does its commit) */
+    bool apply(const KvsOp &op)
+    {
+        if (op.kind == KvsOp::Kind::unlink) {
+            unlink(op.key);
+            return true;
+        }
+        if (op.kind == KvsOp::Kind::append) {
+            auto it = kv.find(op.key);
+            if (it != kv.end()) {
+                if (it->second.front() != '"' || op.value.front() != '"')
+                    return false;
+                std::string v = it->second.substr(0, it->second.size() - 1) + op.value.substr(1);
+                put(op.key, v);
+                return true;
+            }
+            if (get(op.key) == "EISDIR")
+                return false;
+        }
+        put(op.key, op.value);
+        return true;
+    }
+    std::string get(const std::string &k) const
+    {
+        auto it = kv.find(k);
+        if (it != kv.end())
+            return it->second;
+        auto below = kv.lower_bound(k + ".");
+        if (below != kv.end() && below->first < k + "/")
+            return "EISDIR";
+        return "ENOENT";
+    }
+};
+
+} // namespace
+
+Test(store, shape_cache_matches_model, .init = setup, .fini = teardown)
+{
+    auto s = open_store();
+    Model m;
+    std::vector<std::string> keys;
+    const char *seg[] = {"a", "b", "c"};
+    for (const char *x : seg) {
+        keys.push_back(x);
+        for (const char *y : seg) {
+            keys.push_back(std::string(x) + "." + y);
+            for (const char *z : seg) {
+                keys.push_back(std::string(x) + "." + y + "." + z);
+                for (const char *w : seg)
+                    keys.push_back(std::string(x) + "." + y + "." + z + "." + w);
+            }
+        }
+    }
+    srand(12345);
+    int failed = 0;
+    for (int round = 0; round < 4000; round++) {
+        bool group = rand() % 4 == 0;
+        if (group)
+            cr_assert(s->begin().has_value());
+        int ncommits = group ? 1 + rand() % 4 : 1;
+        for (int c = 0; c < ncommits; c++) {
+            std::vector<KvsOp> ops;
+            int nops = 1 + rand() % 3;
+            for (int i = 0; i < nops; i++) {
+                const std::string &k = keys[(size_t)rand() % keys.size()];
+                int kind = rand() % 10;
+                std::string v = kind % 2 ? "\"s" + std::to_string(round) + "\"" : std::to_string(round);
+                if (kind < 5)
+                    ops.push_back(put(k, v));
+                else if (kind < 8)
+                    ops.push_back(append(k, "\"+" + std::to_string(round) + "\""));
+                else
+                    ops.push_back(unlink_op(k));
+            }
+            Model next = m;
+            bool ok = true;
+            for (const auto &op : ops)
+                ok = ok && next.apply(op);
+            auto r = s->commit("primary", ops);
+            cr_assert_eq(r.has_value(), ok, "round %d: commit %s, model says %s", round,
+                         r.has_value() ? "succeeded" : r.error().text.c_str(), ok ? "ok" : "fail");
+            if (ok)
+                m = std::move(next);
+            else
+                failed++;
+        }
+        if (group)
+            cr_assert(s->end().has_value());
+        if (round % 50 == 0 || round == 3999) {
+            for (const auto &k : keys) {
+                auto r = s->get("primary", k);
+                std::string got = r ? *r : r.error().errnum == EISDIR ? "EISDIR" : "ENOENT";
+                cr_assert_eq(got, m.get(k), "round %d: key %s: store %s, model %s", round,
+                             k.c_str(), got.c_str(), m.get(k).c_str());
+            }
+        }
+    }
+    cr_expect_gt(failed, 0, "some commits should have failed and rolled back");
 }

@@ -141,6 +141,12 @@ void Pool::Ids::take(size_t n, IdSet &out)
     }
 }
 
+void Pool::Ids::take_at(size_t i)
+{
+    free_bits[i / 64] &= ~(uint64_t(1) << (i % 64));
+    nfree--;
+}
+
 void Pool::Ids::give(size_t i)
 {
     free_bits[i / 64] |= uint64_t(1) << (i % 64);
@@ -461,23 +467,25 @@ Result<Rv1> Pool::alloc(const Request &r)
     return out;
 }
 
-Result<void> Pool::free(const Rv1 &alloc)
+/* Every core and gpu of ALLOC is in the pool and allocated (or, with
+ * WANT_FREE, free); the error names the first that is not. */
+Result<void> Pool::check(const Rv1 &alloc, bool want_free, const char *what) const
 {
-    /* Validate everything first: no partial change on error. */
+    const std::string op = what;
     for (const auto &[rank, res] : alloc.by_rank()) {
         long i = node_of(rank);
         if (i < 0)
-            return make_error(EINVAL, "free: rank " + std::to_string(rank) + " is not in the pool");
+            return make_error(EINVAL, op + ": rank " + std::to_string(rank) + " is not in the pool");
         const Node &n = nodes_[static_cast<size_t>(i)];
         for (const auto &[type, ids] : res.children) {
             const Ids *have = type == "core" ? &n.cores : type == "gpu" ? &n.gpus : nullptr;
             if (!have) {
-                return make_error(EINVAL, "free: rank " + std::to_string(rank) + ": " + type +
+                return make_error(EINVAL, op + ": rank " + std::to_string(rank) + ": " + type +
                                               " resources are not allocated by this pool");
             }
             std::string where = " of rank " + std::to_string(rank);
             if (ids.count() > have->size()) {
-                return make_error(EINVAL, "free: " + std::to_string(ids.count()) + " " + type +
+                return make_error(EINVAL, op + ": " + std::to_string(ids.count()) + " " + type +
                                               "s" + where + " given, the pool has " +
                                               std::to_string(have->size()));
             }
@@ -488,33 +496,64 @@ Result<void> Pool::free(const Rv1 &alloc)
                 long k = have->index_of(id);
                 if (k < 0)
                     error = type + " " + std::to_string(id) + where + " is not in the pool";
-                else if (have->is_free(static_cast<size_t>(k)))
-                    error = type + " " + std::to_string(id) + where + " is not allocated";
+                else if (have->is_free(static_cast<size_t>(k)) != want_free)
+                    error = type + " " + std::to_string(id) + where
+                            + (want_free ? " is already allocated" : " is not allocated");
             });
             if (!error.empty())
-                return make_error(EINVAL, "free: " + error);
+                return make_error(EINVAL, op + ": " + error);
         }
     }
+    return {};
+}
+
+/* Mark every core and gpu of ALLOC allocated (TAKE) or free (checked). */
+void Pool::mark(const Rv1 &alloc, bool take)
+{
     for (const auto &[rank, res] : alloc.by_rank()) {
         size_t i = static_cast<size_t>(node_of(rank));
         Node &n = nodes_[i];
         size_t ncores = 0, ngpus = 0;
+        auto flip = [take](Ids &ids, uint32_t id) {
+            size_t k = static_cast<size_t>(ids.index_of(id));
+            if (take)
+                ids.take_at(k);
+            else
+                ids.give(k);
+        };
         res.cores().for_each([&](uint32_t id) {
-            n.cores.give(static_cast<size_t>(n.cores.index_of(id)));
+            flip(n.cores, id);
             ncores++;
         });
         res.gpus().for_each([&](uint32_t id) {
-            n.gpus.give(static_cast<size_t>(n.gpus.index_of(id)));
+            flip(n.gpus, id);
             ngpus++;
         });
-        allocated_cores_ -= ncores;
-        allocated_gpus_ -= ngpus;
+        long dc = take ? (long)ncores : -(long)ncores, dg = take ? (long)ngpus : -(long)ngpus;
+        allocated_cores_ = (size_t)((long)allocated_cores_ + dc);
+        allocated_gpus_ = (size_t)((long)allocated_gpus_ + dg);
         if (n.up) {
-            free_cores_ += ncores;
-            free_gpus_ += ngpus;
+            free_cores_ = (size_t)((long)free_cores_ - dc);
+            free_gpus_ = (size_t)((long)free_gpus_ - dg);
         }
         update_index(i);
     }
+}
+
+Result<void> Pool::claim(const Rv1 &alloc)
+{
+    if (auto r = check(alloc, true, "claim"); !r)
+        return r;
+    mark(alloc, true);
+    return {};
+}
+
+Result<void> Pool::free(const Rv1 &alloc)
+{
+    /* Validate everything first: no partial change on error. */
+    if (auto r = check(alloc, false, "free"); !r)
+        return r;
+    mark(alloc, false);
     return {};
 }
 

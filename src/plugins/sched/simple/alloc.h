@@ -103,6 +103,11 @@ class Pool {
      */
     Result<void> free(const Rv1 &alloc);
 
+    /* Mark ALLOC allocated: resources a job already holds when the
+     * scheduler starts (RFC 27 hello).  EINVAL, and nothing changes, if
+     * some rank, core or gpu in it is not in the pool or not free. */
+    Result<void> claim(const Rv1 &alloc);
+
     const Rv1 &all() const { return all_; }
     Rv1 available() const; // free cores and gpus of up ranks
     Rv1 allocated() const; // allocated cores and gpus (up or down ranks)
@@ -132,8 +137,12 @@ class Pool {
         /* Take the n lowest free ids (n <= nfree), adding them to out. */
         void take(size_t n, IdSet &out);
         void give(size_t i);
+        void take_at(size_t i);
         IdSet select(bool free) const; // the free (or allocated) ids
     };
+
+    Result<void> check(const Rv1 &alloc, bool want_free, const char *what) const;
+    void mark(const Rv1 &alloc, bool take);
 
     struct Node {
         uint32_t rank = 0;

@@ -676,6 +676,47 @@ Test(free, partial_free_of_an_allocation)
     cr_expect_eq(pool.free_cores(), 0u);
 }
 
+/* A reloaded scheduler claims the resources of jobs that hold them (RFC 27
+ * hello): claimed resources are not allocated again and free normally. */
+Test(claim, marks_allocated_then_frees)
+{
+    Pool pool(make_pool_r(2, 4, 1));
+    Rv1 held = make_r(R"([{"rank":"0","children":{"core":"1-2","gpu":"0"}}])");
+    cr_assert(pool.claim(held).has_value());
+    cr_expect_eq(pool.free_cores(), 6u);
+    cr_expect_eq(pool.free_gpus(), 1u);
+    cr_expect_eq(pool.allocated_cores(), 2u);
+    expect_str(show(pool.allocated()), "0:1-2/0");
+    expect_str(try_alloc(pool, req(3, 1)), "0:0,3 1:0");
+    /* claiming something already allocated fails and changes nothing */
+    Rv1 before = pool.allocated();
+    auto again = pool.claim(make_r(R"([{"rank":"1","children":{"core":"0-1"}}])"));
+    cr_assert(!again.has_value());
+    expect_str(again.error().text, "claim: core 0 of rank 1 is already allocated");
+    auto dup = pool.claim(make_r(R"([{"rank":"0","children":{"core":"2"}}])"));
+    cr_assert(!dup.has_value());
+    cr_expect(pool.allocated() == before);
+    auto bad = pool.claim(make_r(R"([{"rank":"5","children":{"core":"0"}}])"));
+    cr_assert(!bad.has_value());
+    expect_str(bad.error().text, "claim: rank 5 is not in the pool");
+    cr_assert(pool.free(held).has_value());
+    cr_expect_eq(pool.free_gpus(), 2u);
+    expect_str(show(pool.allocated()), "0:0,3 1:0");
+}
+
+/* Claims on a down rank count as allocated but not against free cores. */
+Test(claim, down_rank)
+{
+    Pool pool(make_pool_r(2, 4));
+    pool.mark_down(ids("1"));
+    cr_expect_eq(pool.free_cores(), 4u);
+    cr_assert(pool.claim(make_r(R"([{"rank":"1","children":{"core":"0-1"}}])")).has_value());
+    cr_expect_eq(pool.free_cores(), 4u);
+    cr_expect_eq(pool.allocated_cores(), 2u);
+    pool.mark_up(ids("1"));
+    cr_expect_eq(pool.free_cores(), 6u);
+}
+
 /* ----------------------------------------------------------- down ranks */
 
 Test(down, ranks_skipped)

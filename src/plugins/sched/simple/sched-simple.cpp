@@ -1,0 +1,387 @@
+/* sched-simple.cpp - the reference scheduler, a broker module.
+ *
+ * It speaks RFC 27 with the job manager and allocates first fit, strictly
+ * first come first served by priority then submit time: a job that does not
+ * fit blocks the jobs behind it.  Resources come from the resource service
+ * (resource.acquire: the instance's R, then up/down changes).
+ *
+ * Startup: resource.acquire, then job-manager.sched-hello (jobs that already
+ * hold resources are marked allocated), then job-manager.sched-ready with
+ * mode "unlimited": the job manager sends a sched.alloc for every job in
+ * SCHED state and this module keeps the queue.
+ *
+ * Services (RFC 27):
+ *   sched.alloc      {id, priority, userid, t_submit, jobspec}
+ *                    -> {id, type: 0, R} | {id, type: 2, note}
+ *                       | {id, type: 3} (canceled)
+ *   sched.free       {id, R} -> {id}
+ *   sched.cancel     {id}                (no response; the alloc gets type 3)
+ *   sched.prioritize {jobs: [[id, priority], ...]}   (no response)
+ *   sched-simple.status -> {queue, free_cores, free_gpus, allocated_cores}
+ * The alloc response carries R and the job manager commits it to the KVS,
+ * as flux-core's job manager does, rather than the scheduler.  The alloc
+ * request carries the jobspec so the scheduler need not read the KVS.
+ */
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <syslog.h>
+#include <tuple>
+
+#include <jansson.h>
+
+#include <flux/core.h>
+#include <flux/module.h>
+
+#include "alloc.h"
+#include "jobspec/jobspec.h"
+#include "rv1/rv1.h"
+
+namespace {
+
+using flux::sched::Pool;
+using flux::sched::Request;
+
+struct PendingJob {
+    uint64_t id = 0;
+    uint32_t priority = 0;
+    double t_submit = 0;
+    Request request;
+    const flux_msg_t *msg = nullptr; /* the sched.alloc request (a reference) */
+};
+
+/* Queue order: priority (highest first), submit time, id. */
+using QueueKey = std::tuple<int64_t, double, uint64_t>;
+
+struct Sched {
+    flux_t *h = nullptr;
+    std::unique_ptr<Pool> pool;
+    std::map<QueueKey, PendingJob> queue;
+    std::map<uint64_t, QueueKey> by_id;
+    flux_future_t *acquire = nullptr;
+    flux_msg_handler_t **handlers = nullptr;
+    bool ready = false;
+
+    ~Sched()
+    {
+        for (auto &[k, job] : queue)
+            flux_msg_decref(job.msg);
+        flux_future_destroy(acquire);
+        flux_msg_handler_delvec(handlers);
+    }
+
+    void respond_type(const PendingJob &job, int type, const char *note)
+    {
+        int rc = note ? flux_respond_pack(h, job.msg, "{s:I s:i s:s}", "id", (json_int_t)job.id,
+                                          "type", type, "note", note)
+                      : flux_respond_pack(h, job.msg, "{s:I s:i}", "id", (json_int_t)job.id,
+                                          "type", type);
+        if (rc < 0)
+            flux_log_error(h, "sched.alloc: respond");
+    }
+
+    void remove(std::map<QueueKey, PendingJob>::iterator it)
+    {
+        by_id.erase(it->second.id);
+        flux_msg_decref(it->second.msg);
+        queue.erase(it);
+    }
+
+    /* Allocate from the head of the queue until the head does not fit. */
+    void schedule()
+    {
+        if (!pool || !ready)
+            return;
+        while (!queue.empty()) {
+            auto it = queue.begin();
+            PendingJob &job = it->second;
+            auto R = pool->alloc(job.request);
+            if (!R) {
+                if (R.error().errnum == ENOSPC)
+                    return;
+                respond_type(job, 2, R.error().text.c_str());
+                remove(it);
+                continue;
+            }
+            auto o = R->encode_json();
+            if (!o
+                || flux_respond_pack(h, job.msg, "{s:I s:i s:O}", "id", (json_int_t)job.id,
+                                     "type", 0, "R", o.get())
+                       < 0) {
+                flux_log_error(h, "sched.alloc: respond");
+                (void)pool->free(*R);
+            }
+            remove(it);
+        }
+    }
+};
+
+Sched *ctx(void *arg)
+{
+    return static_cast<Sched *>(arg);
+}
+
+void alloc_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
+{
+    Sched *s = ctx(arg);
+    json_int_t id, priority;
+    int userid;
+    double t_submit = 0;
+    json_t *jobspec = nullptr;
+    if (flux_msg_unpack(msg, "{s:I s:I s:i s?f s:o}", "id", &id, "priority", &priority, "userid",
+                        &userid, "t_submit", &t_submit, "jobspec", &jobspec)
+        < 0) {
+        flux_respond_error(h, msg, EPROTO,
+                           "sched.alloc: expected {id, priority, userid, jobspec}");
+        return;
+    }
+    PendingJob job;
+    job.id = (uint64_t)id;
+    job.priority = (uint32_t)priority;
+    job.t_submit = t_submit;
+    job.msg = msg;
+    auto js = flux::jobspec_parse_json(jobspec);
+    flux::Result<Request> req = js ? flux::sched::request_from_jobspec(*js)
+                                   : flux::Result<Request>(js.error());
+    if (!req) {
+        s->respond_type(job, 2, req.error().text.c_str());
+        return;
+    }
+    job.request = *req;
+    if (s->by_id.count(job.id)) {
+        flux_respond_error(h, msg, EEXIST, "sched.alloc: job already has a request pending");
+        return;
+    }
+    if (s->pool) {
+        if (auto ok = s->pool->feasible(job.request); !ok) {
+            s->respond_type(job, 2, ok.error().text.c_str());
+            return;
+        }
+    }
+    /* Keep what the response needs (routes, matchtag), not the payload. */
+    job.msg = flux_msg_copy(msg, false);
+    if (!job.msg) {
+        flux_respond_error(h, msg, ENOMEM, nullptr);
+        return;
+    }
+    QueueKey key{-(int64_t)job.priority, job.t_submit, job.id};
+    s->by_id[job.id] = key;
+    s->queue.emplace(key, job);
+    /* Only the new head can change what fits now. */
+    if (s->queue.begin()->first == key)
+        s->schedule();
+}
+
+void free_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
+{
+    Sched *s = ctx(arg);
+    json_int_t id;
+    json_t *R = nullptr;
+    if (flux_msg_unpack(msg, "{s:I s:o}", "id", &id, "R", &R) < 0) {
+        flux_respond_error(h, msg, EPROTO, "sched.free: expected {id, R}");
+        return;
+    }
+    auto r = flux::Rv1::decode(R);
+    if (!r) {
+        flux_respond_error(h, msg, EINVAL, ("sched.free: R: " + r.error().text).c_str());
+        return;
+    }
+    if (s->pool) {
+        if (auto f = s->pool->free(*r); !f)
+            flux_log(h, LOG_ERR, "sched.free: job %llu: %s", (unsigned long long)id,
+                     f.error().text.c_str());
+    }
+    flux_respond_pack(h, msg, "{s:I}", "id", id);
+    s->schedule();
+}
+
+void cancel_cb(flux_t *, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
+{
+    Sched *s = ctx(arg);
+    json_int_t id;
+    if (flux_msg_unpack(msg, "{s:I}", "id", &id) < 0)
+        return;
+    auto it = s->by_id.find((uint64_t)id);
+    if (it == s->by_id.end())
+        return;
+    auto q = s->queue.find(it->second);
+    bool head = q == s->queue.begin();
+    s->respond_type(q->second, 3, nullptr);
+    s->remove(q);
+    if (head)
+        s->schedule(); /* the new head may fit */
+}
+
+void prioritize_cb(flux_t *, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
+{
+    Sched *s = ctx(arg);
+    json_t *jobs;
+    if (flux_msg_unpack(msg, "{s:o}", "jobs", &jobs) < 0 || !json_is_array(jobs))
+        return;
+    size_t i;
+    json_t *entry;
+    json_array_foreach(jobs, i, entry)
+    {
+        json_int_t id, priority;
+        if (json_unpack(entry, "[I,I]", &id, &priority) < 0)
+            continue;
+        auto it = s->by_id.find((uint64_t)id);
+        if (it == s->by_id.end())
+            continue;
+        auto node = s->queue.extract(it->second);
+        QueueKey key{-(int64_t)priority, std::get<1>(it->second), (uint64_t)id};
+        node.key() = key;
+        node.mapped().priority = (uint32_t)priority;
+        s->queue.insert(std::move(node));
+        it->second = key;
+    }
+    s->schedule();
+}
+
+void status_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
+{
+    Sched *s = ctx(arg);
+    flux_respond_pack(h, msg, "{s:I s:I s:I s:I}", "queue", (json_int_t)s->queue.size(),
+                      "free_cores", (json_int_t)(s->pool ? s->pool->free_cores() : 0),
+                      "free_gpus", (json_int_t)(s->pool ? s->pool->free_gpus() : 0),
+                      "allocated_cores",
+                      (json_int_t)(s->pool ? s->pool->allocated_cores() : 0));
+}
+
+/* Resource updates after the first: ranks going up or down. */
+void acquire_cb(flux_future_t *f, void *arg)
+{
+    Sched *s = ctx(arg);
+    const char *up = nullptr, *down = nullptr;
+    if (flux_rpc_get_unpack(f, "{s?s s?s}", "up", &up, "down", &down) < 0) {
+        flux_log(s->h, LOG_ERR, "resource.acquire: %s", flux_future_error_string(f));
+        flux_reactor_stop_error(flux_get_reactor(s->h));
+        return;
+    }
+    std::string err;
+    if (up && *up) {
+        if (auto ids = flux::IdSet::parse(up, &err))
+            s->pool->mark_up(*ids);
+    }
+    if (down && *down) {
+        if (auto ids = flux::IdSet::parse(down, &err))
+            s->pool->mark_down(*ids);
+    }
+    flux_future_reset(f);
+    s->schedule();
+}
+
+const struct flux_msg_handler_spec htab[] = {
+    {FLUX_MSGTYPE_REQUEST, "sched.alloc", alloc_cb, 0},
+    {FLUX_MSGTYPE_REQUEST, "sched.free", free_cb, 0},
+    {FLUX_MSGTYPE_REQUEST, "sched.cancel", cancel_cb, 0},
+    {FLUX_MSGTYPE_REQUEST, "sched.prioritize", prioritize_cb, 0},
+    {FLUX_MSGTYPE_REQUEST, "sched-simple.status", status_cb, FLUX_ROLE_USER},
+    FLUX_MSGHANDLER_TABLE_END,
+};
+
+/* Synchronous startup: resources, service registration, hello. */
+int setup(Sched &s)
+{
+    flux_t *h = s.h;
+    s.acquire = flux_rpc(h, "resource.acquire", "{}", 0, FLUX_RPC_STREAMING);
+    json_t *R;
+    const char *up = "";
+    if (!s.acquire || flux_rpc_get_unpack(s.acquire, "{s:o s?s}", "resources", &R, "up", &up) < 0) {
+        flux_log(h, LOG_ERR, "sched-simple: resource.acquire: %s",
+                 s.acquire ? flux_future_error_string(s.acquire) : strerror(errno));
+        return -1;
+    }
+    auto all = flux::Rv1::decode(R);
+    if (!all) {
+        flux_log(h, LOG_ERR, "sched-simple: R: %s", all.error().text.c_str());
+        return -1;
+    }
+    s.pool = std::make_unique<Pool>(std::move(*all));
+    std::string err;
+    auto upset = flux::IdSet::parse(up ? up : "", &err);
+    s.pool->set_up(upset ? *upset : flux::IdSet());
+    flux_future_reset(s.acquire);
+    if (flux_future_then(s.acquire, -1, acquire_cb, &s) < 0)
+        return -1;
+
+    flux_future_t *f = flux_service_register(h, "sched");
+    if (!f || flux_rpc_get(f, nullptr) < 0) {
+        flux_log(h, LOG_ERR, "sched-simple: cannot register service 'sched': %s",
+                 f ? flux_future_error_string(f) : strerror(errno));
+        flux_future_destroy(f);
+        return -1;
+    }
+    flux_future_destroy(f);
+    if (flux_msg_handler_addvec(h, htab, &s, &s.handlers) < 0)
+        return -1;
+
+    /* Jobs that already hold resources (the scheduler was reloaded). */
+    f = flux_rpc(h, "job-manager.sched-hello", "{}", 0, 0);
+    json_t *jobs;
+    if (!f || flux_rpc_get_unpack(f, "{s:o}", "alloc", &jobs) < 0) {
+        flux_log(h, LOG_ERR, "sched-simple: job-manager.sched-hello: %s",
+                 f ? flux_future_error_string(f) : strerror(errno));
+        flux_future_destroy(f);
+        return -1;
+    }
+    size_t i;
+    json_t *entry;
+    json_array_foreach(jobs, i, entry)
+    {
+        json_int_t id = 0;
+        json_t *jr = nullptr;
+        if (json_unpack(entry, "{s:I s:o}", "id", &id, "R", &jr) < 0)
+            continue;
+        auto r = flux::Rv1::decode(jr);
+        if (!r) {
+            flux_log(h, LOG_ERR, "sched-simple: job %llu: R: %s", (unsigned long long)id,
+                     r.error().text.c_str());
+            continue;
+        }
+        if (auto ok = s.pool->claim(*r); !ok)
+            flux_log(h, LOG_ERR, "sched-simple: job %llu: %s", (unsigned long long)id,
+                     ok.error().text.c_str());
+    }
+    flux_future_destroy(f);
+
+    f = flux_rpc(h, "job-manager.sched-ready", "{\"mode\":\"unlimited\"}", 0, 0);
+    if (!f || flux_rpc_get(f, nullptr) < 0) {
+        flux_log(h, LOG_ERR, "sched-simple: job-manager.sched-ready: %s",
+                 f ? flux_future_error_string(f) : strerror(errno));
+        flux_future_destroy(f);
+        return -1;
+    }
+    flux_future_destroy(f);
+    s.ready = true;
+    return 0;
+}
+
+int sched_main(flux_t *h, int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        flux_log(h, LOG_ERR, "sched-simple: unknown argument '%s'", argv[i]);
+        return -1;
+    }
+    Sched s;
+    s.h = h;
+    if (setup(s) < 0)
+        return -1;
+    return flux_reactor_run(flux_get_reactor(h), 0);
+}
+
+const struct flux_module_info info = {
+    FLUX_MODULE_API_VERSION,
+    "sched-simple",
+    sched_main,
+};
+
+} // namespace
+
+extern "C" FLUX_API const struct flux_module_info *flux_module_init(void)
+{
+    return &info;
+}
