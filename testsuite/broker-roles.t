@@ -49,4 +49,31 @@ test_expect_success 'a guest gets the user role when guests are allowed' '
     grep -q "^2$" out &&
     grep -q "Request requires owner credentials" setattr.err
 '
+cat >jobs.sh <<JOBS
+set -e
+as() { runuser -u $guest -- env FLUX_URI=\$FLUX_URI PATH=\$PATH "\$@"; }
+T="-S exec.test.run_duration=0.01s"
+mine=\$(flux submit \$T --job-name=owner-job true)
+theirs=\$(as flux submit \$T --job-name=guest-job true)
+flux job wait \$mine
+flux job wait \$theirs
+flux jobs -a -n -o "{name}" >owner.default
+flux jobs -a -n -A -o "{name}" | sort >owner.all
+flux jobs -a -n --user=all -o "{name}" | sort >owner.user-all
+flux jobs -a -n --user=$guest -o "{name}" >owner.guest
+flux jobs -a -n --user=\$(id -u $guest) -o "{name}" >owner.guest-uid
+as flux jobs -a -n -o "{name}" >guest.default
+as flux jobs -a -n -A -o "{name}" >guest.all
+JOBS
+test_expect_success 'flux jobs: own jobs by default; -A, --user=all|NAME|UID for the owner' '
+    flux start -Saccess.allow-guest-user=true bash jobs.sh >out 2>&1 ||
+        { cat out; false; } &&
+    echo owner-job >expected && cmp expected owner.default &&
+    printf "guest-job\nowner-job\n" >expected &&
+    cmp expected owner.all && cmp expected owner.user-all &&
+    echo guest-job >expected &&
+    cmp expected owner.guest && cmp expected owner.guest-uid &&
+    cmp expected guest.default &&
+    cmp expected guest.all
+'
 test_done

@@ -147,4 +147,26 @@ test_expect_success 'flux jobs --format rejects bad formats clearly' '
     test_must_fail flux jobs -o "{name:zz}" 2>err && grep -q "invalid spec" err &&
     test_must_fail flux jobs -o "{name" 2>err && grep -q "unmatched" err
 '
+test_expect_success 'flux jobs --user picks a user by name or uid; -A and --user=all list all' '
+    id=$(flux submit $T --job-name=mine true) && flux job wait $id &&
+    all=$(flux jobs -a -n | wc -l) &&
+    test $all -gt 1 &&
+    test $(flux jobs -a -n -A | wc -l) -eq $all &&
+    test $(flux jobs -a -n --user=all | wc -l) -eq $all &&
+    test $(flux jobs -a -n --user=$(id -un) | wc -l) -eq $all &&
+    test $(flux jobs -a -n -u $(id -u) | wc -l) -eq $all &&
+    flux jobs -a -n -o "{userid}" | sort -u >uids &&
+    id -u >expected && cmp expected uids &&
+    test $(flux jobs -a -n --user=$(($(id -u) + 4242)) | wc -l) -eq 0 &&
+    flux jobs -a --json --user=$(($(id -u) + 4242)) | grep -qx "\[\]"
+'
+test_expect_success 'flux jobs --count applies to the chosen user; bad users are named' '
+    test $(flux jobs -a -n -c 2 | wc -l) -eq 2 &&
+    test $(flux jobs -a -n -c 2 -A | wc -l) -eq 2 &&
+    flux jobs -a -n -c 1 -o "{name}" | grep -qx mine &&
+    test_must_fail flux jobs --user=no-such-user 2>err &&
+    grep -q "flux-jobs: --user: unknown user .no-such-user." err &&
+    test_must_fail flux jobs --user=-1 2>err &&
+    grep -q "unknown user .-1." err
+'
 test_done

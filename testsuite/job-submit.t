@@ -5,6 +5,7 @@
 test_under_flux 2
 
 ncores=$(nproc)
+script -qc true /dev/null >/dev/null 2>&1 && test_set_prereq SCRIPT
 
 test_expect_success 'flux submit prints an F58 job id' '
     flux submit true >id &&
@@ -49,6 +50,45 @@ test_expect_success '--cc submits one job per id with {cc} substituted' '
     flux submit --cc=1-5 echo {cc} >ids &&
     test $(wc -l <ids) -eq 5 &&
     flux submit --dry-run --cc=7-8 echo x{cc} | grep -c "\"x[78]\"" | grep -qx 2
+'
+test_expect_success '--cc sets FLUX_JOB_CC, --bcc does not; {cc} fills option values too' '
+    flux submit --dry-run --cc=3 true | grep -q "\"FLUX_JOB_CC\":\"3\"" &&
+    flux submit --dry-run --bcc=3 true >js && ! grep -q FLUX_JOB_CC js &&
+    flux submit --dry-run --bcc=4-5 --job-name=n{cc} echo {cc} | tail -1 >js &&
+    grep -q "\"name\":\"n5\"" js && grep -q "\"command\":\[\"echo\",\"5\"\]" js &&
+    flux submit --dry-run --cc=2 -n {cc} true | grep -q "\"count\":2," &&
+    test_must_fail flux submit --dry-run -n {cc} true 2>err &&
+    grep -q "invalid --ntasks .{cc}." err &&
+    flux submit --cc=1-2 --watch sh -c "echo {cc}=\$FLUX_JOB_CC" | grep "=" | sort >out &&
+    printf "1=1\n2=2\n" >expected && cmp expected out
+'
+test_expect_success '--log appends the ids to a file; with {cc}, a file per copy' '
+    flux submit --log=ids.log --cc=1-2 true >out && test_must_be_empty out &&
+    test $(wc -l <ids.log) -eq 2 &&
+    flux submit --log=ids.log true >out && test $(wc -l <ids.log) -eq 3 &&
+    flux submit --log=job{cc}.id --cc=1-2 true >out && test_must_be_empty out &&
+    test $(wc -l <job1.id) -eq 1 && test $(wc -l <job2.id) -eq 1 &&
+    flux submit --log=bad/dir/x true 2>err; test $? -eq 1 &&
+    grep -q "flux-submit: --log: bad/dir/x: No such file or directory" err
+'
+test_expect_success '--wait-event waits for an event; a job that never posts it fails' '
+    flux submit --quiet --wait-event=start true &&
+    test_must_fail flux submit --quiet --wait-event=nosuch true 2>err &&
+    grep -q "ended without event nosuch" err &&
+    test_must_fail flux submit --wait-event=exec.shell.init true 2>err &&
+    grep -q "exec eventlog is not supported" err
+'
+test_expect_success 'flux submit --progress is accepted without a terminal, adding nothing' '
+    flux submit --progress --cc=1-3 true >ids 2>err &&
+    test $(wc -l <ids) -eq 3 && test_must_be_empty err &&
+    flux submit --progress --jps --wait sh -c "exit 3" >ids 2>err; test $? -eq 3 &&
+    test $(wc -l <ids) -eq 1 && test_must_be_empty err
+'
+test_expect_success SCRIPT 'flux submit --progress on a terminal shows submission, then states' '
+    script -qc "flux submit --progress --cc=1-4 true" /dev/null >tty.out &&
+    grep -q "Submitting 4 jobs \[#*\] 100%  4/4" tty.out &&
+    script -qc "flux submit --progress --wait --quiet --cc=1-2 true" /dev/null >tty.out &&
+    grep -q "PD:0 R:0 CD:2 \[#*\] 100%" tty.out
 '
 test_expect_success '1000 --cc jobs are all accepted with distinct ids' '
     flux submit --cc=1-1000 --quiet true &&

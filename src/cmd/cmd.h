@@ -35,6 +35,7 @@ int cmd_hwloc(int argc, char **argv);
 int cmd_kvs(int argc, char **argv);
 int cmd_resource(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
+int cmd_bulksubmit(int argc, char **argv);
 int cmd_job(int argc, char **argv);
 int cmd_jobs(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);

@@ -99,6 +99,7 @@ const Builtin builtins[] = {
     {"kvs", cmd_kvs, "get, put, list and watch keys in the key-value store"},
     {"resource", cmd_resource, "list resources; drain and undrain nodes"},
     {"submit", cmd_submit, "submit a job (from a command line)"},
+    {"bulksubmit", cmd_bulksubmit, "submit one job per input (like xargs or GNU parallel)"},
     {"run", cmd_run, "run a job and show its output"},
     {"job", cmd_job, "job utilities: submit, id, raise, urgency, wait, eventlog, wait-event"},
     {"jobs", cmd_jobs, "list jobs"},

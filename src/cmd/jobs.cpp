@@ -20,6 +20,7 @@
 #include "fsd/fsd.h"
 #include "jobs_format.h"
 #include "jobspec_opts.h"
+#include "libflux/ptr.h"
 
 namespace fluxcmd {
 
@@ -79,6 +80,21 @@ double now_s()
 }
 
 
+/* --user=NAME|UID|all: the uid to list, or -1 for every user. */
+long parse_user(const char *s)
+{
+    if (!strcmp(s, "all"))
+        return -1;
+    if (struct passwd *pw = getpwnam(s))
+        return (long)pw->pw_uid;
+    char *end;
+    errno = 0;
+    unsigned long uid = strtoul(s, &end, 10);
+    if (!*s || *end || errno || *s == '-' || uid > 0xfffffffeUL)
+        die(1, "flux-jobs: --user: unknown user '%s' (give a name, a uid, or 'all')", s);
+    return (long)uid;
+}
+
 flux_future_t *list_rpc(flux_t *h, int states, int max)
 {
     flux_future_t *f =
@@ -95,6 +111,7 @@ int cmd_jobs(int argc, char **argv)
     static const struct option opts[] = {
         {"all", no_argument, nullptr, 'a'},
         {"all-users", no_argument, nullptr, 'A'},
+        {"user", required_argument, nullptr, 'u'},
         {"filter", required_argument, nullptr, 'f'},
         {"count", required_argument, nullptr, 'c'},
         {"no-header", no_argument, nullptr, 'n'},
@@ -104,16 +121,21 @@ int cmd_jobs(int argc, char **argv)
         {nullptr, 0, nullptr, 0},
     };
     int states = active, max = 0, c;
+    long user = (long)getuid(); /* -1: every user's jobs */
     bool header = true, json = false;
     std::string format = jobs_default_format;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+aAf:c:no:h", opts, nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "+aAu:f:c:no:h", opts, nullptr)) != -1) {
         switch (c) {
             case 'a':
                 states = 127;
                 break;
             case 'A':
-                break; /* the owner sees every user's jobs already */
+                user = -1;
+                break;
+            case 'u':
+                user = parse_user(optarg);
+                break;
             case 'f':
                 states = parse_states(optarg);
                 break;
@@ -130,8 +152,8 @@ int cmd_jobs(int argc, char **argv)
                 format = optarg;
                 break;
             case 'h':
-                printf("Usage: flux jobs [-a] [-A] [--filter=STATES] [-c N] [-n] [--json] "
-                       "[-o FORMAT]\n");
+                printf("Usage: flux jobs [-a] [-A | -u USER] [--filter=STATES] [-c N] [-n] "
+                       "[--json] [-o FORMAT]\n");
                 return 0;
             default:
                 return 1;
@@ -143,12 +165,27 @@ int cmd_jobs(int argc, char **argv)
     if (!fmt)
         die(1, "flux-jobs: %s", fmt.error().text.c_str());
     flux_t *h = open_or_die("flux-jobs");
-    flux_future_t *f = list_rpc(h, states, max);
-    json_t *jobs;
-    if (flux_rpc_get_unpack(f, "{s:o}", "jobs", &jobs) < 0)
+    /* The job manager shows the owner every user's jobs and anyone else
+     * their own: pick one user's here, and apply --count after that. */
+    flux_future_t *f = list_rpc(h, states, user < 0 ? max : 0);
+    json_t *all;
+    if (flux_rpc_get_unpack(f, "{s:o}", "jobs", &all) < 0)
         die(1, "flux-jobs: %s", flux_future_error_string(f));
+    flux::JsonPtr jobs(json_array());
+    size_t k;
+    json_t *entry;
+    json_array_foreach(all, k, entry)
+    {
+        int userid = -1;
+        json_unpack(entry, "{s:i}", "userid", &userid);
+        if (user >= 0 && userid != (int)user)
+            continue;
+        if (max > 0 && (int)json_array_size(jobs.get()) >= max)
+            break;
+        json_array_append(jobs.get(), entry);
+    }
     if (json) {
-        char *s = json_dumps(jobs, JSON_COMPACT);
+        char *s = json_dumps(jobs.get(), JSON_COMPACT);
         printf("%s\n", s);
         free(s);
     }
@@ -158,7 +195,7 @@ int cmd_jobs(int argc, char **argv)
         double now = now_s();
         if (header)
             printf("%s\n", fmt->header().c_str());
-        json_array_foreach(jobs, i, job)
+        json_array_foreach(jobs.get(), i, job)
         {
             std::string line = fmt->render(job, now);
             while (!line.empty() && line.back() == ' ')

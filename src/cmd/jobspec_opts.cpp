@@ -116,6 +116,15 @@ int urgency_option()
     return opt_urgency;
 }
 
+std::string job_option_name(int c)
+{
+    for (const struct option *p = job_option_longopts; p->name; p++) {
+        if (p->val == c)
+            return p->name;
+    }
+    return "";
+}
+
 bool job_option_handle(JobOptions &o, int c, const char *arg)
 {
     switch (c) {

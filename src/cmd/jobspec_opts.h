@@ -1,7 +1,10 @@
-/* jobspec_opts.h - the job options shared by flux submit/run (and later
- * alloc/batch/bulksubmit): -n -N -c -g -t, --env, --cwd, --setattr, ... */
+/* jobspec_opts.h - the job options shared by flux submit, run and
+ * bulksubmit: -n -N -c -g -t, --env, --cwd, --setattr, ... */
 #pragma once
 
+#include <getopt.h>
+
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,6 +33,15 @@ extern const struct option job_option_longopts[]; /* ends with a null entry */
 extern const char *job_option_help;
 /* The option code of --urgency (for commands that take only it). */
 int urgency_option();
+/* The long name of shared option C ("ntasks"), or "" if C is not one. */
+std::string job_option_name(int c);
+
+/* A shared option as given, kept to be applied to each job after a
+ * substitution (flux submit's {cc}, flux bulksubmit's fields). */
+struct JobOptionArg {
+    int code;
+    std::string arg; /* "" for an option without a value */
+};
 
 /* Build the jobspec (JSON) for COMMAND with the options. */
 flux::Result<flux::JsonPtr> job_options_jobspec(const JobOptions &o,

@@ -15,12 +15,13 @@
 #include "fluid/fluid.h"
 #include "idset/idset.h"
 #include "jobspec_opts.h"
+#include "submit_jobs.h"
 
 namespace fluxcmd {
 
 namespace {
 
-enum { opt_cc = 2000, opt_bcc, opt_quiet, opt_dry_run, opt_help, opt_wait, opt_watch };
+enum { opt_cc = 2000, opt_bcc, opt_dry_run, opt_help };
 
 std::string replace_all(std::string s, const std::string &from, const std::string &to)
 {
@@ -29,55 +30,16 @@ std::string replace_all(std::string s, const std::string &from, const std::strin
     return s;
 }
 
-/* Send every jobspec, then collect the ids in order (pipelined). */
-std::vector<uint64_t> submit_all(flux_t *h, const std::vector<std::string> &jobspecs, int urgency)
+std::string jobspec_text(const JobOptions &o, const std::vector<std::string> &command,
+                         const char *prog)
 {
-    std::vector<flux_future_t *> fs;
-    fs.reserve(jobspecs.size());
-    /* A JSON jobspec is spliced into the payload as it is (checked once per
-     * distinct text: copies of one jobspec cost a string copy each); any
-     * other text (YAML) goes as a string for the server to parse. */
-    const std::string *last = nullptr;
-    std::string tail = ",\"urgency\":" + std::to_string(urgency) + "}";
-    bool last_is_json = false;
-    for (const auto &js : jobspecs) {
-        if (!last || *last != js) {
-            json_error_t jerr;
-            json_t *o = json_loads(js.c_str(), 0, &jerr);
-            last_is_json = json_is_object(o);
-            json_decref(o);
-            last = &js;
-        }
-        std::string payload;
-        if (last_is_json)
-            payload = "{\"jobspec\":" + js + tail;
-        else {
-            json_t *str = json_string(js.c_str());
-            char *text = str ? json_dumps(str, JSON_ENCODE_ANY | JSON_COMPACT) : nullptr;
-            json_decref(str);
-            if (!text)
-                die(1, "flux: submit: jobspec is not valid UTF-8");
-            payload = std::string("{\"jobspec\":") + text + tail;
-            free(text);
-        }
-        flux_future_t *f = flux_rpc(h, "job-ingest.submit", payload.c_str(), FLUX_NODEID_ANY, 0);
-        if (!f)
-            die(1, "flux: submit: %s", strerror(errno));
-        fs.push_back(f);
-    }
-    /* Collect every answer: copies that were accepted stay queued even if
-     * others were refused, so report both.  0 marks a refused one. */
-    std::vector<uint64_t> ids;
-    for (auto *f : fs) {
-        json_int_t id;
-        if (flux_rpc_get_unpack(f, "{s:I}", "id", &id) < 0) {
-            fprintf(stderr, "flux: submit: %s\n", flux_future_error_string(f));
-            id = 0;
-        }
-        ids.push_back((uint64_t)id);
-        flux_future_destroy(f);
-    }
-    return ids;
+    auto js = job_options_jobspec(o, command);
+    if (!js)
+        die(1, "%s: %s", prog, js.error().text.c_str());
+    char *s = json_dumps(js->get(), JSON_COMPACT);
+    std::string text = s;
+    free(s);
+    return text;
 }
 
 } // namespace
@@ -87,23 +49,31 @@ int cmd_submit(int argc, char **argv)
     std::vector<struct option> opts;
     for (const struct option *p = job_option_longopts; p->name; p++)
         opts.push_back(*p);
+    for (const struct option *p = submit_flag_longopts; p->name; p++)
+        opts.push_back(*p);
     opts.push_back({"cc", required_argument, nullptr, opt_cc});
     opts.push_back({"bcc", required_argument, nullptr, opt_bcc});
-    opts.push_back({"quiet", no_argument, nullptr, opt_quiet});
     opts.push_back({"dry-run", no_argument, nullptr, opt_dry_run});
-    opts.push_back({"wait", no_argument, nullptr, opt_wait});
-    opts.push_back({"watch", no_argument, nullptr, opt_watch});
     opts.push_back({"help", no_argument, nullptr, opt_help});
     opts.push_back({nullptr, 0, nullptr, 0});
-    JobOptions o;
+    std::vector<JobOptionArg> given;
+    SubmitFlags flags;
     std::string cc;
-    bool bcc = false, quiet = false, dry_run = false, wait = false, watch = false;
+    bool bcc = false, dry_run = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, (std::string("+") + job_option_shortopts).c_str(),
                             opts.data(), nullptr))
            != -1) {
-        if (job_option_handle(o, c, optarg))
+        if (!job_option_name(c).empty()) {
+            if (!optarg || !strstr(optarg, "{cc}")) {
+                JobOptions check;
+                job_option_handle(check, c, optarg);
+            }
+            given.push_back({c, optarg ? optarg : ""});
+            continue;
+        }
+        if (submit_flag_handle(flags, c, optarg))
             continue;
         switch (c) {
             case opt_cc:
@@ -111,27 +81,17 @@ int cmd_submit(int argc, char **argv)
                 cc = optarg;
                 bcc = c == opt_bcc;
                 break;
-            case opt_quiet:
-                quiet = true;
-                break;
             case opt_dry_run:
                 dry_run = true;
                 break;
-            case opt_wait:
-                wait = true;
-                break;
-            case opt_watch:
-                watch = true;
-                break;
             case opt_help:
-                printf("Usage: flux submit [OPTIONS] COMMAND [ARGS...]\n%s"
-                       "      --cc=IDSET            submit a copy per id ({cc} in COMMAND)\n"
-                       "      --bcc=IDSET           like --cc without {cc} substitution\n"
-                       "      --quiet               do not print job ids\n"
-                       "      --wait                wait for the jobs; exit with the largest exit code\n"
-                       "      --watch               like --wait, showing the jobs' output\n"
+                printf("Usage: flux submit [OPTIONS] COMMAND [ARGS...]\n%s%s"
+                       "      --cc=IDSET            submit a copy per id ({cc} in COMMAND and\n"
+                       "                            option values; FLUX_JOB_CC=id in its\n"
+                       "                            environment)\n"
+                       "      --bcc=IDSET           like --cc without setting FLUX_JOB_CC\n"
                        "      --dry-run             print the jobspec, do not submit\n",
-                       job_option_help);
+                       job_option_help, submit_flag_help);
                 return 0;
             default:
                 return 1;
@@ -145,59 +105,49 @@ int cmd_submit(int argc, char **argv)
         std::string err;
         auto ids = flux::IdSet::parse(cc, &err);
         if (!ids || ids->empty())
-            die(1, "flux-submit: --cc: %s", err.empty() ? "empty idset" : err.c_str());
+            die(1, "flux-submit: --%s: %s", bcc ? "bcc" : "cc",
+                err.empty() ? "empty idset" : err.c_str());
         copies = *ids;
     }
-    std::vector<std::string> jobspecs;
-    auto make = [&](const std::vector<std::string> &cmd) {
-        auto js = job_options_jobspec(o, cmd);
-        if (!js)
-            die(1, "flux-submit: %s", js.error().text.c_str());
-        char *s = json_dumps(js->get(), JSON_COMPACT);
-        jobspecs.push_back(s);
-        free(s);
+    /* One job, or one per --cc id with {cc} replaced in the command, the
+     * option values and --log (job{cc}.id: a file per copy).  The options
+     * were checked as given above, except a value holding {cc}: that one is
+     * checked once replaced. */
+    bool per_job_log = !copies.empty() && flags.log.find("{cc}") != std::string::npos;
+    std::vector<JobRequest> jobs;
+    auto make = [&](const std::string *id) {
+        JobOptions o;
+        for (const auto &g : given) {
+            std::string arg = id ? replace_all(g.arg, "{cc}", *id) : g.arg;
+            job_option_handle(o, g.code, arg.c_str());
+        }
+        if (id && !bcc)
+            o.env_rules.push_back("FLUX_JOB_CC=" + *id);
+        std::vector<std::string> cmd = command;
+        if (id) {
+            for (auto &a : cmd)
+                a = replace_all(a, "{cc}", *id);
+        }
+        std::string log = per_job_log && id ? replace_all(flags.log, "{cc}", *id) : "";
+        jobs.push_back({jobspec_text(o, cmd, "flux-submit"), o.urgency, log});
     };
-    bool substitute = !bcc && std::any_of(command.begin(), command.end(), [](const std::string &a) {
-                          return a.find("{cc}") != std::string::npos;
-                      });
     if (copies.empty())
-        make(command);
-    else if (!substitute) {
-        /* Identical copies: build and validate the jobspec once. */
-        make(command);
-        jobspecs.resize(copies.count(), jobspecs.front());
-    }
+        make(nullptr);
     else
         copies.for_each([&](uint32_t i) {
-            std::vector<std::string> cmd = command;
-            for (auto &a : cmd)
-                a = replace_all(a, "{cc}", std::to_string(i));
-            make(cmd);
+            std::string id = std::to_string(i);
+            make(&id);
         });
     if (dry_run) {
-        for (const auto &js : jobspecs)
-            printf("%s\n", js.c_str());
+        for (const auto &job : jobs)
+            printf("%s\n", job.jobspec.c_str());
         return 0;
     }
+    if (per_job_log)
+        flags.log.clear();
+    submit_flags_open_logs("flux-submit", flags);
     flux_t *h = open_or_die("flux-submit");
-    auto ids = submit_all(h, jobspecs, o.urgency);
-    int rc = 0;
-    for (uint64_t id : ids) {
-        if (id == 0)
-            rc = 1;
-        else if (!quiet)
-            printf("%s\n", jobid_str(id).c_str());
-    }
-    fflush(stdout);
-    if (wait || watch) {
-        /* The largest exit code of the jobs becomes ours. */
-        for (uint64_t id : ids) {
-            if (id == 0)
-                continue;
-            int code = job_attach(h, id, !watch);
-            rc = std::max(rc, code);
-        }
-    }
+    int rc = submit_and_wait(h, "flux", jobs, flags);
     flux_close(h);
     return rc;
 }
@@ -226,14 +176,9 @@ int cmd_run(int argc, char **argv)
     if (optind >= argc)
         die(1, "Usage: flux run [OPTIONS] COMMAND [ARGS...]");
     std::vector<std::string> command(argv + optind, argv + argc);
-    auto js = job_options_jobspec(o, command);
-    if (!js)
-        die(1, "flux-run: %s", js.error().text.c_str());
-    char *s = json_dumps(js->get(), JSON_COMPACT);
-    std::string text = s;
-    free(s);
+    std::string text = jobspec_text(o, command, "flux-run");
     flux_t *h = open_or_die("flux-run");
-    auto ids = submit_all(h, {text}, o.urgency);
+    auto ids = submit_jobspecs(h, "flux", {{text, o.urgency, ""}}, nullptr);
     if (ids[0] == 0)
         return 1;
     int rc = job_attach(h, ids[0], false);
@@ -275,7 +220,7 @@ int job_submit(int argc, char **argv)
     else
         ss << std::cin.rdbuf();
     flux_t *h = open_or_die("flux-job");
-    auto ids = submit_all(h, {ss.str()}, urgency);
+    auto ids = submit_jobspecs(h, "flux", {{ss.str(), urgency, ""}}, nullptr);
     if (ids[0] == 0)
         return 1;
     printf("%s\n", jobid_str(ids[0]).c_str());

@@ -87,6 +87,26 @@ test_must_fail() {
     return 0
 }
 
+# Succeed if the command exits with exactly CODE: test_expect_code 3 cmd...
+test_expect_code() {
+    local want=$1; shift
+    "$@"
+    local rc=$?
+    test $rc -eq "$want" && return 0
+    echo >&2 "test_expect_code: '$*' exited $rc, expected $want"
+    return 1
+}
+
+# Compare EXPECTED and ACTUAL files, showing a diff when they differ.
+test_cmp() { diff -u "$1" "$2"; }
+
+# Succeed if FILE exists and is empty.
+test_must_be_empty() {
+    test -f "$1" && ! test -s "$1" && return 0
+    echo >&2 "test_must_be_empty: '$1' is not empty:"; cat >&2 "$1"
+    return 1
+}
+
 test_debug() { test -n "$FLUX_TEST_VERBOSE" && eval "$1"; return 0; }
 
 # Wait until CMD succeeds, up to SECONDS (polling every 0.1 s).
