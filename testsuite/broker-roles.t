@@ -64,6 +64,14 @@ flux jobs -a -n --user=$guest -o "{name}" >owner.guest
 flux jobs -a -n --user=\$(id -u $guest) -o "{name}" >owner.guest-uid
 as flux jobs -a -n -o "{name}" >guest.default
 as flux jobs -a -n -A -o "{name}" >guest.all
+as rpc -s job-manager.events-journal '{"full":true}' >guest.journal &
+pid=\$!
+rpc -s job-manager.events-journal '{"full":true}' >owner.journal &
+opid=\$!
+for i in \$(seq 50); do grep -q '"id":-1' guest.journal && grep -q '"id":-1' owner.journal && break; sleep 0.1; done
+kill \$pid \$opid
+flux job id \$theirs >guest.id
+flux job id \$mine >owner.id
 JOBS
 test_expect_success 'flux jobs: own jobs by default; -A, --user=all|NAME|UID for the owner' '
     flux start -Saccess.allow-guest-user=true bash jobs.sh >out 2>&1 ||
@@ -75,5 +83,11 @@ test_expect_success 'flux jobs: own jobs by default; -A, --user=all|NAME|UID for
     cmp expected owner.guest && cmp expected owner.guest-uid &&
     cmp expected guest.default &&
     cmp expected guest.all
+'
+test_expect_success 'the journal shows a guest its own jobs only; the owner sees all' '
+    grep -q "\"id\":$(cat guest.id)," guest.journal &&
+    ! grep -q "\"id\":$(cat owner.id)," guest.journal &&
+    grep -q "\"id\":$(cat guest.id)," owner.journal &&
+    grep -q "\"id\":$(cat owner.id)," owner.journal
 '
 test_done

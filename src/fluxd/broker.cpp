@@ -619,6 +619,21 @@ bool Broker::route_response(flux_msg_t *msg)
     return send_to(link, msg);
 }
 
+bool Broker::respond_text(const flux_msg_t *req, const std::string &payload)
+{
+    if (req->flags & FLUX_MSGFLAG_NORESPONSE)
+        return true;
+    flux::MsgPtr rsp(flux_msg_create(FLUX_MSGTYPE_RESPONSE));
+    rsp->topic = req->topic;
+    rsp->matchtag = req->matchtag;
+    rsp->routes = req->routes;
+    rsp->userid = req->userid;
+    rsp->rolemask = req->rolemask;
+    rsp->flags = req->flags & FLUX_MSGFLAG_STREAMING;
+    flux_msg_set_string(rsp.get(), payload.c_str());
+    return route_response(rsp.get());
+}
+
 bool Broker::respond(const flux_msg_t *req, json_t *payload)
 {
     if (req->flags & FLUX_MSGFLAG_NORESPONSE) {

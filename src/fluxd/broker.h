@@ -128,6 +128,7 @@ class Broker {
     /* Responding from built-in services.  false if the response could not
      * be routed (the requester is gone). */
     bool respond(const flux_msg_t *req, json_t *payload); /* steals payload, may be NULL */
+    bool respond_text(const flux_msg_t *req, const std::string &payload /* JSON text */);
     bool respond_error(const flux_msg_t *req, int errnum, const std::string &text);
     /* Register a built-in method ("svc.method"); rolemask beyond the owner. */
     void add_builtin(const std::string &topic, uint32_t rolemask, Handler fn);

@@ -6,6 +6,8 @@
  *   job-manager.urgency  {id, urgency}
  *   job-manager.wait     {id}  -> {id, success, errstr?} once the job is inactive
  *   job-manager.queue    {start: bool} / {} -> {running, active, pending, scheduler}
+ *   job-manager.events-journal {full?: bool} (streaming) -> {id, events: [...]}
+ *                        per job (backlog), {id: -1, events: []}, then per event
  *   job-manager.sched-hello, job-manager.sched-ready   (RFC 27, owner)
  * Every event is applied to the in-memory job first, then appended to
  * job.<id>.eventlog through the KVS group commit (events of many jobs in one
@@ -70,6 +72,7 @@ void JobManager::register_methods()
     reg("job-manager.queue", 0, &JobManager::queue_ctl);
     reg("job-manager.kill", user, &JobManager::kill);
     reg("job-manager.update", user, &JobManager::update);
+    reg("job-manager.events-journal", user, &JobManager::journal);
     reg("job-manager.sched-hello", 0, &JobManager::sched_hello);
     reg("job-manager.sched-ready", 0, &JobManager::sched_ready);
     broker_.add_builtin("job-manager.ping", user,
@@ -183,6 +186,10 @@ void JobManager::submit(NewJob &&nj)
     Entry &ref = *e;
     jobs_[nj.id] = std::move(e);
     active_++;
+    if (!journals_.empty()) {
+        if (auto line = flux::eventlog_entry_encode(ev))
+            journal_send(ref, *line);
+    }
     advance(ref);
 }
 
@@ -198,6 +205,8 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
     if (line) {
         broker_.kvs()->write("primary",
                              kvs_string_op(Ingest::job_key(e.job.id) + ".eventlog", *line, true));
+        if (!journals_.empty())
+            journal_send(e, *line);
     }
     /* The scheduler hears of priority changes of the requests it holds. */
     if (e.alloc_sent && strcmp(name, "priority") == 0) {
@@ -874,8 +883,73 @@ void JobManager::wait(const flux_msg_t *msg)
     }
 }
 
+/* The journal: every event of every job (the caller's jobs, for a guest),
+ * as {id, events: [entry, ...]}.  The backlog comes first, one response per
+ * job (active jobs; with full, inactive ones too), read from the KVS; then
+ * {id: -1, events: []}; then each event as it is posted. */
+void JobManager::journal(const flux_msg_t *msg)
+{
+    int full = 0;
+    if (!(msg->flags & FLUX_MSGFLAG_STREAMING)) {
+        broker_.respond_error(msg, EPROTO, "job-manager.events-journal requires a streaming request");
+        return;
+    }
+    if (msg->has_payload && flux_msg_unpack(msg, "{s?b}", "full", &full) < 0) {
+        broker_.respond_error(msg, EPROTO, "job-manager.events-journal: expected {\"full\"?: bool}");
+        return;
+    }
+    bool owner = msg->rolemask & FLUX_ROLE_OWNER;
+    Kvs *kvs = broker_.kvs();
+    kvs->sync(); /* the backlog must hold every event posted so far */
+    for (auto &[id, e] : jobs_) {
+        if (!full && e->job.state == JobState::INACTIVE)
+            continue;
+        if (!owner && e->job.userid != msg->userid)
+            continue;
+        auto text = kvs->lookup("primary", Ingest::job_key(id) + ".eventlog");
+        if (!text)
+            continue;
+        json_error_t jerr;
+        flux::JsonPtr str(json_loads(text->c_str(), JSON_DECODE_ANY, &jerr));
+        if (!json_is_string(str.get()))
+            continue;
+        std::string lines(json_string_value(str.get()), json_string_length(str.get()));
+        std::string payload = "{\"id\":" + std::to_string(id) + ",\"events\":[";
+        bool first = true;
+        size_t pos = 0;
+        while (pos < lines.size()) {
+            size_t nl = lines.find('\n', pos);
+            size_t end = nl == std::string::npos ? lines.size() : nl;
+            if (end > pos) {
+                if (!first)
+                    payload += ',';
+                payload.append(lines, pos, end - pos);
+                first = false;
+            }
+            pos = end + 1;
+        }
+        payload += "]}";
+        broker_.respond_text(msg, payload);
+    }
+    broker_.respond_text(msg, "{\"id\":-1,\"events\":[]}");
+    journals_.push_back(flux::msg_ref(msg));
+}
+
+void JobManager::journal_send(const Entry &e, const std::string &line)
+{
+    std::string entry = line;
+    while (!entry.empty() && entry.back() == '\n')
+        entry.pop_back();
+    std::string payload = "{\"id\":" + std::to_string(e.job.id) + ",\"events\":[" + entry + "]}";
+    for (const auto &req : journals_) {
+        if ((req->rolemask & FLUX_ROLE_OWNER) || req->userid == e.job.userid)
+            broker_.respond_text(req.get(), payload);
+    }
+}
+
 void JobManager::disconnect(const flux_msg_t *msg)
 {
+    std::erase_if(journals_, [&](const flux::ConstMsgPtr &j) { return j->routes == msg->routes; });
     if (sched_ready_ && msg->routes == sched_routes_)
         sched_lost("the scheduler disconnected");
     for (auto &[id, e] : jobs_)

@@ -85,6 +85,9 @@ class JobManager {
     void queue_ctl(const flux_msg_t *msg);
     void kill(const flux_msg_t *msg);
     void update(const flux_msg_t *msg);
+    void journal(const flux_msg_t *msg);
+    void journal_send(const Entry &e, const std::string &line);
+    std::vector<flux::ConstMsgPtr> journals_; /* job-manager.events-journal */
 
     Broker &broker_;
     std::map<uint64_t, std::unique_ptr<Entry>> jobs_;
