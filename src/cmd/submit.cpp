@@ -131,9 +131,38 @@ int cmd_submit(int argc, char **argv)
         std::string log = per_job_log && id ? replace_all(flags.log, "{cc}", *id) : "";
         jobs.push_back({jobspec_text(o, cmd, "flux-submit"), o.urgency, log});
     };
+    /* Copies that differ only in FLUX_JOB_CC (no {cc} anywhere): build the
+     * jobspec once and set the id in its text. */
+    bool templated = !copies.empty() && !per_job_log
+                     && std::none_of(given.begin(), given.end(),
+                                     [](const JobOptionArg &g) {
+                                         return g.arg.find("{cc}") != std::string::npos;
+                                     })
+                     && std::none_of(command.begin(), command.end(), [](const std::string &a) {
+                            return a.find("{cc}") != std::string::npos;
+                        });
+    if (templated) {
+        const std::string mark = "@@FLUX_JOB_CC@@";
+        std::string id = mark;
+        make(&id);
+        JobRequest tmpl = std::move(jobs.back());
+        jobs.pop_back();
+        size_t at = tmpl.jobspec.find("\"" + mark + "\"");
+        if (bcc || (at != std::string::npos
+                    && tmpl.jobspec.find(mark, at + mark.size() + 2) == std::string::npos)) {
+            copies.for_each([&](uint32_t i) {
+                JobRequest r = tmpl;
+                if (!bcc)
+                    r.jobspec.replace(at, mark.size() + 2, "\"" + std::to_string(i) + "\"");
+                jobs.push_back(std::move(r));
+            });
+        }
+        else
+            templated = false;
+    }
     if (copies.empty())
         make(nullptr);
-    else
+    else if (!templated)
         copies.for_each([&](uint32_t i) {
             std::string id = std::to_string(i);
             make(&id);

@@ -85,6 +85,26 @@ double test_run_duration(json_t *jobspec)
     return -1;
 }
 
+/* What a scheduler needs of a jobspec: version, resources, tasks and the
+ * duration, without the environment and the rest of attributes.system. */
+std::string sched_subset(json_t *jobspec)
+{
+    json_t *sys = json_object_get(json_object_get(jobspec, "attributes"), "system");
+    json_t *o = json_pack("{s:O? s:O? s:O? s:{s:{}}}", "version", json_object_get(jobspec, "version"),
+                          "resources", json_object_get(jobspec, "resources"), "tasks",
+                          json_object_get(jobspec, "tasks"), "attributes", "system");
+    if (!o)
+        return dump(jobspec);
+    json_t *osys = json_object_get(json_object_get(o, "attributes"), "system");
+    for (const char *key : {"duration", "queue", "constraints"}) {
+        if (json_t *v = json_object_get(sys, key))
+            json_object_set(osys, key, v);
+    }
+    std::string text = dump(o);
+    json_decref(o);
+    return text;
+}
+
 std::string Ingest::job_key(uint64_t id)
 {
     return "job." + flux::fluid_encode(id, flux::FluidFormat::dothex);
@@ -185,25 +205,33 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
         return flux::make_error(EINVAL, "unsupported jobspec: " + parsed->v1_error);
     if (std::string why = check_feasible(*parsed); !why.empty())
         return flux::make_error(EOVERFLOW, why);
-    auto canonical = flux::jobspec_to_json(*parsed);
-    if (!canonical)
-        return flux::make_error(EINVAL, "invalid jobspec: " + canonical.error().text);
+    /* A JSON jobspec is kept as submitted (as in Flux); YAML is converted. */
+    flux::JsonPtr stored;
+    if (json_is_object(js))
+        stored = flux::JsonPtr(json_incref(js));
+    else {
+        auto canonical = flux::jobspec_to_json(*parsed);
+        if (!canonical)
+            return flux::make_error(EINVAL, "invalid jobspec: " + canonical.error().text);
+        stored = std::move(*canonical);
+    }
     auto v = std::make_shared<Validated>();
     v->payload = msg->payload;
     v->generation = generation;
     NewJob &job = v->tmpl;
-    job.jobspec_text = std::make_shared<const std::string>(dump(canonical->get()));
+    job.jobspec_text = std::make_shared<const std::string>(dump(stored.get()));
+    job.sched_text = std::make_shared<const std::string>(sched_subset(stored.get()));
     job.urgency = urgency;
     job.flags = flags;
-    job.name = job_name(canonical->get());
+    job.name = job_name(stored.get());
     job.ntasks = parsed->ntasks;
     job.nnodes = parsed->nnodes;
     job.duration = parsed->duration;
-    job.test_run_duration = test_run_duration(canonical->get());
+    job.test_run_duration = test_run_duration(stored.get());
     if (auto req = flux::sched::request_from_jobspec(*parsed))
         job.request = *req;
     /* Shared by every job submitted from this payload: read-only. */
-    job.jobspec = flux::JsonPtr(json_incref(canonical->get()));
+    job.jobspec = std::move(stored);
     constexpr size_t recent_max = 4;
     recent_.insert(recent_.begin(), v);
     if (recent_.size() > recent_max)
@@ -258,6 +286,7 @@ void Ingest::submit_ready(const flux_msg_t *msg)
     a.job.request = t0.request;
     a.job.jobspec = flux::JsonPtr(json_incref(t0.jobspec.get()));
     a.job.jobspec_text = t0.jobspec_text;
+    a.job.sched_text = t0.sched_text;
     a.job.id = *id;
     a.job.userid = msg->userid;
     a.job.t_submit = t;

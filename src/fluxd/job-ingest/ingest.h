@@ -35,11 +35,14 @@ struct NewJob {
     flux::sched::Request request;
     flux::JsonPtr jobspec; /* canonical, for the job shells */
     std::shared_ptr<const std::string> jobspec_text; /* the same, as stored */
+    std::shared_ptr<const std::string> sched_text;   /* its subset for the scheduler */
 };
 
 /* What flux jobs shows as NAME: attributes.system.job.name, else the
  * basename of the command. */
 std::string job_name(json_t *jobspec);
+/* The parts of a jobspec a scheduler needs, as JSON text. */
+std::string sched_subset(json_t *jobspec);
 /* attributes.system.exec.test.run_duration in seconds, or -1 if absent. */
 double test_run_duration(json_t *jobspec);
 

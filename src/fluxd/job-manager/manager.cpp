@@ -124,6 +124,7 @@ void JobManager::restart()
             if (o && e->job.state != JobState::INACTIVE) {
                 e->jobspec = flux::JsonPtr(json_incref(o.get()));
                 e->jobspec_text = std::make_shared<const std::string>(*js);
+                e->sched_text = std::make_shared<const std::string>(sched_subset(o.get()));
             }
             if (o) {
                 e->name = job_name(o.get());
@@ -174,6 +175,7 @@ void JobManager::submit(NewJob &&nj)
     e->test_run_duration = nj.test_run_duration;
     e->jobspec = std::move(nj.jobspec);
     e->jobspec_text = std::move(nj.jobspec_text);
+    e->sched_text = std::move(nj.sched_text);
     /* The submit event was committed by job-ingest: apply it here too. */
     auto ev = flux::eventlog_entry_create(
         nj.t_submit, "submit",
@@ -222,6 +224,7 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
         active_--;
         e.jobspec.reset();
         e.jobspec_text.reset();
+        e.sched_text.reset();
         /* Waiters may read the eventlog next: answer once it is stored. */
         if (!e.waiters.empty()) {
             uint64_t id = e.job.id;
@@ -317,8 +320,8 @@ void JobManager::send_alloc(Entry &e)
              (unsigned long long)id, (long long)e.job.priority, (unsigned)e.job.userid,
              e.job.t_submit);
     std::string payload = head;
-    if (e.jobspec_text)
-        payload += ",\"jobspec\":" + *e.jobspec_text;
+    if (e.sched_text)
+        payload += ",\"jobspec\":" + *e.sched_text;
     payload += "}";
     broker_.rpc_multi("sched.alloc", payload, FLUX_NODEID_ANY,
                       [this, id, gen](const flux_msg_t *rsp) { return alloc_response(id, gen, rsp); });
@@ -1032,6 +1035,8 @@ void JobManager::update(const flux_msg_t *msg)
         char *text = json_dumps(e->jobspec.get(), JSON_COMPACT);
         op.value = text ? text : "{}";
         free(text);
+        e->jobspec_text = std::make_shared<const std::string>(op.value);
+        e->sched_text = std::make_shared<const std::string>(sched_subset(e->jobspec.get()));
         broker_.kvs()->write("primary", std::move(op));
     }
     post(*e, "jobspec-update", json_pack("{s:f}", "attributes.system.duration", duration));

@@ -41,6 +41,7 @@ class JobManager {
         std::unique_ptr<flux::Rv1> R;
         flux::JsonPtr jobspec;  /* kept while the job is active */
         std::shared_ptr<const std::string> jobspec_text; /* likewise; shared by copies */
+        std::shared_ptr<const std::string> sched_text;   /* what sched.alloc sends */
         std::string R_text;     /* R as stored, while the job holds it */
         int shells_pending = 0; /* job shells not yet exited */
         int max_code = 0;       /* largest shell exit code */
