@@ -12,6 +12,9 @@
  * namespace's owner (a user id) may read and write it; the instance owner
  * may use every namespace.
  */
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <cstring>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -65,18 +68,86 @@ flux::Result<std::unique_ptr<Kvs>> Kvs::create(Broker &broker, const std::string
         if (auto r = (*store)->ns_create(default_ns, getuid()); !r)
             return r.error();
     }
-    std::unique_ptr<Kvs> kvs(new Kvs(broker, std::move(*store)));
+    auto reader = KvsStore::open(path);
+    if (!reader)
+        return reader.error();
+    std::unique_ptr<Kvs> kvs(new Kvs(broker, std::move(*store), std::move(*reader)));
     kvs->flush_ev_.reset(event_new(
         broker.base(), -1, 0, [](evutil_socket_t, short, void *arg) { ((Kvs *)arg)->flush(); },
         kvs.get()));
+    kvs->wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (kvs->wake_fd_ < 0)
+        return flux::make_error(errno, std::string("kvs: eventfd: ") + strerror(errno));
+    kvs->wake_ev_.reset(event_new(
+        broker.base(), kvs->wake_fd_, EV_READ | EV_PERSIST,
+        [](evutil_socket_t fd, short, void *arg) {
+            uint64_t n;
+            if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+                return;
+            ((Kvs *)arg)->complete_batch();
+        },
+        kvs.get()));
+    event_add(kvs->wake_ev_.get(), nullptr);
+    Kvs *k = kvs.get();
+    kvs->writer_ = std::thread([k]() { k->writer_main(); });
     kvs->register_methods();
     return kvs;
 }
 
 Kvs::~Kvs()
 {
-    if (!pending_.empty())
+    sync();
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    if (writer_.joinable())
+        writer_.join();
+    if (wake_fd_ >= 0)
+        close(wake_fd_);
+}
+
+void Kvs::writer_main()
+{
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+        cv_.wait(lock, [this]() { return work_ || stop_; });
+        if (stop_)
+            return;
+        Batch *b = inflight_.get();
+        lock.unlock();
+        apply_batch(*b);
+        lock.lock();
+        work_ = false;
+        done_ = true;
+        cv_.notify_all();
+        uint64_t one = 1;
+        if (::write(wake_fd_, &one, sizeof(one)) < 0) {
+            /* the loop also finds it done when it next waits */
+        }
+    }
+}
+
+/* Wait for the batch in flight, if any, and finish it on the loop. */
+void Kvs::wait_idle()
+{
+    if (!inflight_)
+        return;
+    {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this]() { return done_; });
+    }
+    complete_batch();
+}
+
+void Kvs::sync()
+{
+    wait_idle();
+    if (!pending_.empty() || !after_.empty()) {
         flush();
+        wait_idle();
+    }
 }
 
 /* Group commit pacing: an idle store commits at once; a busy one at most
@@ -118,7 +189,7 @@ bool Kvs::allowed(const flux_msg_t *msg, const std::string &ns)
 {
     if (msg->rolemask & FLUX_ROLE_OWNER)
         return true;
-    auto info = store_->ns_get(ns);
+    auto info = reader_->ns_get(ns);
     if (info && info->owner == msg->userid)
         return true;
     broker_.respond_error(msg, EPERM, "namespace '" + ns + "' belongs to another user");
@@ -150,7 +221,7 @@ void Kvs::lookup(const flux_msg_t *msg)
     auto k = readable_key(msg, key, ns);
     if (!k)
         return;
-    auto v = store_->get(ns, *k);
+    auto v = reader_->get(ns, *k);
     if (!v) {
         broker_.respond_error(msg, v.error().errnum, v.error().text);
         return;
@@ -168,7 +239,7 @@ void Kvs::dir(const flux_msg_t *msg)
     auto k = readable_key(msg, key, ns);
     if (!k)
         return;
-    auto entries = store_->dir(ns, *k);
+    auto entries = reader_->dir(ns, *k);
     if (!entries) {
         broker_.respond_error(msg, entries.error().errnum, entries.error().text);
         return;
@@ -238,7 +309,7 @@ flux::Result<std::string> Kvs::lookup(const std::string &ns, const std::string &
     auto k = KvsStore::normalize_key(key);
     if (!k)
         return flux::make_error(EINVAL, "invalid key '" + key + "'");
-    return store_->get(ns, *k);
+    return reader_->get(ns, *k);
 }
 
 void Kvs::commit(const std::string &ns, std::vector<KvsOp> ops, CommitCb done)
@@ -293,24 +364,40 @@ void Kvs::flush()
 {
     flush_scheduled_ = false;
     event_del(flush_ev_.get());
+    if (inflight_)
+        return; /* complete_batch() schedules the next one */
     last_flush_ = broker_.now();
-    auto batch = std::move(pending_);
-    pending_.clear();
-    auto after = std::move(after_);
-    after_.clear();
-    if (batch.empty()) {
+    if (pending_.empty()) {
+        auto after = std::move(after_);
+        after_.clear();
         for (auto &fn : after)
             fn();
         return;
     }
+    auto b = std::make_unique<Batch>();
+    b->pending = std::move(pending_);
+    pending_.clear();
+    b->after = std::move(after_);
+    after_.clear();
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        inflight_ = std::move(b);
+        work_ = true;
+        done_ = false;
+    }
+    cv_.notify_all();
+}
+
+/* The writer thread: one SQLite transaction for the whole batch. */
+void Kvs::apply_batch(Batch &b)
+{
     auto began = store_->begin();
     if (!began)
-        broker_.log(LOG_ERR, "kvs: %s", began.error().text.c_str());
-    std::vector<flux::Result<uint64_t>> results;
-    results.reserve(batch.size());
-    for (auto &p : batch) {
+        b.errors.push_back(began.error().text);
+    b.results.reserve(b.pending.size());
+    for (auto &p : b.pending) {
         if (!began) {
-            results.push_back(began.error());
+            b.results.push_back(began.error());
             continue;
         }
         auto res = store_->commit(p.ns, p.ops);
@@ -318,22 +405,37 @@ void Kvs::flush()
             /* One bad write must not take the others with it. */
             for (const auto &op : p.ops) {
                 if (auto r = store_->commit(p.ns, {op}); !r)
-                    broker_.log(LOG_ERR, "kvs: write %s: %s", op.key.c_str(), r.error().text.c_str());
+                    b.errors.push_back("write " + op.key + ": " + r.error().text);
                 else
                     res = r;
             }
         }
-        results.push_back(std::move(res));
+        b.results.push_back(std::move(res));
     }
     if (auto r = store_->end(); !r) {
-        broker_.log(LOG_ERR, "kvs: commit failed: %s", r.error().text.c_str());
-        for (auto &res : results)
+        b.errors.push_back("commit failed: " + r.error().text);
+        for (auto &res : b.results)
             res = flux::make_error(EIO, "kvs: " + r.error().text);
     }
+}
+
+void Kvs::complete_batch()
+{
+    if (!inflight_)
+        return;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!done_)
+            return; /* a stale wakeup: still running */
+        done_ = false;
+    }
+    std::unique_ptr<Batch> b = std::move(inflight_);
+    for (const auto &e : b->errors)
+        broker_.log(LOG_ERR, "kvs: %s", e.c_str());
     /* Answer only once the transaction is on disk. */
-    for (size_t i = 0; i < batch.size(); i++) {
-        Pending &p = batch[i];
-        const auto &res = results[i];
+    for (size_t i = 0; i < b->pending.size(); i++) {
+        Pending &p = b->pending[i];
+        const auto &res = b->results[i];
         if (p.done)
             p.done(res);
         else if (p.req && !res)
@@ -343,14 +445,16 @@ void Kvs::flush()
         if (res || p.writes)
             notify(p.ns, p.ops);
     }
-    for (auto &fn : after)
+    for (auto &fn : b->after)
         fn();
+    if (!pending_.empty() || !after_.empty())
+        schedule_flush();
 }
 
 /* Send W what changed; false if the watch is over (and was answered). */
 bool Kvs::watcher_update(Watcher &w)
 {
-    auto v = store_->get(w.ns, w.key);
+    auto v = reader_->get(w.ns, w.key);
     if (!v) {
         if (v.error().errnum == ENOENT && !w.have_value)
             return true; /* still waiting for it to be created */
@@ -411,7 +515,7 @@ void Kvs::watch(const flux_msg_t *msg)
     if (!k)
         return;
     Watcher w{flux::msg_ref(msg), ns, *k, append != 0, false, {}};
-    auto v = store_->get(ns, *k);
+    auto v = reader_->get(ns, *k);
     if (!v && !(v.error().errnum == ENOENT && waitcreate)) {
         broker_.respond_error(msg, v.error().errnum, v.error().text);
         return;
@@ -452,6 +556,7 @@ void Kvs::ns_create(const flux_msg_t *msg)
         broker_.respond_error(msg, EPROTO, "kvs.namespace-create: expected {\"namespace\": string}");
         return;
     }
+    wait_idle();
     if (auto r = store_->ns_create(ns, (uint32_t)owner); !r) {
         broker_.respond_error(msg, r.error().errnum, r.error().text);
         return;
@@ -470,6 +575,7 @@ void Kvs::ns_remove(const flux_msg_t *msg)
         broker_.respond_error(msg, EINVAL, "the primary namespace cannot be removed");
         return;
     }
+    wait_idle();
     if (auto r = store_->ns_remove(ns); !r) {
         broker_.respond_error(msg, r.error().errnum, r.error().text);
         return;
@@ -486,7 +592,7 @@ void Kvs::ns_remove(const flux_msg_t *msg)
 void Kvs::ns_list(const flux_msg_t *msg)
 {
     json_t *a = json_array();
-    for (const auto &n : store_->ns_list())
+    for (const auto &n : reader_->ns_list())
         json_array_append_new(a, json_pack("{s:s s:i s:I}", "namespace", n.name.c_str(), "owner",
                                            (int)n.owner, "version", (json_int_t)n.version));
     broker_.respond(msg, json_pack("{s:o}", "namespaces", a));

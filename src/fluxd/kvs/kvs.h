@@ -2,10 +2,13 @@
  * batched into one SQLite transaction per loop iteration, and watches. */
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <list>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,7 +32,7 @@ class Kvs {
     /* Directory entries at KEY (for services inside the broker). */
     flux::Result<std::vector<KvsDirEntry>> dir(const std::string &ns, const std::string &key)
     {
-        return store_->dir(ns, key);
+        return reader_->dir(ns, key);
     }
     /* Queue OPS for the next group commit; DONE runs once it is durable. */
     using CommitCb = std::function<void(const flux::Result<uint64_t> &)>;
@@ -41,11 +44,15 @@ class Kvs {
     void write(const std::string &ns, KvsOp op);
     /* Run FN once everything queued so far is durable. */
     void after_flush(std::function<void()> fn);
-    /* Run the pending group commit now (before reading what was written). */
-    void sync() { flush(); }
+    /* Commit everything queued now and wait until it is durable (before
+     * reading what was written). */
+    void sync();
 
   private:
-    Kvs(Broker &b, std::unique_ptr<KvsStore> store) : broker_(b), store_(std::move(store)) {}
+    Kvs(Broker &b, std::unique_ptr<KvsStore> store, std::unique_ptr<KvsStore> reader)
+        : broker_(b), store_(std::move(store)), reader_(std::move(reader))
+    {
+    }
     void register_methods();
     bool allowed(const flux_msg_t *msg, const std::string &ns);
     std::optional<std::string> readable_key(const flux_msg_t *msg, const char *key,
@@ -82,9 +89,30 @@ class Kvs {
     bool watcher_update(Watcher &w); /* false: the watch ended */
 
     Broker &broker_;
-    std::unique_ptr<KvsStore> store_;
+    /* Group commits run on a writer thread with their own connection
+     * (store_), one batch at a time, while the broker's loop goes on;
+     * lookups, directories and watches read through reader_ and see a
+     * commit once it is durable, which is when it is answered. */
+    std::unique_ptr<KvsStore> store_, reader_;
     std::vector<Pending> pending_;
     std::vector<std::function<void()>> after_;
+    struct Batch {
+        std::vector<Pending> pending;
+        std::vector<std::function<void()>> after;
+        std::vector<flux::Result<uint64_t>> results;
+        std::vector<std::string> errors; /* logged by the loop */
+    };
+    void apply_batch(Batch &b); /* on the writer thread */
+    void complete_batch();      /* back on the loop */
+    void wait_idle();
+    void writer_main();
+    std::unique_ptr<Batch> inflight_;
+    std::thread writer_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool work_ = false, done_ = false, stop_ = false;
+    int wake_fd_ = -1;
+    flux::EventPtr wake_ev_;
     flux::EventPtr flush_ev_;
     void schedule_flush();
     static constexpr double flush_interval = 0.001;

@@ -120,6 +120,9 @@ flux::Result<std::unique_ptr<KvsStore>> KvsStore::open(const std::string &path)
     for (const char *sql : {
              "PRAGMA journal_mode=WAL",
              "PRAGMA synchronous=NORMAL",
+             /* The KVS reads through a second connection while the writer
+              * commits: wait out the rare WAL-index locks. */
+             "PRAGMA busy_timeout=10000",
              /* Checkpoint the WAL every ~32 MiB rather than 4: fewer,
               * larger copies back into the database under load. */
              "PRAGMA wal_autocheckpoint=8192",
