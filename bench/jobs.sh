@@ -1,7 +1,8 @@
 #!/bin/bash
 # Job pipeline throughput without fork/exec (exec test mode): submit N jobs
 # with flux submit --cc, then wait until every one is INACTIVE; report
-# jobs/s from first submit to last clean, and rank 0's RSS per job.
+# jobs/s from first submit to last clean, and rank 0's RSS per job once
+# the instance is idle (all jobs inactive).
 # Usage: bash bench/jobs.sh [N...]   (default: 1000 5000 20000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ for n in "${sizes[@]}"; do
         t1=$(date +%s.%N)
         flux queue drain
         t2=$(date +%s.%N)
+        sleep 1 # the job manager gives idle memory back after 0.5 s
         echo $t0 $t1 $t2 $rss0 $(ps -o rss= -p $pid)
     ')
     awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" -v r0="$rss0" -v r1="$rss1" 'BEGIN {

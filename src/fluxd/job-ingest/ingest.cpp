@@ -105,6 +105,13 @@ std::string sched_subset(json_t *jobspec)
     return text;
 }
 
+void task_counts(json_t *jobspec, int64_t *per_slot, int64_t *total)
+{
+    json_t *count = json_object_get(json_array_get(json_object_get(jobspec, "tasks"), 0), "count");
+    *per_slot = json_integer_value(json_object_get(count, "per_slot"));
+    *total = json_integer_value(json_object_get(count, "total"));
+}
+
 std::string Ingest::job_key(uint64_t id)
 {
     return "job." + flux::fluid_encode(id, flux::FluidFormat::dothex);
@@ -230,8 +237,7 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
     job.test_run_duration = test_run_duration(stored.get());
     if (auto req = flux::sched::request_from_jobspec(*parsed))
         job.request = *req;
-    /* Shared by every job submitted from this payload: read-only. */
-    job.jobspec = std::move(stored);
+    task_counts(stored.get(), &job.tasks_per_slot, &job.tasks_total);
     constexpr size_t recent_max = 4;
     recent_.insert(recent_.begin(), v);
     if (recent_.size() > recent_max)
@@ -284,7 +290,8 @@ void Ingest::submit_ready(const flux_msg_t *msg)
     a.job.duration = t0.duration;
     a.job.test_run_duration = t0.test_run_duration;
     a.job.request = t0.request;
-    a.job.jobspec = flux::JsonPtr(json_incref(t0.jobspec.get()));
+    a.job.tasks_per_slot = t0.tasks_per_slot;
+    a.job.tasks_total = t0.tasks_total;
     a.job.jobspec_text = t0.jobspec_text;
     a.job.sched_text = t0.sched_text;
     a.job.id = *id;

@@ -33,14 +33,16 @@ struct NewJob {
     double duration = 0;
     double test_run_duration = -1; /* exec test mode if >= 0 */
     flux::sched::Request request;
-    flux::JsonPtr jobspec; /* canonical, for the job shells */
-    std::shared_ptr<const std::string> jobspec_text; /* the same, as stored */
+    std::shared_ptr<const std::string> jobspec_text; /* as stored in the KVS */
+    int64_t tasks_per_slot = 0, tasks_total = 0;     /* tasks[0].count */
     std::shared_ptr<const std::string> sched_text;   /* its subset for the scheduler */
 };
 
 /* What flux jobs shows as NAME: attributes.system.job.name, else the
  * basename of the command. */
 std::string job_name(json_t *jobspec);
+/* tasks[0].count.per_slot and .total of a jobspec (0 when absent). */
+void task_counts(json_t *jobspec, int64_t *per_slot, int64_t *total);
 /* The parts of a jobspec a scheduler needs, as JSON text. */
 std::string sched_subset(json_t *jobspec);
 /* attributes.system.exec.test.run_duration in seconds, or -1 if absent. */

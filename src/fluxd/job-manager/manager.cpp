@@ -22,6 +22,7 @@
  * benchmarks).
  */
 #include <algorithm>
+#include <malloc.h>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -122,8 +123,8 @@ void JobManager::restart()
         if (auto js = kvs->lookup("primary", d + ".jobspec")) {
             flux::JsonPtr o(json_loads(js->c_str(), 0, &jerr));
             if (o && e->job.state != JobState::INACTIVE) {
-                e->jobspec = flux::JsonPtr(json_incref(o.get()));
                 e->jobspec_text = std::make_shared<const std::string>(*js);
+                task_counts(o.get(), &e->tasks_per_slot, &e->tasks_total);
                 e->sched_text = std::make_shared<const std::string>(sched_subset(o.get()));
             }
             if (o) {
@@ -173,7 +174,8 @@ void JobManager::submit(NewJob &&nj)
     e->duration = nj.duration;
     e->request = nj.request;
     e->test_run_duration = nj.test_run_duration;
-    e->jobspec = std::move(nj.jobspec);
+    e->tasks_per_slot = nj.tasks_per_slot;
+    e->tasks_total = nj.tasks_total;
     e->jobspec_text = std::move(nj.jobspec_text);
     e->sched_text = std::move(nj.sched_text);
     /* The submit event was committed by job-ingest: apply it here too. */
@@ -221,8 +223,8 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
                         FLUX_NODEID_ANY, [](const flux_msg_t *) {});
     }
     if (e.job.state == JobState::INACTIVE) {
-        active_--;
-        e.jobspec.reset();
+        if (--active_ == 0)
+            trim_later();
         e.jobspec_text.reset();
         e.sched_text.reset();
         /* Waiters may read the eventlog next: answer once it is stored. */
@@ -285,6 +287,24 @@ void JobManager::advance(Entry &e)
         return;
     }
     in_advance_ = false;
+}
+
+/* Once the instance has been idle a moment, give the memory that a burst
+ * of jobs used back to the system: freed blocks between live ones would
+ * otherwise stay in the broker's RSS. */
+void JobManager::trim_later()
+{
+    if (!trim_ev_)
+        trim_ev_.reset(event_new(
+            broker_.base(), -1, 0,
+            [](evutil_socket_t, short, void *arg) {
+                auto *jm = (JobManager *)arg;
+                if (jm->active_ == 0)
+                    malloc_trim(0);
+            },
+            this));
+    struct timeval tv = {0, 500000};
+    event_add(trim_ev_.get(), &tv);
 }
 
 void JobManager::schedule_later()
@@ -565,11 +585,8 @@ void JobManager::exec_start(Entry &e)
  * (or a total spread over the slots in rank order). */
 void JobManager::exec_start_shells(Entry &e)
 {
-    json_t *count = json_object_get(json_array_get(json_object_get(e.jobspec.get(), "tasks"), 0),
-                                    "count");
-    json_int_t per_slot = json_integer_value(json_object_get(count, "per_slot"));
-    json_int_t total = json_integer_value(json_object_get(count, "total"));
-    if (!e.R || !e.jobspec || (per_slot <= 0 && total <= 0)) {
+    int64_t per_slot = e.tasks_per_slot, total = e.tasks_total;
+    if (!e.R || !e.jobspec_text || (per_slot <= 0 && total <= 0)) {
         e.job.start_pending = false;
         post(e, "exception",
              json_pack("{s:s s:i s:s}", "type", "exec", "severity", 0, "note",
@@ -616,11 +633,17 @@ void JobManager::exec_start_shells(Entry &e)
         const flux::RankResources *rr = e.R->find(rank);
         std::string cores = rr ? rr->cores().encode() : "";
         std::string gpus = rr ? rr->gpus().encode() : "";
-        broker_.rpc("job-exec.start",
-                    json_pack("{s:I s:O s:o s:i s:i s:s s:s}", "id", (json_int_t)id, "jobspec",
-                              e.jobspec.get(), "tasks", tasks, "size", (int)size, "nnodes",
-                              (int)plan.size(), "cores", cores.c_str(), "gpus", gpus.c_str()),
-                    rank, [this, id, rank](const flux_msg_t *rsp) {
+        /* The stored jobspec text is spliced in, not encoded again. */
+        json_t *o = json_pack("{s:I s:o s:i s:i s:s s:s}", "id", (json_int_t)id, "tasks", tasks,
+                              "size", (int)size, "nnodes", (int)plan.size(), "cores",
+                              cores.c_str(), "gpus", gpus.c_str());
+        char *head = o ? json_dumps(o, JSON_COMPACT) : nullptr;
+        json_decref(o);
+        std::string payload = head ? head : "{}";
+        free(head);
+        payload.pop_back();
+        payload += ",\"jobspec\":" + *e.jobspec_text + "}";
+        broker_.rpc("job-exec.start", payload, rank, [this, id, rank](const flux_msg_t *rsp) {
                         auto it = jobs_.find(id);
                         if (it == jobs_.end())
                             return;
@@ -1018,25 +1041,23 @@ void JobManager::update(const flux_msg_t *msg)
         broker_.respond_error(msg, EINVAL, "nothing to update");
         return;
     }
-    /* Jobs submitted from one payload share their jobspec object: this job
-     * gets its own copy before it changes. */
-    if (e->jobspec)
-        e->jobspec = flux::JsonPtr(json_deep_copy(e->jobspec.get()));
-    json_t *attrs = json_object_get(e->jobspec.get(), "attributes");
+    json_error_t jerr;
+    flux::JsonPtr js(e->jobspec_text ? json_loads(e->jobspec_text->c_str(), 0, &jerr) : nullptr);
+    json_t *attrs = json_object_get(js.get(), "attributes");
     json_t *sys = json_object_get(attrs, "system");
     if (sys)
         json_object_set_new(sys, "duration", json_real(duration));
     e->duration = duration;
     e->request.duration = duration;
     /* The stored jobspec changes too, so a restart sees the new limit. */
-    if (e->jobspec) {
+    if (js) {
         KvsOp op;
         op.key = Ingest::job_key(e->job.id) + ".jobspec";
-        char *text = json_dumps(e->jobspec.get(), JSON_COMPACT);
+        char *text = json_dumps(js.get(), JSON_COMPACT);
         op.value = text ? text : "{}";
         free(text);
         e->jobspec_text = std::make_shared<const std::string>(op.value);
-        e->sched_text = std::make_shared<const std::string>(sched_subset(e->jobspec.get()));
+        e->sched_text = std::make_shared<const std::string>(sched_subset(js.get()));
         broker_.kvs()->write("primary", std::move(op));
     }
     post(*e, "jobspec-update", json_pack("{s:f}", "attributes.system.duration", duration));

@@ -39,8 +39,10 @@ class JobManager {
         double test_run_duration = -1; /* exec test mode if >= 0 */
         flux::sched::Request request;
         std::unique_ptr<flux::Rv1> R;
-        flux::JsonPtr jobspec;  /* kept while the job is active */
-        std::shared_ptr<const std::string> jobspec_text; /* likewise; shared by copies */
+        /* The jobspec as stored, while the job is active (shared by jobs
+         * submitted with the same one), and its task count. */
+        std::shared_ptr<const std::string> jobspec_text;
+        int64_t tasks_per_slot = 0, tasks_total = 0;
         std::shared_ptr<const std::string> sched_text;   /* what sched.alloc sends */
         std::string R_text;     /* R as stored, while the job holds it */
         int shells_pending = 0; /* job shells not yet exited */
@@ -96,6 +98,8 @@ class JobManager {
      * first), then id (oldest first). */
     std::set<std::pair<int64_t, uint64_t>> queue_;
     flux::EventPtr sched_ev_;
+    flux::EventPtr trim_ev_;
+    void trim_later();
     bool sched_ready_ = false;      /* a scheduler said sched-ready */
     int sched_limit_ = 0;           /* outstanding allocs allowed (0: unlimited) */
     int allocs_out_ = 0;
