@@ -150,10 +150,18 @@ int cmd_submit(int argc, char **argv)
         size_t at = tmpl.jobspec.find("\"" + mark + "\"");
         if (bcc || (at != std::string::npos
                     && tmpl.jobspec.find(mark, at + mark.size() + 2) == std::string::npos)) {
+            /* One shared text: 100k copies must not hold 100k jobspecs. */
+            auto text = std::make_shared<const std::string>(std::move(tmpl.jobspec));
             copies.for_each([&](uint32_t i) {
-                JobRequest r = tmpl;
-                if (!bcc)
-                    r.jobspec.replace(at, mark.size() + 2, "\"" + std::to_string(i) + "\"");
+                JobRequest r;
+                r.urgency = tmpl.urgency;
+                r.log = tmpl.log;
+                r.tmpl = text;
+                if (!bcc) {
+                    r.at = at;
+                    r.len = mark.size() + 2;
+                    r.subst = "\"" + std::to_string(i) + "\"";
+                }
                 jobs.push_back(std::move(r));
             });
         }
@@ -169,7 +177,7 @@ int cmd_submit(int argc, char **argv)
         });
     if (dry_run) {
         for (const auto &job : jobs)
-            printf("%s\n", job.jobspec.c_str());
+            printf("%s\n", job.text().c_str());
         return 0;
     }
     if (per_job_log)

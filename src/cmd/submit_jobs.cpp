@@ -254,18 +254,20 @@ std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog,
     const std::string *last = nullptr;
     bool last_is_json = false;
     for (const auto &job : jobs) {
-        if (!last || *last != job.jobspec) {
+        /* Copies of a template are JSON when the template is. */
+        const std::string &key = job.tmpl ? *job.tmpl : job.jobspec;
+        if (!last || *last != key) {
             json_error_t jerr;
-            json_t *o = json_loads(job.jobspec.c_str(), 0, &jerr);
+            json_t *o = json_loads(job.text().c_str(), 0, &jerr);
             last_is_json = json_is_object(o);
             json_decref(o);
-            last = &job.jobspec;
+            last = &key;
         }
         std::string payload = "{\"jobspec\":";
         if (last_is_json)
-            payload += job.jobspec;
+            payload += job.tmpl ? job.text() : job.jobspec;
         else {
-            json_t *str = json_string(job.jobspec.c_str());
+            json_t *str = json_string(job.text().c_str());
             char *text = str ? json_dumps(str, JSON_ENCODE_ANY | JSON_COMPACT) : nullptr;
             json_decref(str);
             if (!text)

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,11 +18,29 @@
 namespace fluxcmd {
 
 struct JobRequest {
+    JobRequest(std::string js = {}, int u = 16, std::string l = {})
+        : jobspec(std::move(js)), urgency(u), log(std::move(l))
+    {
+    }
     std::string jobspec; /* JSON or YAML text */
     int urgency = 16;
     /* This job's --log file when --log held a replacement ({cc}, {}...):
      * its id, and with --watch its output, go there.  Empty: stdout. */
     std::string log;
+    /* Or, for copies that differ in one value: TMPL with the text at
+     * [at, at + len) replaced by SUBST (see text()). */
+    std::shared_ptr<const std::string> tmpl;
+    size_t at = 0, len = 0;
+    std::string subst;
+
+    std::string text() const
+    {
+        if (!tmpl)
+            return jobspec;
+        std::string t = *tmpl;
+        t.replace(at, len, subst);
+        return t;
+    }
 };
 
 /* The flags flux submit and flux bulksubmit share: --quiet --wait
