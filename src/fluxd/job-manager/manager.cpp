@@ -123,7 +123,6 @@ void JobManager::restart()
         if (auto js = kvs->lookup("primary", d + ".jobspec")) {
             flux::JsonPtr o(json_loads(js->c_str(), 0, &jerr));
             if (o && e->job.state != JobState::INACTIVE) {
-                e->jobspec_text = std::make_shared<const std::string>(*js);
                 task_counts(o.get(), &e->tasks_per_slot, &e->tasks_total);
                 e->sched_text = std::make_shared<const std::string>(sched_subset(o.get()));
             }
@@ -176,7 +175,6 @@ void JobManager::submit(NewJob &&nj)
     e->test_run_duration = nj.test_run_duration;
     e->tasks_per_slot = nj.tasks_per_slot;
     e->tasks_total = nj.tasks_total;
-    e->jobspec_text = std::move(nj.jobspec_text);
     e->sched_text = std::move(nj.sched_text);
     /* The submit event was committed by job-ingest: apply it here too. */
     auto ev = flux::eventlog_entry_create(
@@ -419,6 +417,7 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
         if (auto text = e->R->encode())
             op.value = *text;
         e->R_text = op.value;
+        e->sched_text.reset();
         broker_.kvs()->write("primary", std::move(op));
         if (json_is_object(annotations)) {
             if (!e->annotations)
@@ -586,7 +585,12 @@ void JobManager::exec_start(Entry &e)
 void JobManager::exec_start_shells(Entry &e)
 {
     int64_t per_slot = e.tasks_per_slot, total = e.tasks_total;
-    if (!e.R || !e.jobspec_text || (per_slot <= 0 && total <= 0)) {
+    std::string jobspec;
+    if (e.jobspec_text)
+        jobspec = *e.jobspec_text;
+    else if (auto text = broker_.kvs()->lookup("primary", Ingest::job_key(e.job.id) + ".jobspec"))
+        jobspec = std::move(*text);
+    if (!e.R || jobspec.empty() || (per_slot <= 0 && total <= 0)) {
         e.job.start_pending = false;
         post(e, "exception",
              json_pack("{s:s s:i s:s}", "type", "exec", "severity", 0, "note",
@@ -642,7 +646,7 @@ void JobManager::exec_start_shells(Entry &e)
         std::string payload = head ? head : "{}";
         free(head);
         payload.pop_back();
-        payload += ",\"jobspec\":" + *e.jobspec_text + "}";
+        payload += ",\"jobspec\":" + jobspec + "}";
         broker_.rpc("job-exec.start", payload, rank, [this, id, rank](const flux_msg_t *rsp) {
                         auto it = jobs_.find(id);
                         if (it == jobs_.end())
@@ -1042,7 +1046,12 @@ void JobManager::update(const flux_msg_t *msg)
         return;
     }
     json_error_t jerr;
-    flux::JsonPtr js(e->jobspec_text ? json_loads(e->jobspec_text->c_str(), 0, &jerr) : nullptr);
+    std::string current;
+    if (e->jobspec_text)
+        current = *e->jobspec_text;
+    else if (auto text = broker_.kvs()->lookup("primary", Ingest::job_key(e->job.id) + ".jobspec"))
+        current = std::move(*text);
+    flux::JsonPtr js(json_loads(current.c_str(), 0, &jerr));
     json_t *attrs = json_object_get(js.get(), "attributes");
     json_t *sys = json_object_get(attrs, "system");
     if (sys)

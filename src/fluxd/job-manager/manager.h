@@ -39,8 +39,8 @@ class JobManager {
         double test_run_duration = -1; /* exec test mode if >= 0 */
         flux::sched::Request request;
         std::unique_ptr<flux::Rv1> R;
-        /* The jobspec as stored, while the job is active (shared by jobs
-         * submitted with the same one), and its task count. */
+        /* The jobspec is read from the KVS when the job starts; a jobspec
+         * changed by flux update is kept here until it is.  Its task count. */
         std::shared_ptr<const std::string> jobspec_text;
         int64_t tasks_per_slot = 0, tasks_total = 0;
         std::shared_ptr<const std::string> sched_text;   /* what sched.alloc sends */
