@@ -5,10 +5,11 @@
  * fit blocks the jobs behind it.  Resources come from the resource service
  * (resource.acquire: the instance's R, then up/down changes).
  *
- * Startup: resource.acquire, then job-manager.sched-hello (jobs that already
- * hold resources are marked allocated), then job-manager.sched-ready with
- * mode "unlimited": the job manager sends a sched.alloc for every job in
- * SCHED state and this module keeps the queue.
+ * Startup: the sched service, then resource.acquire; once R is known,
+ * job-manager.sched-hello (jobs that already hold resources are marked
+ * allocated), then job-manager.sched-ready with mode "unlimited": the job
+ * manager sends a sched.alloc for every job in SCHED state and this module
+ * keeps the queue.
  *
  * Services (RFC 27):
  *   sched.alloc      {id, priority, userid, t_submit, jobspec}
@@ -251,10 +252,95 @@ void status_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg
                       (json_int_t)(s->pool ? s->pool->allocated_cores() : 0));
 }
 
-/* Resource updates after the first: ranks going up or down. */
+void ready_cb(flux_future_t *f, void *arg)
+{
+    Sched *s = ctx(arg);
+    if (flux_rpc_get(f, nullptr) < 0) {
+        flux_log(s->h, LOG_ERR, "sched-simple: job-manager.sched-ready: %s",
+                 flux_future_error_string(f));
+        flux_future_destroy(f);
+        flux_reactor_stop_error(flux_get_reactor(s->h));
+        return;
+    }
+    flux_future_destroy(f);
+    s->ready = true;
+    s->schedule();
+}
+
+/* The hello reply: jobs that already hold resources (the scheduler was
+ * reloaded).  Then sched-ready. */
+void hello_cb(flux_future_t *f, void *arg)
+{
+    Sched *s = ctx(arg);
+    flux_t *h = s->h;
+    json_t *jobs;
+    if (flux_rpc_get_unpack(f, "{s:o}", "alloc", &jobs) < 0) {
+        flux_log(h, LOG_ERR, "sched-simple: job-manager.sched-hello: %s",
+                 flux_future_error_string(f));
+        flux_future_destroy(f);
+        flux_reactor_stop_error(flux_get_reactor(h));
+        return;
+    }
+    size_t i;
+    json_t *entry;
+    json_array_foreach(jobs, i, entry)
+    {
+        json_int_t id = 0;
+        json_t *jr = nullptr;
+        if (json_unpack(entry, "{s:I s:o}", "id", &id, "R", &jr) < 0)
+            continue;
+        auto r = flux::Rv1::decode(jr);
+        if (!r) {
+            flux_log(h, LOG_ERR, "sched-simple: job %llu: R: %s", (unsigned long long)id,
+                     r.error().text.c_str());
+            continue;
+        }
+        if (auto ok = s->pool->claim(*r); !ok)
+            flux_log(h, LOG_ERR, "sched-simple: job %llu: %s", (unsigned long long)id,
+                     ok.error().text.c_str());
+    }
+    flux_future_destroy(f);
+    flux_future_t *rf = flux_rpc(h, "job-manager.sched-ready", "{\"mode\":\"unlimited\"}", 0, 0);
+    if (!rf || flux_future_then(rf, -1, ready_cb, s) < 0) {
+        flux_log(h, LOG_ERR, "sched-simple: job-manager.sched-ready: %s", strerror(errno));
+        flux_reactor_stop_error(flux_get_reactor(h));
+    }
+}
+
+/* resource.acquire: R and the up ranks first (then hello and ready), then
+ * ranks going up or down. */
 void acquire_cb(flux_future_t *f, void *arg)
 {
     Sched *s = ctx(arg);
+    if (!s->pool) {
+        json_t *R;
+        const char *up = "";
+        if (flux_rpc_get_unpack(f, "{s:o s?s}", "resources", &R, "up", &up) < 0) {
+            flux_log(s->h, LOG_ERR, "sched-simple: resource.acquire: %s",
+                     flux_future_error_string(f));
+            flux_reactor_stop_error(flux_get_reactor(s->h));
+            return;
+        }
+        auto all = flux::Rv1::decode(R);
+        if (!all) {
+            flux_log(s->h, LOG_ERR, "sched-simple: R: %s", all.error().text.c_str());
+            flux_reactor_stop_error(flux_get_reactor(s->h));
+            return;
+        }
+        s->pool = std::make_unique<Pool>(std::move(*all));
+        std::string err;
+        auto upset = flux::IdSet::parse(up ? up : "", &err);
+        s->pool->set_up(upset ? *upset : flux::IdSet());
+        flux_future_reset(f);
+        /* Everything from here on is asynchronous: a synchronous RPC in a
+         * callback could strand messages in the handle's buffer. */
+        flux_future_t *hf = flux_rpc(s->h, "job-manager.sched-hello", "{}", 0, 0);
+        if (!hf || flux_future_then(hf, -1, hello_cb, s) < 0) {
+            flux_log(s->h, LOG_ERR, "sched-simple: job-manager.sched-hello: %s", strerror(errno));
+            flux_reactor_stop_error(flux_get_reactor(s->h));
+        }
+        return;
+    }
     const char *up = nullptr, *down = nullptr;
     if (flux_rpc_get_unpack(f, "{s?s s?s}", "up", &up, "down", &down) < 0) {
         flux_log(s->h, LOG_ERR, "resource.acquire: %s", flux_future_error_string(f));
@@ -283,31 +369,12 @@ const struct flux_msg_handler_spec htab[] = {
     FLUX_MSGHANDLER_TABLE_END,
 };
 
-/* Synchronous startup: resources, service registration, hello. */
+/* Startup: the sched service and handlers now; resources (which may take
+ * a while on a large instance) asynchronously, so that the module answers
+ * module.shutdown meanwhile. */
 int setup(Sched &s)
 {
     flux_t *h = s.h;
-    s.acquire = flux_rpc(h, "resource.acquire", "{}", 0, FLUX_RPC_STREAMING);
-    json_t *R;
-    const char *up = "";
-    if (!s.acquire || flux_rpc_get_unpack(s.acquire, "{s:o s?s}", "resources", &R, "up", &up) < 0) {
-        flux_log(h, LOG_ERR, "sched-simple: resource.acquire: %s",
-                 s.acquire ? flux_future_error_string(s.acquire) : strerror(errno));
-        return -1;
-    }
-    auto all = flux::Rv1::decode(R);
-    if (!all) {
-        flux_log(h, LOG_ERR, "sched-simple: R: %s", all.error().text.c_str());
-        return -1;
-    }
-    s.pool = std::make_unique<Pool>(std::move(*all));
-    std::string err;
-    auto upset = flux::IdSet::parse(up ? up : "", &err);
-    s.pool->set_up(upset ? *upset : flux::IdSet());
-    flux_future_reset(s.acquire);
-    if (flux_future_then(s.acquire, -1, acquire_cb, &s) < 0)
-        return -1;
-
     flux_future_t *f = flux_service_register(h, "sched");
     if (!f || flux_rpc_get(f, nullptr) < 0) {
         flux_log(h, LOG_ERR, "sched-simple: cannot register service 'sched': %s",
@@ -318,45 +385,11 @@ int setup(Sched &s)
     flux_future_destroy(f);
     if (flux_msg_handler_addvec(h, htab, &s, &s.handlers) < 0)
         return -1;
-
-    /* Jobs that already hold resources (the scheduler was reloaded). */
-    f = flux_rpc(h, "job-manager.sched-hello", "{}", 0, 0);
-    json_t *jobs;
-    if (!f || flux_rpc_get_unpack(f, "{s:o}", "alloc", &jobs) < 0) {
-        flux_log(h, LOG_ERR, "sched-simple: job-manager.sched-hello: %s",
-                 f ? flux_future_error_string(f) : strerror(errno));
-        flux_future_destroy(f);
+    s.acquire = flux_rpc(h, "resource.acquire", "{}", 0, FLUX_RPC_STREAMING);
+    if (!s.acquire || flux_future_then(s.acquire, -1, acquire_cb, &s) < 0) {
+        flux_log(h, LOG_ERR, "sched-simple: resource.acquire: %s", strerror(errno));
         return -1;
     }
-    size_t i;
-    json_t *entry;
-    json_array_foreach(jobs, i, entry)
-    {
-        json_int_t id = 0;
-        json_t *jr = nullptr;
-        if (json_unpack(entry, "{s:I s:o}", "id", &id, "R", &jr) < 0)
-            continue;
-        auto r = flux::Rv1::decode(jr);
-        if (!r) {
-            flux_log(h, LOG_ERR, "sched-simple: job %llu: R: %s", (unsigned long long)id,
-                     r.error().text.c_str());
-            continue;
-        }
-        if (auto ok = s.pool->claim(*r); !ok)
-            flux_log(h, LOG_ERR, "sched-simple: job %llu: %s", (unsigned long long)id,
-                     ok.error().text.c_str());
-    }
-    flux_future_destroy(f);
-
-    f = flux_rpc(h, "job-manager.sched-ready", "{\"mode\":\"unlimited\"}", 0, 0);
-    if (!f || flux_rpc_get(f, nullptr) < 0) {
-        flux_log(h, LOG_ERR, "sched-simple: job-manager.sched-ready: %s",
-                 f ? flux_future_error_string(f) : strerror(errno));
-        flux_future_destroy(f);
-        return -1;
-    }
-    flux_future_destroy(f);
-    s.ready = true;
     return 0;
 }
 
