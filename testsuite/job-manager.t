@@ -169,4 +169,28 @@ test_expect_success 'flux jobs --count applies to the chosen user; bad users are
     test_must_fail flux jobs --user=-1 2>err &&
     grep -q "unknown user .-1." err
 '
+test_expect_success 'flux job cancel cancels like flux cancel' '
+    a=$(flux submit -S exec.test.run_duration=300s true) &&
+    flux job wait-event -t 10 $a start &&
+    flux job cancel -m "no longer needed" $a &&
+    flux job wait-event -t 10 $a clean &&
+    flux job eventlog $a | grep exception | grep -q "no longer needed" &&
+    test_must_fail flux job cancel 2>err &&
+    grep -q Usage err
+'
+test_expect_success 'flux jobs --filter takes results: completed, failed, canceled, timeout' '
+    ok=$(flux submit --job-name=r-ok true) && flux job wait $ok &&
+    bad=$(flux submit --job-name=r-bad false) && ! flux job wait $bad &&
+    to=$(flux submit --job-name=r-to -t 0.1s sleep 5) && ! flux job wait $to &&
+    ca=$(flux submit --job-name=r-ca sleep 30) && flux job wait-event -t 10 $ca start &&
+    flux cancel $ca && ! flux job wait $ca &&
+    flux jobs -a --filter=completed -no "{name}" | grep "^r-" >completed &&
+    echo r-ok >expected && test_cmp expected completed &&
+    flux jobs -a --filter=failed -no "{name}" | grep "^r-" >failed &&
+    echo r-bad >expected && test_cmp expected failed &&
+    flux jobs -a --filter=CA,TO -no "{name}" | grep "^r-" | sort >cato &&
+    printf "r-ca\nr-to\n" >expected && test_cmp expected cato &&
+    test_must_fail flux jobs --filter=bogus 2>err &&
+    grep -q "unknown state or result .BOGUS." err
+'
 test_done

@@ -38,7 +38,26 @@ uint64_t parse_jobid(const char *prog, const char *s)
     return *id;
 }
 
-int parse_states(const char *s)
+/* Results of inactive jobs, for --filter. */
+enum Result { COMPLETED = 1, FAILED = 2, CANCELED = 4, TIMEOUT = 8 };
+
+int job_result(json_t *job)
+{
+    int success = 0;
+    const char *type = nullptr;
+    json_unpack(job, "{s?b s?{s?s}}", "success", &success, "exception", "type", &type);
+    if (success)
+        return COMPLETED;
+    if (type && strcmp(type, "cancel") == 0)
+        return CANCELED;
+    if (type && strcmp(type, "timeout") == 0)
+        return TIMEOUT;
+    return FAILED;
+}
+
+/* STATES (states and results, comma separated) -> a state mask; *RESULTS
+ * gets the results asked for, and *INACTIVE whether INACTIVE itself was. */
+int parse_states(const char *s, int *results = nullptr, bool *inactive = nullptr)
 {
     int mask = 0;
     std::string str = s;
@@ -60,8 +79,22 @@ int parse_states(const char *s)
                 : w == "ACTIVE"                  ? active
                 : w == "ALL"                     ? 127
                                                  : 0;
-        if (!m)
-            die(1, "flux-jobs: unknown state '%s'", w.c_str());
+        int r = w == "COMPLETED" || w == "CD" ? COMPLETED
+                : w == "FAILED" || w == "F"   ? FAILED
+                : w == "CANCELED" || w == "CA" ? CANCELED
+                : w == "TIMEOUT" || w == "TO" ? TIMEOUT
+                                              : 0;
+        if (!m && !r)
+            die(1, "flux-jobs: unknown state or result '%s' (states: new depend priority sched "
+                   "run cleanup inactive pending running active all; results: completed "
+                   "failed canceled timeout)",
+                w.c_str());
+        if (r && results)
+            *results |= r;
+        if (r)
+            m = INACTIVE;
+        else if ((m & INACTIVE) && inactive)
+            *inactive = true;
         mask |= m;
         if (comma == std::string::npos)
             break;
@@ -120,7 +153,8 @@ int cmd_jobs(int argc, char **argv)
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0},
     };
-    int states = active, max = 0, c;
+    int states = active, max = 0, c, results = 0;
+    bool inactive_all = true;
     long user = (long)getuid(); /* -1: every user's jobs */
     bool header = true, json = false;
     std::string format = jobs_default_format;
@@ -137,7 +171,9 @@ int cmd_jobs(int argc, char **argv)
                 user = parse_user(optarg);
                 break;
             case 'f':
-                states = parse_states(optarg);
+                results = 0;
+                inactive_all = false;
+                states = parse_states(optarg, &results, &inactive_all);
                 break;
             case 'c':
                 max = (int)parse_u32_or_die("flux-jobs", "count", optarg);
@@ -179,6 +215,11 @@ int cmd_jobs(int argc, char **argv)
         int userid = -1;
         json_unpack(entry, "{s:i}", "userid", &userid);
         if (user >= 0 && userid != (int)user)
+            continue;
+        const char *st = "";
+        json_unpack(entry, "{s?s}", "state", &st);
+        if (results && !inactive_all && strcmp(st, "INACTIVE") == 0
+            && !(job_result(entry) & results))
             continue;
         if (max > 0 && (int)json_array_size(jobs.get()) >= max)
             break;

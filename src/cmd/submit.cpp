@@ -316,6 +316,7 @@ int cmd_job(int argc, char **argv)
     const char *usage = "Usage: flux job submit [--urgency=N] [FILE]\n"
                         "       flux job id [--to=dec|hex|dothex|f58|kvs] ID...\n"
                         "       flux job raise [--severity=N] [--type=TYPE] JOBID [NOTE...]\n"
+                        "       flux job cancel [-m NOTE] JOBID...\n"
                         "       flux job urgency JOBID N|hold|default|expedite\n"
                         "       flux job wait JOBID\n"
                         "       flux job attach JOBID\n"
@@ -330,6 +331,8 @@ int cmd_job(int argc, char **argv)
         return job_submit(argc - 1, argv + 1);
     if (sub == "id")
         return job_id(argc - 1, argv + 1);
+    if (sub == "cancel") /* as flux cancel */
+        return cmd_cancel(argc - 1, argv + 1);
     if (sub == "raise" || sub == "urgency" || sub == "wait" || sub == "eventlog"
         || sub == "wait-event" || sub == "attach" || sub == "info" || sub == "kill") {
         for (int i = 2; i < argc; i++) {
