@@ -165,4 +165,14 @@ test_expect_success 'flux job id rejects junk' '
     test_must_fail flux job id nope 2>err &&
     grep -q "invalid job id" err
 '
+test_expect_success 'the stored jobspec is the one submitted (spliced or encoded again)' '
+    flux submit --dry-run --cc=2-2 --urgency=20 printenv FLUX_JOB_CC >dry.json &&
+    id=$(flux submit --cc=1-2 --urgency=20 printenv FLUX_JOB_CC | tail -1) &&
+    flux kvs get $(flux job id --to=kvs $id).jobspec >stored.json &&
+    test_cmp dry.json stored.json &&
+    jq . dry.json >pretty.json &&
+    id2=$(flux job submit pretty.json) &&
+    flux kvs get $(flux job id --to=kvs $id2).jobspec | jq -S . >stored2.json &&
+    jq -S . dry.json >expected2.json && test_cmp expected2.json stored2.json
+'
 test_done

@@ -12,6 +12,9 @@
  * increasing across restarts of an instance with the same statedir.
  */
 #include <algorithm>
+#include <cctype>
+#include <optional>
+#include <string_view>
 #include <cerrno>
 #include <sys/time.h>
 #include <syslog.h>
@@ -112,6 +115,36 @@ void task_counts(json_t *jobspec, int64_t *per_slot, int64_t *total)
     *total = json_integer_value(json_object_get(count, "total"));
 }
 
+/* The jobspec's own text inside PAYLOAD when PAYLOAD is exactly
+ * {"jobspec":{...}} or {"jobspec":{...},"urgency":N}, as flux submit writes
+ * it (WHOLE is PAYLOAD parsed), so that it need not be encoded again. */
+std::optional<std::string_view> jobspec_slice(const std::string &payload, json_t *whole)
+{
+    static const std::string_view head = "{\"jobspec\":{";
+    std::string_view p(payload);
+    if (!p.starts_with(head) || p.size() < head.size() + 2 || p.back() != '}')
+        return std::nullopt;
+    size_t end; /* one past the jobspec's closing brace */
+    if (json_object_size(whole) == 1)
+        end = p.size() - 1;
+    else if (json_object_size(whole) == 2 && json_object_get(whole, "urgency")) {
+        size_t u = p.rfind(",\"urgency\":");
+        if (u == std::string_view::npos)
+            return std::nullopt;
+        for (size_t i = u + 11; i + 1 < p.size(); i++) {
+            if (!isdigit((unsigned char)p[i]))
+                return std::nullopt;
+        }
+        end = u;
+    }
+    else
+        return std::nullopt;
+    std::string_view js = p.substr(head.size() - 1, end - (head.size() - 1));
+    if (js.size() < 2 || js.back() != '}')
+        return std::nullopt;
+    return js;
+}
+
 std::string Ingest::job_key(uint64_t id)
 {
     return "job." + flux::fluid_encode(id, flux::FluidFormat::dothex);
@@ -191,8 +224,14 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
     }
     json_t *js = nullptr;
     int urgency = urgency_default, flags = 0;
-    if (flux_msg_unpack(msg, "{s:o s?i s?i}", "jobspec", &js, "urgency", &urgency, "flags", &flags)
-        < 0)
+    json_error_t jerr;
+    flux::JsonPtr whole(msg->has_payload ? json_loadb(msg->payload.data(), msg->payload.size(), 0,
+                                                      &jerr)
+                                         : nullptr);
+    if (!whole
+        || json_unpack(whole.get(), "{s:o s?i s?i}", "jobspec", &js, "urgency", &urgency, "flags",
+                       &flags)
+               < 0)
         return flux::make_error(EPROTO, "job-ingest.submit: expected {\"jobspec\": object or string}");
     if (urgency < 0 || urgency > urgency_max)
         return flux::make_error(EINVAL, "urgency must be between 0 and 31");
@@ -226,7 +265,9 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
     v->payload = msg->payload;
     v->generation = generation;
     NewJob &job = v->tmpl;
-    job.jobspec_text = std::make_shared<const std::string>(dump(stored.get()));
+    auto slice = json_is_object(js) ? jobspec_slice(msg->payload, whole.get()) : std::nullopt;
+    job.jobspec_text = std::make_shared<const std::string>(slice ? std::string(*slice)
+                                                                 : dump(stored.get()));
     job.sched_text = std::make_shared<const std::string>(sched_subset(stored.get()));
     job.urgency = urgency;
     job.flags = flags;
@@ -277,7 +318,7 @@ void Ingest::submit_ready(const flux_msg_t *msg)
     op.key = key + ".jobspec";
     op.value = *val.tmpl.jobspec_text;
     batch_ops_.push_back(std::move(op));
-    batch_ops_.push_back(kvs_string_op(key + ".eventlog", *line));
+    batch_ops_.push_back(kvs_eventlog_op(key + ".eventlog", *line));
 
     Accepted a;
     a.req = std::shared_ptr<const flux_msg_t>(flux_msg_incref(msg), flux_msg_decref);

@@ -206,7 +206,7 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
     auto line = flux::eventlog_entry_encode(ev);
     if (line) {
         broker_.kvs()->write("primary",
-                             kvs_string_op(Ingest::job_key(e.job.id) + ".eventlog", *line, true));
+                             kvs_eventlog_op(Ingest::job_key(e.job.id) + ".eventlog", *line, true));
         if (!journals_.empty())
             journal_send(e, *line);
     }

@@ -104,6 +104,30 @@ KvsOp kvs_string_op(std::string key, const std::string &text, bool append)
     return op;
 }
 
+KvsOp kvs_eventlog_op(std::string key, const std::string &lines, bool append)
+{
+    for (unsigned char c : lines) {
+        if (c < 0x20 && c != '\n')
+            return kvs_string_op(std::move(key), lines, append);
+    }
+    KvsOp op;
+    op.kind = append ? KvsOp::Kind::append : KvsOp::Kind::put;
+    op.key = std::move(key);
+    op.value.reserve(lines.size() + lines.size() / 8 + 2);
+    op.value += '"';
+    for (char c : lines) {
+        if (c == '"' || c == '\\')
+            op.value += '\\';
+        if (c == '\n') {
+            op.value += "\\n";
+            continue;
+        }
+        op.value += c;
+    }
+    op.value += '"';
+    return op;
+}
+
 flux::Result<std::unique_ptr<KvsStore>> KvsStore::open(const std::string &path)
 {
     sqlite3 *db = nullptr;

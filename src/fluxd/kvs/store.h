@@ -32,6 +32,11 @@ struct KvsOp {
 
 /* A put (or, with append, an append) of TEXT as a JSON string value. */
 KvsOp kvs_string_op(std::string key, const std::string &text, bool append = false);
+/* The same for LINES of JSON as jansson writes them (eventlog entries, each
+ * ending in a newline): valid UTF-8 whose control characters are already
+ * escaped, so only quotes, backslashes and newlines need escaping here.
+ * Anything else is left to kvs_string_op(). */
+KvsOp kvs_eventlog_op(std::string key, const std::string &lines, bool append = false);
 
 struct KvsDirEntry {
     std::string name;

@@ -902,3 +902,24 @@ Test(store, shape_cache_matches_model, .init = setup, .fini = teardown)
     }
     cr_expect_gt(failed, 0, "some commits should have failed and rolled back");
 }
+
+/* kvs_eventlog_op() escapes jansson-written lines by hand: it must give the
+ * very JSON string value kvs_string_op() (jansson) gives. */
+Test(store, eventlog_op_matches_jansson)
+{
+    const char *lines[] = {
+        "",
+        "{\"timestamp\":1.5,\"name\":\"submit\"}\n",
+        "{\"timestamp\":1,\"name\":\"exception\",\"context\":{\"note\":\"say \\\"hi\\\" \\\\ bye\"}}\n"
+        "{\"timestamp\":2,\"name\":\"clean\"}\n",
+        "{\"note\":\"caf\xc3\xa9 \xe2\x9c\x93 \\u0001 \\n\\t\"}\n",
+        "no newline at the end",
+        "raw\ttab and \x01 control", /* not jansson output: falls back */
+    };
+    for (const char *l : lines) {
+        KvsOp a = fluxd::kvs_eventlog_op("k", l, true);
+        KvsOp b = fluxd::kvs_string_op("k", l, true);
+        expect_str(a.value, b.value, "line: %s", l);
+        cr_expect(a.kind == KvsOp::Kind::append);
+    }
+}
