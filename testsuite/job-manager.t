@@ -193,4 +193,13 @@ test_expect_success 'flux jobs --filter takes results: completed, failed, cancel
     test_must_fail flux jobs --filter=bogus 2>err &&
     grep -q "unknown state or result .BOGUS." err
 '
+test_expect_success 'flux queue stop is kept across a restart with the same statedir' '
+    mkdir -p qstate &&
+    flux start -Sstatedir=$PWD/qstate flux queue stop &&
+    flux start -Sstatedir=$PWD/qstate flux queue status >qs1 &&
+    grep -q "Scheduling is stopped" qs1 &&
+    flux start -Sstatedir=$PWD/qstate flux queue start &&
+    flux start -Sstatedir=$PWD/qstate flux queue status >qs2 &&
+    grep -q "Scheduling is started" qs2
+'
 test_done

@@ -86,6 +86,8 @@ void JobManager::register_methods()
 void JobManager::restart()
 {
     Kvs *kvs = broker_.kvs();
+    if (auto q = kvs->lookup("primary", "job-manager.queue-started"); q && *q == "false")
+        sched_running_ = false;
     /* job.AAAA.BBBB.CCCC.DDDD: walk the four directory levels. */
     std::vector<std::string> dirs = {"job"};
     for (int level = 0; level < 4; level++) {
@@ -1079,6 +1081,13 @@ void JobManager::queue_ctl(const flux_msg_t *msg)
     if (msg->has_payload && flux_msg_unpack(msg, "{s?b}", "start", &start) < 0) {
         broker_.respond_error(msg, EPROTO, "job-manager.queue: expected {\"start\": bool}");
         return;
+    }
+    if (start >= 0 && (start == 1) != sched_running_) {
+        /* Kept across a restart with the same statedir. */
+        KvsOp op;
+        op.key = "job-manager.queue-started";
+        op.value = start == 1 ? "true" : "false";
+        broker_.kvs()->write("primary", std::move(op));
     }
     if (start == 1) {
         sched_running_ = true;
