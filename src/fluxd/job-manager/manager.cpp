@@ -34,7 +34,6 @@
 #include "fluid/fluid.h"
 #include "fluxd/broker.h"
 #include "fluxd/kvs/kvs.h"
-#include "fluxd/resource/resource.h"
 #include "libflux/message_internal.h"
 #include "manager.h"
 
@@ -428,6 +427,7 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
         }
         json_t *ctx = e->annotations ? json_pack("{s:O}", "annotations", e->annotations.get())
                                      : nullptr;
+        e->annotations.reset(); /* kept in the alloc event from here on */
         post(*e, "alloc", ctx);
     }
     else if (type == 2) { /* deny */

@@ -150,20 +150,14 @@ void Kvs::sync()
     }
 }
 
-/* Group commit pacing: an idle store commits at once; a busy one at most
- * once per flush_interval, so a burst shares one transaction. */
+/* Commit at the end of this loop iteration; while the writer thread is busy
+ * with a batch, the next one gathers and goes when it is done. */
 void Kvs::schedule_flush()
 {
     if (flush_scheduled_)
         return;
     flush_scheduled_ = true;
-    double wait = last_flush_ + flush_interval - broker_.now();
-    if (wait <= 0) {
-        event_active(flush_ev_.get(), 0, 0);
-        return;
-    }
-    struct timeval tv = {0, (suseconds_t)(wait * 1e6)};
-    event_add(flush_ev_.get(), &tv);
+    event_active(flush_ev_.get(), 0, 0);
 }
 
 void Kvs::register_methods()
@@ -363,10 +357,8 @@ void Kvs::after_flush(std::function<void()> fn)
 void Kvs::flush()
 {
     flush_scheduled_ = false;
-    event_del(flush_ev_.get());
     if (inflight_)
         return; /* complete_batch() schedules the next one */
-    last_flush_ = broker_.now();
     if (pending_.empty()) {
         auto after = std::move(after_);
         after_.clear();

@@ -115,9 +115,7 @@ class Kvs {
     flux::EventPtr wake_ev_;
     flux::EventPtr flush_ev_;
     void schedule_flush();
-    static constexpr double flush_interval = 0.001;
     bool flush_scheduled_ = false;
-    double last_flush_ = 0;
     std::list<Watcher> watchers_;
 };
 

@@ -336,8 +336,6 @@ void Resource::acquire(const flux_msg_t *msg)
 
 void Resource::send_acquire_update()
 {
-    for (auto &cb : change_cbs_)
-        cb();
     if (acquirers_.empty())
         return;
     IdSet u = up();

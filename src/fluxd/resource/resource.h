@@ -32,8 +32,6 @@ class Resource {
     uint64_t generation() const { return generation_; }
     /* Ranks usable now: online, known, not drained or excluded. */
     flux::IdSet up() const;
-    /* CB runs whenever up() may have changed. */
-    void on_change(std::function<void()> cb) { change_cbs_.push_back(std::move(cb)); }
 
   private:
     explicit Resource(Broker &b) : broker_(b) {}
@@ -69,7 +67,6 @@ class Resource {
     std::vector<flux::ConstMsgPtr> acquirers_;
     flux::IdSet last_up_;
     std::vector<std::function<void()>> ready_cbs_;
-    std::vector<std::function<void()>> change_cbs_;
     uint64_t generation_ = 0;
 };
 
