@@ -82,6 +82,10 @@ Broker::Broker()
 
 Broker::~Broker()
 {
+    /* Commit what is queued while the services whose callbacks wait on it
+     * still exist (the callbacks may queue more). */
+    for (int i = 0; kvs_ && !kvs_->idle() && i < 100; i++)
+        kvs_->sync();
     ingest_.reset();
     job_manager_.reset();
     job_exec_.reset();

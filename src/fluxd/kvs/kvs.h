@@ -47,6 +47,8 @@ class Kvs {
     /* Commit everything queued now and wait until it is durable (before
      * reading what was written). */
     void sync();
+    /* Nothing queued or being written. */
+    bool idle() const { return !inflight_ && pending_.empty() && after_.empty(); }
 
   private:
     Kvs(Broker &b, std::unique_ptr<KvsStore> store, std::unique_ptr<KvsStore> reader)
