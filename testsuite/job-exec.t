@@ -58,10 +58,10 @@ test_expect_success 'cancel of a running job kills its tasks' '
     ! pgrep -f "sleep 300"
 '
 test_expect_success 'a time limit kills a sleep with a timeout exception' '
-    flux run -t 0.5s sleep 30 2>err; rc=$? &&
+    flux run -t 0.5s sleep 3017 2>err; rc=$? &&
     test $rc -eq 143 &&
     grep -q "timeout" err &&
-    ! pgrep -f "sleep 30$"
+    ! pgrep -f "sleep 3017$"
 '
 test_expect_success 'a task that ignores SIGTERM is killed after the grace period' '
     id=$(flux submit sh -c "trap \"\" TERM; sleep 100") &&
