@@ -78,6 +78,29 @@ test_expect_success 'queue stop withdraws requests; start sends them again' '
     flux queue start &&
     flux job wait-event -t 10 $(cat stopped) clean
 '
+test_expect_success 'mode=single and mode=limited=N: one (N) request at a time, all jobs run' '
+    flux module remove sched-simple &&
+    flux module load sched-simple mode=single &&
+    flux dmesg | grep -q "scheduler ready (mode single)" &&
+    ids=$(flux submit --cc=1-6 -S exec.test.run_duration=0.05s true) &&
+    for id in $ids; do flux job wait $id || return 1; done &&
+    flux module remove sched-simple &&
+    flux module load sched-simple mode=limited=2 &&
+    flux dmesg | grep -q "scheduler ready (mode limited=2)" &&
+    ids=$(flux submit --cc=1-6 -S exec.test.run_duration=0.05s true) &&
+    for id in $ids; do flux job wait $id || return 1; done &&
+    flux module remove sched-simple &&
+    flux module load sched-simple
+'
+test_expect_success 'bad module arguments are refused with the reason' '
+    flux module remove sched-simple &&
+    test_must_fail flux module load sched-simple mode=sometimes 2>err &&
+    grep -q "expected unlimited, single or limited=N" err &&
+    test_must_fail flux module load sched-simple limited 2>err &&
+    grep -q "unknown argument .limited." err &&
+    flux module load sched-simple &&
+    flux run true
+'
 test_expect_success 'a second scheduler is refused' '
     test_must_fail rpc job-manager.sched-hello "{}" 2>err &&
     grep -qi "already loaded" err

@@ -7,9 +7,10 @@
  *
  * Startup: the sched service, then resource.acquire; once R is known,
  * job-manager.sched-hello (jobs that already hold resources are marked
- * allocated), then job-manager.sched-ready with mode "unlimited": the job
- * manager sends a sched.alloc for every job in SCHED state and this module
- * keeps the queue.
+ * allocated), then job-manager.sched-ready with mode "unlimited" (or the
+ * mode=single|limited=N argument): the job manager sends a sched.alloc for
+ * every job in SCHED state (or that many at a time) and this module keeps
+ * the queue.
  *
  * Services (RFC 27):
  *   sched.alloc      {id, priority, userid, t_submit, jobspec}
@@ -65,6 +66,7 @@ struct Sched {
     flux_future_t *acquire = nullptr;
     flux_msg_handler_t **handlers = nullptr;
     bool ready = false;
+    std::string mode = "unlimited"; /* RFC 27 concurrency: unlimited, single, limited=N */
 
     ~Sched()
     {
@@ -300,7 +302,8 @@ void hello_cb(flux_future_t *f, void *arg)
                      ok.error().text.c_str());
     }
     flux_future_destroy(f);
-    flux_future_t *rf = flux_rpc(h, "job-manager.sched-ready", "{\"mode\":\"unlimited\"}", 0, 0);
+    flux_future_t *rf = flux_rpc_pack(h, "job-manager.sched-ready", 0, 0, "{s:s}", "mode",
+                                      s->mode.c_str());
     if (!rf || flux_future_then(rf, -1, ready_cb, s) < 0) {
         flux_log(h, LOG_ERR, "sched-simple: job-manager.sched-ready: %s", strerror(errno));
         flux_reactor_stop_error(flux_get_reactor(h));
@@ -395,12 +398,27 @@ int setup(Sched &s)
 
 int sched_main(flux_t *h, int argc, char **argv)
 {
-    for (int i = 0; i < argc; i++) {
-        flux_log(h, LOG_ERR, "sched-simple: unknown argument '%s'", argv[i]);
-        return -1;
-    }
     Sched s;
     s.h = h;
+    for (int i = 0; i < argc; i++) {
+        std::string a = argv[i];
+        if (a.starts_with("mode=")) {
+            std::string m = a.substr(5);
+            bool limited = m.starts_with("limited=") && m.size() > 8
+                           && m.find_first_not_of("0123456789", 8) == std::string::npos
+                           && atoi(m.c_str() + 8) > 0;
+            if (m != "unlimited" && m != "single" && !limited) {
+                flux_log(h, LOG_ERR,
+                         "sched-simple: mode '%s': expected unlimited, single or limited=N",
+                         m.c_str());
+                return -1;
+            }
+            s.mode = m;
+            continue;
+        }
+        flux_log(h, LOG_ERR, "sched-simple: unknown argument '%s' (takes mode=MODE)", argv[i]);
+        return -1;
+    }
     if (setup(s) < 0)
         return -1;
     return flux_reactor_run(flux_get_reactor(h), 0);
