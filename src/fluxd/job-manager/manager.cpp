@@ -399,7 +399,13 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
         return true;
     e->alloc_sent = false;
     if (type == 0) {
-        auto r = R ? flux::Rv1::decode(R) : flux::Result<flux::Rv1>(flux::make_error(EPROTO, "no R"));
+        /* R comes in the response (as flux-core's schedulers send it); a
+         * scheduler that follows the first RFC 27 commits it to the KVS. */
+        flux::Result<flux::Rv1> r = flux::make_error(EPROTO, "no R in the response or the KVS");
+        if (R)
+            r = flux::Rv1::decode(R);
+        else if (auto text = broker_.kvs()->lookup("primary", Ingest::job_key(id) + ".R"))
+            r = flux::Rv1::decode(*text);
         if (!r) {
             e->job.alloc_pending = false;
             post(*e, "exception",
@@ -814,6 +820,15 @@ void JobManager::list(const flux_msg_t *msg)
                               "success", j.success(), "waitstatus", j.wait_status);
         if (!e.ranks.empty())
             json_object_set_new(o, "ranks", json_string(e.ranks.c_str()));
+        /* RFC 27 annotations: the scheduler's while pending, then those
+         * kept in the alloc event. */
+        if (e.annotations)
+            json_object_set(o, "annotations", e.annotations.get());
+        else if (!j.alloc_annotations.empty()) {
+            json_error_t jerr;
+            if (json_t *a = json_loads(j.alloc_annotations.c_str(), 0, &jerr))
+                json_object_set_new(o, "annotations", a);
+        }
         if (j.exception)
             json_object_set_new(o, "exception",
                                 json_pack("{s:s s:i s:s}", "type", j.exception_type.c_str(),

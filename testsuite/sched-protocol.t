@@ -1,0 +1,69 @@
+#!/bin/bash
+# The job manager's side of RFC 27 with a scheduler other than sched-simple:
+# sched-onecore (testsuite/modules), a C module on the public API that uses
+# mode single, commits R itself and answers without it, annotates waiting
+# jobs and denies what needs more than its one core.
+. "$(dirname "$0")/lib/test-lib.sh"
+test_under_flux 1
+
+T="-S exec.test.run_duration"
+
+test_expect_success 'replace sched-simple with sched-onecore' '
+    flux module remove sched-simple &&
+    flux module load sched-onecore &&
+    flux dmesg | grep -q "scheduler ready (mode single)"
+'
+test_expect_success 'a job runs on the R the scheduler committed itself' '
+    id=$(flux submit $T=0s true) &&
+    flux job wait $id &&
+    flux job eventlog $id | grep -q "alloc {\"annotations\":{\"sched\":{\"resource_summary\":\"rank0/core0\"}}}" &&
+    flux kvs get $(flux job id --to=kvs $id).R | jq -e ".execution.R_lite[0].children.core == \"0\"" &&
+    flux kvs get $(flux job id --to=kvs $id).R | jq -e ".execution.starttime > 0"
+'
+test_expect_success 'jobs take turns on the one core; waiting ones are annotated' '
+    a=$(flux submit $T=0.5s true) &&
+    flux job wait-event -t 10 $a start &&
+    b=$(flux submit $T=0s true) &&
+    flux job wait-event -t 10 $b priority &&
+    bdec=$(flux job id $b) &&
+    wait_for 5 sh -c "flux jobs --json | jq -e \".[] | select(.id == $bdec) | .annotations.sched.reason_pending == \\\"waiting for core 0\\\"\"" &&
+    flux job wait $a && flux job wait $b &&
+    flux jobs -a --json | jq -e ".[] | select(.id == $bdec) | .annotations.sched.resource_summary == \"rank0/core0\"" &&
+    ta=$(flux job eventlog $a | awk "\$2 == \"free\" {print \$1}") &&
+    tb=$(flux job eventlog $b | awk "\$2 == \"alloc\" {print \$1}") &&
+    awk -v a=$ta -v b=$tb "BEGIN { exit !(a <= b) }"
+'
+test_expect_success 'a denied request ends the job with an alloc exception and the note' '
+    id=$(flux submit $T=0s -n2 true) &&
+    test_must_fail flux job wait $id 2>err &&
+    flux job eventlog $id | grep exception | grep -q "sched-onecore has one core" &&
+    flux job eventlog $id | grep -q "\"type\":\"alloc\""
+'
+test_expect_success 'cancel of the job waiting in the scheduler: CANCEL response, job ends' '
+    a=$(flux submit $T=300s true) &&
+    flux job wait-event -t 10 $a start &&
+    b=$(flux submit $T=0s true) &&
+    flux job wait-event -t 10 $b priority &&
+    sleep 0.2 &&
+    flux cancel $b &&
+    flux job wait-event -t 10 $b clean &&
+    ! flux job eventlog $b | grep -q " alloc" &&
+    flux cancel $a && flux job wait-event -t 10 $a clean
+'
+test_expect_success 'scheduler reload while a job holds the core: it is freed through the new one' '
+    a=$(flux submit $T=300s true) &&
+    flux job wait-event -t 10 $a start &&
+    flux module remove sched-onecore &&
+    flux module load sched-onecore &&
+    b=$(flux submit $T=0s true) &&
+    flux job wait-event -t 10 $b priority &&
+    sleep 0.2 && ! flux job eventlog $b | grep -q " alloc" &&
+    flux cancel $a &&
+    flux job wait-event -t 10 $b clean
+'
+test_expect_success 'back to sched-simple' '
+    flux module remove sched-onecore &&
+    flux module load sched-simple &&
+    flux run true
+'
+test_done
