@@ -69,10 +69,11 @@ test_expect_success 'a task that ignores SIGTERM is killed after the grace perio
     flux cancel $id &&
     flux job wait-event -t 15 $id clean
 '
-test_expect_success 'many real jobs complete' '
-    flux submit --cc=1-100 --quiet true &&
+test_expect_success '1000 --cc jobs all complete' '
+    flux submit --cc=1-1000 --quiet --job-name=many true &&
     flux queue drain &&
-    test $(flux jobs -a -n --filter=inactive -o "{result}" | grep -c COMPLETED) -ge 100
+    test $(flux jobs -a -n -o "{name} {result}" | grep -c "^many COMPLETED$") -eq 1000 &&
+    test $(flux jobs -a -n -o "{name}" | grep -c "^many$") -eq 1000
 '
 test_expect_success 'a job that needs all cores waits for running ones' '
     a=$(flux submit -n $((2 * ncores)) sleep 0.3) &&
