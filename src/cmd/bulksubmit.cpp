@@ -192,20 +192,15 @@ std::string expand_or_die(const std::string &tmpl, const BulkFields &fields)
 
 int cmd_bulksubmit(int argc, char **argv)
 {
-    std::vector<struct option> opts;
-    for (const struct option *p = job_option_longopts; p->name; p++)
-        opts.push_back(*p);
-    for (const struct option *p = submit_flag_longopts; p->name; p++)
-        opts.push_back(*p);
-    opts.push_back({"cc", required_argument, nullptr, opt_cc});
-    opts.push_back({"bcc", required_argument, nullptr, opt_bcc});
-    opts.push_back({"dry-run", no_argument, nullptr, opt_dry_run});
-    opts.push_back({"sep", required_argument, nullptr, opt_sep});
-    opts.push_back({"shuffle", no_argument, nullptr, opt_shuffle});
-    opts.push_back({"define", required_argument, nullptr, opt_define});
-    opts.push_back({"verbose", no_argument, nullptr, opt_verbose});
-    opts.push_back({"help", no_argument, nullptr, opt_help});
-    opts.push_back({nullptr, 0, nullptr, 0});
+    auto opts = job_command_longopts({submit_flag_longopts},
+                                     {{"cc", required_argument, nullptr, opt_cc},
+                                      {"bcc", required_argument, nullptr, opt_bcc},
+                                      {"dry-run", no_argument, nullptr, opt_dry_run},
+                                      {"sep", required_argument, nullptr, opt_sep},
+                                      {"shuffle", no_argument, nullptr, opt_shuffle},
+                                      {"define", required_argument, nullptr, opt_define},
+                                      {"verbose", no_argument, nullptr, opt_verbose},
+                                      {"help", no_argument, nullptr, opt_help}});
     std::vector<JobOptionArg> given;
     SubmitFlags flags;
     std::string cc, sep = "\n";

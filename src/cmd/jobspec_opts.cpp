@@ -290,4 +290,20 @@ std::string jobid_str(uint64_t id)
     return flux::fluid_encode(id, flux::FluidFormat::f58);
 }
 
+std::vector<struct option> job_command_longopts(std::initializer_list<const struct option *> tables,
+                                                std::initializer_list<struct option> extra)
+{
+    std::vector<struct option> opts;
+    for (const struct option *p = job_option_longopts; p->name; p++)
+        opts.push_back(*p);
+    for (const struct option *t : tables) {
+        for (const struct option *p = t; p->name; p++)
+            opts.push_back(*p);
+    }
+    opts.insert(opts.end(), extra.begin(), extra.end());
+    opts.push_back({nullptr, 0, nullptr, 0});
+    return opts;
+}
+
 } // namespace fluxcmd
+

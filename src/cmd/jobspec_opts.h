@@ -5,6 +5,7 @@
 #include <getopt.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct JobOptions {
 bool job_option_handle(JobOptions &o, int c, const char *arg);
 extern const char *job_option_shortopts; /* "n:N:c:g:t:o:S:" */
 extern const struct option job_option_longopts[]; /* ends with a null entry */
+/* The long options of a job-submitting command: job_option_longopts, then
+ * each of the null-terminated TABLES, then EXTRA, then the null entry. */
+std::vector<struct option> job_command_longopts(std::initializer_list<const struct option *> tables,
+                                                std::initializer_list<struct option> extra);
 extern const char *job_option_help;
 /* The option code of --urgency (for commands that take only it). */
 int urgency_option();

@@ -46,16 +46,11 @@ std::string jobspec_text(const JobOptions &o, const std::vector<std::string> &co
 
 int cmd_submit(int argc, char **argv)
 {
-    std::vector<struct option> opts;
-    for (const struct option *p = job_option_longopts; p->name; p++)
-        opts.push_back(*p);
-    for (const struct option *p = submit_flag_longopts; p->name; p++)
-        opts.push_back(*p);
-    opts.push_back({"cc", required_argument, nullptr, opt_cc});
-    opts.push_back({"bcc", required_argument, nullptr, opt_bcc});
-    opts.push_back({"dry-run", no_argument, nullptr, opt_dry_run});
-    opts.push_back({"help", no_argument, nullptr, opt_help});
-    opts.push_back({nullptr, 0, nullptr, 0});
+    auto opts = job_command_longopts({submit_flag_longopts},
+                                     {{"cc", required_argument, nullptr, opt_cc},
+                                      {"bcc", required_argument, nullptr, opt_bcc},
+                                      {"dry-run", no_argument, nullptr, opt_dry_run},
+                                      {"help", no_argument, nullptr, opt_help}});
     std::vector<JobOptionArg> given;
     SubmitFlags flags;
     std::string cc;
@@ -191,11 +186,7 @@ int cmd_submit(int argc, char **argv)
 
 int cmd_run(int argc, char **argv)
 {
-    std::vector<struct option> opts;
-    for (const struct option *p = job_option_longopts; p->name; p++)
-        opts.push_back(*p);
-    opts.push_back({"help", no_argument, nullptr, opt_help});
-    opts.push_back({nullptr, 0, nullptr, 0});
+    auto opts = job_command_longopts({}, {{"help", no_argument, nullptr, opt_help}});
     JobOptions o;
     int c;
     optind = 1;
