@@ -38,6 +38,17 @@ test_expect_success 'exit codes propagate' '
     flux run /nonexistent/cmd 2>err; test $? -eq 127 &&
     grep -q "No such file or directory" err
 '
+test_expect_success 'flux run -l and flux job attach -l label each line with its task rank' '
+    flux run -l -n4 sh -c "echo a; printf b; echo c >&2" >lab.out 2>lab.err &&
+    printf "0: a\n0: b\n1: a\n1: b\n2: a\n2: b\n3: a\n3: b\n" >expected &&
+    sort lab.out >lab.sorted && test_cmp expected lab.sorted &&
+    printf "0: c\n1: c\n2: c\n3: c\n" >expected &&
+    sort lab.err >err.sorted && test_cmp expected err.sorted &&
+    id=$(flux submit -n2 echo x) && flux job wait $id &&
+    flux job attach --label-io $id | sort >att.out &&
+    printf "0: x\n1: x\n" >expected && test_cmp expected att.out &&
+    test_must_fail flux job attach -x $id 2>err && grep -q Usage err
+'
 test_expect_success 'stdout and stderr are kept apart' '
     flux run sh -c "echo to-out; echo to-err >&2" >o 2>e &&
     grep -qx to-out o && grep -qx to-err e && ! grep -q to-err o

@@ -44,7 +44,7 @@ int cmd_update(int argc, char **argv);
 /* flux job raise|urgency|wait|eventlog|wait-event */
 int job_manager_cmd(const std::string &sub, int argc, char **argv);
 /* Follow a job's output and events until it is inactive; its exit code. */
-int job_attach(flux_t *h, uint64_t id, bool quiet);
+int job_attach(flux_t *h, uint64_t id, bool quiet, bool label = false);
 int cmd_run(int argc, char **argv);
 
 } // namespace fluxcmd

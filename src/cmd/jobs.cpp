@@ -1,5 +1,6 @@
 /* jobs.cpp - flux jobs, flux cancel, flux queue, and the job-manager parts
  * of flux job (raise, urgency, wait, eventlog, wait-event). */
+#include <map>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -530,9 +531,10 @@ int job_manager_cmd(const std::string &sub, int argc, char **argv)
         }
     }
     else if (sub == "attach") {
-        if (argc != 2)
-            die(1, "Usage: flux job attach JOBID");
-        rc = job_attach(h, parse_jobid("flux-job", argv[1]), false);
+        bool label = argc == 3 && (!strcmp(argv[1], "-l") || !strcmp(argv[1], "--label-io"));
+        if (argc != 2 && !label)
+            die(1, "Usage: flux job attach [-l|--label-io] JOBID");
+        rc = job_attach(h, parse_jobid("flux-job", argv[argc - 1]), false, label);
     }
     else if (sub == "eventlog" || sub == "wait-event") {
         static const struct option opts[] = {
@@ -629,7 +631,23 @@ struct Attach {
     bool fatal = false;
     std::string exc_type, exc_note;
     bool done = false;
+    bool label = false; /* --label-io: "RANK: " before each line */
+    std::map<std::pair<std::string, std::string>, std::string> unfinished; /* stream, rank */
 };
+
+/* Write DATA of task RANK to FP, each line after "RANK: "; a line without
+ * its newline yet waits in PARTIAL for the rest. */
+void write_labeled(FILE *fp, const char *rank, std::string &partial, const char *data, size_t len)
+{
+    partial.append(data, len);
+    size_t start = 0, nl;
+    while ((nl = partial.find('\n', start)) != std::string::npos) {
+        fprintf(fp, "%s: ", rank);
+        fwrite(partial.data() + start, 1, nl + 1 - start, fp);
+        start = nl + 1;
+    }
+    partial.erase(0, start);
+}
 
 void attach_lines(std::string &partial, const char *chunk,
                   const std::function<void(const flux::EventlogEntry &)> &fn)
@@ -651,17 +669,20 @@ void attach_output_cb(flux_future_t *f, void *arg)
     if (flux_kvs_lookup_get_unpack(f, "o", &v) < 0)
         return; /* cancelled or ended */
     attach_lines(a->out_partial, json_string_value(v) ? json_string_value(v) : "",
-                 [](const flux::EventlogEntry &e) {
+                 [a](const flux::EventlogEntry &e) {
                      if (e.name != "data" || !e.context)
                          return;
-                     const char *stream = "stdout", *data = "";
+                     const char *stream = "stdout", *data = "", *rank = "0";
                      size_t len = 0;
-                     if (json_unpack(e.context, "{s?s s:s%}", "stream", &stream, "data", &data,
-                                     &len)
+                     if (json_unpack(e.context, "{s?s s:s% s?s}", "stream", &stream, "data",
+                                     &data, &len, "rank", &rank)
                          < 0)
                          return;
                      FILE *fp = strcmp(stream, "stderr") == 0 ? stderr : stdout;
-                     fwrite(data, 1, len, fp);
+                     if (a->label)
+                         write_labeled(fp, rank, a->unfinished[{stream, rank}], data, len);
+                     else
+                         fwrite(data, 1, len, fp);
                      fflush(fp);
                  });
     flux_future_reset(f);
@@ -702,10 +723,11 @@ void attach_events_cb(flux_future_t *f, void *arg)
 
 } // namespace
 
-int job_attach(flux_t *h, uint64_t id, bool quiet)
+int job_attach(flux_t *h, uint64_t id, bool quiet, bool label)
 {
     Attach a;
     a.quiet = quiet;
+    a.label = label;
     a.h = h;
     a.id = id;
     std::string base = "job." + flux::fluid_encode(id, flux::FluidFormat::dothex);
@@ -721,6 +743,11 @@ int job_attach(flux_t *h, uint64_t id, bool quiet)
     if (!a.events || flux_future_then(a.events, -1, attach_events_cb, &a) < 0)
         die(1, "flux-job: attach: %s", strerror(errno));
     flux_reactor_run(flux_get_reactor(h), 0);
+    for (auto &[key, rest] : a.unfinished) { /* last lines without a newline */
+        if (!rest.empty())
+            fprintf(key.first == "stderr" ? stderr : stdout, "%s: %s\n", key.second.c_str(),
+                    rest.c_str());
+    }
     if (a.output)
         flux_kvs_lookup_cancel(a.output);
     flux_kvs_lookup_cancel(a.events);

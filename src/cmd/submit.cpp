@@ -21,7 +21,7 @@ namespace fluxcmd {
 
 namespace {
 
-enum { opt_cc = 2000, opt_bcc, opt_dry_run, opt_help };
+enum { opt_cc = 2000, opt_bcc, opt_dry_run, opt_help, opt_label_io };
 
 std::string replace_all(std::string s, const std::string &from, const std::string &to)
 {
@@ -186,17 +186,25 @@ int cmd_submit(int argc, char **argv)
 
 int cmd_run(int argc, char **argv)
 {
-    auto opts = job_command_longopts({}, {{"help", no_argument, nullptr, opt_help}});
+    auto opts = job_command_longopts({}, {{"label-io", no_argument, nullptr, opt_label_io},
+                                          {"help", no_argument, nullptr, opt_help}});
     JobOptions o;
+    bool label = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, (std::string("+") + job_option_shortopts).c_str(),
+    while ((c = getopt_long(argc, argv, (std::string("+l") + job_option_shortopts).c_str(),
                             opts.data(), nullptr))
            != -1) {
         if (job_option_handle(o, c, optarg))
             continue;
+        if (c == opt_label_io || c == 'l') {
+            label = true;
+            continue;
+        }
         if (c == opt_help) {
-            printf("Usage: flux run [OPTIONS] COMMAND [ARGS...]\n%s", job_option_help);
+            printf("Usage: flux run [OPTIONS] COMMAND [ARGS...]\n%s"
+                   "  -l, --label-io            prefix each output line with its task rank\n",
+                   job_option_help);
             return 0;
         }
         return 1;
@@ -209,7 +217,7 @@ int cmd_run(int argc, char **argv)
     auto ids = submit_jobspecs(h, "flux", {{text, o.urgency, ""}}, nullptr);
     if (ids[0] == 0)
         return 1;
-    int rc = job_attach(h, ids[0], false);
+    int rc = job_attach(h, ids[0], false, label);
     flux_close(h);
     return rc;
 }
