@@ -24,6 +24,14 @@ test_expect_success 'tasks spread over both nodes with -N2' '
     flux run -N2 -n2 sh -c "flux getattr rank" | sort >ranks &&
     printf "0\n1\n" >expected && cmp expected ranks
 '
+test_expect_success '--tasks-per-node puts that many tasks on each node' '
+    flux run -N2 --tasks-per-node=2 -l sh -c "flux getattr rank" | sort >tpn &&
+    printf "0: 0\n1: 0\n2: 1\n3: 1\n" >expected && test_cmp expected tpn &&
+    test_must_fail flux run --tasks-per-node=2 true 2>err &&
+    grep -q "requires --nodes" err &&
+    test_must_fail flux run -N2 -n3 --tasks-per-node=2 true 2>err &&
+    grep -q "conflicts with --nodes=2 --tasks-per-node=2" err
+'
 test_expect_success 'the submitted environment and cwd reach the tasks' '
     mkdir -p wd &&
     FOO=bar flux run --cwd=$PWD/wd sh -c "echo \$FOO; pwd" >out &&

@@ -31,6 +31,7 @@ enum {
     opt_queue,
     opt_output,
     opt_error,
+    opt_tasks_per_node,
 };
 
 const struct option job_option_longopts[] = {
@@ -50,12 +51,14 @@ const struct option job_option_longopts[] = {
     {"queue", required_argument, nullptr, opt_queue},
     {"output", required_argument, nullptr, opt_output},
     {"error", required_argument, nullptr, opt_error},
+    {"tasks-per-node", required_argument, nullptr, opt_tasks_per_node},
     {nullptr, 0, nullptr, 0},
 };
 
 const char *job_option_help =
     "  -n, --ntasks=N            number of tasks (default 1)\n"
     "  -N, --nodes=N             number of nodes\n"
+    "      --tasks-per-node=N    N tasks on each node (with -N)\n"
     "  -c, --cores-per-task=N    cores per task (default 1)\n"
     "  -g, --gpus-per-task=N     GPUs per task (default 0)\n"
     "  -t, --time-limit=MIN|FSD  time limit (minutes, or 30s, 2h, 1d...)\n"
@@ -135,6 +138,9 @@ bool job_option_handle(JobOptions &o, int c, const char *arg)
         case 'N':
             o.nodes = parse_count("--nodes", arg, 1);
             return true;
+        case opt_tasks_per_node:
+            o.tasks_per_node = parse_count("--tasks-per-node", arg, 1);
+            return true;
         case 'c':
             o.cores_per_task = parse_count("--cores-per-task", arg, 1);
             return true;
@@ -204,7 +210,17 @@ flux::Result<flux::JsonPtr> job_options_jobspec(const JobOptions &o,
     flux::JobspecRequest req;
     req.command = command;
     req.ntasks = o.ntasks;
-    if (o.nodes > 0 && !o.ntasks_set)
+    if (o.tasks_per_node > 0) {
+        if (o.nodes == 0)
+            return flux::make_error(EINVAL, "--tasks-per-node requires --nodes");
+        if (o.ntasks_set && o.ntasks != o.nodes * o.tasks_per_node)
+            return flux::make_error(EINVAL, "--ntasks=" + std::to_string(o.ntasks)
+                                                + " conflicts with --nodes="
+                                                + std::to_string(o.nodes) + " --tasks-per-node="
+                                                + std::to_string(o.tasks_per_node));
+        req.ntasks = o.nodes * o.tasks_per_node; /* node[N] > slot[K] */
+    }
+    else if (o.nodes > 0 && !o.ntasks_set)
         req.ntasks = o.nodes; /* -N alone: one task per node, as in Flux */
     req.nodes = o.nodes;
     req.cores_per_task = o.cores_per_task;

@@ -16,6 +16,7 @@ namespace fluxcmd {
 
 struct JobOptions {
     uint64_t ntasks = 1, nodes = 0, cores_per_task = 1, gpus_per_task = 0;
+    uint64_t tasks_per_node = 0; /* --tasks-per-node, 0: not given */
     bool ntasks_set = false;
     double duration = 0;
     bool exclusive = false;
