@@ -26,7 +26,7 @@ test_expect_success 'flux jobs lists active jobs; -a includes inactive ones' '
     flux jobs >out && grep -q "longjob *R" out &&
     flux cancel $id && flux job wait-event -t 5 $id clean &&
     flux jobs >out && ! grep -q longjob out &&
-    flux jobs -a >out && grep "longjob" out | grep -q " I " &&
+    flux jobs -a >out && grep "longjob" out | grep -q " CA " &&
     flux jobs -a -n -c 1 | wc -l | grep -qx 1
 '
 test_expect_success 'cancel of a running job: finish status 15, exception cancel' '
@@ -131,7 +131,7 @@ test_expect_success 'a pending job keeps its request and test mode across a rest
         flux job wait \$(cat held.id) &&
         flux jobs -a
     " >out &&
-    grep held out | grep -Eq " I +2 "
+    grep held out | grep -Eq " CD +2 "
 '
 test_expect_success 'flux jobs --format uses Flux field names and specs' '
     id=$(flux submit $T --job-name=fmt -n2 true) && flux job wait $id &&
@@ -168,6 +168,18 @@ test_expect_success 'flux jobs --count applies to the chosen user; bad users are
     grep -q "flux-jobs: --user: unknown user .no-such-user." err &&
     test_must_fail flux jobs --user=-1 2>err &&
     grep -q "unknown user .-1." err
+'
+test_expect_success 'flux jobs: Flux status fields and the default ST column' '
+    ok=$(flux submit --job-name=st-ok true) && flux job wait $ok &&
+    bad=$(flux submit --job-name=st-bad false) && ! flux job wait $bad &&
+    flux jobs -a -n -o "{name} {status} {status_abbrev} {result_abbrev} {waitstatus}" | grep "^st-" >st &&
+    printf "st-bad FAILED F F 256\nst-ok COMPLETED CD CD 0\n" >expected &&
+    test_cmp expected st &&
+    flux jobs -a | grep -E "st-ok +CD " &&
+    flux jobs -a | head -1 | grep -q "ST NTASKS NNODES     TIME INFO" &&
+    held=$(flux submit --urgency=hold true) &&
+    flux jobs -n -o "{status} {status_abbrev}" | grep -qx "SCHED S" &&
+    flux cancel $held
 '
 test_expect_success 'flux job cancel cancels like flux cancel' '
     a=$(flux submit -S exec.test.run_duration=300s true) &&

@@ -10,8 +10,8 @@
 
 namespace fluxcmd {
 
-const char *jobs_default_format = "{id.f58:>12} {username:<8.8} {name:<10.10} {state_single:>2} "
-                                  "{ntasks:>6} {nnodes:>6} {runtime:>8} {status}";
+const char *jobs_default_format = "{id.f58:>12} {username:<8.8} {name:<10.10} {status_abbrev:>2.2} "
+                                  "{ntasks:>6} {nnodes:>6} {contextual_time:>8} {contextual_info}";
 
 namespace {
 
@@ -23,7 +23,9 @@ const std::map<std::string, std::string> headers = {
     {"nnodes", "NNODES"},     {"urgency", "URG"},        {"priority", "PRI"},
     {"t_submit", "T_SUBMIT"}, {"t_run", "T_RUN"},        {"t_cleanup", "T_CLEANUP"},
     {"t_inactive", "T_INACTIVE"}, {"runtime", "TIME"},   {"result", "RESULT"},
-    {"status", "INFO"},       {"returncode", "RC"},      {"exception.type", "EXCEPTION-TYPE"},
+    {"status", "STATUS"},     {"status_abbrev", "ST"},   {"result_abbrev", "RS"},
+    {"contextual_info", "INFO"}, {"contextual_time", "TIME"}, {"waitstatus", "WSTATUS"},
+    {"returncode", "RC"},     {"exception.type", "EXCEPTION-TYPE"},
     {"exception.note", "EXCEPTION-NOTE"},                {"ranks", "RANKS"},
 };
 
@@ -193,16 +195,32 @@ std::string JobsFormat::render(json_t *job, double now) const
         }
         else if (f == "runtime")
             v = t_run > 0 ? flux::fsd_format((t_cleanup > 0 ? t_cleanup : now) - t_run) : "";
-        else if (f == "result")
-            v = !inactive ? "" : success ? "COMPLETED" : exc && !strcmp(etype, "cancel") ? "CANCELED"
-                                   : exc && !strcmp(etype, "timeout")                  ? "TIMEOUT"
-                                                                                       : "FAILED";
+        else if (f == "result" || f == "result_abbrev" || f == "status" || f == "status_abbrev") {
+            /* Flux: status is the state while active, the result after. */
+            bool abbrev = f.ends_with("_abbrev");
+            if (!inactive)
+                v = f.starts_with("result") ? "" : abbrev ? state_single(state) : state;
+            else if (success)
+                v = abbrev ? "CD" : "COMPLETED";
+            else if (exc && !strcmp(etype, "cancel"))
+                v = abbrev ? "CA" : "CANCELED";
+            else if (exc && !strcmp(etype, "timeout"))
+                v = abbrev ? "TO" : "TIMEOUT";
+            else
+                v = abbrev ? "F" : "FAILED";
+        }
+        else if (f == "contextual_time")
+            v = t_run > 0 ? flux::fsd_format((t_cleanup > 0 ? t_cleanup : now) - t_run) : "";
+        else if (f == "waitstatus")
+            v = status >= 0 ? std::to_string(status) : "";
         else if (f == "returncode")
             v = !inactive ? "" : status >= 0 && (status & 0x7f) == 0 ? std::to_string(status >> 8)
                              : status > 0                             ? std::to_string(128 + (status & 0x7f))
                                                                       : exc ? "1" : "";
-        else if (f == "status") {
-            if (inactive && exc)
+        else if (f == "contextual_info") {
+            if (!strcmp(state, "PRIORITY"))
+                v = "priority-wait";
+            else if (inactive && exc)
                 v = std::string(etype) + (*enote ? std::string(": ") + enote : "");
             else if (inactive && status > 0 && (status & 0x7f) == 0)
                 v = "exit " + std::to_string(status >> 8);
