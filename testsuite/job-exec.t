@@ -69,12 +69,21 @@ test_expect_success 'output survives the job and can be attached to afterwards' 
     flux kvs get $(flux job id --to=kvs $id).guest.output | head -1 | grep -q "\"header\""
 '
 test_expect_success 'cancel of a running job kills its tasks' '
-    id=$(flux submit sleep 300) &&
+    id=$(flux submit sleep 3003) &&
     flux job wait-event -t 10 $id start &&
     flux cancel $id &&
     flux job wait-event -t 10 $id clean &&
     flux job eventlog $id | grep -q "finish {\"status\":15}" &&
-    ! pgrep -f "sleep 300"
+    ! pgrep -f "sleep 3003"
+'
+test_expect_success 'a cancel right after start still reaches the task (SIGTERM, status 15)' '
+    for i in $(seq 10); do
+        id=$(flux submit sleep 3005) &&
+        flux job wait-event -t 10 $id start >/dev/null &&
+        flux cancel $id &&
+        flux job wait-event -t 10 $id clean >/dev/null &&
+        flux job eventlog $id | grep -q "finish {\"status\":15}" || return 1
+    done
 '
 test_expect_success 'a time limit kills a sleep with a timeout exception' '
     flux run -t 0.5s sleep 3017 2>err; rc=$? &&

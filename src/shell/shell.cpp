@@ -280,6 +280,14 @@ int main(int argc, char **argv)
         int outp[2], errp[2];
         if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
             fatal("pipe: %s", strerror(errno));
+        /* A signal for the tasks that arrives between fork() and the reset
+         * below must not run the shell's handler in the child (the task
+         * would never see it): hold the signals across fork. */
+        sigset_t held, prev;
+        sigemptyset(&held);
+        for (int sig : forwarded_signals())
+            sigaddset(&held, sig);
+        sigprocmask(SIG_BLOCK, &held, &prev);
         pid_t pid = fork();
         if (pid < 0)
             fatal("fork: %s", strerror(errno));
@@ -294,12 +302,12 @@ int main(int argc, char **argv)
             if (have_cpus && sched_setaffinity(0, sizeof(cpuset), &cpuset) < 0)
                 fprintf(stderr, "flux-shell: task %d: cpu binding: %s\n", task.global_rank,
                         strerror(errno));
-            sigset_t none;
-            sigemptyset(&none);
-            sigprocmask(SIG_SETMASK, &none, nullptr);
             for (int sig : forwarded_signals())
                 signal(sig, SIG_DFL);
             signal(SIGPIPE, SIG_DFL);
+            sigset_t none; /* held signals now take their default action */
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, nullptr);
             std::vector<std::string> envs = base;
             envs.push_back("FLUX_JOB_ID=" + f58);
             envs.push_back("FLUX_JOB_SIZE=" + std::to_string(size));
@@ -330,6 +338,7 @@ int main(int argc, char **argv)
                     strerror(errno));
             _exit(errno == ENOENT ? 127 : 126);
         }
+        sigprocmask(SIG_SETMASK, &prev, nullptr); /* the shell notes what came meanwhile */
         close(outp[1]);
         close(errp[1]);
         task.pid = pid;
