@@ -14,9 +14,8 @@ sched_queue() {
 has_event() { flux job eventlog "$1" | grep -q " $2\( \|$\)"; }
 
 test_expect_success 'sched-simple is loaded at startup and answers status' '
-    flux module list | grep -q "^sched-simple .*running" &&
-    rpc sched-simple.status >status &&
-    grep -q "\"free_cores\": *$ncores" status
+    wait_for 10 sh -c "flux module list | grep -q \"^sched-simple .*running\"" &&
+    wait_for 10 sh -c "rpc sched-simple.status | grep -q \"free_cores\\\": *$ncores\""
 '
 test_expect_success 'a job is allocated through the scheduler' '
     flux run -n1 true
