@@ -166,7 +166,16 @@ void dispatch_queue(flux_t *h)
 
 void dispatch_cb(evutil_socket_t, short, void *arg)
 {
-    dispatch_queue(static_cast<flux_t *>(arg));
+    auto *h = static_cast<flux_t *>(arg);
+    /* Messages a blocking wait read ahead into the stream's buffer: the
+     * socket will not announce them again. */
+    for (;;) {
+        flux_msg_t *msg = nullptr;
+        if (h->stream->next(&msg) != 1)
+            break;
+        flux::handle_route(h, msg);
+    }
+    dispatch_queue(h);
 }
 
 void connection_lost(flux_t *h)
@@ -246,6 +255,8 @@ int handle_read_one(flux_t *h, double timeout, const flux_msg_t **msgp)
         int rc = h->stream->next(&msg);
         if (rc == 1) {
             *msgp = msg;
+            if (h->dispatch_ev)
+                event_active(h->dispatch_ev, 0, 0); /* for what follows it */
             return 1;
         }
         if (rc < 0) {

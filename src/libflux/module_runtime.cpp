@@ -43,13 +43,7 @@ int module_run(const char *name,
     flux_msg_handler_allow_rolemask(mh_ping, FLUX_ROLE_USER);
     flux_msg_handler_start(mh_shut);
     flux_msg_handler_start(mh_ping);
-    h->reactor->run_hook = [h]() {
-        flux_module_set_running(h);
-        /* Synchronous RPCs in main() before the reactor ran may have left
-         * messages in the stream buffer, which socket readiness will not
-         * announce: look at the buffer once. */
-        h->stream->reschedule_input();
-    };
+    h->reactor->run_hook = [h]() { flux_module_set_running(h); };
 
     std::vector<char *> argv;
     for (auto &a : args)
