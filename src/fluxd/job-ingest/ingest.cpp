@@ -266,8 +266,7 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
     v->generation = generation;
     NewJob &job = v->tmpl;
     auto slice = json_is_object(js) ? jobspec_slice(msg->payload, whole.get()) : std::nullopt;
-    job.jobspec_text = std::make_shared<const std::string>(slice ? std::string(*slice)
-                                                                 : dump(stored.get()));
+    v->jobspec_text = slice ? std::string(*slice) : dump(stored.get());
     job.sched_text = std::make_shared<const std::string>(sched_subset(stored.get()));
     job.urgency = urgency;
     job.flags = flags;
@@ -316,25 +315,13 @@ void Ingest::submit_ready(const flux_msg_t *msg)
     std::string key = job_key(*id);
     KvsOp op;
     op.key = key + ".jobspec";
-    op.value = *val.tmpl.jobspec_text;
+    op.value = val.jobspec_text;
     batch_ops_.push_back(std::move(op));
     batch_ops_.push_back(kvs_eventlog_op(key + ".eventlog", *line));
 
     Accepted a;
     a.req = std::shared_ptr<const flux_msg_t>(flux_msg_incref(msg), flux_msg_decref);
-    const NewJob &t0 = val.tmpl;
-    a.job.urgency = t0.urgency;
-    a.job.flags = t0.flags;
-    a.job.name = t0.name;
-    a.job.ntasks = t0.ntasks;
-    a.job.nnodes = t0.nnodes;
-    a.job.duration = t0.duration;
-    a.job.test_run_duration = t0.test_run_duration;
-    a.job.request = t0.request;
-    a.job.tasks_per_slot = t0.tasks_per_slot;
-    a.job.tasks_total = t0.tasks_total;
-    a.job.jobspec_text = t0.jobspec_text;
-    a.job.sched_text = t0.sched_text;
+    a.job = val.tmpl;
     a.job.id = *id;
     a.job.userid = msg->userid;
     a.job.t_submit = t;

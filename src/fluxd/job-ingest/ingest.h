@@ -33,7 +33,6 @@ struct NewJob {
     double duration = 0;
     double test_run_duration = -1; /* exec test mode if >= 0 */
     flux::sched::Request request;
-    std::shared_ptr<const std::string> jobspec_text; /* as stored in the KVS */
     int64_t tasks_per_slot = 0, tasks_total = 0;     /* tasks[0].count */
     std::shared_ptr<const std::string> sched_text;   /* its subset for the scheduler */
 };
@@ -69,7 +68,8 @@ class Ingest {
     struct Validated {
         std::string payload;
         uint64_t generation = 0; /* of the resources it was found feasible on */
-        NewJob tmpl; /* its jobspec_text is what job.<id>.jobspec holds */
+        std::string jobspec_text; /* what job.<id>.jobspec holds */
+        NewJob tmpl;
     };
     flux::Result<std::shared_ptr<const Validated>> validate(const flux_msg_t *msg);
     std::vector<std::shared_ptr<const Validated>> recent_; /* most recent first */
