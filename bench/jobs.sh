@@ -10,8 +10,8 @@ export PATH="$PWD/src/cmd:$PATH"
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 5000 20000)
 for n in "${sizes[@]}"; do
-    # The instance prints: t0 t1 t2 rss0 rss1
-    read -r t0 t1 t2 rss0 rss1 < <(flux start bash -c '
+    # The instance prints: t0 t1 t2 rss0 rss1 completed
+    read -r t0 t1 t2 rss0 rss1 done < <(flux start bash -c '
         pid=$(flux getattr broker.pid)
         rss0=$(ps -o rss= -p $pid)
         t0=$(date +%s.%N)
@@ -20,8 +20,13 @@ for n in "${sizes[@]}"; do
         flux queue drain
         t2=$(date +%s.%N)
         sleep 1 # the job manager gives idle memory back after 0.5 s
-        echo $t0 $t1 $t2 $rss0 $(ps -o rss= -p $pid)
+        echo $t0 $t1 $t2 $rss0 $(ps -o rss= -p $pid) \
+            $(flux jobs -a -c 0 -n --filter=completed -o "{id}" | wc -l)
     ')
+    if [ "$done" != "$n" ]; then
+        echo "$n jobs: only $done completed: not a valid run" >&2
+        exit 1
+    fi
     awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" -v r0="$rss0" -v r1="$rss1" 'BEGIN {
         printf "%6d jobs: submit %6.0f/s, submit-to-inactive %6.0f jobs/s, rank 0 RSS +%.0f KiB (%.2f KiB/job)\n",
             n, n / (b - a), n / (c - a), r1 - r0, (r1 - r0) / n }'

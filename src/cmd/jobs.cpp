@@ -350,10 +350,26 @@ int cmd_update(int argc, char **argv)
 
 int cmd_queue(int argc, char **argv)
 {
-    const char *usage = "Usage: flux queue stop|start|status|drain|idle";
-    if (argc != 2)
+    const char *usage = "Usage: flux queue stop|start|status|drain|idle [--timeout=FSD]";
+    if (argc < 2)
         die(1, "%s", usage);
     std::string sub = argv[1];
+    double timeout = -1;
+    for (int i = 2; i < argc; i++) {
+        std::string a = argv[i];
+        std::string val;
+        if (a.rfind("--timeout=", 0) == 0)
+            val = a.substr(10);
+        else if (a == "--timeout" && i + 1 < argc)
+            val = argv[++i];
+        else
+            die(1, "flux-queue: unknown argument '%s'\n%s", a.c_str(), usage);
+        auto t = flux::fsd_parse(val);
+        if (!t || (sub != "drain" && sub != "idle"))
+            die(1, "flux-queue: --timeout: %s", !t ? ("invalid duration '" + val + "'").c_str()
+                                                   : "only drain and idle take a timeout");
+        timeout = *t;
+    }
     if (sub == "-h" || sub == "--help") {
         printf("%s\n", usage);
         return 0;
@@ -384,18 +400,17 @@ int cmd_queue(int argc, char **argv)
             printf("No scheduler is loaded: jobs wait until one is (flux module load sched-simple)\n");
     }
     else if (sub == "drain" || sub == "idle") {
-        /* drain: no active jobs at all; idle: none holding resources. */
-        for (;;) {
-            flux_future_t *f = list_rpc(h, sub == "drain" ? active : running, 1);
-            json_t *jobs;
-            if (flux_rpc_get_unpack(f, "{s:o}", "jobs", &jobs) < 0)
-                die(1, "flux-queue: %s", flux_future_error_string(f));
-            size_t n = json_array_size(jobs);
-            flux_future_destroy(f);
-            if (n == 0)
-                break;
-            usleep(20000);
-        }
+        /* drain: no active jobs at all; idle: none in RUN or CLEANUP.  The
+         * job manager answers when that holds. */
+        flux_future_t *f = flux_rpc(h, ("job-manager." + sub).c_str(), "{}", FLUX_NODEID_ANY, 0);
+        if (!f)
+            die(1, "flux-queue: %s", strerror(errno));
+        if (flux_future_wait_for(f, timeout) < 0)
+            die(1, "flux-queue: %s: %s", sub.c_str(),
+                errno == ETIMEDOUT ? "timeout" : strerror(errno));
+        if (flux_rpc_get(f, nullptr) < 0)
+            die(1, "flux-queue: %s", flux_future_error_string(f));
+        flux_future_destroy(f);
     }
     else
         die(1, "flux-queue: unknown subcommand '%s'\n%s", sub.c_str(), usage);

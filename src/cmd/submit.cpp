@@ -152,6 +152,8 @@ int cmd_submit(int argc, char **argv)
                 r.urgency = tmpl.urgency;
                 r.log = tmpl.log;
                 r.tmpl = text;
+                r.cc = i;
+                r.bcc = bcc;
                 if (!bcc) {
                     r.at = at;
                     r.len = mark.size() + 2;

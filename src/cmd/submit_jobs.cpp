@@ -16,6 +16,7 @@
 #include "eventlog/eventlog.h"
 #include "flux/kvs.h"
 #include "fluid/fluid.h"
+#include "idset/idset.h"
 #include "jobspec_opts.h"
 #include "libflux/ptr.h"
 #include "submit_jobs.h"
@@ -38,6 +39,9 @@ enum {
 /* Requests in flight at once: enough to keep the broker busy, few enough
  * that neither side buffers an unbounded backlog. */
 constexpr size_t submit_window = 256;
+/* Jobs per job-array request, and array jobs in flight at once. */
+constexpr size_t array_chunk = 256;
+constexpr size_t array_window = 2048;
 
 /* job-manager.list state bits (RFC 21 order, as flux jobs uses them). */
 constexpr int state_new = 1, state_depend = 2, state_priority = 4, state_sched = 8,
@@ -226,34 +230,66 @@ std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog,
 {
     std::vector<uint64_t> ids;
     ids.reserve(jobs.size());
-    std::deque<flux::FuturePtr> inflight;
-    /* Take the oldest answer: requests are answered in any order, but ids
-     * are reported in request order. */
-    auto collect_one = [&]() {
-        flux::FuturePtr f = std::move(inflight.front());
-        inflight.pop_front();
-        json_int_t id;
-        if (flux_rpc_get_unpack(f.get(), "{s:I}", "id", &id) < 0) {
-            std::string msg = std::string(prog) + ": submit: "
-                              + flux_future_error_string(f.get()) + "\n";
-            if (progress)
-                progress->print_above(stderr, msg);
-            else
-                fputs(msg.c_str(), stderr);
-            id = 0;
-        }
-        ids.push_back((uint64_t)id);
+    /* Each request in flight, and how many jobs it asks for when it is a
+     * job array (0: a single job, answered {id}). */
+    std::deque<std::pair<flux::FuturePtr, size_t>> inflight;
+    size_t inflight_jobs = 0;
+    auto report = [&](uint64_t id) {
+        ids.push_back(id);
         if (progress)
             progress->submitted(ids.size());
         if (on_id)
-            on_id(ids.size() - 1, (uint64_t)id);
+            on_id(ids.size() - 1, id);
+    };
+    auto report_error = [&](flux_future_t *f) {
+        std::string msg = std::string(prog) + ": submit: " + flux_future_error_string(f) + "\n";
+        if (progress)
+            progress->print_above(stderr, msg);
+        else
+            fputs(msg.c_str(), stderr);
+    };
+    /* Take the oldest answer: requests are answered in any order, but ids
+     * are reported in request order. */
+    auto collect_one = [&]() {
+        flux::FuturePtr f = std::move(inflight.front().first);
+        size_t count = inflight.front().second;
+        inflight.pop_front();
+        inflight_jobs -= count;
+        if (count == 0) {
+            json_int_t id;
+            if (flux_rpc_get_unpack(f.get(), "{s:I}", "id", &id) < 0) {
+                report_error(f.get());
+                id = 0;
+            }
+            report((uint64_t)id);
+            return;
+        }
+        json_t *array = nullptr;
+        if (flux_rpc_get_unpack(f.get(), "{s:o}", "ids", &array) < 0
+            || json_array_size(array) != count) {
+            report_error(f.get());
+            for (size_t i = 0; i < count; i++)
+                report(0);
+            return;
+        }
+        for (size_t i = 0; i < count; i++)
+            report((uint64_t)json_integer_value(json_array_get(array, i)));
+    };
+    auto send = [&](const std::string &payload, size_t count) {
+        flux_future_t *f = flux_rpc(h, "job-ingest.submit", payload.c_str(), FLUX_NODEID_ANY, 0);
+        if (!f)
+            die(1, "%s: submit: %s", prog, strerror(errno));
+        inflight.emplace_back(f, count);
+        inflight_jobs += count;
+        while (inflight.size() >= submit_window || inflight_jobs >= array_window)
+            collect_one();
     };
     /* A JSON jobspec is spliced into the payload as it is (checked once per
      * distinct text: copies of one jobspec cost a string copy each); other
      * text (YAML) goes as a JSON string for the server to parse. */
     const std::string *last = nullptr;
     bool last_is_json = false;
-    for (const auto &job : jobs) {
+    auto is_json = [&](const JobRequest &job) {
         /* Copies of a template are JSON when the template is. */
         const std::string &key = job.tmpl ? *job.tmpl : job.jobspec;
         if (!last || *last != key) {
@@ -263,25 +299,46 @@ std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog,
             json_decref(o);
             last = &key;
         }
-        std::string payload = "{\"jobspec\":";
-        if (last_is_json)
-            payload += job.tmpl ? job.text() : job.jobspec;
-        else {
-            json_t *str = json_string(job.text().c_str());
-            char *text = str ? json_dumps(str, JSON_ENCODE_ANY | JSON_COMPACT) : nullptr;
-            json_decref(str);
-            if (!text)
-                die(1, "%s: submit: jobspec is not valid UTF-8", prog);
-            payload += text;
-            free(text);
+        return last_is_json;
+    };
+    auto jobspec_value = [&](const std::string &text, bool json) {
+        if (json)
+            return text;
+        json_t *str = json_string(text.c_str());
+        char *dumped = str ? json_dumps(str, JSON_ENCODE_ANY | JSON_COMPACT) : nullptr;
+        json_decref(str);
+        if (!dumped)
+            die(1, "%s: submit: jobspec is not valid UTF-8", prog);
+        std::string out = dumped;
+        free(dumped);
+        return out;
+    };
+    for (size_t i = 0; i < jobs.size();) {
+        const JobRequest &job = jobs[i];
+        bool json = is_json(job);
+        if (job.cc < 0 || !job.tmpl || !json) {
+            send("{\"jobspec\":" + jobspec_value(job.text(), json)
+                     + ",\"urgency\":" + std::to_string(job.urgency) + "}",
+                 0);
+            i++;
+            continue;
         }
-        payload += ",\"urgency\":" + std::to_string(job.urgency) + "}";
-        flux_future_t *f = flux_rpc(h, "job-ingest.submit", payload.c_str(), FLUX_NODEID_ANY, 0);
-        if (!f)
-            die(1, "%s: submit: %s", prog, strerror(errno));
-        inflight.emplace_back(f);
-        if (inflight.size() >= submit_window)
-            collect_one();
+        /* A run of copies of one template: job arrays of array_chunk. */
+        flux::IdSet ccs;
+        size_t n = 0;
+        while (i + n < jobs.size() && n < array_chunk && jobs[i + n].cc >= 0
+               && jobs[i + n].tmpl == job.tmpl && jobs[i + n].urgency == job.urgency
+               && jobs[i + n].bcc == job.bcc && (n == 0 || jobs[i + n].cc > jobs[i + n - 1].cc)) {
+            ccs.insert((uint32_t)jobs[i + n].cc);
+            n++;
+        }
+        std::string text = *job.tmpl;
+        if (!job.bcc)
+            text.replace(job.at, job.len, "\"\"");
+        send("{\"jobspec\":" + text + ",\"urgency\":" + std::to_string(job.urgency) + ",\""
+                 + (job.bcc ? "bcc" : "cc") + "\":\"" + ccs.encode() + "\"}",
+             n);
+        i += n;
     }
     while (!inflight.empty())
         collect_one();

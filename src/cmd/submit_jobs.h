@@ -32,6 +32,12 @@ struct JobRequest {
     std::shared_ptr<const std::string> tmpl;
     size_t at = 0, len = 0;
     std::string subst;
+    /* A --cc (or --bcc) copy of TMPL: copy CC, FLUX_JOB_CC=CC in the
+     * environment unless BCC.  Runs of copies go to the server as job
+     * arrays (job-ingest.submit with cc or bcc), which set FLUX_JOB_CC
+     * themselves: TMPL with the text at [at, at + len) replaced by "". */
+    int64_t cc = -1;
+    bool bcc = false;
 
     std::string text() const
     {

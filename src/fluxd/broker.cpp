@@ -194,6 +194,7 @@ Link *Broker::add_link(Link::Kind kind, int fd, const std::string &id)
     l->last_seen = now();
     l->stream = std::make_unique<flux::Stream>(fd, [this, l]() { link_readable(l); });
     l->stream->attach(base_);
+    l->stream->defer_writes(true); /* one write per peer per loop pass */
     l->stream->watch_input(true);
     links_[id] = std::move(link);
     return l;

@@ -34,6 +34,9 @@ int module_run(const char *name,
     flux_t *h = flux_open_fd(fd, 0, &error);
     if (!h)
         return -1;
+    /* The module runs its reactor (or blocks in flux_recv(), which flushes
+     * first): what it sends in one pass goes out in one write. */
+    h->stream->defer_writes(true);
     flux_log_set_appname(h, name);
     std::string ping_topic = std::string(name) + ".ping";
     struct flux_match m_shut = {FLUX_MSGTYPE_REQUEST, FLUX_MATCHTAG_NONE, "module.shutdown"};

@@ -11,6 +11,8 @@
 
 namespace flux {
 
+static ssize_t send_buffer(struct evbuffer *buf, int fd);
+
 namespace {
 
 int poll_fd(int fd, short events, double timeout)
@@ -39,6 +41,11 @@ Stream::Stream(int fd, std::function<void()> on_readable)
 
 Stream::~Stream()
 {
+    /* What a deferred write left queued: as much as the socket takes now. */
+    if (fd_ >= 0 && !failed() && evbuffer_get_length(out_) > 0)
+        write_some_now();
+    if (flush_ev_)
+        event_free(flush_ev_);
     if (read_ev_)
         event_free(read_ev_);
     if (write_ev_)
@@ -55,9 +62,13 @@ int Stream::attach(struct event_base *base)
         event_free(read_ev_);
     if (write_ev_)
         event_free(write_ev_);
+    if (flush_ev_)
+        event_free(flush_ev_);
+    flush_scheduled_ = false;
     read_ev_ = event_new(base, fd_, EV_READ | EV_PERSIST, read_cb, this);
     write_ev_ = event_new(base, fd_, EV_WRITE, write_cb, this);
-    if (!read_ev_ || !write_ev_) {
+    flush_ev_ = event_new(base, -1, 0, flush_cb, this);
+    if (!read_ev_ || !write_ev_ || !flush_ev_) {
         errno = ENOMEM;
         return -1;
     }
@@ -98,6 +109,26 @@ void Stream::write_cb(evutil_socket_t, short, void *arg)
         /* Let the owner notice through the input path. */
         if (s->read_ev_)
             event_active(s->read_ev_, EV_READ, 0);
+    }
+}
+
+void Stream::flush_cb(evutil_socket_t, short, void *arg)
+{
+    auto *s = static_cast<Stream *>(arg);
+    s->flush_scheduled_ = false;
+    if (s->write_ev_ && event_pending(s->write_ev_, EV_WRITE, nullptr))
+        return; /* write_cb follows when the socket takes more */
+    if (s->write_some() < 0 && s->read_ev_)
+        event_active(s->read_ev_, EV_READ, 0);
+}
+
+/* Destructor: no event loop to wait on, no error to report. */
+void Stream::write_some_now()
+{
+    while (evbuffer_get_length(out_) > 0) {
+        ssize_t n = send_buffer(out_, fd_);
+        if (n < 0 && errno != EINTR)
+            break;
     }
 }
 
@@ -188,6 +219,13 @@ int Stream::send(const flux_msg_t *msg)
     /* Write now only if nothing is already waiting for writability. */
     if (write_ev_ && event_pending(write_ev_, EV_WRITE, nullptr))
         return 0;
+    if (defer_ && flush_ev_) {
+        if (!flush_scheduled_) {
+            flush_scheduled_ = true;
+            event_active(flush_ev_, 0, 0);
+        }
+        return 0;
+    }
     if (write_some() < 0) {
         errno = EPIPE;
         return -1;

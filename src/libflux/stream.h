@@ -36,6 +36,12 @@ class Stream {
      * when it becomes writable.  -1 with errno on a dead stream. */
     int send(const flux_msg_t *msg);
 
+    /* With deferred writes (event driven owners only), send() only queues:
+     * everything queued in one pass of the event loop goes out together,
+     * after the callbacks already active in that pass, in one write.  The
+     * owner must run the loop, or call flush() before it blocks. */
+    void defer_writes(bool on) { defer_ = on; }
+
     /* Read what is available without blocking (timeout 0), or wait up to
      * timeout seconds (< 0: forever) for more input, reading at most about
      * max_bytes.  Returns bytes read,
@@ -63,7 +69,9 @@ class Stream {
   private:
     static void read_cb(evutil_socket_t, short, void *arg);
     static void write_cb(evutil_socket_t, short, void *arg);
+    static void flush_cb(evutil_socket_t, short, void *arg);
     int write_some();
+    void write_some_now();
     void set_error(const std::string &why);
 
     int fd_;
@@ -72,6 +80,9 @@ class Stream {
     struct evbuffer *out_;
     struct event *read_ev_ = nullptr;
     struct event *write_ev_ = nullptr;
+    struct event *flush_ev_ = nullptr;
+    bool defer_ = false;
+    bool flush_scheduled_ = false;
     bool watching_ = false;
     bool eof_ = false;
     std::string error_;

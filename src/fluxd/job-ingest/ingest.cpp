@@ -1,9 +1,14 @@
 /* ingest.cpp - job-ingest (rank 0).
  *
  * Topic job-ingest.submit {jobspec: object | string (JSON or YAML),
- *                          urgency?: 0-31 (default 16), flags?: int}
+ *                          urgency?: 0-31 (default 16), flags?: int,
+ *                          cc?: IDSET | bcc?: IDSET}
  *   -> {id}   once job.<id>.jobspec and job.<id>.eventlog (the submit event)
  *             are durable in the KVS.
+ *   With cc or bcc (a job array, what flux submit --cc sends): one job per
+ *   id of the RFC 22 idset, at most cc_max of them, each with FLUX_JOB_CC=id
+ *   in its environment (cc) or the jobspec as it is (bcc); validated once,
+ *   answered once, {ids: [id...]} in idset order, when all are durable.
  * Jobspecs are validated against RFC 14 (and RFC 25 V1); errors name the
  * offending path.  Only the instance owner may expedite (urgency 31).
  *
@@ -37,6 +42,9 @@ namespace {
 constexpr int urgency_default = 16;
 constexpr int urgency_max = 31;
 constexpr size_t jobspec_max = 1024 * 1024;
+constexpr size_t cc_max = 10000; /* jobs per job-array request */
+/* Stands for the FLUX_JOB_CC value in an array's jobspec text. */
+constexpr const char *cc_mark = "\\u0001fluxd-cc\\u0001";
 
 uint64_t now_ms()
 {
@@ -224,17 +232,33 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
     }
     json_t *js = nullptr;
     int urgency = urgency_default, flags = 0;
+    const char *cc = nullptr, *bcc = nullptr;
     json_error_t jerr;
     flux::JsonPtr whole(msg->has_payload ? json_loadb(msg->payload.data(), msg->payload.size(), 0,
                                                       &jerr)
                                          : nullptr);
     if (!whole
-        || json_unpack(whole.get(), "{s:o s?i s?i}", "jobspec", &js, "urgency", &urgency, "flags",
-                       &flags)
+        || json_unpack(whole.get(), "{s:o s?i s?i s?s s?s}", "jobspec", &js, "urgency", &urgency,
+                       "flags", &flags, "cc", &cc, "bcc", &bcc)
                < 0)
-        return flux::make_error(EPROTO, "job-ingest.submit: expected {\"jobspec\": object or string}");
+        return flux::make_error(EPROTO, "job-ingest.submit: expected {\"jobspec\": object or string}"
+                                        " (cc and bcc: idset strings)");
     if (urgency < 0 || urgency > urgency_max)
         return flux::make_error(EINVAL, "urgency must be between 0 and 31");
+    std::optional<flux::IdSet> ccset;
+    if (cc || bcc) {
+        if (cc && bcc)
+            return flux::make_error(EINVAL, "cc and bcc are mutually exclusive");
+        std::string err;
+        ccset = flux::IdSet::parse(cc ? cc : bcc, &err);
+        if (!ccset || ccset->empty())
+            return flux::make_error(EINVAL, std::string(cc ? "cc" : "bcc") + ": "
+                                                + (err.empty() ? "empty idset" : err));
+        if (ccset->count() > cc_max)
+            return flux::make_error(E2BIG, std::string(cc ? "cc" : "bcc") + ": at most "
+                                               + std::to_string(cc_max)
+                                               + " copies per request");
+    }
     flux::Result<flux::Jobspec> parsed = flux::make_error(EINVAL, "");
     if (json_is_string(js)) {
         if (json_string_length(js) > jobspec_max)
@@ -265,8 +289,36 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
     v->payload = msg->payload;
     v->generation = generation;
     NewJob &job = v->tmpl;
-    auto slice = json_is_object(js) ? jobspec_slice(msg->payload, whole.get()) : std::nullopt;
-    v->jobspec_text = slice ? std::string(*slice) : dump(stored.get());
+    if (ccset) {
+        v->cc = std::move(ccset);
+        if (cc) {
+            /* The copies differ in FLUX_JOB_CC alone: encode once with a
+             * mark for its value, then splice each id in. */
+            flux::JsonPtr copy(json_deep_copy(stored.get()));
+            json_t *attrs = copy ? json_object_get(copy.get(), "attributes") : nullptr;
+            json_t *sys = json_object_get(attrs, "system");
+            json_t *env = json_object_get(sys, "environment");
+            if (!env && sys && json_object_set_new(sys, "environment", json_object()) == 0)
+                env = json_object_get(sys, "environment");
+            if (!json_is_object(env)
+                || json_object_set_new(env, "FLUX_JOB_CC", json_string("\x01" "fluxd-cc\x01")) < 0)
+                return flux::make_error(EINVAL, "cc: cannot set FLUX_JOB_CC in the jobspec");
+            v->jobspec_text = dump(copy.get());
+            std::string mark = std::string("\"") + cc_mark + "\"";
+            size_t at = v->jobspec_text.find(mark);
+            if (at == std::string::npos || v->jobspec_text.find(mark, at + 1) != std::string::npos)
+                return flux::make_error(EINVAL, "cc: the jobspec may not hold the text " + mark);
+            v->cc_at = at;
+            v->cc_len = mark.size();
+        }
+        else
+            v->jobspec_text = dump(stored.get());
+    }
+    else if (auto slice = json_is_object(js) ? jobspec_slice(msg->payload, whole.get())
+                                             : std::nullopt)
+        v->jobspec_text = std::string(*slice);
+    else
+        v->jobspec_text = dump(stored.get());
     job.sched_text = std::make_shared<const std::string>(sched_subset(stored.get()));
     job.urgency = urgency;
     job.flags = flags;
@@ -297,37 +349,94 @@ void Ingest::submit_ready(const flux_msg_t *msg)
         broker_.respond_error(msg, EPERM, "only the instance owner may expedite a job");
         return;
     }
+    if (val.cc) {
+        submit_array(msg, val);
+        return;
+    }
     auto id = fluid_->next();
     if (!id) {
         broker_.respond_error(msg, id.error().errnum, "job id: " + id.error().text);
         return;
     }
     double t = broker_.now();
-    auto entry = flux::eventlog_entry_create(
-        t, "submit",
-        json_pack("{s:i s:i s:i s:i}", "userid", (int)msg->userid, "urgency", val.tmpl.urgency,
-                  "flags", val.tmpl.flags, "version", 1));
-    auto line = flux::eventlog_entry_encode(entry);
+    auto line = submit_event(msg, val, t);
     if (!line) {
         broker_.respond_error(msg, EINVAL, line.error().text);
         return;
     }
-    std::string key = job_key(*id);
+    add_job(msg, val, *id, t, val.jobspec_text, *line, nullptr, true);
+}
+
+flux::Result<std::string> Ingest::submit_event(const flux_msg_t *msg, const Validated &val,
+                                               double t)
+{
+    auto entry = flux::eventlog_entry_create(
+        t, "submit",
+        json_pack("{s:i s:i s:i s:i}", "userid", (int)msg->userid, "urgency", val.tmpl.urgency,
+                  "flags", val.tmpl.flags, "version", 1));
+    return flux::eventlog_entry_encode(entry);
+}
+
+void Ingest::add_job(const flux_msg_t *msg, const Validated &val, uint64_t id, double t,
+                     std::string jobspec_text, const std::string &line,
+                     std::shared_ptr<std::vector<uint64_t>> array, bool last)
+{
+    std::string key = job_key(id);
     KvsOp op;
     op.key = key + ".jobspec";
-    op.value = val.jobspec_text;
+    op.value = std::move(jobspec_text);
     batch_ops_.push_back(std::move(op));
-    batch_ops_.push_back(kvs_eventlog_op(key + ".eventlog", *line));
+    batch_ops_.push_back(kvs_eventlog_op(key + ".eventlog", line));
 
     Accepted a;
     a.req = std::shared_ptr<const flux_msg_t>(flux_msg_incref(msg), flux_msg_decref);
     a.job = val.tmpl;
-    a.job.id = *id;
+    a.job.id = id;
     a.job.userid = msg->userid;
     a.job.t_submit = t;
+    a.array = std::move(array);
+    a.last = last;
     batch_.push_back(std::move(a));
     if (batch_.size() == 1)
         event_active(batch_ev_.get(), 0, 0);
+}
+
+/* A job array: every id first (so a failure adds nothing), then the jobs. */
+void Ingest::submit_array(const flux_msg_t *msg, const Validated &val)
+{
+    auto ids = std::make_shared<std::vector<uint64_t>>();
+    ids->reserve(val.cc->count());
+    for (size_t i = 0; i < val.cc->count(); i++) {
+        auto id = fluid_->next();
+        if (!id) {
+            broker_.respond_error(msg, id.error().errnum, "job id: " + id.error().text);
+            return;
+        }
+        ids->push_back(*id);
+    }
+    double t = broker_.now();
+    auto line = submit_event(msg, val, t);
+    if (!line) {
+        broker_.respond_error(msg, EINVAL, line.error().text);
+        return;
+    }
+    size_t n = 0;
+    val.cc->for_each([&](uint32_t cc) {
+        std::string text;
+        if (val.cc_len > 0) {
+            std::string value = std::to_string(cc);
+            text.reserve(val.jobspec_text.size() + value.size());
+            text.append(val.jobspec_text, 0, val.cc_at);
+            text += '"';
+            text += value;
+            text += '"';
+            text.append(val.jobspec_text, val.cc_at + val.cc_len);
+        }
+        else
+            text = val.jobspec_text;
+        add_job(msg, val, (*ids)[n], t, std::move(text), *line, ids, n + 1 == ids->size());
+        n++;
+    });
 }
 
 /* One commit for the submissions of this loop iteration; each is answered
@@ -343,10 +452,19 @@ void Ingest::commit_batch()
     broker_.kvs()->commit("primary", std::move(ops), [this, jobs](const flux::Result<uint64_t> &r) {
         for (auto &a : *jobs) {
             if (!r) {
-                broker_.respond_error(a.req.get(), r.error().errnum, "job-ingest: " + r.error().text);
+                if (a.last)
+                    broker_.respond_error(a.req.get(), r.error().errnum,
+                                          "job-ingest: " + r.error().text);
                 continue;
             }
-            broker_.respond(a.req.get(), json_pack("{s:I}", "id", (json_int_t)a.job.id));
+            if (!a.array)
+                broker_.respond(a.req.get(), json_pack("{s:I}", "id", (json_int_t)a.job.id));
+            else if (a.last) {
+                json_t *ids = json_array();
+                for (uint64_t id : *a.array)
+                    json_array_append_new(ids, json_integer((json_int_t)id));
+                broker_.respond(a.req.get(), json_pack("{s:o}", "ids", ids));
+            }
             if (notify_)
                 notify_(std::move(a.job));
         }

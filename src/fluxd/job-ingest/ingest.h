@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fluid/fluid.h"
+#include "idset/idset.h"
 #include "jobspec/jobspec.h"
 #include "plugins/sched/simple/alloc.h"
 #include "libflux/ptr.h"
@@ -70,6 +71,11 @@ class Ingest {
         uint64_t generation = 0; /* of the resources it was found feasible on */
         std::string jobspec_text; /* what job.<id>.jobspec holds */
         NewJob tmpl;
+        /* A job array (cc or bcc in the request): one job per id, and with
+         * cc the id's text replaces jobspec_text[cc_at, cc_at + cc_len),
+         * the value of FLUX_JOB_CC in the environment. */
+        std::optional<flux::IdSet> cc;
+        size_t cc_at = 0, cc_len = 0;
     };
     flux::Result<std::shared_ptr<const Validated>> validate(const flux_msg_t *msg);
     std::vector<std::shared_ptr<const Validated>> recent_; /* most recent first */
@@ -77,7 +83,16 @@ class Ingest {
     struct Accepted {
         std::shared_ptr<const flux_msg_t> req;
         NewJob job;
+        /* Job arrays: the ids of the whole request, answered with the
+         * last of its jobs. */
+        std::shared_ptr<std::vector<uint64_t>> array;
+        bool last = true; /* the one that answers the request */
     };
+    flux::Result<std::string> submit_event(const flux_msg_t *msg, const Validated &val, double t);
+    void add_job(const flux_msg_t *msg, const Validated &val, uint64_t id, double t,
+                 std::string jobspec_text, const std::string &line,
+                 std::shared_ptr<std::vector<uint64_t>> array, bool last);
+    void submit_array(const flux_msg_t *msg, const Validated &val);
     std::vector<Accepted> batch_;
     std::vector<KvsOp> batch_ops_;
     flux::EventPtr batch_ev_;

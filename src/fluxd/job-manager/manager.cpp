@@ -70,6 +70,8 @@ void JobManager::register_methods()
     reg("job-manager.wait", user, &JobManager::wait);
     reg("job-manager.disconnect", user, &JobManager::disconnect);
     reg("job-manager.queue", 0, &JobManager::queue_ctl);
+    reg("job-manager.drain", user, &JobManager::drain);
+    reg("job-manager.idle", user, &JobManager::drain);
     reg("job-manager.kill", user, &JobManager::kill);
     reg("job-manager.update", user, &JobManager::update);
     reg("job-manager.events-journal", user, &JobManager::journal);
@@ -152,6 +154,8 @@ void JobManager::restart()
         if (ref.job.state == JobState::INACTIVE)
             continue;
         active_++;
+        if (ref.job.state == JobState::RUN || ref.job.state == JobState::CLEANUP)
+            running_++;
         if (job_state_in(ref.job.state, JOB_STATE_RUNNING) || ref.job.has_resources) {
             /* Its resources belonged to the old instance's scheduler. */
             ref.job.has_resources = ref.job.state == JobState::RUN;
@@ -199,10 +203,17 @@ void JobManager::submit(NewJob &&nj)
 void JobManager::post(Entry &e, const char *name, json_t *context)
 {
     auto ev = flux::eventlog_entry_create(broker_.now(), name, context);
+    auto busy = [](JobState s) { return s == JobState::RUN || s == JobState::CLEANUP; };
+    bool was_busy = busy(e.job.state);
     if (auto r = job_apply(e.job, ev); !r) {
         broker_.log(LOG_ERR, "job-manager: %s: %s", flux::fluid_encode(e.job.id, flux::FluidFormat::f58plain).c_str(),
                     r.error().text.c_str());
         return;
+    }
+    if (busy(e.job.state) != was_busy) {
+        running_ += was_busy ? -1 : 1;
+        if (running_ == 0 && !idle_waiters_.empty())
+            check_quiet();
     }
     auto line = flux::eventlog_entry_encode(ev);
     if (line) {
@@ -222,8 +233,11 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
                         FLUX_NODEID_ANY, [](const flux_msg_t *) {});
     }
     if (e.job.state == JobState::INACTIVE) {
-        if (--active_ == 0)
+        if (--active_ == 0) {
             trim_later();
+            if (!drain_waiters_.empty())
+                check_quiet();
+        }
         e.jobspec_text.reset();
         e.sched_text.reset();
         /* Waiters may read the eventlog next: answer once it is stored. */
@@ -994,8 +1008,42 @@ void JobManager::journal_send(const Entry &e, const std::string &line)
     }
 }
 
+/* job-manager.drain and job-manager.idle: {} -> {} once no job is active
+ * (drain) or none is in RUN or CLEANUP (idle, with the count of pending
+ * jobs), and the events that made it so are stored. */
+void JobManager::drain(const flux_msg_t *msg)
+{
+    bool idle = msg->topic == "job-manager.idle";
+    (idle ? idle_waiters_ : drain_waiters_).push_back(flux::msg_ref(msg));
+    broker_.track_disconnect(msg, "job-manager");
+    check_quiet();
+}
+
+void JobManager::check_quiet()
+{
+    auto answer = [this](std::vector<flux::ConstMsgPtr> &waiters, bool idle) {
+        auto ready = std::make_shared<std::vector<flux::ConstMsgPtr>>(std::move(waiters));
+        waiters.clear();
+        broker_.kvs()->after_flush([this, ready, idle]() {
+            for (auto &m : *ready) {
+                if (idle)
+                    broker_.respond(m.get(), json_pack("{s:I}", "pending",
+                                                       (json_int_t)(active_ - running_)));
+                else
+                    broker_.respond(m.get(), json_object());
+            }
+        });
+    };
+    if (active_ == 0 && !drain_waiters_.empty())
+        answer(drain_waiters_, false);
+    if (running_ == 0 && !idle_waiters_.empty())
+        answer(idle_waiters_, true);
+}
+
 void JobManager::disconnect(const flux_msg_t *msg)
 {
+    std::erase_if(drain_waiters_, [&](const flux::ConstMsgPtr &w) { return w->routes == msg->routes; });
+    std::erase_if(idle_waiters_, [&](const flux::ConstMsgPtr &w) { return w->routes == msg->routes; });
     std::erase_if(journals_, [&](const flux::ConstMsgPtr &j) { return j->routes == msg->routes; });
     if (sched_ready_ && msg->routes == sched_routes_)
         sched_lost("the scheduler disconnected");

@@ -108,6 +108,12 @@ class JobManager {
     bool sched_running_ = true; /* flux queue stop/start */
     bool in_advance_ = false;
     uint64_t active_ = 0;
+    uint64_t running_ = 0; /* jobs in RUN or CLEANUP */
+    /* flux queue drain (no active job) and idle (none in RUN or CLEANUP):
+     * answered when that holds and what led to it is stored. */
+    void drain(const flux_msg_t *msg);
+    void check_quiet();
+    std::vector<flux::ConstMsgPtr> drain_waiters_, idle_waiters_;
 };
 
 } // namespace fluxd

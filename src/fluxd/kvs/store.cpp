@@ -156,6 +156,10 @@ flux::Result<std::unique_ptr<KvsStore>> KvsStore::open(const std::string &path)
               * under load. */
              "PRAGMA wal_autocheckpoint=2048",
              "PRAGMA foreign_keys=OFF",
+             /* Each commit in a batch runs in a savepoint: keep its
+              * statement journal in memory, not in a temporary file that
+              * every batch writes, then deletes. */
+             "PRAGMA temp_store=MEMORY",
              "CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, "
              "owner INTEGER NOT NULL, version INTEGER NOT NULL)",
              "CREATE TABLE IF NOT EXISTS kv (ns TEXT NOT NULL, key TEXT NOT NULL, "
