@@ -1,6 +1,7 @@
 /* eventlog/eventlog.cpp - KVS event logs (RFC 18): entry ownership, the
  * line encoder and the line/log decoders.
  */
+#include <algorithm>
 #include "eventlog/eventlog.h"
 
 #include <charconv>
@@ -56,12 +57,20 @@ Result<std::string> encode_line(const EventlogEntry &e)
         return make_error(EINVAL, "name is empty");
     if (e.name.find('\0') != std::string::npos)
         return make_error(EINVAL, "name contains a NUL character");
-    JsonPtr jname(json_stringn(e.name.data(), e.name.size()));
-    if (!jname)
-        return make_error(EINVAL, "name is not valid UTF-8");
-    CharPtr name(json_dumps(jname.get(), JSON_ENCODE_ANY | JSON_COMPACT));
-    if (!name)
-        return make_error(ENOMEM, "out of memory");
+    /* Event names are nearly always plain words: those need no escaping. */
+    bool plain = std::all_of(e.name.begin(), e.name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+               || c == '_' || c == '-' || c == '.';
+    });
+    CharPtr name;
+    if (!plain) {
+        JsonPtr jname(json_stringn(e.name.data(), e.name.size()));
+        if (!jname)
+            return make_error(EINVAL, "name is not valid UTF-8");
+        name.reset(json_dumps(jname.get(), JSON_ENCODE_ANY | JSON_COMPACT));
+        if (!name)
+            return make_error(ENOMEM, "out of memory");
+    }
 
     CharPtr context;
     if (e.context != nullptr) {
@@ -77,7 +86,13 @@ Result<std::string> encode_line(const EventlogEntry &e)
     line += "{\"timestamp\":";
     line += ts;
     line += ",\"name\":";
-    line += name.get();
+    if (plain) {
+        line += '"';
+        line += e.name;
+        line += '"';
+    }
+    else
+        line += name.get();
     if (context) {
         line += ",\"context\":";
         line += context.get();

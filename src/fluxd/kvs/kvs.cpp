@@ -57,6 +57,13 @@ bool key_affects(const std::string &changed, const std::string &watched)
     return under(watched, changed) || under(changed, watched);
 }
 
+double monotime()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 } // namespace
 
 flux::Result<std::unique_ptr<Kvs>> Kvs::create(Broker &broker, const std::string &path)
@@ -73,6 +80,9 @@ flux::Result<std::unique_ptr<Kvs>> Kvs::create(Broker &broker, const std::string
         return reader.error();
     std::unique_ptr<Kvs> kvs(new Kvs(broker, std::move(*store), std::move(*reader)));
     kvs->flush_ev_.reset(event_new(
+        broker.base(), -1, 0, [](evutil_socket_t, short, void *arg) { ((Kvs *)arg)->flush(); },
+        kvs.get()));
+    kvs->pace_ev_.reset(event_new(
         broker.base(), -1, 0, [](evutil_socket_t, short, void *arg) { ((Kvs *)arg)->flush(); },
         kvs.get()));
     kvs->wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -145,7 +155,7 @@ void Kvs::sync()
 {
     wait_idle();
     if (!pending_.empty() || !after_.empty()) {
-        flush();
+        flush(true);
         wait_idle();
     }
 }
@@ -354,7 +364,7 @@ void Kvs::after_flush(std::function<void()> fn)
     schedule_flush();
 }
 
-void Kvs::flush()
+void Kvs::flush(bool force)
 {
     flush_scheduled_ = false;
     if (inflight_)
@@ -366,6 +376,20 @@ void Kvs::flush()
             fn();
         return;
     }
+    double now = monotime();
+    bool waited_on = !after_.empty() || force
+                     || std::any_of(pending_.begin(), pending_.end(),
+                                    [](const Pending &p) { return !p.writes; });
+    if (!waited_on && now - last_batch_ < pace_) {
+        if (!event_pending(pace_ev_.get(), EV_TIMEOUT, nullptr)) {
+            double wait = last_batch_ + pace_ - now;
+            struct timeval tv = {0, (suseconds_t)(wait * 1e6) + 1};
+            event_add(pace_ev_.get(), &tv);
+        }
+        return;
+    }
+    event_del(pace_ev_.get());
+    last_batch_ = now;
     auto b = std::make_unique<Batch>();
     b->pending = std::move(pending_);
     pending_.clear();

@@ -68,7 +68,7 @@ class Kvs {
     void ns_create(const flux_msg_t *msg);
     void ns_remove(const flux_msg_t *msg);
     void ns_list(const flux_msg_t *msg);
-    void flush();
+    void flush(bool force = false); /* force: no pacing (sync) */
     void notify(const std::string &ns, const std::vector<KvsOp> &ops);
 
     struct Pending {
@@ -118,6 +118,13 @@ class Kvs {
     flux::EventPtr flush_ev_;
     void schedule_flush();
     bool flush_scheduled_ = false;
+    /* Group commit pacing: a batch of the broker's own writes alone (no
+     * one waiting on it) goes at most once per pace_ seconds, so that a
+     * steady trickle of events shares transactions instead of paying for
+     * one each.  Commits someone waits for go at once. */
+    static constexpr double pace_ = 0.001;
+    double last_batch_ = 0; /* monotonic time the last batch was handed over */
+    flux::EventPtr pace_ev_;
     std::list<Watcher> watchers_;
 };
 

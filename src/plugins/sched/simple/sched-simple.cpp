@@ -26,12 +26,14 @@
  */
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <syslog.h>
 #include <tuple>
+#include <vector>
 
 #include <jansson.h>
 
@@ -67,6 +69,33 @@ struct Sched {
     flux_msg_handler_t **handlers = nullptr;
     bool ready = false;
     std::string mode = "unlimited"; /* RFC 27 concurrency: unlimited, single, limited=N */
+    /* The requests of the last few distinct jobspecs: copies of one job
+     * (arrays, --cc) are parsed and checked once. */
+    struct Known {
+        json_t *jobspec;
+        flux::Result<Request> req;
+    };
+    std::vector<Known> known;
+
+    flux::Result<Request> request_for(json_t *jobspec)
+    {
+        for (size_t i = 0; i < known.size(); i++) {
+            if (json_equal(known[i].jobspec, jobspec)) {
+                if (i > 0)
+                    std::swap(known[i], known[0]);
+                return known[0].req;
+            }
+        }
+        auto js = flux::jobspec_parse_json(jobspec);
+        flux::Result<Request> req = js ? flux::sched::request_from_jobspec(*js)
+                                       : flux::Result<Request>(js.error());
+        if (known.size() == 4) {
+            json_decref(known.back().jobspec);
+            known.pop_back();
+        }
+        known.insert(known.begin(), Known{json_incref(jobspec), req});
+        return req;
+    }
 
     ~Sched()
     {
@@ -74,6 +103,8 @@ struct Sched {
             flux_msg_decref(job.msg);
         flux_future_destroy(acquire);
         flux_msg_handler_delvec(handlers);
+        for (auto &k : known)
+            json_decref(k.jobspec);
     }
 
     void respond_type(const PendingJob &job, int type, const char *note)
@@ -109,6 +140,12 @@ struct Sched {
                 remove(it);
                 continue;
             }
+            /* The allocation starts now and, with a duration, expires
+             * (the job manager keeps these when they agree with it). */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            R->starttime = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+            R->expiration = job.request.duration > 0 ? R->starttime + job.request.duration : 0;
             auto o = R->encode_json();
             if (!o
                 || flux_respond_pack(h, job.msg, "{s:I s:i s:O}", "id", (json_int_t)job.id,
@@ -146,9 +183,7 @@ void alloc_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
     job.priority = (uint32_t)priority;
     job.t_submit = t_submit;
     job.msg = msg;
-    auto js = flux::jobspec_parse_json(jobspec);
-    flux::Result<Request> req = js ? flux::sched::request_from_jobspec(*js)
-                                   : flux::Result<Request>(js.error());
+    flux::Result<Request> req = s->request_for(jobspec);
     if (!req) {
         s->respond_type(job, 2, req.error().text.c_str());
         return;
