@@ -377,7 +377,8 @@ void Kvs::flush(bool force)
         return;
     }
     double now = monotime();
-    bool waited_on = !after_.empty() || force
+    /* Watchers wait on writes too (flux run follows its job's eventlog). */
+    bool waited_on = !after_.empty() || force || !watchers_.empty()
                      || std::any_of(pending_.begin(), pending_.end(),
                                     [](const Pending &p) { return !p.writes; });
     if (!waited_on && now - last_batch_ < pace_) {

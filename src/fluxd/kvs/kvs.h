@@ -121,7 +121,8 @@ class Kvs {
     /* Group commit pacing: a batch of the broker's own writes alone (no
      * one waiting on it) goes at most once per pace_ seconds, so that a
      * steady trickle of events shares transactions instead of paying for
-     * one each.  Commits someone waits for go at once. */
+     * one each.  Commits someone waits for (or any write while a watch
+     * is open) go at once. */
     static constexpr double pace_ = 0.001;
     double last_batch_ = 0; /* monotonic time the last batch was handed over */
     flux::EventPtr pace_ev_;
