@@ -6,6 +6,7 @@
  * system instance runs one fluxd per node with --config-path.  Rank 0 runs
  * INITIAL-PROGRAM once the instance is up and exits with its status.
  */
+#include <string>
 #include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -99,8 +100,53 @@ void declare_attrs(Attrs &a)
 
 } // namespace
 
+/* A larger per-thread cache of freed small blocks (glibc's tcache keeps 7
+ * per size): the job pipeline allocates and frees hundreds of small
+ * objects per job in bursts, and each tcache miss takes the slower path
+ * through the arena (about a fifth of the main thread's time; with 256
+ * per size, jobs/s rose by a fifth).  Tunables are read only at exec
+ * time, so the broker execs itself once with them set, then puts the
+ * environment back as it was for what it starts (shells, tasks).
+ * FLUXD_MALLOC_TUNING=0, or a tcache_count already in GLIBC_TUNABLES,
+ * leaves things as they are. */
+static void malloc_tuning(char *argv[])
+{
+    const char *saved = getenv("FLUXD_SAVED_GLIBC_TUNABLES");
+    if (saved) {
+        if (*saved == '-')
+            setenv("GLIBC_TUNABLES", saved + 1, 1);
+        else
+            unsetenv("GLIBC_TUNABLES");
+        unsetenv("FLUXD_SAVED_GLIBC_TUNABLES");
+        return;
+    }
+    const char *off = getenv("FLUXD_MALLOC_TUNING");
+    const char *t = getenv("GLIBC_TUNABLES");
+    if ((off && strcmp(off, "0") == 0) || (t && strstr(t, "glibc.malloc.tcache_count")))
+        return;
+    std::string tunables = t && *t ? std::string(t) + ":" : "";
+    tunables += "glibc.malloc.tcache_count=256";
+    /* "-" + the old value, or "" when there was none. */
+    setenv("FLUXD_SAVED_GLIBC_TUNABLES", t ? ("-" + std::string(t)).c_str() : "", 1);
+    setenv("GLIBC_TUNABLES", tunables.c_str(), 1);
+    /* By its real path: the process keeps its name (comm). */
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        execv(self, argv);
+    }
+    /* Cannot re-exec: run untuned. */
+    unsetenv("FLUXD_SAVED_GLIBC_TUNABLES");
+    if (t)
+        setenv("GLIBC_TUNABLES", t, 1);
+    else
+        unsetenv("GLIBC_TUNABLES");
+}
+
 int main(int argc, char *argv[])
 {
+    malloc_tuning(argv);
     static const struct option opts[] = {
         {"setattr", required_argument, nullptr, 'S'},
         {"config-path", required_argument, nullptr, 'c'},
