@@ -125,6 +125,7 @@ int cmd_submit(int argc, char **argv)
         }
         std::string log = per_job_log && id ? replace_all(flags.log, "{cc}", *id) : "";
         jobs.push_back({jobspec_text(o, cmd, "flux-submit"), o.urgency, log});
+        jobs.back().json = true;
     };
     /* Copies that differ only in FLUX_JOB_CC (no {cc} anywhere): build the
      * jobspec once and set the id in its text. */
@@ -152,6 +153,7 @@ int cmd_submit(int argc, char **argv)
                 r.urgency = tmpl.urgency;
                 r.log = tmpl.log;
                 r.tmpl = text;
+                r.json = true;
                 r.cc = i;
                 r.bcc = bcc;
                 if (!bcc) {
@@ -216,7 +218,9 @@ int cmd_run(int argc, char **argv)
     std::vector<std::string> command(argv + optind, argv + argc);
     std::string text = jobspec_text(o, command, "flux-run");
     flux_t *h = open_or_die("flux-run");
-    auto ids = submit_jobspecs(h, "flux", {{text, o.urgency, ""}}, nullptr);
+    JobRequest req(text, o.urgency, "");
+    req.json = true;
+    auto ids = submit_jobspecs(h, "flux", {req}, nullptr);
     if (ids[0] == 0)
         return 1;
     int rc = job_attach(h, ids[0], false, label);

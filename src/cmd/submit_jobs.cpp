@@ -315,7 +315,7 @@ std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog,
     };
     for (size_t i = 0; i < jobs.size();) {
         const JobRequest &job = jobs[i];
-        bool json = is_json(job);
+        bool json = job.json || is_json(job);
         if (job.cc < 0 || !job.tmpl || !json) {
             send("{\"jobspec\":" + jobspec_value(job.text(), json)
                      + ",\"urgency\":" + std::to_string(job.urgency) + "}",

@@ -38,6 +38,9 @@ struct JobRequest {
      * themselves: TMPL with the text at [at, at + len) replaced by "". */
     int64_t cc = -1;
     bool bcc = false;
+    /* The text is JSON built by this command (not a file's YAML or JSON
+     * to be checked): spares a parse per job. */
+    bool json = false;
 
     std::string text() const
     {
