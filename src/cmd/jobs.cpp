@@ -368,7 +368,8 @@ int cmd_queue(int argc, char **argv)
         if (!t || (sub != "drain" && sub != "idle"))
             die(1, "flux-queue: --timeout: %s", !t ? ("invalid duration '" + val + "'").c_str()
                                                    : "only drain and idle take a timeout");
-        timeout = *t;
+        /* fsd_parse() reads inf as 0: both mean no limit, as for -t. */
+        timeout = *t > 0 ? *t : -1;
     }
     if (sub == "-h" || sub == "--help") {
         printf("%s\n", usage);
