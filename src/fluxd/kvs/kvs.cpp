@@ -381,16 +381,21 @@ void Kvs::flush(bool force)
     bool waited_on = !after_.empty() || force || !watchers_.empty()
                      || std::any_of(pending_.begin(), pending_.end(),
                                     [](const Pending &p) { return !p.writes; });
-    if (!waited_on && now - last_batch_ < pace_) {
+    /* Only a steady stream of batches is paced (four within 4 ms): the
+     * few commits of one job (flux run) go at once. */
+    double last_batch = batch_times_[(batch_next_ + batch_times_.size() - 1) % batch_times_.size()];
+    bool busy = now - batch_times_[batch_next_] < batch_times_.size() * pace_;
+    if (!waited_on && busy && now - last_batch < pace_) {
         if (!event_pending(pace_ev_.get(), EV_TIMEOUT, nullptr)) {
-            double wait = last_batch_ + pace_ - now;
+            double wait = last_batch + pace_ - now;
             struct timeval tv = {0, (suseconds_t)(wait * 1e6) + 1};
             event_add(pace_ev_.get(), &tv);
         }
         return;
     }
     event_del(pace_ev_.get());
-    last_batch_ = now;
+    batch_times_[batch_next_] = now;
+    batch_next_ = (batch_next_ + 1) % batch_times_.size();
     auto b = std::make_unique<Batch>();
     b->pending = std::move(pending_);
     pending_.clear();

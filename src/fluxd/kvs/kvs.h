@@ -2,6 +2,7 @@
  * batched into one SQLite transaction per loop iteration, and watches. */
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <functional>
 #include <list>
@@ -124,7 +125,10 @@ class Kvs {
      * one each.  Commits someone waits for (or any write while a watch
      * is open) go at once. */
     static constexpr double pace_ = 0.001;
-    double last_batch_ = 0; /* monotonic time the last batch was handed over */
+    /* Monotonic times the last batches were handed over (a ring; [next]
+     * is the oldest). */
+    std::array<double, 4> batch_times_ = {};
+    size_t batch_next_ = 0;
     flux::EventPtr pace_ev_;
     std::list<Watcher> watchers_;
 };
