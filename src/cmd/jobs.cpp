@@ -647,6 +647,7 @@ struct Attach {
     bool fatal = false;
     std::string exc_type, exc_note;
     bool done = false;
+    bool output_ended = false, output_cancelled = false;
     bool label = false; /* --label-io: "RANK: " before each line */
     std::map<std::pair<std::string, std::string>, std::string> unfinished; /* stream, rank */
 };
@@ -682,8 +683,14 @@ void attach_output_cb(flux_future_t *f, void *arg)
 {
     auto *a = static_cast<Attach *>(arg);
     json_t *v = nullptr;
-    if (flux_kvs_lookup_get_unpack(f, "o", &v) < 0)
-        return; /* cancelled or ended */
+    if (flux_kvs_lookup_get_unpack(f, "o", &v) < 0) {
+        /* Cancelled (the job is done: everything before it was shown) or
+         * ended. */
+        a->output_ended = true;
+        if (a->done)
+            flux_reactor_stop(flux_get_reactor(a->h));
+        return;
+    }
     attach_lines(a->out_partial, json_string_value(v) ? json_string_value(v) : "",
                  [a](const flux::EventlogEntry &e) {
                      if (e.name != "data" || !e.context)
@@ -733,8 +740,19 @@ void attach_events_cb(flux_future_t *f, void *arg)
                          a->done = true;
                  });
     flux_future_reset(f);
-    if (a->done)
-        flux_reactor_stop(flux_get_reactor(a->h));
+    if (!a->done)
+        return;
+    /* The job's output was stored before it finished, but its last updates
+     * may still be on their way on the output watch: cancel it and stop
+     * once the watch has delivered everything before the cancel. */
+    if (a->output && !a->output_ended) {
+        if (!a->output_cancelled) {
+            a->output_cancelled = true;
+            flux_kvs_lookup_cancel(a->output);
+        }
+        return;
+    }
+    flux_reactor_stop(flux_get_reactor(a->h));
 }
 
 } // namespace
@@ -764,7 +782,7 @@ int job_attach(flux_t *h, uint64_t id, bool quiet, bool label)
             fprintf(key.first == "stderr" ? stderr : stdout, "%s: %s\n", key.second.c_str(),
                     rest.c_str());
     }
-    if (a.output)
+    if (a.output && !a.output_ended && !a.output_cancelled)
         flux_kvs_lookup_cancel(a.output);
     flux_kvs_lookup_cancel(a.events);
     flux_future_destroy(a.output);

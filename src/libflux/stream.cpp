@@ -11,8 +11,6 @@
 
 namespace flux {
 
-static ssize_t send_buffer(struct evbuffer *buf, int fd);
-
 namespace {
 
 int poll_fd(int fd, short events, double timeout)
@@ -43,7 +41,7 @@ Stream::~Stream()
 {
     /* What a deferred write left queued: as much as the socket takes now. */
     if (fd_ >= 0 && !failed() && evbuffer_get_length(out_) > 0)
-        write_some_now();
+        (void)write_some();
     if (flush_ev_)
         event_free(flush_ev_);
     if (read_ev_)
@@ -120,16 +118,6 @@ void Stream::flush_cb(evutil_socket_t, short, void *arg)
         return; /* write_cb follows when the socket takes more */
     if (s->write_some() < 0 && s->read_ev_)
         event_active(s->read_ev_, EV_READ, 0);
-}
-
-/* Destructor: no event loop to wait on, no error to report. */
-void Stream::write_some_now()
-{
-    while (evbuffer_get_length(out_) > 0) {
-        ssize_t n = send_buffer(out_, fd_);
-        if (n < 0 && errno != EINTR)
-            break;
-    }
 }
 
 void Stream::set_error(const std::string &why)

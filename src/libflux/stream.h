@@ -71,7 +71,6 @@ class Stream {
     static void write_cb(evutil_socket_t, short, void *arg);
     static void flush_cb(evutil_socket_t, short, void *arg);
     int write_some();
-    void write_some_now();
     void set_error(const std::string &why);
 
     int fd_;
