@@ -15,8 +15,6 @@ flux_t *open_or_die(const char *prog);
 /* Parse a rank/count; die with a clear message if invalid. */
 uint32_t parse_u32_or_die(const char *prog, const char *what, const char *s);
 double parse_double_or_die(const char *prog, const char *what, const char *s);
-/* The directory holding the running flux executable. */
-std::string self_dir();
 
 int cmd_start(int argc, char **argv);
 int cmd_ping(int argc, char **argv);

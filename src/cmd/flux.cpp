@@ -2,7 +2,6 @@
  * flux-CMD found on FLUX_EXEC_PATH and then the install libexec directory,
  * so sites can extend the CLI. */
 #include <cerrno>
-#include <climits>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -57,17 +56,6 @@ double parse_double_or_die(const char *prog, const char *what, const char *s)
     return v;
 }
 
-std::string self_dir()
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-    if (n <= 0)
-        return ".";
-    buf[n] = '\0';
-    std::string s = buf;
-    size_t slash = s.rfind('/');
-    return slash == std::string::npos ? "." : s.substr(0, slash);
-}
 
 } // namespace fluxcmd
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "selfexe/selfexe.h"
 #include "cmd.h"
 #include "config.h"
 
@@ -35,7 +36,7 @@ std::string find_broker()
 {
     if (const char *p = getenv("FLUX_BROKER_PATH"); p && *p)
         return p;
-    std::string dir = self_dir();
+    std::string dir = flux::self_dir();
     for (const std::string &cand : {dir + "/fluxd", dir + "/../fluxd/fluxd"}) {
         if (access(cand.c_str(), X_OK) == 0)
             return cand;

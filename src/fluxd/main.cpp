@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "selfexe/selfexe.h"
 #include "broker.h"
 #include "config.h"
 
@@ -69,12 +70,8 @@ void declare_attrs(Attrs &a)
     /* Modules: $FLUX_MODULE_PATH first, then the install directory. */
     std::string mpath = FLUX_MODULE_DIR;
     /* A broker run from its build tree loads the modules built with it. */
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        std::string dir(exe);
-        dir = dir.substr(0, dir.rfind('/'));
+    if (std::string exe = flux::self_exe(); !exe.empty()) {
+        std::string dir = flux::self_dir();
         if (dir.size() > 1 && dir.ends_with("/.libs"))
             dir = dir.substr(0, dir.size() - 6);
         std::string built = dir + "/../plugins/sched/simple/.libs";
@@ -130,12 +127,8 @@ static void malloc_tuning(char *argv[])
     setenv("FLUXD_SAVED_GLIBC_TUNABLES", t ? ("-" + std::string(t)).c_str() : "", 1);
     setenv("GLIBC_TUNABLES", tunables.c_str(), 1);
     /* By its real path: the process keeps its name (comm). */
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        execv(self, argv);
-    }
+    if (std::string self = flux::self_exe(); !self.empty())
+        execv(self.c_str(), argv);
     /* Cannot re-exec: run untuned. */
     unsetenv("FLUXD_SAVED_GLIBC_TUNABLES");
     if (t)

@@ -13,7 +13,6 @@
  * installed flux-shell).
  */
 #include <cerrno>
-#include <climits>
 #include <csignal>
 #include <cstring>
 #include <spawn.h>
@@ -23,6 +22,7 @@
 
 #include "exec.h"
 #include "fluxd/broker.h"
+#include "selfexe/selfexe.h"
 #include "libflux/message_internal.h"
 
 extern char **environ;
@@ -33,16 +33,6 @@ namespace {
 
 constexpr int kill_grace_seconds = 5;
 
-std::string exe_dir()
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-    if (n <= 0)
-        return ".";
-    buf[n] = '\0';
-    std::string s = buf;
-    return s.substr(0, s.rfind('/'));
-}
 
 } // namespace
 
@@ -69,7 +59,7 @@ std::string JobExec::shell_path() const
 {
     if (auto p = broker_.attrs().get("conf.shell_path"); p && !p->empty())
         return *p;
-    std::string built = exe_dir() + "/../shell/flux-shell";
+    std::string built = flux::self_dir() + "/../shell/flux-shell";
     struct stat sb;
     if (stat(built.c_str(), &sb) == 0)
         return built;

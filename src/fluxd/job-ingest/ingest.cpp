@@ -44,7 +44,7 @@ constexpr int urgency_max = 31;
 constexpr size_t jobspec_max = 1024 * 1024;
 constexpr size_t cc_max = 10000; /* jobs per job-array request */
 /* Stands for the FLUX_JOB_CC value in an array's jobspec text. */
-constexpr const char *cc_mark = "\\u0001fluxd-cc\\u0001";
+constexpr const char *cc_mark = "\x01" "fluxd-cc\x01";
 
 uint64_t now_ms()
 {
@@ -301,10 +301,11 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
             if (!env && sys && json_object_set_new(sys, "environment", json_object()) == 0)
                 env = json_object_get(sys, "environment");
             if (!json_is_object(env)
-                || json_object_set_new(env, "FLUX_JOB_CC", json_string("\x01" "fluxd-cc\x01")) < 0)
+                || json_object_set_new(env, "FLUX_JOB_CC", json_string(cc_mark)) < 0)
                 return flux::make_error(EINVAL, "cc: cannot set FLUX_JOB_CC in the jobspec");
             v->jobspec_text = dump(copy.get());
-            std::string mark = std::string("\"") + cc_mark + "\"";
+            flux::JsonPtr mark_value(json_string(cc_mark));
+            std::string mark = dump(mark_value.get()); /* as it stands in the text */
             size_t at = v->jobspec_text.find(mark);
             if (at == std::string::npos || v->jobspec_text.find(mark, at + 1) != std::string::npos)
                 return flux::make_error(EINVAL, "cc: the jobspec may not hold the text " + mark);
