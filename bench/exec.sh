@@ -1,12 +1,21 @@
 #!/bin/bash
 # End-to-end job benchmarks with real fork/exec:
-#  - throughput of N `true` jobs (flux submit --cc, then flux queue drain);
+#  - the raw ceiling: a bare posix_spawn+wait loop of /bin/true with 2 in
+#    flight (bench/spawn-ceiling), run first in the same invocation;
+#  - throughput of N `true` jobs (flux submit --cc, then flux queue drain),
+#    and its ratio to that ceiling;
 #  - `flux run true` latency, median of 20 runs.
 # Usage: bash bench/exec.sh [N]   (default 2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/src/cmd:$PATH"
+# BENCH_TREE: measure another built tree with these scripts (bench/compare.sh).
+export PATH="${BENCH_TREE:-$PWD}/src/cmd:$PATH"
 n=${1:-2000}
+mkdir -p .bench
+[ .bench/spawn-ceiling -nt bench/spawn-ceiling.c ] ||
+    ${CC:-cc} -O2 -o .bench/spawn-ceiling bench/spawn-ceiling.c
+ceiling=$(.bench/spawn-ceiling "$n" 2)
+echo "ceiling: $ceiling"
 read -r t0 t1 t2 < <(flux start bash -c '
     t0=$(date +%s.%N)
     flux submit --cc=1-'"$n"' --quiet true
@@ -14,8 +23,11 @@ read -r t0 t1 t2 < <(flux start bash -c '
     flux queue drain
     echo $t0 $t1 $(date +%s.%N)
 ')
-awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
-    printf "%d true jobs end to end: %.0f jobs/s (submit %.0f/s)\n", n, n / (c - a), n / (b - a) }'
+awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" -v ceil="$ceiling" 'BEGIN {
+    split(ceil, w, " "); sub("/s", "", w[length(w)]); cr = w[length(w)] + 0
+    r = n / (c - a)
+    printf "%d true jobs end to end: %.0f jobs/s (submit %.0f/s); %.2f of the ceiling (%.0f/s)\n",
+        n, r, n / (b - a), cr > 0 ? r / cr : 0, cr }'
 flux start bash -c '
     for i in $(seq 1 20); do
         s=$(date +%s%N); flux run true; e=$(date +%s%N)

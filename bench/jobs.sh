@@ -6,7 +6,8 @@
 # Usage: bash bench/jobs.sh [N...]   (default: 1000 5000 20000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/src/cmd:$PATH"
+# BENCH_TREE: measure another built tree with these scripts (bench/compare.sh).
+export PATH="${BENCH_TREE:-$PWD}/src/cmd:$PATH"
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 5000 20000)
 for n in "${sizes[@]}"; do
