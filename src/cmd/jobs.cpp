@@ -18,6 +18,7 @@
 #include "flux/kvs.h"
 #include "eventlog/eventlog.h"
 #include "fluid/fluid.h"
+#include "ioencode/ioencode.h"
 #include "fsd/fsd.h"
 #include "jobs_format.h"
 #include "jobspec_opts.h"
@@ -693,19 +694,29 @@ void attach_output_cb(flux_future_t *f, void *arg)
     }
     attach_lines(a->out_partial, json_string_value(v) ? json_string_value(v) : "",
                  [a](const flux::EventlogEntry &e) {
+                     if (e.name == "log" && e.context) {
+                         const char *comp = "shell", *msg = "";
+                         int rank = 0;
+                         if (json_unpack(e.context, "{s?s s?i s:s}", "component", &comp, "rank",
+                                         &rank, "message", &msg)
+                             == 0)
+                             fprintf(stderr, "flux-shell[%d]: %s: %s\n", rank, comp, msg);
+                         return;
+                     }
                      if (e.name != "data" || !e.context)
                          return;
-                     const char *stream = "stdout", *data = "", *rank = "0";
-                     size_t len = 0;
-                     if (json_unpack(e.context, "{s?s s:s% s?s}", "stream", &stream, "data",
-                                     &data, &len, "rank", &rank)
-                         < 0)
+                     /* Bytes, base64 when not text (RFC 24 "encoding"). */
+                     auto d = flux::iodecode(e.context);
+                     if (!d) {
+                         fprintf(stderr, "flux-job: %s\n", d.error().text.c_str());
                          return;
-                     FILE *fp = strcmp(stream, "stderr") == 0 ? stderr : stdout;
+                     }
+                     FILE *fp = d->stream == "stderr" ? stderr : stdout;
                      if (a->label)
-                         write_labeled(fp, rank, a->unfinished[{stream, rank}], data, len);
+                         write_labeled(fp, d->rank.c_str(), a->unfinished[{d->stream, d->rank}],
+                                       d->data.data(), d->data.size());
                      else
-                         fwrite(data, 1, len, fp);
+                         fwrite(d->data.data(), 1, d->data.size(), fp);
                      fflush(fp);
                  });
     flux_future_reset(f);

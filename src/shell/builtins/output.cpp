@@ -1,0 +1,274 @@
+/* output.cpp - built-in plugin "output": the tasks' stdout and stderr.
+ *
+ * task.init makes two pipes per task; task.exec (in the child) puts them
+ * on fds 1 and 2 and /dev/null on 0; task.fork watches the read ends in
+ * the event loop, holding a completion reference per pipe until EOF.
+ *
+ * Output is bytes and is carried losslessly (src/common/ioencode): each
+ * read becomes an RFC 24 "data" event {stream, rank, data[, encoding]}
+ * appended to job.<id>.guest.output in the KVS, base64 when the chunk is
+ * not NUL-free UTF-8.  The events of one loop wake-up go in one commit.
+ * With the shell option output.stdout / output.stderr {type: "file",
+ * path} (flux run --output/--error) the bytes are appended to the file
+ * instead ({{id}}, {{id.f58}}, {{id.dec}}, {{name}} expanded; stderr
+ * follows stdout unless given).
+ */
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "eventlog/eventlog.h"
+#include "flux/kvs.h"
+#include "fluid/fluid.h"
+#include "ioencode/ioencode.h"
+#include "shell/internal.h"
+
+namespace {
+
+struct Pipe {
+    int rfd = -1, wfd = -1;
+    struct event *ev = nullptr;
+    bool err = false;
+    int rank = 0;
+};
+
+struct State {
+    flux_shell_t *shell = nullptr;
+    std::string key;
+    std::string pending;
+    struct event *flush_ev = nullptr;
+    int out_fd = -1, err_fd = -1;
+    std::vector<Pipe> pipes; /* 2 per task: [2*localid] out, [2*localid+1] err */
+};
+
+State state;
+
+double now_s()
+{
+    struct timeval tv;
+    gettimeofday(&tv, nullptr);
+    return (double)tv.tv_sec + tv.tv_usec * 1e-6;
+}
+
+bool write_all(int fd, const char *p, size_t len)
+{
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, p + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        off += (size_t)n;
+    }
+    return true;
+}
+
+void flush()
+{
+    if (state.pending.empty())
+        return;
+    flux_kvs_txn_t *txn = flux_kvs_txn_create();
+    flux_kvs_txn_put_string(txn, FLUX_KVS_APPEND, state.key.c_str(), state.pending.c_str());
+    flux_future_t *f = flux_kvs_commit(flux_shell_get_flux(state.shell), nullptr, 0, txn);
+    if (!f || flux_rpc_get(f, nullptr) < 0)
+        flux_shell_log(state.shell, 3, "%s: %s", state.key.c_str(),
+                       f ? flux_future_error_string(f) : strerror(errno));
+    flux_future_destroy(f);
+    flux_kvs_txn_destroy(txn);
+    state.pending.clear();
+}
+
+void flush_cb(evutil_socket_t, short, void *)
+{
+    flush();
+}
+
+void add(bool err, int rank, std::string_view data)
+{
+    int fd = err ? state.err_fd : state.out_fd;
+    if (fd >= 0) {
+        if (!write_all(fd, data.data(), data.size()))
+            flux_shell_log(state.shell, 3, "writing output: %s", strerror(errno));
+        return;
+    }
+    std::string r = std::to_string(rank);
+    auto e = flux::eventlog_entry_create(now_s(), "data",
+                                         flux::ioencode(err ? "stderr" : "stdout", r.c_str(), data));
+    auto line = flux::eventlog_entry_encode(e);
+    if (!line) {
+        flux_shell_log(state.shell, 3, "task %d: output event: %s", rank,
+                       line.error().text.c_str());
+        return;
+    }
+    state.pending += *line;
+    /* One commit per loop wake-up: the flush runs after the reads now
+     * active. */
+    event_active(state.flush_ev, EV_TIMEOUT, 0);
+}
+
+void read_cb(evutil_socket_t fd, short, void *arg)
+{
+    auto *p = static_cast<Pipe *>(arg);
+    char buf[65536];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n > 0) {
+        add(p->err, p->rank, std::string_view(buf, (size_t)n));
+        return;
+    }
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    event_free(p->ev);
+    p->ev = nullptr;
+    close(p->rfd);
+    p->rfd = -1;
+    flush();
+    flux_shell_remove_completion_ref(state.shell, "output");
+}
+
+std::string expand_template(std::string s, uint64_t id, const std::string &name)
+{
+    const std::pair<std::string, std::string> subs[] = {
+        {"{{id}}", flux::fluid_encode(id, flux::FluidFormat::f58)},
+        {"{{id.f58}}", flux::fluid_encode(id, flux::FluidFormat::f58)},
+        {"{{id.dec}}", std::to_string((unsigned long long)id)},
+        {"{{name}}", name},
+    };
+    for (const auto &[from, to] : subs)
+        for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size())
+            s.replace(pos, from.size(), to);
+    return s;
+}
+
+/* Open output.stdout / output.stderr if it names a file; -1 if not. */
+int open_output(flux_shell_t *shell, const char *which, bool *failed)
+{
+    json_t *opt = json_object_get(flux_shell_getopt(shell, "output"), which);
+    const char *path = json_string_value(json_object_get(opt, "path"));
+    if (!path)
+        return -1;
+    json_int_t id = 0;
+    json_t *jobspec = nullptr;
+    (void)json_unpack(flux_shell_get_info(shell), "{s:I s:o}", "jobid", &id, "jobspec", &jobspec);
+    json_t *sys = json_object_get(json_object_get(jobspec, "attributes"), "system");
+    std::string name;
+    if (const char *n = json_string_value(json_object_get(json_object_get(sys, "job"), "name")))
+        name = n;
+    else if (const char *a0 = json_string_value(
+                 json_array_get(json_object_get(json_array_get(json_object_get(jobspec, "tasks"), 0),
+                                                "command"),
+                                0)))
+        name = strrchr(a0, '/') ? strrchr(a0, '/') + 1 : a0;
+    std::string p = expand_template(path, (uint64_t)id, name);
+    const char *cwd = json_string_value(json_object_get(sys, "cwd"));
+    if (!p.empty() && p[0] != '/' && cwd)
+        p = std::string(cwd) + "/" + p;
+    int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        flux_shell_log(shell, 3, "output %s: %s", p.c_str(), strerror(errno));
+        *failed = true;
+    }
+    return fd;
+}
+
+int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
+{
+    state.shell = shell;
+    json_int_t id = 0;
+    int ntasks = 0;
+    if (json_unpack(flux_shell_get_info(shell), "{s:I s:i}", "jobid", &id, "ntasks", &ntasks) < 0)
+        return -1;
+    state.key = "job." + flux::fluid_encode((uint64_t)id, flux::FluidFormat::dothex)
+                + ".guest.output";
+    state.flush_ev = event_new(flux_shell_get_event_base(shell), -1, 0, flush_cb, nullptr);
+    if (!state.flush_ev)
+        return -1;
+    bool failed = false;
+    state.out_fd = open_output(shell, "stdout", &failed);
+    state.err_fd = open_output(shell, "stderr", &failed);
+    if (failed)
+        return -1;
+    if (state.err_fd < 0 && state.out_fd >= 0)
+        state.err_fd = dup(state.out_fd);
+    state.pipes.resize((size_t)ntasks * 2);
+    return 0;
+}
+
+int task_init(flux_shell_t *shell, const char *, flux_shell_task_t *task, void *)
+{
+    size_t i = (size_t)flux_shell_task_localid(task) * 2;
+    for (size_t k = i; k < i + 2; k++) {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) < 0) {
+            flux_shell_log(shell, 3, "pipe: %s", strerror(errno));
+            return -1;
+        }
+        state.pipes[k].rfd = fds[0];
+        state.pipes[k].wfd = fds[1];
+        state.pipes[k].err = k == i + 1;
+        state.pipes[k].rank = flux_shell_task_rank(task);
+    }
+    return 0;
+}
+
+int task_exec(flux_shell_t *, const char *, flux_shell_task_t *task, void *)
+{
+    size_t i = (size_t)flux_shell_task_localid(task) * 2;
+    if (dup2(state.pipes[i].wfd, STDOUT_FILENO) < 0
+        || dup2(state.pipes[i + 1].wfd, STDERR_FILENO) < 0)
+        return -1;
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0 && devnull != STDIN_FILENO) {
+        dup2(devnull, STDIN_FILENO);
+        close(devnull);
+    }
+    return 0;
+}
+
+int task_fork(flux_shell_t *shell, const char *, flux_shell_task_t *task, void *)
+{
+    size_t i = (size_t)flux_shell_task_localid(task) * 2;
+    for (size_t k = i; k < i + 2; k++) {
+        Pipe &p = state.pipes[k];
+        close(p.wfd);
+        p.wfd = -1;
+        p.ev = event_new(flux_shell_get_event_base(shell), p.rfd, EV_READ | EV_PERSIST, read_cb,
+                         &p);
+        if (!p.ev || event_add(p.ev, nullptr) < 0) {
+            flux_shell_log(shell, 3, "cannot watch task %d output", p.rank);
+            return -1;
+        }
+        flux_shell_add_completion_ref(shell, "output");
+    }
+    return 0;
+}
+
+int shell_exit(flux_shell_t *, const char *, flux_shell_task_t *, void *)
+{
+    flush();
+    return 0;
+}
+
+int init(flux_shell_t *shell)
+{
+    if (flux_shell_add_handler(shell, "shell.init", shell_init, nullptr) < 0
+        || flux_shell_add_handler(shell, "task.init", task_init, nullptr) < 0
+        || flux_shell_add_handler(shell, "task.exec", task_exec, nullptr) < 0
+        || flux_shell_add_handler(shell, "task.fork", task_fork, nullptr) < 0
+        || flux_shell_add_handler(shell, "shell.exit", shell_exit, nullptr) < 0)
+        return -1;
+    return 0;
+}
+
+const flux_shell_plugin_info info = {FLUX_SHELL_PLUGIN_API_VERSION, "output", init};
+
+} // namespace
+
+const flux_shell_plugin_info *flux::shell::builtins::output()
+{
+    return &info;
+}

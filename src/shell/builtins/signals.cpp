@@ -1,0 +1,66 @@
+/* signals.cpp - built-in plugin "signals".
+ *
+ * job-exec signals the job's process group, which the tasks share with the
+ * shell: the tasks get each signal directly.  The shell must survive the
+ * catchable ones to keep collecting output, so shell.init watches them in
+ * the event loop (and ignores SIGPIPE).  task.exec, in the child, puts
+ * every signal back to its default action and unblocks them all (the core
+ * holds signals across fork).
+ */
+#include <csignal>
+#include <vector>
+
+#include "shell/internal.h"
+
+namespace {
+
+/* Catchable signals a user may send to a job (flux job kill). */
+const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,   SIGUSR2, SIGALRM,
+                         SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG,    SIGXCPU, SIGXFSZ,
+                         SIGVTALRM, SIGPROF, SIGWINCH, SIGPOLL, SIGPWR};
+
+void noted(evutil_socket_t, short, void *) {}
+
+int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
+{
+    struct event_base *base = flux_shell_get_event_base(shell);
+    for (int sig : forwarded) {
+        /* Owned by the loop until exit (the shell never frees its loop). */
+        struct event *ev = evsignal_new(base, sig, noted, nullptr);
+        if (!ev || event_add(ev, nullptr) < 0) {
+            flux_shell_log(shell, 3, "cannot watch signal %d", sig);
+            return -1;
+        }
+    }
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+int task_exec(flux_shell_t *, const char *, flux_shell_task_t *, void *)
+{
+    for (int sig : forwarded)
+        signal(sig, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    return 0;
+}
+
+int init(flux_shell_t *shell)
+{
+    if (flux_shell_add_handler(shell, "shell.init", shell_init, nullptr) < 0
+        || flux_shell_add_handler(shell, "task.exec", task_exec, nullptr) < 0)
+        return -1;
+    return 0;
+}
+
+const flux_shell_plugin_info info = {FLUX_SHELL_PLUGIN_API_VERSION, "signals", init};
+
+} // namespace
+
+const flux_shell_plugin_info *flux::shell::builtins::signals()
+{
+    return &info;
+}

@@ -1,0 +1,109 @@
+/* internal.h - the job shell's own types behind flux/shell.h's handles.
+ *
+ * flux_shell is the one object of a shell process: the job description,
+ * the job-wide task environment, the tasks, the plugin stack and the
+ * libevent loop.  Built-in plugins (builtins/) include this header only
+ * for their info structs; they use the public API like any site plugin.
+ */
+#ifndef FLUX_SHELL_INTERNAL_H
+#define FLUX_SHELL_INTERNAL_H
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <event2/event.h>
+
+#include "flux/shell.h"
+#include "libflux/ptr.h"
+#include "result/result.h"
+
+namespace flux::shell {
+
+/* An environment in which each name appears once, in insertion order. */
+class Environ {
+  public:
+    const char *get(const std::string &name) const;
+    /* false if name is empty or holds '=' */
+    bool set(const std::string &name, const std::string &value, bool overwrite);
+    void unset(const std::string &name);
+    /* "NAME=VALUE" strings for execve (owned by the caller's vector). */
+    std::vector<std::string> strings() const;
+
+  private:
+    std::vector<std::pair<std::string, std::string>> vars_;
+};
+
+/* Handlers in load order; one small loader (load_plugin) to be switched
+ * to the shared plugin loader (src/common/plugin) once it lands. */
+class Plugstack {
+  public:
+    /* Register a plugin from its info struct (built-in or loaded): check
+     * the ABI version, then call info->init().  Errors name the plugin. */
+    Result<void> add(flux_shell_t *shell, const flux_shell_plugin_info *info,
+                     const std::string &where);
+    /* dlopen path, look up flux_plugin_init, then add().  Errors name the
+     * file. */
+    Result<void> load(flux_shell_t *shell, const std::string &path);
+    Result<void> add_handler(const std::string &topic, flux_shell_handler_f cb, void *arg);
+    /* Run the topic's handlers in order.  Stops at the first that fails
+     * when stop_on_error, and returns its error (naming the plugin);
+     * otherwise logs each failure and returns success. */
+    Result<void> call(flux_shell_t *shell, const std::string &topic, flux_shell_task_t *task,
+                      bool stop_on_error);
+    const char *current() const { return current_; }
+    ~Plugstack();
+
+  private:
+    struct Handler {
+        std::string topic;
+        flux_shell_handler_f cb;
+        void *arg;
+        std::string plugin;
+    };
+    std::vector<Handler> handlers_;
+    std::vector<void *> dsos_;
+    std::string loading_; /* plugin whose init() is running */
+    const char *current_ = "shell";
+};
+
+} // namespace flux::shell
+
+struct flux_shell_task {
+    flux_shell *shell = nullptr;
+    int rank = 0;    /* global task id */
+    int localid = 0; /* index on this node */
+    pid_t pid = -1;
+    int status = -1;
+    flux::shell::Environ env;
+};
+
+struct flux_shell {
+    uint64_t id = 0;
+    int rank = 0; /* this shell's node index */
+    pid_t pid = 0; /* the shell process (not a forked task) */
+    flux_t *h = nullptr;
+    struct event_base *base = nullptr;
+    flux::JsonPtr info;            /* flux_shell_get_info() */
+    json_t *options = nullptr;     /* borrowed from info's jobspec */
+    flux::shell::Environ env;      /* job-wide task environment */
+    std::vector<flux_shell_task> tasks;
+    size_t exited = 0;
+    int exit_code = 0;
+    std::map<std::string, int> refs; /* completion references */
+    flux::shell::Plugstack stack;
+    void maybe_finish();
+};
+
+/* Built-in plugins, registered in this order before any site plugin. */
+namespace flux::shell::builtins {
+const flux_shell_plugin_info *env();
+const flux_shell_plugin_info *signals();
+const flux_shell_plugin_info *affinity();
+const flux_shell_plugin_info *output();
+const flux_shell_plugin_info *exitcode();
+} // namespace flux::shell::builtins
+
+#endif // FLUX_SHELL_INTERNAL_H

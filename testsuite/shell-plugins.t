@@ -1,0 +1,78 @@
+#!/bin/bash
+# Shell plugins (flux/shell.h): topics fire in order, a plugin sets the
+# task environment, site plugins load from FLUX_SHELL_PLUGINS and job
+# plugins from -o plugins=, and a bad plugin fails the job naming the file.
+. "$(dirname "$0")/lib/test-lib.sh"
+test_under_flux 1
+
+PLUGDIR=$FLUX_BUILD_DIR/testsuite/shell-plugins/.libs
+
+# line N of LOG where TOPIC first appears
+at() { grep -nx "$2" "$1" | head -1 | cut -d: -f1; }
+
+test_expect_success 'every topic fires, in lifecycle order' '
+    flux run -n2 -o plugins=$PLUGDIR/order.so -o order-log=$PWD/order.log true &&
+    cat order.log &&
+    for t in shell.init shell.post-init "task.init 0" "task.exec 0" "task.fork 0" \
+             "task.exit 0" "task.init 1" "task.exec 1" "task.fork 1" "task.exit 1" shell.exit; do
+        test -n "$(at order.log "$t")" || { echo "missing $t"; return 1; }
+    done &&
+    test $(at order.log shell.init) -lt $(at order.log shell.post-init) &&
+    test $(at order.log shell.post-init) -lt $(at order.log "task.init 0") &&
+    test $(at order.log "task.init 0") -lt $(at order.log "task.exec 0") &&
+    test $(at order.log "task.init 0") -lt $(at order.log "task.fork 0") &&
+    test $(at order.log "task.fork 0") -lt $(at order.log "task.init 1") &&
+    test $(at order.log "task.fork 0") -lt $(at order.log "task.exit 0") &&
+    test $(at order.log "task.fork 1") -lt $(at order.log "task.exit 1") &&
+    test $(at order.log "task.exit 0") -lt $(at order.log shell.exit) &&
+    test $(at order.log "task.exit 1") -lt $(at order.log shell.exit) &&
+    test "$(tail -1 order.log)" = shell.exit &&
+    test $(wc -l <order.log) -eq 11
+'
+test_expect_success 'a plugin sets job-wide and per-task environment, and its settings win' '
+    flux run -n2 -l -o plugins=$PLUGDIR/order.so -o order-nnodes=42 \
+        sh -c "echo \$TEST_ORDER_JOB \$TEST_ORDER_TASK \$FLUX_JOB_NNODES" | sort >penv &&
+    printf "0: 1 0 42\n1: 1 1 42\n" >penv.exp &&
+    test_cmp penv.exp penv
+'
+test_expect_success 'site plugins load from FLUX_SHELL_PLUGINS in the broker environment' '
+    FLUX_SHELL_PLUGINS=/nonexistent-first.so:$PLUGDIR/order.so \
+        flux start flux run true 2>site.err; test $? -ne 0 &&
+    grep -q "plugin /nonexistent-first.so" site.err &&
+    FLUX_SHELL_PLUGINS=$PLUGDIR/order.so \
+        flux start flux run -o order-log=$PWD/site.log printenv TEST_ORDER_JOB >site.out &&
+    grep -qx 1 site.out &&
+    grep -qx shell.exit site.log
+'
+test_expect_success 'a plugin with the wrong API version fails the job naming the file' '
+    test_must_fail flux run -o plugins=$PLUGDIR/badversion.so true 2>bv.err &&
+    cat bv.err &&
+    grep -q "plugin $PLUGDIR/badversion.so: shell plugin API version 2.0 is not supported" bv.err
+'
+test_expect_success 'a plugin without flux_plugin_init fails the job naming the file' '
+    test_must_fail flux run -o plugins=$PLUGDIR/nosymbol.so true 2>ns.err &&
+    grep -q "plugin $PLUGDIR/nosymbol.so: no flux_plugin_init() symbol" ns.err &&
+    test_must_fail flux run -o plugins=/no/such/plugin.so true 2>nf.err &&
+    grep -q "plugin /no/such/plugin.so: .*No such file" nf.err
+'
+test_expect_success 'an unknown topic is refused by name' '
+    test_must_fail flux run -o plugins=$PLUGDIR/badtopic.so true 2>bt.err &&
+    grep -q "unknown shell plugin topic .task.bogus." bt.err &&
+    grep -q "plugin badtopic: init failed" bt.err
+'
+test_expect_success 'a failing shell.init stops the job before any task runs' '
+    test_must_fail flux run -o plugins=$PLUGDIR/order.so -o order-fail=shell.init \
+        -o order-log=$PWD/fail.log touch $PWD/ran 2>si.err &&
+    grep -q "plugin order: shell.init failed" si.err &&
+    ! test -e ran &&
+    ! grep -q "^task" fail.log
+'
+test_expect_success 'a failing task.exec fails that task with code 126' '
+    flux run -o plugins=$PLUGDIR/order.so -o order-fail=task.exec true 2>te.err;
+    test $? -eq 126 &&
+    grep -q "a plugin refused to start it" te.err
+'
+test_expect_success 'a bad plugins option is refused' '
+    test_must_fail flux run -o plugins=1 true 2>po.err
+'
+test_done
