@@ -134,11 +134,16 @@ double Broker::now() const
 
 void Broker::log(int level, const char *fmt, ...)
 {
-    char buf[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    vlog(level, fmt, ap);
     va_end(ap);
+}
+
+void Broker::vlog(int level, const char *fmt, va_list ap)
+{
+    char buf[2048];
+    vsnprintf(buf, sizeof(buf), fmt, ap);
     LogEntry e;
     e.level = level;
     e.rank = rank_;

@@ -33,6 +33,7 @@
 #include "libflux/stream.h"
 #include "log_ring.h"
 #include "result/result.h"
+#include "service.h"
 
 namespace fluxd {
 using flux::IdSet;
@@ -102,7 +103,7 @@ struct BootInfo {
 /* TCP keepalive and timeouts for an overlay socket (no-op for unix sockets). */
 void tbon_tune_socket(int fd);
 
-class Broker {
+class Broker : public ServiceHost {
   public:
     using Handler = std::function<void(const flux_msg_t *msg, Link *from)>;
 
@@ -112,6 +113,10 @@ class Broker {
     Broker &operator=(const Broker &) = delete;
 
     Attrs &attrs() { return attrs_; }
+    std::optional<std::string> attr(const std::string &name) const override
+    {
+        return attrs_.get(name);
+    }
     /* Set up rundir, listeners and services. */
     flux::Result<void> init(const BootInfo &boot, std::vector<std::string> initial_program);
     /* Run the loop; returns the broker's exit code. */
@@ -119,45 +124,55 @@ class Broker {
 
     /* Logging into the ring (and stderr per log-stderr-level). */
     void log(int level, const char *fmt, ...) FLUX_PRINTF(3, 4);
+    void vlog(int level, const char *fmt, va_list ap) override;
 
-    uint32_t rank() const { return rank_; }
-    uint32_t size() const { return size_; }
-    struct event_base *base() { return base_; }
-    double now() const;
+    uint32_t rank() const override { return rank_; }
+    uint32_t size() const override { return size_; }
+    struct event_base *base() override { return base_; }
+    double now() const override;
 
     /* Responding from built-in services.  false if the response could not
      * be routed (the requester is gone). */
-    bool respond(const flux_msg_t *req, json_t *payload); /* steals payload, may be NULL */
-    bool respond_text(const flux_msg_t *req, const std::string &payload /* JSON text */);
-    bool respond_error(const flux_msg_t *req, int errnum, const std::string &text);
+    bool respond(const flux_msg_t *req, json_t *payload) override; /* steals payload, may be NULL */
+    bool respond_text(const flux_msg_t *req, const std::string &payload /* JSON text */) override;
+    bool respond_error(const flux_msg_t *req, int errnum, const std::string &text) override;
     /* Register a built-in method ("svc.method"); rolemask beyond the owner. */
     void add_builtin(const std::string &topic, uint32_t rolemask, Handler fn);
+    void add_method(const std::string &topic, uint32_t rolemask, Method fn) override
+    {
+        add_builtin(topic, rolemask, [fn = std::move(fn)](const flux_msg_t *m, Link *) { fn(m); });
+    }
 
     /* A request from the broker itself to TOPIC at NODEID; CB gets the
      * response (or an error response, e.g. EHOSTUNREACH, ENOSYS). */
-    using ResponseCb = std::function<void(const flux_msg_t *rsp)>;
     /* An RPC that may get several responses (RFC 27 sched.alloc): CB
      * returns true on the last one; an error response is always the last. */
-    using MultiCb = std::function<bool(const flux_msg_t *rsp)>;
     void rpc_multi(const std::string &topic, const std::string &payload /* JSON text */,
-                   uint32_t nodeid, MultiCb cb);
+                   uint32_t nodeid, MultiCb cb) override;
     void rpc(const std::string &topic, const std::string &payload /* JSON text */,
-             uint32_t nodeid, ResponseCb cb);
+             uint32_t nodeid, ResponseCb cb) override;
     /* Send SERVICE.disconnect when the client that sent MSG goes away, as
      * for a streaming request. */
-    void track_disconnect(const flux_msg_t *msg, const std::string &service);
+    void track_disconnect(const flux_msg_t *msg, const std::string &service) override;
     void rpc(const std::string &topic, json_t *payload /* stolen, may be NULL */,
-             uint32_t nodeid, ResponseCb cb);
+             uint32_t nodeid, ResponseCb cb) override;
     /* Ranks currently online (rank 0 knows the whole instance). */
-    IdSet online_ranks() const { return subtree_online(); }
+    IdSet online_ranks() const override { return subtree_online(); }
+    void on_ranks_changed(std::function<void()> cb) override
+    {
+        ranks_changed_cbs_.push_back(std::move(cb));
+    }
     const std::string &hostname() const { return hostname_; }
-    bool shutting_down() const { return state_ == State::shutdown; }
-    Kvs *kvs() { return kvs_.get(); }
+    bool shutting_down() const override { return state_ == State::shutdown; }
+    Kvs *kvs() override { return kvs_.get(); }
     /* Call CB with the wait(2) status when child PID exits. */
-    void watch_child(pid_t pid, std::function<void(int status)> cb) { child_cbs_[pid] = std::move(cb); }
-    const std::string &local_uri_path() const { return local_path_; }
+    void watch_child(pid_t pid, std::function<void(int status)> cb) override
+    {
+        child_cbs_[pid] = std::move(cb);
+    }
+    const std::string &local_uri_path() const override { return local_path_; }
     /* OS CPU numbers ("0-3") of the cores with these logical indexes. */
-    std::string cpus_of_cores(const IdSet &cores);
+    std::string cpus_of_cores(const IdSet &cores) override;
     Resource *resource() { return resource_.get(); }
 
   private:
@@ -322,6 +337,7 @@ class Broker {
     std::unique_ptr<JobManager> job_manager_;
     std::unique_ptr<JobExec> job_exec_;
     std::map<pid_t, std::function<void(int)>> child_cbs_;
+    std::vector<std::function<void()>> ranks_changed_cbs_;
 
     /* hwloc (loaded on first request) */
     flux::JsonPtr hwloc_info_;

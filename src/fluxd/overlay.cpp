@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "broker.h"
-#include "resource/resource.h"
 #include "libflux/message_internal.h"
 #include "libflux/ptr.h"
 #include "topology.h"
@@ -372,8 +371,10 @@ void Broker::subtree_changed()
     if (rank_ == 0) {
         if (state_ == State::join && online.count() >= quorum_)
             enter_run_state();
-        if (state_ == State::run && resource_)
-            resource_->ranks_changed();
+        if (state_ == State::run) {
+            for (const auto &cb : ranks_changed_cbs_)
+                cb();
+        }
         return;
     }
     if (!parent_ || !parent_hello_done_)

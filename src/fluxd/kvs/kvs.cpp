@@ -21,9 +21,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "fluxd/broker.h"
+#include "fluxd/service.h"
 #include "kvs.h"
-#include "libflux/message_internal.h"
 
 namespace fluxd {
 
@@ -66,7 +65,7 @@ double monotime()
 
 } // namespace
 
-flux::Result<std::unique_ptr<Kvs>> Kvs::create(Broker &broker, const std::string &path)
+flux::Result<std::unique_ptr<Kvs>> Kvs::create(ServiceHost &broker, const std::string &path)
 {
     auto store = KvsStore::open(path);
     if (!store)
@@ -174,7 +173,7 @@ void Kvs::register_methods()
 {
     const uint32_t user = FLUX_ROLE_USER;
     auto reg = [this](const char *topic, uint32_t roles, void (Kvs::*fn)(const flux_msg_t *)) {
-        broker_.add_builtin(topic, roles, [this, fn](const flux_msg_t *m, Link *) { (this->*fn)(m); });
+        broker_.add_method(topic, roles, [this, fn](const flux_msg_t *m) { (this->*fn)(m); });
     };
     reg("kvs.lookup", user, &Kvs::lookup);
     reg("kvs.dir", user, &Kvs::dir);
@@ -185,16 +184,16 @@ void Kvs::register_methods()
     reg("kvs.namespace-create", 0, &Kvs::ns_create);
     reg("kvs.namespace-remove", 0, &Kvs::ns_remove);
     reg("kvs.namespace-list", 0, &Kvs::ns_list);
-    broker_.add_builtin("kvs.ping", user,
-                        [this](const flux_msg_t *m, Link *) { broker_.respond(m, json_object()); });
+    broker_.add_method("kvs.ping", user,
+                        [this](const flux_msg_t *m) { broker_.respond(m, json_object()); });
 }
 
 bool Kvs::allowed(const flux_msg_t *msg, const std::string &ns)
 {
-    if (msg->rolemask & FLUX_ROLE_OWNER)
+    if (msg::rolemask(msg) & FLUX_ROLE_OWNER)
         return true;
     auto info = reader_->ns_get(ns);
-    if (info && info->owner == msg->userid)
+    if (info && info->owner == msg::userid(msg))
         return true;
     broker_.respond_error(msg, EPERM, "namespace '" + ns + "' belongs to another user");
     return false;
@@ -529,7 +528,7 @@ void Kvs::watch(const flux_msg_t *msg)
         broker_.respond_error(msg, EPROTO, "kvs.watch: expected {\"key\": string}");
         return;
     }
-    if (!(msg->flags & FLUX_MSGFLAG_STREAMING)) {
+    if (!(msg::streaming(msg))) {
         broker_.respond_error(msg, EPROTO, "kvs.watch requires a streaming request");
         return;
     }
@@ -556,7 +555,7 @@ void Kvs::watch_cancel(const flux_msg_t *msg)
     }
     for (auto it = watchers_.begin(); it != watchers_.end(); ++it) {
         const flux_msg_t *req = it->req.get();
-        if (req->matchtag == (uint32_t)matchtag && req->routes == msg->routes) {
+        if (msg::matchtag(req) == (uint32_t)matchtag && msg::same_sender(req, msg)) {
             broker_.respond_error(req, ENODATA, "");
             watchers_.erase(it);
             break;
@@ -567,7 +566,7 @@ void Kvs::watch_cancel(const flux_msg_t *msg)
 
 void Kvs::disconnect(const flux_msg_t *msg)
 {
-    watchers_.remove_if([&](const Watcher &w) { return w.req->routes == msg->routes; });
+    watchers_.remove_if([&](const Watcher &w) { return msg::same_sender(w.req.get(), msg); });
 }
 
 void Kvs::ns_create(const flux_msg_t *msg)

@@ -20,12 +20,12 @@
 
 namespace fluxd {
 
-class Broker;
+class ServiceHost;
 
 class Kvs {
   public:
     /* Open the store at PATH and register the kvs.* methods with BROKER. */
-    static flux::Result<std::unique_ptr<Kvs>> create(Broker &broker, const std::string &path);
+    static flux::Result<std::unique_ptr<Kvs>> create(ServiceHost &broker, const std::string &path);
     ~Kvs();
 
     /* For services inside the broker: the JSON text at KEY. */
@@ -52,7 +52,7 @@ class Kvs {
     bool idle() const { return !inflight_ && pending_.empty() && after_.empty(); }
 
   private:
-    Kvs(Broker &b, std::unique_ptr<KvsStore> store, std::unique_ptr<KvsStore> reader)
+    Kvs(ServiceHost &b, std::unique_ptr<KvsStore> store, std::unique_ptr<KvsStore> reader)
         : broker_(b), store_(std::move(store)), reader_(std::move(reader))
     {
     }
@@ -91,7 +91,7 @@ class Kvs {
     };
     bool watcher_update(Watcher &w); /* false: the watch ended */
 
-    Broker &broker_;
+    ServiceHost &broker_;
     /* Group commits run on a writer thread with their own connection
      * (store_), one batch at a time, while the broker's loop goes on;
      * lookups, directories and watches read through reader_ and see a

@@ -19,10 +19,9 @@
 #include <sys/time.h>
 #include <syslog.h>
 
-#include "fluxd/broker.h"
+#include "fluxd/service.h"
 #include "fluxd/kvs/kvs.h"
 #include "hostlist/hostlist.h"
-#include "libflux/message_internal.h"
 #include "resource.h"
 
 namespace fluxd {
@@ -46,10 +45,10 @@ std::string read_file(const std::string &path, std::string *err)
 
 } // namespace
 
-flux::Result<std::unique_ptr<Resource>> Resource::create(Broker &broker)
+flux::Result<std::unique_ptr<Resource>> Resource::create(ServiceHost &broker)
 {
     std::unique_ptr<Resource> r(new Resource(broker));
-    if (auto path = broker.attrs().get("resource.path"); path && !path->empty()) {
+    if (auto path = broker.attr("resource.path"); path && !path->empty()) {
         std::string err;
         std::string text = read_file(*path, &err);
         if (!err.empty())
@@ -65,7 +64,7 @@ flux::Result<std::unique_ptr<Resource>> Resource::create(Broker &broker)
         r->known_ = IdSet::range(0, broker.size() - 1);
         r->configured_ = true;
     }
-    if (auto ex = broker.attrs().get("resource.exclude"); ex && !ex->empty()) {
+    if (auto ex = broker.attr("resource.exclude"); ex && !ex->empty()) {
         auto ids = IdSet::parse(*ex);
         if (!ids) {
             /* A hostlist: only meaningful with hostnames known from config. */
@@ -78,6 +77,8 @@ flux::Result<std::unique_ptr<Resource>> Resource::create(Broker &broker)
         r->excluded_ = *ids;
     }
     r->register_methods();
+    Resource *p = r.get();
+    broker.on_ranks_changed([p] { p->ranks_changed(); });
     return r;
 }
 
@@ -85,16 +86,16 @@ void Resource::register_methods()
 {
     const uint32_t user = FLUX_ROLE_USER;
     auto reg = [this](const char *topic, uint32_t roles, void (Resource::*fn)(const flux_msg_t *)) {
-        broker_.add_builtin(topic, roles,
-                            [this, fn](const flux_msg_t *m, Link *) { (this->*fn)(m); });
+        broker_.add_method(topic, roles,
+                            [this, fn](const flux_msg_t *m) { (this->*fn)(m); });
     };
     reg("resource.list", user, &Resource::list);
     reg("resource.drain", 0, &Resource::drain);
     reg("resource.undrain", 0, &Resource::undrain);
     reg("resource.acquire", 0, &Resource::acquire);
     reg("resource.disconnect", 0, &Resource::disconnect);
-    broker_.add_builtin("resource.ping", user,
-                        [this](const flux_msg_t *m, Link *) { broker_.respond(m, json_object()); });
+    broker_.add_method("resource.ping", user,
+                        [this](const flux_msg_t *m) { broker_.respond(m, json_object()); });
 }
 
 bool Resource::ready() const
@@ -137,12 +138,12 @@ void Resource::discover(uint32_t rank)
         pending_.erase(rank);
         int cores, gpus;
         const char *host;
-        if (rsp->errnum != 0
+        if (msg::errnum(rsp) != 0
             || flux_msg_unpack(rsp, "{s:i s:i s:s}", "cores", &cores, "gpus", &gpus, "hostname",
                                &host)
                    < 0) {
             broker_.log(LOG_ERR, "resource: discovering rank %u failed: %s", rank,
-                        rsp->errnum ? strerror((int)rsp->errnum) : "malformed response");
+                        msg::errnum(rsp) ? strerror((int)msg::errnum(rsp)) : "malformed response");
             return;
         }
         IdSet c = cores > 0 ? IdSet::range(0, (uint32_t)cores - 1) : IdSet();
@@ -172,7 +173,7 @@ void Resource::on_ready()
     auto waiting = std::move(waiting_);
     waiting_.clear();
     for (auto &req : waiting) {
-        if (req->topic == "resource.acquire")
+        if (msg::topic(req.get()) == "resource.acquire")
             acquire(req.get());
         else
             list(req.get());
@@ -318,7 +319,7 @@ void Resource::undrain(const flux_msg_t *msg)
 
 void Resource::acquire(const flux_msg_t *msg)
 {
-    if (!(msg->flags & FLUX_MSGFLAG_STREAMING)) {
+    if (!(msg::streaming(msg))) {
         broker_.respond_error(msg, EPROTO, "resource.acquire requires a streaming request");
         return;
     }
@@ -350,8 +351,8 @@ void Resource::send_acquire_update()
 
 void Resource::disconnect(const flux_msg_t *msg)
 {
-    std::erase_if(acquirers_, [&](const flux::ConstMsgPtr &a) { return a->routes == msg->routes; });
-    std::erase_if(waiting_, [&](const flux::ConstMsgPtr &a) { return a->routes == msg->routes; });
+    std::erase_if(acquirers_, [&](const flux::ConstMsgPtr &a) { return msg::same_sender(a.get(), msg); });
+    std::erase_if(waiting_, [&](const flux::ConstMsgPtr &a) { return msg::same_sender(a.get(), msg); });
 }
 
 } // namespace fluxd

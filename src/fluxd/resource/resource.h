@@ -17,11 +17,11 @@
 
 namespace fluxd {
 
-class Broker;
+class ServiceHost;
 
 class Resource {
   public:
-    static flux::Result<std::unique_ptr<Resource>> create(Broker &broker);
+    static flux::Result<std::unique_ptr<Resource>> create(ServiceHost &broker);
     /* Rank 0: the set of online ranks changed (or the instance came up). */
     void ranks_changed();
     /* Run CB once every online rank's resources are known (now if they are). */
@@ -34,7 +34,7 @@ class Resource {
     flux::IdSet up() const;
 
   private:
-    explicit Resource(Broker &b) : broker_(b) {}
+    explicit Resource(ServiceHost &b) : broker_(b) {}
     void register_methods();
     void discover(uint32_t rank);
     bool ready() const;
@@ -55,7 +55,7 @@ class Resource {
         std::string reason;
     };
 
-    Broker &broker_;
+    ServiceHost &broker_;
     flux::Rv1 R_;                /* discovered (or configured) resources, all ranks */
     flux::IdSet known_;          /* ranks whose resources are in R_ */
     flux::IdSet pending_;        /* ranks being discovered */
