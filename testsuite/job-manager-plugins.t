@@ -4,7 +4,14 @@
 # symbol, wrong version, init failure), containment of a failing callback,
 # the host calls, flux jobtap load|remove|list|query and [[job-manager.plugins]].
 . "$(dirname "$0")/lib/test-lib.sh"
-test_under_flux 1
+guest=fluxguest
+if test_have_prereq ROOT && command -v runuser >/dev/null &&
+    { id -u $guest >/dev/null 2>&1 || useradd --system --no-create-home $guest 2>/dev/null; } &&
+    runuser -u $guest -- test -x "$FLUX_BUILD_DIR/src/cmd/flux"; then
+    test_set_prereq GUEST
+    chmod 755 "$FLUX_TEST_TRASH"
+fi
+test_under_flux 1 -Saccess.allow-guest-user=true
 
 PLUGINS=$FLUX_BUILD_DIR/testsuite/jobtap/.libs
 RECORD=$PLUGINS/record.so
@@ -198,6 +205,16 @@ test_expect_success 'a malformed [[job-manager.plugins]] entry names file and li
     printf "[job-manager]\nplugins = 3\n" >bad4.toml &&
     test_must_fail flux start --test-size=1 -c bad4.toml true 2>err &&
     grep -q "bad4.toml:2:11: job-manager.plugins: expected an array of tables" err
+'
+test_expect_success GUEST 'only the instance owner may load, remove, list or query plugins' '
+    as_guest() { runuser -u $guest -- env FLUX_URI="$FLUX_URI" PATH="$PATH" "$@"; } &&
+    as_guest flux jobs >/dev/null &&
+    test_must_fail as_guest flux jobtap list 2>err &&
+    grep -q "flux-jobtap: list: .*owner" err &&
+    test_must_fail as_guest flux jobtap load $RECORD 2>err &&
+    grep -q "owner" err &&
+    flux jobtap list >out &&
+    test_must_be_empty out
 '
 test_expect_success 'flux jobtap usage errors' '
     test_must_fail flux jobtap 2>err &&
