@@ -105,7 +105,15 @@ test_expect_success 'flux jobtap remove record stops the call-outs' '
 '
 test_expect_success 'a missing file is refused, naming it' '
     test_must_fail flux jobtap load /nonexistent/dir/x.so 2>err &&
+    grep -q "/nonexistent/dir/x.so: No such file or directory" err &&
+    test_must_fail rpc job-manager.jobtap "{\"load\":\"/nonexistent/dir/x.so\"}" 2>err &&
     grep -q "/nonexistent/dir/x.so: No such file or directory" err
+'
+test_expect_success 'a plugin named without a directory is found in the current one' '
+    (cd $PLUGINS && flux jobtap load record.so) &&
+    flux jobtap remove record &&
+    test_must_fail flux jobtap load record.so 2>err &&
+    grep -q "flux-jobtap: record.so: No such file or directory" err
 '
 test_expect_success 'a .so without the jobtap info symbol is refused, naming both' '
     test_must_fail flux jobtap load $FLUX_MODULE_PATH/nosymbol.so 2>err &&

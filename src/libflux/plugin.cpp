@@ -40,7 +40,10 @@ Result<Dso> dso_open(const std::string &path)
         return make_error(errno, path + ": " + strerror(errno));
     if (!S_ISREG(sb.st_mode))
         return make_error(EINVAL, path + ": not a regular file");
-    void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    /* A name without a slash would make dlopen search the library path:
+     * open the file stat() found. */
+    std::string file = path.find('/') == std::string::npos ? "./" + path : path;
+    void *h = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         const char *why = dlerror();
         return make_error(EINVAL, path + ": cannot load: " + (why ? why : "unknown error"));
