@@ -39,6 +39,7 @@ int cmd_jobs(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 int cmd_update(int argc, char **argv);
+int cmd_jobtap(int argc, char **argv);
 /* flux job raise|urgency|wait|eventlog|wait-event */
 int job_manager_cmd(const std::string &sub, int argc, char **argv);
 /* Follow a job's output and events until it is inactive; its exit code. */

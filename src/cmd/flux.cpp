@@ -94,6 +94,7 @@ const Builtin builtins[] = {
     {"cancel", cmd_cancel, "cancel jobs"},
     {"queue", cmd_queue, "stop, start, drain the job queue; show its status"},
     {"update", cmd_update, "change a pending job (its time limit)"},
+    {"jobtap", cmd_jobtap, "load, remove, list and query jobtap plugins"},
 };
 
 void usage(FILE *f)

@@ -8,14 +8,19 @@
  *   [broker] quorum, shutdown-timeout
  *   [module] path
  *   [resource] exclude (idset of ranks), path (an R file)
+ *   [[job-manager.plugins]] load = PATH, conf = TABLE (jobtap plugins,
+ *               handed to the job manager as the JSON text of the
+ *               attribute conf.job-manager.plugins)
  * Other tables are left for the services that own them.
  */
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
+#include <sstream>
 #include <sys/stat.h>
 
+#include <jansson.h>
 #include <toml++/toml.h>
 
 #include "boot.h"
@@ -86,8 +91,78 @@ bool check_table(const toml::node *n, const std::string &key, std::string *err)
     return true;
 }
 
+/* [[job-manager.plugins]]: an array of { load = "PATH", conf = {...} },
+ * as a JSON array in cfg.attrs["conf.job-manager.plugins"]. */
+bool parse_jobtap(const toml::table &tbl, Config &cfg, std::string *err)
+{
+    const toml::node *jm = tbl.get("job-manager");
+    if (!check_table(jm, "job-manager", err))
+        return false;
+    const toml::node *pn = jm ? jm->as_table()->get("plugins") : nullptr;
+    if (!pn)
+        return true;
+    const toml::array *plugins = pn->as_array();
+    if (!plugins) {
+        *err = where(pn->source()) + ": job-manager.plugins: expected an array of tables";
+        return false;
+    }
+    std::string json = "[";
+    for (size_t i = 0; i < plugins->size(); i++) {
+        std::string key = "job-manager.plugins[" + std::to_string(i) + "]";
+        const toml::node &entry = *plugins->get(i);
+        const toml::table *e = entry.as_table();
+        if (!e) {
+            *err = where(entry.source()) + ": " + key + ": expected a table";
+            return false;
+        }
+        for (auto &&[k, v] : *e) {
+            if (k != "load" && k != "conf") {
+                *err = where(v.source()) + ": " + key + ": unknown key '" + std::string(k.str()) +
+                       "'";
+                return false;
+            }
+        }
+        std::string load;
+        if (!e->get("load")) {
+            *err = where(entry.source()) + ": " + key + ": missing 'load'";
+            return false;
+        }
+        if (!get_string(e->get("load"), key + ".load", &load, err))
+            return false;
+        if (load.empty()) {
+            *err = where(e->get("load")->source()) + ": " + key + ".load: empty path";
+            return false;
+        }
+        if (!check_table(e->get("conf"), key + ".conf", err))
+            return false;
+        std::ostringstream conf;
+        if (const toml::table *c = e->get_as<toml::table>("conf"))
+            conf << toml::json_formatter{*c};
+        else
+            conf << "{}";
+        json_error_t jerr;
+        json_t *o = json_pack("{s:s s:o}", "load", load.c_str(), "conf",
+                              json_loads(conf.str().c_str(), 0, &jerr));
+        char *text = o ? json_dumps(o, JSON_COMPACT) : nullptr;
+        json_decref(o);
+        if (!text) {
+            *err = where(entry.source()) + ": " + key + ": cannot convert to JSON";
+            return false;
+        }
+        if (i > 0)
+            json += ",";
+        json += text;
+        free(text);
+    }
+    json += "]";
+    cfg.attrs["conf.job-manager.plugins"] = json;
+    return true;
+}
+
 bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
 {
+    if (!parse_jobtap(tbl, cfg, err))
+        return false;
     for (const char *t : {"bootstrap", "tbon", "access", "broker", "module", "resource"}) {
         if (!check_table(tbl.get(t), t, err))
             return false;

@@ -1319,6 +1319,10 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         if (!in)
             return in.error();
         ingest_ = std::move(*in);
+        ingest_->set_validator([this](uint64_t id, uint32_t userid, int urgency, int flags,
+                                      const std::string &jobspec) {
+            return job_manager_->validate(id, userid, urgency, flags, jobspec);
+        });
         /* The scheduler is a module speaking RFC 27 with the job manager. */
         std::string sched = attrs_.get("sched-module").value_or("sched-simple");
         if (sched != "none" && !sched.empty()) {

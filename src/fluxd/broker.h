@@ -29,6 +29,7 @@
 #include "flux/core.h"
 #include "flux/module.h"
 #include "idset/idset.h"
+#include "libflux/plugin_internal.h"
 #include "libflux/ptr.h"
 #include "libflux/stream.h"
 #include "log_ring.h"
@@ -70,7 +71,7 @@ struct Module {
     std::string name;
     std::string path;
     std::vector<std::string> args;
-    void *dso = nullptr;
+    flux::Dso dso; /* closed when the Module is destroyed */
     const struct flux_module_info *info = nullptr;
     std::thread thread;
     Link *link = nullptr;

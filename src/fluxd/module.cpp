@@ -3,11 +3,13 @@
  * handle on one end of a socketpair; the broker holds the other end as a
  * link with the owner role, and routes "NAME.*" requests to it.
  *
+ * The shared object is opened and its API version checked by the one
+ * plugin loader (libflux/plugin_internal.h) that jobtap plugins use too.
+ *
  * Attributes read: conf.module_path (colon-separated search path).
  */
 #include <cerrno>
 #include <cstring>
-#include <dlfcn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -16,6 +18,7 @@
 #include "broker.h"
 #include "flux/module.h"
 #include "libflux/message_internal.h"
+#include "libflux/plugin_internal.h"
 #include "libflux/ptr.h"
 #include "libflux/module_runtime.h"
 
@@ -67,26 +70,25 @@ flux::Result<Module *> Broker::module_load(const std::string &arg,
     std::string path = module_find(arg);
     if (path.empty())
         return flux::make_error(ENOENT, "module '" + arg + "' not found in conf.module_path");
-    void *dso = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    /* The shared loader (libflux/plugin_internal.h): open, then the
+     * module's own entry point and the common version rule. */
+    auto dso = flux::dso_open(path);
     if (!dso)
-        return flux::make_error(ENOENT, std::string("cannot load ") + path + ": " + dlerror());
+        return dso.error();
     auto fail = [&](const std::string &why, int errnum = EINVAL) {
-        dlclose(dso);
         return flux::make_error(errnum, why);
     };
-    auto init = (flux_module_init_f)dlsym(dso, FLUX_MODULE_INIT_SYMBOL);
+    auto init = (flux_module_init_f)dso->symbol(FLUX_MODULE_INIT_SYMBOL);
     if (!init)
         return fail(path + " is not a flux module: it does not export " + FLUX_MODULE_INIT_SYMBOL +
                     "()");
     const struct flux_module_info *info = init();
     if (!info)
         return fail(path + ": " + FLUX_MODULE_INIT_SYMBOL + "() returned NULL");
-    uint32_t vmajor = info->api_version >> 16, vminor = info->api_version & 0xffff;
-    if (vmajor != (FLUX_MODULE_API_VERSION >> 16) || vminor > (FLUX_MODULE_API_VERSION & 0xffff))
-        return fail(path + ": module API version " + std::to_string(vmajor) + "." +
-                    std::to_string(vminor) + " is not supported (broker has " +
-                    std::to_string(FLUX_MODULE_API_VERSION >> 16) + "." +
-                    std::to_string(FLUX_MODULE_API_VERSION & 0xffff) + ")");
+    if (auto v = flux::api_version_check(path, "module", "broker", info->api_version,
+                                         FLUX_MODULE_API_VERSION);
+        !v)
+        return v.error();
     if (!valid_module_name(info->name))
         return fail(path + ": invalid module name (use [a-z0-9_-], at most 64 characters)");
     if (!info->main)
@@ -105,7 +107,7 @@ flux::Result<Module *> Broker::module_load(const std::string &arg,
     m->name = name;
     m->path = path;
     m->args = args;
-    m->dso = dso;
+    m->dso = std::move(*dso);
     m->info = info;
     m->loaded_at = now();
     m->link = add_link(Link::Kind::module, sv[0], "m" + std::to_string(next_link_id_++));
@@ -155,9 +157,7 @@ void Broker::module_exited(Module *m)
         log(LOG_DEBUG, "module '%s' unloaded", m->name.c_str());
     for (const auto &req : m->remove_requests)
         respond(req.get(), nullptr);
-    void *dso = m->dso;
-    modules_.erase(m->name);
-    dlclose(dso);
+    modules_.erase(m->name); /* closes the shared object last */
 }
 
 void Broker::svc_module_load(const flux_msg_t *msg)

@@ -365,6 +365,14 @@ void Ingest::submit_ready(const flux_msg_t *msg)
         broker_.respond_error(msg, EINVAL, line.error().text);
         return;
     }
+    if (validator_) {
+        if (auto r = validator_(*id, msg->userid, val.tmpl.urgency, val.tmpl.flags,
+                                val.jobspec_text);
+            !r) {
+            broker_.respond_error(msg, r.error().errnum, r.error().text);
+            return;
+        }
+    }
     add_job(msg, val, *id, t, val.jobspec_text, *line, nullptr, true);
 }
 
@@ -421,8 +429,7 @@ void Ingest::submit_array(const flux_msg_t *msg, const Validated &val)
         broker_.respond_error(msg, EINVAL, line.error().text);
         return;
     }
-    size_t n = 0;
-    val.cc->for_each([&](uint32_t cc) {
+    auto copy_text = [&](uint32_t cc) {
         std::string text;
         if (val.cc_len > 0) {
             std::string value = std::to_string(cc);
@@ -435,7 +442,25 @@ void Ingest::submit_array(const flux_msg_t *msg, const Validated &val)
         }
         else
             text = val.jobspec_text;
-        add_job(msg, val, (*ids)[n], t, std::move(text), *line, ids, n + 1 == ids->size());
+        return text;
+    };
+    if (validator_ && !ids->empty()) {
+        uint32_t first = 0;
+        val.cc->for_each([&, done = false](uint32_t cc) mutable {
+            if (!done)
+                first = cc;
+            done = true;
+        });
+        if (auto r = validator_((*ids)[0], msg->userid, val.tmpl.urgency, val.tmpl.flags,
+                                copy_text(first));
+            !r) {
+            broker_.respond_error(msg, r.error().errnum, r.error().text);
+            return;
+        }
+    }
+    size_t n = 0;
+    val.cc->for_each([&](uint32_t cc) {
+        add_job(msg, val, (*ids)[n], t, copy_text(cc), *line, ids, n + 1 == ids->size());
         n++;
     });
 }

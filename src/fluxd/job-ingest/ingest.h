@@ -57,6 +57,14 @@ class Ingest {
     /* KVS directory of a job: "job.0000.0004.2200.0000". */
     static std::string job_key(uint64_t id);
 
+    /* Called for each submission (once per job array, with its first id
+     * and copy) after the checks here and before the commit; an error
+     * refuses it with that errnum and text (the job manager's jobtap
+     * job.validate). */
+    using Validator = std::function<flux::Result<void>(uint64_t id, uint32_t userid, int urgency,
+                                                       int flags, const std::string &jobspec)>;
+    void set_validator(Validator v) { validator_ = std::move(v); }
+
   private:
     Ingest(Broker &b, Notify n) : broker_(b), notify_(std::move(n)) {}
     void submit(const flux_msg_t *msg);
@@ -101,6 +109,7 @@ class Ingest {
 
     Broker &broker_;
     Notify notify_;
+    Validator validator_;
     std::optional<flux::FluidGenerator> fluid_;
     std::unique_ptr<flux::sched::Pool> pool_; /* feasibility only; never allocated from */
     uint64_t pool_generation_ = 0;

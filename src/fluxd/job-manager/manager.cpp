@@ -52,6 +52,8 @@ flux::Result<std::unique_ptr<JobManager>> JobManager::create(Broker &broker)
         broker.base(), -1, 0,
         [](evutil_socket_t, short, void *arg) { ((JobManager *)arg)->send_allocs(); }, jm.get()));
     jm->register_methods();
+    if (auto r = jm->jobtap_load_config(); !r)
+        return r.error();
     jm->restart();
     return jm;
 }
@@ -78,6 +80,7 @@ void JobManager::register_methods()
     reg("job-manager.events-journal", user, &JobManager::journal);
     reg("job-manager.sched-hello", 0, &JobManager::sched_hello);
     reg("job-manager.sched-ready", 0, &JobManager::sched_ready);
+    reg("job-manager.jobtap", 0, &JobManager::jobtap_rpc);
     broker_.add_builtin("job-manager.ping", user,
                         [this](const flux_msg_t *m, Link *) { broker_.respond(m, json_object()); });
 }
@@ -198,6 +201,8 @@ void JobManager::submit(NewJob &&nj)
         if (auto line = flux::eventlog_entry_encode(ev))
             journal_send(ref, *line);
     }
+    if (!jobtap_.empty())
+        jobtap_job(ref, "job.new", nullptr, JobState::NEW);
     advance(ref);
 }
 
@@ -206,6 +211,7 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
     auto ev = flux::eventlog_entry_create(broker_.now(), name, context);
     auto busy = [](JobState s) { return s == JobState::RUN || s == JobState::CLEANUP; };
     bool was_busy = busy(e.job.state);
+    JobState prev = e.job.state;
     if (auto r = job_apply(e.job, ev); !r) {
         broker_.log(LOG_ERR, "job-manager: %s: %s", flux::fluid_encode(e.job.id, flux::FluidFormat::f58plain).c_str(),
                     r.error().text.c_str());
@@ -223,6 +229,8 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
         if (!journals_.empty())
             journal_send(e, *line);
     }
+    if (!jobtap_.empty())
+        jobtap_posted(e, ev, prev);
     /* The scheduler hears of priority changes of the requests it holds. */
     if (e.alloc_sent && strcmp(name, "priority") == 0) {
         if (e.job.priority == 0)
@@ -913,18 +921,27 @@ void JobManager::raise(const flux_msg_t *msg)
         broker_.respond_error(msg, EINVAL, "job is already finishing");
         return;
     }
-    if (severity == 0 && e->job.alloc_pending) {
-        if (e->alloc_sent)
-            sched_cancel(*e); /* the job waits in CLEANUP for the cancel response */
+    post_exception(*e, type, severity, note, msg->userid);
+    broker_.respond(msg, nullptr);
+}
+
+/* Post an exception; a fatal one withdraws the job's request for
+ * resources first. */
+void JobManager::post_exception(Entry &e, const char *type, int severity, const char *note,
+                                int64_t userid)
+{
+    if (severity == 0 && e.job.alloc_pending) {
+        if (e.alloc_sent)
+            sched_cancel(e); /* the job waits in CLEANUP for the cancel response */
         else {
-            e->job.alloc_pending = false;
-            queue_.erase({-e->job.priority, e->job.id});
+            e.job.alloc_pending = false;
+            queue_.erase({-e.job.priority, e.job.id});
         }
     }
-    post(*e, "exception",
-         json_pack("{s:s s:i s:s s:i}", "type", type, "severity", severity, "note", note, "userid",
-                   (int)msg->userid));
-    broker_.respond(msg, nullptr);
+    json_t *ctx = json_pack("{s:s s:i s:s}", "type", type, "severity", severity, "note", note);
+    if (userid >= 0)
+        json_object_set_new(ctx, "userid", json_integer(userid));
+    post(e, "exception", ctx);
 }
 
 void JobManager::urgency(const flux_msg_t *msg)

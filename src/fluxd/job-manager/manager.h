@@ -13,6 +13,7 @@
 
 #include "fluxd/job-ingest/ingest.h"
 #include "job.h"
+#include "jobtap.h"
 #include "libflux/ptr.h"
 #include "plugins/sched/simple/alloc.h"
 #include "result/result.h"
@@ -22,12 +23,16 @@ namespace fluxd {
 
 class Broker;
 
-class JobManager {
+class JobManager : private JobtapHost {
   public:
     static flux::Result<std::unique_ptr<JobManager>> create(Broker &broker);
     ~JobManager();
     /* A job committed by job-ingest. */
     void submit(NewJob &&nj);
+    /* A submission about to be committed: the jobtap plugins' job.validate
+     * (nothing to do when none is loaded).  The error is the submitter's. */
+    flux::Result<void> validate(uint64_t id, uint32_t userid, int urgency, int flags,
+                                const std::string &jobspec_text);
 
   private:
     struct Entry {
@@ -114,6 +119,38 @@ class JobManager {
     void drain(const flux_msg_t *msg);
     void check_quiet();
     std::vector<flux::ConstMsgPtr> drain_waiters_, idle_waiters_;
+
+    /* Jobtap plugins (jobtap.h, manager_jobtap.cpp): call-outs at each
+     * event and state (a single empty() test when none is loaded), the
+     * job-manager.jobtap RPC, and the host calls, whose exceptions and
+     * events are posted from an event of their own once the call-out that
+     * asked for them has returned. */
+    Jobtap jobtap_{*this};
+    flux::Result<void> jobtap_load_config();
+    void jobtap_rpc(const flux_msg_t *msg);
+    void jobtap_job(Entry &e, const char *topic, const flux::EventlogEntry *ev, JobState prev);
+    void jobtap_posted(Entry &e, const flux::EventlogEntry &ev, JobState prev);
+    void post_exception(Entry &e, const char *type, int severity, const char *note,
+                        int64_t userid);
+    struct JobtapDeferred {
+        uint64_t id;
+        std::string name; /* event name, or the exception type */
+        bool exception = false;
+        int severity = 0;
+        std::string note;
+        flux::JsonPtr context;
+    };
+    std::vector<JobtapDeferred> jobtap_deferred_;
+    flux::EventPtr jobtap_ev_;
+    void jobtap_defer(JobtapDeferred d);
+    void jobtap_run_deferred();
+    flux::Result<void> jobtap_raise(uint64_t id, const std::string &type, int severity,
+                                    const std::string &note) override;
+    flux::Result<void> jobtap_post(uint64_t id, const std::string &name,
+                                   json_t *context) override;
+    json_t *jobtap_job_info(uint64_t id) override;
+    json_t *jobtap_jobspec(uint64_t id) override;
+    void jobtap_log(int level, const std::string &text) override;
 };
 
 } // namespace fluxd
