@@ -2,7 +2,9 @@
 # The job manager's side of RFC 27 with a scheduler other than sched-simple:
 # sched-onecore (testsuite/modules), a C module on the public API that uses
 # mode single, commits R itself and answers without it, annotates waiting
-# jobs and denies what needs more than its one core.
+# jobs and denies what needs more than its one core.  It is loaded first
+# without feasibility.check, so that a request it cannot fit reaches
+# sched.alloc (sched-feasibility.t covers the check at submission).
 . "$(dirname "$0")/lib/test-lib.sh"
 test_under_flux 1
 
@@ -10,7 +12,7 @@ T="-S exec.test.run_duration"
 
 test_expect_success 'replace sched-simple with sched-onecore' '
     flux module remove sched-simple &&
-    flux module load sched-onecore &&
+    flux module load sched-onecore feasibility=none &&
     flux dmesg | grep -q "scheduler ready (mode single)"
 '
 test_expect_success 'a job runs on the R the scheduler committed itself' '
