@@ -286,6 +286,16 @@ void JobExec::start_shells(Launch &L)
         });
     }
     L.starting = false;
+    /* Ranks already done (a shell that failed to start, a rank without
+     * tasks) go back now if others still run. */
+    if (!L.running.empty()) {
+        flux::IdSet early = L.unreleased.difference(L.running);
+        if (!early.empty()) {
+            L.unreleased = L.running;
+            respond_event(L, "release",
+                          json_pack("{s:s s:b}", "ranks", early.encode().c_str(), "final", 0));
+        }
+    }
     /* The time limit: R's expiration. */
     if (L.R.expiration > 0 && !L.running.empty()) {
         double left = L.R.expiration - broker_.now();
@@ -338,7 +348,9 @@ void JobExec::shell_exited(uint64_t id, uint32_t rank, int code, const std::stri
  * (the final release follows finish). */
 void JobExec::rank_done(Launch &L, uint32_t rank)
 {
-    if (!L.running.empty() || L.epilogs > 0 || L.starting) {
+    if (L.starting)
+        return; /* released once every shell is started (below) */
+    if (!L.running.empty() || L.epilogs > 0) {
         L.unreleased.erase(rank);
         respond_event(L, "release",
                       json_pack("{s:s s:b}", "ranks", std::to_string(rank).c_str(), "final", 0));
