@@ -8,7 +8,8 @@
  *   - DENY for a job that needs more than one core;
  *   - feasibility.check: refuses more than one core with EOVERFLOW, or,
  *     with the argument feasibility=silent, never answers (job-ingest's
- *     timeout), or with feasibility=none is not offered (ENOSYS).
+ *     timeout), or with feasibility=none is not offered (ENOSYS);
+ *   - api=2.0 claims a schedutil ABI this broker does not have (refused).
  * A synchronous RPC right after the handshake is started also exercises
  * the module runtime's look at buffered input when the reactor starts. */
 #include <errno.h>
@@ -174,6 +175,8 @@ static int onecore_main(flux_t *h, int argc, char **argv)
             s.feasibility_silent = 1;
         else if (strcmp(argv[i], "feasibility=none") == 0)
             ops.feasibility = NULL;
+        else if (strcmp(argv[i], "api=2.0") == 0) /* a future helper's ABI */
+            ops.api_version = 2u << 16;
         else {
             flux_log(h, LOG_ERR, "sched-onecore: unknown argument '%s'", argv[i]);
             return -1;
