@@ -11,6 +11,10 @@
  *   answered once, {ids: [id...]} in idset order, when all are durable.
  * Jobspecs are validated against RFC 14 (and RFC 25 V1); errors name the
  * offending path.  Only the instance owner may expedite (urgency 31).
+ * Feasibility is the loaded scheduler's answer to feasibility.check, asked
+ * once per distinct scheduler request (see Ingest::feasibility()); ENOSYS
+ * or no answer within job-ingest.feasibility-timeout seconds (attribute)
+ * means feasible.  Submissions behind a check wait for it, in order.
  *
  * Job ids are FLUIDs (RFC 19) from generator 0 with an epoch chosen when the
  * instance first starts and kept in the KVS (job-ingest.epoch), so ids keep
