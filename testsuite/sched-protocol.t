@@ -2,7 +2,9 @@
 # The job manager's side of RFC 27 with a scheduler other than sched-simple:
 # sched-onecore (testsuite/modules), a C module on the public API that uses
 # mode single, commits R itself and answers without it, annotates waiting
-# jobs and denies what needs more than its one core.
+# jobs and denies what needs more than its one core.  It is loaded first
+# without feasibility.check, so that a request it cannot fit reaches
+# sched.alloc (sched-feasibility.t covers the check at submission).
 . "$(dirname "$0")/lib/test-lib.sh"
 test_under_flux 1
 
@@ -10,7 +12,7 @@ T="-S exec.test.run_duration"
 
 test_expect_success 'replace sched-simple with sched-onecore' '
     flux module remove sched-simple &&
-    flux module load sched-onecore &&
+    flux module load sched-onecore feasibility=none &&
     flux dmesg | grep -q "scheduler ready (mode single)"
 '
 test_expect_success 'a job runs on the R the scheduler committed itself' '
@@ -60,6 +62,12 @@ test_expect_success 'scheduler reload while a job holds the core: it is freed th
     sleep 0.2 && ! flux job eventlog $b | grep -q " alloc" &&
     flux cancel $a &&
     flux job wait-event -t 10 $b clean
+'
+test_expect_success 'a scheduler built for another schedutil ABI is refused at load' '
+    flux module remove sched-onecore &&
+    test_must_fail flux module load sched-onecore api=2.0 2>err &&
+    grep -q "schedutil API version 2.0 is not supported (this is 1.0)" err &&
+    flux module load sched-onecore
 '
 test_expect_success 'back to sched-simple' '
     flux module remove sched-onecore &&

@@ -1323,6 +1323,10 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
                                       const std::string &jobspec) {
             return job_manager_->validate(id, userid, urgency, flags, jobspec);
         });
+        job_manager_->on_sched_change = [this]() {
+            if (ingest_)
+                ingest_->sched_changed();
+        };
         /* The scheduler is a module speaking RFC 27 with the job manager. */
         std::string sched = attrs_.get("sched-module").value_or("sched-simple");
         if (sched != "none" && !sched.empty()) {

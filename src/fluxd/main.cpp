@@ -84,6 +84,9 @@ void declare_attrs(Attrs &a)
     a.declare("conf.module_path", mpath, Attrs::immutable);
     /* The scheduler module rank 0 loads at startup ("none": load none). */
     a.declare("sched-module", "sched-simple", Attrs::immutable);
+    /* Seconds job-ingest waits for the scheduler's feasibility answer. */
+    a.declare("job-ingest.feasibility-timeout", "10", Attrs::runtime,
+              [](const std::string &v) { return Attrs::check_int_range(v, 1, 86400); });
     a.declare("instance-level", "0", Attrs::immutable,
               [](const std::string &v) { return Attrs::check_int_range(v, 0, 1000); });
     a.declare("parent-uri", std::nullopt, Attrs::immutable);

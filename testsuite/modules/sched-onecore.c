@@ -1,13 +1,17 @@
 /* sched-onecore.c - test module: a minimal RFC 27 scheduler written in C
- * against the public API only, the way a site would write one, and unlike
- * sched-simple in the ways the protocol allows:
+ * against the public API only (flux/schedutil.h), the way a site would
+ * write one, and unlike sched-simple in the ways the protocol allows:
  *   - mode "single" (one sched.alloc at a time);
  *   - it owns core 0 of rank 0 only, and commits R to the KVS itself, then
  *     answers SUCCESS without R (the first RFC 27);
  *   - an ANNOTATE response while a job waits, and annotations on SUCCESS;
- *   - DENY for a job that needs more than one core.
- * Its synchronous startup RPCs also exercise the module runtime's look at
- * buffered input when the reactor starts. */
+ *   - DENY for a job that needs more than one core;
+ *   - feasibility.check: refuses more than one core with EOVERFLOW, or,
+ *     with the argument feasibility=silent, never answers (job-ingest's
+ *     timeout), or with feasibility=none is not offered (ENOSYS);
+ *   - api=2.0 claims a schedutil ABI this broker does not have (refused).
+ * A synchronous RPC right after the handshake is started also exercises
+ * the module runtime's look at buffered input when the reactor starts. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,9 +23,12 @@
 #include <flux/core.h>
 #include <flux/kvs.h>
 #include <flux/module.h>
+#include <flux/schedutil.h>
 
 struct onecore {
     flux_t *h;
+    flux_schedutil_t *util;
+    int feasibility_silent; /* never answer feasibility.check */
     const flux_msg_t *pending; /* the sched.alloc waiting for the core */
     uint64_t pending_id;
     uint64_t holder; /* job holding core 0, 0 if free */
@@ -55,128 +62,145 @@ static void grant(struct onecore *s)
     }
     flux_future_destroy(f);
     flux_kvs_txn_destroy(txn);
-    flux_respond_pack(s->h, s->pending, "{s:I s:i s:{s:{s:s}}}", "id", (json_int_t)s->pending_id,
-                      "type", 0, "annotations", "sched", "resource_summary", "rank0/core0");
+    json_t *annotations = json_pack("{s:{s:s}}", "sched", "resource_summary", "rank0/core0");
+    flux_schedutil_alloc_success(s->util, s->pending, s->pending_id, NULL, annotations);
+    json_decref(annotations);
     s->holder = s->pending_id;
     flux_msg_decref(s->pending);
     s->pending = NULL;
 }
 
-static void alloc_cb(flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+/* slot[nslots] > core[ncores], as flux submit writes it */
+static json_int_t cores_of(json_t *jobspec)
 {
-    struct onecore *s = arg;
-    json_int_t id, nslots = 1, ncores = 1;
-    json_t *resources = NULL;
-    (void)mh;
-    if (flux_msg_unpack(msg, "{s:I s:{s:o}}", "id", &id, "jobspec", "resources", &resources) < 0) {
-        flux_respond_error(h, msg, EPROTO, NULL);
-        return;
-    }
-    /* slot[nslots] > core[ncores], as flux submit writes it */
+    json_int_t nslots = 1, ncores = 1;
+    json_t *resources = json_object_get(jobspec, "resources");
     json_unpack(json_array_get(resources, 0), "{s?I s?[{s?I}]}", "count", &nslots, "with",
                 "count", &ncores);
-    if (nslots * ncores > 1) {
-        flux_respond_pack(h, msg, "{s:I s:i s:s}", "id", id, "type", 2, "note",
-                          "sched-onecore has one core");
+    return nslots * ncores;
+}
+
+static void alloc_cb(flux_schedutil_t *util, const flux_msg_t *msg, json_t *job, void *arg)
+{
+    struct onecore *s = arg;
+    json_int_t id;
+    json_t *jobspec;
+    if (json_unpack(job, "{s:I s:o}", "id", &id, "jobspec", &jobspec) < 0) {
+        flux_respond_error(s->h, msg, EPROTO, NULL);
+        return;
+    }
+    if (cores_of(jobspec) > 1) {
+        flux_schedutil_alloc_deny(util, msg, (uint64_t)id, "sched-onecore has one core");
         return;
     }
     if (s->pending) { /* mode single: cannot happen */
-        flux_respond_error(h, msg, EINVAL, "sched-onecore: two allocs at once in mode single");
+        flux_respond_error(s->h, msg, EINVAL, "sched-onecore: two allocs at once in mode single");
         return;
     }
     s->pending = flux_msg_incref(msg);
     s->pending_id = (uint64_t)id;
     if (s->holder == 0)
         grant(s);
-    else
-        flux_respond_pack(h, msg, "{s:I s:i s:{s:{s:s}}}", "id", id, "type", 1, "annotations",
-                          "sched", "reason_pending", "waiting for core 0");
+    else {
+        json_t *a = json_pack("{s:{s:s}}", "sched", "reason_pending", "waiting for core 0");
+        flux_schedutil_alloc_annotate(util, msg, (uint64_t)id, a);
+        json_decref(a);
+    }
 }
 
-static void free_cb(flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+static void free_cb(flux_schedutil_t *util, const flux_msg_t *msg, uint64_t id, json_t *R,
+                    void *arg)
 {
     struct onecore *s = arg;
-    json_int_t id;
-    (void)mh;
-    if (flux_msg_unpack(msg, "{s:I}", "id", &id) < 0) {
-        flux_respond_error(h, msg, EPROTO, NULL);
-        return;
-    }
-    if ((uint64_t)id == s->holder)
+    (void)R;
+    if (id == s->holder)
         s->holder = 0;
-    flux_respond_pack(h, msg, "{s:I}", "id", id);
+    flux_schedutil_free_respond(util, msg, id);
     if (s->pending && s->holder == 0)
         grant(s);
 }
 
-static void cancel_cb(flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+static void cancel_cb(flux_schedutil_t *util, uint64_t id, void *arg)
 {
     struct onecore *s = arg;
-    json_int_t id;
-    (void)mh;
-    if (flux_msg_unpack(msg, "{s:I}", "id", &id) < 0 || !s->pending
-        || (uint64_t)id != s->pending_id)
+    if (!s->pending || id != s->pending_id)
         return;
-    flux_respond_pack(h, s->pending, "{s:I s:i}", "id", id, "type", 3);
+    flux_schedutil_alloc_cancel(util, s->pending, id);
     flux_msg_decref(s->pending);
     s->pending = NULL;
 }
 
-static void prioritize_cb(flux_t *h, flux_msg_handler_t *mh, const flux_msg_t *msg, void *arg)
+static int hello_cb(flux_schedutil_t *util, json_t *job, void *arg)
 {
-    (void)h;
-    (void)mh;
-    (void)msg;
-    (void)arg; /* one request at a time: nothing to reorder */
+    struct onecore *s = arg;
+    json_int_t held = 0;
+    (void)util;
+    /* core 0 is held by a running job */
+    if (json_unpack(job, "{s:I}", "id", &held) < 0)
+        return -1;
+    s->holder = (uint64_t)held;
+    return 0;
 }
 
-static const struct flux_msg_handler_spec htab[] = {
-    {FLUX_MSGTYPE_REQUEST, "sched.alloc", alloc_cb, 0},
-    {FLUX_MSGTYPE_REQUEST, "sched.free", free_cb, 0},
-    {FLUX_MSGTYPE_REQUEST, "sched.cancel", cancel_cb, 0},
-    {FLUX_MSGTYPE_REQUEST, "sched.prioritize", prioritize_cb, 0},
-    FLUX_MSGHANDLER_TABLE_END,
-};
+static void feasibility_cb(flux_schedutil_t *util, const flux_msg_t *msg, json_t *jobspec,
+                           void *arg)
+{
+    struct onecore *s = arg;
+    if (s->feasibility_silent)
+        return; /* job-ingest times out */
+    if (cores_of(jobspec) > 1)
+        flux_schedutil_feasibility_respond(util, msg, EOVERFLOW,
+                                           "sched-onecore: only one core can ever be allocated");
+    else
+        flux_schedutil_feasibility_respond(util, msg, 0, NULL);
+}
 
 static int onecore_main(flux_t *h, int argc, char **argv)
 {
     struct onecore s = {.h = h};
-    flux_msg_handler_t **handlers = NULL;
+    struct flux_schedutil_ops ops = {
+        .api_version = FLUX_SCHEDUTIL_API_VERSION,
+        .hello = hello_cb,
+        .alloc = alloc_cb,
+        .free = free_cb,
+        .cancel = cancel_cb,
+        .feasibility = feasibility_cb,
+    };
+    flux_error_t error;
     flux_future_t *f;
-    json_t *jobs;
     const char *host = flux_attr_get(h, "hostname");
     int rc;
-    (void)argc;
-    (void)argv;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "feasibility=silent") == 0)
+            s.feasibility_silent = 1;
+        else if (strcmp(argv[i], "feasibility=none") == 0)
+            ops.feasibility = NULL;
+        else if (strcmp(argv[i], "api=2.0") == 0) /* a future helper's ABI */
+            ops.api_version = 2u << 16;
+        else {
+            flux_log(h, LOG_ERR, "sched-onecore: unknown argument '%s'", argv[i]);
+            return -1;
+        }
+    }
     snprintf(s.hostname, sizeof(s.hostname), "%s", host ? host : "localhost");
-    if (!(f = flux_service_register(h, "sched")) || flux_rpc_get(f, NULL) < 0) {
-        flux_log(h, LOG_ERR, "sched-onecore: register sched: %s", flux_future_error_string(f));
+    if (!(s.util = flux_schedutil_create(h, &ops, &s, &error))) {
+        flux_log(h, LOG_ERR, "sched-onecore: %s", error.text);
         return -1;
     }
-    flux_future_destroy(f);
-    if (flux_msg_handler_addvec(h, htab, &s, &handlers) < 0)
-        return -1;
-    if (!(f = flux_rpc(h, "job-manager.sched-hello", "{}", 0, 0))
-        || flux_rpc_get_unpack(f, "{s:o}", "alloc", &jobs) < 0) {
-        flux_log(h, LOG_ERR, "sched-onecore: hello: %s", flux_future_error_string(f));
+    if (flux_schedutil_start(s.util, "single", &error) < 0) {
+        flux_log(h, LOG_ERR, "sched-onecore: %s", error.text);
+        flux_schedutil_destroy(s.util);
         return -1;
     }
-    if (json_array_size(jobs) > 0) { /* core 0 is held by a running job */
-        json_int_t held = 0;
-        json_unpack(json_array_get(jobs, 0), "{s:I}", "id", &held);
-        s.holder = (uint64_t)held;
-    }
-    flux_future_destroy(f);
-    if (!(f = flux_rpc(h, "job-manager.sched-ready", "{\"mode\":\"single\"}", 0, 0))
-        || flux_rpc_get(f, NULL) < 0) {
-        flux_log(h, LOG_ERR, "sched-onecore: ready: %s", flux_future_error_string(f));
-        return -1;
-    }
+    /* The hello response may arrive while this waits: it stays buffered
+     * until the reactor runs. */
+    if (!(f = flux_rpc(h, "job-manager.ping", "{}", 0, 0)) || flux_rpc_get(f, NULL) < 0)
+        flux_log(h, LOG_ERR, "sched-onecore: job-manager.ping: %s", flux_future_error_string(f));
     flux_future_destroy(f);
     rc = flux_reactor_run(flux_get_reactor(h), 0);
     if (s.pending)
         flux_msg_decref(s.pending);
-    flux_msg_handler_delvec(handlers);
+    flux_schedutil_destroy(s.util);
     return rc;
 }
 

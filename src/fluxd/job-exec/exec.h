@@ -1,12 +1,23 @@
-/* exec.h - job-exec (every rank): starts a job's flux-shell on this node
- * and reports when it exits; delivers signals to the job. */
+/* exec.h - job-exec: owns the launch of a job.
+ *
+ * On rank 0 it takes one job-exec.start per job from the job manager and
+ * runs the job's phases, answering with a stream of events (RFC 32 in
+ * shape); on every rank it starts that node's flux-shell for a job and
+ * delivers signals to it.  See README.md and flux-job-exec(7). */
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "idset/idset.h"
 #include "libflux/ptr.h"
+#include "result/result.h"
+#include "rv1/rv1.h"
+#include "taskmap.h"
 
 namespace fluxd {
 
@@ -19,17 +30,71 @@ class JobExec {
 
   private:
     explicit JobExec(Broker &b) : broker_(b) {}
+
+    /* Rank 0: one job's launch.
+     *   prolog (job) -> shells (one per rank with tasks) -> per rank, as its
+     *   shell exits: epilog (rank) -> release (partial); when every shell
+     *   has exited: finish; when every rank is released: the final release. */
+    enum class Phase { prolog, shells, done };
+    struct Launch {
+        uint64_t id = 0;
+        flux::ConstMsgPtr req; /* job-exec.start: the events go back on it */
+        flux::JsonPtr jobspec, R_json;
+        flux::Rv1 R;
+        Phase phase = Phase::prolog;
+        flux::IdSet running;    /* ranks whose shell has not exited */
+        flux::IdSet unreleased; /* ranks not yet given back */
+        int epilogs = 0;        /* per-rank epilogs in progress */
+        int max_code = 0;       /* largest shell exit code */
+        bool finished = false;  /* finish sent */
+        bool killed = false;    /* a kill came before the shells started */
+        bool starting = false;  /* shells being started: the launch stays */
+        flux::EventPtr expire;  /* R's expiration: the time limit */
+        std::unique_ptr<std::pair<JobExec *, uint64_t>> expire_ctx;
+    };
     void start(const flux_msg_t *msg);
     void kill(const flux_msg_t *msg);
-    std::string shell_path() const;
+    /* The phases.  A place for site prolog/epilog work (issue 12): call
+     * DONE when finished (now, while there is none), with an error to raise
+     * an exec exception. */
+    void prolog(Launch &L, std::function<void(flux::Result<void>)> done);
+    void epilog(Launch &L, uint32_t rank, std::function<void(flux::Result<void>)> done);
+    void start_shells(Launch &L);
+    void shell_exited(uint64_t id, uint32_t rank, int code, const std::string &error);
+    void rank_done(Launch &L, uint32_t rank);
+    void finish_if_done(Launch &L);
+    void respond_event(Launch &L, const char *type, json_t *data /* stolen */);
+    void exception_event(Launch &L, const char *type, const std::string &note);
+    void signal_ranks(Launch &L, int sig, bool escalate);
+    const TaskShape *shape_of(json_t *jobspec, std::string *error);
 
+    /* Every rank: this node's shell of a job. */
     struct Shell {
         pid_t pid = -1;
-        flux::ConstMsgPtr req; /* answered with the shell's exit */
-        flux::EventPtr kill_timer;
+        std::function<void(int code)> done;
+        flux::EventPtr kill_timer; /* SIGKILL after the grace period */
+        std::unique_ptr<std::pair<JobExec *, uint64_t>> kill_ctx;
     };
+    void shell_request(const flux_msg_t *msg);
+    void signal_request(const flux_msg_t *msg);
+    /* Spawn the shell with INPUT (its stdin object, stolen); DONE gets its
+     * exit code (128+N for signal N). */
+    flux::Result<void> spawn_shell(uint64_t id, json_t *input, std::function<void(int code)> done);
+    json_t *shell_input(json_t *jobspec, json_t *R, json_t *tasks, int size, int nnodes,
+                        const char *cores, const char *gpus);
+    void signal_local(uint64_t id, int sig, bool escalate);
+    std::string shell_path() const;
+
     Broker &broker_;
+    std::map<uint64_t, std::unique_ptr<Launch>> launches_;
     std::map<uint64_t, Shell> shells_;
+    /* The task shapes of the last few distinct jobspecs (by resources and
+     * tasks): runs of one jobspec are parsed once. */
+    struct KnownShape {
+        flux::JsonPtr resources, tasks;
+        TaskShape shape;
+    };
+    std::vector<KnownShape> shapes_;
 };
 
 } // namespace fluxd

@@ -11,6 +11,10 @@
  *   answered once, {ids: [id...]} in idset order, when all are durable.
  * Jobspecs are validated against RFC 14 (and RFC 25 V1); errors name the
  * offending path.  Only the instance owner may expedite (urgency 31).
+ * Feasibility is the loaded scheduler's answer to feasibility.check, asked
+ * once per distinct scheduler request (see Ingest::feasibility()); ENOSYS
+ * or no answer within job-ingest.feasibility-timeout seconds (attribute)
+ * means feasible.  Submissions behind a check wait for it, in order.
  *
  * Job ids are FLUIDs (RFC 19) from generator 0 with an epoch chosen when the
  * instance first starts and kept in the KVS (job-ingest.epoch), so ids keep
@@ -116,13 +120,6 @@ std::string sched_subset(json_t *jobspec)
     return text;
 }
 
-void task_counts(json_t *jobspec, int64_t *per_slot, int64_t *total)
-{
-    json_t *count = json_object_get(json_array_get(json_object_get(jobspec, "tasks"), 0), "count");
-    *per_slot = json_integer_value(json_object_get(count, "per_slot"));
-    *total = json_integer_value(json_object_get(count, "total"));
-}
-
 /* The jobspec's own text inside PAYLOAD when PAYLOAD is exactly
  * {"jobspec":{...}} or {"jobspec":{...},"urgency":N}, as flux submit writes
  * it (WHOLE is PAYLOAD parsed), so that it need not be encoded again. */
@@ -189,21 +186,92 @@ flux::Result<std::unique_ptr<Ingest>> Ingest::create(Broker &broker, Notify noti
     return in;
 }
 
-std::string Ingest::check_feasible(const flux::Jobspec &js)
+/* The feasibility entry of a scheduler request: known, being asked, or
+ * asked now.  The scheduler's answer may come at once (ENOSYS). */
+std::shared_ptr<Ingest::Feasibility>
+Ingest::feasibility(const std::shared_ptr<const std::string> &text)
 {
     Resource *res = broker_.resource();
-    if (!res)
-        return "";
-    if (!pool_ || pool_generation_ != res->generation()) {
-        pool_ = std::make_unique<flux::sched::Pool>(res->schedulable());
-        pool_generation_ = res->generation();
+    uint64_t gen = res ? res->generation() : 0;
+    if (gen != feasible_res_gen_ || sched_epoch_ != feasible_sched_epoch_) {
+        feasible_.clear(); /* answers in flight still serve their waiters */
+        feasible_res_gen_ = gen;
+        feasible_sched_epoch_ = sched_epoch_;
     }
-    auto req = flux::sched::request_from_jobspec(js);
-    if (!req)
-        return req.error().text;
-    if (auto ok = pool_->feasible(*req); !ok)
-        return ok.error().text;
-    return "";
+    for (size_t i = 0; i < feasible_.size(); i++) {
+        if (feasible_[i]->sched_text == text || *feasible_[i]->sched_text == *text) {
+            if (i > 0)
+                std::swap(feasible_[i], feasible_[0]);
+            return feasible_[0];
+        }
+    }
+    auto f = std::make_shared<Feasibility>();
+    f->sched_text = text;
+    constexpr size_t feasible_max = 8;
+    if (feasible_.size() == feasible_max)
+        feasible_.pop_back();
+    feasible_.insert(feasible_.begin(), f);
+    long timeout = broker_.attrs().get_long("job-ingest.feasibility-timeout").value_or(10);
+    std::weak_ptr<Feasibility> wf = f;
+    f->timer_ctx = std::make_unique<std::pair<Ingest *, std::weak_ptr<Feasibility>>>(this, wf);
+    f->timer.reset(event_new(
+        broker_.base(), -1, 0,
+        [](evutil_socket_t, short, void *arg) {
+            auto *w = (std::pair<Ingest *, std::weak_ptr<Feasibility>> *)arg;
+            if (auto fe = w->second.lock())
+                w->first->feasibility_timeout(*fe);
+        },
+        f->timer_ctx.get()));
+    struct timeval tv = {(time_t)timeout, 0};
+    event_add(f->timer.get(), &tv);
+    broker_.rpc("feasibility.check", "{\"jobspec\":" + *text + "}", FLUX_NODEID_ANY,
+                [this, wf](const flux_msg_t *rsp) {
+                    if (auto fe = wf.lock(); fe && !fe->known)
+                        feasibility_answer(*fe, rsp);
+                });
+    return f;
+}
+
+void Ingest::feasibility_answer(Feasibility &f, const flux_msg_t *rsp)
+{
+    f.known = true;
+    f.timer.reset();
+    /* ENOSYS: no scheduler offers feasibility.check: feasible. */
+    if (rsp->errnum != 0 && rsp->errnum != ENOSYS) {
+        f.errnum = (int)rsp->errnum;
+        f.error = rsp->has_payload && !rsp->payload.empty() ? rsp->payload
+                                                             : strerror((int)rsp->errnum);
+    }
+    drain_waiting();
+}
+
+/* No answer in time: the job is taken (the scheduler still decides when it
+ * allocates), and the next submission of this request asks again. */
+void Ingest::feasibility_timeout(Feasibility &f)
+{
+    broker_.log(LOG_WARNING, "job-ingest: the scheduler did not answer feasibility.check in time:"
+                             " submissions accepted unchecked");
+    f.known = true;
+    for (size_t i = 0; i < feasible_.size(); i++) {
+        if (feasible_[i].get() == &f) {
+            feasible_.erase(feasible_.begin() + (long)i);
+            break;
+        }
+    }
+    drain_waiting();
+}
+
+/* Answer waiting submissions, oldest first, up to one still being asked. */
+void Ingest::drain_waiting()
+{
+    while (!waiting_.empty()) {
+        Waiting &w = waiting_.front();
+        if (w.feas && !w.feas->known)
+            return;
+        Waiting done = std::move(w);
+        waiting_.pop_front();
+        proceed(done.req.get(), done.val, done.feas.get());
+    }
 }
 
 void Ingest::submit(const flux_msg_t *msg)
@@ -221,10 +289,10 @@ void Ingest::submit(const flux_msg_t *msg)
 
 flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const flux_msg_t *msg)
 {
-    Resource *res = broker_.resource();
-    uint64_t generation = res ? res->generation() : 0;
+    uint32_t owner = msg->rolemask & FLUX_ROLE_OWNER;
     for (size_t i = 0; i < recent_.size(); i++) {
-        if (recent_[i]->generation == generation && recent_[i]->payload == msg->payload) {
+        if (recent_[i]->userid == msg->userid && recent_[i]->rolemask == owner
+            && recent_[i]->payload == msg->payload) {
             auto v = recent_[i];
             std::rotate(recent_.begin(), recent_.begin() + (long)i, recent_.begin() + (long)i + 1);
             return v;
@@ -273,8 +341,6 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
         return flux::make_error(EINVAL, "invalid jobspec: " + parsed.error().text);
     if (!parsed->v1)
         return flux::make_error(EINVAL, "unsupported jobspec: " + parsed->v1_error);
-    if (std::string why = check_feasible(*parsed); !why.empty())
-        return flux::make_error(EOVERFLOW, why);
     /* A JSON jobspec is kept as submitted (as in Flux); YAML is converted. */
     flux::JsonPtr stored;
     if (json_is_object(js))
@@ -287,7 +353,8 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
     }
     auto v = std::make_shared<Validated>();
     v->payload = msg->payload;
-    v->generation = generation;
+    v->userid = msg->userid;
+    v->rolemask = owner;
     NewJob &job = v->tmpl;
     if (ccset) {
         v->cc = std::move(ccset);
@@ -328,9 +395,6 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
     job.nnodes = parsed->nnodes;
     job.duration = parsed->duration;
     job.test_run_duration = test_run_duration(stored.get());
-    if (auto req = flux::sched::request_from_jobspec(*parsed))
-        job.request = *req;
-    task_counts(stored.get(), &job.tasks_per_slot, &job.tasks_total);
     constexpr size_t recent_max = 4;
     recent_.insert(recent_.begin(), v);
     if (recent_.size() > recent_max)
@@ -341,8 +405,26 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
 void Ingest::submit_ready(const flux_msg_t *msg)
 {
     auto v = validate(msg);
+    std::shared_ptr<Feasibility> f;
+    if (v)
+        f = feasibility((*v)->tmpl.sched_text);
+    if (waiting_.empty() && (!f || f->known)) {
+        proceed(msg, v, f.get());
+        return;
+    }
+    waiting_.push_back(
+        Waiting{std::shared_ptr<const flux_msg_t>(flux_msg_incref(msg), flux_msg_decref), v, f});
+}
+
+void Ingest::proceed(const flux_msg_t *msg, const flux::Result<std::shared_ptr<const Validated>> &v,
+                     const Feasibility *f)
+{
     if (!v) {
         broker_.respond_error(msg, v.error().errnum, v.error().text);
+        return;
+    }
+    if (f && f->errnum != 0) {
+        broker_.respond_error(msg, f->errnum, f->error);
         return;
     }
     const Validated &val = **v;

@@ -3,6 +3,7 @@
  * everything else committed in the same loop iteration). */
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -12,7 +13,6 @@
 #include "fluid/fluid.h"
 #include "idset/idset.h"
 #include "jobspec/jobspec.h"
-#include "plugins/sched/simple/alloc.h"
 #include "libflux/ptr.h"
 #include "result/result.h"
 #include "fluxd/kvs/store.h"
@@ -33,16 +33,12 @@ struct NewJob {
     uint64_t ntasks = 1, nnodes = 0;
     double duration = 0;
     double test_run_duration = -1; /* exec test mode if >= 0 */
-    flux::sched::Request request;
-    int64_t tasks_per_slot = 0, tasks_total = 0;     /* tasks[0].count */
     std::shared_ptr<const std::string> sched_text;   /* its subset for the scheduler */
 };
 
 /* What flux jobs shows as NAME: attributes.system.job.name, else the
  * basename of the command. */
 std::string job_name(json_t *jobspec);
-/* tasks[0].count.per_slot and .total of a jobspec (0 when absent). */
-void task_counts(json_t *jobspec, int64_t *per_slot, int64_t *total);
 /* The parts of a jobspec a scheduler needs, as JSON text. */
 std::string sched_subset(json_t *jobspec);
 /* attributes.system.exec.test.run_duration in seconds, or -1 if absent. */
@@ -56,6 +52,9 @@ class Ingest {
 
     /* KVS directory of a job: "job.0000.0004.2200.0000". */
     static std::string job_key(uint64_t id);
+    /* A scheduler became ready or went away: feasibility answers are
+     * asked again. */
+    void sched_changed() { sched_epoch_++; }
 
     /* Called for each submission (once per job array, with its first id
      * and copy) after the checks here and before the commit; an error
@@ -71,12 +70,14 @@ class Ingest {
     void submit_ready(const flux_msg_t *msg);
     void commit_batch();
 
-    /* A validated submission (everything but the id, user and time),
-     * remembered by its payload text: copies of one jobspec (job arrays,
-     * --cc) are parsed and checked once. */
+    /* A validated submission (everything but the id and time), remembered
+     * by what validation depends on, the payload text and the submitting
+     * user and role: copies of one jobspec (job arrays, --cc, a loop of
+     * flux submit) are parsed and checked once. */
     struct Validated {
         std::string payload;
-        uint64_t generation = 0; /* of the resources it was found feasible on */
+        uint32_t userid = 0;
+        uint32_t rolemask = 0;
         std::string jobspec_text; /* what job.<id>.jobspec holds */
         NewJob tmpl;
         /* A job array (cc or bcc in the request): one job per id, and with
@@ -104,15 +105,42 @@ class Ingest {
     std::vector<Accepted> batch_;
     std::vector<KvsOp> batch_ops_;
     flux::EventPtr batch_ev_;
-    /* Unsatisfiable requests are refused at submission; "" if feasible. */
-    std::string check_feasible(const flux::Jobspec &js);
+
+    /* Feasibility (doc/design/feasibility.md): the loaded scheduler's
+     * feasibility.check, asked once per distinct scheduler request (the
+     * jobspec's sched_subset text) while the resources and the scheduler
+     * stay the same.  ENOSYS (no scheduler offers it) and no answer within
+     * the timeout both mean feasible. */
+    struct Feasibility {
+        std::shared_ptr<const std::string> sched_text;
+        bool known = false;
+        int errnum = 0; /* 0: feasible */
+        std::string error;
+        std::unique_ptr<std::pair<Ingest *, std::weak_ptr<Feasibility>>> timer_ctx;
+        flux::EventPtr timer; /* the timeout, while asking */
+    };
+    std::shared_ptr<Feasibility> feasibility(const std::shared_ptr<const std::string> &text);
+    void feasibility_answer(Feasibility &f, const flux_msg_t *rsp);
+    void feasibility_timeout(Feasibility &f);
+    std::vector<std::shared_ptr<Feasibility>> feasible_; /* most recent first */
+    uint64_t feasible_res_gen_ = 0, feasible_sched_epoch_ = 0;
+    uint64_t sched_epoch_ = 0;
+    /* Submissions after one whose feasibility is being asked wait here, so
+     * that jobs get their ids and answers in the order they came. */
+    struct Waiting {
+        std::shared_ptr<const flux_msg_t> req;
+        flux::Result<std::shared_ptr<const Validated>> val;
+        std::shared_ptr<Feasibility> feas;
+    };
+    std::deque<Waiting> waiting_;
+    void drain_waiting();
+    void proceed(const flux_msg_t *msg, const flux::Result<std::shared_ptr<const Validated>> &v,
+                 const Feasibility *f);
 
     Broker &broker_;
     Notify notify_;
     Validator validator_;
     std::optional<flux::FluidGenerator> fluid_;
-    std::unique_ptr<flux::sched::Pool> pool_; /* feasibility only; never allocated from */
-    uint64_t pool_generation_ = 0;
 };
 
 } // namespace fluxd

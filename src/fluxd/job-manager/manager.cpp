@@ -16,10 +16,12 @@
  * Scheduling: RFC 27 with whichever scheduler module said sched-ready
  * (sched-simple by default): sched.alloc per job in SCHED state, sched.free
  * per job leaving CLEANUP with resources, sched.cancel and sched.prioritize.
- * Execution: job-exec on each allocated rank starts a flux-shell that forks
- * the tasks; jobs with attributes.system.exec.test.run_duration run in test
- * mode instead (no processes: the "pipeline without fork/exec" of the
- * benchmarks).
+ * Execution: one job-exec.start per job to job-exec on rank 0, which owns
+ * the launch (phases, task layout, shells on every rank, the time limit)
+ * and answers with the job's start, release, exception and finish events,
+ * posted here as they come; jobs with attributes.system.exec.test.run_duration
+ * run in test mode instead, here (no processes and no round trip: the
+ * "pipeline without fork/exec" of the benchmarks).
  */
 #include <algorithm>
 #include <cmath>
@@ -129,10 +131,8 @@ void JobManager::restart()
         e->job = std::move(*job);
         if (auto js = kvs->lookup("primary", d + ".jobspec")) {
             flux::JsonPtr o(json_loads(js->c_str(), 0, &jerr));
-            if (o && e->job.state != JobState::INACTIVE) {
-                task_counts(o.get(), &e->tasks_per_slot, &e->tasks_total);
+            if (o && e->job.state != JobState::INACTIVE)
                 e->sched_text = std::make_shared<const std::string>(sched_subset(o.get()));
-            }
             if (o) {
                 e->name = job_name(o.get());
                 e->test_run_duration = test_run_duration(o.get());
@@ -140,8 +140,6 @@ void JobManager::restart()
                     e->ntasks = parsed->ntasks;
                     e->nnodes = parsed->nnodes;
                     e->duration = parsed->duration;
-                    if (auto req = flux::sched::request_from_jobspec(*parsed))
-                        e->request = *req;
                 }
             }
         }
@@ -180,10 +178,7 @@ void JobManager::submit(NewJob &&nj)
     e->ntasks = nj.ntasks;
     e->nnodes = nj.nnodes;
     e->duration = nj.duration;
-    e->request = nj.request;
     e->test_run_duration = nj.test_run_duration;
-    e->tasks_per_slot = nj.tasks_per_slot;
-    e->tasks_total = nj.tasks_total;
     e->sched_text = std::move(nj.sched_text);
     /* The submit event was committed by job-ingest: apply it here too. */
     auto ev = flux::eventlog_entry_create(
@@ -260,13 +255,13 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
         }
     }
     /* A fatal exception stops a running job: the executor reports its end. */
+    if (strcmp(name, "exception") == 0 && e.job.fatal_exception() && e.exec_running) {
+        exec_kill(e, SIGTERM, true); /* job-exec reports finish and release */
+        return;
+    }
     if (strcmp(name, "exception") == 0 && e.job.fatal_exception() && e.job.started
         && !e.job.finished) {
         e.timer.reset();
-        if (e.shells_pending > 0) {
-            exec_kill(e, SIGTERM, true); /* finish follows when the shells exit */
-            return;
-        }
         /* Test mode: wait(2) status of SIGKILL on timeout, SIGTERM otherwise. */
         exec_finish(e, e.job.exception_type == "timeout" ? 9 : 15);
         return;
@@ -552,6 +547,8 @@ void JobManager::sched_lost(const std::string &why)
                 "job-manager: scheduler lost (%s): scheduling suspended", why.c_str());
     sched_ready_ = false;
     sched_gen_++;
+    if (on_sched_change)
+        on_sched_change();
     sched_routes_.clear();
     allocs_out_ = 0;
     for (auto &[id, e] : jobs_) {
@@ -609,6 +606,8 @@ void JobManager::sched_ready(const flux_msg_t *msg)
     }
     sched_ready_ = true;
     sched_limit_ = limit;
+    if (on_sched_change)
+        on_sched_change();
     sched_routes_ = msg->routes;
     broker_.track_disconnect(msg, "job-manager");
     broker_.respond(msg, json_pack("{s:I}", "count", (json_int_t)queue_.size()));
@@ -624,7 +623,7 @@ void JobManager::sched_ready(const flux_msg_t *msg)
 void JobManager::exec_start(Entry &e)
 {
     if (e.test_run_duration < 0) {
-        exec_start_shells(e);
+        exec_start_job(e);
         return;
     }
     post(e, "start", nullptr);
@@ -638,101 +637,92 @@ void JobManager::exec_start(Entry &e)
     });
 }
 
-/* Tasks per rank: the slots on each allocated rank, times tasks per slot
- * (or a total spread over the slots in rank order). */
-void JobManager::exec_start_shells(Entry &e)
+/* One request to job-exec on rank 0, which runs the job's phases and
+ * answers with its events (start, release, exception, finish); the stored
+ * jobspec and R texts are spliced in, not encoded again. */
+void JobManager::exec_start_job(Entry &e)
 {
-    int64_t per_slot = e.tasks_per_slot, total = e.tasks_total;
     std::string jobspec;
     if (e.jobspec_text)
         jobspec = *e.jobspec_text;
     else if (auto text = broker_.kvs()->lookup("primary", Ingest::job_key(e.job.id) + ".jobspec"))
         jobspec = std::move(*text);
-    if (!e.R || jobspec.empty() || (per_slot <= 0 && total <= 0)) {
+    if (e.R_text.empty() || jobspec.empty()) {
         e.job.start_pending = false;
         post(e, "exception",
              json_pack("{s:s s:i s:s}", "type", "exec", "severity", 0, "note",
-                       "cannot work out the job's tasks"));
+                       e.R_text.empty() ? "the job has no R" : "the job has no jobspec"));
         return;
     }
-    std::vector<std::pair<uint32_t, int64_t>> plan; /* rank, ntasks */
-    uint64_t nranks = e.R->nnodes(), i = 0;
-    int64_t remaining = total;
-    for (const auto &[rank, res] : e.R->by_rank()) {
-        int64_t slots;
-        if (e.request.nnodes > 0)
-            slots = (int64_t)(e.request.nslots / nranks + (i < e.request.nslots % nranks ? 1 : 0));
-        else
-            slots = (int64_t)(res.cores().count() / std::max<uint64_t>(1, e.request.cores_per_slot));
-        int64_t n = per_slot > 0 ? slots * per_slot : std::min(remaining, slots);
-        remaining -= n;
-        plan.emplace_back(rank, n);
-        i++;
+    uint64_t id = e.job.id;
+    std::string payload;
+    payload.reserve(jobspec.size() + e.R_text.size() + 64);
+    payload += "{\"id\":";
+    payload += std::to_string(id);
+    payload += ",\"userid\":";
+    payload += std::to_string(e.job.userid);
+    payload += ",\"R\":";
+    payload += e.R_text;
+    payload += ",\"jobspec\":";
+    payload += jobspec;
+    payload += "}";
+    e.exec_running = true;
+    broker_.rpc_multi("job-exec.start", payload, 0,
+                      [this, id](const flux_msg_t *rsp) { return exec_event(id, rsp); });
+}
+
+/* One event of a job from job-exec; true on the last (the final release,
+ * or an error). */
+bool JobManager::exec_event(uint64_t id, const flux_msg_t *rsp)
+{
+    auto it = jobs_.find(id);
+    if (it == jobs_.end())
+        return true;
+    Entry &e = *it->second;
+    if (rsp->errnum != 0) {
+        std::string why = rsp->has_payload ? rsp->payload : strerror((int)rsp->errnum);
+        e.exec_running = false;
+        if (!e.job.exception)
+            post(e, "exception",
+                 json_pack("{s:s s:i s:s}", "type", "exec", "severity", 0, "note", why.c_str()));
+        exec_finish(e, 1 << 8);
+        return true;
     }
-    int64_t size = 0;
-    for (auto &[rank, n] : plan)
-        size += n;
-    /* The output eventlog starts with its header (RFC 24); the shells
-     * append data events after it. */
-    auto hdr = flux::eventlog_entry_create(
-        broker_.now(), "header",
-        json_pack("{s:i s:{s:s s:s} s:I}", "version", 1, "encoding", "stdout", "UTF-8", "stderr",
-                  "UTF-8", "count", (json_int_t)size));
-    if (auto line = flux::eventlog_entry_encode(hdr))
-        broker_.kvs()->write("primary",
-                             kvs_string_op(Ingest::job_key(e.job.id) + ".guest.output", *line));
-    post(e, "start", nullptr);
-    e.max_code = 0;
-    int64_t next_task = 0;
-    for (auto &[rank, n] : plan) {
-        if (n <= 0)
-            continue;
-        json_t *tasks = json_array();
-        for (int64_t t = 0; t < n; t++)
-            json_array_append_new(tasks, json_integer(next_task++));
-        e.shells_pending++;
-        uint64_t id = e.job.id;
-        const flux::RankResources *rr = e.R->find(rank);
-        std::string cores = rr ? rr->cores().encode() : "";
-        std::string gpus = rr ? rr->gpus().encode() : "";
-        /* The stored jobspec text is spliced in, not encoded again. */
-        json_t *o = json_pack("{s:I s:o s:i s:i s:s s:s}", "id", (json_int_t)id, "tasks", tasks,
-                              "size", (int)size, "nnodes", (int)plan.size(), "cores",
-                              cores.c_str(), "gpus", gpus.c_str());
-        char *head = o ? json_dumps(o, JSON_COMPACT) : nullptr;
-        json_decref(o);
-        std::string payload = head ? head : "{}";
-        free(head);
-        payload.pop_back();
-        payload += ",\"jobspec\":" + jobspec + "}";
-        broker_.rpc("job-exec.start", payload, rank, [this, id, rank](const flux_msg_t *rsp) {
-                        auto it = jobs_.find(id);
-                        if (it == jobs_.end())
-                            return;
-                        Entry &en = *it->second;
-                        int code = 1;
-                        if (rsp->errnum != 0) {
-                            std::string why = rsp->has_payload ? rsp->payload
-                                                               : strerror((int)rsp->errnum);
-                            if (!en.job.exception)
-                                post(en, "exception",
-                                     json_pack("{s:s s:i s:s}", "type", "exec", "severity", 0,
-                                               "note", ("rank " + std::to_string(rank) + ": " + why).c_str()));
-                        }
-                        else
-                            flux_msg_unpack(rsp, "{s:i}", "status", &code);
-                        en.max_code = std::max(en.max_code, code);
-                        if (--en.shells_pending == 0) {
-                            en.timer.reset();
-                            int c = en.max_code;
-                            /* wait(2) form: 128+N was signal N. */
-                            exec_finish(en, c > 128 && c < 128 + 65 ? c - 128 : c << 8);
-                        }
-                    });
+    const char *type;
+    json_t *data = nullptr;
+    if (flux_msg_unpack(rsp, "{s:s s?o}", "type", &type, "data", &data) < 0) {
+        broker_.log(LOG_ERR, "job-manager: job-exec sent a malformed event for %s",
+                    flux::fluid_encode(id, flux::FluidFormat::f58plain).c_str());
+        return false;
     }
-    /* The time limit, for real jobs. */
-    if (e.duration > 0)
-        arm_timer(e, e.duration, [this](Entry &en) { post_timeout(en); });
+    if (strcmp(type, "start") == 0) {
+        if (!e.job.started)
+            post(e, "start", nullptr);
+        return false;
+    }
+    if (strcmp(type, "finish") == 0) {
+        int status = 0;
+        json_unpack(data, "{s:i}", "status", &status);
+        if (e.job.started && !e.job.finished)
+            post(e, "finish", json_pack("{s:i}", "status", status));
+        return false;
+    }
+    if (strcmp(type, "exception") == 0) {
+        if (!e.job.exception)
+            post(e, "exception", data ? json_incref(data) : nullptr);
+        return false;
+    }
+    if (strcmp(type, "release") == 0) {
+        int final = 0;
+        json_unpack(data, "{s?b}", "final", &final);
+        if (final)
+            e.exec_running = false;
+        if (!e.job.released && e.R)
+            post(e, "release", data ? json_incref(data) : nullptr);
+        return final != 0;
+    }
+    broker_.log(LOG_ERR, "job-manager: job-exec sent an unknown event type '%s'", type);
+    return false;
 }
 
 void JobManager::post_timeout(Entry &e)
@@ -777,14 +767,12 @@ void JobManager::arm_timer(Entry &e, double seconds, std::function<void(Entry &)
 
 void JobManager::exec_kill(Entry &e, int signal, bool escalate)
 {
-    if (!e.R)
+    if (!e.exec_running)
         return;
-    e.R->ranks().for_each([&](uint32_t rank) {
-        broker_.rpc("job-exec.kill",
-                    json_pack("{s:I s:i s:b}", "id", (json_int_t)e.job.id, "signal", signal,
-                              "escalate", escalate),
-                    rank, [](const flux_msg_t *) {});
-    });
+    broker_.rpc("job-exec.kill",
+                json_pack("{s:I s:i s:b}", "id", (json_int_t)e.job.id, "signal", signal,
+                          "escalate", escalate),
+                0, [](const flux_msg_t *) {});
 }
 
 void JobManager::exec_finish(Entry &e, int status)
@@ -1114,7 +1102,7 @@ void JobManager::kill(const flux_msg_t *msg)
     }
     if (!may_modify(msg, *e))
         return;
-    if (e->job.state != JobState::RUN || e->shells_pending == 0) {
+    if (e->job.state != JobState::RUN || !e->exec_running) {
         broker_.respond_error(msg, EINVAL, "job is not running");
         return;
     }
@@ -1172,7 +1160,6 @@ void JobManager::update(const flux_msg_t *msg)
     if (sys)
         json_object_set_new(sys, "duration", json_real(duration));
     e->duration = duration;
-    e->request.duration = duration;
     /* The stored jobspec changes too, so a restart sees the new limit. */
     if (js) {
         KvsOp op;

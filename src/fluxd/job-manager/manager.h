@@ -15,7 +15,6 @@
 #include "job.h"
 #include "jobtap.h"
 #include "libflux/ptr.h"
-#include "plugins/sched/simple/alloc.h"
 #include "result/result.h"
 #include "rv1/rv1.h"
 
@@ -33,6 +32,9 @@ class JobManager : private JobtapHost {
      * (nothing to do when none is loaded).  The error is the submitter's. */
     flux::Result<void> validate(uint64_t id, uint32_t userid, int urgency, int flags,
                                 const std::string &jobspec_text);
+    /* Called when a scheduler becomes ready or goes away (job-ingest's
+     * feasibility answers are then out of date). */
+    std::function<void()> on_sched_change;
 
   private:
     struct Entry {
@@ -42,17 +44,14 @@ class JobManager : private JobtapHost {
         std::string ranks;                /* allocated ranks (kept after free) */
         double duration = 0;
         double test_run_duration = -1; /* exec test mode if >= 0 */
-        flux::sched::Request request;
         std::unique_ptr<flux::Rv1> R;
         /* The jobspec is read from the KVS when the job starts; a jobspec
-         * changed by flux update is kept here until it is.  Its task count. */
+         * changed by flux update is kept here until it is. */
         std::shared_ptr<const std::string> jobspec_text;
-        int64_t tasks_per_slot = 0, tasks_total = 0;
         std::shared_ptr<const std::string> sched_text;   /* what sched.alloc sends */
         std::string R_text;     /* R as stored, while the job holds it */
-        int shells_pending = 0; /* job shells not yet exited */
-        int max_code = 0;       /* largest shell exit code */
-        flux::EventPtr timer;
+        bool exec_running = false; /* job-exec.start sent, final release not yet heard */
+        flux::EventPtr timer;   /* exec test mode */
         std::vector<flux::ConstMsgPtr> waiters; /* job-manager.wait */
         bool alloc_sent = false;  /* sched.alloc outstanding */
         bool free_sent = false;   /* sched.free outstanding */
@@ -76,7 +75,8 @@ class JobManager : private JobtapHost {
     void sched_ready(const flux_msg_t *msg);
     void exec_start(Entry &e);
     void exec_finish(Entry &e, int status);
-    void exec_start_shells(Entry &e);
+    void exec_start_job(Entry &e);
+    bool exec_event(uint64_t id, const flux_msg_t *rsp);
     void exec_kill(Entry &e, int signal, bool escalate);
     void post_timeout(Entry &e);
     void arm_timer(Entry &e, double seconds, std::function<void(Entry &)> fn);

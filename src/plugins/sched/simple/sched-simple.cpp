@@ -5,12 +5,15 @@
  * fit blocks the jobs behind it.  Resources come from the resource service
  * (resource.acquire: the instance's R, then up/down changes).
  *
- * Startup: the sched service, then resource.acquire; once R is known,
- * job-manager.sched-hello (jobs that already hold resources are marked
- * allocated), then job-manager.sched-ready with mode "unlimited" (or the
- * mode=single|limited=N argument): the job manager sends a sched.alloc for
- * every job in SCHED state (or that many at a time) and this module keeps
- * the queue.
+ * The RFC 27 plumbing is the public helper flux/schedutil.h, as for any
+ * site scheduler; this file is the policy.
+ *
+ * Startup: the sched and feasibility services (schedutil), then
+ * resource.acquire; once R is known, the schedutil handshake: hello (jobs
+ * that already hold resources are marked allocated), then ready with mode
+ * "unlimited" (or the mode=single|limited=N argument): the job manager
+ * sends a sched.alloc for every job in SCHED state (or that many at a time)
+ * and this module keeps the queue.
  *
  * Services (RFC 27):
  *   sched.alloc      {id, priority, userid, t_submit, jobspec}
@@ -19,6 +22,8 @@
  *   sched.free       {id, R} -> {id}
  *   sched.cancel     {id}                (no response; the alloc gets type 3)
  *   sched.prioritize {jobs: [[id, priority], ...]}   (no response)
+ *   feasibility.check {jobspec} -> {} | error EOVERFLOW/EINVAL "why"
+ *                    (job-ingest asks it once per distinct request)
  *   sched-simple.status -> {queue, free_cores, free_gpus, allocated_cores}
  * The alloc response carries R and the job manager commits it to the KVS,
  * as flux-core's job manager does, rather than the scheduler.  The alloc
@@ -39,6 +44,7 @@
 
 #include <flux/core.h>
 #include <flux/module.h>
+#include <flux/schedutil.h>
 
 #include "alloc.h"
 #include "jobspec/jobspec.h"
@@ -62,11 +68,12 @@ using QueueKey = std::tuple<int64_t, double, uint64_t>;
 
 struct Sched {
     flux_t *h = nullptr;
+    flux_schedutil_t *util = nullptr;
     std::unique_ptr<Pool> pool;
     std::map<QueueKey, PendingJob> queue;
     std::map<uint64_t, QueueKey> by_id;
     flux_future_t *acquire = nullptr;
-    flux_msg_handler_t **handlers = nullptr;
+    flux_msg_handler_t **handlers = nullptr; /* sched-simple.status */
     bool ready = false;
     std::string mode = "unlimited"; /* RFC 27 concurrency: unlimited, single, limited=N */
     /* The requests of the last few distinct jobspecs: copies of one job
@@ -76,6 +83,8 @@ struct Sched {
         flux::Result<Request> req;
     };
     std::vector<Known> known;
+    /* feasibility.check requests that came before the resources did. */
+    std::vector<const flux_msg_t *> feas_waiting;
 
     flux::Result<Request> request_for(json_t *jobspec)
     {
@@ -101,19 +110,18 @@ struct Sched {
     {
         for (auto &[k, job] : queue)
             flux_msg_decref(job.msg);
+        for (auto *m : feas_waiting)
+            flux_msg_decref(m);
         flux_future_destroy(acquire);
         flux_msg_handler_delvec(handlers);
+        flux_schedutil_destroy(util);
         for (auto &k : known)
             json_decref(k.jobspec);
     }
 
-    void respond_type(const PendingJob &job, int type, const char *note)
+    void deny(const PendingJob &job, const char *note)
     {
-        int rc = note ? flux_respond_pack(h, job.msg, "{s:I s:i s:s}", "id", (json_int_t)job.id,
-                                          "type", type, "note", note)
-                      : flux_respond_pack(h, job.msg, "{s:I s:i}", "id", (json_int_t)job.id,
-                                          "type", type);
-        if (rc < 0)
+        if (flux_schedutil_alloc_deny(util, job.msg, job.id, note) < 0)
             flux_log_error(h, "sched.alloc: respond");
     }
 
@@ -136,7 +144,7 @@ struct Sched {
             if (!R) {
                 if (R.error().errnum == ENOSPC)
                     return;
-                respond_type(job, 2, R.error().text.c_str());
+                deny(job, R.error().text.c_str());
                 remove(it);
                 continue;
             }
@@ -147,10 +155,7 @@ struct Sched {
             R->starttime = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
             R->expiration = job.request.duration > 0 ? R->starttime + job.request.duration : 0;
             auto o = R->encode_json();
-            if (!o
-                || flux_respond_pack(h, job.msg, "{s:I s:i s:O}", "id", (json_int_t)job.id,
-                                     "type", 0, "R", o.get())
-                       < 0) {
+            if (!o || flux_schedutil_alloc_success(util, job.msg, job.id, o.get(), nullptr) < 0) {
                 flux_log_error(h, "sched.alloc: respond");
                 (void)pool->free(*R);
             }
@@ -164,18 +169,16 @@ Sched *ctx(void *arg)
     return static_cast<Sched *>(arg);
 }
 
-void alloc_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
+void alloc_cb(flux_schedutil_t *, const flux_msg_t *msg, json_t *jobj, void *arg)
 {
     Sched *s = ctx(arg);
     json_int_t id, priority;
-    int userid;
     double t_submit = 0;
     json_t *jobspec = nullptr;
-    if (flux_msg_unpack(msg, "{s:I s:I s:i s?f s:o}", "id", &id, "priority", &priority, "userid",
-                        &userid, "t_submit", &t_submit, "jobspec", &jobspec)
+    if (json_unpack(jobj, "{s:I s:I s?f s:o}", "id", &id, "priority", &priority, "t_submit",
+                    &t_submit, "jobspec", &jobspec)
         < 0) {
-        flux_respond_error(h, msg, EPROTO,
-                           "sched.alloc: expected {id, priority, userid, jobspec}");
+        flux_respond_error(s->h, msg, EPROTO, "sched.alloc: expected {id, priority, jobspec}");
         return;
     }
     PendingJob job;
@@ -185,24 +188,24 @@ void alloc_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
     job.msg = msg;
     flux::Result<Request> req = s->request_for(jobspec);
     if (!req) {
-        s->respond_type(job, 2, req.error().text.c_str());
+        s->deny(job, req.error().text.c_str());
         return;
     }
     job.request = *req;
     if (s->by_id.count(job.id)) {
-        flux_respond_error(h, msg, EEXIST, "sched.alloc: job already has a request pending");
+        flux_respond_error(s->h, msg, EEXIST, "sched.alloc: job already has a request pending");
         return;
     }
     if (s->pool) {
         if (auto ok = s->pool->feasible(job.request); !ok) {
-            s->respond_type(job, 2, ok.error().text.c_str());
+            s->deny(job, ok.error().text.c_str());
             return;
         }
     }
     /* Keep what the response needs (routes, matchtag), not the payload. */
     job.msg = flux_msg_copy(msg, false);
     if (!job.msg) {
-        flux_respond_error(h, msg, ENOMEM, nullptr);
+        flux_respond_error(s->h, msg, ENOMEM, nullptr);
         return;
     }
     QueueKey key{-(int64_t)job.priority, job.t_submit, job.id};
@@ -213,52 +216,44 @@ void alloc_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
         s->schedule();
 }
 
-void free_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
+void free_cb(flux_schedutil_t *util, const flux_msg_t *msg, uint64_t id, json_t *R, void *arg)
 {
     Sched *s = ctx(arg);
-    json_int_t id;
-    json_t *R = nullptr;
-    if (flux_msg_unpack(msg, "{s:I s:o}", "id", &id, "R", &R) < 0) {
-        flux_respond_error(h, msg, EPROTO, "sched.free: expected {id, R}");
+    if (!R) {
+        flux_respond_error(s->h, msg, EPROTO, "sched.free: expected {id, R}");
         return;
     }
     auto r = flux::Rv1::decode(R);
     if (!r) {
-        flux_respond_error(h, msg, EINVAL, ("sched.free: R: " + r.error().text).c_str());
+        flux_respond_error(s->h, msg, EINVAL, ("sched.free: R: " + r.error().text).c_str());
         return;
     }
     if (s->pool) {
         if (auto f = s->pool->free(*r); !f)
-            flux_log(h, LOG_ERR, "sched.free: job %llu: %s", (unsigned long long)id,
+            flux_log(s->h, LOG_ERR, "sched.free: job %llu: %s", (unsigned long long)id,
                      f.error().text.c_str());
     }
-    flux_respond_pack(h, msg, "{s:I}", "id", id);
+    flux_schedutil_free_respond(util, msg, id);
     s->schedule();
 }
 
-void cancel_cb(flux_t *, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
+void cancel_cb(flux_schedutil_t *util, uint64_t id, void *arg)
 {
     Sched *s = ctx(arg);
-    json_int_t id;
-    if (flux_msg_unpack(msg, "{s:I}", "id", &id) < 0)
-        return;
-    auto it = s->by_id.find((uint64_t)id);
+    auto it = s->by_id.find(id);
     if (it == s->by_id.end())
         return;
     auto q = s->queue.find(it->second);
     bool head = q == s->queue.begin();
-    s->respond_type(q->second, 3, nullptr);
+    flux_schedutil_alloc_cancel(util, q->second.msg, id);
     s->remove(q);
     if (head)
         s->schedule(); /* the new head may fit */
 }
 
-void prioritize_cb(flux_t *, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
+void prioritize_cb(flux_schedutil_t *, json_t *jobs, void *arg)
 {
     Sched *s = ctx(arg);
-    json_t *jobs;
-    if (flux_msg_unpack(msg, "{s:o}", "jobs", &jobs) < 0 || !json_is_array(jobs))
-        return;
     size_t i;
     json_t *entry;
     json_array_foreach(jobs, i, entry)
@@ -279,6 +274,35 @@ void prioritize_cb(flux_t *, flux_msg_handler_t *, const flux_msg_t *msg, void *
     s->schedule();
 }
 
+/* feasibility.check {jobspec} -> {} if the request could ever be satisfied
+ * (all resources free and up), else EOVERFLOW (or EINVAL for a request it
+ * cannot read) with the reason: what job-ingest refuses a submission with. */
+void feasibility_answer(Sched *s, const flux_msg_t *msg, json_t *jobspec)
+{
+    flux::Result<Request> req = s->request_for(jobspec);
+    if (!req) {
+        flux_schedutil_feasibility_respond(s->util, msg, req.error().errnum,
+                                           req.error().text.c_str());
+        return;
+    }
+    if (auto ok = s->pool->feasible(*req); !ok) {
+        flux_schedutil_feasibility_respond(s->util, msg, ok.error().errnum,
+                                           ok.error().text.c_str());
+        return;
+    }
+    flux_schedutil_feasibility_respond(s->util, msg, 0, nullptr);
+}
+
+void feasibility_cb(flux_schedutil_t *, const flux_msg_t *msg, json_t *jobspec, void *arg)
+{
+    Sched *s = ctx(arg);
+    if (!s->pool) {
+        s->feas_waiting.push_back(flux_msg_incref(msg));
+        return;
+    }
+    feasibility_answer(s, msg, jobspec);
+}
+
 void status_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
 {
     Sched *s = ctx(arg);
@@ -289,60 +313,31 @@ void status_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg
                       (json_int_t)(s->pool ? s->pool->allocated_cores() : 0));
 }
 
-void ready_cb(flux_future_t *f, void *arg)
+void ready_cb(flux_schedutil_t *, int, void *arg)
 {
     Sched *s = ctx(arg);
-    if (flux_rpc_get(f, nullptr) < 0) {
-        flux_log(s->h, LOG_ERR, "sched-simple: job-manager.sched-ready: %s",
-                 flux_future_error_string(f));
-        flux_future_destroy(f);
-        flux_reactor_stop_error(flux_get_reactor(s->h));
-        return;
-    }
-    flux_future_destroy(f);
     s->ready = true;
     s->schedule();
 }
 
-/* The hello reply: jobs that already hold resources (the scheduler was
- * reloaded).  Then sched-ready. */
-void hello_cb(flux_future_t *f, void *arg)
+/* A job that holds resources from before (the scheduler was reloaded). */
+int hello_cb(flux_schedutil_t *, json_t *job, void *arg)
 {
     Sched *s = ctx(arg);
-    flux_t *h = s->h;
-    json_t *jobs;
-    if (flux_rpc_get_unpack(f, "{s:o}", "alloc", &jobs) < 0) {
-        flux_log(h, LOG_ERR, "sched-simple: job-manager.sched-hello: %s",
-                 flux_future_error_string(f));
-        flux_future_destroy(f);
-        flux_reactor_stop_error(flux_get_reactor(h));
-        return;
+    json_int_t id = 0;
+    json_t *jr = nullptr;
+    if (json_unpack(job, "{s:I s:o}", "id", &id, "R", &jr) < 0)
+        return 0;
+    auto r = flux::Rv1::decode(jr);
+    if (!r) {
+        flux_log(s->h, LOG_ERR, "sched-simple: job %llu: R: %s", (unsigned long long)id,
+                 r.error().text.c_str());
+        return 0;
     }
-    size_t i;
-    json_t *entry;
-    json_array_foreach(jobs, i, entry)
-    {
-        json_int_t id = 0;
-        json_t *jr = nullptr;
-        if (json_unpack(entry, "{s:I s:o}", "id", &id, "R", &jr) < 0)
-            continue;
-        auto r = flux::Rv1::decode(jr);
-        if (!r) {
-            flux_log(h, LOG_ERR, "sched-simple: job %llu: R: %s", (unsigned long long)id,
-                     r.error().text.c_str());
-            continue;
-        }
-        if (auto ok = s->pool->claim(*r); !ok)
-            flux_log(h, LOG_ERR, "sched-simple: job %llu: %s", (unsigned long long)id,
-                     ok.error().text.c_str());
-    }
-    flux_future_destroy(f);
-    flux_future_t *rf = flux_rpc_pack(h, "job-manager.sched-ready", 0, 0, "{s:s}", "mode",
-                                      s->mode.c_str());
-    if (!rf || flux_future_then(rf, -1, ready_cb, s) < 0) {
-        flux_log(h, LOG_ERR, "sched-simple: job-manager.sched-ready: %s", strerror(errno));
-        flux_reactor_stop_error(flux_get_reactor(h));
-    }
+    if (auto ok = s->pool->claim(*r); !ok)
+        flux_log(s->h, LOG_ERR, "sched-simple: job %llu: %s", (unsigned long long)id,
+                 ok.error().text.c_str());
+    return 0;
 }
 
 /* resource.acquire: R and the up ranks first (then hello and ready), then
@@ -370,11 +365,16 @@ void acquire_cb(flux_future_t *f, void *arg)
         auto upset = flux::IdSet::parse(up ? up : "", &err);
         s->pool->set_up(upset ? *upset : flux::IdSet());
         flux_future_reset(f);
-        /* Everything from here on is asynchronous: a synchronous RPC in a
-         * callback could strand messages in the handle's buffer. */
-        flux_future_t *hf = flux_rpc(s->h, "job-manager.sched-hello", "{}", 0, 0);
-        if (!hf || flux_future_then(hf, -1, hello_cb, s) < 0) {
-            flux_log(s->h, LOG_ERR, "sched-simple: job-manager.sched-hello: %s", strerror(errno));
+        for (auto *m : s->feas_waiting) {
+            json_t *jobspec = nullptr;
+            if (flux_msg_unpack(m, "{s:o}", "jobspec", &jobspec) == 0)
+                feasibility_answer(s, m, jobspec);
+            flux_msg_decref(m);
+        }
+        s->feas_waiting.clear();
+        flux_error_t error;
+        if (flux_schedutil_start(s->util, s->mode.c_str(), &error) < 0) {
+            flux_log(s->h, LOG_ERR, "sched-simple: %s", error.text);
             flux_reactor_stop_error(flux_get_reactor(s->h));
         }
         return;
@@ -399,10 +399,6 @@ void acquire_cb(flux_future_t *f, void *arg)
 }
 
 const struct flux_msg_handler_spec htab[] = {
-    {FLUX_MSGTYPE_REQUEST, "sched.alloc", alloc_cb, 0},
-    {FLUX_MSGTYPE_REQUEST, "sched.free", free_cb, 0},
-    {FLUX_MSGTYPE_REQUEST, "sched.cancel", cancel_cb, 0},
-    {FLUX_MSGTYPE_REQUEST, "sched.prioritize", prioritize_cb, 0},
     {FLUX_MSGTYPE_REQUEST, "sched-simple.status", status_cb, FLUX_ROLE_USER},
     FLUX_MSGHANDLER_TABLE_END,
 };
@@ -413,14 +409,20 @@ const struct flux_msg_handler_spec htab[] = {
 int setup(Sched &s)
 {
     flux_t *h = s.h;
-    flux_future_t *f = flux_service_register(h, "sched");
-    if (!f || flux_rpc_get(f, nullptr) < 0) {
-        flux_log(h, LOG_ERR, "sched-simple: cannot register service 'sched': %s",
-                 f ? flux_future_error_string(f) : strerror(errno));
-        flux_future_destroy(f);
+    struct flux_schedutil_ops ops = {};
+    ops.api_version = FLUX_SCHEDUTIL_API_VERSION;
+    ops.hello = hello_cb;
+    ops.ready = ready_cb;
+    ops.alloc = alloc_cb;
+    ops.free = free_cb;
+    ops.cancel = cancel_cb;
+    ops.prioritize = prioritize_cb;
+    ops.feasibility = feasibility_cb;
+    flux_error_t error;
+    if (!(s.util = flux_schedutil_create(h, &ops, &s, &error))) {
+        flux_log(h, LOG_ERR, "sched-simple: %s", error.text);
         return -1;
     }
-    flux_future_destroy(f);
     if (flux_msg_handler_addvec(h, htab, &s, &s.handlers) < 0)
         return -1;
     s.acquire = flux_rpc(h, "resource.acquire", "{}", 0, FLUX_RPC_STREAMING);
