@@ -28,6 +28,21 @@ run_sub() {
 
 rc_is() { test "$(cat "$1.rc")" = "$2" || { echo "$1: exit $(cat "$1.rc"), want $2"; cat "$1.out"; return 1; }; }
 
+# First, without test_expect_success (a runner that passes every body would
+# pass the tests below too): a failing middle command must give "not ok".
+sub precheck 'test_expect_success "middle" "
+    true &&
+    false &&
+    true
+"' "test_done"
+run_sub precheck
+if test "$(cat precheck.rc)" != 1 || ! grep -qx "not ok 1 - middle" precheck.out; then
+    sed 's/^/# /' precheck.out
+    echo "Bail out! a body whose middle command fails was not reported as failing"
+    EXIT_OK=t
+    exit 1
+fi
+
 test_expect_success 'a failing command in the middle of a body fails the test' '
     sub middle "test_expect_success \"middle\" \"
     true &&
