@@ -74,7 +74,7 @@ test_expect_success 'fields fill option values; --dry-run shows those options' '
 	EOF
     test_cmp expected out &&
     ids=$(flux bulksubmit -n {} $T true ::: 1 2) &&
-    for id in $ids; do flux job info $id jobspec; echo; done >js &&
+    for id in $ids; do flux job info $id jobspec && echo || return 1; done >js &&
     grep -q "\"count\":1," js && grep -q "\"count\":2," js
 '
 test_expect_success '--dry-run submits nothing and needs no instance; -v adds jobspecs' '
