@@ -85,6 +85,17 @@ test_expect_success 'the lint looks inside subshells, braces, if and case' '
         grep -q "^Bail out! broken &&-chain" nested.out || return 1
     done
 '
+test_expect_success 'a status dropped by ";" is refused, in a line or a one-line loop' '
+    for body in "true &&\n test -e nosuch; test -d . &&\n true" \
+                "for i in 1 2; do test -e nosuch; test -d .; done &&\n true" \
+                "{ test -e nosuch; test -d .; } &&\n true"; do
+        printf "test_expect_success \"semi\" \"\n$body\n\"\ntest_done\n" >body.in &&
+        sub semi "$(cat body.in)" &&
+        run_sub semi &&
+        rc_is semi 1 &&
+        grep -q "^Bail out! broken &&-chain" semi.out || return 1
+    done
+'
 test_expect_success 'a loop must stop the test on failure (|| return 1)' '
     sub loop "test_expect_success \"loop\" \"
     for i in 1 2 3; do

@@ -85,7 +85,7 @@ test_expect_success '--dry-run submits nothing and needs no instance; -v adds jo
     test $(wc -l <out) -eq 4 &&
     grep -q "\"user\":{\"meta\":{\"in\":\"2\"}}" out &&
     test $(flux jobs -a -n | wc -l) -eq $before &&
-    (unset FLUX_URI; flux bulksubmit --dry-run true ::: 1 >/dev/null)
+    (unset FLUX_URI && flux bulksubmit --dry-run true ::: 1 >/dev/null)
 '
 test_expect_success '--cc makes copies per input, {cc} and FLUX_JOB_CC set' '
     flux bulksubmit --dry-run --cc=1-2 echo {}.{cc} ::: a b >out &&

@@ -10,7 +10,8 @@
 # elif ;; ), when the command is exit/return (a deliberate end), or when it
 # is the body's last line.  "cmd &" at the end of a line would put the whole
 # && list before it in the background: start a background job inside braces
-# instead, "{ cmd & pid=$!; } &&".  Inside a
+# instead, "{ cmd & pid=$!; } &&".  Within a line, a ";" that drops a
+# status ("cmd; test $? -eq 3", "do a; b; done") is refused the same way.  Inside a
 # loop the last command must end the test on failure itself
 # ("|| return 1" or "|| exit 1"), since the loop goes on to its next
 # iteration otherwise; arithmetic counters, echo, printf, sleep, break
@@ -103,6 +104,27 @@ function ends_compound(t) {
         t ~ /(^|[ \t;])(done|fi|esac)([ \t][^;&|]*)?$/
 }
 
+# T (quotes emptied) has a ";" that ends a command whose status is then
+# lost ("cmd; test $? -eq 3", "do a; b; done", "(cd x; make)").  A ";"
+# may end a condition or a list (before then/do/done/fi/else/elif/esac/}
+# or ")"), come before a deliberate end (false, true, :, exit, return) or keep
+# the status on purpose ("{ cmd; rc=$?; }").
+function bad_semicolon(t,    i, n, rest) {
+    n = length(t)
+    for (i = 1; i <= n; i++) {
+        if (substr(t, i, 1) != ";") continue
+        if (substr(t, i + 1, 1) == ";") { i++; continue }
+        rest = substr(t, i + 1)
+        sub(/^[ \t]+/, "", rest)
+        if (rest == "" || rest ~ /^[})]/ ||
+            rest ~ /^(then|do|done|fi|else|elif|esac|false|true|:|exit|return)([ \t;&|<>)]|$)/ ||
+            rest ~ /^[A-Za-z_][A-Za-z0-9_]*=\$\?/)
+            continue
+        return 1
+    }
+    return 0
+}
+
 function offend(k) {
     printf "line %d: %s\n", lnum[k], raw[k]
     bad = 1
@@ -150,6 +172,7 @@ END {
                 if (!exits(body) && !benign(trim(last))) { offend(k); continue }
             }
         }
+        if (!exits(t) && bad_semicolon(t)) { offend(k); continue }
         if (continues(t) || exits(t)) continue
         if (in_case > 0 && t ~ /^[^()]*\)$/) continue      # a case label
         if (k == nl) continue
