@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libevent-dev libjansson-dev libhwloc-dev libsqlite3-dev
       libtomlplusplus-dev libyaml-cpp-dev libcriterion-dev
-      iproute2 iputils-ping procps jq)
+      iproute2 iputils-ping procps jq sharness)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -168,11 +168,10 @@ test_expect_success 'a TOML syntax error: flux start fails naming file and line'
 test_expect_success 'a TOML error with --test-size=4 gives exit status 1 every time' '
     i=0 &&
     while test $i -lt 20; do
-        flux start --test-size=4 -c "$PWD/bad.toml" true 2>err
-        rc=$?
+        { flux start --test-size=4 -c "$PWD/bad.toml" true 2>err; rc=$?; } &&
         if test $rc -ne 1; then
             echo "run $i: exit status $rc, expected 1"; cat err; exit 1
-        fi
+        fi &&
         grep -q "bad.toml:3" err || exit 1
         i=$((i + 1))
     done
@@ -194,8 +193,8 @@ test_expect_success 'statedir under a regular file: clear error' '
 test_have_prereq ROOT || test_set_prereq NONROOT
 test_expect_success NONROOT 'statedir under a directory with mode 000: clear error' '
     mkdir -p locked && chmod 000 locked &&
-    test_must_fail flux start -Sstatedir="$PWD/locked/state" true 2>err
-    rc=$?; chmod 755 locked; test $rc -eq 0 &&
+    test_when_finished "chmod 755 locked" &&
+    test_must_fail flux start -Sstatedir="$PWD/locked/state" true 2>err &&
     grep -q "statedir" err && grep -q "locked/state" err &&
     grep -q "Permission denied" err
 '

@@ -78,7 +78,7 @@ test_expect_success 'flux dmesg -c prints then clears' '
 '
 test_expect_success 'flux dmesg --follow streams new entries' '
     flux logger follow-marker &&
-    flux dmesg --follow >follow.out 2>follow.err &
+    { flux dmesg --follow >follow.out 2>follow.err & } &&
     pid=$! &&
     wait_for 10 grep -q "follow-marker$" follow.out &&
     flux logger followed-one &&
@@ -140,7 +140,7 @@ test_expect_success 'followers that die while the log is busy do not hurt the br
         { on_rank 3 flux dmesg --follow --rank 0 >/dev/null 2>&1 & echo $! >f.pid; } &&
         flux dmesg --follow >/dev/null 2>&1 & p2=$! &&
         sleep 0.05 &&
-        kill -9 $(cat f.pid) $p2 2>/dev/null;
+        test_might_fail kill -9 $(cat f.pid) $p2 2>/dev/null &&
         for j in 1 2 3; do flux logger "busy $i $j" || exit 1; done
     done &&
     flux ping --count=1 0 && flux ping --count=1 3 &&

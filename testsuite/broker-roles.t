@@ -19,8 +19,7 @@ chmod 755 "$FLUX_TEST_TRASH"
 as_guest() { runuser -u $guest -- env FLUX_URI="$FLUX_URI" PATH="$PATH" "$@"; }
 
 test_expect_success 'a guest is refused when guests are not allowed' '
-    flux start sh -c "runuser -u '$guest' -- env FLUX_URI=\$FLUX_URI $FLUX_BUILD_DIR/src/cmd/flux getattr size" 2>err;
-    test $? -ne 0 &&
+    test_must_fail flux start sh -c "runuser -u '$guest' -- env FLUX_URI=\$FLUX_URI $FLUX_BUILD_DIR/src/cmd/flux getattr size" 2>err &&
     grep -q "guest access to this instance is not allowed" err
 '
 test_expect_success 'the owner has full access' '
@@ -44,8 +43,8 @@ as flux logger "guest was here"
 flux dmesg | grep "guest was here"
 GUEST
 test_expect_success 'a guest gets the user role when guests are allowed' '
-    flux start --test-size=2 -Saccess.allow-guest-user=true bash guest.sh >out 2>&1 ||
-        { cat out; false; } &&
+    { flux start --test-size=2 -Saccess.allow-guest-user=true bash guest.sh >out 2>&1 ||
+        { cat out; false; }; } &&
     grep -q "^2$" out &&
     grep -q "Request requires owner credentials" setattr.err
 '
@@ -74,8 +73,8 @@ flux job id \$theirs >guest.id
 flux job id \$mine >owner.id
 JOBS
 test_expect_success 'flux jobs: own jobs by default; -A, --user=all|NAME|UID for the owner' '
-    flux start -Saccess.allow-guest-user=true bash jobs.sh >out 2>&1 ||
-        { cat out; false; } &&
+    { flux start -Saccess.allow-guest-user=true bash jobs.sh >out 2>&1 ||
+        { cat out; false; }; } &&
     echo owner-job >expected && cmp expected owner.default &&
     printf "guest-job\nowner-job\n" >expected &&
     cmp expected owner.all && cmp expected owner.user-all &&

@@ -63,7 +63,7 @@ test_expect_success 'the first FLUX_EXEC_PATH directory wins; later ones are sea
     echo "hello x" >expected && cmp expected out &&
     FLUX_EXEC_PATH=$PWD/ext2:$PWD/ext flux hello x >out &&
     echo "second" >expected && cmp expected out &&
-    FLUX_EXEC_PATH=$PWD/ext::$PWD/ext2 flux three; test $? -eq 3
+    FLUX_EXEC_PATH=$PWD/ext::$PWD/ext2 test_expect_code 3 flux three
 '
 test_expect_success 'a non-executable flux-CMD is not run' '
     test_must_fail env FLUX_EXEC_PATH=$PWD/ext flux noexec >out 2>err &&

@@ -125,9 +125,8 @@ test_expect_success 'ssh connector: a socket that does not exist is an error' '
     test -s err
 '
 test_expect_success 'ssh connector: a missing FLUX_SSH program is an error, not a hang' '
-    FLUX_SSH=/nonexistent/ssh FLUX_URI="ssh://localhost$SOCKPATH" \
-        timeout 10 flux getattr size 2>err
-    rc=$?
+    { FLUX_SSH=/nonexistent/ssh FLUX_URI="ssh://localhost$SOCKPATH" \
+        timeout 10 flux getattr size 2>err; rc=$?; } &&
     echo "exit status $rc" &&
     test $rc -ne 0 && test $rc -ne 124 && test $rc -lt 128 &&
     grep -q "/nonexistent/ssh" err
@@ -135,11 +134,11 @@ test_expect_success 'ssh connector: a missing FLUX_SSH program is an error, not 
 test_expect_success 'ssh connector: an ssh that exits at once is an error, not a signal' '
     i=0 &&
     while test $i -lt 100; do
-        FLUX_SSH=true FLUX_URI="ssh://localhost$SOCKPATH" timeout 10 flux getattr size 2>err
-        rc=$?
+        { FLUX_SSH=true FLUX_URI="ssh://localhost$SOCKPATH" \
+            timeout 10 flux getattr size 2>err; rc=$?; } &&
         if test $rc -ne 1; then
             echo "run $i: exit status $rc, expected 1"; cat err; exit 1
-        fi
+        fi &&
         test -s err || exit 1
         i=$((i + 1))
     done

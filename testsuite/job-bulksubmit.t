@@ -74,7 +74,7 @@ test_expect_success 'fields fill option values; --dry-run shows those options' '
 	EOF
     test_cmp expected out &&
     ids=$(flux bulksubmit -n {} $T true ::: 1 2) &&
-    for id in $ids; do flux job info $id jobspec; echo; done >js &&
+    for id in $ids; do flux job info $id jobspec && echo || return 1; done >js &&
     grep -q "\"count\":1," js && grep -q "\"count\":2," js
 '
 test_expect_success '--dry-run submits nothing and needs no instance; -v adds jobspecs' '
@@ -85,7 +85,7 @@ test_expect_success '--dry-run submits nothing and needs no instance; -v adds jo
     test $(wc -l <out) -eq 4 &&
     grep -q "\"user\":{\"meta\":{\"in\":\"2\"}}" out &&
     test $(flux jobs -a -n | wc -l) -eq $before &&
-    (unset FLUX_URI; flux bulksubmit --dry-run true ::: 1 >/dev/null)
+    (unset FLUX_URI && flux bulksubmit --dry-run true ::: 1 >/dev/null)
 '
 test_expect_success '--cc makes copies per input, {cc} and FLUX_JOB_CC set' '
     flux bulksubmit --dry-run --cc=1-2 echo {}.{cc} ::: a b >out &&

@@ -41,9 +41,9 @@ test_expect_success 'the submitted environment and cwd reach the tasks' '
 test_expect_success 'exit codes propagate' '
     flux run true &&
     test_must_fail flux run false &&
-    flux run sh -c "exit 7"; test $? -eq 7 &&
-    flux run -n2 sh -c "exit \$FLUX_TASK_RANK"; test $? -eq 1 &&
-    flux run /nonexistent/cmd 2>err; test $? -eq 127 &&
+    test_expect_code 7 flux run sh -c "exit 7" &&
+    test_expect_code 1 flux run -n2 sh -c "exit \$FLUX_TASK_RANK" &&
+    test_expect_code 127 flux run /nonexistent/cmd 2>err &&
     grep -q "No such file or directory" err
 '
 test_expect_success 'flux run -l and flux job attach -l label each line with its task rank' '
@@ -86,8 +86,7 @@ test_expect_success 'a cancel right after start still reaches the task (SIGTERM,
     done
 '
 test_expect_success 'a time limit kills a sleep with a timeout exception' '
-    flux run -t 0.5s sleep 3017 2>err; rc=$? &&
-    test $rc -eq 143 &&
+    test_expect_code 143 flux run -t 0.5s sleep 3017 2>err &&
     grep -q "timeout" err &&
     ! pgrep -f "sleep 3017$"
 '
@@ -112,7 +111,7 @@ test_expect_success 'past jobs and their output are listed after a restart' '
     mkdir -p state &&
     flux start -Sstatedir=$PWD/state bash -c \
         "id=\$(flux submit --job-name=kept sh -c \"echo persisted\") && flux job wait \$id && echo \$id" >kept.id &&
-    flux start -Sstatedir=$PWD/state bash -c "flux jobs -a; flux job attach \$(cat kept.id)" >out &&
+    flux start -Sstatedir=$PWD/state bash -c "flux jobs -a && flux job attach \$(cat kept.id)" >out &&
     grep -q kept out && grep -q persisted out
 '
 test_expect_success 'tasks are bound to the cores of their allocation' '
@@ -132,16 +131,17 @@ test_expect_success 'no GPUs allocated: CUDA_VISIBLE_DEVICES is not set' '
     test_must_fail flux run printenv CUDA_VISIBLE_DEVICES
 '
 test_expect_success 'flux job kill delivers a signal to the tasks' '
-    id=$(flux submit sh -c "trap \"echo got-usr1; exit 5\" USR1; sleep 30 & wait") &&
-    flux job wait-event -t 5 $id start && sleep 0.3 &&
+    id=$(flux submit sh -c "trap \"echo got-usr1; exit 5\" USR1; touch trap-set; sleep 30 & wait") &&
+    flux job wait-event -t 5 $id start &&
+    wait_for 10 test -e trap-set &&
     flux job kill --signal=USR1 $id &&
-    flux job attach $id >out; test $? -eq 5 &&
+    test_expect_code 5 flux job attach $id >out &&
     grep -qx got-usr1 out &&
     test_must_fail flux job kill $id 2>err && grep -q "not running" err &&
     test_must_fail flux job kill -s BOGUS $id 2>err && grep -q "unknown signal" err
 '
 test_expect_success 'flux submit --wait returns the largest exit code; --watch shows output' '
-    flux submit --wait sh -c "exit 4" >id; test $? -eq 4 &&
+    test_expect_code 4 flux submit --wait sh -c "exit 4" >id &&
     flux submit --watch -n2 sh -c "echo hi-\$FLUX_TASK_RANK" >out &&
     test $(grep -c "^hi-" out) -eq 2
 '
@@ -165,7 +165,7 @@ test_expect_success 'flux update changes a pending job time limit' '
     flux job wait-event -t 5 $id priority &&
     flux update $id duration=0.5s &&
     flux job urgency $id default &&
-    flux job attach $id 2>err; test $? -eq 143 &&
+    test_expect_code 143 flux job attach $id 2>err &&
     grep -q timeout err &&
     flux job info $id jobspec | grep -q "\"duration\":0.5" &&
     test_must_fail flux update $id duration=1 2>err && grep -q "only a pending job" err &&

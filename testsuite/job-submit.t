@@ -68,7 +68,7 @@ test_expect_success '--log appends the ids to a file; with {cc}, a file per copy
     flux submit --log=ids.log true >out && test $(wc -l <ids.log) -eq 3 &&
     flux submit --log=job{cc}.id --cc=1-2 true >out && test_must_be_empty out &&
     test $(wc -l <job1.id) -eq 1 && test $(wc -l <job2.id) -eq 1 &&
-    flux submit --log=bad/dir/x true 2>err; test $? -eq 1 &&
+    test_expect_code 1 flux submit --log=bad/dir/x true 2>err &&
     grep -q "flux-submit: --log: bad/dir/x: No such file or directory" err
 '
 test_expect_success '--wait-event waits for an event; a job that never posts it fails' '
@@ -81,7 +81,7 @@ test_expect_success '--wait-event waits for an event; a job that never posts it 
 test_expect_success 'flux submit --progress is accepted without a terminal, adding nothing' '
     flux submit --progress --cc=1-3 true >ids 2>err &&
     test $(wc -l <ids) -eq 3 && test_must_be_empty err &&
-    flux submit --progress --jps --wait sh -c "exit 3" >ids 2>err; test $? -eq 3 &&
+    test_expect_code 3 flux submit --progress --jps --wait sh -c "exit 3" >ids 2>err &&
     test $(wc -l <ids) -eq 1 && test_must_be_empty err
 '
 test_expect_success SCRIPT 'flux submit --progress on a terminal shows submission, then states' '

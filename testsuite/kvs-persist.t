@@ -63,9 +63,8 @@ test_expect_success 'the brokers of a size-4 instance can all create one new sta
     test "$(cat out)" = 50
 '
 test_expect_success 'a committed value survives fluxd being killed with -9' '
-    flux start -Sstatedir=$PWD/state sh -c \
-        "flux kvs put crash.v=durable && kill -9 \$(flux getattr broker.pid); sleep 10";
-    rc=$? &&
+    { flux start -Sstatedir=$PWD/state sh -c \
+        "flux kvs put crash.v=durable && kill -9 \$(flux getattr broker.pid); sleep 10"; rc=$?; } &&
     test $rc -ne 0 &&
     flux start -Sstatedir=$PWD/state flux kvs get crash.v >out &&
     test "$(cat out)" = durable
@@ -125,8 +124,8 @@ test "\$(flux kvs get -N guestns mykey)" = guest-was-here
 echo guest-done
 GUEST
 test_expect_success GUEST 'a guest cannot read or write namespaces it does not own' '
-    flux start --test-size=2 -Saccess.allow-guest-user=true bash guest.sh >out 2>&1 ||
-        { cat out; false; } &&
+    { flux start --test-size=2 -Saccess.allow-guest-user=true bash guest.sh >out 2>&1 ||
+        { cat out; false; }; } &&
     grep -qx guest-done out &&
     grep -qx guest-was-here out &&
     grep -qx mykey out &&

@@ -270,8 +270,8 @@ test_expect_success 'malformed commits are protocol errors' '
 test_expect_success 'concurrent commits all land, each with its own version' '
     v=$(ns_version vns) &&
     for i in $(seq 1 20); do
-        rpc kvs.commit "{\"namespace\":\"vns\",\"ops\":[{\"key\":\"par.k$i\",\"value\":$i}]}" \
-            >ver.$i &
+        { rpc kvs.commit "{\"namespace\":\"vns\",\"ops\":[{\"key\":\"par.k$i\",\"value\":$i}]}" \
+            >ver.$i & } || return 1
     done &&
     wait &&
     test $(flux kvs ls -N vns par | wc -l) -eq 20 &&
@@ -295,7 +295,7 @@ test_expect_success '1000 keys in one put command' '
 # watches
 test_expect_success 'watch -c 3 from rank 3 prints exactly three values' '
     flux kvs put wk=v1 &&
-    FLUX_URI=$(rank_uri 3) flux kvs watch -c 3 wk >watch.out 2>watch.err &
+    { FLUX_URI=$(rank_uri 3) flux kvs watch -c 3 wk >watch.out 2>watch.err & } &&
     pid=$! &&
     wait_for 10 grep -qx v1 watch.out &&
     flux kvs put wk=v2 &&
@@ -306,7 +306,7 @@ test_expect_success 'watch -c 3 from rank 3 prints exactly three values' '
 '
 test_expect_success 'get -w -c 2 is the same as watch' '
     flux kvs put wg=a &&
-    flux kvs get -w -c 2 wg >watch.out &
+    { flux kvs get -w -c 2 wg >watch.out & } &&
     pid=$! &&
     wait_for 10 grep -qx a watch.out &&
     flux kvs put wg=b &&
@@ -316,7 +316,7 @@ test_expect_success 'get -w -c 2 is the same as watch' '
 '
 test_expect_success 'watch sees a value replaced through a parent put' '
     flux kvs put wp.x.y=1 &&
-    flux kvs watch -c 2 wp.x.y >watch.out &
+    { flux kvs watch -c 2 wp.x.y >watch.out & } &&
     pid=$! &&
     wait_for 10 grep -qx 1 watch.out &&
     flux kvs put -j wp.x="{\"y\":2}" wp.x.y=3 &&
@@ -331,7 +331,7 @@ test_expect_success 'watch of a missing key fails' '
     grep -q "not found" err
 '
 test_expect_success 'watch -W waits for a missing key and prints it once created' '
-    flux kvs watch -W -c 1 wcreate >watch.out &
+    { flux kvs watch -W -c 1 wcreate >watch.out & } &&
     pid=$! &&
     sleep 0.3 &&
     kill -0 $pid &&
@@ -342,7 +342,7 @@ test_expect_success 'watch -W waits for a missing key and prints it once created
 '
 test_expect_success 'watch -a prints only what was appended' '
     flux kvs put wa.log="first " &&
-    flux kvs watch -a -c 3 wa.log >watch.out &
+    { flux kvs watch -a -c 3 wa.log >watch.out & } &&
     pid=$! &&
     wait_for 10 grep -q "first" watch.out &&
     flux kvs put -A wa.log="second " &&
@@ -352,7 +352,7 @@ test_expect_success 'watch -a prints only what was appended' '
     cmp expected watch.out
 '
 test_expect_success 'watch -W -a on a missing key prints the appends as they come' '
-    flux kvs watch -W -a -c 2 wa.new >watch.out &
+    { flux kvs watch -W -a -c 2 wa.new >watch.out & } &&
     pid=$! &&
     sleep 0.3 &&
     flux kvs put -A wa.new=abc &&
@@ -364,7 +364,7 @@ test_expect_success 'watch -W -a on a missing key prints the appends as they com
 '
 test_expect_success 'watch -a fails when the value is overwritten, not appended to' '
     flux kvs put wa.ow=start &&
-    flux kvs watch -a wa.ow >watch.out 2>watch.err &
+    { flux kvs watch -a wa.ow >watch.out 2>watch.err & } &&
     pid=$! &&
     wait_for 10 grep -q start watch.out &&
     flux kvs put wa.ow=other &&
@@ -374,7 +374,7 @@ test_expect_success 'watch -a fails when the value is overwritten, not appended 
 '
 test_expect_success 'a watch ends with an error when its key is unlinked' '
     flux kvs put wu=1 &&
-    rpc -s kvs.watch "{\"key\":\"wu\"}" >watch.out 2>watch.err &
+    { rpc -s kvs.watch "{\"key\":\"wu\"}" >watch.out 2>watch.err & } &&
     pid=$! &&
     wait_for 10 grep -q "\"value\": *\"1\"" watch.out &&
     flux kvs unlink wu &&
@@ -389,11 +389,11 @@ test_expect_success 'kvs.watch without the streaming flag is a protocol error' '
 test_expect_success 'a watcher killed with -9 is cleaned up; the broker keeps answering' '
     flux kvs put wkill=1 &&
     flux dmesg -C &&
-    flux kvs watch wkill >w0.out &
+    { flux kvs watch wkill >w0.out & } &&
     p0=$! &&
-    FLUX_URI=$(rank_uri 2) flux kvs watch wkill >w2.out &
+    { FLUX_URI=$(rank_uri 2) flux kvs watch wkill >w2.out & } &&
     p2=$! &&
-    FLUX_URI=$(rank_uri 3) flux kvs watch -a wkill >w3.out &
+    { FLUX_URI=$(rank_uri 3) flux kvs watch -a wkill >w3.out & } &&
     p3=$! &&
     wait_for 10 grep -qx 1 w0.out &&
     wait_for 10 grep -qx 1 w2.out &&
@@ -409,7 +409,7 @@ test_expect_success 'a watcher killed with -9 is cleaned up; the broker keeps an
     ! grep "dropped response kvs.watch" dmesg.out
 '
 test_expect_success 'after that, new watches still work' '
-    flux kvs watch -c 2 wkill >watch.out &
+    { flux kvs watch -c 2 wkill >watch.out & } &&
     pid=$! &&
     wait_for 10 grep -qx 23 watch.out &&
     flux kvs put wkill=4 &&
@@ -446,7 +446,7 @@ test_expect_success '-N keeps namespaces apart' '
     grep -Eq "^ns-a +$(id -u) +1$" out
 '
 test_expect_success 'a watch in a removed namespace ends with an error' '
-    flux kvs watch -N ns-a iso >watch.out 2>watch.err &
+    { flux kvs watch -N ns-a iso >watch.out 2>watch.err & } &&
     pid=$! &&
     wait_for 10 grep -qx a watch.out &&
     flux kvs namespace remove ns-a &&

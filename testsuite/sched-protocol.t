@@ -10,6 +10,14 @@ test_under_flux 1
 
 T="-S exec.test.run_duration"
 
+# waiting_for_core ID: wait until the scheduler has ID's alloc request and
+# has annotated it as waiting (it answered: no alloc now).
+waiting_for_core() {
+    local dec
+    dec=$(flux job id "$1") &&
+    wait_for 10 sh -c "flux jobs --json | jq -e \".[] | select(.id == $dec) | .annotations.sched.reason_pending == \\\"waiting for core 0\\\"\""
+}
+
 test_expect_success 'replace sched-simple with sched-onecore' '
     flux module remove sched-simple &&
     flux module load sched-onecore feasibility=none &&
@@ -23,13 +31,15 @@ test_expect_success 'a job runs on the R the scheduler committed itself' '
     flux kvs get $(flux job id --to=kvs $id).R | jq -e ".execution.starttime > 0"
 '
 test_expect_success 'jobs take turns on the one core; waiting ones are annotated' '
-    a=$(flux submit $T=0.5s true) &&
+    a=$(flux submit $T=300s true) &&
     flux job wait-event -t 10 $a start &&
     b=$(flux submit $T=0s true) &&
     flux job wait-event -t 10 $b priority &&
     bdec=$(flux job id $b) &&
-    wait_for 5 sh -c "flux jobs --json | jq -e \".[] | select(.id == $bdec) | .annotations.sched.reason_pending == \\\"waiting for core 0\\\"\"" &&
-    flux job wait $a && flux job wait $b &&
+    waiting_for_core $b &&
+    flux cancel $a &&
+    flux job wait-event -t 10 $a clean &&
+    flux job wait $b &&
     flux jobs -a --json | jq -e ".[] | select(.id == $bdec) | .annotations.sched.resource_summary == \"rank0/core0\"" &&
     ta=$(flux job eventlog $a | awk "\$2 == \"free\" {print \$1}") &&
     tb=$(flux job eventlog $b | awk "\$2 == \"alloc\" {print \$1}") &&
@@ -46,8 +56,10 @@ test_expect_success 'cancel of the job waiting in the scheduler: CANCEL response
     flux job wait-event -t 10 $a start &&
     b=$(flux submit $T=0s true) &&
     flux job wait-event -t 10 $b priority &&
-    sleep 0.2 &&
+    waiting_for_core $b &&
     flux cancel $b &&
+    flux job wait-event -t 10 $b exception >exc &&
+    grep -q "\"type\":\"cancel\"" exc &&
     flux job wait-event -t 10 $b clean &&
     ! flux job eventlog $b | grep -q " alloc" &&
     flux cancel $a && flux job wait-event -t 10 $a clean
@@ -59,7 +71,8 @@ test_expect_success 'scheduler reload while a job holds the core: it is freed th
     flux module load sched-onecore &&
     b=$(flux submit $T=0s true) &&
     flux job wait-event -t 10 $b priority &&
-    sleep 0.2 && ! flux job eventlog $b | grep -q " alloc" &&
+    waiting_for_core $b &&
+    ! flux job eventlog $b | grep -q " alloc" &&
     flux cancel $a &&
     flux job wait-event -t 10 $b clean
 '

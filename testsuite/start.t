@@ -5,13 +5,13 @@
 test_expect_success 'flux start runs a command and returns its status' '
     flux start true &&
     test_must_fail flux start false &&
-    flux start sh -c "exit 7"; test $? -eq 7
+    test_expect_code 7 flux start sh -c "exit 7"
 '
 test_expect_success 'a command killed by a signal gives 128+N' '
-    flux start sh -c "kill -TERM \$\$"; test $? -eq 143
+    test_expect_code 143 flux start sh -c "kill -TERM \$\$"
 '
 test_expect_success 'an unknown command gives 127' '
-    flux start /nonexistent/cmd 2>err; test $? -eq 127 &&
+    test_expect_code 127 flux start /nonexistent/cmd 2>err &&
     grep -q "nonexistent" err
 '
 test_expect_success 'the initial program sees FLUX_URI of rank 0' '
@@ -39,7 +39,7 @@ test_expect_success '-S sets attributes on every broker' '
 '
 test_expect_success 'fanout 1 makes a chain: rank 2 routes through rank 1' '
     flux start --test-size=3 -Stbon.fanout=1 flux ping --count=1 2 >out &&
-    grep -q "c[0-9]*!0!1 *)" out || grep -q "(c[0-9]*!0!1)" out
+    { grep -q "c[0-9]*!0!1 *)" out || grep -q "(c[0-9]*!0!1)" out; }
 '
 test_expect_success 'bad -S values are rejected with a message' '
     test_must_fail flux start -Stbon.fanout=0 true 2>err &&
@@ -78,7 +78,6 @@ test_expect_success 'the test directory is removed afterwards' '
     ! test -e "$(cat dir)"
 '
 test_expect_success 'flux shutdown stops an instance' '
-    flux start --test-size=2 sh -c "flux shutdown; sleep 30"; rc=$? &&
-    test $rc -eq 129
+    test_expect_code 129 flux start --test-size=2 sh -c "flux shutdown; sleep 30"
 '
 test_done

@@ -1,13 +1,37 @@
-# test-lib.sh - a small TAP test library for fluxd integration tests.
+# test-lib.sh - fluxd's integration-test library: sharness plus our helpers.
 #
 #   . "$(dirname "$0")/lib/test-lib.sh"
 #   test_under_flux 4            # re-run this script inside a size-4 instance
-#   test_expect_success 'what' 'commands'
+#   test_expect_success 'what' '
+#       cmd1 &&
+#       cmd2
+#   '
 #   test_done
 #
+# The TAP machinery (test_expect_success/failure, prerequisites,
+# test_when_finished, test_must_fail, test_might_fail, test_expect_code,
+# test_cmp, test_seq, test_done, --verbose/--debug/--immediate) is Debian's
+# sharness (/usr/share/sharness/sharness.sh, package "sharness", the library
+# flux-core's tests use).  On top of it we add:
+#
+#   - each body runs in a subshell: its cd, variables and "exit 1" stay in
+#     that one test (test_when_finished still works: it runs in there too);
+#   - a chain lint before each body (lib/chain-lint.awk plus git's
+#     "(exit 117) && BODY" check): a body whose commands are not all joined
+#     by && (or end the test on failure with "|| exit 1"/"|| return 1")
+#     stops the file with "Bail out!", so a failing command in the middle
+#     of a body always fails the test.  FLUX_TEST_CHAIN_LINT=0 disables it;
+#   - a failing test's output is shown in the log (as TAP comments) even
+#     without --verbose;
+#   - the trash directory is /tmp/fluxtest-NAME.XXXXXX (no space, short
+#     enough for the sockets of instances started in it), kept on failure;
+#   - test_under_flux, wait_for, rank_uri, on_rank, test_skip_all, and the
+#     ROOT and IPROUTE prerequisites.
+#
 # Environment (set by make check): FLUX_BUILD_DIR, FLUX_SOURCE_DIR.
-# FLUX_TEST_VERBOSE=1 shows each test's output; FLUX_TEST_TIMEOUT bounds a
-# whole file (default 300 s).
+# FLUX_TEST_VERBOSE=1 is --verbose; FLUX_TEST_TIMEOUT bounds a file run
+# under test_under_flux (default 300 s); SHARNESS_LIB names another copy of
+# sharness.sh.
 
 : "${FLUX_SOURCE_DIR:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${FLUX_BUILD_DIR:=$FLUX_SOURCE_DIR}"
@@ -15,99 +39,134 @@ export FLUX_SOURCE_DIR FLUX_BUILD_DIR
 export PATH="$FLUX_BUILD_DIR/src/cmd:$FLUX_BUILD_DIR/testsuite/helpers:$PATH"
 export FLUX_BROKER_PATH="$FLUX_BUILD_DIR/src/fluxd/fluxd"
 export FLUX_MODULE_PATH="$FLUX_BUILD_DIR/testsuite/modules/.libs"
-export LC_ALL=C
 
-test_count=0
-test_failed=0
-test_skipped=0
-SHARNESS_TEST_FILE="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+: "${SHARNESS_LIB:=/usr/share/sharness/sharness.sh}"
+if ! test -r "$SHARNESS_LIB"; then
+    echo "Bail out! $SHARNESS_LIB not found: install sharness (scripts/install-deps.sh)"
+    exit 1
+fi
+
 TEST_NAME=$(basename "$0" .t)
 TEST_DIRECTORY="$FLUX_SOURCE_DIR/testsuite"
+flux_test_file="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+flux_test_args=("$@")
+: "${test_description:=$TEST_NAME}"
 
-# A scratch directory per test file, removed on success.
+# A scratch directory per test file (shared by the re-run under
+# test_under_flux), removed when every test passed.
 if test -z "$FLUX_TEST_TRASH"; then
     FLUX_TEST_TRASH=$(mktemp -d "${TMPDIR:-/tmp}/fluxtest-$TEST_NAME.XXXXXX") || exit 1
     export FLUX_TEST_TRASH
 fi
-cd "$FLUX_TEST_TRASH" || exit 1
 
-say() { echo "# $*"; }
+# What sharness reads when it is sourced: its options, where its trash
+# goes (we move it to FLUX_TEST_TRASH below), no test-results/ directory
+# (HARNESS_ACTIVE: automake's tap-driver reads our TAP).
+test -n "$FLUX_TEST_VERBOSE" && set -- --verbose "$@"
+export SHARNESS_TEST_DIRECTORY="$TEST_DIRECTORY"
+export SHARNESS_BUILD_DIRECTORY="$FLUX_BUILD_DIR/src/cmd"
+HARNESS_ACTIVE=t
+root=$FLUX_TEST_TRASH
+# shellcheck source=/dev/null
+. "$SHARNESS_LIB"
+set --
 
-_run_test() {
-    # Run in a subshell so 'exit' or a failing command ends only this test.
-    if test -n "$FLUX_TEST_VERBOSE"; then
-        (set -e; eval "$1") 2>&1 | sed 's/^/# /'
+# Use the trash directory itself, not the "trash directory.NAME" inside it
+# (a space in every path the tests build).
+cd "$FLUX_TEST_TRASH" && rmdir "$SHARNESS_TRASH_DIRECTORY" || exit 1
+SHARNESS_TRASH_DIRECTORY=$FLUX_TEST_TRASH
+HOME=$FLUX_TEST_TRASH
+test "$debug" = t || remove_trash=$FLUX_TEST_TRASH
+SHARNESS_TEST_FILE=$flux_test_file
+
+# Run a body (or cleanup) in a subshell; its test_when_finished commands
+# run in there when it ends, however it ends.  Replaces sharness's own.
+flux_eval_() {
+    (
+        test_cleanup=:
+        trap 'eval_ret=$?; trap - EXIT; eval "$test_cleanup"; exit $eval_ret' EXIT
+        eval "$1"
+    ) </dev/null
+}
+test_eval_() {
+    if test "$verbose" = t; then
+        flux_eval_ "$*" 2>&1 | sed 's/^/# /' >&3
         return "${PIPESTATUS[0]}"
     fi
-    (set -e; eval "$1") >"$FLUX_TEST_TRASH/.out" 2>&1
+    flux_eval_ "$*" >&3 2>&4
 }
 
-test_expect_success() {
-    local prereq=""
-    if test $# -eq 3; then prereq=$1; shift; fi
-    test_count=$((test_count + 1))
-    if test -n "$prereq" && ! test_have_prereq "$prereq"; then
-        echo "ok $test_count # skip $1 (missing $prereq)"
-        test_skipped=$((test_skipped + 1))
+flux_bail_() {
+    echo "Bail out! $*"
+    EXIT_OK=t
+    exit 1
+}
+
+# flux_chain_lint_ [PREREQ] TITLE BODY: stop the file on a broken chain.
+flux_chain_lint_() {
+    local body=${!#} title out
+    test "${FLUX_TEST_CHAIN_LINT:-1}" = 0 && return 0
+    if test $# -eq 3; then title=$2; else title=$1; fi
+    if ! out=$(printf '%s\n' "$body" | awk -f "$TEST_DIRECTORY/lib/chain-lint.awk"); then
+        printf '%s\n' "$out" | sed 's/^/# /'
+        flux_bail_ "broken &&-chain in test $((test_count + 1)) '$title' (see lines above)"
+    fi
+    # git's check: with an intact chain nothing after "(exit 117) &&" runs.
+    if test $# -eq 3 && ! test_have_prereq "$1"; then
         return 0
     fi
-    if _run_test "$2"; then
-        echo "ok $test_count - $1"
-    else
-        echo "not ok $test_count - $1"
-        test_failed=$((test_failed + 1))
-        if test -z "$FLUX_TEST_VERBOSE"; then
-            sed 's/^/#   /' "$FLUX_TEST_TRASH/.out" | tail -40
-        fi
-        printf '%s\n' "$2" | sed 's/^/#   | /'
+    test_eval_ "(exit 117) && $body" 3>/dev/null 4>/dev/null
+    if test $? -ne 117; then
+        flux_bail_ "broken &&-chain in test $((test_count + 1)) '$title'"
     fi
 }
 
-test_skip_all() {
-    echo "1..0 # SKIP $*"
-    exit 0
-}
-
-# Prerequisites: test_set_prereq NAME; test_have_prereq NAME.
-test_set_prereq() { eval "prereq_$1=1"; }
-test_have_prereq() { eval "test -n \"\$prereq_$1\""; }
-
-# Succeed if the command fails normally (not killed by a signal).
-test_must_fail() {
-    "$@"
-    local rc=$?
-    if test $rc -eq 0; then
-        echo >&2 "test_must_fail: '$*' succeeded"
-        return 1
+# Show a failed test's output (captured in .out) as TAP comments.
+flux_run_captured_() {
+    local fn=$1 failed=$test_failure; shift
+    flux_chain_lint_ "$@"
+    if test "$verbose" = t; then
+        "$fn" "$@"
+        return 0
     fi
-    if test $rc -gt 128 && test $rc -ne 255; then
-        echo >&2 "test_must_fail: '$*' died of signal $((rc - 128))"
-        return 1
+    exec 3>"$FLUX_TEST_TRASH/.out" 4>&3
+    "$fn" "$@"
+    exec 3>/dev/null 4>/dev/null
+    if test "$test_failure" != "$failed"; then
+        # Skip sharness's "expecting success: BODY" lines.
+        local skip
+        skip=$(printf '%s\n' "${!#}" | wc -l)
+        echo "#   output:"
+        tail -n +$((skip + 1)) "$FLUX_TEST_TRASH/.out" | tail -40 | sed 's/^/#   /'
     fi
     return 0
 }
+eval "sharness_$(declare -f test_expect_success)"
+eval "sharness_$(declare -f test_expect_failure)"
+test_expect_success() { flux_run_captured_ sharness_test_expect_success "$@"; }
+test_expect_failure() { flux_run_captured_ sharness_test_expect_failure "$@"; }
 
-# Succeed if the command exits with exactly CODE: test_expect_code 3 cmd...
-test_expect_code() {
-    local want=$1; shift
-    "$@"
-    local rc=$?
-    test $rc -eq "$want" && return 0
-    echo >&2 "test_expect_code: '$*' exited $rc, expected $want"
-    return 1
+eval "sharness_$(declare -f test_done)"
+test_done() {
+    if test "$test_failure" != 0; then
+        echo "# trash kept in $FLUX_TEST_TRASH"
+    fi
+    sharness_test_done
 }
 
-# Compare EXPECTED and ACTUAL files, showing a diff when they differ.
-test_cmp() { diff -u "$1" "$2"; }
+# Skip the whole file: test_skip_all REASON (before any test ran).
+test_skip_all() {
+    skip_all="$*"
+    test_done
+}
 
 # Succeed if FILE exists and is empty.
 test_must_be_empty() {
     test -f "$1" && ! test -s "$1" && return 0
-    echo >&2 "test_must_be_empty: '$1' is not empty:"; cat >&2 "$1"
+    echo >&2 "test_must_be_empty: '$1' is not empty or does not exist:"
+    cat >&2 "$1"
     return 1
 }
-
-test_debug() { test -n "$FLUX_TEST_VERBOSE" && eval "$1"; return 0; }
 
 # Wait until CMD succeeds, up to SECONDS (polling every 0.1 s).
 wait_for() {
@@ -122,15 +181,18 @@ wait_for() {
     return 1
 }
 
-# Re-run this test file as the initial program of a fresh instance of SIZE.
+# Re-run this test file as the initial program of a fresh instance of SIZE:
+# test_under_flux SIZE [flux start options...]
 test_under_flux() {
     local size=${1:-1}; shift
     if test -n "$FLUX_TEST_UNDER_FLUX"; then
         return 0
     fi
     export FLUX_TEST_UNDER_FLUX=$size
+    EXIT_OK=t
     exec timeout --kill-after=10 "${FLUX_TEST_TIMEOUT:-300}" \
-        flux start --test-size="$size" "$@" /bin/bash "$SHARNESS_TEST_FILE"
+        flux start --test-size="$size" "$@" \
+        /bin/bash "$flux_test_file" "${flux_test_args[@]}"
 }
 
 # URI of rank R's local socket in a test instance started by flux start.
@@ -142,16 +204,6 @@ rank_uri() {
 on_rank() {
     local r=$1; shift
     FLUX_URI=$(rank_uri "$r") "$@"
-}
-
-test_done() {
-    echo "1..$test_count"
-    if test $test_failed -gt 0; then
-        say "failed $test_failed of $test_count tests (trash kept in $FLUX_TEST_TRASH)"
-        exit 1
-    fi
-    cd / && rm -rf "$FLUX_TEST_TRASH"
-    exit 0
 }
 
 test "$(id -u)" = 0 && test_set_prereq ROOT
