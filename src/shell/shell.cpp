@@ -5,10 +5,9 @@
  *
  * Input: {"jobspec": {...}, "R": {...} (RFC 20), "rank": broker rank,
  *         "cpus": OS CPUs of the allocated cores (idset), "gpus": GPU ids}
- * When "R" is present the task layout (this node's task ids, the job's
- * size and node count) is computed here from R and the jobspec
- * (src/common/taskmap); otherwise the older fields "tasks" (global task
- * ids on this node), "size" and "nnodes" are used as given.
+ * The task layout (this node's task ids, the job's size and node count)
+ * is computed here from R and the jobspec (src/common/taskmap), as
+ * job-exec computes which ranks get a shell.
  *
  * The shell is a libevent program with a plugin stack (flux/shell.h):
  * the built-in plugins (builtins/) set the task environment, handle
@@ -78,7 +77,7 @@ struct Layout {
     std::string taskmap;
 };
 
-/* This node's tasks, from R + jobspec when R is given, else as given. */
+/* This node's tasks, from R + jobspec (src/common/taskmap). */
 flux::Result<Layout> layout(json_t *in, json_t *jobspec, int broker_rank)
 {
     Layout l;
@@ -105,22 +104,7 @@ flux::Result<Layout> layout(json_t *in, json_t *jobspec, int broker_rank)
         l.taskmap = m->encode();
         return l;
     }
-    json_t *tasks = nullptr;
-    if (json_unpack(in, "{s:o s:i s:i}", "tasks", &tasks, "size", &l.size, "nnodes", &l.nnodes) < 0
-        || !json_is_array(tasks))
-        return flux::make_error(EPROTO, "malformed job description on stdin: neither R nor "
-                                        "tasks/size/nnodes");
-    size_t i;
-    json_t *t;
-    json_array_foreach(tasks, i, t)
-    {
-        if (!json_is_integer(t))
-            return flux::make_error(EPROTO, "malformed job description on stdin: tasks["
-                                                + std::to_string(i) + "] is not an integer");
-        l.tasks.push_back((int)json_integer_value(t));
-    }
-    l.node = broker_rank;
-    return l;
+    return flux::make_error(EPROTO, "malformed job description on stdin: no R");
 }
 
 [[noreturn]] void fail(flux_shell_t *shell, const flux::Error &e)

@@ -13,7 +13,7 @@
  *   job-exec.kill   {id, signal, escalate?}  -> {}       rank 0
  *       Signal every rank's shell of the job (with escalate, SIGKILL
  *       follows 5 s later: cancel and time limits).
- *   job-exec.shell  {id, jobspec, R, tasks, size, nnodes, cores, gpus}
+ *   job-exec.shell  {id, jobspec, R, cores, gpus}
  *       -> {status} when this rank's shell exits          any rank
  *   job-exec.signal {id, signal, escalate?} -> {}         any rank
  *       These two are rank 0 job-exec's fan-out to the other ranks.
@@ -25,10 +25,11 @@
  * empty places today (no events): site scripts plug in there.
  * The time limit is R's expiration: past it, a timeout exception.
  *
- * The task layout per rank is computed here from R and the jobspec
- * (taskmap.h).  The shell gets on its standard input
- *   {jobspec, tasks, size, nnodes, rank, cpus, gpus, R}
- * and runs as the leader of its own process group, which its tasks share,
+ * The task layout (which ranks run tasks, how many in all) comes from R
+ * and the jobspec through the same taskmap the shell uses
+ * (src/common/taskmap).  The shell gets on its standard input
+ *   {jobspec, R, rank, cpus, gpus}
+ * lays out its own tasks from R, and runs as the leader of its own process group, which its tasks share,
  * so a signal reaches the whole job on that node.
  *
  * Attributes read: conf.shell_path (default: the build tree's or the
@@ -103,7 +104,7 @@ std::string JobExec::shell_path() const
 
 /* The layout depends on resources and tasks only: jobs that differ in
  * their command, environment or attributes share one parse. */
-const TaskShape *JobExec::shape_of(json_t *jobspec, std::string *error)
+const flux::Jobspec *JobExec::shape_of(json_t *jobspec, std::string *error)
 {
     json_t *res = json_object_get(jobspec, "resources");
     json_t *tasks = json_object_get(jobspec, "tasks");
@@ -111,21 +112,23 @@ const TaskShape *JobExec::shape_of(json_t *jobspec, std::string *error)
         if (json_equal(shapes_[i].resources.get(), res) && json_equal(shapes_[i].tasks.get(), tasks)) {
             if (i > 0)
                 std::swap(shapes_[i], shapes_[0]);
-            return &shapes_[0].shape;
+            return &shapes_[0].js;
         }
     }
-    auto s = task_shape(jobspec);
+    if (!res || !tasks) {
+        *error = "jobspec has no resources or tasks";
+        return nullptr;
+    }
+    auto s = flux::jobspec_parse_json(jobspec);
     if (!s) {
         *error = s.error().text;
         return nullptr;
     }
-    if (!res || !tasks)
-        return nullptr;
     if (shapes_.size() == shapes_max)
         shapes_.pop_back();
     shapes_.insert(shapes_.begin(), KnownShape{flux::JsonPtr(json_incref(res)),
-                                               flux::JsonPtr(json_incref(tasks)), *s});
-    return &shapes_[0].shape;
+                                               flux::JsonPtr(json_incref(tasks)), std::move(*s)});
+    return &shapes_[0].js;
 }
 
 void JobExec::respond_event(Launch &L, const char *type, json_t *data)
@@ -200,37 +203,29 @@ void JobExec::epilog(Launch &, uint32_t, std::function<void(flux::Result<void>)>
     done(flux::Result<void>());
 }
 
-json_t *JobExec::shell_input(json_t *jobspec, json_t *R, json_t *tasks, int size, int nnodes,
-                             const char *cores, const char *gpus)
+json_t *JobExec::shell_input(json_t *jobspec, json_t *R, const char *cores, const char *gpus)
 {
     std::string cpus;
     if (auto ids = flux::IdSet::parse(cores ? cores : ""))
         cpus = broker_.cpus_of_cores(*ids);
-    return json_pack("{s:O s:O s:i s:i s:i s:s s:s s:O}", "jobspec", jobspec, "tasks", tasks,
-                     "size", size, "nnodes", nnodes, "rank", (int)broker_.rank(), "cpus",
-                     cpus.c_str(), "gpus", gpus ? gpus : "", "R", R);
+    return json_pack("{s:O s:i s:s s:s s:O}", "jobspec", jobspec, "rank", (int)broker_.rank(),
+                     "cpus", cpus.c_str(), "gpus", gpus ? gpus : "", "R", R);
 }
 
 void JobExec::start_shells(Launch &L)
 {
     std::string err;
-    const TaskShape *shape = shape_of(L.jobspec.get(), &err);
-    flux::Result<std::vector<std::pair<uint32_t, int64_t>>> plan =
-        flux::make_error(EINVAL, err.empty() ? "bad jobspec" : err);
-    if (shape)
-        plan = task_layout(*shape, L.R);
-    if (!plan) {
-        exception_event(L, "exec", "cannot work out the job's tasks: " + plan.error().text);
+    const flux::Jobspec *js = shape_of(L.jobspec.get(), &err);
+    flux::Result<flux::Taskmap> map = flux::make_error(EINVAL, err.empty() ? "bad jobspec" : err);
+    if (js)
+        map = flux::Taskmap::create(L.R, *js);
+    if (!map) {
+        exception_event(L, "exec", "cannot work out the job's tasks: " + map.error().text);
         L.phase = Phase::done;
         finish_if_done(L);
         return;
     }
-    int64_t size = 0;
-    int nnodes = 0;
-    for (auto &[rank, n] : *plan) {
-        size += n;
-        nnodes += n > 0;
-    }
+    int64_t size = map->size();
     /* The output eventlog starts with its header (RFC 24); the shells
      * append data events after it. */
     auto hdr = flux::eventlog_entry_create(
@@ -245,25 +240,21 @@ void JobExec::start_shells(Launch &L)
     /* Every rank with tasks is running before any is started: a shell
      * that fails to start (even at once) is then one rank done of many.
      * The launch is not ended before this loop is over. */
-    for (auto &[rank, n] : *plan) {
-        if (n > 0)
-            L.running.insert(rank);
+    for (const auto &node : map->nodes()) {
+        if (node.ntasks > 0)
+            L.running.insert(node.rank);
     }
     L.starting = true;
-    int64_t next_task = 0;
-    for (auto &[rank, n] : *plan) {
-        if (n <= 0)
+    for (const auto &node : map->nodes()) {
+        if (node.ntasks == 0)
             continue;
-        flux::JsonPtr tasks(json_array());
-        for (int64_t t = 0; t < n; t++)
-            json_array_append_new(tasks.get(), json_integer(next_task++));
+        uint32_t rank = node.rank;
         const flux::RankResources *rr = L.R.find(rank);
         std::string cores = rr ? rr->cores().encode() : "";
         std::string gpus = rr ? rr->gpus().encode() : "";
         uint32_t r = rank;
         if (rank == broker_.rank()) {
-            json_t *input = shell_input(L.jobspec.get(), L.R_json.get(), tasks.get(), (int)size,
-                                        nnodes, cores.c_str(), gpus.c_str());
+            json_t *input = shell_input(L.jobspec.get(), L.R_json.get(), cores.c_str(), gpus.c_str());
             auto ok = spawn_shell(id, input, [this, id, r](int code) {
                 shell_exited(id, r, code, "");
             });
@@ -271,10 +262,9 @@ void JobExec::start_shells(Launch &L)
                 shell_exited(id, r, 1, ok.error().text);
             continue;
         }
-        json_t *o = json_pack("{s:I s:O s:O s:O s:i s:i s:s s:s}", "id", (json_int_t)id,
-                              "jobspec", L.jobspec.get(), "R", L.R_json.get(), "tasks",
-                              tasks.get(), "size", (int)size, "nnodes", nnodes, "cores",
-                              cores.c_str(), "gpus", gpus.c_str());
+        json_t *o = json_pack("{s:I s:O s:O s:s s:s}", "id", (json_int_t)id, "jobspec",
+                              L.jobspec.get(), "R", L.R_json.get(), "cores", cores.c_str(),
+                              "gpus", gpus.c_str());
         broker_.rpc("job-exec.shell", o, rank, [this, id, r](const flux_msg_t *rsp) {
             int code = 1;
             std::string why;
@@ -418,17 +408,15 @@ void JobExec::kill(const flux_msg_t *msg)
 void JobExec::shell_request(const flux_msg_t *msg)
 {
     json_int_t id;
-    json_t *jobspec, *R, *tasks;
-    int size, nnodes;
+    json_t *jobspec, *R;
     const char *cores = "", *gpus = "";
-    if (flux_msg_unpack(msg, "{s:I s:o s:o s:o s:i s:i s?s s?s}", "id", &id, "jobspec", &jobspec,
-                        "R", &R, "tasks", &tasks, "size", &size, "nnodes", &nnodes, "cores",
-                        &cores, "gpus", &gpus)
+    if (flux_msg_unpack(msg, "{s:I s:o s:o s?s s?s}", "id", &id, "jobspec", &jobspec, "R", &R,
+                        "cores", &cores, "gpus", &gpus)
         < 0) {
         broker_.respond_error(msg, EPROTO, "job-exec.shell: malformed request");
         return;
     }
-    json_t *input = shell_input(jobspec, R, tasks, size, nnodes, cores, gpus);
+    json_t *input = shell_input(jobspec, R, cores, gpus);
     auto req = std::make_shared<flux::ConstMsgPtr>(flux::msg_ref(msg));
     auto ok = spawn_shell((uint64_t)id, input, [this, req](int code) {
         broker_.respond(req->get(), json_pack("{s:i}", "status", code));

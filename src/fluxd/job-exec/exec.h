@@ -17,7 +17,8 @@
 #include "libflux/ptr.h"
 #include "result/result.h"
 #include "rv1/rv1.h"
-#include "taskmap.h"
+#include "jobspec/jobspec.h"
+#include "taskmap/taskmap.h"
 
 namespace fluxd {
 
@@ -66,7 +67,7 @@ class JobExec {
     void respond_event(Launch &L, const char *type, json_t *data /* stolen */);
     void exception_event(Launch &L, const char *type, const std::string &note);
     void signal_ranks(Launch &L, int sig, bool escalate);
-    const TaskShape *shape_of(json_t *jobspec, std::string *error);
+    const flux::Jobspec *shape_of(json_t *jobspec, std::string *error);
 
     /* Every rank: this node's shell of a job. */
     struct Shell {
@@ -80,7 +81,7 @@ class JobExec {
     /* Spawn the shell with INPUT (its stdin object, stolen); DONE gets its
      * exit code (128+N for signal N). */
     flux::Result<void> spawn_shell(uint64_t id, json_t *input, std::function<void(int code)> done);
-    json_t *shell_input(json_t *jobspec, json_t *R, json_t *tasks, int size, int nnodes,
+    json_t *shell_input(json_t *jobspec, json_t *R,
                         const char *cores, const char *gpus);
     void signal_local(uint64_t id, int sig, bool escalate);
     std::string shell_path() const;
@@ -88,11 +89,11 @@ class JobExec {
     Broker &broker_;
     std::map<uint64_t, std::unique_ptr<Launch>> launches_;
     std::map<uint64_t, Shell> shells_;
-    /* The task shapes of the last few distinct jobspecs (by resources and
-     * tasks): runs of one jobspec are parsed once. */
+    /* The parsed jobspecs of the last few distinct (resources, tasks)
+     * pairs: runs of one jobspec are parsed once for the layout. */
     struct KnownShape {
         flux::JsonPtr resources, tasks;
-        TaskShape shape;
+        flux::Jobspec js;
     };
     std::vector<KnownShape> shapes_;
 };
