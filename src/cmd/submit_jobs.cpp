@@ -286,8 +286,12 @@ std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog, const JobList
             for (size_t k = 0; k < std::max<size_t>(r.count, 1); k++)
                 unacked.push_back(r.first + k);
         }
-        else
-            print_error(flux_future_error_string(r.f.get()));
+        else {
+            const char *why = errno == EPROTO && flux_future_is_ready(r.f.get())
+                                  ? "malformed answer from the instance"
+                                  : flux_future_error_string(r.f.get());
+            print_error(why ? why : strerror(errno));
+        }
         for (size_t k = 0; k < std::max<size_t>(r.count, 1); k++)
             report(0);
     };
@@ -306,10 +310,13 @@ std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog, const JobList
             return;
         }
         const flux_jobid_t *array;
-        size_t n;
-        if (flux_job_submit_get_ids(r.f.get(), &array, &n) < 0 || n != r.count) {
-            if (n != r.count)
-                errno = EPROTO;
+        size_t n = 0;
+        if (flux_job_submit_get_ids(r.f.get(), &array, &n) < 0) {
+            report_error(r);
+            return;
+        }
+        if (n != r.count) {
+            errno = EPROTO;
             report_error(r);
             return;
         }
