@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <flux/job.h>
 
@@ -38,6 +39,15 @@ static int watch(flux_t *h, const char *idstr, const char *path)
     for (;;) {
         if (flux_job_event_watch_get(f, &entry) < 0)
             fail("watch", f);
+        /* One entry: one JSON object, no newline. */
+        json_error_t jerr;
+        json_t *o = json_loads(entry, 0, &jerr);
+        const char *name;
+        if (strchr(entry, '\n') || !o || json_unpack(o, "{s:s}", "name", &name) < 0) {
+            fprintf(stderr, "jobapi: not one eventlog entry: %s\n", entry);
+            exit(1);
+        }
+        json_decref(o);
         printf("%s\n", entry);
         if (strstr(entry, "\"name\":\"clean\"") || strstr(entry, "\"name\":\"data\""))
             break;
@@ -115,6 +125,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "Usage: jobapi watch|list|array|journal ...\n");
         return 2;
     }
+    alarm(60); /* a test must fail, not hang, if an answer never comes */
     flux_t *h = flux_open(NULL, 0);
     if (!h)
         fail("open", NULL);
