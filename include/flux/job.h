@@ -79,7 +79,7 @@ enum {
 
 /* Submit one copy of JOBSPEC (JSON only) per id of IDSET ("1-100", RFC 22),
  * in one request: the copy for id N has FLUX_JOB_CC=N in its environment
- * unless FLUX_JOB_ARRAY_BCC.  At most 256 ids per request (E2BIG). */
+ * unless FLUX_JOB_ARRAY_BCC.  At most 10000 ids per request (E2BIG). */
 FLUX_API flux_future_t *flux_job_submit_array(flux_t *h,
                                               const char *jobspec,
                                               int urgency,
