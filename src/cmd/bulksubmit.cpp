@@ -389,7 +389,7 @@ int cmd_bulksubmit(int argc, char **argv)
     for (auto &job : jobs)
         requests.push_back(std::move(job.request));
     flux_t *h = open_or_die(prog);
-    int rc = submit_and_wait(h, prog, requests, flags);
+    int rc = submit_and_wait(h, prog, JobList(std::move(requests)), flags);
     flux_close(h);
     return rc;
 }

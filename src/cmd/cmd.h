@@ -15,6 +15,9 @@ flux_t *open_or_die(const char *prog);
 /* Parse a rank/count; die with a clear message if invalid. */
 uint32_t parse_u32_or_die(const char *prog, const char *what, const char *s);
 double parse_double_or_die(const char *prog, const char *what, const char *s);
+/* Parse a job id in any form (flux_job_id_parse); die "PROG: invalid job id
+ * 'S'" if it is none. */
+uint64_t parse_jobid_or_die(const char *prog, const char *s);
 
 int cmd_start(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
@@ -40,8 +43,6 @@ int cmd_cancel(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_jobtap(int argc, char **argv);
-/* flux job raise|urgency|wait|eventlog|wait-event */
-int job_manager_cmd(const std::string &sub, int argc, char **argv);
 /* Follow a job's output and events until it is inactive; its exit code. */
 int job_attach(flux_t *h, uint64_t id, bool quiet, bool label = false);
 int cmd_run(int argc, char **argv);

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 #include <getopt.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <syslog.h>
 
 #include <string>
@@ -131,9 +133,17 @@ int cmd_logger(int argc, char **argv)
     for (int i = optind; i < argc; i++)
         msg += (msg.empty() ? "" : " ") + std::string(argv[i]);
     flux_t *h = open_or_die("flux-logger");
-    flux_log_set_appname(h, appname.c_str());
-    if (flux_log(h, level, "%s", msg.c_str()) < 0)
-        die(1, "flux-logger: %s", strerror(errno));
+    /* Not flux_log(): it sends without an answer, and a refusal (a guest,
+     * a broker that is going away) must not pass for success. */
+    struct timeval tv;
+    gettimeofday(&tv, nullptr);
+    flux_future_t *f = flux_rpc_pack(h, "log.append", FLUX_NODEID_ANY, 0,
+                                     "{s:i s:s s:s s:f s:i}", "level", level, "appname",
+                                     appname.c_str(), "message", msg.c_str(), "timestamp",
+                                     tv.tv_sec + tv.tv_usec * 1e-6, "pid", (int)getpid());
+    if (!f || flux_rpc_get(f, nullptr) < 0)
+        die(1, "flux-logger: %s", f ? flux_future_error_string(f) : strerror(errno));
+    flux_future_destroy(f);
     flux_close(h);
     return 0;
 }

@@ -4,7 +4,7 @@
 #include <map>
 #include <pwd.h>
 
-#include "fluid/fluid.h"
+#include "flux/job.h"
 #include "fsd/fsd.h"
 #include "jobs_format.h"
 
@@ -18,6 +18,7 @@ namespace {
 const std::map<std::string, std::string> headers = {
     {"id", "JOBID"},          {"id.f58", "JOBID"},       {"id.dec", "JOBID"},
     {"id.hex", "JOBID"},      {"id.dothex", "JOBID"},    {"id.kvs", "JOBID"},
+    {"id.words", "JOBID"},    {"id.f58plain", "JOBID"},
     {"userid", "UID"},        {"username", "USER"},      {"name", "NAME"},
     {"state", "STATE"},       {"state_single", "ST"},    {"ntasks", "NTASKS"},
     {"nnodes", "NNODES"},     {"urgency", "URG"},        {"priority", "PRI"},
@@ -159,16 +160,11 @@ std::string JobsFormat::render(json_t *job, double now) const
             continue;
         const std::string &f = p.field;
         std::string v;
-        if (f == "id" || f == "id.f58")
-            v = flux::fluid_encode((uint64_t)id, flux::FluidFormat::f58);
-        else if (f == "id.dec")
-            v = std::to_string((unsigned long long)id);
-        else if (f == "id.hex")
-            v = flux::fluid_encode((uint64_t)id, flux::FluidFormat::hex);
-        else if (f == "id.dothex")
-            v = flux::fluid_encode((uint64_t)id, flux::FluidFormat::dothex);
-        else if (f == "id.kvs")
-            v = "job." + flux::fluid_encode((uint64_t)id, flux::FluidFormat::dothex);
+        if (f == "id" || f.rfind("id.", 0) == 0) {
+            char buf[64];
+            const char *type = f == "id" ? "f58" : f.c_str() + 3;
+            v = flux_job_id_encode((uint64_t)id, type, buf, sizeof(buf)) == 0 ? buf : "";
+        }
         else if (f == "userid")
             v = std::to_string(userid);
         else if (f == "username") {

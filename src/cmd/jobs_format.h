@@ -1,5 +1,5 @@
 /* jobs_format.h - flux jobs --format: Flux's "{field:spec}" format strings
- * over the job records job-manager.list returns. */
+ * over the job records flux_job_list() returns. */
 #pragma once
 
 #include <string>
@@ -14,7 +14,8 @@ namespace fluxcmd {
 class JobsFormat {
   public:
     /* Parse FMT, e.g. "{id.f58:>12} {username:<8} {state_single}".  Fields:
-     * id, id.f58, id.dec, id.hex, id.dothex, id.kvs, userid, username, name,
+     * id, id.f58, id.f58plain, id.dec, id.hex, id.dothex, id.kvs, id.words,
+     * userid, username, name,
      * state, state_single, ntasks, nnodes, urgency, priority, t_submit, t_run,
      * t_cleanup, t_inactive, runtime, result, status, returncode,
      * exception.type, exception.note, ranks.  Spec: [<>^][width][.precision]. */

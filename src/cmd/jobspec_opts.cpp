@@ -10,7 +10,7 @@
 #include <map>
 
 #include "cmd.h"
-#include "fluid/fluid.h"
+#include "flux/job.h"
 #include "fsd/fsd.h"
 #include "jobspec/jobspec.h"
 #include "jobspec_opts.h"
@@ -303,7 +303,18 @@ flux::Result<flux::JsonPtr> job_options_jobspec(const JobOptions &o,
 
 std::string jobid_str(uint64_t id)
 {
-    return flux::fluid_encode(id, flux::FluidFormat::f58);
+    char buf[32];
+    if (flux_job_id_encode(id, "f58", buf, sizeof(buf)) < 0)
+        return std::to_string(id);
+    return buf;
+}
+
+uint64_t parse_jobid_or_die(const char *prog, const char *s)
+{
+    flux_jobid_t id;
+    if (flux_job_id_parse(s, &id) < 0)
+        die(1, "%s: invalid job id '%s'", prog, s);
+    return id;
 }
 
 std::vector<struct option> job_command_longopts(std::initializer_list<const struct option *> tables,

@@ -1,18 +1,15 @@
-/* submit.cpp - flux submit (enqueue a job from a command line) and
- * flux job submit|id. */
+/* submit.cpp - flux submit (enqueue jobs from a command line, --cc copies
+ * as job arrays) and flux run (submit one job and attach to it). */
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iostream>
 #include <getopt.h>
-#include <sstream>
+#include <optional>
 
 #include <string>
 #include <vector>
 
 #include "cmd.h"
-#include "fluid/fluid.h"
 #include "idset/idset.h"
 #include "jobspec_opts.h"
 #include "submit_jobs.h"
@@ -22,6 +19,10 @@ namespace fluxcmd {
 namespace {
 
 enum { opt_cc = 2000, opt_bcc, opt_dry_run, opt_help, opt_label_io };
+
+/* Copies one flux submit may ask for (--cc/--bcc): each costs the command
+ * 12 bytes and the instance a job; more is almost surely a typo. */
+constexpr size_t copies_max = 1000000;
 
 std::string replace_all(std::string s, const std::string &from, const std::string &to)
 {
@@ -102,6 +103,9 @@ int cmd_submit(int argc, char **argv)
         if (!ids || ids->empty())
             die(1, "flux-submit: --%s: %s", bcc ? "bcc" : "cc",
                 err.empty() ? "empty idset" : err.c_str());
+        if (ids->count() > copies_max)
+            die(1, "flux-submit: --%s: %zu copies asked for; at most %zu per command", bcc ? "bcc" : "cc",
+                ids->count(), copies_max);
         copies = *ids;
     }
     /* One job, or one per --cc id with {cc} replaced in the command, the
@@ -109,7 +113,7 @@ int cmd_submit(int argc, char **argv)
      * were checked as given above, except a value holding {cc}: that one is
      * checked once replaced. */
     bool per_job_log = !copies.empty() && flags.log.find("{cc}") != std::string::npos;
-    std::vector<JobRequest> jobs;
+    const std::string log_template = flags.log; /* flags.log is cleared below */
     auto make = [&](const std::string *id) {
         JobOptions o;
         for (const auto &g : given) {
@@ -123,10 +127,17 @@ int cmd_submit(int argc, char **argv)
             for (auto &a : cmd)
                 a = replace_all(a, "{cc}", *id);
         }
-        std::string log = per_job_log && id ? replace_all(flags.log, "{cc}", *id) : "";
-        jobs.push_back({jobspec_text(o, cmd, "flux-submit"), o.urgency, log});
-        jobs.back().json = true;
+        std::string log = per_job_log && id ? replace_all(log_template, "{cc}", *id) : "";
+        JobRequest r(jobspec_text(o, cmd, "flux-submit"), o.urgency, log);
+        r.json = true;
+        return r;
     };
+    /* The copies, made one at a time as they are sent: the ids only are
+     * held (4 bytes a copy). */
+    std::vector<uint32_t> ccs;
+    ccs.reserve(copies.count());
+    copies.for_each([&](uint32_t i) { ccs.push_back(i); });
+    std::optional<JobList> jobs;
     /* Copies that differ only in FLUX_JOB_CC (no {cc} anywhere): build the
      * jobspec once and set the id in its text. */
     bool templated = !copies.empty() && !per_job_log
@@ -140,50 +151,58 @@ int cmd_submit(int argc, char **argv)
     if (templated) {
         const std::string mark = "@@FLUX_JOB_CC@@";
         std::string id = mark;
-        make(&id);
-        JobRequest tmpl = std::move(jobs.back());
-        jobs.pop_back();
+        JobRequest tmpl = make(&id);
         size_t at = tmpl.jobspec.find("\"" + mark + "\"");
         if (bcc || (at != std::string::npos
                     && tmpl.jobspec.find(mark, at + mark.size() + 2) == std::string::npos)) {
-            /* One shared text: 100k copies must not hold 100k jobspecs. */
+            /* One shared text for every copy. */
             auto text = std::make_shared<const std::string>(std::move(tmpl.jobspec));
-            copies.for_each([&](uint32_t i) {
+            int urgency = tmpl.urgency;
+            size_t len = mark.size() + 2;
+            jobs.emplace(ccs.size(), [text, urgency, at, len, bcc, &ccs](size_t k) {
                 JobRequest r;
-                r.urgency = tmpl.urgency;
-                r.log = tmpl.log;
+                r.urgency = urgency;
                 r.tmpl = text;
                 r.json = true;
-                r.cc = i;
+                r.cc = ccs[k];
                 r.bcc = bcc;
                 if (!bcc) {
                     r.at = at;
-                    r.len = mark.size() + 2;
-                    r.subst = "\"" + std::to_string(i) + "\"";
+                    r.len = len;
+                    r.subst = "\"" + std::to_string(ccs[k]) + "\"";
                 }
-                jobs.push_back(std::move(r));
+                return r;
             });
         }
         else
             templated = false;
     }
     if (copies.empty())
-        make(nullptr);
-    else if (!templated)
-        copies.for_each([&](uint32_t i) {
-            std::string id = std::to_string(i);
-            make(&id);
-        });
+        jobs.emplace(std::vector<JobRequest>{make(nullptr)});
+    else if (!templated) {
+        auto make_copy = [&make, &ccs](size_t k) {
+            std::string id = std::to_string(ccs[k]);
+            JobRequest r = make(&id);
+            r.cc = ccs[k]; /* for messages: a single request each */
+            return r;
+        };
+        /* Check every copy's options before submitting any. */
+        if (!dry_run) {
+            for (size_t k = 0; k < ccs.size(); k++)
+                make_copy(k);
+        }
+        jobs.emplace(ccs.size(), make_copy);
+    }
     if (dry_run) {
-        for (const auto &job : jobs)
-            printf("%s\n", job.text().c_str());
+        for (size_t k = 0; k < jobs->size(); k++)
+            printf("%s\n", (*jobs)[k].text().c_str());
         return 0;
     }
     if (per_job_log)
         flags.log.clear();
     submit_flags_open_logs("flux-submit", flags);
     flux_t *h = open_or_die("flux-submit");
-    int rc = submit_and_wait(h, "flux", jobs, flags);
+    int rc = submit_and_wait(h, "flux", *jobs, flags);
     flux_close(h);
     return rc;
 }
@@ -220,139 +239,12 @@ int cmd_run(int argc, char **argv)
     flux_t *h = open_or_die("flux-run");
     JobRequest req(text, o.urgency, "");
     req.json = true;
-    auto ids = submit_jobspecs(h, "flux", {req}, nullptr);
+    auto ids = submit_jobspecs(h, "flux", JobList(std::vector<JobRequest>{req}), nullptr);
     if (ids[0] == 0)
         return 1;
     int rc = job_attach(h, ids[0], false, label);
     flux_close(h);
     return rc;
-}
-
-namespace {
-
-int job_submit(int argc, char **argv)
-{
-    int urgency = 16, c;
-    static const struct option opts[] = {
-        {"urgency", required_argument, nullptr, 'u'},
-        {"help", no_argument, nullptr, 'h'},
-        {nullptr, 0, nullptr, 0},
-    };
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+u:h", opts, nullptr)) != -1) {
-        if (c == 'u') {
-            JobOptions o;
-            job_option_handle(o, urgency_option(), optarg);
-            urgency = o.urgency;
-        }
-        else if (c == 'h') {
-            printf("Usage: flux job submit [--urgency=N] [FILE]\n");
-            return 0;
-        }
-        else
-            return 1;
-    }
-    std::stringstream ss;
-    if (optind < argc) {
-        std::ifstream in(argv[optind]);
-        if (!in)
-            die(1, "flux-job: submit: %s: %s", argv[optind], strerror(errno));
-        ss << in.rdbuf();
-    }
-    else
-        ss << std::cin.rdbuf();
-    flux_t *h = open_or_die("flux-job");
-    auto ids = submit_jobspecs(h, "flux", {{ss.str(), urgency, ""}}, nullptr);
-    if (ids[0] == 0)
-        return 1;
-    printf("%s\n", jobid_str(ids[0]).c_str());
-    flux_close(h);
-    return 0;
-}
-
-int job_id(int argc, char **argv)
-{
-    std::string to = "dec";
-    int c;
-    static const struct option opts[] = {
-        {"to", required_argument, nullptr, 't'},
-        {"help", no_argument, nullptr, 'h'},
-        {nullptr, 0, nullptr, 0},
-    };
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+t:h", opts, nullptr)) != -1) {
-        if (c == 't')
-            to = optarg;
-        else if (c == 'h') {
-            printf("Usage: flux job id [--to=dec|hex|dothex|f58|kvs] ID...\n");
-            return 0;
-        }
-        else
-            return 1;
-    }
-    if (optind >= argc)
-        die(1, "Usage: flux job id [--to=dec|hex|dothex|f58|kvs] ID...");
-    for (int i = optind; i < argc; i++) {
-        auto id = flux::fluid_parse(argv[i]);
-        if (!id)
-            die(1, "flux-job: %s", id.error().text.c_str());
-        std::string out;
-        if (to == "dec")
-            out = flux::fluid_encode(*id, flux::FluidFormat::dec);
-        else if (to == "hex")
-            out = flux::fluid_encode(*id, flux::FluidFormat::hex);
-        else if (to == "dothex")
-            out = flux::fluid_encode(*id, flux::FluidFormat::dothex);
-        else if (to == "f58")
-            out = flux::fluid_encode(*id, flux::FluidFormat::f58);
-        else if (to == "kvs")
-            out = "job." + flux::fluid_encode(*id, flux::FluidFormat::dothex);
-        else
-            die(1, "flux-job: id: unknown format '%s' (dec, hex, dothex, f58, kvs)", to.c_str());
-        printf("%s\n", out.c_str());
-    }
-    return 0;
-}
-
-} // namespace
-
-int cmd_job(int argc, char **argv)
-{
-    const char *usage = "Usage: flux job submit [--urgency=N] [FILE]\n"
-                        "       flux job id [--to=dec|hex|dothex|f58|kvs] ID...\n"
-                        "       flux job raise [--severity=N] [--type=TYPE] JOBID [NOTE...]\n"
-                        "       flux job cancel [-m NOTE] JOBID...\n"
-                        "       flux job urgency JOBID N|hold|default|expedite\n"
-                        "       flux job wait JOBID\n"
-                        "       flux job attach JOBID\n"
-                        "       flux job info JOBID KEY...\n"
-                        "       flux job kill [--signal=SIG] JOBID...\n"
-                        "       flux job eventlog [-f] JOBID\n"
-                        "       flux job wait-event [-t TIMEOUT] [-q] JOBID NAME";
-    if (argc < 2)
-        die(1, "%s", usage);
-    std::string sub = argv[1];
-    if (sub == "submit")
-        return job_submit(argc - 1, argv + 1);
-    if (sub == "id")
-        return job_id(argc - 1, argv + 1);
-    if (sub == "cancel") /* as flux cancel */
-        return cmd_cancel(argc - 1, argv + 1);
-    if (sub == "raise" || sub == "urgency" || sub == "wait" || sub == "eventlog"
-        || sub == "wait-event" || sub == "attach" || sub == "info" || sub == "kill") {
-        for (int i = 2; i < argc; i++) {
-            if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-                printf("%s\n", usage);
-                return 0;
-            }
-        }
-        return job_manager_cmd(sub, argc - 1, argv + 1);
-    }
-    if (sub == "-h" || sub == "--help") {
-        printf("%s\n", usage);
-        return 0;
-    }
-    die(1, "flux-job: unknown subcommand '%s'\n%s", sub.c_str(), usage);
 }
 
 } // namespace fluxcmd

@@ -1,7 +1,7 @@
-/* submit_jobs.cpp - pipelined submission to job-ingest.submit, waiting for
- * the jobs, --progress and --log (see submit_jobs.h).  Waiting with
- * --progress polls job-manager.list for the active jobs (RFC 21 states)
- * to count pending, running and complete ones. */
+/* submit_jobs.cpp - pipelined submission (flux_job_submit, --cc copies as
+ * flux_job_submit_array), waiting for the jobs, --progress and --log (see
+ * submit_jobs.h).  Waiting with --progress polls flux_job_list() for the
+ * active jobs to count pending, running and complete ones. */
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -14,8 +14,7 @@
 
 #include "cmd.h"
 #include "eventlog/eventlog.h"
-#include "flux/kvs.h"
-#include "fluid/fluid.h"
+#include "flux/job.h"
 #include "idset/idset.h"
 #include "jobspec_opts.h"
 #include "libflux/ptr.h"
@@ -43,12 +42,6 @@ constexpr size_t submit_window = 256;
 constexpr size_t array_chunk = 256;
 constexpr size_t array_window = 2048;
 
-/* job-manager.list state bits (RFC 21 order, as flux jobs uses them). */
-constexpr int state_new = 1, state_depend = 2, state_priority = 4, state_sched = 8,
-              state_run = 16, state_cleanup = 32;
-constexpr int states_active =
-    state_new | state_depend | state_priority | state_sched | state_run | state_cleanup;
-
 /* Poll the job manager until none of IDS is active, updating PROGRESS. */
 void wait_with_progress(flux_t *h, const char *prog, const std::vector<uint64_t> &ids,
                         Progress &progress)
@@ -56,11 +49,11 @@ void wait_with_progress(flux_t *h, const char *prog, const std::vector<uint64_t>
     std::unordered_set<uint64_t> ours(ids.begin(), ids.end());
     ours.erase(0);
     for (;;) {
-        flux::FuturePtr f(flux_rpc_pack(h, "job-manager.list", FLUX_NODEID_ANY, 0, "{s:i s:i}",
-                                        "states", states_active, "max", 0));
+        flux::FuturePtr f(flux_job_list(h, 0, "[\"state\"]", FLUX_USERID_UNKNOWN,
+                                        FLUX_JOB_STATE_ACTIVE));
         json_t *jobs;
-        if (!f || flux_rpc_get_unpack(f.get(), "{s:o}", "jobs", &jobs) < 0)
-            die(1, "%s: job-manager.list: %s", prog,
+        if (!f || flux_job_list_get(f.get(), &jobs) < 0)
+            die(1, "%s: list jobs: %s", prog,
                 f ? flux_future_error_string(f.get()) : strerror(errno));
         size_t pending = 0, running = 0, i;
         json_t *job;
@@ -88,34 +81,63 @@ void wait_with_progress(flux_t *h, const char *prog, const std::vector<uint64_t>
  * (false, with a message). */
 bool wait_job_event(flux_t *h, const char *prog, uint64_t id, const std::string &name)
 {
-    std::string key = "job." + flux::fluid_encode(id, flux::FluidFormat::dothex) + ".eventlog";
-    flux::FuturePtr f(
-        flux_kvs_lookup(h, nullptr, FLUX_KVS_WATCH | FLUX_KVS_WATCH_APPEND, key.c_str()));
+    flux::FuturePtr f(flux_job_event_watch(h, id, "eventlog", 0));
     if (!f)
         die(1, "%s: %s: %s", prog, jobid_str(id).c_str(), strerror(errno));
-    std::string partial;
     for (;;) {
-        json_t *v = nullptr;
-        if (flux_kvs_lookup_get_unpack(f.get(), "o", &v) < 0)
+        const char *line;
+        if (flux_job_event_watch_get(f.get(), &line) < 0)
             die(1, "%s: %s: %s", prog, jobid_str(id).c_str(), flux_future_error_string(f.get()));
-        partial += json_string_value(v) ? json_string_value(v) : "";
-        size_t nl;
-        while ((nl = partial.find('\n')) != std::string::npos) {
-            auto e = flux::eventlog_entry_decode(partial.substr(0, nl + 1));
-            partial.erase(0, nl + 1);
-            if (!e)
-                continue;
-            if (e->name == name || e->name == "clean") {
-                flux_kvs_lookup_cancel(f.get());
-                if (e->name == name)
-                    return true;
-                fprintf(stderr, "%s: %s: the job ended without event %s\n", prog,
-                        jobid_str(id).c_str(), name.c_str());
-                return false;
-            }
+        auto e = flux::eventlog_entry_decode(line);
+        if (e && (e->name == name || e->name == "clean")) {
+            flux_job_event_watch_cancel(f.get());
+            if (e->name == name)
+                return true;
+            fprintf(stderr, "%s: %s: the job ended without event %s\n", prog,
+                    jobid_str(id).c_str(), name.c_str());
+            return false;
         }
         flux_future_reset(f.get());
     }
+}
+
+/* After the connection was lost: which jobs were sent but never answered
+ * (they may or may not have been stored) and which were never sent, as
+ * --cc copy numbers when they are copies, else as positions (1 = the first
+ * job of the command). */
+void report_unconfirmed(const char *prog, const JobList &jobs,
+                        const std::vector<size_t> &unacked, size_t unsent_from,
+                        const std::string &why)
+{
+    auto describe = [&](auto each) {
+        flux::IdSet copies, positions;
+        each([&](size_t k) {
+            if (jobs[k].cc >= 0)
+                copies.insert((uint32_t)jobs[k].cc);
+            else
+                positions.insert((uint32_t)(k + 1));
+        });
+        std::string s;
+        if (!copies.empty())
+            s += " copies " + copies.encode();
+        if (!positions.empty())
+            s += std::string(copies.empty() ? "" : ",") + " jobs " + positions.encode() + " of "
+                 + std::to_string(jobs.size());
+        return s;
+    };
+    fprintf(stderr, "%s: submit: %s\n", prog, why.c_str());
+    if (!unacked.empty())
+        fprintf(stderr, "%s: %zu not acknowledged (may or may not be submitted):%s\n", prog,
+                unacked.size(), describe([&](auto fn) {
+                    for (size_t k : unacked)
+                        fn(k);
+                }).c_str());
+    if (unsent_from < jobs.size())
+        fprintf(stderr, "%s: %zu not submitted:%s\n", prog, jobs.size() - unsent_from,
+                describe([&](auto fn) {
+                    for (size_t k = unsent_from; k < jobs.size(); k++)
+                        fn(k);
+                }).c_str());
 }
 
 /* The --log files that hold a replacement, each opened once. */
@@ -224,16 +246,25 @@ bool submit_flag_handle(SubmitFlags &flags, int c, const char *arg)
     return false;
 }
 
-std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog,
-                                      const std::vector<JobRequest> &jobs, Progress *progress,
+std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog, const JobList &jobs,
+                                      Progress *progress,
                                       const std::function<void(size_t, uint64_t)> &on_id)
 {
     std::vector<uint64_t> ids;
     ids.reserve(jobs.size());
-    /* Each request in flight, and how many jobs it asks for when it is a
-     * job array (0: a single job, answered {id}). */
-    std::deque<std::pair<flux::FuturePtr, size_t>> inflight;
+    /* Each request in flight, the index of its first job, and how many jobs
+     * it asks for when it is a job array (0: a single job). */
+    struct InFlight {
+        flux::FuturePtr f;
+        size_t first, count;
+    };
+    std::deque<InFlight> inflight;
     size_t inflight_jobs = 0;
+    /* Jobs sent whose answer never came (the connection was lost): they may
+     * or may not have been stored.  Jobs never sent after that. */
+    std::vector<size_t> unacked;
+    size_t unsent_from = jobs.size();
+    std::string lost_why;
     auto report = [&](uint64_t id) {
         ids.push_back(id);
         if (progress)
@@ -241,107 +272,129 @@ std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog,
         if (on_id)
             on_id(ids.size() - 1, id);
     };
-    auto report_error = [&](flux_future_t *f) {
-        std::string msg = std::string(prog) + ": submit: " + flux_future_error_string(f) + "\n";
+    auto print_error = [&](const std::string &text) {
+        std::string msg = std::string(prog) + ": submit: " + text + "\n";
         if (progress)
             progress->print_above(stderr, msg);
         else
             fputs(msg.c_str(), stderr);
     };
+    auto report_error = [&](const InFlight &r) {
+        if (errno == ECONNRESET) {
+            if (lost_why.empty())
+                lost_why = flux_future_error_string(r.f.get());
+            for (size_t k = 0; k < std::max<size_t>(r.count, 1); k++)
+                unacked.push_back(r.first + k);
+        }
+        else {
+            const char *why = errno == EPROTO && flux_future_is_ready(r.f.get())
+                                  ? "malformed answer from the instance"
+                                  : flux_future_error_string(r.f.get());
+            print_error(why ? why : strerror(errno));
+        }
+        for (size_t k = 0; k < std::max<size_t>(r.count, 1); k++)
+            report(0);
+    };
     /* Take the oldest answer: requests are answered in any order, but ids
      * are reported in request order. */
     auto collect_one = [&]() {
-        flux::FuturePtr f = std::move(inflight.front().first);
-        size_t count = inflight.front().second;
+        InFlight r = std::move(inflight.front());
         inflight.pop_front();
-        inflight_jobs -= count;
-        if (count == 0) {
-            json_int_t id;
-            if (flux_rpc_get_unpack(f.get(), "{s:I}", "id", &id) < 0) {
-                report_error(f.get());
-                id = 0;
-            }
-            report((uint64_t)id);
+        inflight_jobs -= r.count;
+        if (r.count == 0) {
+            flux_jobid_t id;
+            if (flux_job_submit_get_id(r.f.get(), &id) < 0)
+                report_error(r);
+            else
+                report(id);
             return;
         }
-        json_t *array = nullptr;
-        if (flux_rpc_get_unpack(f.get(), "{s:o}", "ids", &array) < 0
-            || json_array_size(array) != count) {
-            report_error(f.get());
-            for (size_t i = 0; i < count; i++)
-                report(0);
+        const flux_jobid_t *array;
+        size_t n = 0;
+        if (flux_job_submit_get_ids(r.f.get(), &array, &n) < 0) {
+            report_error(r);
             return;
         }
-        for (size_t i = 0; i < count; i++)
-            report((uint64_t)json_integer_value(json_array_get(array, i)));
+        if (n != r.count) {
+            errno = EPROTO;
+            report_error(r);
+            return;
+        }
+        for (size_t k = 0; k < n; k++)
+            report(array[k]);
     };
-    auto send = [&](const std::string &payload, size_t count) {
-        flux_future_t *f = flux_rpc(h, "job-ingest.submit", payload.c_str(), FLUX_NODEID_ANY, 0);
-        if (!f)
-            die(1, "%s: submit: %s", prog, strerror(errno));
-        inflight.emplace_back(f, count);
+    auto sent = [&](flux_future_t *f, size_t first, size_t count) {
+        if (!f) {
+            if (errno == EINVAL && count == 0)
+                die(1, "%s: submit: jobspec is not valid UTF-8", prog);
+            if (lost_why.empty())
+                lost_why = strerror(errno);
+            return false;
+        }
+        inflight.push_back({flux::FuturePtr(f), first, count});
         inflight_jobs += count;
         while (inflight.size() >= submit_window || inflight_jobs >= array_window)
             collect_one();
-    };
-    /* A JSON jobspec is spliced into the payload as it is (checked once per
-     * distinct text: copies of one jobspec cost a string copy each); other
-     * text (YAML) goes as a JSON string for the server to parse. */
-    const std::string *last = nullptr;
-    bool last_is_json = false;
-    auto is_json = [&](const JobRequest &job) {
-        /* Copies of a template are JSON when the template is. */
-        const std::string &key = job.tmpl ? *job.tmpl : job.jobspec;
-        if (!last || *last != key) {
-            json_error_t jerr;
-            json_t *o = json_loads(job.text().c_str(), 0, &jerr);
-            last_is_json = json_is_object(o);
-            json_decref(o);
-            last = &key;
-        }
-        return last_is_json;
-    };
-    auto jobspec_value = [&](const std::string &text, bool json) {
-        if (json)
-            return text;
-        json_t *str = json_string(text.c_str());
-        char *dumped = str ? json_dumps(str, JSON_ENCODE_ANY | JSON_COMPACT) : nullptr;
-        json_decref(str);
-        if (!dumped)
-            die(1, "%s: submit: jobspec is not valid UTF-8", prog);
-        std::string out = dumped;
-        free(dumped);
-        return out;
+        return true;
     };
     for (size_t i = 0; i < jobs.size();) {
-        const JobRequest &job = jobs[i];
-        bool json = job.json || is_json(job);
-        if (job.cc < 0 || !job.tmpl || !json) {
-            send("{\"jobspec\":" + jobspec_value(job.text(), json)
-                     + ",\"urgency\":" + std::to_string(job.urgency) + "}",
-                 0);
+        const JobRequest job = jobs[i];
+        if (!lost_why.empty()) {
+            unsent_from = i;
+            break;
+        }
+        if (job.cc < 0 || !job.tmpl) {
+            if (!sent(flux_job_submit(h, job.text().c_str(), job.urgency, 0), i, 0)) {
+                unsent_from = i;
+                break;
+            }
             i++;
             continue;
         }
         /* A run of copies of one template: job arrays of array_chunk. */
         flux::IdSet ccs;
-        size_t n = 0;
-        while (i + n < jobs.size() && n < array_chunk && jobs[i + n].cc >= 0
-               && jobs[i + n].tmpl == job.tmpl && jobs[i + n].urgency == job.urgency
-               && jobs[i + n].bcc == job.bcc && (n == 0 || jobs[i + n].cc > jobs[i + n - 1].cc)) {
-            ccs.insert((uint32_t)jobs[i + n].cc);
+        size_t n = 1;
+        int64_t last = job.cc;
+        ccs.insert((uint32_t)job.cc);
+        while (i + n < jobs.size() && n < array_chunk) {
+            const JobRequest next = jobs[i + n];
+            if (next.cc < 0 || next.tmpl != job.tmpl || next.urgency != job.urgency
+                || next.bcc != job.bcc || next.cc <= last)
+                break;
+            ccs.insert((uint32_t)next.cc);
+            last = next.cc;
             n++;
         }
         std::string text = *job.tmpl;
         if (!job.bcc)
             text.replace(job.at, job.len, "\"\"");
-        send("{\"jobspec\":" + text + ",\"urgency\":" + std::to_string(job.urgency) + ",\""
-                 + (job.bcc ? "bcc" : "cc") + "\":\"" + ccs.encode() + "\"}",
-             n);
+        flux_future_t *f = flux_job_submit_array(h, text.c_str(), job.urgency, 0,
+                                                 ccs.encode().c_str(),
+                                                 job.bcc ? FLUX_JOB_ARRAY_BCC : 0);
+        if (!f && errno == EINVAL) {
+            /* Not JSON (a copy of a YAML file): one request per copy. */
+            for (size_t k = 0; k < n; k++) {
+                if (!sent(flux_job_submit(h, jobs[i + k].text().c_str(), job.urgency, 0), i + k,
+                          0)) {
+                    unsent_from = i + k;
+                    break;
+                }
+            }
+            if (unsent_from < jobs.size())
+                break;
+        }
+        else if (!sent(f, i, n)) {
+            unsent_from = i;
+            break;
+        }
         i += n;
     }
     while (!inflight.empty())
         collect_one();
+    for (size_t k = unsent_from; k < jobs.size(); k++)
+        report(0);
+    if (!unacked.empty() || unsent_from < jobs.size())
+        report_unconfirmed(prog, jobs, unacked, unsent_from, lost_why);
     return ids;
 }
 
@@ -367,19 +420,21 @@ void submit_flags_open_logs(const char *prog, const SubmitFlags &flags)
     }
 }
 
-int submit_and_wait(flux_t *h, const char *prog, const std::vector<JobRequest> &jobs,
+int submit_and_wait(flux_t *h, const char *prog, const JobList &jobs,
                     const SubmitFlags &flags)
 {
     int rc = 0;
     std::vector<uint64_t> ids;
     JobLogs logs;
     bool wait_end = flags.wait || flags.watch || flags.wait_event == "clean";
+    /* Whether any job has a --log file of its own (else each costs nothing). */
+    bool per_job_logs = jobs.size() > 0 && !jobs[0].log.empty();
     {
         Progress progress(flags.progress, jobs.size(), flags.jps);
         ids = submit_jobspecs(h, prog, jobs, &progress, [&](size_t i, uint64_t id) {
             if (id == 0)
                 rc = 1;
-            else if (!flags.quiet && !jobs[i].log.empty())
+            else if (!flags.quiet && per_job_logs && !jobs[i].log.empty())
                 fprintf(logs.get(prog, jobs[i].log), "%s\n", jobid_str(id).c_str());
             else if (!flags.quiet)
                 progress.print_above(stdout, jobid_str(id) + "\n");
@@ -392,7 +447,8 @@ int submit_and_wait(flux_t *h, const char *prog, const std::vector<JobRequest> &
     for (size_t i = 0; i < ids.size(); i++) {
         if (ids[i] == 0)
             continue;
-        FILE *log = jobs[i].log.empty() ? nullptr : logs.get(prog, jobs[i].log);
+        std::string path = per_job_logs ? jobs[i].log : "";
+        FILE *log = path.empty() ? nullptr : logs.get(prog, path);
         if (wait_end) {
             /* The largest exit code of the jobs becomes ours. */
             int code = with_output_to(log, [&] { return job_attach(h, ids[i], !flags.watch); });

@@ -34,7 +34,7 @@ struct JobRequest {
     std::string subst;
     /* A --cc (or --bcc) copy of TMPL: copy CC, FLUX_JOB_CC=CC in the
      * environment unless BCC.  Runs of copies go to the server as job
-     * arrays (job-ingest.submit with cc or bcc), which set FLUX_JOB_CC
+     * arrays (flux_job_submit_array), which set FLUX_JOB_CC
      * themselves: TMPL with the text at [at, at + len) replaced by "". */
     int64_t cc = -1;
     bool bcc = false;
@@ -50,6 +50,25 @@ struct JobRequest {
         t.replace(at, len, subst);
         return t;
     }
+};
+
+/* The jobs of one command, held as a list or made one at a time on demand
+ * by a function (a million --cc copies must not be a million jobspecs in
+ * memory at once).  jobs[i] returns a copy. */
+class JobList {
+  public:
+    JobList(std::vector<JobRequest> jobs) : jobs_(std::move(jobs)), size_(jobs_.size()) {}
+    JobList(size_t size, std::function<JobRequest(size_t)> make)
+        : size_(size), make_(std::move(make))
+    {
+    }
+    size_t size() const { return size_; }
+    JobRequest operator[](size_t i) const { return make_ ? make_(i) : jobs_[i]; }
+
+  private:
+    std::vector<JobRequest> jobs_;
+    size_t size_;
+    std::function<JobRequest(size_t)> make_;
 };
 
 /* The flags flux submit and flux bulksubmit share: --quiet --wait
@@ -69,8 +88,8 @@ bool submit_flag_handle(SubmitFlags &flags, int c, const char *arg);
  * a refused request, whose error is printed on stderr as "PROG: submit: ...".
  * ON_ID, if set, gets each (index, id) in order as soon as it is known.
  * PROGRESS may be null. */
-std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog,
-                                      const std::vector<JobRequest> &jobs, Progress *progress,
+std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog, const JobList &jobs,
+                                      Progress *progress,
                                       const std::function<void(size_t, uint64_t)> &on_id = {});
 
 /* Apply --log/--log-stderr: append stdout (and stderr, unless --log-stderr
@@ -82,7 +101,7 @@ void submit_flags_open_logs(const char *prog, const SubmitFlags &flags);
  * largest exit code of the jobs when waiting for them to end, 1 if a job
  * ended without the --wait-event event, and at least 1 if any job was
  * refused. */
-int submit_and_wait(flux_t *h, const char *prog, const std::vector<JobRequest> &jobs,
+int submit_and_wait(flux_t *h, const char *prog, const JobList &jobs,
                     const SubmitFlags &flags);
 
 } // namespace fluxcmd

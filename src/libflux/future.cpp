@@ -68,6 +68,14 @@ flux_future_t *future_create(flux_t *h, uint32_t matchtag, bool streaming)
 
 void future_deliver(flux_future_t *f, const flux_msg_t *msg)
 {
+    if (f->filter)
+        f->filter(f, msg);
+    else
+        future_push(f, msg);
+}
+
+void future_push(flux_future_t *f, const flux_msg_t *msg)
+{
     bool final = !f->streaming || msg->errnum != 0;
     f->responses.push_back(msg);
     if (final && !f->done) {

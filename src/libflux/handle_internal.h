@@ -51,6 +51,10 @@ struct flux_future {
     struct event *timer_ev = nullptr;
     std::string errstr;
     std::map<std::string, AuxEntry> aux;
+    /* If set, each response goes through it instead of straight into
+     * responses: it calls flux::future_push() zero or more times (e.g. one
+     * response per eventlog line) and owns MSG. */
+    std::function<void(flux_future_t *, const flux_msg_t *msg)> filter;
 };
 
 struct flux_handle {
@@ -77,8 +81,11 @@ struct flux_handle {
 namespace flux {
 /* Re-evaluate whether the handle must watch its stream. */
 void handle_update_watch(flux_t *h);
-/* Feed a response to its future (takes the reference). */
+/* Feed a response to its future (takes the reference), through its filter. */
 void future_deliver(flux_future_t *f, const flux_msg_t *msg);
+/* Queue a response on F (takes the reference): what future_deliver() does
+ * when there is no filter.  A response with an error is the last. */
+void future_push(flux_future_t *f, const flux_msg_t *msg);
 /* Future for a request with this matchtag. */
 flux_future_t *future_create(flux_t *h, uint32_t matchtag, bool streaming);
 /* Fail every waiting future (connection lost). */

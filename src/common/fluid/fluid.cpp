@@ -1,7 +1,8 @@
 /* fluid/fluid.cpp - Flux Locally Unique IDs (RFC 19): generator, encoders
- * and the parser for the dec, hex, dothex and F58 string forms.
+ * and the parser for the dec, hex, dothex, F58 and words string forms.
  */
 #include "fluid/fluid.h"
+#include "fluid/mnemonic.h"
 
 #include <algorithm>
 #include <atomic>
@@ -245,6 +246,8 @@ std::string fluid_encode(uint64_t id, FluidFormat fmt)
                 s.push_back(buf[--n]);
             return s;
         }
+        case FluidFormat::words:
+            return fluid_words_encode(id);
         case FluidFormat::dec:
             break;
     }
@@ -263,9 +266,9 @@ Result<uint64_t> fluid_parse(std::string_view input)
     bool ok;
 
     if (s.find('.') != std::string_view::npos)
-        ok = parse_dothex(s, &v);
+        ok = parse_dothex(s.starts_with("job.") ? s.substr(4) : s, &v);
     else if (s.find('-') != std::string_view::npos)
-        ok = false; // mnemonic "words" form: not supported
+        ok = fluid_words_decode(s, &v);
     else if (s.starts_with(f58_prefix_utf8))
         ok = parse_f58(s.substr(f58_prefix_utf8.size()), &v);
     else if (s.starts_with(f58_prefix_ascii))

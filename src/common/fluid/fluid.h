@@ -17,7 +17,9 @@
  *                                          FLUX_F58_FORCE_ASCII is set in the
  *                                          environment, or fluid_f58_ascii(true))
  *   f58plain  "fuZZybuNNy"                (base58, always the ASCII "f" prefix)
- * The mnemonic ("words") and emoji forms are not implemented.
+ *   words     "academy-academy-academy--academy-academy-academy" (0)
+ *                                         (mnemonicode, as RFC 19 names it)
+ * The emoji form is not implemented.
  *
  * Nothing here throws (beyond std::bad_alloc from the standard library).
  */
@@ -124,18 +126,21 @@ enum class FluidFormat {
     dothex,
     f58,
     f58plain,
+    words,
 };
 
 /* Encode id in the given format.  Never fails. */
 std::string fluid_encode(uint64_t id, FluidFormat fmt);
 
 /* Parse any of the forms above.  Per RFC 19 the form is chosen by content:
- * a '.' means dothex, a leading "ƒ" or "f" means F58, a leading "0x" means
- * hex, anything else decimal.  Leading and trailing whitespace is ignored.
+ * a '.' means dothex (the KVS form "job.0017.e9fb.8df1.6c2e" is accepted
+ * too), a '-' means words, a leading "ƒ" or "f" means F58, a leading "0x"
+ * means hex, anything else decimal.  Leading and trailing whitespace is ignored.
  * Hex and dothex digits may be upper or lower case; dothex needs exactly four
  * groups of 1-4 hex digits.  Empty input, junk, overflow, characters outside
- * the base58 alphabet (0, O, I, l, ...) and the unsupported "words" and emoji
- * forms fail with EINVAL and the text "invalid job id '<input>'".
+ * the base58 alphabet (0, O, I, l, ...), words that are not six known
+ * words (or whose groups exceed 32 bits) and the unsupported emoji form
+ * fail with EINVAL and the text "invalid job id '<input>'".
  */
 Result<uint64_t> fluid_parse(std::string_view s);
 

@@ -122,8 +122,9 @@ std::vector<uint64_t> sample_ids()
     return ids;
 }
 
-const FluidFormat all_formats[] = {FluidFormat::dec, FluidFormat::hex, FluidFormat::dothex,
-                                   FluidFormat::f58, FluidFormat::f58plain};
+const FluidFormat all_formats[] = {FluidFormat::dec,    FluidFormat::hex,
+                                   FluidFormat::dothex, FluidFormat::f58,
+                                   FluidFormat::f58plain, FluidFormat::words};
 
 /* A clock the test drives by hand.  If auto_step_after is nonzero, every
  * reading after that many readings adds one ms (for tests that make the
@@ -299,7 +300,37 @@ const parse_ok_case parse_ok_cases[] = {
     {"fjpXCZedGfVQ", UINT64_MAX},
     {"18446744073709551615", UINT64_MAX},
     {"0xffffffffffffffff", UINT64_MAX},
+    {"job.0000.0000.25c2.e156", 0x25c2e156}, // the KVS form
+    {" job.ffff.ffff.ffff.ffff ", UINT64_MAX},
+    {"NATURAL-Analyze-verbal--natural-analyze-verbal", UINT64_MAX}, // any case
+    {"academy-academy-academy-academy-academy-academy", 0},          // one dash between groups
 };
+
+/* The mnemonic form, from Flux's own documentation and tests (mnemonicode). */
+struct words_case {
+    uint64_t id;
+    const char *words;
+};
+
+const words_case words_cases[] = {
+    {0, "academy-academy-academy--academy-academy-academy"},
+    {UINT64_MAX, "natural-analyze-verbal--natural-analyze-verbal"},
+    {1, "acrobat-academy-academy--academy-academy-academy"},
+    {1625, "amen-academy-academy--academy-academy-academy"},
+    {1626, "academy-acrobat-academy--academy-academy-academy"},
+    {uint64_t{1} << 32, "academy-academy-academy--acrobat-academy-academy"},
+    {0xac3f7137000000ull, "airline-alibi-index--tuna-maximum-adam"}, // Flux FAQ example
+};
+
+Test(fluid_words, known_vectors)
+{
+    for (const auto &c : words_cases) {
+        expect_str(flux::fluid_encode(c.id, FluidFormat::words), c.words);
+        auto r = flux::fluid_parse(c.words);
+        cr_assert(r.has_value(), "parse '%s' failed", c.words);
+        cr_expect_eq(*r, c.id, "'%s' parsed to %llu", c.words, (unsigned long long)*r);
+    }
+}
 
 Test(fluid_parse, accepted_forms)
 {
@@ -355,8 +386,26 @@ const parse_err_case parse_err_cases[] = {
     {"0000.0000.0000.", "invalid job id '0000.0000.0000.'"},
     {"0000.0000.0000.000g", "invalid job id '0000.0000.0000.000g'"},
     {"0x00.0000.0000.0000", "invalid job id '0x00.0000.0000.0000'"},
-    {"reform-remote-galileo--heart-package-academy",
-     "invalid job id 'reform-remote-galileo--heart-package-academy'"},
+    {"bad-words", "invalid job id 'bad-words'"},
+    {"academy-academy-academy", "invalid job id 'academy-academy-academy'"}, // 3 words
+    {"academy-academy-academy--academy-academy-academy-academy",
+     "invalid job id 'academy-academy-academy--academy-academy-academy-academy'"},
+    {"academy-academy-academy--academy-academy-nosuchword",
+     "invalid job id 'academy-academy-academy--academy-academy-nosuchword'"},
+    {"-academy-academy-academy--academy-academy-academy",
+     "invalid job id '-academy-academy-academy--academy-academy-academy'"},
+    {"academy-academy-academy--academy-academy-academy-",
+     "invalid job id 'academy-academy-academy--academy-academy-academy-'"},
+    {"academy--academy-academy--academy-academy-academy",
+     "invalid job id 'academy--academy-academy--academy-academy-academy'"},
+    {"academy-academy-academy---academy-academy-academy",
+     "invalid job id 'academy-academy-academy---academy-academy-academy'"},
+    /* 1625 + 1625*1626 + 1625*1626^2 > 2^32 - 1: not a 32-bit group */
+    {"amen-amen-amen--academy-academy-academy",
+     "invalid job id 'amen-amen-amen--academy-academy-academy'"},
+    {"job.0000.0000.0000", "invalid job id 'job.0000.0000.0000'"},
+    {"job.0000.0000.0000.000P", "invalid job id 'job.0000.0000.0000.000P'"},
+    {"jobs.0000.0000.0000.0001", "invalid job id 'jobs.0000.0000.0000.0001'"},
 };
 
 Test(fluid_parse, rejected_forms)

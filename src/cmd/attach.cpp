@@ -1,0 +1,200 @@
+/* attach.cpp - follow a job to its end: its main eventlog (exceptions, the
+ * exit status, "clean") and its output, through flux_job_event_watch().
+ * Used by flux job attach, flux run and flux submit --wait/--watch. */
+#include <cerrno>
+#include <cstring>
+#include <sys/wait.h>
+
+#include <map>
+#include <string>
+
+#include "cmd.h"
+#include "eventlog/eventlog.h"
+#include "ioencode/ioencode.h"
+#include "flux/job.h"
+#include "jobspec_opts.h"
+
+namespace fluxcmd {
+
+namespace {
+
+/* Printing the job's output: one "data" entry of its output eventlog at a
+ * time.  Kept apart from the following of the job so that the output
+ * encoding can change here alone. */
+struct OutputPrinter {
+    bool label = false; /* --label-io: "RANK: " before each line */
+    /* Lines without their newline yet, per (stream, rank), with --label-io. */
+    std::map<std::pair<std::string, std::string>, std::string> unfinished;
+
+    /* Write DATA of task RANK to FP, each line after "RANK: ". */
+    void write_labeled(FILE *fp, const char *rank, std::string &partial, const char *data,
+                       size_t len)
+    {
+        partial.append(data, len);
+        size_t start = 0, nl;
+        while ((nl = partial.find('\n', start)) != std::string::npos) {
+            fprintf(fp, "%s: ", rank);
+            fwrite(partial.data() + start, 1, nl + 1 - start, fp);
+            start = nl + 1;
+        }
+        partial.erase(0, start);
+    }
+
+    void print(const flux::EventlogEntry &e)
+    {
+        if (e.name == "log" && e.context) {
+            const char *comp = "shell", *msg = "";
+            int rank = 0;
+            if (json_unpack(e.context, "{s?s s?i s:s}", "component", &comp, "rank", &rank,
+                            "message", &msg)
+                == 0)
+                fprintf(stderr, "flux-shell[%d]: %s: %s\n", rank, comp, msg);
+            return;
+        }
+        if (e.name != "data" || !e.context)
+            return;
+        /* Bytes, base64 when not text (RFC 24 "encoding"). */
+        auto d = flux::iodecode(e.context);
+        if (!d) {
+            fprintf(stderr, "flux-job: %s\n", d.error().text.c_str());
+            return;
+        }
+        FILE *fp = d->stream == "stderr" ? stderr : stdout;
+        if (label)
+            write_labeled(fp, d->rank.c_str(), unfinished[{d->stream, d->rank}], d->data.data(),
+                          d->data.size());
+        else
+            fwrite(d->data.data(), 1, d->data.size(), fp);
+        fflush(fp);
+    }
+
+    /* The last lines without a newline, once the job is done. */
+    void finish()
+    {
+        for (auto &[key, rest] : unfinished) {
+            if (!rest.empty())
+                fprintf(key.first == "stderr" ? stderr : stdout, "%s: %s\n", key.second.c_str(),
+                        rest.c_str());
+        }
+    }
+};
+
+/* State of an attached job: eventlog and output are followed together. */
+struct Attach {
+    flux_t *h = nullptr;
+    uint64_t id = 0;
+    flux_future_t *events = nullptr;
+    flux_future_t *output = nullptr;
+    OutputPrinter printer;
+    int status = -1;
+    bool fatal = false;
+    std::string exc_type, exc_note;
+    std::string error; /* the job could not be followed */
+    bool done = false;
+    bool output_ended = false, output_cancelled = false;
+};
+
+void attach_output_cb(flux_future_t *f, void *arg)
+{
+    auto *a = static_cast<Attach *>(arg);
+    const char *line;
+    if (flux_job_event_watch_get(f, &line) < 0) {
+        /* Cancelled (the job is done: everything before it was shown) or
+         * ended. */
+        a->output_ended = true;
+        if (a->done)
+            flux_reactor_stop(flux_get_reactor(a->h));
+        return;
+    }
+    if (auto e = flux::eventlog_entry_decode(line))
+        a->printer.print(*e);
+    flux_future_reset(f);
+}
+
+void attach_event(Attach *a, const flux::EventlogEntry &e)
+{
+    if (e.name == "exception" && e.context) {
+        int sev = 1;
+        const char *type = "", *note = "";
+        json_unpack(e.context, "{s?i s?s s?s}", "severity", &sev, "type", &type, "note", &note);
+        if (sev == 0 && !a->fatal) {
+            a->fatal = true;
+            a->exc_type = type;
+            a->exc_note = note;
+        }
+    }
+    else if (e.name == "finish" && e.context)
+        json_unpack(e.context, "{s:i}", "status", &a->status);
+    else if (e.name == "clean")
+        a->done = true;
+}
+
+void attach_events_cb(flux_future_t *f, void *arg)
+{
+    auto *a = static_cast<Attach *>(arg);
+    const char *line;
+    if (flux_job_event_watch_get(f, &line) < 0) {
+        a->error = flux_future_error_string(f);
+        a->done = true;
+        if (a->output && !a->output_ended && !a->output_cancelled) {
+            a->output_cancelled = true;
+            flux_job_event_watch_cancel(a->output);
+        }
+        flux_reactor_stop(flux_get_reactor(a->h));
+        return;
+    }
+    if (auto e = flux::eventlog_entry_decode(line))
+        attach_event(a, *e);
+    flux_future_reset(f);
+    if (!a->done)
+        return;
+    /* The job's output was stored before it finished, but its last updates
+     * may still be on their way on the output watch: cancel it and stop
+     * once the watch has delivered everything before the cancel. */
+    if (a->output && !a->output_ended) {
+        if (!a->output_cancelled) {
+            a->output_cancelled = true;
+            flux_job_event_watch_cancel(a->output);
+        }
+        return;
+    }
+    flux_reactor_stop(flux_get_reactor(a->h));
+}
+
+} // namespace
+
+int job_attach(flux_t *h, uint64_t id, bool quiet, bool label)
+{
+    Attach a;
+    a.printer.label = label;
+    a.h = h;
+    a.id = id;
+    if (!quiet) {
+        a.output = flux_job_event_watch(h, id, "guest.output", FLUX_JOB_EVENT_WATCH_WAITCREATE);
+        if (!a.output || flux_future_then(a.output, -1, attach_output_cb, &a) < 0)
+            die(1, "flux-job: attach: %s", strerror(errno));
+    }
+    a.events = flux_job_event_watch(h, id, "eventlog", 0);
+    if (!a.events || flux_future_then(a.events, -1, attach_events_cb, &a) < 0)
+        die(1, "flux-job: attach: %s", strerror(errno));
+    flux_reactor_run(flux_get_reactor(h), 0);
+    a.printer.finish();
+    if (a.output && !a.output_ended && !a.output_cancelled)
+        flux_job_event_watch_cancel(a.output);
+    if (a.error.empty())
+        flux_job_event_watch_cancel(a.events);
+    flux_future_destroy(a.output);
+    flux_future_destroy(a.events);
+    if (!a.error.empty()) {
+        fprintf(stderr, "flux-job: attach: %s: %s\n", jobid_str(id).c_str(), a.error.c_str());
+        return 1;
+    }
+    if (a.fatal)
+        fprintf(stderr, "flux-job: %s: %s%s%s\n", jobid_str(id).c_str(), a.exc_type.c_str(),
+                a.exc_note.empty() ? "" : ": ", a.exc_note.c_str());
+    if (a.status >= 0)
+        return WIFSIGNALED(a.status) ? 128 + WTERMSIG(a.status) : WEXITSTATUS(a.status);
+    return a.fatal ? 1 : 0;
+}
+
+} // namespace fluxcmd

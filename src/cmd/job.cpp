@@ -1,0 +1,421 @@
+/* job.cpp - flux job: submit, id, cancel, raise, urgency, wait, info, kill,
+ * attach, eventlog, wait-event, all through the job API (flux/job.h). */
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <getopt.h>
+#include <iostream>
+#include <sstream>
+
+#include <string>
+#include <vector>
+
+#include "cmd.h"
+#include "eventlog/eventlog.h"
+#include "flux/job.h"
+#include "fsd/fsd.h"
+#include "jobspec_opts.h"
+#include "libflux/ptr.h"
+#include "submit_jobs.h"
+
+namespace fluxcmd {
+
+namespace {
+
+const char *job_usage = "Usage: flux job submit [--urgency=N] [--flags=debug] [FILE]\n"
+                        "       flux job id [--to=dec|hex|dothex|kvs|f58|f58plain|words] [ID...]\n"
+                        "       flux job raise [--severity=N] [--type=TYPE] JOBID [NOTE...]\n"
+                        "       flux job cancel [-m NOTE] JOBID...\n"
+                        "       flux job urgency JOBID N|hold|default|expedite\n"
+                        "       flux job wait JOBID\n"
+                        "       flux job attach [-l|--label-io] JOBID\n"
+                        "       flux job info JOBID KEY...\n"
+                        "       flux job kill [--signal=SIG] JOBID...\n"
+                        "       flux job eventlog [-f] JOBID\n"
+                        "       flux job wait-event [-t TIMEOUT] [-q] JOBID NAME";
+
+int job_submit(int argc, char **argv)
+{
+    int urgency = FLUX_JOB_URGENCY_DEFAULT, flags = 0, c;
+    static const struct option opts[] = {
+        {"urgency", required_argument, nullptr, 'u'},
+        {"flags", required_argument, nullptr, 'f'},
+        {"help", no_argument, nullptr, 'h'},
+        {nullptr, 0, nullptr, 0},
+    };
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+u:f:h", opts, nullptr)) != -1) {
+        if (c == 'u') {
+            JobOptions o;
+            job_option_handle(o, urgency_option(), optarg);
+            urgency = o.urgency;
+        }
+        else if (c == 'f') {
+            std::stringstream words(optarg);
+            std::string w;
+            while (std::getline(words, w, ',')) {
+                if (w == "debug")
+                    flags |= FLUX_JOB_DEBUG;
+                else if (w == "waitable")
+                    flags |= FLUX_JOB_WAITABLE;
+                else
+                    die(1, "flux-job: submit: --flags: unknown flag '%s' (debug, waitable)",
+                        w.c_str());
+            }
+        }
+        else if (c == 'h') {
+            printf("Usage: flux job submit [--urgency=N] [--flags=debug] [FILE]\n");
+            return 0;
+        }
+        else
+            return 1;
+    }
+    if (argc - optind > 1)
+        die(1, "Usage: flux job submit [--urgency=N] [--flags=debug] [FILE]");
+    std::stringstream ss;
+    if (optind < argc && strcmp(argv[optind], "-") != 0) {
+        std::ifstream in(argv[optind]);
+        if (!in)
+            die(1, "flux-job: submit: %s: %s", argv[optind], strerror(errno));
+        ss << in.rdbuf();
+    }
+    else
+        ss << std::cin.rdbuf();
+    std::string text = ss.str();
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        die(1, "flux-job: submit: the jobspec is empty");
+    flux_t *h = open_or_die("flux-job");
+    flux::FuturePtr f(flux_job_submit(h, text.c_str(), urgency, flags));
+    flux_jobid_t id;
+    if (!f)
+        die(1, "flux-job: submit: %s", errno == EINVAL ? "jobspec is not valid UTF-8"
+                                                       : strerror(errno));
+    if (flux_job_submit_get_id(f.get(), &id) < 0)
+        die(1, "flux: submit: %s", flux_future_error_string(f.get()));
+    printf("%s\n", jobid_str(id).c_str());
+    flux_close(h);
+    return 0;
+}
+
+int job_id(int argc, char **argv)
+{
+    std::string to = "dec";
+    int c;
+    static const struct option opts[] = {
+        {"to", required_argument, nullptr, 't'},
+        {"help", no_argument, nullptr, 'h'},
+        {nullptr, 0, nullptr, 0},
+    };
+    const char *usage = "Usage: flux job id [--to=dec|hex|dothex|kvs|f58|f58plain|words] [ID...]";
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+t:h", opts, nullptr)) != -1) {
+        if (c == 't')
+            to = optarg;
+        else if (c == 'h') {
+            printf("%s\n(with no ID, one id per line of standard input)\n", usage);
+            return 0;
+        }
+        else
+            return 1;
+    }
+    char check[64];
+    if (flux_job_id_encode(0, to.c_str(), check, sizeof(check)) < 0)
+        die(1, "flux-job: id: unknown format '%s' (dec, hex, dothex, kvs, f58, f58plain, words)",
+            to.c_str());
+    std::vector<std::string> inputs(argv + optind, argv + argc);
+    if (inputs.empty()) {
+        std::string line;
+        while (std::getline(std::cin, line))
+            if (line.find_first_not_of(" \t\r") != std::string::npos)
+                inputs.push_back(line);
+        if (inputs.empty())
+            die(1, "%s", usage);
+    }
+    for (const auto &in : inputs) {
+        flux_jobid_t id;
+        char buf[64];
+        if (flux_job_id_parse(in.c_str(), &id) < 0)
+            die(1, "flux-job: invalid job id '%s'", in.c_str());
+        if (flux_job_id_encode(id, to.c_str(), buf, sizeof(buf)) < 0)
+            die(1, "flux-job: id: %s", strerror(errno));
+        printf("%s\n", buf);
+    }
+    return 0;
+}
+
+/* --signal=SIG: a number 1-63 or a name with or without SIG. */
+int parse_signal(const char *s)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s && !*end && v > 0 && v < 64)
+        return (int)v;
+    std::string name = s;
+    if (name.rfind("SIG", 0) == 0)
+        name = name.substr(3);
+    for (int k = 1; k < 64; k++) {
+        const char *abbrev = sigabbrev_np(k);
+        if (abbrev && name == abbrev)
+            return k;
+    }
+    die(1, "flux-job: kill: unknown signal '%s'", s);
+}
+
+int job_raise(flux_t *h, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"severity", required_argument, nullptr, 's'},
+        {"type", required_argument, nullptr, 't'},
+        {nullptr, 0, nullptr, 0},
+    };
+    int severity = 0, c;
+    const char *type = "cancel";
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+s:t:", opts, nullptr)) != -1) {
+        if (c == 's')
+            severity = (int)parse_u32_or_die("flux-job", "severity", optarg);
+        else if (c == 't')
+            type = optarg;
+        else
+            return 1;
+    }
+    if (optind >= argc)
+        die(1, "Usage: flux job raise [--severity=N] [--type=TYPE] JOBID [NOTE...]");
+    if (severity > 7)
+        die(1, "flux-job: raise: severity must be 0-7, not %d", severity);
+    uint64_t id = parse_jobid_or_die("flux-job", argv[optind]);
+    std::string note;
+    for (int i = optind + 1; i < argc; i++)
+        note += (note.empty() ? "" : " ") + std::string(argv[i]);
+    flux::FuturePtr f(flux_job_raise(h, id, type, severity, note.c_str()));
+    if (!f)
+        die(1, "flux-job: raise: invalid exception type '%s'", type);
+    if (flux_rpc_get(f.get(), nullptr) < 0)
+        die(1, "flux-job: raise: %s", flux_future_error_string(f.get()));
+    return 0;
+}
+
+int job_urgency(flux_t *h, int argc, char **argv)
+{
+    if (argc != 3)
+        die(1, "Usage: flux job urgency JOBID N|hold|default|expedite");
+    uint64_t id = parse_jobid_or_die("flux-job", argv[1]);
+    JobOptions o;
+    job_option_handle(o, urgency_option(), argv[2]);
+    flux::FuturePtr f(flux_job_set_urgency(h, id, o.urgency));
+    if (!f || flux_rpc_get(f.get(), nullptr) < 0)
+        die(1, "flux-job: urgency: %s", f ? flux_future_error_string(f.get()) : strerror(errno));
+    return 0;
+}
+
+int job_wait(flux_t *h, int argc, char **argv)
+{
+    if (argc != 2)
+        die(1, "Usage: flux job wait JOBID");
+    uint64_t id = parse_jobid_or_die("flux-job", argv[1]);
+    flux::FuturePtr f(flux_job_wait(h, id));
+    bool success;
+    const char *errstr;
+    if (!f || flux_job_wait_get_status(f.get(), &success, &errstr) < 0)
+        die(1, "flux-job: wait: %s", f ? flux_future_error_string(f.get()) : strerror(errno));
+    if (!success) {
+        fprintf(stderr, "flux-job: %s: %s\n", jobid_str(id).c_str(), errstr);
+        return 1;
+    }
+    return 0;
+}
+
+int job_info(flux_t *h, int argc, char **argv)
+{
+    if (argc < 3)
+        die(1, "Usage: flux job info JOBID KEY...  (jobspec, R, eventlog, guest.output)");
+    uint64_t id = parse_jobid_or_die("flux-job", argv[1]);
+    for (int i = 2; i < argc; i++) {
+        flux::FuturePtr f(flux_job_lookup(h, id, argv[i]));
+        if (!f)
+            die(1, "flux-job: info: invalid key '%s'", argv[i]);
+        json_t *v;
+        if (flux_job_lookup_get_unpack(f.get(), "o", &v) < 0) {
+            if (errno == ENOENT)
+                die(1, "flux-job: info: %s has no %s", jobid_str(id).c_str(), argv[i]);
+            die(1, "flux-job: info: %s", flux_future_error_string(f.get()));
+        }
+        if (json_is_string(v))
+            fputs(json_string_value(v), stdout);
+        else {
+            char *text = json_dumps(v, JSON_COMPACT);
+            printf("%s\n", text);
+            free(text);
+        }
+    }
+    return 0;
+}
+
+int job_kill(flux_t *h, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"signal", required_argument, nullptr, 's'},
+        {nullptr, 0, nullptr, 0},
+    };
+    int sig = SIGTERM, c, rc = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+s:", opts, nullptr)) != -1) {
+        if (c != 's')
+            return 1;
+        sig = parse_signal(optarg);
+    }
+    if (optind >= argc)
+        die(1, "Usage: flux job kill [--signal=SIG] JOBID...");
+    for (int i = optind; i < argc; i++) {
+        uint64_t id = parse_jobid_or_die("flux-job", argv[i]);
+        flux::FuturePtr f(flux_job_kill(h, id, sig));
+        if (!f || flux_rpc_get(f.get(), nullptr) < 0) {
+            fprintf(stderr, "flux-job: kill %s: %s\n", jobid_str(id).c_str(),
+                    f ? flux_future_error_string(f.get()) : strerror(errno));
+            rc = 1;
+        }
+    }
+    return rc;
+}
+
+/* flux job eventlog [-f] JOBID, flux job wait-event [-t T] [-q] JOBID NAME */
+int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"follow", no_argument, nullptr, 'f'},
+        {"timeout", required_argument, nullptr, 't'},
+        {"quiet", no_argument, nullptr, 'q'},
+        {nullptr, 0, nullptr, 0},
+    };
+    bool follow = sub == "wait-event", quiet = false;
+    double timeout = -1;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+ft:q", opts, nullptr)) != -1) {
+        if (c == 'f')
+            follow = true;
+        else if (c == 't') {
+            auto t = flux::fsd_parse(optarg);
+            if (!t)
+                die(1, "flux-job: --timeout: %s", t.error().text.c_str());
+            timeout = *t;
+        }
+        else if (c == 'q')
+            quiet = true;
+        else
+            return 1;
+    }
+    int want = sub == "wait-event" ? 2 : 1;
+    if (argc - optind != want)
+        die(1, sub == "wait-event" ? "Usage: flux job wait-event [-t TIMEOUT] [-q] JOBID NAME"
+                                   : "Usage: flux job eventlog [-f] JOBID");
+    uint64_t id = parse_jobid_or_die("flux-job", argv[optind]);
+    const char *wanted = want == 2 ? argv[optind + 1] : nullptr;
+    /* Without --follow, print what is there. */
+    if (!follow) {
+        flux::FuturePtr once(flux_job_lookup(h, id, "eventlog"));
+        const char *text;
+        if (!once || flux_job_lookup_get_unpack(once.get(), "s", &text) < 0)
+            die(1, "flux-job: %s: %s: unknown job id", sub.c_str(), jobid_str(id).c_str());
+        auto log = flux::eventlog_decode(text);
+        if (!log)
+            die(1, "flux-job: %s: %s", sub.c_str(), log.error().text.c_str());
+        for (const auto &e : *log) {
+            char *ctx = e.context ? json_dumps(e.context, JSON_COMPACT) : nullptr;
+            printf("%.6f %s%s%s\n", e.timestamp, e.name.c_str(), ctx ? " " : "", ctx ? ctx : "");
+            free(ctx);
+        }
+        return 0;
+    }
+    flux::FuturePtr f(flux_job_event_watch(h, id, "eventlog", 0));
+    if (!f)
+        die(1, "flux-job: %s: %s", sub.c_str(), strerror(errno));
+    for (;;) {
+        if (timeout >= 0 && flux_future_wait_for(f.get(), timeout) < 0)
+            die(1, "flux-job: wait-event: timed out waiting for %s", wanted ? wanted : "events");
+        const char *line;
+        if (flux_job_event_watch_get(f.get(), &line) < 0)
+            die(1, "flux-job: %s: %s: %s", sub.c_str(), jobid_str(id).c_str(),
+                flux_future_error_string(f.get()));
+        auto e = flux::eventlog_entry_decode(line);
+        if (e) {
+            if ((!wanted || e->name == wanted) && !quiet) {
+                char *ctx = e->context ? json_dumps(e->context, JSON_COMPACT) : nullptr;
+                printf("%.6f %s%s%s\n", e->timestamp, e->name.c_str(), ctx ? " " : "",
+                       ctx ? ctx : "");
+                free(ctx);
+                fflush(stdout);
+            }
+            if (wanted && e->name == wanted)
+                break;
+            if (e->name == "clean") {
+                if (wanted)
+                    die(1, "flux-job: wait-event: %s: the job ended without event %s",
+                        jobid_str(id).c_str(), wanted);
+                break;
+            }
+        }
+        flux_future_reset(f.get());
+    }
+    flux_job_event_watch_cancel(f.get());
+    return 0;
+}
+
+} // namespace
+
+int cmd_job(int argc, char **argv)
+{
+    if (argc < 2)
+        die(1, "%s", job_usage);
+    std::string sub = argv[1];
+    if (sub == "submit")
+        return job_submit(argc - 1, argv + 1);
+    if (sub == "id")
+        return job_id(argc - 1, argv + 1);
+    if (sub == "cancel") /* as flux cancel */
+        return cmd_cancel(argc - 1, argv + 1);
+    if (sub == "-h" || sub == "--help") {
+        printf("%s\n", job_usage);
+        return 0;
+    }
+    if (sub != "raise" && sub != "urgency" && sub != "wait" && sub != "eventlog"
+        && sub != "wait-event" && sub != "attach" && sub != "info" && sub != "kill")
+        die(1, "flux-job: unknown subcommand '%s'\n%s", sub.c_str(), job_usage);
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("%s\n", job_usage);
+            return 0;
+        }
+    }
+    argc--;
+    argv++;
+    if (sub == "attach") {
+        bool label = argc == 3 && (!strcmp(argv[1], "-l") || !strcmp(argv[1], "--label-io"));
+        if (argc != 2 && !label)
+            die(1, "Usage: flux job attach [-l|--label-io] JOBID");
+        uint64_t id = parse_jobid_or_die("flux-job", argv[argc - 1]);
+        flux_t *h = open_or_die("flux-job");
+        int rc = job_attach(h, id, false, label);
+        flux_close(h);
+        return rc;
+    }
+    flux_t *h = open_or_die("flux-job");
+    int rc;
+    if (sub == "raise")
+        rc = job_raise(h, argc, argv);
+    else if (sub == "urgency")
+        rc = job_urgency(h, argc, argv);
+    else if (sub == "wait")
+        rc = job_wait(h, argc, argv);
+    else if (sub == "info")
+        rc = job_info(h, argc, argv);
+    else if (sub == "kill")
+        rc = job_kill(h, argc, argv);
+    else
+        rc = job_eventlog(h, sub, argc, argv);
+    flux_close(h);
+    return rc;
+}
+
+} // namespace fluxcmd

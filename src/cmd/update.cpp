@@ -1,0 +1,50 @@
+/* update.cpp - flux update JOBID KEY=VALUE...: change a job's attributes
+ * (the time limit) through flux_job_update(). */
+#include <cerrno>
+#include <cstring>
+
+#include <string>
+
+#include "cmd.h"
+#include "flux/job.h"
+#include "fsd/fsd.h"
+#include "libflux/ptr.h"
+
+namespace fluxcmd {
+
+int cmd_update(int argc, char **argv)
+{
+    const char *usage = "Usage: flux update JOBID duration=FSD";
+    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        printf("%s\n", usage);
+        return 0;
+    }
+    if (argc < 3)
+        die(1, "%s", usage);
+    uint64_t id = parse_jobid_or_die("flux-update", argv[1]);
+    flux::JsonPtr updates(json_object());
+    for (int i = 2; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        if (!eq)
+            die(1, "flux-update: expected KEY=VALUE, got '%s'", argv[i]);
+        std::string key(argv[i], eq - argv[i]);
+        if (key == "duration" || key == "attributes.system.duration") {
+            auto d = flux::fsd_parse(eq + 1, 's');
+            if (!d)
+                die(1, "flux-update: %s", d.error().text.c_str());
+            json_object_set_new(updates.get(), "attributes.system.duration", json_real(*d));
+        }
+        else
+            die(1, "flux-update: updating '%s' is not supported (only duration)", key.c_str());
+    }
+    char *text = json_dumps(updates.get(), JSON_COMPACT);
+    flux_t *h = open_or_die("flux-update");
+    flux::FuturePtr f(flux_job_update(h, id, text));
+    free(text);
+    if (!f || flux_rpc_get(f.get(), nullptr) < 0)
+        die(1, "flux-update: %s", f ? flux_future_error_string(f.get()) : strerror(errno));
+    flux_close(h);
+    return 0;
+}
+
+} // namespace fluxcmd

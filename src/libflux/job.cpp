@@ -1,0 +1,676 @@
+/* job.cpp - the client job API (include/flux/job.h).
+ *
+ * Each call is one request to the service that owns the operation:
+ * job-ingest.submit (submit, arrays), job-manager.* (wait, raise, kill,
+ * urgency, update, list, queue, events-journal) and the KVS for a job's
+ * eventlogs and data (job.<dothex>.KEY, RFC 16).  Those topics and keys are
+ * spelled here and nowhere in the commands.  Ids: src/common/fluid (RFC 19).
+ */
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "flux/job.h"
+#include "flux/kvs.h"
+#include "fluid/fluid.h"
+#include "handle_internal.h"
+#include "message_internal.h"
+#include "ptr.h"
+
+namespace {
+
+constexpr int submit_flags_valid = FLUX_JOB_DEBUG | FLUX_JOB_WAITABLE;
+constexpr size_t array_max = 256;
+
+bool valid_id(flux_jobid_t id)
+{
+    return id != FLUX_JOBID_ANY;
+}
+
+std::string job_key(flux_jobid_t id, const char *key)
+{
+    std::string k = "job." + flux::fluid_encode(id, flux::FluidFormat::dothex);
+    if (key && *key)
+        k += std::string(".") + key;
+    return k;
+}
+
+/* A job key the caller may name: words of [a-zA-Z0-9_-] joined by dots. */
+bool valid_key(const char *key)
+{
+    if (!key || !*key || *key == '.')
+        return false;
+    char prev = 0;
+    for (const char *p = key; *p; p++) {
+        char c = *p;
+        if (c == '.' && prev == '.')
+            return false;
+        if (!(isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.'))
+            return false;
+        prev = c;
+    }
+    return prev != '.';
+}
+
+/* The last JSON jobspec text found valid on this handle: submitting copies
+ * of one jobspec checks it once, not once per job. */
+struct CheckedJobspec {
+    std::string text;
+};
+
+void checked_destroy(void *p)
+{
+    delete static_cast<CheckedJobspec *>(p);
+}
+
+/* Whether TEXT is a JSON object (spliced into the request as it is) rather
+ * than YAML (sent as a string for the server to convert). */
+bool jobspec_is_json(flux_t *h, const char *text, size_t len)
+{
+    auto *c = static_cast<CheckedJobspec *>(flux_aux_get(h, "flux::job_checked"));
+    if (c && c->text.size() == len && memcmp(c->text.data(), text, len) == 0)
+        return true;
+    json_error_t jerr;
+    flux::JsonPtr o(json_loadb(text, len, 0, &jerr));
+    if (!json_is_object(o.get()))
+        return false;
+    if (!c) {
+        c = new (std::nothrow) CheckedJobspec;
+        if (!c || flux_aux_set(h, "flux::job_checked", c, checked_destroy) < 0) {
+            delete c;
+            return true;
+        }
+    }
+    c->text.assign(text, len);
+    return true;
+}
+
+/* The jobspec as a JSON value in a request: the text itself, or a string. */
+bool jobspec_value(flux_t *h, const char *jobspec, std::string &out)
+{
+    size_t len = strlen(jobspec);
+    if (jobspec_is_json(h, jobspec, len)) {
+        out.append(jobspec, len);
+        return true;
+    }
+    flux::JsonPtr str(json_stringn(jobspec, len));
+    char *dumped = str ? json_dumps(str.get(), JSON_ENCODE_ANY | JSON_COMPACT) : nullptr;
+    if (!dumped)
+        return false; /* not UTF-8 */
+    out += dumped;
+    free(dumped);
+    return true;
+}
+
+/* Event watch: split each KVS watch response (appended eventlog text) into
+ * one response per complete line; keep a partial line for the next. */
+struct EventWatch {
+    std::string partial;
+};
+
+void event_watch_destroy(void *p)
+{
+    delete static_cast<EventWatch *>(p);
+}
+
+void push_error(flux_future_t *f, const flux_msg_t *msg, int errnum, const char *text)
+{
+    flux_msg_t *rsp = flux_msg_create(FLUX_MSGTYPE_RESPONSE);
+    if (rsp) {
+        flux_msg_set_matchtag(rsp, msg->matchtag);
+        flux_msg_set_errnum(rsp, errnum);
+        if (text)
+            flux_msg_set_string(rsp, text);
+    }
+    flux_msg_decref(msg);
+    if (rsp)
+        flux::future_push(f, rsp);
+}
+
+void event_watch_filter(flux_future_t *f, const flux_msg_t *msg)
+{
+    auto *w = static_cast<EventWatch *>(flux_future_aux_get(f, "flux::job_event_watch"));
+    if (msg->errnum != 0) {
+        /* Hide the KVS's own words: an eventlog that is not there, or that
+         * the caller may not read, is an unknown job to the caller. */
+        int e = (int)msg->errnum;
+        if (e == ENOENT || e == EPERM)
+            push_error(f, msg, ENOENT, "unknown job id");
+        else
+            flux::future_push(f, msg);
+        return;
+    }
+    json_t *value = nullptr;
+    const char *text = nullptr;
+    if (!w || flux_msg_unpack(msg, "{s:o}", "value", &value) < 0
+        || !(text = json_string_value(value))) {
+        push_error(f, msg, EPROTO, "malformed eventlog watch response");
+        return;
+    }
+    w->partial += text;
+    size_t start = 0, nl;
+    while ((nl = w->partial.find('\n', start)) != std::string::npos) {
+        flux_msg_t *rsp = flux_msg_create(FLUX_MSGTYPE_RESPONSE);
+        if (!rsp)
+            break;
+        flux_msg_set_matchtag(rsp, msg->matchtag);
+        std::string line = w->partial.substr(start, nl - start);
+        flux_msg_set_string(rsp, line.c_str());
+        flux::future_push(f, rsp);
+        start = nl + 1;
+    }
+    w->partial.erase(0, start);
+    flux_msg_decref(msg);
+}
+
+/* flux_job_list state: the filtered array, built on first get. */
+struct ListRequest {
+    uint32_t userid = FLUX_USERID_UNKNOWN;
+    int max = 0;
+    flux::JsonPtr attrs; /* array of names, or null for all */
+    flux::JsonPtr result;
+};
+
+void list_destroy(void *p)
+{
+    delete static_cast<ListRequest *>(p);
+}
+
+} // namespace
+
+extern "C" {
+
+flux_future_t *flux_job_submit(flux_t *h, const char *jobspec, int urgency, int flags)
+{
+    if (!h || !jobspec || !*jobspec || urgency < FLUX_JOB_URGENCY_MIN
+        || urgency > FLUX_JOB_URGENCY_MAX || (flags & ~submit_flags_valid)) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    /* {"jobspec":...,"urgency":N}: the form job-ingest slices the jobspec
+     * out of without encoding it again. */
+    std::string payload = "{\"jobspec\":";
+    payload.reserve(strlen(jobspec) + 64);
+    if (!jobspec_value(h, jobspec, payload)) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    payload += ",\"urgency\":" + std::to_string(urgency);
+    if (flags)
+        payload += ",\"flags\":" + std::to_string(flags);
+    payload += "}";
+    return flux_rpc(h, "job-ingest.submit", payload.c_str(), FLUX_NODEID_ANY, 0);
+}
+
+int flux_job_submit_get_id(flux_future_t *f, flux_jobid_t *id)
+{
+    json_int_t v;
+    if (flux_rpc_get_unpack(f, "{s:I}", "id", &v) < 0)
+        return -1;
+    if (id)
+        *id = (flux_jobid_t)v;
+    return 0;
+}
+
+flux_future_t *flux_job_submit_array(flux_t *h, const char *jobspec, int urgency, int flags,
+                                     const char *idset, int array_flags)
+{
+    if (!h || !jobspec || !idset || !*idset || urgency < FLUX_JOB_URGENCY_MIN
+        || urgency > FLUX_JOB_URGENCY_MAX || (flags & ~submit_flags_valid)
+        || (array_flags & ~FLUX_JOB_ARRAY_BCC) || strchr(idset, '"') || strchr(idset, '\\')) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    size_t len = strlen(jobspec);
+    if (!jobspec_is_json(h, jobspec, len)) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    std::string payload = "{\"jobspec\":";
+    payload.reserve(len + strlen(idset) + 64);
+    payload.append(jobspec, len);
+    payload += ",\"urgency\":" + std::to_string(urgency);
+    if (flags)
+        payload += ",\"flags\":" + std::to_string(flags);
+    payload += (array_flags & FLUX_JOB_ARRAY_BCC) ? ",\"bcc\":\"" : ",\"cc\":\"";
+    payload += idset;
+    payload += "\"}";
+    return flux_rpc(h, "job-ingest.submit", payload.c_str(), FLUX_NODEID_ANY, 0);
+}
+
+int flux_job_submit_get_ids(flux_future_t *f, const flux_jobid_t **ids, size_t *count)
+{
+    auto *v = static_cast<std::vector<flux_jobid_t> *>(flux_future_aux_get(f, "flux::job_ids"));
+    if (!v) {
+        json_t *array = nullptr;
+        if (flux_rpc_get_unpack(f, "{s:o}", "ids", &array) < 0)
+            return -1;
+        if (!json_is_array(array) || json_array_size(array) > array_max * 64) {
+            errno = EPROTO;
+            return -1;
+        }
+        v = new (std::nothrow) std::vector<flux_jobid_t>;
+        if (!v) {
+            errno = ENOMEM;
+            return -1;
+        }
+        size_t i;
+        json_t *e;
+        json_array_foreach(array, i, e) v->push_back((flux_jobid_t)json_integer_value(e));
+        flux_future_aux_set(f, "flux::job_ids", v,
+                            [](void *p) { delete static_cast<std::vector<flux_jobid_t> *>(p); });
+    }
+    if (ids)
+        *ids = v->data();
+    if (count)
+        *count = v->size();
+    return 0;
+}
+
+flux_future_t *flux_job_wait(flux_t *h, flux_jobid_t id)
+{
+    if (!h || !valid_id(id)) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    return flux_rpc_pack(h, "job-manager.wait", FLUX_NODEID_ANY, 0, "{s:I}", "id",
+                         (json_int_t)id);
+}
+
+int flux_job_wait_get_status(flux_future_t *f, bool *success, const char **errstr)
+{
+    int ok = 0;
+    const char *why = "";
+    if (flux_rpc_get_unpack(f, "{s:b s?s}", "success", &ok, "errstr", &why) < 0)
+        return -1;
+    if (success)
+        *success = ok != 0;
+    if (errstr)
+        *errstr = why;
+    return 0;
+}
+
+flux_future_t *flux_job_event_watch(flux_t *h, flux_jobid_t id, const char *path, int flags)
+{
+    if (!h || !valid_id(id) || !valid_key(path) || (flags & ~FLUX_JOB_EVENT_WATCH_WAITCREATE)) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    int kvs_flags = FLUX_KVS_WATCH | FLUX_KVS_WATCH_APPEND;
+    if (flags & FLUX_JOB_EVENT_WATCH_WAITCREATE)
+        kvs_flags |= FLUX_KVS_WAITCREATE;
+    auto *w = new (std::nothrow) EventWatch;
+    if (!w) {
+        errno = ENOMEM;
+        return nullptr;
+    }
+    flux_future_t *f = flux_kvs_lookup(h, nullptr, kvs_flags, job_key(id, path).c_str());
+    if (!f || flux_future_aux_set(f, "flux::job_event_watch", w, event_watch_destroy) < 0) {
+        delete w;
+        flux_future_destroy(f);
+        return nullptr;
+    }
+    f->filter = event_watch_filter;
+    return f;
+}
+
+int flux_job_event_watch_get(flux_future_t *f, const char **event)
+{
+    if (!f || !flux_future_aux_get(f, "flux::job_event_watch")) {
+        errno = EINVAL;
+        return -1;
+    }
+    return flux_rpc_get(f, event);
+}
+
+int flux_job_event_watch_cancel(flux_future_t *f)
+{
+    if (!f || !flux_future_aux_get(f, "flux::job_event_watch")) {
+        errno = EINVAL;
+        return -1;
+    }
+    return flux_kvs_lookup_cancel(f);
+}
+
+flux_future_t *flux_job_journal(flux_t *h, int flags)
+{
+    if (!h || (flags & ~FLUX_JOB_JOURNAL_FULL)) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    return flux_rpc_pack(h, "job-manager.events-journal", FLUX_NODEID_ANY, FLUX_RPC_STREAMING,
+                         "{s:b}", "full", (flags & FLUX_JOB_JOURNAL_FULL) != 0);
+}
+
+int flux_job_journal_get(flux_future_t *f, flux_jobid_t *id, const char **events)
+{
+    json_int_t v;
+    json_t *array;
+    if (flux_rpc_get_unpack(f, "{s:I s:o}", "id", &v, "events", &array) < 0)
+        return -1;
+    if (events) {
+        char *s = json_dumps(array, JSON_COMPACT);
+        if (!s) {
+            errno = ENOMEM;
+            return -1;
+        }
+        flux_future_aux_set(f, "flux::job_journal_events", s, free);
+        *events = s;
+    }
+    if (id)
+        *id = v < 0 ? FLUX_JOBID_ANY : (flux_jobid_t)v;
+    return 0;
+}
+
+flux_future_t *
+flux_job_raise(flux_t *h, flux_jobid_t id, const char *type, int severity, const char *note)
+{
+    if (!h || !valid_id(id) || !type || !*type || strchr(type, ' ') || strchr(type, '=')
+        || severity < 0 || severity > 7) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    return flux_rpc_pack(h, "job-manager.raise", FLUX_NODEID_ANY, 0, "{s:I s:s s:i s:s}", "id",
+                         (json_int_t)id, "type", type, "severity", severity, "note",
+                         note ? note : "");
+}
+
+flux_future_t *flux_job_cancel(flux_t *h, flux_jobid_t id, const char *reason)
+{
+    return flux_job_raise(h, id, "cancel", 0, reason);
+}
+
+flux_future_t *flux_job_kill(flux_t *h, flux_jobid_t id, int signum)
+{
+    if (!h || !valid_id(id) || signum <= 0 || signum >= 64) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    return flux_rpc_pack(h, "job-manager.kill", FLUX_NODEID_ANY, 0, "{s:I s:i}", "id",
+                         (json_int_t)id, "signal", signum);
+}
+
+flux_future_t *flux_job_set_urgency(flux_t *h, flux_jobid_t id, int urgency)
+{
+    if (!h || !valid_id(id) || urgency < FLUX_JOB_URGENCY_MIN || urgency > FLUX_JOB_URGENCY_MAX) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    return flux_rpc_pack(h, "job-manager.urgency", FLUX_NODEID_ANY, 0, "{s:I s:i}", "id",
+                         (json_int_t)id, "urgency", urgency);
+}
+
+flux_future_t *flux_job_update(flux_t *h, flux_jobid_t id, const char *updates)
+{
+    json_error_t jerr;
+    flux::JsonPtr o(updates ? json_loads(updates, 0, &jerr) : nullptr);
+    if (!h || !valid_id(id) || !json_is_object(o.get())) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    return flux_rpc_pack(h, "job-manager.update", FLUX_NODEID_ANY, 0, "{s:I s:O}", "id",
+                         (json_int_t)id, "updates", o.get());
+}
+
+flux_future_t *
+flux_job_list(flux_t *h, int max_entries, const char *attrs, uint32_t userid, int states)
+{
+    if (!h || max_entries < 0 || (states & ~FLUX_JOB_STATE_ALL)) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    auto *req = new (std::nothrow) ListRequest;
+    if (!req) {
+        errno = ENOMEM;
+        return nullptr;
+    }
+    req->userid = userid;
+    req->max = max_entries;
+    if (attrs) {
+        json_error_t jerr;
+        req->attrs.reset(json_loads(attrs, 0, &jerr));
+        size_t i;
+        json_t *a;
+        bool ok = json_is_array(req->attrs.get());
+        bool all = false;
+        json_array_foreach(req->attrs.get(), i, a)
+        {
+            if (!json_is_string(a))
+                ok = false;
+            else if (!strcmp(json_string_value(a), "all"))
+                all = true;
+        }
+        if (!ok) {
+            delete req;
+            errno = EINVAL;
+            return nullptr;
+        }
+        if (all)
+            req->attrs.reset();
+    }
+    /* The job manager applies max before the user filter: ask for every
+     * job when filtering by user, and apply max here. */
+    flux_future_t *f = flux_rpc_pack(
+        h, "job-manager.list", FLUX_NODEID_ANY, 0, "{s:i s:i}", "states",
+        states ? states : FLUX_JOB_STATE_ACTIVE, "max",
+        userid == FLUX_USERID_UNKNOWN ? max_entries : 0);
+    if (!f || flux_future_aux_set(f, "flux::job_list", req, list_destroy) < 0) {
+        delete req;
+        flux_future_destroy(f);
+        return nullptr;
+    }
+    return f;
+}
+
+int flux_job_list_get(flux_future_t *f, json_t **jobs)
+{
+    auto *req = static_cast<ListRequest *>(flux_future_aux_get(f, "flux::job_list"));
+    if (!req) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (!req->result) {
+        json_t *all;
+        if (flux_rpc_get_unpack(f, "{s:o}", "jobs", &all) < 0)
+            return -1;
+        if (!json_is_array(all)) {
+            errno = EPROTO;
+            return -1;
+        }
+        flux::JsonPtr out(json_array());
+        size_t i;
+        json_t *job;
+        json_array_foreach(all, i, job)
+        {
+            if (req->max > 0 && (int)json_array_size(out.get()) >= req->max)
+                break;
+            if (req->userid != FLUX_USERID_UNKNOWN) {
+                json_int_t uid = -1;
+                if (json_unpack(job, "{s:I}", "userid", &uid) < 0 || uid != (json_int_t)req->userid)
+                    continue;
+            }
+            if (!req->attrs) {
+                json_array_append(out.get(), job);
+                continue;
+            }
+            json_t *sel = json_object();
+            json_object_set(sel, "id", json_object_get(job, "id"));
+            size_t k;
+            json_t *a;
+            json_array_foreach(req->attrs.get(), k, a)
+            {
+                json_t *v = json_object_get(job, json_string_value(a));
+                if (v)
+                    json_object_set(sel, json_string_value(a), v);
+            }
+            json_array_append_new(out.get(), sel);
+        }
+        req->result = std::move(out);
+    }
+    if (jobs)
+        *jobs = req->result.get();
+    return 0;
+}
+
+flux_future_t *flux_job_queue_control(flux_t *h, int start)
+{
+    if (!h) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    if (start < 0)
+        return flux_rpc(h, "job-manager.queue", "{}", FLUX_NODEID_ANY, 0);
+    return flux_rpc_pack(h, "job-manager.queue", FLUX_NODEID_ANY, 0, "{s:b}", "start",
+                         start != 0);
+}
+
+int flux_job_queue_get(flux_future_t *f, bool *running, int64_t *active, int64_t *pending,
+                       bool *scheduler)
+{
+    int run = 0, sched = 1;
+    json_int_t act = 0, pend = 0;
+    if (flux_rpc_get_unpack(f, "{s:b s:I s:I s?b}", "running", &run, "active", &act, "pending",
+                            &pend, "scheduler", &sched)
+        < 0)
+        return -1;
+    if (running)
+        *running = run != 0;
+    if (active)
+        *active = act;
+    if (pending)
+        *pending = pend;
+    if (scheduler)
+        *scheduler = sched != 0;
+    return 0;
+}
+
+flux_future_t *flux_job_queue_drain(flux_t *h)
+{
+    if (!h) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    return flux_rpc(h, "job-manager.drain", "{}", FLUX_NODEID_ANY, 0);
+}
+
+flux_future_t *flux_job_queue_idle(flux_t *h)
+{
+    if (!h) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    return flux_rpc(h, "job-manager.idle", "{}", FLUX_NODEID_ANY, 0);
+}
+
+flux_future_t *flux_job_lookup(flux_t *h, flux_jobid_t id, const char *key)
+{
+    if (!h || !valid_id(id) || !valid_key(key)) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    return flux_kvs_lookup(h, nullptr, 0, job_key(id, key).c_str());
+}
+
+int flux_job_lookup_get(flux_future_t *f, const char **value)
+{
+    return flux_kvs_lookup_get(f, value);
+}
+
+int flux_job_lookup_get_unpack(flux_future_t *f, const char *fmt, ...)
+{
+    const char *text;
+    if (!fmt) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (flux_kvs_lookup_get(f, &text) < 0)
+        return -1;
+    /* The value lives as long as the future: unpacked strings point in it. */
+    json_error_t jerr;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &jerr);
+    if (!v || flux_future_aux_set(f, "flux::job_lookup_value", v,
+                                  [](void *p) { json_decref(static_cast<json_t *>(p)); })
+                  < 0) {
+        json_decref(v);
+        errno = EPROTO;
+        return -1;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = json_vunpack_ex(v, &jerr, 0, fmt, ap);
+    va_end(ap);
+    if (rc < 0) {
+        errno = EPROTO;
+        return -1;
+    }
+    return 0;
+}
+
+int flux_job_id_parse(const char *s, flux_jobid_t *id)
+{
+    if (!s) {
+        errno = EINVAL;
+        return -1;
+    }
+    auto r = flux::fluid_parse(s);
+    if (!r) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (id)
+        *id = *r;
+    return 0;
+}
+
+int flux_job_id_encode(flux_jobid_t id, const char *type, char *buf, size_t bufsz)
+{
+    if (!buf) {
+        errno = EINVAL;
+        return -1;
+    }
+    std::string s;
+    std::string t = type ? type : "dec";
+    if (t == "dec")
+        s = flux::fluid_encode(id, flux::FluidFormat::dec);
+    else if (t == "hex")
+        s = flux::fluid_encode(id, flux::FluidFormat::hex);
+    else if (t == "dothex")
+        s = flux::fluid_encode(id, flux::FluidFormat::dothex);
+    else if (t == "kvs")
+        s = job_key(id, nullptr);
+    else if (t == "f58")
+        s = flux::fluid_encode(id, flux::FluidFormat::f58);
+    else if (t == "f58plain")
+        s = flux::fluid_encode(id, flux::FluidFormat::f58plain);
+    else if (t == "words")
+        s = flux::fluid_encode(id, flux::FluidFormat::words);
+    else {
+        errno = EPROTO;
+        return -1;
+    }
+    if (s.size() + 1 > bufsz) {
+        errno = EOVERFLOW;
+        return -1;
+    }
+    memcpy(buf, s.c_str(), s.size() + 1);
+    return 0;
+}
+
+int flux_job_kvs_key(char *buf, int bufsz, flux_jobid_t id, const char *key)
+{
+    if (!buf || bufsz <= 0 || (key && !valid_key(key))) {
+        errno = EINVAL;
+        return -1;
+    }
+    std::string k = job_key(id, key);
+    if (k.size() + 1 > (size_t)bufsz) {
+        errno = EOVERFLOW;
+        return -1;
+    }
+    memcpy(buf, k.c_str(), k.size() + 1);
+    return (int)k.size();
+}
+
+} // extern "C"
