@@ -33,6 +33,7 @@
 #include "libflux/stream.h"
 #include "log_ring.h"
 #include "result/result.h"
+#include "statedir_lock.h"
 
 namespace fluxd {
 using flux::IdSet;
@@ -256,6 +257,7 @@ class Broker {
     bool rundir_created_ = false;
     std::string statedir_;
     bool statedir_created_ = false;
+    StatedirLock statedir_lock_;
 
     std::unordered_map<std::string, std::unique_ptr<Link>> links_;
     std::vector<std::unique_ptr<Link>> dead_links_;

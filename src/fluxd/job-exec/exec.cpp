@@ -40,6 +40,7 @@ std::unique_ptr<JobExec> JobExec::create(Broker &broker)
 {
     std::unique_ptr<JobExec> je(new JobExec(broker));
     JobExec *p = je.get();
+    je->reap_orphans();
     broker.add_builtin("job-exec.start", 0, [p](const flux_msg_t *m, Link *) { p->start(m); });
     broker.add_builtin("job-exec.kill", 0, [p](const flux_msg_t *m, Link *) { p->kill(m); });
     broker.add_builtin("job-exec.ping", FLUX_ROLE_USER,
@@ -149,10 +150,12 @@ void JobExec::start(const flux_msg_t *msg)
     }
     close(pfd[1]);
     free(text);
+    records_.started(pid, (uint64_t)id);
     Shell &sh = shells_[(uint64_t)id];
     sh.pid = pid;
     sh.req = flux::msg_ref(msg);
-    broker_.watch_child(pid, [this, jobid = (uint64_t)id](int status) {
+    broker_.watch_child(pid, [this, pid, jobid = (uint64_t)id](int status) {
+        records_.exited(pid);
         auto it = shells_.find(jobid);
         if (it == shells_.end())
             return;

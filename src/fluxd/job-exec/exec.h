@@ -7,6 +7,7 @@
 #include <string>
 
 #include "libflux/ptr.h"
+#include "shell_records.h"
 
 namespace fluxd {
 
@@ -22,6 +23,7 @@ class JobExec {
     void start(const flux_msg_t *msg);
     void kill(const flux_msg_t *msg);
     std::string shell_path() const;
+    void reap_orphans(); /* orphans.cpp */
 
     struct Shell {
         pid_t pid = -1;
@@ -30,6 +32,7 @@ class JobExec {
     };
     Broker &broker_;
     std::map<uint64_t, Shell> shells_;
+    ShellRecords records_; /* for the next broker, should this one crash */
 };
 
 } // namespace fluxd
