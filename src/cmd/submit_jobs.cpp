@@ -17,6 +17,7 @@
 #include "flux/kvs.h"
 #include "fluid/fluid.h"
 #include "idset/idset.h"
+#include "jobspec/jobspec.h"
 #include "jobspec_opts.h"
 #include "libflux/ptr.h"
 #include "submit_jobs.h"
@@ -304,11 +305,15 @@ std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog,
     auto jobspec_value = [&](const std::string &text, bool json) {
         if (json)
             return text;
-        json_t *str = json_string(text.c_str());
+        /* All of it, NUL bytes included: the server names what is wrong. */
+        json_t *str = json_stringn(text.data(), text.size());
         char *dumped = str ? json_dumps(str, JSON_ENCODE_ANY | JSON_COMPACT) : nullptr;
         json_decref(str);
-        if (!dumped)
-            die(1, "%s: submit: jobspec is not valid UTF-8", prog);
+        if (!dumped) {
+            auto checked = flux::jobspec_check_text(text);
+            die(1, "%s: submit: %s", prog,
+                checked ? "jobspec is not valid UTF-8" : checked.error().text.c_str());
+        }
         std::string out = dumped;
         free(dumped);
         return out;
