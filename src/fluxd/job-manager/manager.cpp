@@ -647,19 +647,32 @@ void JobManager::exec_start_shells(Entry &e)
                        "cannot work out the job's tasks"));
         return;
     }
-    std::vector<std::pair<uint32_t, int64_t>> plan; /* rank, ntasks */
+    std::vector<std::pair<uint32_t, int64_t>> plan; /* rank, slots, then ntasks */
     uint64_t nranks = e.R->nnodes(), i = 0;
-    int64_t remaining = total;
+    int64_t all_slots = 0;
     for (const auto &[rank, res] : e.R->by_rank()) {
         int64_t slots;
         if (e.request.nnodes > 0)
             slots = (int64_t)(e.request.nslots / nranks + (i < e.request.nslots % nranks ? 1 : 0));
         else
             slots = (int64_t)(res.cores().count() / std::max<uint64_t>(1, e.request.cores_per_slot));
-        int64_t n = per_slot > 0 ? slots * per_slot : std::min(remaining, slots);
-        remaining -= n;
-        plan.emplace_back(rank, n);
+        plan.emplace_back(rank, slots);
+        all_slots += slots;
         i++;
+    }
+    /* A total spreads evenly over the slots, the first ones taking one
+     * more when it does not divide (it may exceed the slots: RFC 25). */
+    int64_t base = all_slots > 0 ? total / all_slots : 0;
+    int64_t extra = all_slots > 0 ? total % all_slots : 0;
+    for (auto &[rank, n] : plan) {
+        int64_t slots = n;
+        if (per_slot > 0)
+            n = slots * per_slot;
+        else {
+            int64_t more = std::min(extra, slots);
+            n = slots * base + more;
+            extra -= more;
+        }
     }
     int64_t size = 0;
     for (auto &[rank, n] : plan)
