@@ -36,6 +36,12 @@ test_expect_success 'a 100k-deep JSON document: nesting too deep' '
     grep -q "jobspec nesting too deep (limit 256)" err &&
     ! grep -q "bad file" err && alive
 '
+test_expect_success 'a 3000-deep JSON object (the JSON parser path): nesting too deep' '
+    python3 -c "print(\"{\\\"a\\\":\" * 3000 + \"1\" + \"}\" * 3000)" >deepobj.json &&
+    head -c 5 deepobj.json | grep -q "^{\"a\":" &&
+    test_must_fail flux job submit deepobj.json 2>err &&
+    grep -q "jobspec nesting too deep (limit 256)" err && alive
+'
 test_expect_success 'a 100k-deep YAML flow document: nesting too deep' '
     python3 -c "print(\"a: \" + \"{b: \" * 100000 + \"1\" + \"}\" * 100000)" >deep.yaml &&
     test_must_fail flux job submit deep.yaml 2>err &&
