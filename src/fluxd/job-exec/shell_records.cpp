@@ -43,43 +43,42 @@ std::string boot_id()
     return id.empty() ? "unknown" : id;
 }
 
-/* Fields of /proc/PID/stat after the command (which may hold spaces and
- * parentheses: it ends at the last ')').  Empty if PID does not exist. */
-std::string stat_tail(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    std::string s = read_small_file(path);
-    size_t close_paren = s.rfind(')');
-    if (close_paren == std::string::npos || close_paren + 2 >= s.size())
-        return "";
-    return s.substr(close_paren + 2); /* field 3 (state) onwards */
-}
-
 struct ProcStat {
     char state = '?';
     long pgrp = 0;
     uint64_t starttime = 0;
 };
 
-bool parse_stat_tail(const std::string &tail, ProcStat &out)
+/* Read /proc/PID/stat into a stack buffer (no allocation: job-exec calls
+ * this for every shell it starts).  The command (field 2) may hold spaces
+ * and parentheses: it ends at the last ')'.  False if PID does not exist. */
+bool read_stat(pid_t pid, ProcStat &out)
 {
-    /* state(3) ppid(4) pgrp(5) ... starttime(22) */
-    const char *p = tail.c_str();
-    char *end;
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char buf[1024];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    if (!p || p[1] != ' ')
+        return false;
+    p += 2; /* field 3: state */
     out.state = *p;
-    int field = 3;
-    while (*p && field < 22) {
+    for (int field = 3; field < 22; field++) {
         p = strchr(p, ' ');
         if (!p)
             return false;
         p++;
-        field++;
-        if (field == 5)
+        if (field + 1 == 5)
             out.pgrp = strtol(p, nullptr, 10);
     }
-    if (field != 22)
-        return false;
+    char *end;
     out.starttime = strtoull(p, &end, 10);
     return end != p;
 }
@@ -99,8 +98,7 @@ bool group_runs(pid_t pgid)
         if (*end || pid <= 0)
             continue;
         ProcStat st;
-        if (parse_stat_tail(stat_tail((pid_t)pid), st) && st.pgrp == pgid && st.state != 'Z'
-            && st.state != 'X') {
+        if (read_stat((pid_t)pid, st) && st.pgrp == pgid && st.state != 'Z' && st.state != 'X') {
             found = true;
             break;
         }
@@ -143,7 +141,7 @@ std::map<pid_t, Entry> read_records(const std::string &path, std::string &boot)
 uint64_t proc_starttime(pid_t pid)
 {
     ProcStat st;
-    return parse_stat_tail(stat_tail(pid), st) ? st.starttime : 0;
+    return read_stat(pid, st) ? st.starttime : 0;
 }
 
 ShellRecords::~ShellRecords()
@@ -162,11 +160,10 @@ bool ShellRecords::open(const std::string &path, std::vector<Orphan> &killed, st
     std::vector<pid_t> groups;
     if (boot == boot_id_) {
         for (const auto &[pid, e] : left) {
-            std::string tail = stat_tail(pid);
             ProcStat st;
-            if (!tail.empty()) {
+            if (read_stat(pid, st)) {
                 /* The leader is there: ours only if it started when ours did. */
-                if (!parse_stat_tail(tail, st) || st.starttime != e.starttime)
+                if (st.starttime != e.starttime)
                     continue;
             }
             /* Leader gone: the kernel does not reuse a pid while a process
