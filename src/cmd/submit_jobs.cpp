@@ -16,6 +16,7 @@
 #include "eventlog/eventlog.h"
 #include "flux/job.h"
 #include "idset/idset.h"
+#include "jobspec/jobspec.h"
 #include "jobspec_opts.h"
 #include "libflux/ptr.h"
 #include "submit_jobs.h"
@@ -344,7 +345,11 @@ std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog, const JobList
             break;
         }
         if (job.cc < 0 || !job.tmpl) {
-            if (!sent(flux_job_submit(h, job.text().c_str(), job.urgency, 0), i, 0)) {
+            std::string text = job.text();
+            /* The API takes C text: name a NUL byte or bad UTF-8 here. */
+            if (auto checked = flux::jobspec_check_text(text); !checked)
+                die(1, "%s: submit: %s", prog, checked.error().text.c_str());
+            if (!sent(flux_job_submit(h, text.c_str(), job.urgency, 0), i, 0)) {
                 unsent_from = i;
                 break;
             }

@@ -1277,6 +1277,11 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         if (!(err = make_dir(statedir_, &statedir_created_)).empty())
             return flux::make_error(EINVAL, "statedir " + err);
     }
+    /* Held for the broker's life: a second broker on this statedir stops here. */
+    auto lock = StatedirLock::acquire(statedir_, rank_);
+    if (!lock)
+        return lock.error();
+    statedir_lock_ = std::move(*lock);
 
     long quorum = attrs_.get_long("broker.quorum").value_or(size_);
     quorum_ = (uint32_t)std::max(1L, std::min(quorum, (long)size_));

@@ -35,6 +35,7 @@
 #include "log_ring.h"
 #include "result/result.h"
 #include "service.h"
+#include "statedir_lock.h"
 
 namespace fluxd {
 using flux::IdSet;
@@ -272,6 +273,7 @@ class Broker : public ServiceHost {
     bool rundir_created_ = false;
     std::string statedir_;
     bool statedir_created_ = false;
+    StatedirLock statedir_lock_;
 
     std::unordered_map<std::string, std::unique_ptr<Link>> links_;
     std::vector<std::unique_ptr<Link>> dead_links_;

@@ -16,12 +16,14 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <cmath>
 #include <initializer_list>
 #include <new>
 #include <set>
 #include <utility>
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 namespace flux {
@@ -39,6 +41,12 @@ Error invalid(const std::string &path, const std::string &msg)
     if (path.empty())
         return make_error(EINVAL, msg);
     return make_error(EINVAL, path + ": " + msg);
+}
+
+Error too_deep()
+{
+    return make_error(EINVAL, "jobspec nesting too deep (limit " + std::to_string(max_yaml_depth) +
+                                  ")");
 }
 
 Error nomem()
@@ -216,7 +224,7 @@ class YamlConverter {
     Result<JsonPtr> convert(const YAML::Node &node, int depth)
     {
         if (depth > max_yaml_depth)
-            return yaml_error(node.Mark(), "nesting too deep");
+            return too_deep();
         if (++nodes_ > max_yaml_nodes)
             return yaml_error(node.Mark(), "document too large");
         switch (node.Type()) {
@@ -400,11 +408,16 @@ Result<void> check_environment(json_t *parent, const std::string &path)
     return {};
 }
 
-Result<void> parse_count(json_t *v, const std::string &path, Count &out)
+/* A fixed count of 0 asks for none of that resource (e.g. gpu: 0), as in
+ * flux-core; node, slot and core counts, and every range or idset, start
+ * at 1. */
+Result<void> parse_count(json_t *v, const std::string &path, bool allow_zero, Count &out)
 {
     out = Count{};
     if (json_is_integer(v)) {
-        if (json_integer_value(v) < 1)
+        if (allow_zero && json_integer_value(v) < 0)
+            return invalid(path, "must be >= 0");
+        if (!allow_zero && json_integer_value(v) < 1)
             return invalid(path, "must be >= 1");
         out.min = out.max = uint64_t(json_integer_value(v));
         return {};
@@ -556,7 +569,8 @@ class CanonicalParser {
         json_t *count = json_object_get(o, "count");
         if (!count)
             return invalid(path, "missing required key 'count'");
-        if (auto r = parse_count(count, key_path(path, "count"), res.count); !r)
+        bool allow_zero = res.type != "node" && res.type != "slot" && res.type != "core";
+        if (auto r = parse_count(count, key_path(path, "count"), allow_zero, res.count); !r)
             return r;
 
         if (json_t *unit = json_object_get(o, "unit")) {
@@ -992,10 +1006,9 @@ Result<void> check_v1(const Jobspec &js, V1Shape &shape)
         case TaskCount::per_resource:
             return invalid("tasks[0].count.per_resource", "not allowed in jobspec V1");
         case TaskCount::total:
-            if (task.count.count > shape.nslots)
-                return invalid("tasks[0].count.total", "must be <= the number of slots (" +
-                                                           std::to_string(shape.nslots) +
-                                                           ") in jobspec V1");
+            /* More tasks than slots is fine (they share the slots, as in
+             * flux-core); fewer than nodes would leave a node without a
+             * task, hence without a shell to run and release it. */
             if (task.count.count < shape.nnodes)
                 return invalid("tasks[0].count.total", "must be >= the number of nodes (" +
                                                            std::to_string(shape.nnodes) +
@@ -1031,8 +1044,110 @@ Result<Jobspec> parse_root(json_t *root)
     return js;
 }
 
+/* Offset of the first byte that is not part of well-formed UTF-8 (no
+ * overlong forms, surrogates or code points past U+10FFFF), or npos. */
+size_t invalid_utf8_at(std::string_view text)
+{
+    const auto *p = reinterpret_cast<const unsigned char *>(text.data());
+    size_t n = text.size(), i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
+        if (c >= 0xc2 && c <= 0xdf)
+            len = 2;
+        else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            if (c == 0xe0)
+                lo = 0xa0;
+            else if (c == 0xed)
+                hi = 0x9f;
+        }
+        else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            if (c == 0xf0)
+                lo = 0x90;
+            else if (c == 0xf4)
+                hi = 0x8f;
+        }
+        else
+            return i;
+        if (i + len > n || p[i + 1] < lo || p[i + 1] > hi)
+            return i;
+        for (size_t k = 2; k < len; k++) {
+            if (p[i + k] < 0x80 || p[i + k] > 0xbf)
+                return i;
+        }
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
+std::string hex_byte(unsigned char c)
+{
+    static const char digits[] = "0123456789abcdef";
+    return std::string("0x") + digits[c >> 4] + digits[c & 15];
+}
+
+/* Deepest nesting of [ and { outside quoted strings: exact for JSON, and
+ * for YAML flow collections (block nesting is bounded by the converter).
+ * Stops counting once past LIMIT. */
+int bracket_depth(std::string_view text, bool yaml, int limit)
+{
+    int depth = 0, deepest = 0;
+    char quote = 0;
+    char prev = ' ';
+    for (size_t i = 0; i < text.size() && deepest <= limit; i++) {
+        char c = text[i];
+        if (quote) {
+            if (c == '\\' && quote == '"')
+                i++;
+            else if (c == quote)
+                quote = 0;
+        }
+        else if (c == '"')
+            quote = c;
+        else if (yaml && c == '\'' && strchr(" \t\n[{,:", prev))
+            quote = c;
+        else if (yaml && c == '#' && strchr(" \t\n", prev)) {
+            while (i + 1 < text.size() && text[i + 1] != '\n')
+                i++;
+        }
+        else if (c == '[' || c == '{')
+            deepest = std::max(deepest, ++depth);
+        else if ((c == ']' || c == '}') && depth > 0)
+            depth--;
+        prev = c;
+    }
+    return deepest;
+}
+
+/* What every text must pass before a parser sees it: not empty, text
+ * (UTF-8, no NUL), not nested past the limit. */
+Result<void> check_text(std::string_view text, bool yaml)
+{
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+        return make_error(EINVAL, "jobspec is empty");
+    if (size_t at = text.find('\0'); at != std::string_view::npos)
+        return make_error(EINVAL, "jobspec is not text: NUL byte at offset " +
+                                      std::to_string(at));
+    if (size_t at = invalid_utf8_at(text); at != std::string_view::npos)
+        return make_error(EINVAL, "jobspec is not valid UTF-8: byte " +
+                                      hex_byte((unsigned char)text[at]) + " at offset " +
+                                      std::to_string(at));
+    if (bracket_depth(text, yaml, max_yaml_depth) > max_yaml_depth)
+        return too_deep();
+    return {};
+}
+
 Result<Jobspec> parse_json_text(std::string_view text)
 {
+    if (auto r = check_text(text, false); !r)
+        return r.error();
     json_error_t err;
     JsonPtr o(json_loadb(text.data(), text.size(), JSON_REJECT_DUPLICATES, &err));
     if (!o)
@@ -1043,6 +1158,8 @@ Result<Jobspec> parse_json_text(std::string_view text)
 
 Result<Jobspec> parse_yaml_text(std::string_view text)
 {
+    if (auto r = check_text(text, true); !r)
+        return r.error();
     try {
         std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
         if (docs.empty())
@@ -1054,6 +1171,8 @@ Result<Jobspec> parse_yaml_text(std::string_view text)
         if (!o)
             return o.error();
         return parse_root(o->get());
+    } catch (const YAML::DeepRecursion &) {
+        return too_deep();
     } catch (const YAML::Exception &e) {
         return yaml_error(e.mark, e.msg);
     }
@@ -1346,6 +1465,11 @@ Result<Jobspec> jobspec_parse(std::string_view text)
             return parse_json_text(text);
         return parse_yaml_text(text);
     });
+}
+
+Result<void> jobspec_check_text(std::string_view text)
+{
+    return guard([&]() -> Result<void> { return check_text(text, !starts_like_json(text)); });
 }
 
 Result<Jobspec> jobspec_parse_yaml(std::string_view text)

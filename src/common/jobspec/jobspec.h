@@ -125,6 +125,14 @@ struct Jobspec {
  */
 Result<Jobspec> jobspec_parse(std::string_view text);
 
+/* The checks every jobspec text passes before it is parsed, with their
+ * errors: "jobspec is empty", "jobspec is not text: NUL byte at offset N",
+ * "jobspec is not valid UTF-8: byte 0xNN at offset N", "jobspec nesting
+ * too deep (limit 256)" ([ and { outside strings; YAML block nesting is
+ * held to the same limit while parsing).
+ */
+Result<void> jobspec_check_text(std::string_view text);
+
 /* Same, forcing YAML (JSON is YAML too, but numbers follow YAML rules). */
 Result<Jobspec> jobspec_parse_yaml(std::string_view text);
 

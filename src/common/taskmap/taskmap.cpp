@@ -1,6 +1,10 @@
 /* taskmap.cpp - task layout from R + jobspec, RFC 34 encoding (taskmap.h). */
 #include "taskmap/taskmap.h"
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 namespace flux {
 
 namespace {
@@ -68,16 +72,34 @@ Result<Taskmap> Taskmap::create(const Rv1 &R, const Jobspec &js)
                                       + "' holds no cores and has no node above it");
     if (R.empty())
         return make_error(EINVAL, "taskmap: R holds no ranks");
-    Taskmap m;
-    uint64_t remaining = task.count.count, next = 0;
+    std::vector<std::pair<uint32_t, uint64_t>> slots; /* rank, slots */
+    uint64_t all_slots = 0;
     for (const auto &[rank, res] : R.by_rank()) {
-        uint64_t slots = shape.slots_per_node ? shape.slots_per_node
-                                              : res.cores().count() / shape.cores_per_slot;
+        uint64_t n = shape.slots_per_node ? shape.slots_per_node
+                                          : res.cores().count() / shape.cores_per_slot;
+        slots.emplace_back(rank, n);
+        all_slots += n;
+    }
+    /* A total fills the slots in rank order; one larger than the slots
+     * (RFC 25 allows it) spreads evenly over all of them, the first
+     * slots taking one more when it does not divide. */
+    uint64_t total = task.count.count;
+    bool spread = task.count.kind == TaskCount::total && total > all_slots && all_slots > 0;
+    uint64_t base = spread ? total / all_slots : 0, extra = spread ? total % all_slots : 0;
+    Taskmap m;
+    uint64_t remaining = total, next = 0;
+    for (const auto &[rank, nslots] : slots) {
         uint64_t n;
         if (task.count.kind == TaskCount::per_slot)
-            n = slots * task.count.count;
+            n = nslots * task.count.count;
+        else if (spread) {
+            uint64_t more = std::min(extra, nslots);
+            n = nslots * base + more;
+            extra -= more;
+            remaining -= n;
+        }
         else {
-            n = std::min(remaining, slots);
+            n = std::min(remaining, nslots);
             remaining -= n;
         }
         if (next + n > UINT32_MAX)
@@ -86,7 +108,7 @@ Result<Taskmap> Taskmap::create(const Rv1 &R, const Jobspec &js)
         next += n;
     }
     if (task.count.kind == TaskCount::total && remaining > 0)
-        return make_error(EINVAL, "taskmap: R holds " + std::to_string(next) + " slots for "
+        return make_error(EINVAL, "taskmap: R holds no slots for "
                                       + std::to_string(task.count.count) + " tasks");
     m.size_ = (uint32_t)next;
     return m;

@@ -72,6 +72,7 @@ std::unique_ptr<JobExec> JobExec::create(Broker &broker)
 {
     std::unique_ptr<JobExec> je(new JobExec(broker));
     JobExec *p = je.get();
+    je->reap_orphans();
     broker.add_builtin("job-exec.start", 0, [p](const flux_msg_t *m, Link *) { p->start(m); });
     broker.add_builtin("job-exec.kill", 0, [p](const flux_msg_t *m, Link *) { p->kill(m); });
     broker.add_builtin("job-exec.shell", 0,
@@ -509,10 +510,12 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, json_t *input,
     }
     close(pfd[1]);
     free(text);
+    records_.started(pid, id);
     Shell &sh = shells_[id];
     sh.pid = pid;
     sh.done = std::move(done);
-    broker_.watch_child(pid, [this, id](int status) {
+    broker_.watch_child(pid, [this, pid, id](int status) {
+        records_.exited(pid);
         auto it = shells_.find(id);
         if (it == shells_.end())
             return;

@@ -15,9 +15,10 @@
 
 #include "idset/idset.h"
 #include "libflux/ptr.h"
+#include "jobspec/jobspec.h"
 #include "result/result.h"
 #include "rv1/rv1.h"
-#include "jobspec/jobspec.h"
+#include "shell_records.h"
 #include "taskmap/taskmap.h"
 
 namespace fluxd {
@@ -68,6 +69,7 @@ class JobExec {
     void exception_event(Launch &L, const char *type, const std::string &note);
     void signal_ranks(Launch &L, int sig, bool escalate);
     const flux::Jobspec *shape_of(json_t *jobspec, std::string *error);
+    void reap_orphans(); /* orphans.cpp */
 
     /* Every rank: this node's shell of a job. */
     struct Shell {
@@ -96,6 +98,7 @@ class JobExec {
         flux::Jobspec js;
     };
     std::vector<KnownShape> shapes_;
+    ShellRecords records_; /* for the next broker, should this one crash */
 };
 
 } // namespace fluxd

@@ -302,9 +302,13 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
     int urgency = urgency_default, flags = 0;
     const char *cc = nullptr, *bcc = nullptr;
     json_error_t jerr;
-    flux::JsonPtr whole(msg->has_payload ? json_loadb(msg->payload.data(), msg->payload.size(), 0,
-                                                      &jerr)
+    /* NUL is let through so the jobspec check can name it. */
+    flux::JsonPtr whole(msg->has_payload ? json_loadb(msg->payload.data(), msg->payload.size(),
+                                                      JSON_ALLOW_NUL, &jerr)
                                          : nullptr);
+    if (!whole && msg->has_payload && strstr(jerr.text, "depth"))
+        return flux::make_error(EINVAL, "jobspec nesting too deep (" + std::string(jerr.text)
+                                            + ")");
     if (!whole
         || json_unpack(whole.get(), "{s:o s?i s?i s?s s?s}", "jobspec", &js, "urgency", &urgency,
                        "flags", &flags, "cc", &cc, "bcc", &bcc)
@@ -331,16 +335,26 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
     if (json_is_string(js)) {
         if (json_string_length(js) > jobspec_max)
             return flux::make_error(E2BIG, "jobspec is larger than 1 MiB");
-        parsed = flux::jobspec_parse(json_string_value(js));
+        parsed = flux::jobspec_parse(std::string_view(json_string_value(js),
+                                                      json_string_length(js)));
     }
     else if (json_is_object(js))
         parsed = flux::jobspec_parse_json(js);
     else
         return flux::make_error(EPROTO, "jobspec must be an object or a string");
-    if (!parsed)
-        return flux::make_error(EINVAL, "invalid jobspec: " + parsed.error().text);
+    if (!parsed) {
+        /* "jobspec is empty", "jobspec nesting too deep ..." say it already. */
+        const std::string &why = parsed.error().text;
+        return flux::make_error(EINVAL, why.starts_with("jobspec ") ? why
+                                                                     : "invalid jobspec: " + why);
+    }
     if (!parsed->v1)
         return flux::make_error(EINVAL, "unsupported jobspec: " + parsed->v1_error);
+    /* No named queues yet: only the default one. */
+    if (!parsed->queue.empty() && parsed->queue != "default")
+        return flux::make_error(EINVAL, "invalid queue '" + parsed->queue
+                                            + "': this instance has no named queues"
+                                              " (only 'default')");
     /* A JSON jobspec is kept as submitted (as in Flux); YAML is converted. */
     flux::JsonPtr stored;
     if (json_is_object(js))

@@ -524,9 +524,24 @@ attributes: { system: { duration: 0 } }
     {"per_slot 2",
      WITH_TASKS("{\"command\": [\"a\"], \"slot\": \"task\", \"count\": {\"per_slot\": 2}}"),
      "tasks[0].count.per_slot: must be 1 in jobspec V1", 2, 0, 0, 0, 0},
+    /* More tasks than slots: they share the slots (as flux-core accepts). */
     {"total above slot count",
      WITH_TASKS("{\"command\": [\"a\"], \"slot\": \"task\", \"count\": {\"total\": 3}}"),
-     "tasks[0].count.total: must be <= the number of slots (1) in jobspec V1", 3, 0, 0, 0, 0},
+     "", 3, 0, 1, 1, 0},
+    /* A gpu count of 0 asks for none. */
+    {"gpu count 0", R"(version: 1
+resources:
+  - type: slot
+    count: 2
+    label: task
+    with:
+      - { type: core, count: 1 }
+      - { type: gpu, count: 0 }
+tasks:
+  - { command: [ app ], slot: task, count: { per_slot: 1 } }
+attributes: { system: { duration: 0 } }
+)",
+     "", 2, 0, 2, 1, 0},
     {"total below node count", R"(version: 1
 resources:
   - type: node
@@ -663,13 +678,21 @@ resources:
     count: 1
     label: task
     with:
-      - { type: core, count: 1 }
-      - { type: gpu, count: 0 }
+      - { type: core, count: 0 }
+      - { type: gpu, count: 1 }
 tasks:
   - { command: [ app ], slot: task, count: { per_slot: 1 } }
 attributes: { system: { duration: 0 } }
 )",
-     "resources[0].with[1].count: must be >= 1"},
+     "resources[0].with[0].count: must be >= 1"},
+    {"negative gpu count",
+     WITH_RESOURCES("{\"type\": \"slot\", \"count\": 1, \"label\": \"task\", \"with\": "
+                    "[{\"type\": \"core\", \"count\": 1}, {\"type\": \"gpu\", \"count\": -1}]}"),
+     "resources[0].with[1].count: must be >= 0"},
+    {"bad UTF-8", "version: \xc3\x28\n", "jobspec is not valid UTF-8: byte 0xc3 at offset 9"},
+    {"overlong UTF-8", "{\"a\": \"\xc0\xaf\"}", "jobspec is not valid UTF-8: byte 0xc0 at offset 7"},
+    {"surrogate UTF-8", "x: \xed\xa0\x80\n", "jobspec is not valid UTF-8: byte 0xed at offset 3"},
+    {"blank text", " \n\t\n", "jobspec is empty"},
     {"negative count",
      WITH_RESOURCES("{\"type\": \"slot\", \"count\": -3, \"label\": \"task\", \"with\": "
                     "[{\"type\": \"core\", \"count\": 1}]}"),
@@ -1005,6 +1028,32 @@ Test(jobspec, invalid_cases)
     }
 }
 
+/* Text checks that need an explicit length (NUL bytes) or a large input. */
+Test(jobspec, text_checks)
+{
+    std::string nul("version: 1\n\0rest", 17);
+    auto a = flux::jobspec_parse(nul);
+    cr_assert(!a.has_value());
+    expect_str(a.error().text, "jobspec is not text: NUL byte at offset 11");
+
+    std::string deep_json, deep_yaml = "a: ";
+    for (int i = 0; i < 3000; i++)
+        deep_json += "{\"a\":";
+    deep_json += "1" + std::string(3000, '}');
+    deep_yaml += std::string(300, '[') + std::string(300, ']');
+    for (const std::string &t : {deep_json, deep_yaml}) {
+        auto r = flux::jobspec_parse(t);
+        cr_assert(!r.has_value());
+        expect_str(r.error().text, "jobspec nesting too deep (limit 256)");
+    }
+    /* Brackets in strings are not nesting. */
+    std::string quoted = "{\"a\": \"" + std::string(300, '[') + "\"}";
+    auto q = flux::jobspec_parse(quoted);
+    cr_assert(!q.has_value());
+    expect_str(q.error().text, "unknown key 'a'");
+    cr_assert(flux::jobspec_check_text(quoted).has_value());
+}
+
 /* encode -> parse -> encode is stable, and keeps the verdict and counts. */
 Test(jobspec, round_trip)
 {
@@ -1246,10 +1295,10 @@ Test(jobspec, modified_in_code)
     expect_str(v1.error().text,
                "resources[0].with[1].type: 'socket' is not allowed in a slot in jobspec V1");
 
-    js->resources[0].with[1].count.min = 0;
+    js->resources[0].with[0].count.min = 0; /* core */
     auto again = flux::jobspec_revalidate(*js);
     cr_assert(!again.has_value());
-    expect_str(again.error().text, "resources[0].with[1].count: must be >= 1");
+    expect_str(again.error().text, "resources[0].with[0].count: must be >= 1");
 }
 
 /* -------------------------------------------------- jobspec_from_request */

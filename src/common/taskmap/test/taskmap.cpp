@@ -102,6 +102,23 @@ Test(taskmap, per_slot_from_text)
     cr_expect_eq(m->size(), 18);
 }
 
+/* RFC 25: a total may exceed the slots; it spreads over all of them, the
+ * first slots taking one more. */
+Test(taskmap, total_beyond_slots)
+{
+    auto js = flux::jobspec_parse(
+        "{\"version\":1,\"resources\":[{\"type\":\"slot\",\"count\":1,\"label\":\"task\","
+        "\"with\":[{\"type\":\"core\",\"count\":1}]}],\"tasks\":[{\"command\":[\"true\"],"
+        "\"slot\":\"task\",\"count\":{\"total\":7}}],\"attributes\":{}}");
+    cr_assert(js.has_value(), "%s", js.has_value() ? "" : js.error().text.c_str());
+    auto m = flux::Taskmap::create(make_R({2, 1}), *js);
+    cr_assert(m.has_value(), "%s", m.has_value() ? "" : m.error().text.c_str());
+    cr_expect_eq(m->nodes()[0].ntasks, 5); /* 2 slots: 2 + 2, plus 1 of the remainder */
+    cr_expect_eq(m->nodes()[1].ntasks, 2);
+    cr_expect_eq(m->nodes()[1].first_task, 5);
+    cr_expect_eq(m->size(), 7);
+}
+
 Test(taskmap, errors)
 {
     struct {
@@ -109,11 +126,6 @@ Test(taskmap, errors)
         std::vector<uint32_t> cores;
         const char *error;
     } table[] = {
-        {"{\"version\":1,\"resources\":[{\"type\":\"slot\",\"count\":1,\"label\":\"task\","
-         "\"with\":[{\"type\":\"core\",\"count\":1}]}],\"tasks\":[{\"command\":[\"true\"],"
-         "\"slot\":\"task\",\"count\":{\"total\":3}}],\"attributes\":{}}",
-         {1, 1},
-         "taskmap: R holds 2 slots for 3 tasks"},
         {"{\"version\":1,\"resources\":[{\"type\":\"slot\",\"count\":1,\"label\":\"task\","
          "\"with\":[{\"type\":\"gpu\",\"count\":1}]}],\"tasks\":[{\"command\":[\"true\"],"
          "\"slot\":\"task\",\"count\":{\"per_slot\":1}}],\"attributes\":{}}",
