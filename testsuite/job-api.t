@@ -88,7 +88,7 @@ test_expect_success 'submit array (C API): one job per id, each with its FLUX_JO
     flux submit --dry-run $T printenv FLUX_JOB_CC >js &&
     "$JOBAPI" array 7-9 <js >ids &&
     test $(sort -u ids | wc -l) -eq 3 &&
-    for id in $(cat ids); do flux job info $id jobspec; echo; done >specs &&
+    for id in $(cat ids); do flux job info $id jobspec && echo || return 1; done >specs &&
     grep -q "\"FLUX_JOB_CC\":\"7\"" specs && grep -q "\"FLUX_JOB_CC\":\"9\"" specs &&
     echo "not json" | test_must_fail "$JOBAPI" array 1-2 2>err &&
     grep -q "submit array: 22" err

@@ -61,35 +61,35 @@ test_expect_success 'every shell recorded since the restart is recorded as reape
     head -1 state/rank-0.shells | grep -qx "boot $boot_id"
 '
 test_expect_success 'a recorded pid now used by another process is left alone' '
-    setsid sleep $d2 & pid=$! &&
+    { setsid sleep $d2 & } && pid=$! &&
     printf "boot %s\n+ %d %d 42\n" $boot_id $pid $(( $(starttime $pid) + 1 )) >state/rank-0.shells &&
     flux start -Sstatedir=$PWD/state true &&
     kill -0 $pid && test $(count $d2) -eq 1 &&
     kill $pid
 '
 test_expect_success 'a record from another boot of the node is left alone' '
-    setsid sleep $d2 & pid=$! &&
+    { setsid sleep $d2 & } && pid=$! &&
     printf "boot not-this-boot\n+ %d %d 42\n" $pid $(starttime $pid) >state/rank-0.shells &&
     flux start -Sstatedir=$PWD/state true &&
     kill -0 $pid && kill $pid
 '
 test_expect_success 'a recorded group with its start time matching is killed, all of it' '
-    setsid sh -c "sleep $d3 & sleep $d3 & wait" & pid=$! &&
+    { setsid sh -c "sleep $d3 & sleep $d3 & wait" & } && pid=$! &&
     wait_for 5 test $(count $d3) -eq 2 &&
     printf "boot %s\n+ %d %d 42\n- 1\n" $boot_id $pid $(starttime $pid) >state/rank-0.shells &&
     flux start -Sstatedir=$PWD/state true &&
     test $(count $d3) -eq 0
 '
 test_expect_success 'a group whose leader is gone is still killed' '
-    setsid sh -c "sleep $d4 & sleep $d4 & exit 0" & pid=$! &&
-    wait $pid; wait_for 5 test $(count $d4) -eq 2 &&
+    { setsid sh -c "sleep $d4 & sleep $d4 & exit 0" & } && pid=$! &&
+    { wait $pid || true; } && wait_for 5 test $(count $d4) -eq 2 &&
     ! kill -0 $pid 2>/dev/null &&
     printf "boot %s\n+ %d 12345 42\n" $boot_id $pid >state/rank-0.shells &&
     flux start -Sstatedir=$PWD/state true &&
     test $(count $d4) -eq 0
 '
 test_expect_success 'a shell that exited is not killed again: "-" lines close records' '
-    setsid sleep $d2 & pid=$! &&
+    { setsid sleep $d2 & } && pid=$! &&
     printf "boot %s\n+ %d %d 42\n- %d\n" $boot_id $pid $(starttime $pid) $pid >state/rank-0.shells &&
     flux start -Sstatedir=$PWD/state true &&
     kill -0 $pid && kill $pid

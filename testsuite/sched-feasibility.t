@@ -61,7 +61,7 @@ test_expect_success 'a scheduler that never answers: accepted after the timeout,
 # refused without a check: jobs get their ids in the order they came.
 test_expect_success 'submissions behind one being checked wait for it' '
     flux setattr job-ingest.feasibility-timeout 4 &&
-    ( flux submit $T=0s -n1 --job-name=first true >first.id ) &
+    { flux submit $T=0s -n1 --job-name=first true >first.id & } &&
     sleep 1.5 &&
     t0=$(date +%s.%N) &&
     test_must_fail rpc job-ingest.submit "{\"jobspec\":{},\"urgency\":99}" 2>err &&

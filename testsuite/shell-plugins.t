@@ -37,7 +37,7 @@ test_expect_success 'a plugin sets job-wide and per-task environment, and its se
 '
 test_expect_success 'site plugins load from FLUX_SHELL_PLUGINS in the broker environment' '
     FLUX_SHELL_PLUGINS=/nonexistent-first.so:$PLUGDIR/order.so \
-        flux start flux run true 2>site.err; test $? -ne 0 &&
+        test_must_fail flux start flux run true 2>site.err &&
     grep -q "plugin /nonexistent-first.so" site.err &&
     FLUX_SHELL_PLUGINS=$PLUGDIR/order.so \
         flux start flux run -o order-log=$PWD/site.log printenv TEST_ORDER_JOB >site.out &&

@@ -5,12 +5,13 @@
 
 trap 'test -d "$FLUX_TEST_TRASH" && touch "$FLUX_TEST_TRASH/stop"' EXIT
 
-# Start an instance on ./state that runs until ./stop exists; it writes its
-# broker's pid to FILE once up.
+# Start an instance on ./state that runs until ./stop exists (or the
+# scratch directory is gone: a holder whose broker was killed must not
+# outlive the test); it writes its broker's pid to FILE once up.
 start_holder() {
     rm -f stop
     flux start -Sstatedir=$PWD/state sh -c \
-        "echo \$FLUX_URI >$1.uri; flux getattr broker.pid >$1.tmp && mv $1.tmp $1; while ! test -e stop; do sleep 0.1; done" &
+        "echo \$FLUX_URI >$1.uri; flux getattr broker.pid >$1.tmp && mv $1.tmp $1; while ! test -e $PWD/stop && test -d $PWD; do sleep 0.1; done" &
     echo $! >holder.pid
     wait_for 20 test -s $1
 }
@@ -54,4 +55,7 @@ test_expect_success 'a second size-2 instance on that statedir while one runs fa
         ! timeout 20 flux start --test-size=2 -Sstatedir=$PWD/state2 true 2>err2" &&
     grep -Eq "state2 is in use by fluxd pid [0-9]+ \(lock .*/state2/rank-[01]\.lock\)" err2
 '
+# The holders' initial programs (one outlives its SIGKILLed broker) end
+# here: the harness's own EXIT handling may replace the trap above.
+touch "$FLUX_TEST_TRASH/stop"
 test_done

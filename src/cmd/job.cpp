@@ -17,6 +17,7 @@
 #include "fsd/fsd.h"
 #include "jobspec_opts.h"
 #include "libflux/ptr.h"
+#include "jobspec/jobspec.h"
 #include "submit_jobs.h"
 
 namespace fluxcmd {
@@ -83,8 +84,10 @@ int job_submit(int argc, char **argv)
     else
         ss << std::cin.rdbuf();
     std::string text = ss.str();
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
-        die(1, "flux-job: submit: the jobspec is empty");
+    /* Empty, NUL bytes, bad UTF-8, too deep: named before the C API
+     * (which takes C text) sees it. */
+    if (auto checked = flux::jobspec_check_text(text); !checked)
+        die(1, "flux-job: submit: %s", checked.error().text.c_str());
     flux_t *h = open_or_die("flux-job");
     flux::FuturePtr f(flux_job_submit(h, text.c_str(), urgency, flags));
     flux_jobid_t id;
