@@ -10,7 +10,7 @@
 #include <string>
 
 #include "cmd.h"
-#include "fluxd/log_ring.h"
+#include "logentry/logentry.h"
 
 namespace fluxcmd {
 
@@ -63,7 +63,7 @@ int cmd_dmesg(int argc, char **argv)
         if (!f)
             die(1, "flux-dmesg: %s", strerror(errno));
         for (;;) {
-            fluxd::LogEntry e;
+            flux::LogEntry e;
             int level, rank;
             const char *app, *host, *msg;
             double ts;
@@ -80,7 +80,7 @@ int cmd_dmesg(int argc, char **argv)
             e.appname = app;
             e.hostname = host;
             e.message = msg;
-            printf("%s\n", fluxd::LogRing::format(e, human).c_str());
+            printf("%s\n", flux::log_format(e, human).c_str());
             fflush(stdout);
             flux_future_reset(f);
         }
@@ -111,7 +111,7 @@ int cmd_logger(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+s:n:h", opts, nullptr)) != -1) {
         switch (c) {
             case 's':
-                if ((level = fluxd::LogRing::level_parse(optarg)) < 0)
+                if ((level = flux::log_level_parse(optarg)) < 0)
                     die(1,
                         "flux-logger: unknown severity '%s' (use emerg, alert, crit, err, "
                         "warning, notice, info, debug)",

@@ -1320,7 +1320,7 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         if (!jm)
             return jm.error();
         job_manager_ = std::move(*jm);
-        auto in = Ingest::create(*this, [this](NewJob &&job) { job_manager_->submit(std::move(job)); });
+        auto in = Ingest::create(*this, resource_.get(), [this](NewJob &&job) { job_manager_->submit(std::move(job)); });
         if (!in)
             return in.error();
         ingest_ = std::move(*in);

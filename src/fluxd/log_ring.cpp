@@ -1,16 +1,7 @@
-/* log_ring.cpp - bounded in-memory log and its text format. */
-#include <cmath>
-#include <cstdio>
-#include <ctime>
-#include <strings.h>
-
+/* log_ring.cpp - bounded in-memory log (its text form: logentry.h). */
 #include "log_ring.h"
 
 namespace fluxd {
-
-namespace {
-const char *names[] = {"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"};
-}
 
 const LogEntry &LogRing::append(LogEntry e)
 {
@@ -26,56 +17,6 @@ void LogRing::set_capacity(size_t n)
     capacity_ = n < 1 ? 1 : n;
     while (entries_.size() > capacity_)
         entries_.pop_front();
-}
-
-const char *LogRing::level_name(int level)
-{
-    return level >= 0 && level <= 7 ? names[level] : "unknown";
-}
-
-int LogRing::level_parse(const std::string &s)
-{
-    if (s.size() == 1 && s[0] >= '0' && s[0] <= '7')
-        return s[0] - '0';
-    for (int i = 0; i <= 7; i++) {
-        if (strcasecmp(s.c_str(), names[i]) == 0)
-            return i;
-    }
-    if (strcasecmp(s.c_str(), "error") == 0)
-        return 3;
-    if (strcasecmp(s.c_str(), "warn") == 0)
-        return 4;
-    return -1;
-}
-
-std::string LogRing::format(const LogEntry &e, bool human)
-{
-    char ts[64];
-    time_t sec = (time_t)e.timestamp;
-    long usec = std::lround((e.timestamp - (double)sec) * 1e6);
-    if (usec >= 1000000) {
-        sec++;
-        usec -= 1000000;
-    }
-    struct tm tm;
-    if (human) {
-        localtime_r(&sec, &tm);
-        strftime(ts, sizeof(ts), "%b %d %H:%M:%S", &tm);
-    }
-    else {
-        gmtime_r(&sec, &tm);
-        char base[40];
-        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(ts, sizeof(ts), "%s.%06ldZ", base, usec);
-    }
-    std::string s = ts;
-    s += ' ';
-    s += e.appname;
-    s += '.';
-    s += level_name(e.level);
-    s += '[' + std::to_string(e.rank) + "]: ";
-    s += e.message;
-    return s;
 }
 
 } // namespace fluxd

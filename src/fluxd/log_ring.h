@@ -6,17 +6,11 @@
 #include <deque>
 #include <string>
 
+#include "logentry/logentry.h"
+
 namespace fluxd {
 
-struct LogEntry {
-    uint64_t seq = 0;
-    int level = 6;
-    uint32_t rank = 0;
-    double timestamp = 0;
-    std::string appname;
-    std::string hostname;
-    std::string message;
-};
+using flux::LogEntry;
 
 class LogRing {
   public:
@@ -27,10 +21,13 @@ class LogRing {
     void set_capacity(size_t n);
     const std::deque<LogEntry> &entries() const { return entries_; }
     /* "2026-11-24T06:40:01.123456Z broker.err[3]: text" */
-    static std::string format(const LogEntry &e, bool human = false);
-    static const char *level_name(int level);
+    static std::string format(const LogEntry &e, bool human = false)
+    {
+        return flux::log_format(e, human);
+    }
+    static const char *level_name(int level) { return flux::log_level_name(level); }
     /* Parse "err", "3", "warning", ...; -1 if unknown. */
-    static int level_parse(const std::string &s);
+    static int level_parse(const std::string &s) { return flux::log_level_parse(s); }
 
   private:
     size_t capacity_;

@@ -21,7 +21,9 @@
  */
 #pragma once
 
+#include <cerrno>
 #include <cstdarg>
+#include <cstdlib>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -88,6 +90,19 @@ class ServiceHost {
 
     /* A broker attribute (flux-broker-attributes(7)), if set. */
     virtual std::optional<std::string> attr(const std::string &name) const = 0;
+    /* The same, as an integer; nothing when unset or not a number. */
+    std::optional<long> attr_long(const std::string &name) const
+    {
+        auto v = attr(name);
+        if (!v || v->empty())
+            return std::nullopt;
+        char *end;
+        errno = 0;
+        long n = strtol(v->c_str(), &end, 10);
+        if (errno != 0 || *end != '\0')
+            return std::nullopt;
+        return n;
+    }
 
     virtual uint32_t rank() const = 0;
     virtual uint32_t size() const = 0;

@@ -47,9 +47,8 @@
 #include "eventlog/eventlog.h"
 #include "exec.h"
 #include "fluid/fluid.h"
-#include "fluxd/broker.h"
+#include "fluxd/service.h"
 #include "fluxd/kvs/kvs.h"
-#include "libflux/message_internal.h"
 #include "selfexe/selfexe.h"
 
 extern char **environ;
@@ -68,19 +67,19 @@ std::string job_dir(uint64_t id)
 
 } // namespace
 
-std::unique_ptr<JobExec> JobExec::create(Broker &broker)
+std::unique_ptr<JobExec> JobExec::create(ServiceHost &broker)
 {
     std::unique_ptr<JobExec> je(new JobExec(broker));
     JobExec *p = je.get();
     je->reap_orphans();
-    broker.add_builtin("job-exec.start", 0, [p](const flux_msg_t *m, Link *) { p->start(m); });
-    broker.add_builtin("job-exec.kill", 0, [p](const flux_msg_t *m, Link *) { p->kill(m); });
-    broker.add_builtin("job-exec.shell", 0,
-                       [p](const flux_msg_t *m, Link *) { p->shell_request(m); });
-    broker.add_builtin("job-exec.signal", 0,
-                       [p](const flux_msg_t *m, Link *) { p->signal_request(m); });
-    broker.add_builtin("job-exec.ping", FLUX_ROLE_USER,
-                       [&broker](const flux_msg_t *m, Link *) { broker.respond(m, json_object()); });
+    broker.add_method("job-exec.start", 0, [p](const flux_msg_t *m) { p->start(m); });
+    broker.add_method("job-exec.kill", 0, [p](const flux_msg_t *m) { p->kill(m); });
+    broker.add_method("job-exec.shell", 0,
+                       [p](const flux_msg_t *m) { p->shell_request(m); });
+    broker.add_method("job-exec.signal", 0,
+                       [p](const flux_msg_t *m) { p->signal_request(m); });
+    broker.add_method("job-exec.ping", FLUX_ROLE_USER,
+                       [&broker](const flux_msg_t *m) { broker.respond(m, json_object()); });
     return je;
 }
 
@@ -94,7 +93,7 @@ JobExec::~JobExec()
 
 std::string JobExec::shell_path() const
 {
-    if (auto p = broker_.attrs().get("conf.shell_path"); p && !p->empty())
+    if (auto p = broker_.attr("conf.shell_path"); p && !p->empty())
         return *p;
     std::string built = flux::self_dir() + "/../shell/flux-shell";
     struct stat sb;
@@ -269,8 +268,8 @@ void JobExec::start_shells(Launch &L)
         broker_.rpc("job-exec.shell", o, rank, [this, id, r](const flux_msg_t *rsp) {
             int code = 1;
             std::string why;
-            if (rsp->errnum != 0)
-                why = rsp->has_payload ? rsp->payload : strerror((int)rsp->errnum);
+            if (msg::errnum(rsp) != 0)
+                why = msg::has_payload(rsp) ? std::string(msg::payload(rsp)) : strerror((int)msg::errnum(rsp));
             else if (flux_msg_unpack(rsp, "{s:i}", "status", &code) < 0)
                 why = "malformed job-exec.shell response";
             shell_exited(id, r, code, why);

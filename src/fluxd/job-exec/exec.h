@@ -23,15 +23,15 @@
 
 namespace fluxd {
 
-class Broker;
+class ServiceHost;
 
 class JobExec {
   public:
-    static std::unique_ptr<JobExec> create(Broker &broker);
+    static std::unique_ptr<JobExec> create(ServiceHost &broker);
     ~JobExec();
 
   private:
-    explicit JobExec(Broker &b) : broker_(b) {}
+    explicit JobExec(ServiceHost &b) : broker_(b) {}
 
     /* Rank 0: one job's launch.
      *   prolog (job) -> shells (one per rank with tasks) -> per rank, as its
@@ -88,7 +88,7 @@ class JobExec {
     void signal_local(uint64_t id, int sig, bool escalate);
     std::string shell_path() const;
 
-    Broker &broker_;
+    ServiceHost &broker_;
     std::map<uint64_t, std::unique_ptr<Launch>> launches_;
     std::map<uint64_t, Shell> shells_;
     /* The parsed jobspecs of the last few distinct (resources, tasks)

@@ -11,13 +11,13 @@
 
 #include "exec.h"
 #include "fluid/fluid.h"
-#include "fluxd/broker.h"
+#include "fluxd/service.h"
 
 namespace fluxd {
 
 void JobExec::reap_orphans()
 {
-    std::string statedir = broker_.attrs().get("statedir").value_or("");
+    std::string statedir = broker_.attr("statedir").value_or("");
     if (statedir.empty())
         return;
     std::string path = statedir + "/rank-" + std::to_string(broker_.rank()) + ".shells";

@@ -32,12 +32,11 @@
 
 #include "eventlog/eventlog.h"
 #include "fsd/fsd.h"
-#include "fluxd/broker.h"
+#include "fluxd/service.h"
 #include "fluxd/kvs/kvs.h"
 #include "fluxd/resource/resource.h"
 #include "ingest.h"
 #include "jobspec/jobspec.h"
-#include "libflux/message_internal.h"
 
 namespace fluxd {
 
@@ -123,10 +122,10 @@ std::string sched_subset(json_t *jobspec)
 /* The jobspec's own text inside PAYLOAD when PAYLOAD is exactly
  * {"jobspec":{...}} or {"jobspec":{...},"urgency":N}, as flux submit writes
  * it (WHOLE is PAYLOAD parsed), so that it need not be encoded again. */
-std::optional<std::string_view> jobspec_slice(const std::string &payload, json_t *whole)
+std::optional<std::string_view> jobspec_slice(std::string_view payload, json_t *whole)
 {
     static const std::string_view head = "{\"jobspec\":{";
-    std::string_view p(payload);
+    std::string_view p = payload;
     if (!p.starts_with(head) || p.size() < head.size() + 2 || p.back() != '}')
         return std::nullopt;
     size_t end; /* one past the jobspec's closing brace */
@@ -155,7 +154,8 @@ std::string Ingest::job_key(uint64_t id)
     return "job." + flux::fluid_encode(id, flux::FluidFormat::dothex);
 }
 
-flux::Result<std::unique_ptr<Ingest>> Ingest::create(Broker &broker, Notify notify)
+flux::Result<std::unique_ptr<Ingest>> Ingest::create(ServiceHost &broker, Resource *resource,
+                                                     Notify notify)
 {
     Kvs *kvs = broker.kvs();
     if (!kvs)
@@ -173,14 +173,14 @@ flux::Result<std::unique_ptr<Ingest>> Ingest::create(Broker &broker, Notify noti
     auto gen = flux::FluidGenerator::create(0, epoch);
     if (!gen)
         return flux::make_error(gen.error().errnum, "job-ingest: " + gen.error().text);
-    std::unique_ptr<Ingest> in(new Ingest(broker, std::move(notify)));
+    std::unique_ptr<Ingest> in(new Ingest(broker, resource, std::move(notify)));
     in->fluid_.emplace(std::move(*gen));
     in->batch_ev_.reset(event_new(
         broker.base(), -1, 0,
         [](evutil_socket_t, short, void *arg) { ((Ingest *)arg)->commit_batch(); }, in.get()));
-    broker.add_builtin("job-ingest.submit", FLUX_ROLE_USER,
-                       [p = in.get()](const flux_msg_t *m, Link *) { p->submit(m); });
-    broker.add_builtin("job-ingest.ping", FLUX_ROLE_USER, [&broker](const flux_msg_t *m, Link *) {
+    broker.add_method("job-ingest.submit", FLUX_ROLE_USER,
+                       [p = in.get()](const flux_msg_t *m) { p->submit(m); });
+    broker.add_method("job-ingest.ping", FLUX_ROLE_USER, [&broker](const flux_msg_t *m) {
         broker.respond(m, json_object());
     });
     return in;
@@ -191,7 +191,7 @@ flux::Result<std::unique_ptr<Ingest>> Ingest::create(Broker &broker, Notify noti
 std::shared_ptr<Ingest::Feasibility>
 Ingest::feasibility(const std::shared_ptr<const std::string> &text)
 {
-    Resource *res = broker_.resource();
+    Resource *res = resource_;
     uint64_t gen = res ? res->generation() : 0;
     if (gen != feasible_res_gen_ || sched_epoch_ != feasible_sched_epoch_) {
         feasible_.clear(); /* answers in flight still serve their waiters */
@@ -211,7 +211,7 @@ Ingest::feasibility(const std::shared_ptr<const std::string> &text)
     if (feasible_.size() == feasible_max)
         feasible_.pop_back();
     feasible_.insert(feasible_.begin(), f);
-    long timeout = broker_.attrs().get_long("job-ingest.feasibility-timeout").value_or(10);
+    long timeout = broker_.attr_long("job-ingest.feasibility-timeout").value_or(10);
     std::weak_ptr<Feasibility> wf = f;
     f->timer_ctx = std::make_unique<std::pair<Ingest *, std::weak_ptr<Feasibility>>>(this, wf);
     f->timer.reset(event_new(
@@ -237,10 +237,10 @@ void Ingest::feasibility_answer(Feasibility &f, const flux_msg_t *rsp)
     f.known = true;
     f.timer.reset();
     /* ENOSYS: no scheduler offers feasibility.check: feasible. */
-    if (rsp->errnum != 0 && rsp->errnum != ENOSYS) {
-        f.errnum = (int)rsp->errnum;
-        f.error = rsp->has_payload && !rsp->payload.empty() ? rsp->payload
-                                                             : strerror((int)rsp->errnum);
+    if (msg::errnum(rsp) != 0 && msg::errnum(rsp) != ENOSYS) {
+        f.errnum = (int)msg::errnum(rsp);
+        f.error = msg::has_payload(rsp) && !msg::payload(rsp).empty() ? msg::payload(rsp)
+                                                             : strerror((int)msg::errnum(rsp));
     }
     drain_waiting();
 }
@@ -278,7 +278,7 @@ void Ingest::submit(const flux_msg_t *msg)
 {
     /* Feasibility needs every rank's resources: hold submissions that
      * arrive while they are still being discovered. */
-    Resource *res = broker_.resource();
+    Resource *res = resource_;
     if (res) {
         std::shared_ptr<const flux_msg_t> req(flux_msg_incref(msg), flux_msg_decref);
         res->when_ready([this, req]() { submit_ready(req.get()); });
@@ -289,10 +289,10 @@ void Ingest::submit(const flux_msg_t *msg)
 
 flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const flux_msg_t *msg)
 {
-    uint32_t owner = msg->rolemask & FLUX_ROLE_OWNER;
+    uint32_t owner = msg::rolemask(msg) & FLUX_ROLE_OWNER;
     for (size_t i = 0; i < recent_.size(); i++) {
-        if (recent_[i]->userid == msg->userid && recent_[i]->rolemask == owner
-            && recent_[i]->payload == msg->payload) {
+        if (recent_[i]->userid == msg::userid(msg) && recent_[i]->rolemask == owner
+            && recent_[i]->payload == msg::payload(msg)) {
             auto v = recent_[i];
             std::rotate(recent_.begin(), recent_.begin() + (long)i, recent_.begin() + (long)i + 1);
             return v;
@@ -303,10 +303,10 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
     const char *cc = nullptr, *bcc = nullptr;
     json_error_t jerr;
     /* NUL is let through so the jobspec check can name it. */
-    flux::JsonPtr whole(msg->has_payload ? json_loadb(msg->payload.data(), msg->payload.size(),
+    flux::JsonPtr whole(msg::has_payload(msg) ? json_loadb(msg::payload(msg).data(), msg::payload(msg).size(),
                                                       JSON_ALLOW_NUL, &jerr)
                                          : nullptr);
-    if (!whole && msg->has_payload && strstr(jerr.text, "depth"))
+    if (!whole && msg::has_payload(msg) && strstr(jerr.text, "depth"))
         return flux::make_error(EINVAL, "jobspec nesting too deep (" + std::string(jerr.text)
                                             + ")");
     if (!whole
@@ -366,8 +366,8 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
         stored = std::move(*canonical);
     }
     auto v = std::make_shared<Validated>();
-    v->payload = msg->payload;
-    v->userid = msg->userid;
+    v->payload = msg::payload(msg);
+    v->userid = msg::userid(msg);
     v->rolemask = owner;
     NewJob &job = v->tmpl;
     if (ccset) {
@@ -396,7 +396,7 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
         else
             v->jobspec_text = dump(stored.get());
     }
-    else if (auto slice = json_is_object(js) ? jobspec_slice(msg->payload, whole.get())
+    else if (auto slice = json_is_object(js) ? jobspec_slice(msg::payload(msg), whole.get())
                                              : std::nullopt)
         v->jobspec_text = std::string(*slice);
     else
@@ -442,7 +442,7 @@ void Ingest::proceed(const flux_msg_t *msg, const flux::Result<std::shared_ptr<c
         return;
     }
     const Validated &val = **v;
-    if (val.tmpl.urgency == urgency_max && !(msg->rolemask & FLUX_ROLE_OWNER)) {
+    if (val.tmpl.urgency == urgency_max && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
         broker_.respond_error(msg, EPERM, "only the instance owner may expedite a job");
         return;
     }
@@ -462,7 +462,7 @@ void Ingest::proceed(const flux_msg_t *msg, const flux::Result<std::shared_ptr<c
         return;
     }
     if (validator_) {
-        if (auto r = validator_(*id, msg->userid, val.tmpl.urgency, val.tmpl.flags,
+        if (auto r = validator_(*id, msg::userid(msg), val.tmpl.urgency, val.tmpl.flags,
                                 val.jobspec_text);
             !r) {
             broker_.respond_error(msg, r.error().errnum, r.error().text);
@@ -477,7 +477,7 @@ flux::Result<std::string> Ingest::submit_event(const flux_msg_t *msg, const Vali
 {
     auto entry = flux::eventlog_entry_create(
         t, "submit",
-        json_pack("{s:i s:i s:i s:i}", "userid", (int)msg->userid, "urgency", val.tmpl.urgency,
+        json_pack("{s:i s:i s:i s:i}", "userid", (int)msg::userid(msg), "urgency", val.tmpl.urgency,
                   "flags", val.tmpl.flags, "version", 1));
     return flux::eventlog_entry_encode(entry);
 }
@@ -497,7 +497,7 @@ void Ingest::add_job(const flux_msg_t *msg, const Validated &val, uint64_t id, d
     a.req = std::shared_ptr<const flux_msg_t>(flux_msg_incref(msg), flux_msg_decref);
     a.job = val.tmpl;
     a.job.id = id;
-    a.job.userid = msg->userid;
+    a.job.userid = msg::userid(msg);
     a.job.t_submit = t;
     a.array = std::move(array);
     a.last = last;
@@ -547,7 +547,7 @@ void Ingest::submit_array(const flux_msg_t *msg, const Validated &val)
                 first = cc;
             done = true;
         });
-        if (auto r = validator_((*ids)[0], msg->userid, val.tmpl.urgency, val.tmpl.flags,
+        if (auto r = validator_((*ids)[0], msg::userid(msg), val.tmpl.urgency, val.tmpl.flags,
                                 copy_text(first));
             !r) {
             broker_.respond_error(msg, r.error().errnum, r.error().text);

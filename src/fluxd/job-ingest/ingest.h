@@ -19,7 +19,8 @@
 
 namespace fluxd {
 
-class Broker;
+class ServiceHost;
+class Resource;
 
 /* What the job manager learns of a new job. */
 struct NewJob {
@@ -48,7 +49,10 @@ class Ingest {
   public:
     /* NOTIFY is called for each job once it is committed. */
     using Notify = std::function<void(NewJob &&job)>;
-    static flux::Result<std::unique_ptr<Ingest>> create(Broker &broker, Notify notify);
+    /* RESOURCE (may be NULL): submissions wait until it has every rank's
+     * resources, and feasibility answers are dropped when they change. */
+    static flux::Result<std::unique_ptr<Ingest>> create(ServiceHost &broker, Resource *resource,
+                                                        Notify notify);
 
     /* KVS directory of a job: "job.0000.0004.2200.0000". */
     static std::string job_key(uint64_t id);
@@ -65,7 +69,7 @@ class Ingest {
     void set_validator(Validator v) { validator_ = std::move(v); }
 
   private:
-    Ingest(Broker &b, Notify n) : broker_(b), notify_(std::move(n)) {}
+    Ingest(ServiceHost &b, Resource *r, Notify n) : broker_(b), resource_(r), notify_(std::move(n)) {}
     void submit(const flux_msg_t *msg);
     void submit_ready(const flux_msg_t *msg);
     void commit_batch();
@@ -137,7 +141,8 @@ class Ingest {
     void proceed(const flux_msg_t *msg, const flux::Result<std::shared_ptr<const Validated>> &v,
                  const Feasibility *f);
 
-    Broker &broker_;
+    ServiceHost &broker_;
+    Resource *resource_; /* may be NULL */
     Notify notify_;
     Validator validator_;
     std::optional<flux::FluidGenerator> fluid_;

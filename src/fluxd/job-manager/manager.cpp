@@ -35,9 +35,8 @@
 
 #include "eventlog/eventlog.h"
 #include "fluid/fluid.h"
-#include "fluxd/broker.h"
+#include "fluxd/service.h"
 #include "fluxd/kvs/kvs.h"
-#include "libflux/message_internal.h"
 #include "manager.h"
 
 namespace fluxd {
@@ -47,7 +46,7 @@ namespace {
 
 } // namespace
 
-flux::Result<std::unique_ptr<JobManager>> JobManager::create(Broker &broker)
+flux::Result<std::unique_ptr<JobManager>> JobManager::create(ServiceHost &broker)
 {
     std::unique_ptr<JobManager> jm(new JobManager(broker));
     jm->sched_ev_.reset(event_new(
@@ -66,8 +65,8 @@ void JobManager::register_methods()
 {
     const uint32_t user = FLUX_ROLE_USER;
     auto reg = [this](const char *topic, uint32_t roles, void (JobManager::*fn)(const flux_msg_t *)) {
-        broker_.add_builtin(topic, roles,
-                            [this, fn](const flux_msg_t *m, Link *) { (this->*fn)(m); });
+        broker_.add_method(topic, roles,
+                            [this, fn](const flux_msg_t *m) { (this->*fn)(m); });
     };
     reg("job-manager.list", user, &JobManager::list);
     reg("job-manager.raise", user, &JobManager::raise);
@@ -83,8 +82,8 @@ void JobManager::register_methods()
     reg("job-manager.sched-hello", 0, &JobManager::sched_hello);
     reg("job-manager.sched-ready", 0, &JobManager::sched_ready);
     reg("job-manager.jobtap", 0, &JobManager::jobtap_rpc);
-    broker_.add_builtin("job-manager.ping", user,
-                        [this](const flux_msg_t *m, Link *) { broker_.respond(m, json_object()); });
+    broker_.add_method("job-manager.ping", user,
+                        [this](const flux_msg_t *m) { broker_.respond(m, json_object()); });
 }
 
 /* An instance restarted with its statedir: replay every job's eventlog.
@@ -386,8 +385,8 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
 {
     if (gen != sched_gen_)
         return true; /* from a scheduler that has gone away */
-    if (rsp->errnum != 0) {
-        std::string why = rsp->has_payload ? rsp->payload : strerror((int)rsp->errnum);
+    if (msg::errnum(rsp) != 0) {
+        std::string why = msg::has_payload(rsp) ? std::string(msg::payload(rsp)) : strerror((int)msg::errnum(rsp));
         sched_lost("sched.alloc: " + why);
         return true;
     }
@@ -396,7 +395,7 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
     json_t *annotations = nullptr, *R = nullptr;
     const char *note = nullptr;
     json_error_t jerr;
-    flux::JsonPtr whole(rsp->has_payload ? json_loadb(rsp->payload.data(), rsp->payload.size(),
+    flux::JsonPtr whole(msg::has_payload(rsp) ? json_loadb(msg::payload(rsp).data(), msg::payload(rsp).size(),
                                                       JSON_REJECT_DUPLICATES, &jerr)
                                          : nullptr);
     if (!whole
@@ -455,7 +454,7 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
         if (as_given) {
             /* R's own text when the response is exactly {id, type, R} in
              * that order (as sched-simple sends it), else encoded again. */
-            std::string_view p(rsp->payload);
+            std::string_view p(msg::payload(rsp));
             std::string head = "{\"id\":" + std::to_string(id) + ",\"type\":0,\"R\":{";
             if (json_object_size(whole.get()) == 3 && p.starts_with(head) && p.ends_with("}}"))
                 op.value = p.substr(head.size() - 1, p.size() - head.size());
@@ -519,8 +518,8 @@ void JobManager::send_free(Entry &e)
                 FLUX_NODEID_ANY, [this, id, gen](const flux_msg_t *rsp) {
                     if (gen != sched_gen_)
                         return;
-                    if (rsp->errnum != 0) {
-                        std::string why = rsp->has_payload ? rsp->payload : strerror((int)rsp->errnum);
+                    if (msg::errnum(rsp) != 0) {
+                        std::string why = msg::has_payload(rsp) ? std::string(msg::payload(rsp)) : strerror((int)msg::errnum(rsp));
                         sched_lost("sched.free: " + why);
                         return;
                     }
@@ -549,7 +548,7 @@ void JobManager::sched_lost(const std::string &why)
     sched_gen_++;
     if (on_sched_change)
         on_sched_change();
-    sched_routes_.clear();
+    sched_hello_.reset();
     allocs_out_ = 0;
     for (auto &[id, e] : jobs_) {
         if (e->alloc_sent) {
@@ -608,7 +607,7 @@ void JobManager::sched_ready(const flux_msg_t *msg)
     sched_limit_ = limit;
     if (on_sched_change)
         on_sched_change();
-    sched_routes_ = msg->routes;
+    sched_hello_ = flux::msg_ref(msg);
     broker_.track_disconnect(msg, "job-manager");
     broker_.respond(msg, json_pack("{s:I}", "count", (json_int_t)queue_.size()));
     broker_.log(LOG_DEBUG, "job-manager: scheduler ready (mode %s)", mode);
@@ -679,8 +678,8 @@ bool JobManager::exec_event(uint64_t id, const flux_msg_t *rsp)
     if (it == jobs_.end())
         return true;
     Entry &e = *it->second;
-    if (rsp->errnum != 0) {
-        std::string why = rsp->has_payload ? rsp->payload : strerror((int)rsp->errnum);
+    if (msg::errnum(rsp) != 0) {
+        std::string why = msg::has_payload(rsp) ? std::string(msg::payload(rsp)) : strerror((int)msg::errnum(rsp));
         e.exec_running = false;
         if (!e.job.exception)
             post(e, "exception",
@@ -829,7 +828,7 @@ JobManager::Entry *JobManager::lookup(const flux_msg_t *msg, const char *idkey, 
 
 bool JobManager::may_modify(const flux_msg_t *msg, const Entry &e)
 {
-    if ((msg->rolemask & FLUX_ROLE_OWNER) || msg->userid == e.job.userid)
+    if ((msg::rolemask(msg) & FLUX_ROLE_OWNER) || msg::userid(msg) == e.job.userid)
         return true;
     broker_.respond_error(msg, EPERM, "job belongs to another user");
     return false;
@@ -838,7 +837,7 @@ bool JobManager::may_modify(const flux_msg_t *msg, const Entry &e)
 void JobManager::list(const flux_msg_t *msg)
 {
     int states = JOB_STATE_ACTIVE, max = 0;
-    if (msg->has_payload
+    if (msg::has_payload(msg)
         && flux_msg_unpack(msg, "{s?i s?i}", "states", &states, "max", &max) < 0) {
         broker_.respond_error(msg, EPROTO, "job-manager.list: expected {\"states\": int}");
         return;
@@ -850,7 +849,7 @@ void JobManager::list(const flux_msg_t *msg)
         const Entry &e = *it->second;
         if (!((int)e.job.state & states))
             continue;
-        if (!(msg->rolemask & FLUX_ROLE_OWNER) && e.job.userid != msg->userid)
+        if (!(msg::rolemask(msg) & FLUX_ROLE_OWNER) && e.job.userid != msg::userid(msg))
             continue;
         const Job &j = e.job;
         json_t *o = json_pack("{s:I s:i s:s s:s s:I s:I s:i s:I s:f s:f s:f s:f s:b s:i}", "id",
@@ -909,7 +908,7 @@ void JobManager::raise(const flux_msg_t *msg)
         broker_.respond_error(msg, EINVAL, "job is already finishing");
         return;
     }
-    post_exception(*e, type, severity, note, msg->userid);
+    post_exception(*e, type, severity, note, msg::userid(msg));
     broker_.respond(msg, nullptr);
 }
 
@@ -945,7 +944,7 @@ void JobManager::urgency(const flux_msg_t *msg)
     }
     if (!may_modify(msg, *e))
         return;
-    if (u == JOB_URGENCY_EXPEDITE && !(msg->rolemask & FLUX_ROLE_OWNER)) {
+    if (u == JOB_URGENCY_EXPEDITE && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
         broker_.respond_error(msg, EPERM, "only the instance owner may expedite a job");
         return;
     }
@@ -958,7 +957,7 @@ void JobManager::urgency(const flux_msg_t *msg)
         e->job.alloc_pending = false;
         queue_.erase({-e->job.priority, e->job.id});
     }
-    post(*e, "urgency", json_pack("{s:i s:i}", "userid", (int)msg->userid, "urgency", u));
+    post(*e, "urgency", json_pack("{s:i s:i}", "userid", (int)msg::userid(msg), "urgency", u));
     broker_.respond(msg, json_pack("{s:i}", "old_urgency", old));
 }
 
@@ -968,7 +967,7 @@ void JobManager::wait(const flux_msg_t *msg)
     Entry *e = lookup(msg, "id", &id);
     if (!e)
         return;
-    if (!(msg->rolemask & FLUX_ROLE_OWNER) && msg->userid != e->job.userid) {
+    if (!(msg::rolemask(msg) & FLUX_ROLE_OWNER) && msg::userid(msg) != e->job.userid) {
         broker_.respond_error(msg, EPERM, "job belongs to another user");
         return;
     }
@@ -989,21 +988,21 @@ void JobManager::wait(const flux_msg_t *msg)
 void JobManager::journal(const flux_msg_t *msg)
 {
     int full = 0;
-    if (!(msg->flags & FLUX_MSGFLAG_STREAMING)) {
+    if (!(msg::streaming(msg))) {
         broker_.respond_error(msg, EPROTO, "job-manager.events-journal requires a streaming request");
         return;
     }
-    if (msg->has_payload && flux_msg_unpack(msg, "{s?b}", "full", &full) < 0) {
+    if (msg::has_payload(msg) && flux_msg_unpack(msg, "{s?b}", "full", &full) < 0) {
         broker_.respond_error(msg, EPROTO, "job-manager.events-journal: expected {\"full\"?: bool}");
         return;
     }
-    bool owner = msg->rolemask & FLUX_ROLE_OWNER;
+    bool owner = msg::rolemask(msg) & FLUX_ROLE_OWNER;
     Kvs *kvs = broker_.kvs();
     kvs->sync(); /* the backlog must hold every event posted so far */
     for (auto &[id, e] : jobs_) {
         if (!full && e->job.state == JobState::INACTIVE)
             continue;
-        if (!owner && e->job.userid != msg->userid)
+        if (!owner && e->job.userid != msg::userid(msg))
             continue;
         auto text = kvs->lookup("primary", Ingest::job_key(id) + ".eventlog");
         if (!text)
@@ -1041,7 +1040,7 @@ void JobManager::journal_send(const Entry &e, const std::string &line)
         entry.pop_back();
     std::string payload = "{\"id\":" + std::to_string(e.job.id) + ",\"events\":[" + entry + "]}";
     for (const auto &req : journals_) {
-        if ((req->rolemask & FLUX_ROLE_OWNER) || req->userid == e.job.userid)
+        if ((msg::rolemask(req.get()) & FLUX_ROLE_OWNER) || msg::userid(req.get()) == e.job.userid)
             broker_.respond_text(req.get(), payload);
     }
 }
@@ -1051,7 +1050,7 @@ void JobManager::journal_send(const Entry &e, const std::string &line)
  * jobs), and the events that made it so are stored. */
 void JobManager::drain(const flux_msg_t *msg)
 {
-    bool idle = msg->topic == "job-manager.idle";
+    bool idle = msg::topic(msg) == "job-manager.idle";
     (idle ? idle_waiters_ : drain_waiters_).push_back(flux::msg_ref(msg));
     broker_.track_disconnect(msg, "job-manager");
     check_quiet();
@@ -1080,13 +1079,13 @@ void JobManager::check_quiet()
 
 void JobManager::disconnect(const flux_msg_t *msg)
 {
-    std::erase_if(drain_waiters_, [&](const flux::ConstMsgPtr &w) { return w->routes == msg->routes; });
-    std::erase_if(idle_waiters_, [&](const flux::ConstMsgPtr &w) { return w->routes == msg->routes; });
-    std::erase_if(journals_, [&](const flux::ConstMsgPtr &j) { return j->routes == msg->routes; });
-    if (sched_ready_ && msg->routes == sched_routes_)
+    std::erase_if(drain_waiters_, [&](const flux::ConstMsgPtr &w) { return msg::same_sender(w.get(), msg); });
+    std::erase_if(idle_waiters_, [&](const flux::ConstMsgPtr &w) { return msg::same_sender(w.get(), msg); });
+    std::erase_if(journals_, [&](const flux::ConstMsgPtr &j) { return msg::same_sender(j.get(), msg); });
+    if (sched_ready_ && sched_hello_ && msg::same_sender(sched_hello_.get(), msg))
         sched_lost("the scheduler disconnected");
     for (auto &[id, e] : jobs_)
-        std::erase_if(e->waiters, [&](const flux::ConstMsgPtr &w) { return w->routes == msg->routes; });
+        std::erase_if(e->waiters, [&](const flux::ConstMsgPtr &w) { return msg::same_sender(w.get(), msg); });
 }
 
 void JobManager::kill(const flux_msg_t *msg)
@@ -1178,7 +1177,7 @@ void JobManager::update(const flux_msg_t *msg)
 void JobManager::queue_ctl(const flux_msg_t *msg)
 {
     int start = -1;
-    if (msg->has_payload && flux_msg_unpack(msg, "{s?b}", "start", &start) < 0) {
+    if (msg::has_payload(msg) && flux_msg_unpack(msg, "{s?b}", "start", &start) < 0) {
         broker_.respond_error(msg, EPROTO, "job-manager.queue: expected {\"start\": bool}");
         return;
     }

@@ -20,11 +20,11 @@
 
 namespace fluxd {
 
-class Broker;
+class ServiceHost;
 
 class JobManager : private JobtapHost {
   public:
-    static flux::Result<std::unique_ptr<JobManager>> create(Broker &broker);
+    static flux::Result<std::unique_ptr<JobManager>> create(ServiceHost &broker);
     ~JobManager();
     /* A job committed by job-ingest. */
     void submit(NewJob &&nj);
@@ -58,7 +58,7 @@ class JobManager : private JobtapHost {
         flux::JsonPtr annotations; /* RFC 27 annotations while pending */
     };
 
-    explicit JobManager(Broker &b) : broker_(b) {}
+    explicit JobManager(ServiceHost &b) : broker_(b) {}
     void register_methods();
     void restart();
     void post(Entry &e, const char *name, json_t *context /* stolen, may be NULL */);
@@ -97,7 +97,7 @@ class JobManager : private JobtapHost {
     void journal_send(const Entry &e, const std::string &line);
     std::vector<flux::ConstMsgPtr> journals_; /* job-manager.events-journal */
 
-    Broker &broker_;
+    ServiceHost &broker_;
     std::map<uint64_t, std::unique_ptr<Entry>> jobs_;
     /* Jobs asking for resources, in scheduling order: priority (highest
      * first), then id (oldest first). */
@@ -109,7 +109,7 @@ class JobManager : private JobtapHost {
     int sched_limit_ = 0;           /* outstanding allocs allowed (0: unlimited) */
     int allocs_out_ = 0;
     uint64_t sched_gen_ = 0;        /* bumped when the scheduler goes away */
-    std::vector<std::string> sched_routes_;
+    flux::ConstMsgPtr sched_hello_; /* the ready scheduler's hello: who it is */
     bool sched_running_ = true; /* flux queue stop/start */
     bool in_advance_ = false;
     uint64_t active_ = 0;

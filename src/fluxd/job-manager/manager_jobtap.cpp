@@ -20,9 +20,8 @@
 #include <syslog.h>
 
 #include "fluid/fluid.h"
-#include "fluxd/broker.h"
+#include "fluxd/service.h"
 #include "fluxd/kvs/kvs.h"
-#include "libflux/message_internal.h"
 #include "manager.h"
 
 namespace fluxd {
@@ -119,7 +118,7 @@ bool valid_event_name(const std::string &name)
 
 flux::Result<void> JobManager::jobtap_load_config()
 {
-    auto text = broker_.attrs().get("conf.job-manager.plugins");
+    auto text = broker_.attr("conf.job-manager.plugins");
     if (!text || text->empty())
         return {};
     json_error_t jerr;
@@ -151,7 +150,7 @@ void JobManager::jobtap_rpc(const flux_msg_t *msg)
 {
     const char *load = nullptr, *remove = nullptr, *query = nullptr;
     json_t *conf = nullptr;
-    if (msg->has_payload && (flux_msg_unpack(msg, "{s?s s?o s?s s?s !}", "load", &load, "conf",
+    if (msg::has_payload(msg) && (flux_msg_unpack(msg, "{s?s s?o s?s s?s !}", "load", &load, "conf",
                                              &conf, "remove", &remove, "query", &query) < 0 ||
                              (conf && !json_is_object(conf)) || (!!load + !!remove + !!query) > 1 ||
                              (conf && !load))) {
