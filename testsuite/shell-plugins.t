@@ -68,8 +68,7 @@ test_expect_success 'a failing shell.init stops the job before any task runs' '
     ! grep -q "^task" fail.log
 '
 test_expect_success 'a failing task.exec fails that task with code 126' '
-    flux run -o plugins=$PLUGDIR/order.so -o order-fail=task.exec true 2>te.err;
-    test $? -eq 126 &&
+    test_expect_code 126 flux run -o plugins=$PLUGDIR/order.so -o order-fail=task.exec true 2>te.err &&
     grep -q "a plugin refused to start it" te.err
 '
 test_expect_success 'a bad plugins option is refused' '
