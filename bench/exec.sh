@@ -24,10 +24,10 @@ read -r t0 t1 t2 < <(flux start bash -c '
     echo $t0 $t1 $(date +%s.%N)
 ')
 awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" -v ceil="$ceiling" 'BEGIN {
-    split(ceil, w, " "); sub("/s", "", w[length(w)]); cr = w[length(w)] + 0
+    nw = split(ceil, w, " "); sub("/s", "", w[nw]); cr = w[nw] + 0
     r = n / (c - a)
     printf "%d true jobs end to end: %.0f jobs/s (submit %.0f/s); %.2f of the ceiling (%.0f/s)\n",
-        n, r, n / (b - a), cr > 0 ? r / cr : 0, cr }'
+        n, r, n / (b - a), (cr > 0 ? r / cr : 0), cr }'
 flux start bash -c '
     for i in $(seq 1 20); do
         s=$(date +%s%N); flux run true; e=$(date +%s%N)

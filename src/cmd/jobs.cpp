@@ -6,7 +6,9 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "cmd.h"
 #include "flux/job.h"
@@ -171,14 +173,25 @@ int cmd_jobs(int argc, char **argv)
                 break;
             case 'h':
                 printf("Usage: flux jobs [-a] [-A | -u USER] [--filter=STATES] [-c N] [-n] "
-                       "[--json] [-o FORMAT]\n");
+                       "[--json] [-o FORMAT] [ID...]\n");
                 return 0;
             default:
                 return 1;
         }
     }
-    if (optind != argc)
-        die(1, "flux-jobs: unexpected argument '%s'", argv[optind]);
+    /* flux jobs ID...: those jobs, in any state, in argument order. */
+    std::vector<flux_jobid_t> wanted;
+    for (int i = optind; i < argc; i++) {
+        flux_jobid_t id;
+        if (flux_job_id_parse(argv[i], &id) < 0)
+            die(1, "flux-jobs: invalid job id '%s'", argv[i]);
+        wanted.push_back(id);
+    }
+    if (!wanted.empty()) {
+        states = 127;
+        max = 0;
+        results = 0;
+    }
     auto fmt = JobsFormat::parse(format);
     if (!fmt)
         die(1, "flux-jobs: %s", fmt.error().text.c_str());
@@ -193,7 +206,26 @@ int cmd_jobs(int argc, char **argv)
     flux::JsonPtr jobs(json_array());
     size_t k;
     json_t *entry;
-    json_array_foreach(all, k, entry)
+    int rc = 0;
+    if (!wanted.empty()) {
+        std::map<flux_jobid_t, json_t *> byid;
+        json_array_foreach(all, k, entry)
+        {
+            json_int_t id = 0;
+            if (json_unpack(entry, "{s:I}", "id", &id) == 0)
+                byid[(flux_jobid_t)id] = entry;
+        }
+        for (size_t i = 0; i < wanted.size(); i++) {
+            auto it = byid.find(wanted[i]);
+            if (it == byid.end()) {
+                fprintf(stderr, "flux-jobs: %s: unknown job id\n", argv[optind + (int)i]);
+                rc = 1;
+                continue;
+            }
+            json_array_append(jobs.get(), it->second);
+        }
+    }
+    else json_array_foreach(all, k, entry)
     {
         int userid = -1;
         json_unpack(entry, "{s:i}", "userid", &userid);
@@ -228,7 +260,7 @@ int cmd_jobs(int argc, char **argv)
         }
     }
     flux_close(h);
-    return 0;
+    return rc;
 }
 
 } // namespace fluxcmd

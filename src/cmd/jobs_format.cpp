@@ -21,7 +21,7 @@ const std::map<std::string, std::string> headers = {
     {"id.words", "JOBID"},    {"id.f58plain", "JOBID"},
     {"userid", "UID"},        {"username", "USER"},      {"name", "NAME"},
     {"state", "STATE"},       {"state_single", "ST"},    {"ntasks", "NTASKS"},
-    {"nnodes", "NNODES"},     {"urgency", "URG"},        {"priority", "PRI"},
+    {"nnodes", "NNODES"},     {"ncores", "NCORES"},     {"urgency", "URG"},        {"priority", "PRI"},
     {"t_submit", "T_SUBMIT"}, {"t_run", "T_RUN"},        {"t_cleanup", "T_CLEANUP"},
     {"t_inactive", "T_INACTIVE"}, {"runtime", "TIME"},   {"result", "RESULT"},
     {"status", "STATUS"},     {"status_abbrev", "ST"},   {"result_abbrev", "RS"},
@@ -181,6 +181,11 @@ std::string JobsFormat::render(json_t *job, double now) const
             v = std::to_string((long long)ntasks);
         else if (f == "nnodes")
             v = nnodes > 0 ? std::to_string((long long)nnodes) : "";
+        else if (f == "ncores") {
+            json_int_t ncores = 0;
+            json_unpack(job, "{s?I}", "ncores", &ncores);
+            v = ncores > 0 ? std::to_string((long long)ncores) : "";
+        }
         else if (f == "urgency")
             v = std::to_string(urgency);
         else if (f == "priority")

@@ -147,6 +147,8 @@ void JobManager::restart()
                 if (auto R = flux::Rv1::decode(*r)) {
                     e->R = std::make_unique<flux::Rv1>(std::move(*R));
                     e->R_text = *r;
+                    e->ranks = e->R->ranks().encode();
+                    e->ncores = (uint32_t)e->R->ncores();
                 }
             }
         }
@@ -449,6 +451,7 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
         e->R = std::make_unique<flux::Rv1>(std::move(*r));
         e->nnodes = e->R->nnodes();
         e->ranks = e->R->ranks().encode();
+        e->ncores = (uint32_t)e->R->ncores();
         KvsOp op;
         op.key = Ingest::job_key(id) + ".R";
         if (as_given) {
@@ -862,6 +865,8 @@ void JobManager::list(const flux_msg_t *msg)
                               "success", j.success(), "waitstatus", j.wait_status);
         if (!e.ranks.empty())
             json_object_set_new(o, "ranks", json_string(e.ranks.c_str()));
+        if (e.ncores > 0)
+            json_object_set_new(o, "ncores", json_integer(e.ncores));
         /* RFC 27 annotations: the scheduler's while pending, then those
          * kept in the alloc event. */
         if (e.annotations)

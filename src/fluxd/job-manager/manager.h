@@ -42,6 +42,7 @@ class JobManager : private JobtapHost {
         std::string name;
         uint64_t ntasks = 1, nnodes = 0; /* nnodes: requested, then allocated */
         std::string ranks;                /* allocated ranks (kept after free) */
+        uint32_t ncores = 0;              /* allocated cores (kept after free) */
         double duration = 0;
         double test_run_duration = -1; /* exec test mode if >= 0 */
         std::unique_ptr<flux::Rv1> R;
