@@ -71,6 +71,23 @@ test_expect_success 'a failing task.exec fails that task with code 126' '
     test_expect_code 126 flux run -o plugins=$PLUGDIR/order.so -o order-fail=task.exec true 2>te.err &&
     grep -q "a plugin refused to start it" te.err
 '
+test_expect_success 'site plugins load from [shell] plugins in the config, before the job'"'"'s' '
+    printf "[shell]\nplugins = [\"%s\"]\n" $PLUGDIR/order.so >shell.toml &&
+    flux start -c shell.toml flux run -o order-log=$PWD/conf.log printenv TEST_ORDER_JOB >conf.out &&
+    grep -qx 1 conf.out &&
+    grep -qx shell.exit conf.log &&
+    printf "[shell]\nplugins = [\"/nonexistent-site.so\"]\n" >shell2.toml &&
+    test_must_fail flux start -c shell2.toml flux run true 2>conf2.err &&
+    grep -q "plugin /nonexistent-site.so" conf2.err
+'
+test_expect_success 'a bad [shell] plugins value stops the instance naming it' '
+    printf "[shell]\nplugins = \"x.so\"\n" >bad1.toml &&
+    test_must_fail flux start -c bad1.toml true 2>bad1.err &&
+    grep -q "shell.plugins: expected an array of paths" bad1.err &&
+    printf "[shell]\nplugins = [\"a:b.so\"]\n" >bad2.toml &&
+    test_must_fail flux start -c bad2.toml true 2>bad2.err &&
+    grep -q "shell.plugins\[0\]: expected a non-empty path without" bad2.err
+'
 test_expect_success 'a bad plugins option is refused' '
     test_must_fail flux run -o plugins=1 true 2>po.err
 '

@@ -11,6 +11,8 @@
  *   [[job-manager.plugins]] load = PATH, conf = TABLE (jobtap plugins,
  *               handed to the job manager as the JSON text of the
  *               attribute conf.job-manager.plugins)
+ *   [shell] plugins = [PATH, ...] (site shell plugins, attribute
+ *               conf.shell.plugins as a colon list)
  * Other tables are left for the services that own them.
  */
 #include <algorithm>
@@ -159,9 +161,41 @@ bool parse_jobtap(const toml::table &tbl, Config &cfg, std::string *err)
     return true;
 }
 
+/* [shell] plugins = ["PATH", ...]: site shell plugins every job's shell
+ * loads first, as a colon list in cfg.attrs["conf.shell.plugins"]. */
+bool parse_shell(const toml::table &tbl, Config &cfg, std::string *err)
+{
+    const toml::node *sh = tbl.get("shell");
+    if (!check_table(sh, "shell", err))
+        return false;
+    const toml::node *pn = sh ? sh->as_table()->get("plugins") : nullptr;
+    if (!pn)
+        return true;
+    const toml::array *plugins = pn->as_array();
+    if (!plugins) {
+        *err = where(pn->source()) + ": shell.plugins: expected an array of paths";
+        return false;
+    }
+    std::string list;
+    for (size_t i = 0; i < plugins->size(); i++) {
+        const toml::node &entry = *plugins->get(i);
+        const std::string *path = entry.as_string() ? &entry.as_string()->get() : nullptr;
+        if (!path || path->empty() || path->find(':') != std::string::npos) {
+            *err = where(entry.source()) + ": shell.plugins[" + std::to_string(i)
+                   + "]: expected a non-empty path without ':'";
+            return false;
+        }
+        if (!list.empty())
+            list += ":";
+        list += *path;
+    }
+    cfg.attrs["conf.shell.plugins"] = list;
+    return true;
+}
+
 bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
 {
-    if (!parse_jobtap(tbl, cfg, err))
+    if (!parse_jobtap(tbl, cfg, err) || !parse_shell(tbl, cfg, err))
         return false;
     for (const char *t : {"bootstrap", "tbon", "access", "broker", "module", "resource"}) {
         if (!check_table(tbl.get(t), t, err))

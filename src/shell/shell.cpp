@@ -157,9 +157,10 @@ void sigchld_cb(evutil_socket_t, short, void *arg)
     shell->maybe_finish();
 }
 
-/* Plugin paths: FLUX_SHELL_PLUGINS (colon-separated), then the job's
+/* Plugin paths: the site's ([shell] plugins, "plugins" on stdin from
+ * job-exec) and FLUX_SHELL_PLUGINS (both colon-separated), then the job's
  * -o plugins=PATH[,PATH] (string, or array of strings). */
-std::vector<std::string> plugin_paths(flux_shell_t *shell)
+std::vector<std::string> plugin_paths(flux_shell_t *shell, json_t *in)
 {
     std::vector<std::string> paths;
     auto split = [&](const std::string &s, char sep) {
@@ -173,6 +174,8 @@ std::vector<std::string> plugin_paths(flux_shell_t *shell)
             start = end + 1;
         }
     };
+    if (const char *site = json_string_value(json_object_get(in, "plugins")))
+        split(site, ':');
     if (const char *env = getenv("FLUX_SHELL_PLUGINS"))
         split(env, ':');
     json_t *opt = flux_shell_getopt(shell, "plugins");
@@ -275,7 +278,7 @@ int main(int argc, char **argv)
         if (auto r = shell.stack.add(&shell, info, "built-in"); !r)
             fail(&shell, r.error());
     }
-    for (const auto &path : plugin_paths(&shell)) {
+    for (const auto &path : plugin_paths(&shell, in.get())) {
         if (auto r = shell.stack.load(&shell, path); !r)
             fail(&shell, r.error());
     }

@@ -33,7 +33,8 @@
  * so a signal reaches the whole job on that node.
  *
  * Attributes read: conf.shell_path (default: the build tree's or the
- * installed flux-shell).
+ * installed flux-shell); conf.shell.plugins (the config's [shell] plugins,
+ * passed to every shell as "plugins" on its standard input).
  */
 #include <cerrno>
 #include <csignal>
@@ -72,6 +73,7 @@ std::unique_ptr<JobExec> JobExec::create(ServiceHost &broker)
     std::unique_ptr<JobExec> je(new JobExec(broker));
     JobExec *p = je.get();
     je->reap_orphans();
+    je->site_plugins_ = broker.attr("conf.shell.plugins").value_or("");
     broker.add_method("job-exec.start", 0, [p](const flux_msg_t *m) { p->start(m); });
     broker.add_method("job-exec.kill", 0, [p](const flux_msg_t *m) { p->kill(m); });
     broker.add_method("job-exec.shell", 0,
@@ -208,8 +210,12 @@ json_t *JobExec::shell_input(json_t *jobspec, json_t *R, const char *cores, cons
     std::string cpus;
     if (auto ids = flux::IdSet::parse(cores ? cores : ""))
         cpus = broker_.cpus_of_cores(*ids);
-    return json_pack("{s:O s:i s:s s:s s:O}", "jobspec", jobspec, "rank", (int)broker_.rank(),
-                     "cpus", cpus.c_str(), "gpus", gpus ? gpus : "", "R", R);
+    json_t *in = json_pack("{s:O s:i s:s s:s s:O}", "jobspec", jobspec, "rank",
+                           (int)broker_.rank(), "cpus", cpus.c_str(), "gpus", gpus ? gpus : "",
+                           "R", R);
+    if (in && !site_plugins_.empty())
+        json_object_set_new(in, "plugins", json_string(site_plugins_.c_str()));
+    return in;
 }
 
 void JobExec::start_shells(Launch &L)

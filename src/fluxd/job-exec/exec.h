@@ -98,6 +98,7 @@ class JobExec {
         flux::Jobspec js;
     };
     std::vector<KnownShape> shapes_;
+    std::string site_plugins_; /* [shell] plugins, colon-separated */
     ShellRecords records_; /* for the next broker, should this one crash */
 };
 
