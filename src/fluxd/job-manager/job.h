@@ -93,18 +93,20 @@
 #include <string_view>
 
 #include "eventlog/eventlog.h"
+#include "flux/job.h"
 #include "result/result.h"
 
 namespace fluxd {
 
+/* The public API's state bits (flux/job.h): one source for both. */
 enum class JobState : uint8_t {
-    NEW = 1,
-    DEPEND = 2,
-    PRIORITY = 4,
-    SCHED = 8,
-    RUN = 16,
-    CLEANUP = 32,
-    INACTIVE = 64,
+    NEW = FLUX_JOB_STATE_NEW,
+    DEPEND = FLUX_JOB_STATE_DEPEND,
+    PRIORITY = FLUX_JOB_STATE_PRIORITY,
+    SCHED = FLUX_JOB_STATE_SCHED,
+    RUN = FLUX_JOB_STATE_RUN,
+    CLEANUP = FLUX_JOB_STATE_CLEANUP,
+    INACTIVE = FLUX_JOB_STATE_INACTIVE,
 };
 
 /* Virtual states of RFC 21, as masks of JobState bits. */
