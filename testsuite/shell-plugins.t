@@ -91,4 +91,29 @@ test_expect_success 'a bad [shell] plugins value stops the instance naming it' '
 test_expect_success 'a bad plugins option is refused' '
     test_must_fail flux run -o plugins=1 true 2>po.err
 '
+test_expect_success 'a plugin calling a symbol the shell does not export fails the job naming the file' '
+    test_must_fail flux run -o plugins=$PLUGDIR/undefsym.so touch $PWD/undef-ran 2>us.err &&
+    cat us.err &&
+    grep -q "plugin $PLUGDIR/undefsym.so: cannot load: .*flux_shell_no_such_call" us.err &&
+    ! test -e undef-ran
+'
+test_expect_success 'a plugin whose init fails stops the job naming the file and the plugin' '
+    test_must_fail flux run -o plugins=$PLUGDIR/initfail.so touch $PWD/init-ran 2>if.err &&
+    cat if.err &&
+    grep -q "initfail: refusing to load, as asked" if.err &&
+    grep -q "plugin $PLUGDIR/initfail.so: plugin initfail: init failed" if.err &&
+    ! test -e init-ran
+'
+test_expect_success 'site plugins that fail to load name the file too' '
+    FLUX_SHELL_PLUGINS=$PLUGDIR/undefsym.so \
+        test_must_fail flux start flux run true 2>site-us.err &&
+    grep -q "plugin $PLUGDIR/undefsym.so: cannot load: " site-us.err &&
+    printf "[shell]\nplugins = [\"%s\"]\n" $PLUGDIR/badversion.so >shell3.toml &&
+    test_must_fail flux start -c shell3.toml flux run true 2>conf3.err &&
+    grep -q "plugin $PLUGDIR/badversion.so: shell plugin API version 2.0 is not supported (flux-shell has 1.0)" conf3.err
+'
+test_expect_success 'a plugin that is not a regular file is refused naming it' '
+    test_must_fail flux run -o plugins=$PLUGDIR true 2>dir.err &&
+    grep -q "plugin $PLUGDIR: not a regular file" dir.err
+'
 test_done

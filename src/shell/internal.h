@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "flux/shell.h"
+#include "libflux/plugin_internal.h"
 #include "libflux/ptr.h"
 #include "result/result.h"
 
@@ -36,16 +37,21 @@ class Environ {
     std::vector<std::pair<std::string, std::string>> vars_;
 };
 
-/* Handlers in load order; one small loader (load_plugin) to be switched
- * to the shared plugin loader (src/common/plugin) once it lands. */
+/* Handlers in load order.  Loaded plugins are opened with the shared
+ * loader (libflux/plugin_internal.h), as broker modules and jobtap
+ * plugins are. */
 class Plugstack {
   public:
     /* Register a plugin from its info struct (built-in or loaded): check
      * the ABI version, then call info->init().  Errors name the plugin. */
     Result<void> add(flux_shell_t *shell, const flux_shell_plugin_info *info,
                      const std::string &where);
-    /* dlopen path, look up flux_plugin_init, then add().  Errors name the
-     * file. */
+    /* Open PATH (flux::dso_open), look up flux_plugin_init, then add().
+     * Errors name the file: "plugin PATH: No such file or directory",
+     * "plugin PATH: cannot load: <dlerror>", "plugin PATH: no
+     * flux_plugin_init() symbol: not a shell plugin", "plugin PATH: shell
+     * plugin API version 2.0 is not supported (flux-shell has 1.0)",
+     * "plugin PATH: plugin NAME: init failed". */
     Result<void> load(flux_shell_t *shell, const std::string &path);
     Result<void> add_handler(const std::string &topic, flux_shell_handler_f cb, void *arg);
     /* Run the topic's handlers in order.  Stops at the first that fails
@@ -63,8 +69,9 @@ class Plugstack {
         void *arg;
         std::string plugin;
     };
+    /* Declared before handlers_: closed after the handlers are gone. */
+    std::vector<flux::Dso> dsos_;
     std::vector<Handler> handlers_;
-    std::vector<void *> dsos_;
     std::string loading_; /* plugin whose init() is running */
     const char *current_ = "shell";
 };

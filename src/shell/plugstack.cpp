@@ -3,13 +3,15 @@
  * Topics: shell.init, shell.post-init, task.init, task.exec, task.fork,
  * task.exit, shell.exit ("task.*" matches every task topic).  Handlers run
  * in registration order: built-ins first, then site plugins, then the
- * job's.  load() is the only place that dlopen()s: it is what moves to
- * the shared plugin loader (src/common/plugin) once that exists.
+ * job's.  load() opens a plugin through the one shared loader
+ * (libflux/plugin_internal.h: flux::dso_open, flux::api_version_check),
+ * the same path broker modules and jobtap plugins take; every error names
+ * the file.
  */
 #include <cstring>
-#include <dlfcn.h>
 
 #include "internal.h"
+#include "libflux/plugin_internal.h"
 
 namespace flux::shell {
 
@@ -39,26 +41,19 @@ bool matches(const std::string &pattern, const std::string &topic)
 
 Plugstack::~Plugstack()
 {
-    /* Handlers may point into the objects: drop them first. */
+    /* Handlers point into the objects: drop them before dsos_ closes them. */
     handlers_.clear();
-    for (void *d : dsos_)
-        dlclose(d);
 }
 
 Result<void> Plugstack::add(flux_shell_t *shell, const flux_shell_plugin_info *info,
                             const std::string &where)
 {
     if (!info)
-        return make_error(EINVAL, where + ": flux_plugin_init() returned NULL");
-    uint32_t v = info->api_version;
-    if ((v >> 16) != (FLUX_SHELL_PLUGIN_API_VERSION >> 16)
-        || (v & 0xffff) > (FLUX_SHELL_PLUGIN_API_VERSION & 0xffff))
-        return make_error(EINVAL, where + ": shell plugin API version "
-                                      + std::to_string(v >> 16) + "." + std::to_string(v & 0xffff)
-                                      + " is not supported (this shell speaks "
-                                      + std::to_string(FLUX_SHELL_PLUGIN_API_VERSION >> 16) + "."
-                                      + std::to_string(FLUX_SHELL_PLUGIN_API_VERSION & 0xffff)
-                                      + ")");
+        return make_error(EINVAL, where + ": " FLUX_SHELL_PLUGIN_INIT_SYMBOL "() returned NULL");
+    if (auto r = flux::api_version_check(where, "shell plugin", "flux-shell", info->api_version,
+                                         FLUX_SHELL_PLUGIN_API_VERSION);
+        !r)
+        return r.error();
     if (!info->name || !*info->name || !info->init)
         return make_error(EINVAL, where + ": plugin info has no name or no init()");
     loading_ = info->name;
@@ -74,23 +69,19 @@ Result<void> Plugstack::add(flux_shell_t *shell, const flux_shell_plugin_info *i
 
 Result<void> Plugstack::load(flux_shell_t *shell, const std::string &path)
 {
-    /* RTLD_NOW: an unresolved symbol is reported here, naming the file,
-     * not as a crash in the middle of a job. */
-    void *dso = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!dso) {
-        const char *e = dlerror();
-        return make_error(ENOENT, std::string("plugin ") + path + ": " + (e ? e : "dlopen failed"));
-    }
-    dlerror();
+    const std::string where = "plugin " + path;
+    /* RTLD_NOW inside: a symbol the shell does not export is reported
+     * here, naming the file, not as a crash in the middle of a job. */
+    auto dso = flux::dso_open(path);
+    if (!dso)
+        return make_error(dso.error().errnum, "plugin " + dso.error().text);
     auto init = reinterpret_cast<flux_shell_plugin_init_f>(
-        dlsym(dso, FLUX_SHELL_PLUGIN_INIT_SYMBOL));
-    if (!init) {
-        dlclose(dso);
-        return make_error(EINVAL, "plugin " + path + ": no " FLUX_SHELL_PLUGIN_INIT_SYMBOL
-                                  "() symbol: not a shell plugin");
-    }
-    dsos_.push_back(dso);
-    return add(shell, init(), "plugin " + path);
+        dso->symbol(FLUX_SHELL_PLUGIN_INIT_SYMBOL));
+    if (!init)
+        return make_error(EINVAL, where + ": no " FLUX_SHELL_PLUGIN_INIT_SYMBOL
+                                          "() symbol: not a shell plugin");
+    dsos_.push_back(std::move(*dso));
+    return add(shell, init(), where);
 }
 
 Result<void> Plugstack::add_handler(const std::string &topic, flux_shell_handler_f cb, void *arg)
