@@ -26,8 +26,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <iostream>
-#include <sstream>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -69,6 +67,23 @@ sigset_t held_signals()
     sigdelset(&s, SIGFPE);
     sigdelset(&s, SIGILL);
     return s;
+}
+
+/* All of FD into TEXT, with large read(2)s: iostreams (and their static
+ * initialisation) cost more than the rest of the shell's parsing. */
+flux::Result<void> read_all(int fd, std::string &text)
+{
+    char buf[16384];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return flux::make_error(errno, strerror(errno));
+        if (n == 0)
+            return {};
+        text.append(buf, (size_t)n);
+    }
 }
 
 struct Layout {
@@ -211,10 +226,11 @@ int main(int argc, char **argv)
     auto id = flux::fluid_parse(argv[1]);
     if (!id)
         fatal("%s", id.error().text.c_str());
-    std::stringstream ss;
-    ss << std::cin.rdbuf();
+    std::string text;
+    if (auto r = read_all(STDIN_FILENO, text); !r)
+        fatal("reading the job description on stdin: %s", r.error().text.c_str());
     json_error_t jerr;
-    flux::JsonPtr in(json_loads(ss.str().c_str(), 0, &jerr));
+    flux::JsonPtr in(json_loadb(text.data(), text.size(), 0, &jerr));
     json_t *jobspec = nullptr;
     int broker_rank = 0;
     const char *cpus = "", *gpus = "";
