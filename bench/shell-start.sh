@@ -4,7 +4,8 @@
 # description job-exec gave a real `flux run true` (captured through a
 # wrapper named by conf.shell_path), so each run does what a job's shell
 # does (connect, lay out, plugins, fork+exec `true`, output, exit).
-# Prints, per tree: µs per shell (wall, sequential), the dynamic loader's
+# Prints, per tree: µs per shell (wall, sequential; and CPU, user+system
+# of the shell and its task, which a busy machine distorts less), the dynamic loader's
 # relocation count and time (LD_DEBUG=statistics), NEEDED libraries,
 # exported symbols, and the file's size.
 # Usage: bash bench/shell-start.sh [N] [OTHER_TREE...]   (default N 500)
@@ -38,8 +39,13 @@ EOF
             '"$shell"' $id <'"$cap.in"' >/dev/null || exit 1
         done
         t1=$(date +%s%N)
-        echo $(( (t1 - t0) / 1000 / '"$n"' ))
+        # CPU of the shells and their tasks: the second line of times(1),
+        # "XmY.YYYs XmY.YYYs" (children user, system).
+        times >'"$cap.times"'
+        cpu=$(tail -1 '"$cap.times"' | awk "{split(\$1,u,\"m\"); split(\$2,s,\"m\"); print (u[1]*60+u[2]+s[1]*60+s[2])}")
+        echo $(( (t1 - t0) / 1000 / '"$n"' )) $(awk -v c=$cpu -v n='"$n"' "BEGIN {printf \"%.0f\", c * 1e6 / n}")
     ')
+    read -r us cpu <<<"$us"
     # (without arguments the shell only prints its usage and exits 1)
     stats=$({ LD_DEBUG=statistics "$shell" 2>&1 >/dev/null || true; } | awk '
         /total startup time in dynamic loader/ {c=$(NF-1)}
@@ -49,6 +55,6 @@ EOF
     nsyms=$(readelf --dyn-syms -W "$shell" | awk '$7 != "UND" && $5 != "LOCAL" && NR > 3' | wc -l)
     size=$(stat -c %s "$shell")
     text=$(size "$shell" | awk 'NR == 2 {print $1}')
-    echo "$tree: $us us per shell ($n runs); $stats; $nsyms exported; text $text B, file $size B"
+    echo "$tree: $us us wall, $cpu us CPU (shell + task) per shell ($n runs); $stats; $nsyms exported; text $text B, file $size B"
     echo "    NEEDED: $needed"
 done
