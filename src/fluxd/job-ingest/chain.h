@@ -13,7 +13,9 @@
  *   "/path/program"            an executable, run as a worker pool
  *                              (workers.h)
  * Each plugin's conf is its table [ingest.ROLE.NAME] plus the instance's
- * [policy] and [queues] tables (keys "policy" and "queues").
+ * [policy] and [queues] tables (keys "policy" and "queues"); an
+ * executable's table may give args (added to its command line) and its
+ * own timeout.
  */
 #pragma once
 
