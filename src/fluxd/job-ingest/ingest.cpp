@@ -16,6 +16,11 @@
  * or no answer within job-ingest.feasibility-timeout seconds (attribute)
  * means feasible.  Submissions behind a check wait for it, in order.
  *
+ * Before the jobspec checks, the site's frobnicators run, and after them
+ * its validators (chain.h, flux-ingest-plugins(7)): with none configured
+ * the path is the one above; otherwise the submission waits in order while
+ * they run (submit_chain()).
+ *
  * Job ids are FLUIDs (RFC 19) from generator 0 with an epoch chosen when the
  * instance first starts and kept in the KVS (job-ingest.epoch), so ids keep
  * increasing across restarts of an instance with the same statedir.
