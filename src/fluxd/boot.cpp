@@ -13,6 +13,10 @@
  *               attribute conf.job-manager.plugins)
  *   [shell] plugins = [PATH, ...] (site shell plugins, attribute
  *               conf.shell.plugins as a colon list)
+ *   [ingest.frobnicator], [ingest.validator] plugins = [...], timeout,
+ *               workers, per-plugin tables (attribute conf.ingest, JSON);
+ *               [policy] and [queues] (conf.policy, conf.queues, JSON) for
+ *               the ingest plugins (flux-ingest-plugins(7))
  * Other tables are left for the services that own them.
  */
 #include <algorithm>
@@ -26,6 +30,7 @@
 #include <toml++/toml.h>
 
 #include "boot.h"
+#include "fsd/fsd.h"
 #include "hostlist/hostlist.h"
 
 namespace fluxd {
@@ -193,9 +198,101 @@ bool parse_shell(const toml::table &tbl, Config &cfg, std::string *err)
     return true;
 }
 
+/* TABLE as compact JSON text. */
+std::string json_text(const toml::table &t)
+{
+    std::ostringstream os;
+    os << toml::json_formatter{t};
+    json_error_t jerr;
+    json_t *o = json_loads(os.str().c_str(), 0, &jerr);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : nullptr;
+    std::string text = s ? s : "{}";
+    free(s);
+    json_decref(o);
+    return text;
+}
+
+/* [ingest.frobnicator] / [ingest.validator]: plugins = ["NAME" | "PATH"],
+ * timeout = FSD, workers = 1-64, and a table per plugin (its conf), as the
+ * JSON text of conf.ingest (timeout in seconds); [policy] and [queues] as
+ * conf.policy and conf.queues.  The ingest checks the plugins themselves. */
+bool parse_ingest(const toml::table &tbl, Config &cfg, std::string *err)
+{
+    for (const char *t : {"ingest", "policy", "queues"}) {
+        if (!check_table(tbl.get(t), t, err))
+            return false;
+    }
+    if (const toml::table *p = tbl["policy"].as_table())
+        cfg.attrs["conf.policy"] = json_text(*p);
+    if (const toml::table *q = tbl["queues"].as_table()) {
+        for (auto &&[name, v] : *q) {
+            if (!check_table(&v, "queues." + std::string(name.str()), err))
+                return false;
+        }
+        cfg.attrs["conf.queues"] = json_text(*q);
+    }
+    const toml::table *in = tbl["ingest"].as_table();
+    if (!in)
+        return true;
+    toml::table copy = *in;
+    for (auto &&[role, rv] : *in) {
+        std::string key = "ingest." + std::string(role.str());
+        if (role != "frobnicator" && role != "validator") {
+            *err = where(rv.source()) + ": " + key + ": unknown key (expected frobnicator or"
+                                                     " validator)";
+            return false;
+        }
+        if (!check_table(&rv, key, err))
+            return false;
+        for (auto &&[k, v] : *rv.as_table()) {
+            std::string kk = key + "." + std::string(k.str());
+            if (k == "plugins") {
+                const toml::array *a = v.as_array();
+                if (!a) {
+                    *err = where(v.source()) + ": " + kk + ": expected an array of names";
+                    return false;
+                }
+                for (size_t i = 0; i < a->size(); i++) {
+                    const toml::node &e = *a->get(i);
+                    if (!e.is_string() || e.as_string()->get().empty()) {
+                        *err = where(e.source()) + ": " + kk + "[" + std::to_string(i)
+                               + "]: expected a plugin name or path";
+                        return false;
+                    }
+                }
+            }
+            else if (k == "workers") {
+                long w;
+                if (!get_int(&v, kk, 1, 64, &w, err))
+                    return false;
+            }
+            else if (k == "timeout") {
+                std::string text;
+                if (!get_string(&v, kk, &text, err))
+                    return false;
+                auto d = flux::fsd_parse(text);
+                if (!d || *d <= 0) {
+                    *err = where(v.source()) + ": " + kk + ": invalid duration '" + text + "'";
+                    return false;
+                }
+                copy[role].as_table()->insert_or_assign("timeout", *d);
+            }
+            else if (!v.is_table()) {
+                *err = where(v.source()) + ": " + kk
+                       + ": unknown key (expected plugins, timeout, workers, or a plugin's table)";
+                return false;
+            }
+        }
+    }
+    cfg.attrs["conf.ingest"] = json_text(copy);
+    return true;
+}
+
 bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
 {
     if (!parse_jobtap(tbl, cfg, err) || !parse_shell(tbl, cfg, err))
+        return false;
+    if (!parse_ingest(tbl, cfg, err))
         return false;
     for (const char *t : {"bootstrap", "tbon", "access", "broker", "module", "resource"}) {
         if (!check_table(tbl.get(t), t, err))

@@ -16,6 +16,11 @@
  * or no answer within job-ingest.feasibility-timeout seconds (attribute)
  * means feasible.  Submissions behind a check wait for it, in order.
  *
+ * Before the jobspec checks, the site's frobnicators run, and after them
+ * its validators (chain.h, flux-ingest-plugins(7)): with none configured
+ * the path is the one above; otherwise the submission waits in order while
+ * they run (submit_chain()).
+ *
  * Job ids are FLUIDs (RFC 19) from generator 0 with an epoch chosen when the
  * instance first starts and kept in the KVS (job-ingest.epoch), so ids keep
  * increasing across restarts of an instance with the same statedir.
@@ -174,6 +179,47 @@ flux::Result<std::unique_ptr<Ingest>> Ingest::create(ServiceHost &broker, Resour
     if (!gen)
         return flux::make_error(gen.error().errnum, "job-ingest: " + gen.error().text);
     std::unique_ptr<Ingest> in(new Ingest(broker, resource, std::move(notify)));
+    auto conf = [&broker](const char *attr) {
+        auto text = broker.attr(attr);
+        return flux::JsonPtr(text && !text->empty() ? json_loads(text->c_str(), 0, nullptr)
+                                                    : nullptr);
+    };
+    flux::JsonPtr ingest = conf("conf.ingest"), policy = conf("conf.policy");
+    in->queues_ = conf("conf.queues");
+    if (!ingest)
+        ingest.reset(json_object());
+    /* As in Flux: queues or job defaults in the config bring the defaults
+     * and constraints frobnicators, limits the limit validators, unless
+     * the [ingest] tables say which plugins to run. */
+    auto defaults_for = [&](const char *role, std::initializer_list<const char *> names) {
+        json_t *r = json_object_get(ingest.get(), role);
+        if (!r) {
+            json_object_set_new(ingest.get(), role, json_object());
+            r = json_object_get(ingest.get(), role);
+        }
+        if (json_object_get(r, "plugins"))
+            return;
+        json_t *a = json_array();
+        for (const char *n : names)
+            json_array_append_new(a, json_string(n));
+        json_object_set_new(r, "plugins", a);
+    };
+    bool queue_limits = false;
+    const char *qname;
+    json_t *q;
+    json_object_foreach(in->queues_.get(), qname, q)
+    {
+        if (json_object_get(json_object_get(q, "policy"), "limits"))
+            queue_limits = true;
+    }
+    if (in->queues_ || json_object_get(json_object_get(policy.get(), "jobspec"), "defaults"))
+        defaults_for("frobnicator", {"defaults", "constraints"});
+    if (queue_limits || json_object_get(policy.get(), "limits"))
+        defaults_for("validator", {"jobspec", "feasibility", "limit-job-size", "limit-duration"});
+    auto chain = IngestChain::create(broker, ingest.get(), policy.get(), in->queues_.get());
+    if (!chain)
+        return flux::make_error(chain.error().errnum, "job-ingest: " + chain.error().text);
+    in->chain_ = std::move(*chain);
     in->fluid_.emplace(std::move(*gen));
     in->batch_ev_.reset(event_new(
         broker.base(), -1, 0,
@@ -266,6 +312,13 @@ void Ingest::drain_waiting()
 {
     while (!waiting_.empty()) {
         Waiting &w = waiting_.front();
+        if (w.run) {
+            if (!w.run->done)
+                return;
+            w.val = std::move(*w.run->val);
+            w.feas = w.run->feas;
+            w.run.reset();
+        }
         if (w.feas && !w.feas->known)
             return;
         Waiting done = std::move(w);
@@ -287,7 +340,7 @@ void Ingest::submit(const flux_msg_t *msg)
     submit_ready(msg);
 }
 
-flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const flux_msg_t *msg)
+std::shared_ptr<const Ingest::Validated> Ingest::cached(const flux_msg_t *msg)
 {
     uint32_t owner = msg::rolemask(msg) & FLUX_ROLE_OWNER;
     for (size_t i = 0; i < recent_.size(); i++) {
@@ -298,46 +351,80 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
             return v;
         }
     }
-    json_t *js = nullptr;
-    int urgency = urgency_default, flags = 0;
-    const char *cc = nullptr, *bcc = nullptr;
+    return nullptr;
+}
+
+void Ingest::remember(std::shared_ptr<const Validated> v)
+{
+    constexpr size_t recent_max = 4;
+    recent_.insert(recent_.begin(), std::move(v));
+    if (recent_.size() > recent_max)
+        recent_.pop_back();
+}
+
+flux::Result<Ingest::Decoded> Ingest::decode(const flux_msg_t *msg)
+{
+    Decoded d;
     json_error_t jerr;
     /* NUL is let through so the jobspec check can name it. */
-    flux::JsonPtr whole(msg::has_payload(msg) ? json_loadb(msg::payload(msg).data(), msg::payload(msg).size(),
-                                                      JSON_ALLOW_NUL, &jerr)
-                                         : nullptr);
-    if (!whole && msg::has_payload(msg) && strstr(jerr.text, "depth"))
+    d.whole.reset(msg::has_payload(msg) ? json_loadb(msg::payload(msg).data(),
+                                                     msg::payload(msg).size(), JSON_ALLOW_NUL,
+                                                     &jerr)
+                                        : nullptr);
+    if (!d.whole && msg::has_payload(msg) && strstr(jerr.text, "depth"))
         return flux::make_error(EINVAL, "jobspec nesting too deep (" + std::string(jerr.text)
                                             + ")");
-    if (!whole
-        || json_unpack(whole.get(), "{s:o s?i s?i s?s s?s}", "jobspec", &js, "urgency", &urgency,
-                       "flags", &flags, "cc", &cc, "bcc", &bcc)
+    if (!d.whole
+        || json_unpack(d.whole.get(), "{s:o s?i s?i s?s s?s}", "jobspec", &d.js, "urgency",
+                       &d.urgency, "flags", &d.flags, "cc", &d.cc, "bcc", &d.bcc)
                < 0)
         return flux::make_error(EPROTO, "job-ingest.submit: expected {\"jobspec\": object or string}"
                                         " (cc and bcc: idset strings)");
-    if (urgency < 0 || urgency > urgency_max)
+    if (d.urgency < 0 || d.urgency > urgency_max)
         return flux::make_error(EINVAL, "urgency must be between 0 and 31");
-    std::optional<flux::IdSet> ccset;
-    if (cc || bcc) {
-        if (cc && bcc)
+    if (d.cc || d.bcc) {
+        if (d.cc && d.bcc)
             return flux::make_error(EINVAL, "cc and bcc are mutually exclusive");
         std::string err;
-        ccset = flux::IdSet::parse(cc ? cc : bcc, &err);
-        if (!ccset || ccset->empty())
-            return flux::make_error(EINVAL, std::string(cc ? "cc" : "bcc") + ": "
+        d.ccset = flux::IdSet::parse(d.cc ? d.cc : d.bcc, &err);
+        if (!d.ccset || d.ccset->empty())
+            return flux::make_error(EINVAL, std::string(d.cc ? "cc" : "bcc") + ": "
                                                 + (err.empty() ? "empty idset" : err));
-        if (ccset->count() > cc_max)
-            return flux::make_error(E2BIG, std::string(cc ? "cc" : "bcc") + ": at most "
+        if (d.ccset->count() > cc_max)
+            return flux::make_error(E2BIG, std::string(d.cc ? "cc" : "bcc") + ": at most "
                                                + std::to_string(cc_max)
                                                + " copies per request");
     }
+    if (json_is_string(d.js) && json_string_length(d.js) > jobspec_max)
+        return flux::make_error(E2BIG, "jobspec is larger than 1 MiB");
+    if (!json_is_string(d.js) && !json_is_object(d.js))
+        return flux::make_error(EPROTO, "jobspec must be an object or a string");
+    return d;
+}
+
+flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const flux_msg_t *msg)
+{
+    if (auto v = cached(msg))
+        return v;
+    auto d = decode(msg);
+    if (!d)
+        return d.error();
+    auto v = finish(msg, *d, nullptr);
+    if (!v)
+        return v.error();
+    remember(*v);
+    return std::shared_ptr<const Validated>(*v);
+}
+
+flux::Result<std::shared_ptr<Ingest::Validated>> Ingest::finish(const flux_msg_t *msg, Decoded &d,
+                                                               json_t *frobbed)
+{
+    json_t *js = frobbed ? frobbed : d.js;
+    const char *cc = d.cc;
     flux::Result<flux::Jobspec> parsed = flux::make_error(EINVAL, "");
-    if (json_is_string(js)) {
-        if (json_string_length(js) > jobspec_max)
-            return flux::make_error(E2BIG, "jobspec is larger than 1 MiB");
+    if (json_is_string(js))
         parsed = flux::jobspec_parse(std::string_view(json_string_value(js),
                                                       json_string_length(js)));
-    }
     else if (json_is_object(js))
         parsed = flux::jobspec_parse_json(js);
     else
@@ -350,11 +437,27 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
     }
     if (!parsed->v1)
         return flux::make_error(EINVAL, "unsupported jobspec: " + parsed->v1_error);
-    /* No named queues yet: only the default one. */
-    if (!parsed->queue.empty() && parsed->queue != "default")
-        return flux::make_error(EINVAL, "invalid queue '" + parsed->queue
-                                            + "': this instance has no named queues"
-                                              " (only 'default')");
+    if (!queues_) {
+        /* No named queues configured: only the default one. */
+        if (!parsed->queue.empty() && parsed->queue != "default")
+            return flux::make_error(EINVAL, "invalid queue '" + parsed->queue
+                                                + "': this instance has no named queues"
+                                                  " (only 'default')");
+    }
+    else if (!json_is_object(json_object_get(queues_.get(), parsed->queue.c_str()))) {
+        std::string names;
+        const char *name;
+        json_t *q;
+        json_object_foreach(queues_.get(), name, q)
+        {
+            names += names.empty() ? "" : ", ";
+            names += name;
+        }
+        if (parsed->queue.empty())
+            return flux::make_error(EINVAL, "no queue specified (queues: " + names + ")");
+        return flux::make_error(EINVAL, "invalid queue '" + parsed->queue + "' (queues: " + names
+                                            + ")");
+    }
     /* A JSON jobspec is kept as submitted (as in Flux); YAML is converted. */
     flux::JsonPtr stored;
     if (json_is_object(js))
@@ -368,10 +471,10 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
     auto v = std::make_shared<Validated>();
     v->payload = msg::payload(msg);
     v->userid = msg::userid(msg);
-    v->rolemask = owner;
+    v->rolemask = msg::rolemask(msg) & FLUX_ROLE_OWNER;
     NewJob &job = v->tmpl;
-    if (ccset) {
-        v->cc = std::move(ccset);
+    if (d.ccset) {
+        v->cc = std::move(d.ccset);
         if (cc) {
             /* The copies differ in FLUX_JOB_CC alone: encode once with a
              * mark for its value, then splice each id in. */
@@ -396,38 +499,133 @@ flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const fl
         else
             v->jobspec_text = dump(stored.get());
     }
-    else if (auto slice = json_is_object(js) ? jobspec_slice(msg::payload(msg), whole.get())
-                                             : std::nullopt)
+    else if (auto slice = !frobbed && json_is_object(js)
+                              ? jobspec_slice(msg::payload(msg), d.whole.get())
+                              : std::nullopt)
         v->jobspec_text = std::string(*slice);
     else
         v->jobspec_text = dump(stored.get());
     job.sched_text = std::make_shared<const std::string>(sched_subset(stored.get()));
-    job.urgency = urgency;
-    job.flags = flags;
+    job.urgency = d.urgency;
+    job.flags = d.flags;
     job.name = job_name(stored.get());
     job.ntasks = parsed->ntasks;
     job.nnodes = parsed->nnodes;
     job.duration = parsed->duration;
     job.test_run_duration = test_run_duration(stored.get());
-    constexpr size_t recent_max = 4;
-    recent_.insert(recent_.begin(), v);
-    if (recent_.size() > recent_max)
-        recent_.pop_back();
-    return std::shared_ptr<const Validated>(v);
+    v->nslots = parsed->nslots;
+    v->ncores = parsed->nslots * parsed->cores_per_slot;
+    v->ngpus = parsed->nslots * parsed->gpus_per_slot;
+    v->queue = parsed->queue;
+    return v;
 }
 
 void Ingest::submit_ready(const flux_msg_t *msg)
 {
+    if (chain_->has(IngestChain::frobnicator) || chain_->has(IngestChain::validator)) {
+        submit_chain(msg);
+        return;
+    }
     auto v = validate(msg);
     std::shared_ptr<Feasibility> f;
-    if (v)
+    if (v && chain_->feasibility())
         f = feasibility((*v)->tmpl.sched_text);
     if (waiting_.empty() && (!f || f->known)) {
         proceed(msg, v, f.get());
         return;
     }
-    waiting_.push_back(
-        Waiting{std::shared_ptr<const flux_msg_t>(flux_msg_incref(msg), flux_msg_decref), v, f});
+    waiting_.push_back(Waiting{
+        std::shared_ptr<const flux_msg_t>(flux_msg_incref(msg), flux_msg_decref), v, f, nullptr});
+}
+
+/* The site's chain: frobnicators on the decoded jobspec, the jobspec
+ * checks, validators, then feasibility.  The submission takes its place in
+ * waiting_ at once, so that answers and ids keep the order of arrival
+ * whatever each job's plugins take. */
+void Ingest::submit_chain(const flux_msg_t *msg)
+{
+    auto req = std::shared_ptr<const flux_msg_t>(flux_msg_incref(msg), flux_msg_decref);
+    auto run = std::make_shared<ChainRun>();
+    waiting_.push_back(Waiting{req, flux::make_error(EAGAIN, ""), nullptr, run});
+    if (chain_->cacheable()) {
+        if (auto v = cached(msg)) {
+            chain_done(run, std::shared_ptr<const Validated>(v));
+            return;
+        }
+    }
+    auto d = decode(msg);
+    if (!d) {
+        chain_done(run, d.error());
+        return;
+    }
+    auto dec = std::make_shared<Decoded>(std::move(*d));
+    auto job = std::make_shared<IngestJob>();
+    job->userid = msg::userid(msg);
+    job->rolemask = msg::rolemask(msg);
+    job->urgency = dec->urgency;
+    job->flags = dec->flags;
+    if (json_is_object(dec->js))
+        job->jobspec.reset(json_incref(dec->js));
+    else {
+        /* YAML (or JSON text): frobnicators see the object it makes. */
+        auto parsed = flux::jobspec_parse(std::string_view(json_string_value(dec->js),
+                                                           json_string_length(dec->js)));
+        flux::Result<flux::JsonPtr> obj = parsed ? flux::jobspec_to_json(*parsed)
+                                                 : flux::Result<flux::JsonPtr>(parsed.error());
+        if (!obj) {
+            auto v = finish(req.get(), *dec, nullptr); /* its error, worded as always */
+            chain_done(run, v ? flux::make_error(EINVAL, "invalid jobspec: " + obj.error().text)
+                              : v.error());
+            return;
+        }
+        job->jobspec = std::move(*obj);
+    }
+    std::weak_ptr<ChainRun> wrun = run;
+    chain_->run(IngestChain::frobnicator, job, [this, wrun, req, dec, job](flux::Result<void> r) {
+        auto run = wrun.lock();
+        if (!run)
+            return;
+        if (!r) {
+            chain_done(run, r.error());
+            return;
+        }
+        auto v = finish(req.get(), *dec,
+                        chain_->has(IngestChain::frobnicator) ? job->jobspec.get() : nullptr);
+        if (!v) {
+            chain_done(run, v.error());
+            return;
+        }
+        std::shared_ptr<const Validated> val = *v;
+        job->nnodes = val->tmpl.nnodes;
+        job->ntasks = val->tmpl.ntasks;
+        job->duration = val->tmpl.duration;
+        job->nslots = val->nslots;
+        job->ncores = val->ncores;
+        job->ngpus = val->ngpus;
+        job->queue = val->queue;
+        chain_->run(IngestChain::validator, job, [this, wrun, val](flux::Result<void> r) {
+            auto run = wrun.lock();
+            if (!run)
+                return;
+            if (!r) {
+                chain_done(run, r.error());
+                return;
+            }
+            if (chain_->cacheable())
+                remember(val);
+            chain_done(run, val);
+        });
+    });
+}
+
+void Ingest::chain_done(const std::shared_ptr<ChainRun> &run,
+                        flux::Result<std::shared_ptr<const Validated>> v)
+{
+    if (v && chain_->feasibility())
+        run->feas = feasibility((*v)->tmpl.sched_text);
+    run->val.emplace(std::move(v));
+    run->done = true;
+    drain_waiting();
 }
 
 void Ingest::proceed(const flux_msg_t *msg, const flux::Result<std::shared_ptr<const Validated>> &v,

@@ -16,6 +16,7 @@
 #include "libflux/ptr.h"
 #include "result/result.h"
 #include "fluxd/kvs/store.h"
+#include "chain.h"
 
 namespace fluxd {
 
@@ -89,8 +90,39 @@ class Ingest {
          * the value of FLUX_JOB_CC in the environment. */
         std::optional<flux::IdSet> cc;
         size_t cc_at = 0, cc_len = 0;
+        /* From the checked jobspec, for validators. */
+        uint64_t nslots = 0, ncores = 0, ngpus = 0;
+        std::string queue;
+    };
+    /* A request's fields, decoded and checked (all but the jobspec). */
+    struct Decoded {
+        flux::JsonPtr whole;
+        json_t *js = nullptr; /* in whole: an object or a string */
+        int urgency = 16, flags = 0;
+        const char *cc = nullptr, *bcc = nullptr;
+        std::optional<flux::IdSet> ccset;
     };
     flux::Result<std::shared_ptr<const Validated>> validate(const flux_msg_t *msg);
+    std::shared_ptr<const Validated> cached(const flux_msg_t *msg);
+    flux::Result<Decoded> decode(const flux_msg_t *msg);
+    /* The jobspec checks (the "jobspec" validator) and the Validated; with
+     * FROBBED (the jobspec object after the frobnicators), that is the
+     * jobspec, else D's. */
+    flux::Result<std::shared_ptr<Validated>> finish(const flux_msg_t *msg, Decoded &d,
+                                                    json_t *frobbed);
+    void remember(std::shared_ptr<const Validated> v);
+    /* A submission through the configured frobnicators and validators. */
+    struct Feasibility;
+    struct ChainRun {
+        bool done = false;
+        std::optional<flux::Result<std::shared_ptr<const Validated>>> val;
+        std::shared_ptr<Feasibility> feas;
+    };
+    void submit_chain(const flux_msg_t *msg);
+    void chain_done(const std::shared_ptr<ChainRun> &run,
+                    flux::Result<std::shared_ptr<const Validated>> v);
+    std::unique_ptr<IngestChain> chain_;
+    flux::JsonPtr queues_; /* [queues], or null: only the default queue */
     std::vector<std::shared_ptr<const Validated>> recent_; /* most recent first */
     /* Submissions validated in this loop iteration: one commit for all. */
     struct Accepted {
@@ -135,6 +167,7 @@ class Ingest {
         std::shared_ptr<const flux_msg_t> req;
         flux::Result<std::shared_ptr<const Validated>> val;
         std::shared_ptr<Feasibility> feas;
+        std::shared_ptr<ChainRun> run; /* the chain's: val and feas come from it */
     };
     std::deque<Waiting> waiting_;
     void drain_waiting();
