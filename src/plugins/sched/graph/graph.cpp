@@ -133,7 +133,7 @@ std::string Graph::path(int32_t v) const
 {
     std::string p;
     for (int32_t x = v; x >= 0; x = v_[x].parent)
-        p = "/" + strings_[v_[x].name] + p;
+        p = "/" + name(x) + p;
     return p;
 }
 
@@ -282,7 +282,6 @@ Result<Graph> Graph::generate(std::string_view spec)
                 }
                 else
                     x.id = global_ids[t]++;
-                x.name = g.intern(it.type + std::to_string(x.id));
                 int32_t idx = (int32_t)g.v_.size();
                 g.v_.push_back(x);
                 if (k == 0)
@@ -347,7 +346,6 @@ Result<Graph> Graph::from_rv1(const Rv1 &R)
                 c.basename = base;
                 c.rank = (int32_t)rank;
                 c.id = id;
-                c.name = g.intern(type + std::to_string(id));
                 g.v_.push_back(c);
             });
         }
@@ -515,7 +513,8 @@ Result<Graph> Graph::from_jgf(const json_t *jgf)
             return bad("JGF: a cycle through '" + in[i].name + "'");
         Vertex x = in[i].v;
         x.parent = parent;
-        x.name = g.intern(in[i].name);
+        if (in[i].name != g.strings_[x.basename] + std::to_string(x.id))
+            x.name = g.intern(in[i].name);
         x.props = g.add_props(in[i].props);
         remap[i] = (int32_t)g.v_.size();
         g.v_.push_back(x);
@@ -541,7 +540,7 @@ Result<Graph> Graph::from_jgf(const json_t *jgf)
         const Vertex &x = g.v_[i];
         int32_t pr = g.v_[x.parent].rank;
         if (pr >= 0 && x.rank >= 0 && x.rank != pr)
-            return bad("JGF: vertex '" + g.strings_[x.name] + "' has rank "
+            return bad("JGF: vertex '" + g.name((int32_t)i) + "' has rank "
                        + std::to_string(x.rank) + " but its parent has rank "
                        + std::to_string(pr));
     }
@@ -614,7 +613,7 @@ JsonPtr Graph::to_jgf(const std::vector<int32_t> *subset,
         int64_t size = !amount.empty() && amount[i] >= 0 ? amount[i] : x.size;
         json_t *md = json_pack("{s:s s:s s:s s:I s:I s:I s:I s:b s:s}", "type",
                                types_[x.type].c_str(), "basename", strings_[x.basename].c_str(),
-                               "name", strings_[x.name].c_str(), "id", (json_int_t)x.id,
+                               "name", name((int32_t)i).c_str(), "id", (json_int_t)x.id,
                                "uniq_id", (json_int_t)i, "rank", (json_int_t)x.rank, "size",
                                (json_int_t)size, "exclusive", subset ? 1 : 0, "unit",
                                strings_[x.unit].c_str());
@@ -677,7 +676,7 @@ Result<JsonPtr> Graph::to_R(const std::vector<int32_t> *subset,
     std::map<std::string, IdSet> props;
     for (auto &[rank, cg] : ids) {
         int32_t h = host_of(rank);
-        R.add_rank(rank, h >= 0 ? strings_[v_[h].name] : "", cg.first, cg.second);
+        R.add_rank(rank, h >= 0 ? name(h) : "", cg.first, cg.second);
         if (h >= 0)
             for (uint32_t s : prop_sets_[v_[h].props])
                 props[strings_[s]].insert(rank);

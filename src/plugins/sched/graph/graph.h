@@ -55,7 +55,7 @@ struct Vertex {
     int64_t id = 0;
     int64_t size = 1;  // 1 for discrete resources; a pool (memory) more
     uint32_t basename = 0; // string table indices (0 is "")
-    uint32_t name = 0;
+    uint32_t name = 0; // 0: basename + id
     uint32_t unit = 0;
     uint32_t props = 0; // index into the property sets (0: none)
 };
@@ -85,7 +85,12 @@ class Graph {
     const std::string &type_name(uint16_t t) const { return types_[t]; }
     int type_index(std::string_view name) const; // -1 if absent
     const std::string &str(uint32_t i) const { return strings_[i]; }
-    std::string name(int32_t v) const { return strings_[v_[v].name]; }
+    /* basename + id unless the vertex has a name of its own. */
+    std::string name(int32_t v) const
+    {
+        return v_[v].name ? strings_[v_[v].name]
+                          : strings_[v_[v].basename] + std::to_string(v_[v].id);
+    }
     const std::vector<uint32_t> &props(int32_t v) const { return prop_sets_[v_[v].props]; }
     bool has_property(int32_t v, std::string_view p) const;
     uint32_t intern(std::string_view s);
