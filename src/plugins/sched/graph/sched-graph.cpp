@@ -186,9 +186,10 @@ struct Sched {
         bool blocked = false;
         for (auto it = queue.begin(); it != queue.end();) {
             PendingJob &job = it->second;
-            if (blocked || considered++ >= queue_depth) {
-                if (!blocked)
-                    break;
+            /* Bounded work per pass: queue-depth jobs, blocked ones included. */
+            if (considered++ >= queue_depth)
+                break;
+            if (blocked) {
                 annotate(job, 0, "priority");
                 ++it;
                 continue;
