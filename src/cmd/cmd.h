@@ -46,5 +46,6 @@ int cmd_jobtap(int argc, char **argv);
 /* Follow a job's output and events until it is inactive; its exit code. */
 int job_attach(flux_t *h, uint64_t id, bool quiet, bool label = false);
 int cmd_run(int argc, char **argv);
+int cmd_sched_query(int argc, char **argv);
 
 } // namespace fluxcmd

@@ -95,6 +95,7 @@ const Builtin builtins[] = {
     {"queue", cmd_queue, "stop, start, drain the job queue; show its status"},
     {"update", cmd_update, "change a pending job (its time limit)"},
     {"jobtap", cmd_jobtap, "load, remove, list and query jobtap plugins"},
+    {"sched-query", cmd_sched_query, "drive the sched-graph matcher without an instance"},
 };
 
 void usage(FILE *f)

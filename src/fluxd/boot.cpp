@@ -7,7 +7,8 @@
  *   [access] allow-guest-user
  *   [broker] quorum, shutdown-timeout
  *   [module] path
- *   [resource] exclude (idset of ranks), path (an R file)
+ *   [resource] exclude (idset of ranks), path (an R file), noverify (bool)
+ *   [sched-graph] match-policy, queue-policy, reservation-depth, queue-depth, mode
  *   [[job-manager.plugins]] load = PATH, conf = TABLE (jobtap plugins,
  *               handed to the job manager as the JSON text of the
  *               attribute conf.job-manager.plugins)
@@ -330,6 +331,33 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
             return false;
         if (!v.empty())
             cfg.attrs[name] = v;
+    }
+    bool noverify = false;
+    const toml::node *nv = tbl.at_path("resource.noverify").node();
+    if (!get_bool(nv, "resource.noverify", &noverify, err))
+        return false;
+    if (nv)
+        cfg.attrs["resource.noverify"] = noverify ? "true" : "false";
+    /* [sched-graph]: the graph scheduler's settings, as attributes. */
+    if (!check_table(tbl.get("sched-graph"), "sched-graph", err))
+        return false;
+    if (const toml::table *sg = tbl["sched-graph"].as_table()) {
+        for (auto &&[k, v] : *sg) {
+            std::string key(k.str()), name = "sched-graph." + key;
+            if (key != "match-policy" && key != "queue-policy" && key != "reservation-depth"
+                && key != "queue-depth" && key != "mode") {
+                *err = where(v.source()) + ": " + name + ": unknown key";
+                return false;
+            }
+            if (auto i = v.value<int64_t>(); i && v.is_integer())
+                cfg.attrs[name] = std::to_string(*i);
+            else if (auto str = v.value<std::string>())
+                cfg.attrs[name] = *str;
+            else {
+                *err = where(v.source()) + ": " + name + ": expected a string or integer";
+                return false;
+            }
+        }
     }
 
     const toml::table *bs = tbl["bootstrap"].as_table();

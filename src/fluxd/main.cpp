@@ -78,6 +78,9 @@ void declare_attrs(Attrs &a)
         struct stat sb;
         if (stat((dir + "/main.cpp").c_str(), &sb) == 0 && stat(built.c_str(), &sb) == 0)
             mpath = built + ":" + mpath;
+        std::string graph = dir + "/../plugins/sched/graph/.libs";
+        if (stat((dir + "/main.cpp").c_str(), &sb) == 0 && stat(graph.c_str(), &sb) == 0)
+            mpath = graph + ":" + mpath;
     }
     if (const char *p = getenv("FLUX_MODULE_PATH"); p && *p)
         mpath = std::string(p) + ":" + mpath;
@@ -92,6 +95,15 @@ void declare_attrs(Attrs &a)
     a.declare("parent-uri", std::nullopt, Attrs::immutable);
     a.declare("resource.exclude", std::nullopt, Attrs::immutable);
     a.declare("resource.path", std::nullopt, Attrs::immutable);
+    /* [resource] noverify: R from resource.path is taken as is, ranks
+     * beyond the instance size included (synthetic resources). */
+    a.declare("resource.noverify", "false", Attrs::immutable, [](const std::string &v) {
+        return v == "true" || v == "false" ? "" : "expected true or false";
+    });
+    /* sched-graph's settings (-Ssched-graph.KEY=VALUE or [sched-graph]). */
+    for (const char *key :
+         {"match-policy", "queue-policy", "reservation-depth", "queue-depth", "mode"})
+        a.declare(std::string("sched-graph.") + key, std::nullopt, Attrs::immutable);
     for (const char *name :
          {"rank", "size", "local-uri", "broker.pid", "broker.boot-method", "broker.ready-time",
           "tbon.endpoint", "tbon.parent-endpoint", "tbon.level", "version", "security.owner"})

@@ -435,7 +435,10 @@ flux::Result<std::shared_ptr<Ingest::Validated>> Ingest::finish(const flux_msg_t
         return flux::make_error(EINVAL, why.starts_with("jobspec ") ? why
                                                                      : "invalid jobspec: " + why);
     }
-    if (!parsed->v1)
+    /* The general RFC 14 form (slots above node, racks, memory, site
+     * types) is taken only when the graph scheduler will match it; it then
+     * answers feasibility.check for it like for any jobspec. */
+    if (!parsed->v1 && !scheduler_takes_general_jobspec())
         return flux::make_error(EINVAL, "unsupported jobspec: " + parsed->v1_error);
     if (!queues_) {
         /* No named queues configured: only the default one. */

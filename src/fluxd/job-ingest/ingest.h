@@ -73,6 +73,12 @@ class Ingest {
     Ingest(ServiceHost &b, Resource *r, Notify n) : broker_(b), resource_(r), notify_(std::move(n)) {}
     void submit(const flux_msg_t *msg);
     void submit_ready(const flux_msg_t *msg);
+    /* The instance's scheduler (sched-module) is sched-graph, which matches
+     * RFC 14 jobspecs that are not V1. */
+    bool scheduler_takes_general_jobspec() const
+    {
+        return broker_.attr("sched-module").value_or("") == "sched-graph";
+    }
     void commit_batch();
 
     /* A validated submission (everything but the id and time), remembered

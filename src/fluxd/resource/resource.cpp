@@ -10,7 +10,8 @@
  * TARGETS is an idset of ranks ("0-3") or a hostlist ("node[1-2]").
  * Drain state persists in the KVS key resource.drain.
  *
- * Attributes read: resource.exclude, resource.path.
+ * Attributes read: resource.exclude, resource.path, resource.noverify (ranks
+ * of R beyond the instance size are synthetic: always up, never online).
  */
 #include <cerrno>
 #include <cstring>
@@ -56,10 +57,18 @@ flux::Result<std::unique_ptr<Resource>> Resource::create(ServiceHost &broker)
         auto R = flux::Rv1::decode(text);
         if (!R)
             return flux::make_error(EINVAL, "resource.path: " + *path + ": " + R.error().text);
-        if (auto last = R->ranks().last(); last && *last >= broker.size())
-            return flux::make_error(EINVAL, "resource.path: " + *path + ": rank "
-                                                + std::to_string(*last)
-                                                + " is beyond the instance size");
+        bool noverify = broker.attr("resource.noverify").value_or("false") == "true";
+        if (auto last = R->ranks().last(); last && *last >= broker.size()) {
+            if (!noverify)
+                return flux::make_error(EINVAL, "resource.path: " + *path + ": rank "
+                                                    + std::to_string(*last)
+                                                    + " is beyond the instance size"
+                                                      " (set [resource] noverify for synthetic"
+                                                      " resources)");
+            /* Synthetic ranks: no broker runs them; a scheduler may plan
+             * on them (exec test mode runs jobs there). */
+            r->synthetic_ = R->ranks().difference(IdSet::range(0, broker.size() - 1));
+        }
         r->R_ = std::move(*R);
         r->known_ = IdSet::range(0, broker.size() - 1);
         r->configured_ = true;
@@ -183,7 +192,9 @@ void Resource::on_ready()
 
 IdSet Resource::up() const
 {
-    IdSet up = broker_.online_ranks().intersect(known_).difference(excluded_);
+    IdSet up = broker_.online_ranks().intersect(known_);
+    up.insert(synthetic_);
+    up = up.difference(excluded_);
     for (const auto &[rank, d] : drained_)
         up.erase(rank);
     return up;
@@ -227,7 +238,8 @@ flux::Result<IdSet> Resource::parse_targets(const std::string &targets) const
         if (ids.count() == 0)
             return flux::make_error(ENOENT, "no rank has a host in '" + targets + "'");
     }
-    if (auto last = ids.last(); last && *last >= broker_.size())
+    if (auto last = ids.last();
+        last && *last >= broker_.size() && !ids.difference(synthetic_).difference(IdSet::range(0, broker_.size() - 1)).empty())
         return flux::make_error(EINVAL, "rank " + std::to_string(*last) + " is not in the instance (size "
                                             + std::to_string(broker_.size()) + ")");
     if (ids.empty())
@@ -328,6 +340,8 @@ void Resource::acquire(const flux_msg_t *msg)
         return;
     }
     flux::Rv1 avail = R_.remove_ranks(excluded_);
+    /* A graph scheduler reads the JGF (scheduling key) given with R. */
+    avail.set_scheduling(const_cast<json_t *>(R_.scheduling()));
     IdSet u = up();
     broker_.respond(msg, json_pack("{s:O s:s}", "resources", avail.encode_json().get(), "up",
                                    u.encode().c_str()));

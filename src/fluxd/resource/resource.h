@@ -61,6 +61,7 @@ class Resource {
     flux::IdSet pending_;        /* ranks being discovered */
     flux::IdSet excluded_;       /* resource.exclude */
     bool configured_ = false;    /* R from resource.path, not discovery */
+    flux::IdSet synthetic_;      /* noverify: R's ranks beyond the instance, always up */
     bool drain_loaded_ = false;
     std::map<uint32_t, Drain> drained_;
     std::vector<flux::ConstMsgPtr> waiting_; /* list/acquire before R is known */

@@ -120,7 +120,7 @@ shutdown-timeout = 30
 path = "/opt/flux/modules"
 
 [resource]
-noverify = true   # other tables are left alone
+noverify = true
 )";
 
 } // namespace
@@ -185,8 +185,9 @@ Test(boot, load_full_config)
         {"broker.quorum", "3"},
         {"broker.shutdown-timeout", "30"},
         {"conf.module_path", "/opt/flux/modules"},
+        {"resource.noverify", "true"},
     };
-    cr_expect_eq(cfg.attrs.size(), 5u, "only the known settings are flattened");
+    cr_expect_eq(cfg.attrs.size(), 6u, "only the known settings are flattened");
     for (const auto &a : attrs) {
         auto it = cfg.attrs.find(a.key);
         cr_expect(it != cfg.attrs.end(), "attrs lacks %s", a.key);
@@ -204,7 +205,7 @@ Test(boot, load_defaults)
     } cases[] = {
         {"empty.toml", ""},
         {"comment.toml", "# nothing here\n"},
-        {"other.toml", "[resource]\nnoverify = true\n"},
+        {"other.toml", "[resource]\nexclude = \"\"\n"},
         {"bootstrap-empty.toml", "[bootstrap]\n"},
         {"no-hosts.toml", "[bootstrap]\ndefault_port = 8050\n"},
         {"hosts-empty.toml", "[bootstrap]\nhosts = []\n"},

@@ -1,0 +1,601 @@
+/* sched-graph.cpp - the graph scheduler, a broker module on RFC 27.
+ *
+ * Resources: resource.acquire's R; its "scheduling" JGF when present (any
+ * hierarchy, site types), else the R itself (cluster -> node -> core/gpu).
+ * Ranks not up (offline, drained, excluded) are never allocated.
+ *
+ * Queue: priority (highest first), submit time, id.  Each pass clears the
+ * reservations and walks up to queue-depth jobs:
+ *   fcfs          the head allocates now or everything waits;
+ *   easy          the first job that does not fit gets a reservation
+ *                 (allocate_orelse_reserve), later ones start only where
+ *                 they do not touch it (backfill);
+ *   conservative  every job that does not fit gets a reservation;
+ *   hybrid        the first reservation-depth jobs get one.
+ * Pending jobs are annotated {sched: {t_estimate, reason_pending}}.
+ *
+ * Services: sched.* and feasibility.check through flux/schedutil.h;
+ * sched-graph.status -> {queue, running, reserved, match-policy,
+ * queue-policy, vertices}.
+ *
+ * Settings (module arguments KEY=VALUE, or the broker attributes
+ * sched-graph.KEY, i.e. -Ssched-graph.KEY=VALUE or [sched-graph] in the
+ * config): match-policy (first), queue-policy (fcfs), reservation-depth
+ * (hybrid, 8), queue-depth (32), mode (RFC 27 concurrency, unlimited).
+ * See sched-graph(5).
+ */
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <string>
+#include <syslog.h>
+#include <tuple>
+#include <vector>
+
+#include <jansson.h>
+
+#include <flux/core.h>
+#include <flux/module.h>
+#include <flux/schedutil.h>
+
+#include "graph.h"
+#include "jobspec/jobspec.h"
+#include "match.h"
+#include "rv1/rv1.h"
+
+namespace {
+
+using namespace flux::graph;
+
+enum class QueuePolicy { fcfs, easy, conservative, hybrid };
+
+struct PendingJob {
+    uint64_t id = 0;
+    uint32_t priority = 0;
+    double t_submit = 0;
+    std::shared_ptr<const Request> req;
+    const flux_msg_t *msg = nullptr; /* payload-less copy of sched.alloc */
+    std::string annotation;          /* the last one sent */
+};
+
+using QueueKey = std::tuple<int64_t, double, uint64_t>;
+
+double wallclock()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+struct Sched {
+    flux_t *h = nullptr;
+    flux_schedutil_t *util = nullptr;
+    std::unique_ptr<Graph> graph;
+    std::unique_ptr<Planner> planner;
+    std::unique_ptr<Policy> policy;
+    QueuePolicy qpolicy = QueuePolicy::fcfs;
+    std::string qpolicy_name = "fcfs";
+    int reservation_depth = 8;
+    int queue_depth = 32;
+    std::string mode = "unlimited";
+    std::map<QueueKey, PendingJob> queue;
+    std::map<uint64_t, QueueKey> by_id;
+    flux_future_t *acquire = nullptr;
+    flux_msg_handler_t **handlers = nullptr;
+    bool ready = false;
+    std::vector<const flux_msg_t *> feas_waiting;
+    struct Known {
+        json_t *jobspec;
+        flux::Result<std::shared_ptr<const Request>> req;
+    };
+    std::vector<Known> known;
+
+    ~Sched()
+    {
+        for (auto &[k, job] : queue)
+            flux_msg_decref(job.msg);
+        for (auto *m : feas_waiting)
+            flux_msg_decref(m);
+        flux_future_destroy(acquire);
+        flux_msg_handler_delvec(handlers);
+        flux_schedutil_destroy(util);
+        for (auto &k : known)
+            json_decref(k.jobspec);
+    }
+
+    /* Parsed and compiled once per distinct jobspec (arrays, --cc). */
+    flux::Result<std::shared_ptr<const Request>> request_for(json_t *jobspec)
+    {
+        for (size_t i = 0; i < known.size(); i++) {
+            if (json_equal(known[i].jobspec, jobspec)) {
+                if (i > 0)
+                    std::swap(known[i], known[0]);
+                return known[0].req;
+            }
+        }
+        flux::Result<std::shared_ptr<const Request>> req =
+            flux::make_error(EINVAL, "no resources yet");
+        auto js = flux::jobspec_parse_json(jobspec);
+        if (!js)
+            req = flux::make_error(EINVAL, "invalid jobspec: " + js.error().text);
+        else {
+            auto r = request_compile(*js, *graph);
+            if (!r)
+                req = r.error();
+            else
+                req = std::make_shared<const Request>(std::move(*r));
+        }
+        if (known.size() == 4) {
+            json_decref(known.back().jobspec);
+            known.pop_back();
+        }
+        known.insert(known.begin(), Known{json_incref(jobspec), req});
+        return req;
+    }
+
+    void remove(std::map<QueueKey, PendingJob>::iterator it)
+    {
+        by_id.erase(it->second.id);
+        flux_msg_decref(it->second.msg);
+        queue.erase(it);
+    }
+
+    void annotate(PendingJob &job, double t_estimate, const char *reason)
+    {
+        json_t *sched = json_pack("{s:s}", "reason_pending", reason);
+        if (t_estimate > 0)
+            json_object_set_new(sched, "t_estimate", json_real(t_estimate));
+        else
+            json_object_set_new(sched, "t_estimate", json_null());
+        json_t *o = json_pack("{s:o}", "sched", sched);
+        char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        if (s && job.annotation != s) {
+            job.annotation = s;
+            if (flux_schedutil_alloc_annotate(util, job.msg, job.id, o) < 0)
+                flux_log_error(h, "sched.alloc: annotate");
+        }
+        free(s);
+        json_decref(o);
+    }
+
+    bool may_reserve(int reserved) const
+    {
+        switch (qpolicy) {
+        case QueuePolicy::fcfs:
+            return false;
+        case QueuePolicy::easy:
+            return reserved < 1;
+        case QueuePolicy::conservative:
+            return true;
+        case QueuePolicy::hybrid:
+            return reserved < reservation_depth;
+        }
+        return false;
+    }
+
+    /* One pass over the queue (see the top of the file). */
+    void schedule()
+    {
+        if (!planner || !ready)
+            return;
+        planner->clear_reservations();
+        double now = wallclock();
+        int reserved = 0, considered = 0;
+        bool blocked = false;
+        for (auto it = queue.begin(); it != queue.end();) {
+            PendingJob &job = it->second;
+            /* Bounded work per pass: queue-depth jobs, blocked ones included. */
+            if (considered++ >= queue_depth)
+                break;
+            if (blocked) {
+                annotate(job, 0, "priority");
+                ++it;
+                continue;
+            }
+            Op op = may_reserve(reserved) ? Op::allocate_orelse_reserve : Op::allocate;
+            auto r = match(*planner, *policy, *job.req, op, job.id, now, false);
+            if (r && !r->reserved) {
+                auto R = alloc_to_R(*graph, r->alloc);
+                if (!R || flux_schedutil_alloc_success(util, job.msg, job.id, R->get(), nullptr)
+                               < 0) {
+                    flux_log(h, LOG_ERR, "sched.alloc: job %ju: %s", (uintmax_t)job.id,
+                             R ? strerror(errno) : R.error().text.c_str());
+                    (void)planner->remove(job.id);
+                    ++it;
+                    continue;
+                }
+                auto next = std::next(it);
+                remove(it);
+                it = next;
+                continue;
+            }
+            if (r) { /* reserved */
+                reserved++;
+                annotate(job, r->at, "insufficient resources");
+                ++it;
+                continue;
+            }
+            if (r.error().errnum == EOVERFLOW || r.error().errnum == EINVAL) {
+                if (flux_schedutil_alloc_deny(util, job.msg, job.id, r.error().text.c_str()) < 0)
+                    flux_log_error(h, "sched.alloc: deny");
+                auto next = std::next(it);
+                remove(it);
+                it = next;
+                continue;
+            }
+            annotate(job, 0, "insufficient resources");
+            if (qpolicy == QueuePolicy::fcfs)
+                blocked = true;
+            ++it;
+        }
+    }
+};
+
+Sched *ctx(void *arg)
+{
+    return static_cast<Sched *>(arg);
+}
+
+void alloc_cb(flux_schedutil_t *, const flux_msg_t *msg, json_t *jobj, void *arg)
+{
+    Sched *s = ctx(arg);
+    json_int_t id, priority;
+    double t_submit = 0;
+    json_t *jobspec = nullptr;
+    if (json_unpack(jobj, "{s:I s:I s?f s:o}", "id", &id, "priority", &priority, "t_submit",
+                    &t_submit, "jobspec", &jobspec)
+        < 0) {
+        flux_respond_error(s->h, msg, EPROTO, "sched.alloc: expected {id, priority, jobspec}");
+        return;
+    }
+    if (s->by_id.count((uint64_t)id)) {
+        flux_respond_error(s->h, msg, EEXIST, "sched.alloc: job already has a request pending");
+        return;
+    }
+    auto req = s->request_for(jobspec);
+    if (!req) {
+        flux_schedutil_alloc_deny(s->util, msg, (uint64_t)id, req.error().text.c_str());
+        return;
+    }
+    auto sat = match(*s->planner, *s->policy, **req, Op::satisfiability, 0, 0);
+    if (!sat) {
+        flux_schedutil_alloc_deny(s->util, msg, (uint64_t)id, sat.error().text.c_str());
+        return;
+    }
+    PendingJob job;
+    job.id = (uint64_t)id;
+    job.priority = (uint32_t)priority;
+    job.t_submit = t_submit;
+    job.req = *req;
+    if (!(job.msg = flux_msg_copy(msg, false))) {
+        flux_respond_error(s->h, msg, ENOMEM, nullptr);
+        return;
+    }
+    QueueKey key{-(int64_t)job.priority, job.t_submit, job.id};
+    s->by_id[job.id] = key;
+    s->queue.emplace(key, std::move(job));
+    s->schedule();
+}
+
+void free_cb(flux_schedutil_t *util, const flux_msg_t *msg, uint64_t id, json_t *, void *arg)
+{
+    Sched *s = ctx(arg);
+    if (s->planner) {
+        if (auto r = s->planner->remove(id); !r)
+            flux_log(s->h, LOG_ERR, "sched.free: %s", r.error().text.c_str());
+    }
+    flux_schedutil_free_respond(util, msg, id);
+    s->schedule();
+}
+
+void cancel_cb(flux_schedutil_t *util, uint64_t id, void *arg)
+{
+    Sched *s = ctx(arg);
+    auto it = s->by_id.find(id);
+    if (it == s->by_id.end())
+        return;
+    auto q = s->queue.find(it->second);
+    flux_schedutil_alloc_cancel(util, q->second.msg, id);
+    s->remove(q);
+    s->schedule();
+}
+
+void prioritize_cb(flux_schedutil_t *, json_t *jobs, void *arg)
+{
+    Sched *s = ctx(arg);
+    size_t i;
+    json_t *entry;
+    json_array_foreach(jobs, i, entry)
+    {
+        json_int_t id, priority;
+        if (json_unpack(entry, "[I,I]", &id, &priority) < 0)
+            continue;
+        auto it = s->by_id.find((uint64_t)id);
+        if (it == s->by_id.end())
+            continue;
+        auto node = s->queue.extract(it->second);
+        QueueKey key{-(int64_t)priority, std::get<1>(it->second), (uint64_t)id};
+        node.key() = key;
+        node.mapped().priority = (uint32_t)priority;
+        s->queue.insert(std::move(node));
+        it->second = key;
+    }
+    s->schedule();
+}
+
+void feasibility_answer(Sched *s, const flux_msg_t *msg, json_t *jobspec)
+{
+    auto req = s->request_for(jobspec);
+    if (!req) {
+        flux_schedutil_feasibility_respond(s->util, msg, req.error().errnum,
+                                           req.error().text.c_str());
+        return;
+    }
+    auto ok = match(*s->planner, *s->policy, **req, Op::satisfiability, 0, 0);
+    flux_schedutil_feasibility_respond(s->util, msg, ok ? 0 : ok.error().errnum,
+                                       ok ? nullptr : ok.error().text.c_str());
+}
+
+void feasibility_cb(flux_schedutil_t *, const flux_msg_t *msg, json_t *jobspec, void *arg)
+{
+    Sched *s = ctx(arg);
+    if (!s->planner) {
+        s->feas_waiting.push_back(flux_msg_incref(msg));
+        return;
+    }
+    feasibility_answer(s, msg, jobspec);
+}
+
+void status_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
+{
+    Sched *s = ctx(arg);
+    int running = 0, reserved = 0;
+    if (s->planner)
+        for (const auto &[id, a] : s->planner->jobs())
+            (a.running ? running : reserved)++;
+    flux_respond_pack(h, msg, "{s:I s:i s:i s:s s:s s:I}", "queue", (json_int_t)s->queue.size(),
+                      "running", running, "reserved", reserved, "match-policy",
+                      s->policy->name(), "queue-policy", s->qpolicy_name.c_str(), "vertices",
+                      (json_int_t)(s->graph ? s->graph->size() : 0));
+}
+
+void ready_cb(flux_schedutil_t *, int, void *arg)
+{
+    Sched *s = ctx(arg);
+    s->ready = true;
+    s->schedule();
+}
+
+/* A running job from before: its resources are reserved before anything
+ * new is matched. */
+int hello_cb(flux_schedutil_t *, json_t *job, void *arg)
+{
+    Sched *s = ctx(arg);
+    json_int_t id = 0;
+    json_t *jr = nullptr;
+    if (json_unpack(job, "{s:I s:o}", "id", &id, "R", &jr) < 0)
+        return 0;
+    auto a = alloc_from_R(*s->graph, jr);
+    if (!a) {
+        flux_log(s->h, LOG_ERR, "sched-graph: job %ju: %s", (uintmax_t)id, a.error().text.c_str());
+        return 0;
+    }
+    if (auto ok = s->planner->add((uint64_t)id, std::move(*a)); !ok)
+        flux_log(s->h, LOG_ERR, "sched-graph: job %ju: %s", (uintmax_t)id,
+                 ok.error().text.c_str());
+    return 0;
+}
+
+void mark(Sched *s, const char *ids, Status st)
+{
+    if (!ids || !*ids)
+        return;
+    std::string err;
+    if (auto set = flux::IdSet::parse(ids, &err))
+        set->for_each([&](uint32_t r) { s->planner->set_status(r, st); });
+}
+
+void acquire_cb(flux_future_t *f, void *arg)
+{
+    Sched *s = ctx(arg);
+    if (!s->planner) {
+        json_t *R;
+        const char *up = "";
+        if (flux_rpc_get_unpack(f, "{s:o s?s}", "resources", &R, "up", &up) < 0) {
+            flux_log(s->h, LOG_ERR, "sched-graph: resource.acquire: %s",
+                     flux_future_error_string(f));
+            flux_reactor_stop_error(flux_get_reactor(s->h));
+            return;
+        }
+        auto g = Graph::from_json(R);
+        auto rv = flux::Rv1::decode(R);
+        if (!g || !rv) {
+            flux_log(s->h, LOG_ERR, "sched-graph: %s",
+                     (!g ? g.error() : rv.error()).text.c_str());
+            flux_reactor_stop_error(flux_get_reactor(s->h));
+            return;
+        }
+        s->graph = std::make_unique<Graph>(std::move(*g));
+        s->planner = std::make_unique<Planner>(*s->graph);
+        /* Hosts of the graph that R does not hold are never used; those R
+         * holds start down until listed up. */
+        flux::IdSet inR = rv->ranks(), upset;
+        if (auto u = flux::IdSet::parse(up ? up : ""))
+            upset = *u;
+        for (size_t r = 0; r < s->graph->hosts().size(); r++) {
+            if (s->graph->host_of((uint32_t)r) < 0)
+                continue;
+            Status st = !inR.contains((uint32_t)r)       ? Status::excluded
+                        : upset.contains((uint32_t)r) ? Status::up
+                                                      : Status::down;
+            s->planner->set_status((uint32_t)r, st);
+        }
+        flux_log(s->h, LOG_INFO, "sched-graph: %zu vertices, %zu hosts, match-policy=%s "
+                                 "queue-policy=%s",
+                 s->graph->size(), s->graph->hosts().size(), s->policy->name(),
+                 s->qpolicy_name.c_str());
+        flux_future_reset(f);
+        for (auto *m : s->feas_waiting) {
+            json_t *jobspec = nullptr;
+            if (flux_msg_unpack(m, "{s:o}", "jobspec", &jobspec) == 0)
+                feasibility_answer(s, m, jobspec);
+            flux_msg_decref(m);
+        }
+        s->feas_waiting.clear();
+        flux_error_t error;
+        if (flux_schedutil_start(s->util, s->mode.c_str(), &error) < 0) {
+            flux_log(s->h, LOG_ERR, "sched-graph: %s", error.text);
+            flux_reactor_stop_error(flux_get_reactor(s->h));
+        }
+        return;
+    }
+    const char *up = nullptr, *down = nullptr;
+    if (flux_rpc_get_unpack(f, "{s?s s?s}", "up", &up, "down", &down) < 0) {
+        flux_log(s->h, LOG_ERR, "resource.acquire: %s", flux_future_error_string(f));
+        flux_reactor_stop_error(flux_get_reactor(s->h));
+        return;
+    }
+    mark(s, up, Status::up);
+    mark(s, down, Status::down);
+    flux_future_reset(f);
+    s->schedule();
+}
+
+const struct flux_msg_handler_spec htab[] = {
+    {FLUX_MSGTYPE_REQUEST, "sched-graph.status", status_cb, FLUX_ROLE_USER},
+    FLUX_MSGHANDLER_TABLE_END,
+};
+
+/* KEY=VALUE from the module arguments or the sched-graph.KEY attribute. */
+int configure(Sched &s, const std::string &key, const std::string &val)
+{
+    flux_t *h = s.h;
+    auto positive = [&](int *out) {
+        char *end;
+        long n = strtol(val.c_str(), &end, 10);
+        if (val.empty() || *end || n < 1 || n > 1000000) {
+            flux_log(h, LOG_ERR, "sched-graph: %s=%s: expected an integer from 1 to 1000000",
+                     key.c_str(), val.c_str());
+            return -1;
+        }
+        *out = (int)n;
+        return 0;
+    };
+    if (key == "match-policy") {
+        auto p = policy_create(val);
+        if (!p) {
+            flux_log(h, LOG_ERR, "sched-graph: match-policy '%s': expected one of %s",
+                     val.c_str(), policy_names());
+            return -1;
+        }
+        s.policy = std::move(p);
+        return 0;
+    }
+    if (key == "queue-policy") {
+        if (val == "fcfs")
+            s.qpolicy = QueuePolicy::fcfs;
+        else if (val == "easy")
+            s.qpolicy = QueuePolicy::easy;
+        else if (val == "conservative")
+            s.qpolicy = QueuePolicy::conservative;
+        else if (val == "hybrid")
+            s.qpolicy = QueuePolicy::hybrid;
+        else {
+            flux_log(h, LOG_ERR,
+                     "sched-graph: queue-policy '%s': expected fcfs, easy, conservative or hybrid",
+                     val.c_str());
+            return -1;
+        }
+        s.qpolicy_name = val;
+        return 0;
+    }
+    if (key == "reservation-depth")
+        return positive(&s.reservation_depth);
+    if (key == "queue-depth")
+        return positive(&s.queue_depth);
+    if (key == "mode") {
+        bool limited = val.starts_with("limited=") && val.size() > 8
+                       && val.find_first_not_of("0123456789", 8) == std::string::npos
+                       && atoi(val.c_str() + 8) > 0;
+        if (val != "unlimited" && val != "single" && !limited) {
+            flux_log(h, LOG_ERR, "sched-graph: mode '%s': expected unlimited, single or limited=N",
+                     val.c_str());
+            return -1;
+        }
+        s.mode = val;
+        return 0;
+    }
+    flux_log(h, LOG_ERR,
+             "sched-graph: unknown setting '%s' (match-policy, queue-policy, "
+             "reservation-depth, queue-depth, mode)",
+             key.c_str());
+    return -1;
+}
+
+int setup(Sched &s)
+{
+    flux_t *h = s.h;
+    struct flux_schedutil_ops ops = {};
+    ops.api_version = FLUX_SCHEDUTIL_API_VERSION;
+    ops.hello = hello_cb;
+    ops.ready = ready_cb;
+    ops.alloc = alloc_cb;
+    ops.free = free_cb;
+    ops.cancel = cancel_cb;
+    ops.prioritize = prioritize_cb;
+    ops.feasibility = feasibility_cb;
+    flux_error_t error;
+    if (!(s.util = flux_schedutil_create(h, &ops, &s, &error))) {
+        flux_log(h, LOG_ERR, "sched-graph: %s", error.text);
+        return -1;
+    }
+    if (flux_msg_handler_addvec(h, htab, &s, &s.handlers) < 0)
+        return -1;
+    s.acquire = flux_rpc(h, "resource.acquire", "{}", 0, FLUX_RPC_STREAMING);
+    if (!s.acquire || flux_future_then(s.acquire, -1, acquire_cb, &s) < 0) {
+        flux_log(h, LOG_ERR, "sched-graph: resource.acquire: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int sched_main(flux_t *h, int argc, char **argv)
+{
+    Sched s;
+    s.h = h;
+    s.policy = policy_create("first");
+    for (const char *key :
+         {"match-policy", "queue-policy", "reservation-depth", "queue-depth", "mode"}) {
+        const char *v = flux_attr_get(h, (std::string("sched-graph.") + key).c_str());
+        if (v && *v && configure(s, key, v) < 0)
+            return -1;
+    }
+    for (int i = 0; i < argc; i++) {
+        std::string a = argv[i];
+        size_t eq = a.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            flux_log(h, LOG_ERR, "sched-graph: argument '%s': expected KEY=VALUE", argv[i]);
+            return -1;
+        }
+        if (configure(s, a.substr(0, eq), a.substr(eq + 1)) < 0)
+            return -1;
+    }
+    if (setup(s) < 0)
+        return -1;
+    return flux_reactor_run(flux_get_reactor(h), 0);
+}
+
+const struct flux_module_info info = {
+    FLUX_MODULE_API_VERSION,
+    "sched-graph",
+    sched_main,
+};
+
+} // namespace
+
+extern "C" FLUX_API const struct flux_module_info *flux_module_init(void)
+{
+    return &info;
+}
