@@ -32,6 +32,7 @@ struct Exit {
     flux_shell_t *shell = nullptr;
     bool on_error = false;
     double timeout = -1;
+    bool active = false; /* an option is set */
     bool raised = false;
     int first = -1; /* first task to exit */
     std::string first_how;
@@ -74,6 +75,8 @@ void timeout_cb(evutil_socket_t, short, void *arg)
 int task_exit(flux_shell_t *shell, const char *, flux_shell_task_t *task, void *arg)
 {
     auto *x = static_cast<Exit *>(arg);
+    if (!x->active)
+        return 0;
     int status = flux_shell_task_status(task);
     if (x->running > 0)
         x->running--;
@@ -137,13 +140,18 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg
     json_int_t ntasks = 0;
     json_unpack(flux_shell_get_info(shell), "{s:I}", "ntasks", &ntasks);
     x->running = (size_t)ntasks;
-    return flux_shell_add_handler(shell, "task.exit", task_exit, x);
+    x->active = true;
+    return 0;
 }
 
 int init(flux_shell_t *shell)
 {
     static Exit x; /* one shell per process */
-    return flux_shell_add_handler(shell, "shell.init", shell_init, &x);
+    /* task.exit is registered here, not from shell.init (the stack is
+     * being walked then); it does nothing unless an option is set. */
+    if (flux_shell_add_handler(shell, "shell.init", shell_init, &x) < 0)
+        return -1;
+    return flux_shell_add_handler(shell, "task.exit", task_exit, &x);
 }
 
 const flux_shell_plugin_info info = {FLUX_SHELL_PLUGIN_API_VERSION, "exit", init};

@@ -91,6 +91,7 @@ struct Server {
     JsonPtr pending{json_object()}; /* local puts since the last barrier */
     int in_barrier = 0;
     bool exchanging = false;
+    bool enabled = false; /* -o pmi names simple (shell.init) */
     bool raised = false;
     bool layout_done = false;
     std::string mapping; /* PMI_process_mapping */
@@ -506,11 +507,8 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg
         flux_shell_log(shell, LOG_ERR, "%s", en.error().text.c_str());
         return -1;
     }
-    if (!*en) {
-        /* Leave nothing a task might take for a PMI server. */
-        delete s;
-        return 0;
-    }
+    if (!*en)
+        return 0; /* the task handlers do nothing */
     json_int_t id = 0;
     if (json_unpack(flux_shell_get_info(shell), "{s:I s:i s:i s:i s:i}", "jobid", &id, "size",
                     &s->size, "nnodes", &s->nnodes, "rank", &s->node, "ntasks", &s->ntasks)
@@ -525,9 +523,19 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg
     for (auto &c : s->conns)
         c.srv = s;
     flux_shell_setenv(shell, "FLUX_PMI_LIBRARY_PATH", library_path().c_str(), 1);
+    s->enabled = true;
+    return 0;
+}
+
+/* Handlers are registered at load, not from shell.init: the stack is
+ * being walked then.  Each does nothing unless shell.init enabled it. */
+int add_task_handlers(flux_shell_t *shell, Server *s)
+{
     if (flux_shell_add_handler(shell, "task.init", [](flux_shell_t *sh, const char *,
                                                       flux_shell_task_t *task, void *a) -> int {
             Server *s = server(a);
+            if (!s->enabled)
+                return 0;
             Conn &c = s->conns[(size_t)flux_shell_task_localid(task)];
             int sv[2];
             if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -545,12 +553,16 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg
         }, s) < 0
         || flux_shell_add_handler(shell, "task.exec", [](flux_shell_t *, const char *,
                                                          flux_shell_task_t *task, void *a) -> int {
+               if (!server(a)->enabled)
+                   return 0;
                Conn &c = server(a)->conns[(size_t)flux_shell_task_localid(task)];
                /* The task's end survives exec; the shell's ends do not. */
                return fcntl(c.child_fd, F_SETFD, 0);
            }, s) < 0
         || flux_shell_add_handler(shell, "task.fork", [](flux_shell_t *sh, const char *,
                                                          flux_shell_task_t *task, void *a) -> int {
+               if (!server(a)->enabled)
+                   return 0;
                Conn &c = server(a)->conns[(size_t)flux_shell_task_localid(task)];
                close(c.child_fd);
                c.child_fd = -1;
@@ -570,6 +582,8 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg
         || flux_shell_add_handler(shell, "task.exit", [](flux_shell_t *, const char *,
                                                          flux_shell_task_t *task, void *a) -> int {
                Server *s = server(a);
+               if (!s->enabled)
+                   return 0;
                Conn &c = s->conns[(size_t)flux_shell_task_localid(task)];
                /* Read what it said last (finalize, abort) before judging. */
                if (c.bev) {
@@ -601,7 +615,9 @@ int init(flux_shell_t *shell)
 {
     /* Lives as long as the shell process (handlers and events hold it). */
     auto *s = new Server;
-    return flux_shell_add_handler(shell, "shell.init", shell_init, s);
+    if (flux_shell_add_handler(shell, "shell.init", shell_init, s) < 0)
+        return -1;
+    return add_task_handlers(shell, s);
 }
 
 const flux_shell_plugin_info info = {FLUX_SHELL_PLUGIN_API_VERSION, "pmi-simple", init};
