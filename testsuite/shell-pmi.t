@@ -53,16 +53,16 @@ test_expect_success 'an unknown -o pmi value fails the job naming it' '
     grep -q "unknown PMI .bogus." bogus.err
 '
 test_expect_success 'garbage on the PMI fd: the connection is closed with a clear error' '
-    test_expect_code 3 flux run -n1 pmi-client garbage >g.out 2>g.err &&
+    test_expect_code 3 timeout 30 flux run -n1 pmi-client garbage >g.out 2>g.err &&
     grep -q "closed" g.out &&
     grep -q "task 0: PMI-1 protocol error: not a PMI-1 command" g.err
 '
 test_expect_success 'the PMI-2 wire protocol is refused by name' '
-    test_expect_code 3 flux run -n1 pmi-client pmi2 2>p2.err &&
+    test_expect_code 3 timeout 30 flux run -n1 pmi-client pmi2 2>p2.err &&
     grep -q "PMI-2 wire protocol" p2.err
 '
 test_expect_success 'an endless line is refused' '
-    test_must_fail flux run -n1 pmi-client longline 2>ll.err &&
+    test_must_fail timeout 30 flux run -n1 pmi-client longline 2>ll.err &&
     grep -q "without a newline" ll.err
 '
 test_expect_success 'a task that exits without PMI finalize raises an exception naming it' '
