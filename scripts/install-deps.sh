@@ -6,6 +6,8 @@ pkgs=(build-essential autoconf automake libtool pkg-config
       libevent-dev libjansson-dev libhwloc-dev libsqlite3-dev
       libtomlplusplus-dev libyaml-cpp-dev libcriterion-dev
       iproute2 iputils-ping procps jq sharness)
+# MPI launch tests (testsuite/shell-mpi.t) and the shell's PMIx server.
+pkgs+=(openmpi-bin libopenmpi-dev mpich libmpich-dev libpmix-dev)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -111,6 +111,8 @@ const flux_shell_plugin_info *signals();
 const flux_shell_plugin_info *affinity();
 const flux_shell_plugin_info *output();
 const flux_shell_plugin_info *exitcode();
+const flux_shell_plugin_info *pmi_simple();
+const flux_shell_plugin_info *exit();
 } // namespace flux::shell::builtins
 
 #endif // FLUX_SHELL_INTERNAL_H

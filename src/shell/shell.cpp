@@ -266,7 +266,9 @@ int main(int argc, char **argv)
         fail(&shell, lr.error());
     Layout &l = *lr;
     shell.rank = l.node;
-    shell.base = event_base_new();
+    /* The loop is the handle's own, so RPC continuations and request
+     * handlers (the PMI exchange) run in it. */
+    shell.base = flux_reactor_get_event_base(flux_get_reactor(shell.h));
     if (!shell.base)
         fatal("cannot create an event loop");
     json_t *R = json_object_get(in.get(), "R");
@@ -290,7 +292,8 @@ int main(int argc, char **argv)
 
     for (auto info : {flux::shell::builtins::env(), flux::shell::builtins::signals(),
                       flux::shell::builtins::affinity(), flux::shell::builtins::output(),
-                      flux::shell::builtins::exitcode()}) {
+                      flux::shell::builtins::exitcode(), flux::shell::builtins::pmi_simple(),
+                      flux::shell::builtins::exit()}) {
         if (auto r = shell.stack.add(&shell, info, "built-in"); !r)
             fail(&shell, r.error());
     }

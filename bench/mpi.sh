@@ -1,0 +1,31 @@
+#!/bin/bash
+# MPI launch cost: wall time of a program doing MPI_Init + MPI_Finalize
+# (Open MPI, bench/mpi-init.c) for 2, 16 and 64 ranks under `flux run` on a
+# size-4 test instance vs Open MPI's own mpirun (pinned to loopback), on the
+# same machine in one run; and the PMI fence latency for 64 ranks (a
+# pmi-client doing 50 put+barrier rounds across 4 nodes, per round).
+# Usage: bash bench/mpi.sh   (after building; needs mpicc and mpirun)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/src/cmd:$PWD/testsuite/helpers:$PATH"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+    OMPI_MCA_btl=self,vader,tcp OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+mkdir -p .bench
+mpicc -O2 -o .bench/mpi-init bench/mpi-init.c
+[ -x testsuite/helpers/pmi-client ] || make testsuite/helpers/pmi-client >/dev/null
+ms() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
+for n in 2 16 64; do
+    m=$(ms mpirun --oversubscribe -np $n --mca oob_tcp_if_include lo --mca btl_tcp_if_include lo .bench/mpi-init)
+    echo "mpirun -np $n: ${m} ms"
+done
+flux start --test-size=4 bash -c '
+ms() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
+flux run -n1 true
+for n in 2 16 64; do
+    if [ $n -ge 4 ]; then opts="-N4 --tasks-per-node=$((n / 4))"; else opts="-N1 -n$n"; fi
+    echo "flux run $opts: $(ms flux run $opts .bench/mpi-init) ms"
+done
+s=$(date +%s%N); flux run -N4 --tasks-per-node=16 pmi-client exchange 50 >/dev/null; e=$(date +%s%N)
+s1=$(date +%s%N); flux run -N4 --tasks-per-node=16 pmi-client exchange 1 >/dev/null; e1=$(date +%s%N)
+echo "PMI fence, 64 ranks on 4 nodes: $(( ((e - s) - (e1 - s1)) / 49 / 1000 )) us per put+barrier+64 gets round"
+'

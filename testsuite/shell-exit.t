@@ -1,0 +1,40 @@
+#!/bin/bash
+# -o exit-on-error and -o exit-timeout=FSD (built-in shell plugin "exit"):
+# a task that fails, or tasks still running after the first one exited,
+# end the job with a fatal exception naming the task; without the options
+# nothing changes.
+. "$(dirname "$0")/lib/test-lib.sh"
+test_under_flux 2
+
+test_expect_success 'without options, one failing task does not end the others' '
+    ! flux run -N1 -n2 sh -c "test \$FLUX_TASK_RANK = 0 && exit 3; sleep 1; echo survived" >plain.out &&
+    grep -qx survived plain.out
+'
+test_expect_success '-o exit-on-error: the first failing task raises an exception naming it' '
+    ! timeout 60 flux run -N1 -n2 -o exit-on-error \
+        sh -c "test \$FLUX_TASK_RANK = 1 && exit 3; sleep 30" 2>eoe.err &&
+    grep -q "exec: task 1 exited with code 3" eoe.err &&
+    ! pgrep -f "sleep 30$"
+'
+test_expect_success '-o exit-on-error: a task killed by a signal is named with it' '
+    ! timeout 60 flux run -N1 -n2 -o exit-on-error \
+        sh -c "test \$FLUX_TASK_RANK = 0 && kill -9 \$\$; sleep 31" 2>sig.err &&
+    grep -q "exec: task 0 killed by signal 9" sig.err
+'
+test_expect_success '-o exit-timeout: tasks still running after the first exit are killed' '
+    ! timeout 60 flux run -N1 -n2 -o exit-timeout=0.5s \
+        sh -c "test \$FLUX_TASK_RANK = 0 && exit 0; sleep 32" 2>eto.err &&
+    grep -q "exec: exit-timeout: 1 task(s) still running after task 0 exited with code 0" eto.err &&
+    ! pgrep -f "sleep 32$"
+'
+test_expect_success '-o exit-timeout=none and a generous timeout change nothing' '
+    flux run -N1 -n2 -o exit-timeout=none sh -c "test \$FLUX_TASK_RANK = 0 || sleep 0.3" &&
+    flux run -N1 -n2 -o exit-timeout=30s sh -c "test \$FLUX_TASK_RANK = 0 || sleep 0.3"
+'
+test_expect_success 'bad values fail the job naming the option' '
+    test_must_fail flux run -n1 -o exit-timeout=soon true 2>bad1.err &&
+    grep -q "exit-timeout" bad1.err &&
+    test_must_fail flux run -n1 -o exit-on-error=maybe true 2>bad2.err &&
+    grep -q "exit-on-error: expected no value, 0 or 1" bad2.err
+'
+test_done
