@@ -18,7 +18,9 @@
  *   ops.alloc(msg, job)       respond now or later, exactly once with
  *                             success, deny or cancel (annotate: any
  *                             number of times before that)
- *   ops.free(msg, id, R)      respond with flux_schedutil_free_respond()
+ *   ops.free(msg, id, R)      R: all or part of the job's resources
+ *                             (final in msg); respond with
+ *                             flux_schedutil_free_respond()
  *   ops.cancel(id)            the job's pending alloc: respond "cancel"
  *   ops.prioritize(jobs)      [[id, priority], ...]
  *   ops.feasibility(msg, jobspec)   respond with
@@ -66,7 +68,13 @@ struct flux_schedutil_ops {
     void (*ready)(flux_schedutil_t *util, int count, void *arg);
     /* sched.alloc {id, priority, userid, t_submit, jobspec}. */
     void (*alloc)(flux_schedutil_t *util, const flux_msg_t *msg, json_t *job, void *arg);
-    /* sched.free {id, R}: the job's resources come back. */
+    /* sched.free {id, R, final}: resources of the job come back.  R may
+     * be only part of the allocation (RFC 27 partial release: with
+     * housekeeping each node comes back as its housekeeping ends), so
+     * return exactly R to the pool; "final" (true when absent) says it is
+     * the job's last free: read it with
+     *   int final = 1; flux_msg_unpack (msg, "{s?b}", "final", &final);
+     * Answer each free with flux_schedutil_free_respond(). */
     void (*free)(flux_schedutil_t *util, const flux_msg_t *msg, uint64_t id, json_t *R,
                  void *arg);
     /* sched.cancel {id}: withdraw the job's pending alloc (if any). */

@@ -227,6 +227,8 @@ std::string JobsFormat::render(json_t *job, double now) const
                 v = "exit " + std::to_string(status >> 8);
             else if (inactive && status > 0)
                 v = "signal " + std::to_string(status & 0x7f);
+            else if (!inactive && json_is_string(json_object_get(job, "phase")))
+                v = json_string_value(json_object_get(job, "phase")); /* prolog, epilog */
             else if (!inactive && *ranks)
                 v = std::string("rank ") + ranks;
         }

@@ -18,6 +18,12 @@
  *               workers, per-plugin tables (attribute conf.ingest, JSON);
  *               [policy] and [queues] (conf.policy, conf.queues, JSON) for
  *               the ingest plugins (flux-ingest-plugins(7))
+ *   [job-manager.prolog], [job-manager.epilog], [job-manager.housekeeping]
+ *               command = [ARG, ...] or directory = PATH, per-rank = BOOL
+ *               (not for housekeeping, which runs on every rank), timeout =
+ *               FSD ("30s"; prolog default 30m, others none; "0" none):
+ *               attributes conf.job-manager.prolog|epilog|housekeeping as
+ *               JSON for job-exec (src/fluxd/job-exec/perilog.h)
  * Other tables are left for the services that own them.
  */
 #include <algorithm>
@@ -286,6 +292,101 @@ bool parse_ingest(const toml::table &tbl, Config &cfg, std::string *err)
         }
     }
     cfg.attrs["conf.ingest"] = json_text(copy);
+/* [job-manager.NAME] for the site's prolog, epilog and housekeeping. */
+bool parse_perilog(const toml::table &tbl, const char *name, Config &cfg, std::string *err)
+{
+    std::string key = std::string("job-manager.") + name;
+    const toml::node *n = tbl.at_path(key).node();
+    if (!n)
+        return true;
+    if (!check_table(n, key, err))
+        return false;
+    const toml::table &t = *n->as_table();
+    bool housekeeping = strcmp(name, "housekeeping") == 0;
+    for (auto &&[k, v] : t) {
+        if (k != "command" && k != "directory" && k != "timeout"
+            && (housekeeping || k != "per-rank")) {
+            *err = where(v.source()) + ": " + key + ": unknown key '" + std::string(k.str()) + "'"
+                   + (housekeeping && k == "per-rank" ? " (housekeeping runs on every rank)" : "");
+            return false;
+        }
+    }
+    json_t *o = json_object();
+    const toml::node *cmd = t.get("command");
+    const toml::node *dir = t.get("directory");
+    if ((cmd != nullptr) == (dir != nullptr)) {
+        json_decref(o);
+        *err = where(n->source()) + ": " + key + ": expected either command or directory";
+        return false;
+    }
+    if (cmd) {
+        const toml::array *a = cmd->as_array();
+        if (!a || a->empty()) {
+            json_decref(o);
+            *err = where(cmd->source()) + ": " + key + ".command: expected a non-empty array of strings";
+            return false;
+        }
+        json_t *argv = json_array();
+        json_object_set_new(o, "command", argv);
+        for (size_t i = 0; i < a->size(); i++) {
+            const toml::node &arg = *a->get(i);
+            if (!arg.is_string() || arg.as_string()->get().empty()) {
+                json_decref(o);
+                *err = where(arg.source()) + ": " + key + ".command[" + std::to_string(i)
+                       + "]: expected a non-empty string";
+                return false;
+            }
+            json_array_append_new(argv, json_string(arg.as_string()->get().c_str()));
+        }
+    }
+    else {
+        std::string d;
+        if (!get_string(dir, key + ".directory", &d, err)) {
+            json_decref(o);
+            return false;
+        }
+        struct stat sb;
+        if (d.empty() || stat(d.c_str(), &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+            json_decref(o);
+            *err = where(dir->source()) + ": " + key + ".directory: '" + d
+                   + "' is not a directory";
+            return false;
+        }
+        json_object_set_new(o, "directory", json_string(d.c_str()));
+    }
+    bool per_rank = false;
+    if (!get_bool(t.get("per-rank"), key + ".per-rank", &per_rank, err)) {
+        json_decref(o);
+        return false;
+    }
+    json_object_set_new(o, "per-rank", json_boolean(per_rank));
+    double timeout = strcmp(name, "prolog") == 0 ? 1800 : 0;
+    if (const toml::node *tn = t.get("timeout")) {
+        std::string text;
+        if (tn->is_string())
+            text = tn->as_string()->get();
+        else if (tn->is_integer())
+            text = std::to_string(tn->as_integer()->get());
+        auto secs = flux::fsd_parse(text);
+        if (!tn->is_string() && !tn->is_integer())
+            secs = flux::make_error(EINVAL, "expected a duration such as \"30s\" or \"5m\"");
+        if (!secs || *secs < 0) {
+            json_decref(o);
+            *err = where(tn->source()) + ": " + key + ".timeout: "
+                   + (secs ? std::string("expected a duration >= 0") : secs.error().text);
+            return false;
+        }
+        timeout = *secs;
+    }
+    json_object_set_new(o, "timeout", json_real(timeout));
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!text) {
+        *err = key + ": cannot convert to JSON";
+        return false;
+    }
+    cfg.attrs["conf." + key] = text;
+    free(text);
     return true;
 }
 
@@ -295,6 +396,10 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
         return false;
     if (!parse_ingest(tbl, cfg, err))
         return false;
+    for (const char *name : {"prolog", "epilog", "housekeeping"}) {
+        if (!parse_perilog(tbl, name, cfg, err))
+            return false;
+    }
     for (const char *t : {"bootstrap", "tbon", "access", "broker", "module", "resource"}) {
         if (!check_table(tbl.get(t), t, err))
             return false;

@@ -80,8 +80,10 @@ void free_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
     flux_schedutil_t *u = util_of(arg);
     json_int_t id;
     json_t *R = nullptr;
-    if (flux_msg_unpack(msg, "{s:I s?o}", "id", &id, "R", &R) < 0) {
-        flux_respond_error(h, msg, EPROTO, "sched.free: expected {id, R}");
+    int final = 1;
+    /* final: RFC 27 partial release (the scheduler reads it from msg). */
+    if (flux_msg_unpack(msg, "{s:I s?o s?b}", "id", &id, "R", &R, "final", &final) < 0) {
+        flux_respond_error(h, msg, EPROTO, "sched.free: expected {id, R, final?: bool}");
         return;
     }
     u->ops.free(u, msg, (uint64_t)id, R, u->arg);

@@ -112,8 +112,10 @@ static void free_cb(flux_schedutil_t *util, const flux_msg_t *msg, uint64_t id, 
                     void *arg)
 {
     struct onecore *s = arg;
+    int final = 1;
     (void)R;
-    if (id == s->holder)
+    /* Core 0 is free once the job's last part comes back (RFC 27). */
+    if (flux_msg_unpack(msg, "{s?b}", "final", &final) == 0 && final && id == s->holder)
         s->holder = 0;
     flux_schedutil_free_respond(util, msg, id);
     if (s->pending && s->holder == 0)

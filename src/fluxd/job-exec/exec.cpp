@@ -61,6 +61,13 @@ namespace {
 constexpr int kill_grace_seconds = 5;
 constexpr size_t shapes_max = 4;
 
+/* Where a job-wide (not per-rank) prolog or epilog runs. */
+flux::IdSet first_rank(const flux::Rv1 &R)
+{
+    auto f = R.ranks().first();
+    return f ? flux::IdSet::range(*f, *f) : flux::IdSet();
+}
+
 std::string job_dir(uint64_t id)
 {
     return "job." + flux::fluid_encode(id, flux::FluidFormat::dothex);
@@ -74,12 +81,19 @@ std::unique_ptr<JobExec> JobExec::create(ServiceHost &broker)
     JobExec *p = je.get();
     je->reap_orphans();
     je->site_plugins_ = broker.attr("conf.shell.plugins").value_or("");
+    je->prolog_cfg_ = PerilogConfig::load(broker, PerilogPhase::prolog);
+    je->epilog_cfg_ = PerilogConfig::load(broker, PerilogPhase::epilog);
+    je->housekeeping_cfg_ = PerilogConfig::load(broker, PerilogPhase::housekeeping);
     broker.add_method("job-exec.start", 0, [p](const flux_msg_t *m) { p->start(m); });
     broker.add_method("job-exec.kill", 0, [p](const flux_msg_t *m) { p->kill(m); });
     broker.add_method("job-exec.shell", 0,
                        [p](const flux_msg_t *m) { p->shell_request(m); });
     broker.add_method("job-exec.signal", 0,
                        [p](const flux_msg_t *m) { p->signal_request(m); });
+    broker.add_method("job-exec.perilog", 0,
+                       [p](const flux_msg_t *m) { p->perilog_request(m); });
+    broker.add_method("job-exec.housekeeping", 0,
+                       [p](const flux_msg_t *m) { p->housekeeping_request(m); });
     broker.add_method("job-exec.ping", FLUX_ROLE_USER,
                        [&broker](const flux_msg_t *m) { broker.respond(m, json_object()); });
     return je;
@@ -148,8 +162,11 @@ void JobExec::exception_event(Launch &L, const char *type, const std::string &no
 void JobExec::start(const flux_msg_t *msg)
 {
     json_int_t id;
+    int userid = 0;
     json_t *jobspec, *R;
-    if (flux_msg_unpack(msg, "{s:I s:o s:o}", "id", &id, "jobspec", &jobspec, "R", &R) < 0
+    if (flux_msg_unpack(msg, "{s:I s?i s:o s:o}", "id", &id, "userid", &userid, "jobspec",
+                        &jobspec, "R", &R)
+            < 0
         || !json_is_object(jobspec)) {
         broker_.respond_error(msg, EPROTO,
                               "job-exec.start: expected {\"id\", \"jobspec\": {...}, \"R\": {...}}");
@@ -170,6 +187,7 @@ void JobExec::start(const flux_msg_t *msg)
     }
     auto L = std::make_unique<Launch>();
     L->id = (uint64_t)id;
+    L->userid = (uint32_t)userid;
     L->req = flux::msg_ref(msg);
     L->jobspec = flux::JsonPtr(json_incref(jobspec));
     L->R_json = flux::JsonPtr(json_incref(R));
@@ -183,8 +201,8 @@ void JobExec::start(const flux_msg_t *msg)
         if (it == launches_.end())
             return;
         Launch &l = *it->second;
-        if (!ok)
-            exception_event(l, "exec", "prolog: " + ok.error().text);
+        if (!ok && !l.killed)
+            exception_event(l, "prolog", ok.error().text);
         if (!ok || l.killed) {
             /* Never started: give everything back. */
             l.phase = Phase::done;
@@ -195,14 +213,232 @@ void JobExec::start(const flux_msg_t *msg)
     });
 }
 
-void JobExec::prolog(Launch &, std::function<void(flux::Result<void>)> done)
+const std::optional<PerilogConfig> &JobExec::config_of(PerilogPhase p) const
 {
-    done(flux::Result<void>());
+    return p == PerilogPhase::prolog   ? prolog_cfg_
+           : p == PerilogPhase::epilog ? epilog_cfg_
+                                       : housekeeping_cfg_;
 }
 
-void JobExec::epilog(Launch &, uint32_t, std::function<void(flux::Result<void>)> done)
+void JobExec::prolog(Launch &L, std::function<void(flux::Result<void>)> done)
 {
-    done(flux::Result<void>());
+    if (!prolog_cfg_) {
+        done(flux::Result<void>());
+        return;
+    }
+    const PerilogConfig &cfg = *prolog_cfg_;
+    L.prolog_ranks = cfg.per_rank ? L.R.ranks() : first_rank(L.R);
+    respond_event(L, "prolog-start", json_pack("{s:s}", "description", "job-exec.prolog"));
+    auto pr = std::make_shared<PhaseRun>();
+    pr->phase = PerilogPhase::prolog;
+    pr->id = L.id;
+    pr->timeout = cfg.timeout;
+    pr->all = [this, done](PhaseRun &p) {
+        auto it = launches_.find(p.id);
+        if (it == launches_.end())
+            return;
+        respond_event(*it->second, "prolog-finish",
+                      json_pack("{s:s s:i}", "description", "job-exec.prolog", "status", p.status));
+        if (p.status != 0)
+            done(flux::make_error(EIO, "prolog failed: " + p.note));
+        else
+            done(flux::Result<void>());
+    };
+    run_phase(pr, cfg, L.userid, L.prolog_ranks, L.R.ranks().encode(), L.R_json.get());
+}
+
+/* After finish: the epilog, once, on the job's first rank or (per-rank)
+ * on each, releasing each rank as its epilog ends; then the final release. */
+void JobExec::epilog(Launch &L)
+{
+    const PerilogConfig &cfg = *epilog_cfg_;
+    L.epilogs = 1;
+    respond_event(L, "epilog-start", json_pack("{s:s}", "description", "job-exec.epilog"));
+    auto pr = std::make_shared<PhaseRun>();
+    pr->phase = PerilogPhase::epilog;
+    pr->id = L.id;
+    pr->timeout = cfg.timeout;
+    pr->each = [this, id = L.id](uint32_t rank, bool, bool last) {
+        auto it = launches_.find(id);
+        if (it == launches_.end() || last || !it->second->unreleased.contains(rank))
+            return;
+        it->second->unreleased.erase(rank);
+        respond_event(*it->second, "release",
+                      json_pack("{s:s s:b}", "ranks", std::to_string(rank).c_str(), "final", 0));
+    };
+    pr->all = [this](PhaseRun &p) {
+        auto it = launches_.find(p.id);
+        if (it == launches_.end())
+            return;
+        Launch &l = *it->second;
+        respond_event(l, "epilog-finish",
+                      json_pack("{s:s s:i}", "description", "job-exec.epilog", "status", p.status));
+        l.epilogs = 0;
+        l.epilog_done = true;
+        finish_if_done(l);
+    };
+    run_phase(pr, cfg, L.userid, cfg.per_rank ? L.R.ranks() : first_rank(L.R),
+              L.R.ranks().encode(), L.R_json.get());
+}
+
+void JobExec::run_phase(std::shared_ptr<PhaseRun> pr, const PerilogConfig &cfg, uint32_t userid,
+                        const flux::IdSet &ranks, const std::string &all, json_t *R)
+{
+    char *text = json_dumps(R, JSON_COMPACT);
+    std::string rtext = text ? text : "{}";
+    free(text);
+    pr->left = (int)ranks.count();
+    ranks.for_each([&](uint32_t rank) {
+        if (rank == broker_.rank()) {
+            PerilogRunner::Job job{pr->id, userid, all, rtext};
+            perilog_.run(pr->phase, cfg, job, [this, pr, rank](const PerilogResult &res) {
+                phase_rank_done(pr, rank, res);
+            });
+            return;
+        }
+        json_t *o = json_pack("{s:I s:i s:s s:s s:O}", "id", (json_int_t)pr->id, "userid",
+                              (int)userid, "phase", perilog_phase_name(pr->phase), "ranks",
+                              all.c_str(), "R", R);
+        broker_.rpc("job-exec.perilog", o, rank, [this, pr, rank](const flux_msg_t *rsp) {
+            PerilogResult res;
+            if (msg::errnum(rsp) != 0)
+                res.error = msg::has_payload(rsp) ? std::string(msg::payload(rsp))
+                                                  : strerror((int)msg::errnum(rsp));
+            else {
+                int timed_out = 0, killed = 0;
+                const char *failed = "", *error = "";
+                if (flux_msg_unpack(rsp, "{s:i s:b s:b s:s s:s}", "code", &res.code, "timed_out",
+                                    &timed_out, "killed", &killed, "failed", &failed, "error",
+                                    &error)
+                    < 0)
+                    res.error = "malformed job-exec.perilog response";
+                else {
+                    res.timed_out = timed_out;
+                    res.killed = killed;
+                    res.failed = failed;
+                    res.error = error;
+                }
+            }
+            phase_rank_done(pr, rank, res);
+        });
+    });
+}
+
+/* One rank's script is over: a failure drains the rank (unless the job
+ * was cancelled meanwhile), and only then is it counted. */
+void JobExec::phase_rank_done(std::shared_ptr<PhaseRun> pr, uint32_t rank,
+                              const PerilogResult &res)
+{
+    auto complete = [this, pr, rank](bool ok) {
+        bool last = --pr->left == 0;
+        if (pr->each)
+            pr->each(rank, ok, last);
+        if (last && pr->all)
+            pr->all(*pr);
+    };
+    if (res.ok()) {
+        complete(true);
+        return;
+    }
+    std::string what = res.describe(pr->timeout);
+    if (pr->status == 0)
+        pr->status = res.code != 0 ? res.code : 1;
+    if (pr->note.empty())
+        pr->note = "rank " + std::to_string(rank) + ": " + what;
+    std::string job = flux::fluid_encode(pr->id, flux::FluidFormat::f58);
+    broker_.log(LOG_ERR, "job-exec: %s of job %s on rank %u: %s", perilog_phase_name(pr->phase),
+                job.c_str(), rank, what.c_str());
+    if (res.killed) {
+        complete(false);
+        return;
+    }
+    std::string reason = std::string(perilog_phase_name(pr->phase)) + " failed for job " + job
+                         + ": " + what;
+    broker_.rpc("resource.drain",
+                json_pack("{s:s s:s}", "targets", std::to_string(rank).c_str(), "reason",
+                          reason.c_str()),
+                0, [this, complete, rank](const flux_msg_t *rsp) {
+                    if (msg::errnum(rsp) != 0 && msg::errnum(rsp) != EEXIST)
+                        broker_.log(LOG_ERR, "job-exec: cannot drain rank %u: %s", rank,
+                                    std::string(msg::payload(rsp)).c_str());
+                    complete(false);
+                });
+}
+
+/* Any rank: run this rank's script of a phase for rank 0's job-exec. */
+void JobExec::perilog_request(const flux_msg_t *msg)
+{
+    json_int_t id;
+    int userid = 0;
+    const char *phase, *ranks;
+    json_t *R;
+    if (flux_msg_unpack(msg, "{s:I s:i s:s s:s s:o}", "id", &id, "userid", &userid, "phase",
+                        &phase, "ranks", &ranks, "R", &R)
+        < 0) {
+        broker_.respond_error(msg, EPROTO,
+                              "job-exec.perilog: expected {id, userid, phase, ranks, R}");
+        return;
+    }
+    std::optional<PerilogPhase> p;
+    for (auto c : {PerilogPhase::prolog, PerilogPhase::epilog, PerilogPhase::housekeeping}) {
+        if (strcmp(phase, perilog_phase_name(c)) == 0)
+            p = c;
+    }
+    if (!p) {
+        broker_.respond_error(msg, EPROTO, std::string("job-exec.perilog: unknown phase '")
+                                               + phase + "'");
+        return;
+    }
+    const auto &cfg = config_of(*p);
+    if (!cfg) {
+        broker_.respond_error(msg, ENOENT, std::string("no ") + phase + " is configured on rank "
+                                               + std::to_string(broker_.rank()));
+        return;
+    }
+    char *text = json_dumps(R, JSON_COMPACT);
+    PerilogRunner::Job job{(uint64_t)id, (uint32_t)userid, ranks, text ? text : "{}"};
+    free(text);
+    auto req = std::make_shared<flux::ConstMsgPtr>(flux::msg_ref(msg));
+    perilog_.run(*p, *cfg, job, [this, req](const PerilogResult &res) {
+        broker_.respond(req->get(),
+                        json_pack("{s:i s:b s:b s:s s:s}", "code", res.code, "timed_out",
+                                  res.timed_out, "killed", res.killed, "failed",
+                                  res.failed.c_str(), "error", res.error.c_str()));
+    });
+}
+
+/* Rank 0: housekeeping of a job that is over, on every rank of its R;
+ * each rank is given back ({ranks, final}) as its script ends. */
+void JobExec::housekeeping_request(const flux_msg_t *msg)
+{
+    json_int_t id;
+    int userid = 0;
+    json_t *R;
+    if (flux_msg_unpack(msg, "{s:I s?i s:o}", "id", &id, "userid", &userid, "R", &R) < 0) {
+        broker_.respond_error(msg, EPROTO, "job-exec.housekeeping: expected {id, R}");
+        return;
+    }
+    auto r = flux::Rv1::decode(R);
+    if (!r || r->empty()) {
+        broker_.respond_error(msg, EINVAL, "job-exec.housekeeping: R: "
+                                               + (r ? std::string("holds no rank") : r.error().text));
+        return;
+    }
+    if (!housekeeping_cfg_) {
+        broker_.respond(msg, json_pack("{s:I s:s s:b}", "id", id, "ranks",
+                                       r->ranks().encode().c_str(), "final", 1));
+        return;
+    }
+    auto req = std::make_shared<flux::ConstMsgPtr>(flux::msg_ref(msg));
+    auto pr = std::make_shared<PhaseRun>();
+    pr->phase = PerilogPhase::housekeeping;
+    pr->id = (uint64_t)id;
+    pr->timeout = housekeeping_cfg_->timeout;
+    pr->each = [this, req, id](uint32_t rank, bool, bool last) {
+        broker_.respond(req->get(), json_pack("{s:I s:s s:b}", "id", id, "ranks",
+                                              std::to_string(rank).c_str(), "final", last));
+    };
+    run_phase(pr, *housekeeping_cfg_, (uint32_t)userid, r->ranks(), r->ranks().encode(), R);
 }
 
 json_t *JobExec::shell_input(json_t *jobspec, json_t *R, const char *cores, const char *gpus)
@@ -283,8 +519,8 @@ void JobExec::start_shells(Launch &L)
     }
     L.starting = false;
     /* Ranks already done (a shell that failed to start, a rank without
-     * tasks) go back now if others still run. */
-    if (!L.running.empty()) {
+     * tasks) go back now if others still run and no epilog waits. */
+    if (!L.running.empty() && !epilog_cfg_) {
         flux::IdSet early = L.unreleased.difference(L.running);
         if (!early.empty()) {
             L.unreleased = L.running;
@@ -327,26 +563,18 @@ void JobExec::shell_exited(uint64_t id, uint32_t rank, int code, const std::stri
         exception_event(L, "exec", "rank " + std::to_string(rank) + ": " + error);
     L.max_code = std::max(L.max_code, code);
     L.running.erase(rank);
-    L.epilogs++;
-    epilog(L, rank, [this, id, rank](flux::Result<void> ok) {
-        auto i = launches_.find(id);
-        if (i == launches_.end())
-            return;
-        Launch &l = *i->second;
-        l.epilogs--;
-        if (!ok)
-            exception_event(l, "exec", "epilog on rank " + std::to_string(rank) + ": " + ok.error().text);
-        rank_done(l, rank);
-    });
+    rank_done(L, rank);
 }
 
-/* RANK's shell and epilog are over: give it back, unless it is the last
- * (the final release follows finish). */
+/* RANK's shell is over: give it back, unless it is the last (the final
+ * release follows finish) or an epilog must run on it first. */
 void JobExec::rank_done(Launch &L, uint32_t rank)
 {
     if (L.starting)
         return; /* released once every shell is started (below) */
-    if (!L.running.empty() || L.epilogs > 0) {
+    if (!L.running.empty()) {
+        if (epilog_cfg_)
+            return; /* kept for the epilog */
         L.unreleased.erase(rank);
         respond_event(L, "release",
                       json_pack("{s:s s:b}", "ranks", std::to_string(rank).c_str(), "final", 0));
@@ -355,8 +583,9 @@ void JobExec::rank_done(Launch &L, uint32_t rank)
     finish_if_done(L);
 }
 
-/* Once no shell runs: finish (if the job started), then the final
- * release of every rank not yet given back, which ends the stream. */
+/* Once no shell runs: finish (if the job started), the epilog (if one is
+ * configured), then the final release of every rank not yet given back,
+ * which ends the stream. */
 void JobExec::finish_if_done(Launch &L)
 {
     if (!L.running.empty() || L.epilogs > 0 || L.starting)
@@ -369,6 +598,10 @@ void JobExec::finish_if_done(Launch &L)
         respond_event(L, "finish", json_pack("{s:i}", "status", status));
     }
     L.phase = Phase::done;
+    if (epilog_cfg_ && !L.epilog_done) {
+        epilog(L);
+        return;
+    }
     respond_event(L, "release",
                   json_pack("{s:s s:b}", "ranks", L.unreleased.encode().c_str(), "final", 1));
     launches_.erase(L.id); /* L is gone */
@@ -403,8 +636,19 @@ void JobExec::kill(const flux_msg_t *msg)
         return;
     }
     Launch &L = *it->second;
-    if (L.phase == Phase::prolog)
+    if (L.phase == Phase::prolog) {
         L.killed = true; /* the shells will not start */
+        /* A running prolog is stopped (its failure then drains nothing). */
+        L.prolog_ranks.for_each([&](uint32_t rank) {
+            if (rank == broker_.rank())
+                perilog_.signal(L.id, PerilogPhase::prolog, sig);
+            else
+                broker_.rpc("job-exec.signal",
+                            json_pack("{s:I s:i s:b}", "id", (json_int_t)L.id, "signal", sig,
+                                      "escalate", escalate),
+                            rank, [](const flux_msg_t *) {});
+        });
+    }
     else
         signal_ranks(L, sig, escalate);
     broker_.respond(msg, nullptr);
@@ -534,6 +778,8 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, json_t *input,
 
 void JobExec::signal_local(uint64_t id, int sig, bool escalate)
 {
+    if (prolog_cfg_)
+        perilog_.signal(id, PerilogPhase::prolog, sig); /* a prolog running here */
     auto it = shells_.find(id);
     if (it == shells_.end())
         return; /* already gone */

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "idset/idset.h"
 #include "libflux/ptr.h"
 #include "jobspec/jobspec.h"
+#include "perilog.h"
 #include "result/result.h"
 #include "rv1/rv1.h"
 #include "shell_records.h"
@@ -34,19 +36,23 @@ class JobExec {
     explicit JobExec(ServiceHost &b) : broker_(b) {}
 
     /* Rank 0: one job's launch.
-     *   prolog (job) -> shells (one per rank with tasks) -> per rank, as its
-     *   shell exits: epilog (rank) -> release (partial); when every shell
-     *   has exited: finish; when every rank is released: the final release. */
+     *   prolog -> shells (one per rank with tasks) -> per rank, as its
+     *   shell exits: release (partial, when no epilog is configured); when
+     *   every shell has exited: finish -> epilog (ranks released as their
+     *   epilog ends) -> the final release. */
     enum class Phase { prolog, shells, done };
     struct Launch {
         uint64_t id = 0;
+        uint32_t userid = 0;
         flux::ConstMsgPtr req; /* job-exec.start: the events go back on it */
         flux::JsonPtr jobspec, R_json;
         flux::Rv1 R;
         Phase phase = Phase::prolog;
         flux::IdSet running;    /* ranks whose shell has not exited */
         flux::IdSet unreleased; /* ranks not yet given back */
-        int epilogs = 0;        /* per-rank epilogs in progress */
+        int epilogs = 0;        /* 1 while the epilog runs */
+        bool epilog_done = false;
+        flux::IdSet prolog_ranks; /* where the prolog runs (to signal it) */
         int max_code = 0;       /* largest shell exit code */
         bool finished = false;  /* finish sent */
         bool killed = false;    /* a kill came before the shells started */
@@ -56,11 +62,30 @@ class JobExec {
     };
     void start(const flux_msg_t *msg);
     void kill(const flux_msg_t *msg);
-    /* The phases.  A place for site prolog/epilog work (issue 12): call
-     * DONE when finished (now, while there is none), with an error to raise
-     * an exec exception. */
+    /* The site's prolog (before any shell; DONE gets an error to raise a
+     * prolog exception) and epilog (after finish).  Without a configured
+     * script: DONE at once, no event, no allocation. */
     void prolog(Launch &L, std::function<void(flux::Result<void>)> done);
-    void epilog(Launch &L, uint32_t rank, std::function<void(flux::Result<void>)> done);
+    void epilog(Launch &L);
+    /* One phase's scripts on RANKS (perilog.h); a rank whose script failed
+     * is drained (with the reason) before EACH hears of it; ALL follows
+     * the last EACH. */
+    struct PhaseRun {
+        PerilogPhase phase = PerilogPhase::prolog;
+        uint64_t id = 0;
+        double timeout = 0;
+        int left = 0;
+        int status = 0;      /* first non-zero exit code */
+        std::string note;    /* first failure, "rank N: ..." */
+        std::function<void(uint32_t rank, bool ok, bool last)> each;
+        std::function<void(PhaseRun &)> all;
+    };
+    void run_phase(std::shared_ptr<PhaseRun> pr, const PerilogConfig &cfg, uint32_t userid,
+                   const flux::IdSet &ranks, const std::string &job_ranks, json_t *R);
+    void phase_rank_done(std::shared_ptr<PhaseRun> pr, uint32_t rank, const PerilogResult &res);
+    void perilog_request(const flux_msg_t *msg);
+    void housekeeping_request(const flux_msg_t *msg);
+    const std::optional<PerilogConfig> &config_of(PerilogPhase p) const;
     void start_shells(Launch &L);
     void shell_exited(uint64_t id, uint32_t rank, int code, const std::string &error);
     void rank_done(Launch &L, uint32_t rank);
@@ -99,6 +124,9 @@ class JobExec {
     };
     std::vector<KnownShape> shapes_;
     std::string site_plugins_; /* [shell] plugins, colon-separated */
+    /* [job-manager.prolog|epilog|housekeeping]; unset: nothing runs. */
+    std::optional<PerilogConfig> prolog_cfg_, epilog_cfg_, housekeeping_cfg_;
+    PerilogRunner perilog_{broker_};
     ShellRecords records_; /* for the next broker, should this one crash */
 };
 

@@ -53,6 +53,7 @@ flux::Result<std::unique_ptr<JobManager>> JobManager::create(ServiceHost &broker
         broker.base(), -1, 0,
         [](evutil_socket_t, short, void *arg) { ((JobManager *)arg)->send_allocs(); }, jm.get()));
     jm->register_methods();
+    jm->housekeeping_ = !broker.attr("conf.job-manager.housekeeping").value_or("").empty();
     if (auto r = jm->jobtap_load_config(); !r)
         return r.error();
     jm->restart();
@@ -517,7 +518,8 @@ void JobManager::send_free(Entry &e)
     }
     e.free_sent = true;
     uint64_t id = e.job.id, gen = sched_gen_;
-    broker_.rpc("sched.free", "{\"id\":" + std::to_string(id) + ",\"R\":" + e.R_text + "}",
+    broker_.rpc("sched.free",
+                "{\"id\":" + std::to_string(id) + ",\"R\":" + e.R_text + ",\"final\":true}",
                 FLUX_NODEID_ANY, [this, id, gen](const flux_msg_t *rsp) {
                     if (gen != sched_gen_)
                         return;
@@ -578,6 +580,13 @@ void JobManager::sched_hello(const flux_msg_t *msg)
         json_array_append_new(a, json_pack("{s:I s:I s:i s:f s:O}", "id", (json_int_t)id,
                                            "priority", (json_int_t)e->job.priority, "userid",
                                            (int)e->job.userid, "t_submit", e->job.t_submit, "R",
+                                           o ? o.get() : json_null()));
+    }
+    for (auto &[id, hk] : housekeeping_jobs_) {
+        auto o = hk.R.encode_json();
+        json_array_append_new(a, json_pack("{s:I s:I s:i s:f s:O}", "id", (json_int_t)id,
+                                           "priority", (json_int_t)hk.priority, "userid",
+                                           (int)hk.userid, "t_submit", hk.t_submit, "R",
                                            o ? o.get() : json_null()));
     }
     broker_.respond(msg, json_pack("{s:o}", "alloc", a));
@@ -714,6 +723,15 @@ bool JobManager::exec_event(uint64_t id, const flux_msg_t *rsp)
             post(e, "exception", data ? json_incref(data) : nullptr);
         return false;
     }
+    if (strncmp(type, "prolog-", 7) == 0 || strncmp(type, "epilog-", 7) == 0) {
+        /* The site's scripts (job-exec runs them).  A job cancelled
+         * before its prolog-start arrived has no prolog to show. */
+        bool prolog = type[0] == 'p', start = strcmp(type + 7, "start") == 0;
+        if (prolog && (start ? e.job.state != JobState::RUN : e.job.prolog_active == 0))
+            return false;
+        post(e, type, data ? json_incref(data) : nullptr);
+        return false;
+    }
     if (strcmp(type, "release") == 0) {
         int final = 0;
         json_unpack(data, "{s?b}", "final", &final);
@@ -785,10 +803,79 @@ void JobManager::exec_finish(Entry &e, int status)
         post(e, "release", json_pack("{s:s s:b}", "ranks", e.R->ranks().encode().c_str(), "final", 1));
 }
 
-/* Give a job's resources back to the scheduler. */
+/* Give a job's resources back to the scheduler: at once, or with
+ * housekeeping configured, node by node as it ends there. */
 void JobManager::release(Entry &e)
 {
+    if (housekeeping_ && e.R && !e.R_text.empty()) {
+        start_housekeeping(e);
+        return;
+    }
     send_free(e);
+}
+
+/* The job is over for its user: post free (it goes INACTIVE), but its R
+ * stays held by housekeeping, and each node goes back to the scheduler
+ * (sched.free with that part of R) as job-exec reports its housekeeping
+ * done.  A scheduler that starts meanwhile hears of what is held in the
+ * hello reply. */
+void JobManager::start_housekeeping(Entry &e)
+{
+    uint64_t id = e.job.id;
+    std::string payload = "{\"id\":" + std::to_string(id) + ",\"userid\":"
+                          + std::to_string(e.job.userid) + ",\"R\":" + e.R_text + "}";
+    housekeeping_jobs_[id] = Housekept{e.job.userid, e.job.priority, e.job.t_submit, *e.R};
+    e.R.reset();
+    e.R_text.clear();
+    e.R_text.shrink_to_fit();
+    e.job.free_pending = false;
+    post(e, "free", nullptr);
+    broker_.rpc_multi("job-exec.housekeeping", payload, 0, [this, id](const flux_msg_t *rsp) {
+        auto it = housekeeping_jobs_.find(id);
+        if (it == housekeeping_jobs_.end())
+            return true;
+        Housekept &hk = it->second;
+        const char *ranks = "";
+        int final = 1;
+        std::optional<flux::IdSet> ids;
+        if (msg::errnum(rsp) != 0
+            || flux_msg_unpack(rsp, "{s:s s:b}", "ranks", &ranks, "final", &final) < 0
+            || !(ids = flux::IdSet::parse(ranks))) {
+            broker_.log(LOG_ERR, "job-manager: housekeeping of %s: %s; its resources are freed",
+                        flux::fluid_encode(id, flux::FluidFormat::f58plain).c_str(),
+                        msg::errnum(rsp) != 0 ? std::string(msg::payload(rsp)).c_str()
+                                              : "malformed response");
+            final = 1;
+        }
+        flux::Rv1 part = final ? hk.R : hk.R.copy_ranks(*ids);
+        if (!final)
+            hk.R = hk.R.remove_ranks(*ids);
+        bool last = final || hk.R.empty();
+        send_partial_free(id, part, last);
+        if (last)
+            housekeeping_jobs_.erase(it);
+        return last;
+    });
+}
+
+/* RFC 27 sched.free {id, R, final} for part of a job's resources. */
+void JobManager::send_partial_free(uint64_t id, const flux::Rv1 &part, bool final)
+{
+    if (!sched_ready_ || part.empty())
+        return; /* a scheduler that starts later treats them as free */
+    auto text = part.encode();
+    if (!text)
+        return;
+    uint64_t gen = sched_gen_;
+    broker_.rpc("sched.free",
+                "{\"id\":" + std::to_string(id) + ",\"R\":" + *text + ",\"final\":"
+                    + (final ? "true" : "false") + "}",
+                FLUX_NODEID_ANY, [this, gen](const flux_msg_t *rsp) {
+                    if (gen == sched_gen_ && msg::errnum(rsp) != 0)
+                        sched_lost("sched.free: " + (msg::has_payload(rsp)
+                                                         ? std::string(msg::payload(rsp))
+                                                         : strerror((int)msg::errnum(rsp))));
+                });
 }
 
 void JobManager::notify_waiters(Entry &e)
@@ -876,6 +963,8 @@ void JobManager::list(const flux_msg_t *msg)
             if (json_t *a = json_loads(j.alloc_annotations.c_str(), 0, &jerr))
                 json_object_set_new(o, "annotations", a);
         }
+        if (j.prolog_active > 0 || j.epilog_active > 0)
+            json_object_set_new(o, "phase", json_string(j.prolog_active > 0 ? "prolog" : "epilog"));
         if (j.exception)
             json_object_set_new(o, "exception",
                                 json_pack("{s:s s:i s:s}", "type", j.exception_type.c_str(),

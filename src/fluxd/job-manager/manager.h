@@ -82,6 +82,18 @@ class JobManager : private JobtapHost {
     void post_timeout(Entry &e);
     void arm_timer(Entry &e, double seconds, std::function<void(Entry &)> fn);
     void release(Entry &e);
+    /* Housekeeping ([job-manager.housekeeping]): R held after the job is
+     * inactive, given back node by node. */
+    struct Housekept {
+        uint32_t userid = 0;
+        int64_t priority = 0;
+        double t_submit = 0;
+        flux::Rv1 R; /* what is still held */
+    };
+    bool housekeeping_ = false;
+    std::map<uint64_t, Housekept> housekeeping_jobs_;
+    void start_housekeeping(Entry &e);
+    void send_partial_free(uint64_t id, const flux::Rv1 &part, bool final);
     void notify_waiters(Entry &e);
     Entry *lookup(const flux_msg_t *msg, const char *idkey, uint64_t *id);
     bool may_modify(const flux_msg_t *msg, const Entry &e);

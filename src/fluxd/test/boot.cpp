@@ -535,3 +535,61 @@ Test(boot, for_test)
         cr_expect(b.hostnames.empty());
     }
 }
+
+/* [job-manager.prolog|epilog|housekeeping] -> conf.job-manager.* (JSON) */
+Test(boot, perilog_sections)
+{
+    TempDir d;
+    const struct {
+        const char *text;
+        const char *attr;
+        const char *json;
+    } ok[] = {
+        {"[job-manager.prolog]\ncommand = [\"/bin/check\", \"-v\"]\n", "conf.job-manager.prolog",
+         "{\"command\":[\"/bin/check\",\"-v\"],\"per-rank\":false,\"timeout\":1800.0}"},
+        {"[job-manager.epilog]\ncommand = [\"e\"]\nper-rank = true\ntimeout = \"1.5m\"\n",
+         "conf.job-manager.epilog", "{\"command\":[\"e\"],\"per-rank\":true,\"timeout\":90.0}"},
+        {"[job-manager.housekeeping]\ndirectory = \"/tmp\"\ntimeout = 30\n",
+         "conf.job-manager.housekeeping",
+         "{\"directory\":\"/tmp\",\"per-rank\":false,\"timeout\":30.0}"},
+        {"[job-manager.prolog]\ncommand = [\"p\"]\ntimeout = \"0\"\n", "conf.job-manager.prolog",
+         "{\"command\":[\"p\"],\"per-rank\":false,\"timeout\":0.0}"},
+    };
+    for (const auto &c : ok) {
+        Config cfg = must_load(d.write("ok.toml", c.text));
+        cr_assert(cfg.attrs.count(c.attr), "%s: no attribute %s", c.text, c.attr);
+        expect_str(cfg.attrs[c.attr], c.json, "%s", c.text);
+    }
+    const struct {
+        const char *text;
+        const char *error;
+    } bad[] = {
+        {"[job-manager]\nprolog = 1\n", "job-manager.prolog: expected a table"},
+        {"[job-manager.prolog]\n", "job-manager.prolog: expected either command or directory"},
+        {"[job-manager.prolog]\ncommand = [\"a\"]\ndirectory = \"/tmp\"\n",
+         "job-manager.prolog: expected either command or directory"},
+        {"[job-manager.prolog]\ncomand = [\"a\"]\n", "job-manager.prolog: unknown key 'comand'"},
+        {"[job-manager.epilog]\ncommand = \"a\"\n",
+         "job-manager.epilog.command: expected a non-empty array of strings"},
+        {"[job-manager.epilog]\ncommand = [\"a\", 3]\n",
+         "job-manager.epilog.command[1]: expected a non-empty string"},
+        {"[job-manager.epilog]\ncommand = [\"a\"]\nper-rank = \"yes\"\n",
+         "job-manager.epilog.per-rank: expected true or false"},
+        {"[job-manager.prolog]\ncommand = [\"a\"]\ntimeout = \"soon\"\n",
+         "job-manager.prolog.timeout: "},
+        {"[job-manager.prolog]\ncommand = [\"a\"]\ntimeout = -1\n",
+         "job-manager.prolog.timeout: "},
+        {"[job-manager.prolog]\ncommand = [\"a\"]\ntimeout = true\n",
+         "job-manager.prolog.timeout: expected a duration"},
+        {"[job-manager.housekeeping]\ncommand = [\"a\"]\nper-rank = true\n",
+         "unknown key 'per-rank' (housekeeping runs on every rank)"},
+        {"[job-manager.housekeeping]\ndirectory = \"/nonexistent\"\n",
+         "job-manager.housekeeping.directory: '/nonexistent' is not a directory"},
+    };
+    for (const auto &c : bad) {
+        std::string err;
+        auto cfg = config_load(d.write("bad.toml", c.text), &err);
+        cr_expect(!cfg.has_value(), "accepted: %s", c.text);
+        expect_contains(err, c.error);
+    }
+}

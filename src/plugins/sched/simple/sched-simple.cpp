@@ -19,7 +19,9 @@
  *   sched.alloc      {id, priority, userid, t_submit, jobspec}
  *                    -> {id, type: 0, R} | {id, type: 2, note}
  *                       | {id, type: 3} (canceled)
- *   sched.free       {id, R} -> {id}
+ *   sched.free       {id, R, final?} -> {id}   R may be part of the job's
+ *                    allocation (RFC 27 partial release, housekeeping):
+ *                    exactly R goes back to the pool
  *   sched.cancel     {id}                (no response; the alloc gets type 3)
  *   sched.prioritize {jobs: [[id, priority], ...]}   (no response)
  *   feasibility.check {jobspec} -> {} | error EOVERFLOW/EINVAL "why"
