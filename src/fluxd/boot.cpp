@@ -292,6 +292,9 @@ bool parse_ingest(const toml::table &tbl, Config &cfg, std::string *err)
         }
     }
     cfg.attrs["conf.ingest"] = json_text(copy);
+    return true;
+}
+
 /* [job-manager.NAME] for the site's prolog, epilog and housekeeping. */
 bool parse_perilog(const toml::table &tbl, const char *name, Config &cfg, std::string *err)
 {
