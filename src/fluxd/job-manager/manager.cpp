@@ -148,9 +148,15 @@ void JobManager::restart()
                 if (auto R = flux::Rv1::decode(*r)) {
                     e->R = std::make_unique<flux::Rv1>(std::move(*R));
                     e->R_text = *r;
-                    e->ranks = e->R->ranks().encode();
-                    e->ncores = (uint32_t)e->R->ncores();
+                    note_alloc(*e, *e->R);
                 }
+            }
+        }
+        else if (e->job.state == JobState::INACTIVE && e->job.t_run > 0) {
+            /* Listings keep an ended job's ranks, cores and hosts. */
+            if (auto r = kvs->lookup("primary", d + ".R")) {
+                if (auto R = flux::Rv1::decode(*r))
+                    note_alloc(*e, *R);
             }
         }
         Entry &ref = *e;
@@ -451,8 +457,7 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
         }
         e->R = std::make_unique<flux::Rv1>(std::move(*r));
         e->nnodes = e->R->nnodes();
-        e->ranks = e->R->ranks().encode();
-        e->ncores = (uint32_t)e->R->ncores();
+        note_alloc(*e, *e->R);
         KvsOp op;
         op.key = Ingest::job_key(id) + ".R";
         if (as_given) {
@@ -924,6 +929,15 @@ bool JobManager::may_modify(const flux_msg_t *msg, const Entry &e)
     return false;
 }
 
+void JobManager::note_alloc(Entry &e, const flux::Rv1 &R)
+{
+    e.nnodes = R.nnodes();
+    e.ranks = R.ranks().encode();
+    e.ncores = (uint32_t)R.ncores();
+    e.nodelist = R.nodelist().encode();
+    e.expiration = R.expiration;
+}
+
 void JobManager::list(const flux_msg_t *msg)
 {
     int states = JOB_STATE_ACTIVE, max = 0;
@@ -954,6 +968,18 @@ void JobManager::list(const flux_msg_t *msg)
             json_object_set_new(o, "ranks", json_string(e.ranks.c_str()));
         if (e.ncores > 0)
             json_object_set_new(o, "ncores", json_integer(e.ncores));
+        if (!e.nodelist.empty())
+            json_object_set_new(o, "nodelist", json_string(e.nodelist.c_str()));
+        if (e.expiration > 0)
+            json_object_set_new(o, "expiration", json_real(e.expiration));
+        if (e.duration > 0)
+            json_object_set_new(o, "duration", json_real(e.duration));
+        if (!j.dependencies.empty()) {
+            json_t *deps = json_array();
+            for (const auto &d : j.dependencies)
+                json_array_append_new(deps, json_string(d.c_str()));
+            json_object_set_new(o, "dependencies", deps);
+        }
         /* RFC 27 annotations: the scheduler's while pending, then those
          * kept in the alloc event. */
         if (e.annotations)
