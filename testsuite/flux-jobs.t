@@ -98,10 +98,10 @@ test_expect_success '--stats counts the jobs; --stats-only exits 1 with none act
     grep -Eqx "[0-9]+ running, [0-9]+ completed, [0-9]+ failed, [0-9]+ pending" stats &&
     test_expect_code 1 flux jobs --stats-only >none &&
     grep -q "^0 running, .* 0 pending" none &&
-    done=$(sed "s/.* running, \([0-9]*\) completed.*/\1/" none) &&
+    ncd=$(sed "s/.* running, \([0-9]*\) completed.*/\1/" none) &&
     a=$(flux submit true) && flux job wait-event -t 20 $a clean &&
     test_expect_code 1 flux jobs --stats-only >after &&
-    grep -q ", $((done + 1)) completed," after &&
+    grep -q ", $((ncd + 1)) completed," after &&
     held=$(flux submit --urgency=hold true) &&
     flux jobs --stats-only >one && grep -q " 1 pending" one &&
     flux cancel $held
