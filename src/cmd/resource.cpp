@@ -293,9 +293,11 @@ flux::Rv1 allocated(flux_t *h)
         if (json_unpack(job, "{s:I}", "id", &id) < 0)
             continue;
         flux_future_t *rf = flux_job_lookup(h, (flux_jobid_t)id, "R");
-        const char *text;
-        if (rf && flux_job_lookup_get_unpack(rf, "s", &text) == 0) {
-            if (auto R = flux::Rv1::decode(std::string_view(text))) {
+        json_t *o;
+        if (rf && flux_job_lookup_get_unpack(rf, "o", &o) == 0) {
+            auto R = json_is_string(o) ? flux::Rv1::decode(std::string_view(json_string_value(o)))
+                                       : flux::Rv1::decode(o);
+            if (R) {
                 if (auto u = all.union_with(*R))
                     all = std::move(*u);
             }
