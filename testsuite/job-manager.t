@@ -115,7 +115,7 @@ test_expect_success 'past jobs are listed after a restart; running ones get an e
     " &&
     flux start -Sstatedir=$PWD/state bash -c "
         flux job wait-event -t 5 \$(cat running.id) clean &&
-        flux jobs -a
+        flux jobs -a -o endreason
     " >out &&
     grep -q "done1" out &&
     grep "running1" out | grep -q "dead-instance"
