@@ -18,7 +18,7 @@ EOT
 test_expect_success 'a --cc storm is cut by kill -9 of the broker' '
     { flux start -Sstatedir=$PWD/state sh storm.sh || true; } &&
     i=0 &&
-    while ! test -s rc && test $i -lt 600; do sleep 0.1; i=$((i + 1)); done &&
+    while ! test -s rc && test $i -lt 600; do sleep 0.1 && i=$((i + 1)) || return 1; done &&
     test "$(cat rc)" = 1 &&
     cat err &&
     test $(wc -l <acked) -ge 1000
