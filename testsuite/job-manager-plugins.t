@@ -193,7 +193,7 @@ test_expect_success '[[job-manager.plugins]] in the config loads plugins with th
     flux start --test-size=1 -c conf.toml \
         sh -c "flux jobtap list && id=\$(flux submit $T true) && flux job wait \$id && flux job id --to=dec \$id && flux job eventlog \$id" >out &&
     test "$(head -1 out)" = record &&
-    grep -q "memo {\"record\":\"from-config\"," out &&
+    grep -q "memo record=\"from-config\" " out &&
     awk -v id=$(sed -n 2p out) "\$1 == id { print \$2 }" conf.log >topics &&
     sed "/^job.event.start\$/a job.event.memo" life.expected >expected &&
     test_cmp expected topics

@@ -59,7 +59,7 @@ test_expect_success 'cancel of the job waiting in the scheduler: CANCEL response
     waiting_for_core $b &&
     flux cancel $b &&
     flux job wait-event -t 10 $b exception >exc &&
-    grep -q "\"type\":\"cancel\"" exc &&
+    grep -q "exception type=\"cancel\"" exc &&
     flux job wait-event -t 10 $b clean &&
     ! flux job eventlog $b | grep -q " alloc" &&
     flux cancel $a && flux job wait-event -t 10 $a clean
