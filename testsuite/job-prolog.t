@@ -75,9 +75,9 @@ test_expect_success 'prolog and epilog run on each rank, in order around the tas
 '
 test_expect_success 'with an epilog, ranks are released as their epilog ends, after finish' '
     finish=$(grep -n " finish " log | cut -d: -f1) &&
-    grep -n "\"final\":" log >releases &&
+    grep -n " final=" log >releases &&
     test $(wc -l <releases) -eq 2 &&
-    grep -q "\"final\":true" releases &&
+    grep -q "final=true" releases &&
     test $(head -1 releases | cut -d: -f1) -gt $finish
 '
 
