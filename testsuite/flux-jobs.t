@@ -75,6 +75,7 @@ test_expect_success 'INFO: the nodelist once run, held for a held job' '
 '
 test_expect_success 'conversions and specs: !D !H !F, h, +, and ?: columns' '
     a=$(flux submit --job-name=abcdefgh true) && flux job wait-event -t 20 $a clean &&
+    flux jobs -n -o "{t_depend!D}" $a | grep -Eqx "[0-9]{4}-.*" &&
     flux jobs -n -o "{t_submit!D}" $a | grep -Eqx "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}" &&
     flux jobs -n -o "{runtime!H}" $a | grep -Eqx "0:00:0[0-9]" &&
     flux jobs -n -o "{runtime!F}" $a | grep -Eqx "[0-9.]+(ms|s)" &&

@@ -50,6 +50,7 @@ const std::map<std::string, std::string> headers = {
     {"exception.occurred", "EXCEPTION-OCCURRED"},        {"exception.severity", "EXCEPTION-SEVERITY"},
     {"duration", "DURATION"}, {"expiration", "EXPIRATION"}, {"t_remaining", "T_REMAINING"},
     {"dependencies", "DEPENDENCIES"},                    {"inactive_reason", "INACTIVE-REASON"},
+    {"t_depend", "T_DEPEND"},
 };
 
 /* What each field holds, for flux jobs --format=help. */
@@ -65,7 +66,7 @@ const std::map<std::string, const char *> field_help = {
     {"nnodes", "node count (requested while pending, allocated once run)"},
     {"ncores", "allocated core count"}, {"urgency", "job urgency (0 held, 31 expedite)"},
     {"priority", "job priority"}, {"t_submit", "time the job was submitted"},
-    {"t_run", "time the job entered RUN"}, {"t_cleanup", "time the job entered CLEANUP"},
+    {"t_depend", "time the job entered DEPEND"}, {"t_run", "time the job entered RUN"}, {"t_cleanup", "time the job entered CLEANUP"},
     {"t_inactive", "time the job became INACTIVE"}, {"runtime", "time run (so far)"},
     {"result", "result once inactive (COMPLETED, FAILED, CANCELED, TIMEOUT)"},
     {"result_abbrev", "result in at most 2 letters"},
@@ -358,7 +359,7 @@ std::string JobsFormat::render(json_t *job, double now) const
             double d = field_number(job, f, now);
             v = std::isnan(d) ? "" : flux::fsd_format(d);
         }
-        else if (f == "expiration") {
+        else if (f == "expiration" || f == "t_depend") {
             double t = field_number(job, f, now);
             v = std::isnan(t) ? "" : num(t, p.precision);
         }

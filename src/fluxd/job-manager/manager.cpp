@@ -968,6 +968,8 @@ void JobManager::list(const flux_msg_t *msg)
             json_object_set_new(o, "ranks", json_string(e.ranks.c_str()));
         if (e.ncores > 0)
             json_object_set_new(o, "ncores", json_integer(e.ncores));
+        if (j.t_depend > 0)
+            json_object_set_new(o, "t_depend", json_real(j.t_depend));
         if (!e.nodelist.empty())
             json_object_set_new(o, "nodelist", json_string(e.nodelist.c_str()));
         if (e.expiration > 0)
