@@ -124,6 +124,24 @@ reservation-depth = 1" &&
     ginst hyb.toml "sh $PWD/est.sh" >out &&
     test "$(awk "\$1 > 0" out | wc -l)" = 1
 '
+test_expect_success 'flux jobs shows {sched.t_estimate} and {sched.reason_pending}' '
+    cat >fields.sh <<-EOT &&
+	A=\$(flux job submit $PWD/a.json) && flux job wait-event -t 30 \$A alloc >/dev/null &&
+	B=\$(flux job submit $PWD/b.json) &&
+	i=0 && until flux jobs --json \$B | jq -e ".[0].annotations.sched.t_estimate" >/dev/null; do
+	    i=\$((i + 1)) && test \$i -lt 300 && sleep 0.1 || exit 1
+	done &&
+	flux jobs -o "{id} {sched.t_estimate:.3} {sched.reason_pending}|{annotations.sched.reason_pending:<6.6}|" \$A \$B &&
+	flux jobs --json \$B | jq -r ".[0].annotations.sched.t_estimate" &&
+	flux cancel \$A \$B
+	EOT
+    ginst cons.toml "sh $PWD/fields.sh" >out &&
+    cat out &&
+    test "$(sed -n 1p out)" = "JOBID T_ESTIMATE REASON|REASON|" &&
+    test "$(sed -n 2p out | cut -d" " -f2-)" = "|      |" &&
+    sed -n 3p out | grep -q " insufficient resources|insuff|$" &&
+    test "$(sed -n 3p out | cut -d" " -f2)" = "$(printf %.3f "$(sed -n 4p out)")"
+'
 test_expect_success 'drained nodes are never allocated' '
     flux sched-query --generate="$SPEC" --dump-R >R.json &&
     jobspec one.json "[{\"type\":\"node\",\"count\":1,\"exclusive\":true,\"with\":[{\"type\":\"slot\",\"count\":1,\"label\":\"s\",\"with\":[{\"type\":\"core\",\"count\":1}]}]}]" 0 60s &&

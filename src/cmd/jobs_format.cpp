@@ -28,6 +28,9 @@ const std::map<std::string, std::string> headers = {
     {"contextual_info", "INFO"}, {"contextual_time", "TIME"}, {"waitstatus", "WSTATUS"},
     {"returncode", "RC"},     {"exception.type", "EXCEPTION-TYPE"},
     {"exception.note", "EXCEPTION-NOTE"},                {"ranks", "RANKS"},
+    /* The scheduler's annotations (RFC 27), under Flux's names. */
+    {"sched.t_estimate", "T_ESTIMATE"}, {"annotations.sched.t_estimate", "T_ESTIMATE"},
+    {"sched.reason_pending", "REASON"}, {"annotations.sched.reason_pending", "REASON"},
 };
 
 std::string pad(const std::string &s, char align, int width, int precision)
@@ -238,8 +241,18 @@ std::string JobsFormat::render(json_t *job, double now) const
             v = enote;
         else if (f == "ranks")
             v = ranks;
+        else if (f.ends_with("sched.t_estimate") || f.ends_with("sched.reason_pending")) {
+            /* Pending jobs only: the scheduler's last word on them. */
+            json_t *val = json_object_get(
+                json_object_get(json_object_get(job, "annotations"), "sched"),
+                f.ends_with("t_estimate") ? "t_estimate" : "reason_pending");
+            if (json_is_number(val))
+                v = num(json_number_value(val), p.precision);
+            else if (json_is_string(val))
+                v = json_string_value(val);
+        }
         /* Precision limits text, but not the digits of a time. */
-        int prec = f.rfind("t_", 0) == 0 ? -1 : p.precision;
+        int prec = f.rfind("t_", 0) == 0 || f.ends_with("t_estimate") ? -1 : p.precision;
         out += pad(v, p.align, p.width, prec);
     }
     return out;

@@ -2,7 +2,7 @@
  * instance (like Fluxion's resource-query), for tests and benchmarks.
  *
  *   flux sched-query (--graph=FILE | --generate=SPEC) [--dump-R]
- *                    [--match-policy=NAME] [--no-R]
+ *                    [--match-policy=NAME|PATH] [--policy-conf=JSON] [--no-R]
  *
  * Commands on stdin, one JSON line per answer on stdout:
  *   match allocate|allocate_orelse_reserve|satisfiability JOBSPEC-FILE
@@ -35,11 +35,11 @@ namespace {
 void usage(FILE *f)
 {
     fprintf(f, "Usage: flux sched-query (--graph=FILE | --generate=SPEC) [--dump-R]\n"
-               "                        [--match-policy=NAME] [--no-R]\n"
+               "                        [--match-policy=NAME|PATH] [--policy-conf=JSON] [--no-R]\n"
                "Commands on stdin (one JSON line per answer):\n"
                "  match allocate|allocate_orelse_reserve|satisfiability JOBSPEC-FILE\n"
                "  cancel ID | info ID | find EXPR | stat | quit\n"
-               "Policies: %s\n",
+               "Policies: %s, or the path of a site policy .so (flux-sched-policy(7))\n",
                policy_names());
 }
 
@@ -134,7 +134,7 @@ namespace fluxcmd {
 
 int cmd_sched_query(int argc, char **argv)
 {
-    std::string graph_file, spec, policy_name = "first";
+    std::string graph_file, spec, policy_name = "first", policy_conf = "{}";
     bool dump = false, print_R = true;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
@@ -156,6 +156,8 @@ int cmd_sched_query(int argc, char **argv)
             spec = val("--generate");
         else if (a.starts_with("--match-policy") || a == "-P")
             policy_name = val(a == "-P" ? "-P" : "--match-policy");
+        else if (a.starts_with("--policy-conf"))
+            policy_conf = val("--policy-conf");
         else if (a == "--dump-R")
             dump = true;
         else if (a == "--no-R")
@@ -167,10 +169,10 @@ int cmd_sched_query(int argc, char **argv)
     }
     if (graph_file.empty() == spec.empty())
         die(1, "flux-sched-query: give one of --graph=FILE or --generate=SPEC");
-    auto policy = policy_create(policy_name);
-    if (!policy)
-        die(1, "flux-sched-query: unknown match policy '%s' (%s)", policy_name.c_str(),
-            policy_names());
+    auto popen = policy_open(policy_name, policy_conf);
+    if (!popen)
+        die(1, "flux-sched-query: match policy %s", popen.error().text.c_str());
+    std::unique_ptr<Policy> policy = std::move(*popen);
     auto t_load = std::chrono::steady_clock::now();
     auto g = spec.empty() ? Graph::load_file(graph_file) : Graph::generate(spec);
     if (!g)

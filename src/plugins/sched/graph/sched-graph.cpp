@@ -484,13 +484,14 @@ int configure(Sched &s, const std::string &key, const std::string &val)
         return 0;
     };
     if (key == "match-policy") {
-        auto p = policy_create(val);
+        /* A name, or the path of a site policy (flux/sched_policy.h). */
+        const char *conf = flux_attr_get(h, "sched-graph.policy-conf");
+        auto p = policy_open(val, conf && *conf ? conf : "{}");
         if (!p) {
-            flux_log(h, LOG_ERR, "sched-graph: match-policy '%s': expected one of %s",
-                     val.c_str(), policy_names());
+            flux_log(h, LOG_ERR, "sched-graph: match-policy %s", p.error().text.c_str());
             return -1;
         }
-        s.policy = std::move(p);
+        s.policy = std::move(*p);
         return 0;
     }
     if (key == "queue-policy") {
