@@ -14,22 +14,6 @@
 
 namespace fluxcmd {
 
-namespace {
-
-/* The job's time limit from its stored jobspec (0: unlimited). */
-double current_duration(flux_t *h, uint64_t id)
-{
-    flux::FuturePtr f(flux_job_lookup(h, id, "jobspec"));
-    json_t *js = nullptr;
-    if (!f || flux_job_lookup_get_unpack(f.get(), "o", &js) < 0)
-        die(1, "flux-update: %s", f ? flux_future_error_string(f.get()) : strerror(errno));
-    double d = 0;
-    json_unpack(js, "{s:{s:{s:F}}}", "attributes", "system", "duration", &d);
-    return d;
-}
-
-} // namespace
-
 int cmd_update(int argc, char **argv)
 {
     const char *usage = "Usage: flux update JOBID duration=[+|-]FSD";
@@ -40,7 +24,6 @@ int cmd_update(int argc, char **argv)
     if (argc < 3)
         die(1, "%s", usage);
     uint64_t id = parse_jobid_or_die("flux-update", argv[1]);
-    flux_t *h = nullptr;
     flux::JsonPtr updates(json_object());
     for (int i = 2; i < argc; i++) {
         const char *eq = strchr(argv[i], '=');
@@ -53,29 +36,25 @@ int cmd_update(int argc, char **argv)
             auto d = flux::fsd_parse(eq + 1 + (sign ? 1 : 0), 's');
             if (!d)
                 die(1, "flux-update: %s", d.error().text.c_str());
-            double value = *d;
             if (sign) {
-                if (!h)
-                    h = open_or_die("flux-update");
-                double cur = current_duration(h, id);
-                if (cur <= 0)
-                    die(1, "flux-update: duration=%s: the job has no time limit to change",
-                        eq + 1);
-                if (std::isinf(value))
+                /* The job manager adds it to the current limit (atomically,
+                 * and a guest cannot read the stored jobspec). */
+                if (std::isinf(*d))
                     die(1, "flux-update: duration=%s: expected a finite change", eq + 1);
-                value = sign == '+' ? cur + value : cur - value;
-                if (value <= 0)
-                    die(1, "flux-update: duration=%s: the limit of %gs would be %gs", eq + 1, cur,
-                        value);
+                char buf[64];
+                snprintf(buf, sizeof(buf), "%c%.17g", sign, *d);
+                json_object_set_new(updates.get(), "attributes.system.duration",
+                                    json_string(buf));
+                continue;
             }
+            double value = *d;
             json_object_set_new(updates.get(), "attributes.system.duration", json_real(value));
         }
         else
             die(1, "flux-update: updating '%s' is not supported (only duration)", key.c_str());
     }
     char *text = json_dumps(updates.get(), JSON_COMPACT);
-    if (!h)
-        h = open_or_die("flux-update");
+    flux_t *h = open_or_die("flux-update");
     flux::FuturePtr f(flux_job_update(h, id, text));
     free(text);
     if (!f || flux_rpc_get(f.get(), nullptr) < 0)

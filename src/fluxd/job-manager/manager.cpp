@@ -1203,8 +1203,8 @@ void JobManager::kill(const flux_msg_t *msg)
     broker_.respond(msg, nullptr);
 }
 
-/* flux update: change a job's time limit (attributes.system.duration),
- * pending or running.  The owner of the job may shorten it; only the
+/* flux update: change a job's time limit (attributes.system.duration:
+ * seconds, or "+S"/"-S" relative to the current limit), pending or running.  The owner of the job may shorten it; only the
  * instance owner may extend it (or make it unlimited).  For a running job
  * the expiration moves to R's starttime + duration: R (KVS and the
  * "resource-update" event), job-exec's timer (or the test-mode timer) and
@@ -1236,6 +1236,29 @@ void JobManager::update(const flux_msg_t *msg)
             broker_.respond_error(msg, EINVAL, std::string("updating '") + key
                                                    + "' is not supported (only duration)");
             return;
+        }
+        /* "+S" / "-S": S seconds more or less than the current limit. */
+        const char *rel = json_string_value(v);
+        if (rel && (*rel == '+' || *rel == '-')) {
+            char *end;
+            double d = strtod(rel + 1, &end);
+            if (*end || end == rel + 1 || !std::isfinite(d) || d < 0) {
+                broker_.respond_error(msg, EINVAL, std::string("duration '") + rel
+                                                       + "': expected +SECONDS or -SECONDS");
+                return;
+            }
+            if (e->duration <= 0) {
+                broker_.respond_error(msg, EINVAL, "the job has no time limit to change");
+                return;
+            }
+            duration = *rel == '+' ? e->duration + d : e->duration - d;
+            if (duration <= 0) {
+                char buf[128];
+                snprintf(buf, sizeof(buf), "the limit of %gs would be %gs", e->duration, duration);
+                broker_.respond_error(msg, EINVAL, buf);
+                return;
+            }
+            continue;
         }
         if (!json_is_number(v) || json_number_value(v) < 0) {
             broker_.respond_error(msg, EINVAL, "duration must be a number of seconds >= 0");
