@@ -137,17 +137,14 @@ test_expect_success 'flux jobs shows {sched.t_estimate} and {sched.reason_pendin
 	EOT
     ginst cons.toml "sh $PWD/fields.sh" >out &&
     cat out &&
-    test "$(sed -n 1p out)" = "JOBID T_ESTIMATE REASON|REASON|" &&
-    test "$(sed -n 2p out | cut -d" " -f2-)" = "|      |" &&
+    test "$(sed -n 1p out)" = "JOBID T_E REASON|REASON|" &&
+    test "$(sed -n 2p out | cut -d" " -f2-)" = " |      |" &&
     sed -n 3p out | grep -q " insufficient resources|insuff|$" &&
     test "$(sed -n 3p out | cut -d" " -f2)" = "$(printf %.3f "$(sed -n 4p out)")"
 '
 test_expect_success 'flux update of a running job moves its span: the reserved job estimate follows' '
-    jobspec a2.json "${node/N/2}" 20 300s &&
+    jobspec a2.json "[{\"type\":\"node\",\"count\":2,\"exclusive\":true,\"with\":[{\"type\":\"slot\",\"count\":1,\"label\":\"s\",\"with\":[{\"type\":\"core\",\"count\":1}]}]}]" 20 300s &&
     cat >upd.sh <<-EOT &&
-	A=\$(flux job submit $PWD/a2.json) && flux job wait-event -t 30 \$A alloc >/dev/null &&
-	B=\$(flux job submit $PWD/b.json) &&
-	S=\$(flux job info \$A R | jq .execution.starttime) &&
 	# est_is SECONDS: wait until B is estimated to start at S + SECONDS.
 	est_is() {
 	    i=0
@@ -156,6 +153,9 @@ test_expect_success 'flux update of a running job moves its span: the reserved j
 	    done
 	    echo "est \$1"
 	}
+	A=\$(flux job submit $PWD/a2.json) && flux job wait-event -t 30 \$A alloc >/dev/null &&
+	B=\$(flux job submit $PWD/b.json) &&
+	S=\$(flux job info \$A R | jq .execution.starttime) &&
 	est_is 20 && flux update \$A duration=+100 && est_is 120 &&
 	flux update \$A duration=-60 && est_is 60 &&
 	flux update \$A duration=90s && est_is 90
