@@ -79,7 +79,7 @@ test_expect_success 'scheduler reload while a job holds the core: it is freed th
 test_expect_success 'a scheduler built for another schedutil ABI is refused at load' '
     flux module remove sched-onecore &&
     test_must_fail flux module load sched-onecore api=2.0 2>err &&
-    grep -q "schedutil API version 2.0 is not supported (this is 1.0)" err &&
+    grep -q "schedutil API version 2.0 is not supported (this is 1.1)" err &&
     flux module load sched-onecore
 '
 test_expect_success 'back to sched-simple' '

@@ -51,6 +51,9 @@ const std::map<std::string, std::string> headers = {
     {"duration", "DURATION"}, {"expiration", "EXPIRATION"}, {"t_remaining", "T_REMAINING"},
     {"dependencies", "DEPENDENCIES"},                    {"inactive_reason", "INACTIVE-REASON"},
     {"t_depend", "T_DEPEND"},
+    /* The scheduler's annotations (RFC 27), under Flux's names. */
+    {"sched.t_estimate", "T_ESTIMATE"}, {"annotations.sched.t_estimate", "T_ESTIMATE"},
+    {"sched.reason_pending", "REASON"}, {"annotations.sched.reason_pending", "REASON"},
 };
 
 /* What each field holds, for flux jobs --format=help. */
@@ -87,6 +90,8 @@ const std::map<std::string, const char *> field_help = {
     {"t_remaining", "time left before expiration while running"},
     {"dependencies", "outstanding dependencies"},
     {"inactive_reason", "why the job ended (exit code, signal or exception)"},
+    {"sched.t_estimate", "a pending job's estimated start (from a planning scheduler)"},
+    {"sched.reason_pending", "why a pending job is not running yet (from the scheduler)"},
 };
 
 std::string pad(const std::string &s, char align, int width, int precision)
@@ -457,6 +462,16 @@ std::string JobsFormat::render(json_t *job, double now) const
             v = enote;
         else if (f == "ranks")
             v = ranks;
+        else if (f.ends_with("sched.t_estimate") || f.ends_with("sched.reason_pending")) {
+            /* Pending jobs only: the scheduler's last word on them. */
+            json_t *val = json_object_get(
+                json_object_get(json_object_get(job, "annotations"), "sched"),
+                f.ends_with("t_estimate") ? "t_estimate" : "reason_pending");
+            if (json_is_number(val))
+                v = num(json_number_value(val), p.precision);
+            else if (json_is_string(val))
+                v = json_string_value(val);
+        }
         if (p.conv)
             v = convert(p, field_number(job, f, now));
         if (p.hyphen && (v.empty() || v == "0s" || v == "0.0" || v == "0:00:00"))
@@ -465,7 +480,7 @@ std::string JobsFormat::render(json_t *job, double now) const
             v = v.substr(0, p.precision - 1) + "+";
 
         /* Precision limits text, but not the digits of a time. */
-        int prec = f.rfind("t_", 0) == 0 ? -1 : p.precision;
+        int prec = f.rfind("t_", 0) == 0 || f.ends_with("t_estimate") ? -1 : p.precision;
         out += pad(v, p.align, p.width, prec);
     }
     return out;

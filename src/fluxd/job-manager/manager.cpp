@@ -1231,7 +1231,12 @@ void JobManager::kill(const flux_msg_t *msg)
     broker_.respond(msg, nullptr);
 }
 
-/* flux update: change a pending job's time limit (attributes.system.duration). */
+/* flux update: change a job's time limit (attributes.system.duration:
+ * seconds, or "+S"/"-S" relative to the current limit), pending or running.  The owner of the job may shorten it; only the
+ * instance owner may extend it (or make it unlimited).  For a running job
+ * the expiration moves to R's starttime + duration: R (KVS and the
+ * "resource-update" event), job-exec's timer (or the test-mode timer) and
+ * the scheduler (RFC 27-style sched.expiration {id, expiration}) follow. */
 void JobManager::update(const flux_msg_t *msg)
 {
     uint64_t id;
@@ -1245,8 +1250,9 @@ void JobManager::update(const flux_msg_t *msg)
     }
     if (!may_modify(msg, *e))
         return;
-    if (!job_state_in(e->job.state, JOB_STATE_PENDING)) {
-        broker_.respond_error(msg, EINVAL, "only a pending job can be updated");
+    bool running = e->job.state == JobState::RUN && e->R;
+    if (!job_state_in(e->job.state, JOB_STATE_PENDING) && !running) {
+        broker_.respond_error(msg, EINVAL, "only a pending or running job can be updated");
         return;
     }
     double duration = -1;
@@ -1259,6 +1265,29 @@ void JobManager::update(const flux_msg_t *msg)
                                                    + "' is not supported (only duration)");
             return;
         }
+        /* "+S" / "-S": S seconds more or less than the current limit. */
+        const char *rel = json_string_value(v);
+        if (rel && (*rel == '+' || *rel == '-')) {
+            char *end;
+            double d = strtod(rel + 1, &end);
+            if (*end || end == rel + 1 || !std::isfinite(d) || d < 0) {
+                broker_.respond_error(msg, EINVAL, std::string("duration '") + rel
+                                                       + "': expected +SECONDS or -SECONDS");
+                return;
+            }
+            if (e->duration <= 0) {
+                broker_.respond_error(msg, EINVAL, "the job has no time limit to change");
+                return;
+            }
+            duration = *rel == '+' ? e->duration + d : e->duration - d;
+            if (duration <= 0) {
+                char buf[128];
+                snprintf(buf, sizeof(buf), "the limit of %gs would be %gs", e->duration, duration);
+                broker_.respond_error(msg, EINVAL, buf);
+                return;
+            }
+            continue;
+        }
         if (!json_is_number(v) || json_number_value(v) < 0) {
             broker_.respond_error(msg, EINVAL, "duration must be a number of seconds >= 0");
             return;
@@ -1268,6 +1297,23 @@ void JobManager::update(const flux_msg_t *msg)
     if (duration < 0) {
         broker_.respond_error(msg, EINVAL, "nothing to update");
         return;
+    }
+    /* 0 is unlimited: more than any limit. */
+    bool extends = e->duration > 0 && (duration == 0 || duration > e->duration);
+    if (extends && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
+        broker_.respond_error(msg, EPERM, "only the instance owner may extend a job's time limit");
+        return;
+    }
+    double expiration = 0;
+    if (running) {
+        expiration = duration > 0 ? e->R->starttime + duration : 0;
+        if (duration > 0 && expiration <= broker_.now()) {
+            broker_.respond_error(msg, EINVAL, "a duration of " + std::to_string(duration)
+                                                   + "s would end the job before now (it has run "
+                                                   + std::to_string(broker_.now() - e->R->starttime)
+                                                   + "s)");
+            return;
+        }
     }
     json_error_t jerr;
     std::string current;
@@ -1293,7 +1339,57 @@ void JobManager::update(const flux_msg_t *msg)
         broker_.kvs()->write("primary", std::move(op));
     }
     post(*e, "jobspec-update", json_pack("{s:f}", "attributes.system.duration", duration));
+    if (running)
+        update_expiration(*e, expiration);
     broker_.respond(msg, nullptr);
+}
+
+/* A running job's time limit moved to EXPIRATION (0: none). */
+void JobManager::update_expiration(Entry &e, double expiration)
+{
+    e.R->expiration = expiration;
+    flux::JsonPtr R(json_loads(e.R_text.c_str(), 0, nullptr));
+    if (json_t *ex = json_object_get(R.get(), "execution")) {
+        json_object_set_new(ex, "expiration", json_real(expiration));
+        if (char *text = json_dumps(R.get(), JSON_COMPACT)) {
+            e.R_text = text;
+            free(text);
+            KvsOp op;
+            op.key = Ingest::job_key(e.job.id) + ".R";
+            op.value = e.R_text;
+            broker_.kvs()->write("primary", std::move(op));
+        }
+    }
+    post(e, "resource-update", json_pack("{s:f}", "expiration", expiration));
+    uint64_t id = e.job.id;
+    if (sched_ready_)
+        broker_.rpc("sched.expiration",
+                    json_pack("{s:I s:f}", "id", (json_int_t)id, "expiration", expiration),
+                    FLUX_NODEID_ANY, [this, id](const flux_msg_t *rsp) {
+                        if (msg::errnum(rsp) != 0 && msg::errnum(rsp) != ENOSYS)
+                            broker_.log(LOG_ERR, "sched.expiration %ju: %s", (uintmax_t)id,
+                                        msg::has_payload(rsp) ? std::string(msg::payload(rsp)).c_str()
+                                                              : strerror((int)msg::errnum(rsp)));
+                    });
+    if (e.exec_running) {
+        broker_.rpc("job-exec.expiration",
+                    json_pack("{s:I s:f}", "id", (json_int_t)id, "expiration", expiration), 0,
+                    [](const flux_msg_t *) {});
+    }
+    else if (e.test_run_duration >= 0 && e.job.started && !e.job.finished) {
+        /* Exec test mode: the run ends at starttime + run, or times out
+         * at the new expiration first. */
+        double now = broker_.now();
+        double run_left = e.R->starttime + e.test_run_duration - now;
+        bool timeout = expiration > 0 && expiration - now < run_left;
+        arm_timer(e, std::max(0.0, timeout ? expiration - now : run_left),
+                  [this, timeout](Entry &en) {
+                      if (timeout)
+                          post_timeout(en);
+                      else
+                          exec_finish(en, 0);
+                  });
+    }
 }
 
 void JobManager::queue_ctl(const flux_msg_t *msg)

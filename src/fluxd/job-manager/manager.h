@@ -110,6 +110,7 @@ class JobManager : private JobtapHost {
     void queue_ctl(const flux_msg_t *msg);
     void kill(const flux_msg_t *msg);
     void update(const flux_msg_t *msg);
+    void update_expiration(Entry &e, double expiration);
     void journal(const flux_msg_t *msg);
     void journal_send(const Entry &e, const std::string &line);
     std::vector<flux::ConstMsgPtr> journals_; /* job-manager.events-journal */
