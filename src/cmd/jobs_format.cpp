@@ -28,6 +28,7 @@ const std::map<std::string, std::string> headers = {
     {"contextual_info", "INFO"}, {"contextual_time", "TIME"}, {"waitstatus", "WSTATUS"},
     {"returncode", "RC"},     {"exception.type", "EXCEPTION-TYPE"},
     {"exception.note", "EXCEPTION-NOTE"},                {"ranks", "RANKS"},
+    {"queue", "QUEUE"},
 };
 
 std::string pad(const std::string &s, char align, int width, int precision)
@@ -173,6 +174,11 @@ std::string JobsFormat::render(json_t *job, double now) const
         }
         else if (f == "name")
             v = name;
+        else if (f == "queue") {
+            const char *q = "";
+            json_unpack(job, "{s?s}", "queue", &q);
+            v = q;
+        }
         else if (f == "state")
             v = state;
         else if (f == "state_single")
