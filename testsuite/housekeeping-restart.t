@@ -5,11 +5,11 @@
 # ends; flux housekeeping list shows the job and its nodes meanwhile.
 . "$(dirname "$0")/lib/test-lib.sh"
 
-# The script logs its start, holds while hk-hold exists, then writes the
+# The script logs its start, holds while hk-hold exists, then logs the
 # time it ended.
 cat >hk.toml <<EOT
 [job-manager.housekeeping]
-command = ["sh", "-c", "echo start \$FLUX_JOB_ID >>$PWD/hk.log; while test -e $PWD/hk-hold; do sleep 0.1; done; date +%s.%N >$PWD/hk.end"]
+command = ["sh", "-c", "echo start \$FLUX_JOB_ID >>$PWD/hk.log; while test -e $PWD/hk-hold; do sleep 0.1; done; echo end \$FLUX_JOB_ID \$(date +%s.%N) >>$PWD/hk.log"]
 EOT
 # starts N: wait (at most 30s) until the script has started N times.
 cat >starts <<EOT
@@ -41,7 +41,9 @@ test_expect_success 'restarted: housekeeping runs again and the next job waits f
     grep -q "^ *$(cat id) *1 " list2 &&
     grep -q "^ *$(cat id) *1 " list3 &&
     test_must_be_empty list4 &&
-    awk -v a=$(cat alloc.t) -v e=$(cat hk.end) "BEGIN { exit !(a >= e) }"
+    grep "^end $(cat id) " hk.log | tail -1 | cut -d" " -f3 >end.t &&
+    test -s end.t &&
+    awk -v a=$(cat alloc.t) -v e=$(cat end.t) "BEGIN { exit !(a >= e) }"
 '
 test_expect_success 'flux housekeeping: bad usage is refused' '
     test_must_fail flux housekeeping 2>err &&

@@ -12,7 +12,7 @@ T="-S exec.test.run_duration=0.2s"
 # R.json: 4 synthetic nodes; ranks 2-3 have the property "debug".
 test_expect_success 'an R with a debug property on ranks 2-3' '
     flux sched-query --generate="cluster[1]->node[4]->core[2]" --dump-R >R0.json &&
-    jq ".execution.properties = {\"debug\": \"2-3\"}" R0.json >R.json &&
+    jq "del(.scheduling) | .execution.properties = {\"debug\": \"2-3\"}" R0.json >R.json &&
     cat >q.toml <<-EOF &&
 	[resource]
 	path = "$PWD/R.json"
@@ -48,7 +48,7 @@ test_expect_success 'the anonymous queue: two status lines' '
 test_expect_success 'flux queue disable REASON refuses submissions with the reason' '
     qinst anon.toml "flux queue disable system maintenance >/dev/null &&
         flux queue status &&
-        ! flux submit true 2>err1; cat err1 &&
+        { ! flux submit true 2>err1 || exit 1; } && cat err1 &&
         flux queue enable >/dev/null && flux run $T true && echo ran" >out &&
     grep -qx "Job submission is disabled: system maintenance" out &&
     grep -q "flux: submit: job submission is disabled: system maintenance" out &&
@@ -80,7 +80,7 @@ test_expect_success 'named queues: a change names a queue or --all; unknown queu
 '
 test_expect_success 'disable -q debug refuses debug jobs only, with the reason' '
     qinst q.toml "flux queue disable -q debug -m \"node swap\" &&
-        ! flux submit --queue=debug true 2>err1; cat err1 &&
+        { ! flux submit --queue=debug true 2>err1 || exit 1; } && cat err1 &&
         flux run $T true && echo batch-ran &&
         flux queue enable --all >/dev/null && flux run --queue=debug $T true && echo debug-ran" >out &&
     grep -qx "debug: Job submission is disabled: node swap" out &&
@@ -109,9 +109,9 @@ test_expect_success 'stop --all then start --all' '
 '
 # lands SCHED: every debug job lands on ranks 2-3, batch jobs anywhere.
 lands() {
-    qinst q.toml "for i in 1 2 3 4 5 6; do flux submit --queue=debug -N1 $T true; done >ids &&
+    qinst q.toml "for i in 1 2 3 4 5 6; do flux submit --queue=debug -N1 $T true || exit 1; done >ids &&
         flux queue drain --timeout=60 &&
-        for id in \$(cat ids); do flux job info \$id R | jq -r .execution.R_lite[].rank; done" \
+        for id in \$(cat ids); do flux job info \$id R | jq -r .execution.R_lite[].rank || exit 1; done" \
         -Ssched-module=$1 >ranks &&
     test "$(wc -l <ranks)" = 6 &&
     test -z "$(grep -v -x -e 2 -e 3 ranks)"
