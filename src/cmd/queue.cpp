@@ -84,10 +84,10 @@ Opts parse(const std::string &sub, int argc, char **argv)
             o.quiet = true;
         else if (sub == "list" && (a == "-n" || a == "--no-header"))
             o.header = false;
-        else if (a.size() > 1 && a[0] == '-' && a != "--timeout")
-            die(1, "flux-queue: %s: unknown option '%s'\n%s", sub.c_str(), a.c_str(), usage);
         else if (a.rfind("--timeout", 0) == 0)
             die(1, "flux-queue: --timeout: only drain and idle take a timeout");
+        else if (a.size() > 1 && a[0] == '-')
+            die(1, "flux-queue: %s: unknown option '%s'\n%s", sub.c_str(), a.c_str(), usage);
         else
             o.args.push_back(a);
     }
