@@ -4,6 +4,9 @@
 # jobs/s from first submit to last clean, and rank 0's RSS per job once
 # the instance is idle (all jobs inactive).
 # Usage: bash bench/jobs.sh [N...]   (default: 1000 5000 20000)
+# BENCH_CONFIG=FILE: start the instance with -c FILE (for example
+# bench/ingest-chain.toml: queues and policy, so every submission goes
+# through the defaults/constraints frobnicators and the limit validators).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # BENCH_TREE: measure another built tree with these scripts (bench/compare.sh).
@@ -12,8 +15,9 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 5000 20000)
 for n in "${sizes[@]}"; do
     # The instance prints: t0 t1 t2 rss0 rss1 completed
-    # BENCH_START_OPTS: e.g. -Ssched-module=sched-graph (bench/README.md).
-    read -r t0 t1 t2 rss0 rss1 done < <(flux start ${BENCH_START_OPTS:-} bash -c '
+    # BENCH_START_OPTS: e.g. -Ssched-module=sched-graph; BENCH_CONFIG: a config
+    # file for the instance (bench/README.md).
+    read -r t0 t1 t2 rss0 rss1 done < <(flux start ${BENCH_START_OPTS:-} ${BENCH_CONFIG:+-c "$BENCH_CONFIG"} bash -c '
         pid=$(flux getattr broker.pid)
         rss0=$(ps -o rss= -p $pid)
         t0=$(date +%s.%N)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -176,6 +177,7 @@ int cmd_jobs(int argc, char **argv)
         {"no-header", no_argument, nullptr, 'n'},
         {"json", no_argument, nullptr, 'j'},
         {"format", required_argument, nullptr, 'o'},
+        {"queue", required_argument, nullptr, 'q'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0},
     };
@@ -185,8 +187,9 @@ int cmd_jobs(int argc, char **argv)
     bool header = true, json = false;
     std::string format = jobs_default_format;
     bool stats = false, stats_only = false;
+    std::set<std::string> queues; /* -q: only jobs of these queues */
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+aAu:f:c:no:h", opts, nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "+aAu:f:c:no:q:h", opts, nullptr)) != -1) {
         switch (c) {
             case 'a':
                 states = 127;
@@ -214,6 +217,20 @@ int cmd_jobs(int argc, char **argv)
             case 'o':
                 format = optarg;
                 break;
+            case 'q': {
+                std::string list = optarg;
+                for (size_t pos = 0; pos <= list.size();) {
+                    size_t comma = list.find(',', pos);
+                    if (comma == std::string::npos)
+                        comma = list.size();
+                    if (comma > pos)
+                        queues.insert(list.substr(pos, comma - pos));
+                    pos = comma + 1;
+                }
+                if (queues.empty())
+                    die(1, "flux-jobs: --queue: expected QUEUE[,QUEUE...]");
+                break;
+            }
             case opt_stats:
                 stats = true;
                 break;
@@ -222,7 +239,7 @@ int cmd_jobs(int argc, char **argv)
                 break;
             case 'h':
                 printf("Usage: flux jobs [-a] [-A | -u USER] [--filter=STATES] [-c N] [-n] "
-                       "[--json] [-o FORMAT|NAME|help] [--stats] [--stats-only] [ID...]\n");
+                       "[-q QUEUE,...] [--json] [-o FORMAT|NAME|help] [--stats] [--stats-only] [ID...]\n");
                 return 0;
             default:
                 return 1;
@@ -253,7 +270,7 @@ int cmd_jobs(int argc, char **argv)
     flux_t *h = open_or_die("flux-jobs");
     /* The job manager shows the owner every user's jobs and anyone else
      * their own; --count applies after the --filter results. */
-    flux::FuturePtr f(flux_job_list(h, user < 0 && !results ? max : 0, nullptr,
+    flux::FuturePtr f(flux_job_list(h, user < 0 && !results && queues.empty() ? max : 0, nullptr,
                                     user < 0 ? FLUX_USERID_UNKNOWN : (uint32_t)user, states));
     json_t *all;
     if (!f || flux_job_list_get(f.get(), &all) < 0)
@@ -286,6 +303,12 @@ int cmd_jobs(int argc, char **argv)
         json_unpack(entry, "{s:i}", "userid", &userid);
         if (user >= 0 && userid != (int)user)
             continue;
+        if (!queues.empty()) {
+            const char *q = "";
+            json_unpack(entry, "{s?s}", "queue", &q);
+            if (!queues.count(q))
+                continue;
+        }
         const char *st = "";
         json_unpack(entry, "{s?s}", "state", &st);
         if (results && !inactive_all && strcmp(st, "INACTIVE") == 0

@@ -54,6 +54,7 @@ const std::map<std::string, std::string> headers = {
     /* The scheduler's annotations (RFC 27), under Flux's names. */
     {"sched.t_estimate", "T_ESTIMATE"}, {"annotations.sched.t_estimate", "T_ESTIMATE"},
     {"sched.reason_pending", "REASON"}, {"annotations.sched.reason_pending", "REASON"},
+    {"queue", "QUEUE"},
 };
 
 /* What each field holds, for flux jobs --format=help. */
@@ -92,6 +93,7 @@ const std::map<std::string, const char *> field_help = {
     {"inactive_reason", "why the job ended (exit code, signal or exception)"},
     {"sched.t_estimate", "a pending job's estimated start (from a planning scheduler)"},
     {"sched.reason_pending", "why a pending job is not running yet (from the scheduler)"},
+    {"queue", "the job's named queue"},
 };
 
 std::string pad(const std::string &s, char align, int width, int precision)
@@ -335,6 +337,11 @@ std::string JobsFormat::render(json_t *job, double now) const
         }
         else if (f == "name")
             v = name;
+        else if (f == "queue") {
+            const char *q = "";
+            json_unpack(job, "{s?s}", "queue", &q);
+            v = q;
+        }
         else if (f == "state")
             v = state;
         else if (f == "state_single")

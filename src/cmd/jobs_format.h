@@ -19,8 +19,8 @@ class JobsFormat {
      * userid, username, name,
      * state, state_single, ntasks, nnodes, urgency, priority, t_submit, t_run,
      * t_cleanup, t_inactive, runtime, result, status, returncode,
-     * exception.type, exception.note, ranks, sched.t_estimate, sched.reason_pending
- * (also as annotations.sched.*).  Spec: [<>^][width][.precision]. */
+     * exception.type, exception.note, ranks, queue, sched.t_estimate, sched.reason_pending
+     * (also as annotations.sched.*).  Spec: [<>^][width][.precision]. */
     static flux::Result<JobsFormat> parse(const std::string &fmt);
     std::string header() const;
     std::string render(json_t *job, double now) const;

@@ -520,6 +520,7 @@ flux::Result<std::shared_ptr<Ingest::Validated>> Ingest::finish(const flux_msg_t
     v->ncores = parsed->nslots * parsed->cores_per_slot;
     v->ngpus = parsed->nslots * parsed->gpus_per_slot;
     v->queue = parsed->queue;
+    job.queue = parsed->queue;
     return v;
 }
 
@@ -646,6 +647,12 @@ void Ingest::proceed(const flux_msg_t *msg, const flux::Result<std::shared_ptr<c
     if (val.tmpl.urgency == urgency_max && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
         broker_.respond_error(msg, EPERM, "only the instance owner may expedite a job");
         return;
+    }
+    if (queue_check_) {
+        if (auto r = queue_check_(val.queue); !r) {
+            broker_.respond_error(msg, r.error().errnum, r.error().text);
+            return;
+        }
     }
     if (val.cc) {
         submit_array(msg, val);

@@ -32,11 +32,26 @@ class JobManager : private JobtapHost {
      * (nothing to do when none is loaded).  The error is the submitter's. */
     flux::Result<void> validate(uint64_t id, uint32_t userid, int urgency, int flags,
                                 const std::string &jobspec_text);
+    /* Whether QUEUE (a submission's attributes.system.queue, "" if none)
+     * takes submissions now; the error is the submitter's. */
+    flux::Result<void> submit_check(const std::string &queue) const;
     /* Called when a scheduler becomes ready or goes away (job-ingest's
      * feasibility answers are then out of date). */
     std::function<void()> on_sched_change;
 
   private:
+    /* A queue (RFC 33): "" is the anonymous queue of an instance without
+     * [queues]; otherwise one per [queues.NAME].  Enabled: takes
+     * submissions; started: its jobs are sent to the scheduler. */
+    struct QueueState {
+        std::string name; /* "" for the anonymous queue */
+        bool configured = false;
+        bool enabled = true, started = true;
+        std::string disable_reason, stop_reason;
+        /* Jobs of a stopped queue taken off queue_ by send_allocs: put back
+         * when it starts. */
+        std::set<std::pair<int64_t, uint64_t>> held;
+    };
     struct Entry {
         Job job;
         std::string name;
@@ -59,6 +74,7 @@ class JobManager : private JobtapHost {
         bool alloc_sent = false;  /* sched.alloc outstanding */
         bool free_sent = false;   /* sched.free outstanding */
         flux::JsonPtr annotations; /* RFC 27 annotations while pending */
+        QueueState *queue = nullptr; /* its queue (queues_ nodes are stable) */
     };
 
     explicit JobManager(ServiceHost &b) : broker_(b) {}
@@ -93,10 +109,18 @@ class JobManager : private JobtapHost {
         int64_t priority = 0;
         double t_submit = 0;
         flux::Rv1 R; /* what is still held */
+        double t_start = 0;
     };
     bool housekeeping_ = false;
     std::map<uint64_t, Housekept> housekeeping_jobs_;
+    /* Housekeeping that a previous life of the instance left running
+     * (job.<id>.housekeeping in the KVS): its nodes stay held and it runs
+     * again once a scheduler is ready. */
+    std::vector<uint64_t> housekeeping_rerun_;
     void start_housekeeping(Entry &e);
+    void run_housekeeping(uint64_t id, uint32_t userid, const std::string &R_text);
+    void housekeeping_store(uint64_t id, const flux::Rv1 *left);
+    void housekeeping_list(const flux_msg_t *msg);
     void send_partial_free(uint64_t id, const flux::Rv1 &part, bool final);
     void notify_waiters(Entry &e);
     Entry *lookup(const flux_msg_t *msg, const char *idkey, uint64_t *id);
@@ -128,7 +152,16 @@ class JobManager : private JobtapHost {
     int allocs_out_ = 0;
     uint64_t sched_gen_ = 0;        /* bumped when the scheduler goes away */
     flux::ConstMsgPtr sched_hello_; /* the ready scheduler's hello: who it is */
-    bool sched_running_ = true; /* flux queue stop/start */
+    /* Queues: [queues] from conf.queues, the default from
+     * conf.policy.jobspec.defaults.system.queue; their state is kept in the
+     * KVS (job-manager.queues) across restarts. */
+    std::map<std::string, QueueState> queues_;
+    bool named_queues_ = false;
+    std::string default_queue_;
+    void queues_configure();
+    void queues_save();
+    QueueState &queue_for(const std::string &name);
+    void unqueue(Entry &e); /* off queue_ and its queue's held set */
     bool in_advance_ = false;
     uint64_t active_ = 0;
     uint64_t running_ = 0; /* jobs in RUN or CLEANUP */
