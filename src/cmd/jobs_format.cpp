@@ -219,7 +219,16 @@ std::string JobsFormat::render(json_t *job, double now) const
                              : status > 0                             ? std::to_string(128 + (status & 0x7f))
                                                                       : exc ? "1" : "";
         else if (f == "contextual_info") {
-            if (!strcmp(state, "PRIORITY"))
+            if (!strcmp(state, "DEPEND") &&
+                json_array_size(json_object_get(job, "dependencies")) > 0) {
+                /* As in Flux: depends:afterok:ƒ2Vb,singleton */
+                v = "depends:";
+                size_t i;
+                json_t *d;
+                json_array_foreach(json_object_get(job, "dependencies"), i, d)
+                    v += (i ? "," : "") + std::string(json_string_value(d) ? json_string_value(d) : "");
+            }
+            else if (!strcmp(state, "PRIORITY"))
                 v = "priority-wait";
             else if (inactive && exc)
                 v = std::string(etype) + (*enote ? std::string(": ") + enote : "");

@@ -110,6 +110,7 @@ void JobManager::restart()
         }
         dirs = std::move(next);
     }
+    std::vector<Entry *> replayed;
     for (const auto &d : dirs) {
         auto id = flux::fluid_parse(d.substr(4));
         auto log = kvs->lookup("primary", d + ".eventlog");
@@ -136,10 +137,12 @@ void JobManager::restart()
             if (o) {
                 e->name = job_name(o.get());
                 e->test_run_duration = test_run_duration(o.get());
+                e->dependencies = job_dependencies(o.get());
                 if (auto parsed = flux::jobspec_parse_json(o.get())) {
                     e->ntasks = parsed->ntasks;
                     e->nnodes = parsed->nnodes;
                     e->duration = parsed->duration;
+                    e->queue = parsed->queue;
                 }
             }
         }
@@ -158,6 +161,21 @@ void JobManager::restart()
         if (ref.job.state == JobState::INACTIVE)
             continue;
         active_++;
+        replayed.push_back(&ref);
+    }
+    /* Plugins hear of every active job (job.new with restart: true), then
+     * of the dependencies of those still in DEPEND, before any job moves:
+     * a job a dependency waits for is known by then. */
+    if (!jobtap_.empty()) {
+        for (Entry *r : replayed)
+            jobtap_job(*r, "job.new", nullptr, JobState::NEW);
+        for (Entry *r : replayed) {
+            if (r->job.state == JobState::DEPEND)
+                jobtap_dependencies(*r);
+        }
+    }
+    for (Entry *rp : replayed) {
+        Entry &ref = *rp;
         if (ref.job.state == JobState::RUN || ref.job.state == JobState::CLEANUP)
             running_++;
         if (job_state_in(ref.job.state, JOB_STATE_RUNNING) || ref.job.has_resources) {
@@ -182,6 +200,8 @@ void JobManager::submit(NewJob &&nj)
     e->duration = nj.duration;
     e->test_run_duration = nj.test_run_duration;
     e->sched_text = std::move(nj.sched_text);
+    e->queue = std::move(nj.queue);
+    e->dependencies = std::move(nj.dependencies);
     /* The submit event was committed by job-ingest: apply it here too. */
     auto ev = flux::eventlog_entry_create(
         nj.t_submit, "submit",
@@ -203,7 +223,7 @@ void JobManager::submit(NewJob &&nj)
     advance(ref);
 }
 
-void JobManager::post(Entry &e, const char *name, json_t *context)
+void JobManager::post(Entry &e, const char *name, json_t *context, bool then_advance)
 {
     auto ev = flux::eventlog_entry_create(broker_.now(), name, context);
     auto busy = [](JobState s) { return s == JobState::RUN || s == JobState::CLEANUP; };
@@ -268,7 +288,8 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
         exec_finish(e, e.job.exception_type == "timeout" ? 9 : 15);
         return;
     }
-    advance(e);
+    if (then_advance)
+        advance(e);
 }
 
 /* Take the next step the state machine asks for, until it asks for none. */
@@ -277,10 +298,23 @@ void JobManager::advance(Entry &e)
     if (in_advance_)
         return; /* the outer call loops until idle */
     in_advance_ = true;
+    /* With a priority plugin, a job in SCHED keeps its priority until a
+     * plugin or an urgency change moves it (set_priority). */
+    bool plugin_priority = priority_plugin();
     for (int guard = 0; guard < 64; guard++) {
-        JobNext next = job_next_action(e.job);
+        JobNext next = plugin_priority
+                           ? job_next_action(e.job,
+                                             [](const Job &j) {
+                                                 return j.priority >= 0 ? j.priority
+                                                                        : job_priority_default(j);
+                                             })
+                           : job_next_action(e.job);
         if (next.action == JobAction::NONE)
             break;
+        if (next.action == JobAction::POST_PRIORITY && plugin_priority) {
+            if (auto p = jobtap_priority(e))
+                next.priority = *p;
+        }
         if (next.action == JobAction::REQUEST_ALLOC) {
             e.job.alloc_pending = true;
             queue_.emplace(-e.job.priority, e.job.id);
@@ -950,6 +984,12 @@ void JobManager::list(const flux_msg_t *msg)
                               "priority", (json_int_t)j.priority, "t_submit", j.t_submit, "t_run",
                               j.t_run, "t_cleanup", j.t_cleanup, "t_inactive", j.t_inactive,
                               "success", j.success(), "waitstatus", j.wait_status);
+        if (!j.dependencies.empty()) {
+            json_t *deps = json_array();
+            for (const auto &d : j.dependencies)
+                json_array_append_new(deps, json_string(d.c_str()));
+            json_object_set_new(o, "dependencies", deps);
+        }
         if (!e.ranks.empty())
             json_object_set_new(o, "ranks", json_string(e.ranks.c_str()));
         if (e.ncores > 0)
@@ -1051,7 +1091,14 @@ void JobManager::urgency(const flux_msg_t *msg)
         e->job.alloc_pending = false;
         queue_.erase({-e->job.priority, e->job.id});
     }
+    uint64_t jid = e->job.id;
     post(*e, "urgency", json_pack("{s:i s:i}", "userid", (int)msg::userid(msg), "urgency", u));
+    /* A priority plugin recomputes (hold and expedite are applied first). */
+    auto it = jobs_.find(jid);
+    if (it != jobs_.end() && it->second->job.state == JobState::SCHED && priority_plugin()) {
+        if (auto p = jobtap_priority(*it->second))
+            set_priority(*it->second, *p);
+    }
     broker_.respond(msg, json_pack("{s:i}", "old_urgency", old));
 }
 
@@ -1224,8 +1271,22 @@ void JobManager::update(const flux_msg_t *msg)
     double duration = -1;
     const char *key;
     json_t *v;
+    /* Plugins allow (or deny) the keys they know (job.update.KEY); the
+     * job manager itself knows attributes.system.duration. */
+    std::string unhandled;
+    if (auto r = jobtap_update(*e, updates, unhandled); !r) {
+        broker_.respond_error(msg, r.error().errnum, r.error().text);
+        return;
+    }
+    if (unhandled.empty()) {
+        post(*e, "jobspec-update", json_incref(updates));
+        broker_.respond(msg, nullptr);
+        return;
+    }
     json_object_foreach(updates, key, v)
     {
+        if (strcmp(key, "attributes.system.duration") != 0 && unhandled.find(std::string(" ") + key + " ") == std::string::npos)
+            continue;
         if (strcmp(key, "attributes.system.duration") != 0) {
             broker_.respond_error(msg, EINVAL, std::string("updating '") + key
                                                    + "' is not supported (only duration)");
