@@ -14,6 +14,18 @@ fi
 test_under_flux 1 -Saccess.allow-guest-user=true
 
 PLUGINS=$FLUX_BUILD_DIR/testsuite/jobtap/.libs
+# doc/examples/jobtap/max-active.c, built out of tree as a site would: the
+# build tree's flux-core.pc pointed at the source tree's headers (an
+# installed flux-core.pc gives the installed ones).
+EXAMPLE=$FLUX_TEST_TRASH/max-active.so
+if ! test -f "$EXAMPLE"; then
+    PKG_CONFIG_PATH=$FLUX_BUILD_DIR/etc pkg-config \
+        --define-variable=includedir="$FLUX_SOURCE_DIR/include" --cflags flux-core \
+        >"$FLUX_TEST_TRASH/example.cflags" &&
+        cc -shared -fPIC -Wall -Werror $(cat "$FLUX_TEST_TRASH/example.cflags") \
+            -o "$EXAMPLE" "$FLUX_SOURCE_DIR/doc/examples/jobtap/max-active.c" \
+            2>"$FLUX_TEST_TRASH/example.cc-err"
+fi
 RECORD=$PLUGINS/record.so
 T="-S exec.test.run_duration=0s"
 
@@ -278,6 +290,23 @@ test_expect_success 'a plugin that errors on every topic: jobs get exceptions, t
     flux job eventlog $id | grep -q "\"type\":\"jobtap\"" &&
     flux jobtap remove record &&
     flux job wait $(flux submit true)
+'
+test_expect_success 'the example plugin builds out of tree with pkg-config flux-core' '
+    grep -q -- "-I$FLUX_SOURCE_DIR/include" example.cflags &&
+    test_must_be_empty example.cc-err &&
+    test -f $EXAMPLE
+'
+test_expect_success 'the example plugin works: at most max=2 active jobs per user' '
+    flux jobtap load $EXAMPLE max=2 &&
+    h1=$(flux submit --urgency=hold true) &&
+    h2=$(flux submit --urgency=hold true) &&
+    test_must_fail flux submit true 2>err &&
+    grep -q "max-active: user $(id -u) has 2 active jobs (at most 2)" err &&
+    flux cancel $h1 && flux job wait-event -t 10 $h1 clean &&
+    h3=$(flux submit --urgency=hold true) &&
+    flux jobtap query max-active | grep -q "\"$(id -u)\": *2" &&
+    flux cancel $h2 $h3 &&
+    flux jobtap remove max-active
 '
 test_expect_success 'flux jobtap usage errors' '
     test_must_fail flux jobtap 2>err &&

@@ -642,7 +642,10 @@ void JobManager::jobtap_store_put(const std::string &key, const std::string &tex
 
 std::optional<std::string> JobManager::jobtap_store_get(const std::string &key)
 {
-    return broker_.kvs()->lookup("primary", key);
+    auto r = broker_.kvs()->lookup("primary", key);
+    if (!r)
+        return std::nullopt;
+    return std::move(*r);
 }
 
 json_t *JobManager::jobtap_jobspec(uint64_t id)
