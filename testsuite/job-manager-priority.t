@@ -73,7 +73,7 @@ test_expect_success 'size and queue factors add to the priority' '
     flux jobtap remove .priority &&
     flux jobtap load .priority weight_age=0 weight_fairshare=0 weight_urgency=0 \
         weight_queue=10 "queues={\"default\": 7}" &&
-    q=$(flux submit true) &&
+    q=$(flux submit --queue=default true) &&
     flux job wait-event -t 10 $q priority &&
     test "$(prio $q)" = 70
 '

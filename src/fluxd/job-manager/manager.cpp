@@ -246,8 +246,11 @@ void JobManager::post(Entry &e, const char *name, json_t *context, bool then_adv
         if (!journals_.empty())
             journal_send(e, *line);
     }
-    if (!jobtap_.empty())
+    if (!jobtap_.empty()) {
         jobtap_posted(e, ev, prev);
+        if (reprioritize_all_)
+            jobtap_reprioritize_now(&e);
+    }
     /* The scheduler hears of priority changes of the requests it holds. */
     if (e.alloc_sent && strcmp(name, "priority") == 0) {
         if (e.job.priority == 0)

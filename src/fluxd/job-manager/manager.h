@@ -183,6 +183,9 @@ class JobManager : private JobtapHost {
     flux::Result<void> jobtap_dependency(uint64_t id, const std::string &desc, bool add) override;
     flux::Result<void> jobtap_reprioritize(uint64_t id, int64_t priority) override;
     void jobtap_reprioritize_all() override;
+    void jobtap_reprioritize_now(const Entry *skip);
+    bool reprioritize_all_ = false; /* asked for, not yet done */
+    bool in_reprioritize_ = false;
     flux::Result<void> jobtap_aux_set(flux_plugin *p, uint64_t id, const std::string &key,
                                       void *val, void (*destroy)(void *)) override;
     void *jobtap_aux_get(flux_plugin *p, uint64_t id, const std::string &key) override;

@@ -330,7 +330,7 @@ void JobManager::jobtap_dependencies(Entry &e)
             desc += std::string(":") + json_string_value(value);
         else if (json_is_number(value)) {
             char buf[64];
-            snprintf(buf, sizeof(buf), ":%.17g", json_number_value(value));
+            snprintf(buf, sizeof(buf), ":%.15g", json_number_value(value));
             desc += buf;
         }
         std::string topic = std::string("job.dependency.") + scheme;
@@ -440,14 +440,7 @@ void JobManager::jobtap_run_deferred()
     jobtap_deferred_.clear();
     for (auto &d : todo) {
         if (d.kind == JobtapDeferred::REPRIORITIZE_ALL) {
-            if (!priority_plugin())
-                continue;
-            for (auto &[id, ep] : jobs_) {
-                if (ep->job.state != JobState::SCHED)
-                    continue;
-                if (auto p = jobtap_priority(*ep))
-                    set_priority(*ep, *p);
-            }
+            jobtap_reprioritize_now(nullptr);
             continue;
         }
         auto it = jobs_.find(d.id);
@@ -553,8 +546,38 @@ flux::Result<void> JobManager::jobtap_reprioritize(uint64_t id, int64_t priority
     return {};
 }
 
+/* Usage changes at a job's end (fairshare) must reorder the queue before
+ * the job's resources go back to the scheduler, or the scheduler would
+ * give them to the next job in the old order: so a reprioritization asked
+ * for during a call-out runs as soon as the call-out returns (post()),
+ * before the job moves on; one asked for elsewhere (a timer) runs from
+ * the deferred event. */
+void JobManager::jobtap_reprioritize_now(const Entry *skip)
+{
+    if (!reprioritize_all_ || in_reprioritize_)
+        return;
+    reprioritize_all_ = false;
+    if (!priority_plugin())
+        return;
+    in_reprioritize_ = true;
+    std::vector<uint64_t> ids;
+    for (auto &[id, ep] : jobs_) {
+        if (ep->job.state == JobState::SCHED && ep.get() != skip)
+            ids.push_back(id);
+    }
+    for (uint64_t id : ids) {
+        auto it = jobs_.find(id);
+        if (it == jobs_.end() || it->second->job.state != JobState::SCHED)
+            continue;
+        if (auto p = jobtap_priority(*it->second))
+            set_priority(*it->second, *p);
+    }
+    in_reprioritize_ = false;
+}
+
 void JobManager::jobtap_reprioritize_all()
 {
+    reprioritize_all_ = true;
     JobtapDeferred d;
     d.id = 0;
     d.kind = JobtapDeferred::REPRIORITIZE_ALL;

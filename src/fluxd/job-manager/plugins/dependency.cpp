@@ -91,7 +91,7 @@ std::string describe(const char *scheme, json_t *value)
         d += std::string(":") + json_string_value(value);
     else if (json_is_number(value)) {
         char buf[64];
-        snprintf(buf, sizeof(buf), ":%.17g", json_number_value(value));
+        snprintf(buf, sizeof(buf), ":%.15g", json_number_value(value));
         d += buf;
     }
     return d;

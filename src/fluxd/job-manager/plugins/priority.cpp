@@ -10,7 +10,7 @@
  *   and 31 keep their meaning, the job manager applies them first).
  *
  * Usage: cores x seconds of each job that ran (ncores x (t_cleanup -
- * t_run)), added when the job is inactive, decaying exponentially with a
+ * t_run)), added when the job enters CLEANUP, decaying exponentially with a
  * half-life of decay_half_life seconds.  It is kept in the plugin store
  * (KVS key jobtap.priority.usage), so it survives a restart with the same
  * statedir.  Each change of usage reprioritizes the pending jobs;
@@ -131,7 +131,9 @@ int priority_get(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *
                                 (json_int_t)clamped);
 }
 
-int inactive(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
+/* Entering CLEANUP: the job's run is over, its resources not yet given
+ * back; its usage reorders the queue before they are. */
+int finished(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
 {
     Prio *s = prio_of(p);
     if (s->weight_fairshare == 0)
@@ -199,7 +201,7 @@ int priority_plugin_init(flux_plugin_t *p)
         return -1;
     static const struct flux_plugin_handler tab[] = {
         {"job.priority.get", priority_get, nullptr},
-        {"job.state.inactive", inactive, nullptr},
+        {"job.state.cleanup", finished, nullptr},
         {"plugin.query", query, nullptr},
         {nullptr, nullptr, nullptr},
     };
