@@ -4,6 +4,9 @@
 # jobs/s from first submit to last clean, and rank 0's RSS per job once
 # the instance is idle (all jobs inactive).
 # Usage: bash bench/jobs.sh [N...]   (default: 1000 5000 20000)
+# BENCH_CONF: a config file for the instance (flux start -c), e.g. one
+# loading jobtap plugins; BENCH_SETUP: a command run in the instance
+# before the clock starts (e.g. "flux jobtap remove all").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # BENCH_TREE: measure another built tree with these scripts (bench/compare.sh).
@@ -12,7 +15,8 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 5000 20000)
 for n in "${sizes[@]}"; do
     # The instance prints: t0 t1 t2 rss0 rss1 completed
-    read -r t0 t1 t2 rss0 rss1 done < <(flux start bash -c '
+    read -r t0 t1 t2 rss0 rss1 done < <(flux start ${BENCH_CONF:+-c "$BENCH_CONF"} bash -c '
+        '"${BENCH_SETUP:-true}"' >/dev/null
         pid=$(flux getattr broker.pid)
         rss0=$(ps -o rss= -p $pid)
         t0=$(date +%s.%N)
