@@ -124,7 +124,7 @@ test_expect_success 'pending dependencies survive a restart' '
     mkdir -p state &&
     flux start -Sstatedir=$PWD/state bash -c \
         "h=\$(flux submit --urgency=hold true) && d=\$(flux submit --dependency=afterok:\$h echo after-restart) &&
-         flux job wait-event -t 10 \$d dependency-add && echo \$h \$d" >ids &&
+         flux job wait-event -t 10 \$d dependency-add >/dev/null && echo \$h \$d" >ids &&
     read h d <ids &&
     flux start -Sstatedir=$PWD/state bash -c \
         "flux jobs -n -o \"{state} {contextual_info}\" $d && flux job urgency $h default &&

@@ -110,8 +110,10 @@ FLUX_API int flux_jobtap_raise_exception(flux_plugin_t *p, flux_jobid_t id, cons
 FLUX_API int flux_jobtap_event_post_pack(flux_plugin_t *p, flux_jobid_t id, const char *name,
                                          const char *fmt, ...);
 
-/* json_unpack() on {id, userid, urgency, priority, state, t_submit} of any
- * job the job manager knows.  0, or -1 with errno ENOENT or EINVAL. */
+/* json_unpack() on {id, userid, urgency, priority, state, t_submit, ...}
+ * (the IN keys of a job topic) of any job the job manager knows.  Strings
+ * ("s") stay valid until the current callback returns.  0, or -1 with
+ * errno ENOENT or EINVAL. */
 FLUX_API int flux_jobtap_job_unpack(flux_plugin_t *p, flux_jobid_t id, const char *fmt, ...);
 
 /* Job ID's jobspec (read from the KVS on each call): a new reference the

@@ -342,17 +342,13 @@ flux::Result<flux::JsonPtr> job_options_jobspec(const JobOptions &o,
             json_object_set_new(sys, "dependencies", deps);
         }
         for (const auto &[scheme, value] : o.dependencies) {
-            json_t *v;
             char *end;
-            double t = strtod(value.c_str(), &end);
-            if (scheme == "begin-time") {
-                if (value.empty() || *end)
-                    return flux::make_error(EINVAL, "--dependency=begin-time:" + value +
-                                                        ": expected seconds since the epoch");
-                v = json_real(t);
-            }
-            else
-                v = json_string(value.c_str());
+            (void)strtod(value.c_str(), &end);
+            if (scheme == "begin-time" && (value.empty() || *end))
+                return flux::make_error(EINVAL, "--dependency=begin-time:" + value +
+                                                    ": expected seconds since the epoch");
+            /* RFC 14 jobspecs hold dependency values as strings. */
+            json_t *v = json_string(value.c_str());
             json_array_append_new(deps, json_pack("{s:s s:o}", "scheme", scheme.c_str(), "value", v));
         }
     }

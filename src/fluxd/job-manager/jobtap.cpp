@@ -67,6 +67,14 @@ void Jobtap::drop(flux_plugin *p)
     handles_.clear();
 }
 
+void Jobtap::keep(json_t *o)
+{
+    kept_.emplace_back(o);
+    /* Outside any call-out (a plugin's own code path): keep the last few. */
+    if (depth_ == 0 && kept_.size() > 16)
+        kept_.erase(kept_.begin());
+}
+
 bool Jobtap::handles(const char *topic)
 {
     auto it = handles_.find(topic);
@@ -104,7 +112,10 @@ flux::Result<void> Jobtap::timer_add(flux_plugin *p, double after, flux_jobtap_t
             flux_plugin *p = t->p;
             flux_jobtap_timer_f cb = t->cb;
             void *arg = t->arg;
-            std::erase_if(jt->timers_, [t](const std::unique_ptr<Timer> &x) { return x.get() == t; });
+            auto owned = std::move(*std::find_if(jt->timers_.begin(), jt->timers_.end(),
+                                                 [t](const std::unique_ptr<Timer> &x) { return x.get() == t; }));
+            std::erase_if(jt->timers_, [](const std::unique_ptr<Timer> &x) { return !x; });
+            Scope scope(*jt);
             try {
                 cb(p, arg);
             }
@@ -182,6 +193,7 @@ flux::Result<json_t *> Jobtap::query(const std::string &name)
     for (const auto &p : plugins_) {
         if (p->name != name)
             continue;
+        Scope scope(*this);
         flux_plugin_arg_t args;
         int rc = p->call("plugin.query", &args);
         json_t *o = json_pack("{s:s s:s s:O}", "name", p->name.c_str(), "path", p->path.c_str(),
@@ -206,6 +218,7 @@ std::optional<Jobtap::Failure> Jobtap::call(const char *topic, json_t *(*build)(
     std::optional<Failure> first;
     if (!handles(topic))
         return first;
+    Scope scope(*this);
     flux_plugin_arg_t args(build, ctx);
     for (const auto &p : plugins_) {
         if (!p->matches(topic))
@@ -234,6 +247,7 @@ std::optional<int64_t> Jobtap::priority(flux_plugin_arg_t &args)
     static const char topic[] = "job.priority.get";
     if (!handles(topic))
         return std::nullopt;
+    Scope scope(*this);
     for (const auto &p : plugins_) {
         if (!p->matches(topic))
             continue;
@@ -331,14 +345,15 @@ int flux_jobtap_job_unpack(flux_plugin_t *p, flux_jobid_t id, const char *fmt, .
         errno = EINVAL;
         return -1;
     }
-    flux::JsonPtr info(jt->host().jobtap_job_info(id));
+    json_t *info = jt->host().jobtap_job_info(id);
     if (!info) {
         errno = ENOENT;
         return -1;
     }
+    jt->keep(info); /* strings unpacked stay valid until the callback returns */
     va_list ap;
     va_start(ap, fmt);
-    int rc = json_vunpack_ex(info.get(), nullptr, 0, fmt, ap);
+    int rc = json_vunpack_ex(info, nullptr, 0, fmt, ap);
     va_end(ap);
     if (rc < 0) {
         errno = EINVAL;

@@ -103,6 +103,10 @@ class Jobtap {
 
     JobtapHost &host() { return host_; }
 
+    /* Keep O (a new reference) alive until the outermost call-out
+     * returns: strings flux_jobtap_job_unpack() hands out point into it. */
+    void keep(json_t *o);
+
     /* flux_jobtap_timer_add(). */
     flux::Result<void> timer_add(flux_plugin *p, double after, flux_jobtap_timer_f cb, void *arg);
 
@@ -119,6 +123,17 @@ class Jobtap {
     };
     std::vector<std::unique_ptr<Timer>> timers_;
     void drop(flux_plugin *p);
+    std::vector<flux::JsonPtr> kept_;
+    int depth_ = 0;
+    struct Scope {
+        Jobtap &jt;
+        explicit Scope(Jobtap &j) : jt(j) { jt.depth_++; }
+        ~Scope()
+        {
+            if (--jt.depth_ == 0)
+                jt.kept_.clear();
+        }
+    };
 };
 
 } // namespace fluxd

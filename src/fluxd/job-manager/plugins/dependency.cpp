@@ -23,6 +23,7 @@
  */
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -152,6 +153,23 @@ int evaluate(const std::string &scheme, const Target &t, std::string &why)
     return t.success ? -1 : 1; /* afternotok */
 }
 
+/* begin-time's value: seconds since the epoch, as a string (RFC 14
+ * jobspecs) or a number; false if it is neither. */
+bool begin_time_of(json_t *value, double *t)
+{
+    if (json_is_number(value))
+        *t = json_number_value(value);
+    else if (json_is_string(value)) {
+        char *end;
+        *t = strtod(json_string_value(value), &end);
+        if (!*json_string_value(value) || *end)
+            return false;
+    }
+    else
+        return false;
+    return std::isfinite(*t) && *t >= 0;
+}
+
 int validate_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
 {
     json_t *deps = nullptr;
@@ -179,8 +197,8 @@ int validate_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
                                               err.c_str());
         }
         else if (!strcmp(scheme, "begin-time")) {
-            if (!json_is_number(value) || !std::isfinite(json_number_value(value)) ||
-                json_number_value(value) < 0)
+            double t;
+            if (!begin_time_of(value, &t))
                 return flux_jobtap_reject_job(
                     p, args, "dependency %s: begin-time needs a time in seconds since the epoch",
                     desc.c_str());
@@ -244,9 +262,10 @@ int begin_time_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void 
                                "dependency", "value", &value) < 0)
         return -1;
     std::string desc = describe("begin-time", value);
-    if (!json_is_number(value))
+    double when;
+    if (!begin_time_of(value, &when))
         return flux_jobtap_reject_job(p, args, "dependency %s failed: not a time", desc.c_str());
-    double when = json_number_value(value), now = flux_jobtap_now(p);
+    double now = flux_jobtap_now(p);
     if (when <= now) {
         flux_jobtap_dependency_remove(p, (flux_jobid_t)id, "%s", desc.c_str());
         return 0;
