@@ -166,7 +166,8 @@ static int job_cb(flux_plugin_t *p, const char *topic, flux_plugin_arg_t *args, 
         fflush(s->log);
     }
     if (s->api11 && api11_cb(p, s, topic, args, id) < 0) {
-        if (!flux_plugin_arg_strerror(args)[0])
+        const char *msg = NULL;
+        if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_OUT, "{s:s}", "errmsg", &msg) < 0)
             flux_plugin_arg_pack(args, FLUX_PLUGIN_ARG_OUT, "{s:s}", "errmsg",
                                  "record: an API 1.1 call failed");
         return -1;

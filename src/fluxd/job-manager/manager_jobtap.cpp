@@ -453,7 +453,11 @@ void JobManager::jobtap_run_deferred()
             continue;
         }
         if (d.kind == JobtapDeferred::PRIORITY) {
-            set_priority(e, d.priority);
+            /* Hold and expedite win over a plugin, as in Flux. */
+            int64_t p = e.job.urgency == JOB_URGENCY_HOLD       ? 0
+                        : e.job.urgency == JOB_URGENCY_EXPEDITE ? JOB_PRIORITY_MAX
+                                                                : d.priority;
+            set_priority(e, p);
             continue;
         }
         if (d.exception) {
