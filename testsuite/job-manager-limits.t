@@ -24,9 +24,9 @@ test_expect_success 'both limit plugins are loaded from the config' '
     flux jobtap query .limit-duration | grep -q "\"duration\":\"1m\""
 '
 test_expect_success 'a job over the size limit is refused, naming the limit' '
-    test_must_fail flux submit -n2 true 2>err &&
+    test_must_fail flux submit -n2 -t 30s true 2>err &&
     grep -q "job-size: at most 1 cores" err &&
-    flux job wait $(flux submit -n1 true)
+    flux job wait $(flux submit -n1 -t 30s true)
 '
 test_expect_success 'a job over the duration limit is refused, naming the limit' '
     test_must_fail flux submit -t 2m true 2>err &&
