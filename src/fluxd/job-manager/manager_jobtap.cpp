@@ -89,6 +89,7 @@ struct ValidateArgs {
     uint32_t userid;
     int urgency, flags;
     const std::string *jobspec_text;
+    json_t *extra = nullptr; /* merged in (job.dependency.* at submit) */
 };
 
 json_t *build_validate_args(void *ctx)
@@ -96,9 +97,12 @@ json_t *build_validate_args(void *ctx)
     auto *a = static_cast<ValidateArgs *>(ctx);
     json_error_t jerr;
     json_t *js = json_loads(a->jobspec_text->c_str(), 0, &jerr);
-    return json_pack("{s:I s:I s:i s:i s:s s:i s:o}", "id", (json_int_t)a->id, "userid",
-                     (json_int_t)a->userid, "urgency", a->urgency, "flags", a->flags, "state",
-                     "NEW", "priority", -1, "jobspec", js ? js : json_object());
+    json_t *o = json_pack("{s:I s:I s:i s:i s:s s:i s:o}", "id", (json_int_t)a->id, "userid",
+                          (json_int_t)a->userid, "urgency", a->urgency, "flags", a->flags, "state",
+                          "NEW", "priority", -1, "jobspec", js ? js : json_object());
+    if (o && a->extra)
+        json_object_update(o, a->extra);
+    return o;
 }
 
 /* Events a plugin may not post: the job manager's own (RFC 21). */
@@ -257,6 +261,17 @@ flux::Result<void> JobManager::validate(uint64_t id, uint32_t userid, int urgenc
             if (jobtap_.empty() || !jobtap_.handles(topic.c_str()))
                 return flux::make_error(EINVAL, std::string("dependency scheme '") + scheme +
                                                     "' is not supported");
+            /* Before the job exists (validate: true): a plugin refuses a
+             * dependency that can never hold (an unknown job...). */
+            flux::JsonPtr extra(json_pack("{s:O s:b}", "dependency", d, "validate", 1));
+            a.extra = extra.get();
+            auto f = jobtap_.call(topic.c_str(), build_validate_args, &a, true);
+            a.extra = nullptr;
+            if (f)
+                return flux::make_error(EINVAL, f->explicit_message
+                                                    ? f->text
+                                                    : "dependency " + std::string(scheme) +
+                                                          " refused by jobtap plugin " + f->plugin);
         }
     }
     if (jobtap_.empty())

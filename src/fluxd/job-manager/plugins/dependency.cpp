@@ -11,8 +11,9 @@
  *                   name is past DEPEND (or itself released by singleton)
  *
  * ID: F58 ("ƒ2Vb...") or decimal, any form flux_job_id_parse() takes.
- * job.validate refuses an unknown ID, another user's job and a malformed
- * value, so most mistakes never make a job.  A dependency that can no
+ * At submit (job.dependency.SCHEME with validate: true, called only for
+ * jobs that have dependencies) an unknown ID, another user's job and a
+ * malformed value are refused, so most mistakes never make a job.  A dependency that can no
  * longer be satisfied raises a fatal exception of type "dependency":
  * "dependency afterok:ID failed: job ID did not succeed".
  *
@@ -98,12 +99,6 @@ std::string describe(const char *scheme, json_t *value)
     return d;
 }
 
-bool is_after(const char *scheme)
-{
-    return !strcmp(scheme, "after") || !strcmp(scheme, "afterany") || !strcmp(scheme, "afterok") ||
-           !strcmp(scheme, "afternotok");
-}
-
 struct Target {
     json_int_t userid = -1;
     const char *state = "";
@@ -170,57 +165,25 @@ bool begin_time_of(json_t *value, double *t)
     return std::isfinite(*t) && *t >= 0;
 }
 
-int validate_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
-{
-    json_t *deps = nullptr;
-    json_int_t userid = -1;
-    if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:I s:{s?{s?{s?o}}}}", "userid",
-                               &userid, "jobspec", "attributes", "system", "dependencies",
-                               &deps) < 0 ||
-        !deps)
-        return 0;
-    size_t i;
-    json_t *d;
-    json_array_foreach(deps, i, d)
-    {
-        const char *scheme = nullptr;
-        json_t *value = nullptr;
-        if (json_unpack(d, "{s:s s:o}", "scheme", &scheme, "value", &value) < 0)
-            continue;
-        std::string desc = describe(scheme, value);
-        if (is_after(scheme)) {
-            flux_jobid_t tid;
-            Target t;
-            std::string err = check_target(p, value, userid, &tid, &t);
-            if (!err.empty())
-                return flux_jobtap_reject_job(p, args, "dependency %s: %s", desc.c_str(),
-                                              err.c_str());
-        }
-        else if (!strcmp(scheme, "begin-time")) {
-            double t;
-            if (!begin_time_of(value, &t))
-                return flux_jobtap_reject_job(
-                    p, args, "dependency %s: begin-time needs a time in seconds since the epoch",
-                    desc.c_str());
-        }
-    }
-    return 0;
-}
-
 int after_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
 {
     State *s = state_of(p);
     json_int_t id, userid;
     const char *scheme;
     json_t *value;
-    if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:I s:I s:{s:s s:o}}", "id", &id,
+    int validate = 0;
+    if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:I s:I s:{s:s s:o} s?b}", "id", &id,
                                "userid", &userid, "dependency", "scheme", &scheme, "value",
-                               &value) < 0)
+                               &value, "validate", &validate) < 0)
         return -1;
     std::string desc = describe(scheme, value);
     flux_jobid_t tid;
     Target t;
     std::string err = check_target(p, value, userid, &tid, &t);
+    if (validate) /* at submit: refuse what can never hold */
+        return err.empty() ? 0
+                           : flux_jobtap_reject_job(p, args, "dependency %s: %s", desc.c_str(),
+                                                    err.c_str());
     if (!err.empty())
         return flux_jobtap_reject_job(p, args, "dependency %s failed: %s", desc.c_str(),
                                       err.c_str());
@@ -258,13 +221,18 @@ int begin_time_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void 
     State *s = state_of(p);
     json_int_t id;
     json_t *value;
-    if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:I s:{s:o}}", "id", &id,
-                               "dependency", "value", &value) < 0)
+    int validate = 0;
+    if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:I s:{s:o} s?b}", "id", &id,
+                               "dependency", "value", &value, "validate", &validate) < 0)
         return -1;
     std::string desc = describe("begin-time", value);
     double when;
     if (!begin_time_of(value, &when))
-        return flux_jobtap_reject_job(p, args, "dependency %s failed: not a time", desc.c_str());
+        return flux_jobtap_reject_job(
+            p, args, "dependency %s: begin-time needs a time in seconds since the epoch",
+            desc.c_str());
+    if (validate)
+        return 0;
     double now = flux_jobtap_now(p);
     if (when <= now) {
         flux_jobtap_dependency_remove(p, (flux_jobid_t)id, "%s", desc.c_str());
@@ -287,9 +255,14 @@ int singleton_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *
 {
     State *s = state_of(p);
     json_int_t id, userid;
-    const char *name;
-    if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:I s:I s:s}", "id", &id, "userid",
-                               &userid, "name", &name) < 0)
+    const char *name = nullptr;
+    int validate = 0;
+    if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:I s:I s?s s?b}", "id", &id,
+                               "userid", &userid, "name", &name, "validate", &validate) < 0)
+        return -1;
+    if (validate)
+        return 0;
+    if (!name)
         return -1;
     auto key = std::make_pair(userid, std::string(name));
     auto &held = s->held[key];
@@ -420,7 +393,6 @@ int dependency_plugin_init(flux_plugin_t *p)
         return -1;
     }
     static const struct flux_plugin_handler tab[] = {
-        {"job.validate", validate_cb, nullptr},
         {"job.dependency.after", after_cb, nullptr},
         {"job.dependency.afterany", after_cb, nullptr},
         {"job.dependency.afterok", after_cb, nullptr},

@@ -20,7 +20,9 @@
  *   weight_age = 100.0, age_max = 604800.0, weight_urgency = 1000.0,
  *   weight_size = 0.0, size_max = 1024, weight_queue = 0.0,
  *   queues = { NAME = FACTOR, ... }, weight_fairshare = 10000.0,
- *   decay_half_life = 604800.0, reprioritize_interval = 0.0
+ *   decay_half_life = 604800.0, reprioritize_interval = 0.0,
+ *   reprioritize_min_interval = 0.5 (usage changes reprioritize at most
+ *   this often)
  * plugin.query: {weights, usage: {USERID: usage}}.
  */
 #include <algorithm>
@@ -43,6 +45,13 @@ struct Prio {
     json_t *queues = nullptr; /* borrowed from the conf */
     std::map<json_int_t, double> usage;
     double t_usage = 0; /* when usage was last decayed */
+    /* Usage changes reprioritize (and are stored) at most every
+     * min_interval seconds: at once if the last time was longer ago, else
+     * from a timer, so a burst of short jobs costs one pass, not one per
+     * job. */
+    double min_interval = 0.5;
+    double t_last = 0;
+    bool timer_armed = false;
 };
 
 void prio_destroy(void *arg)
@@ -92,6 +101,15 @@ void load(flux_plugin_t *p, Prio *s)
         s->t_usage = t;
     }
     json_decref(o);
+}
+
+void usage_changed(flux_plugin_t *p, void *)
+{
+    Prio *s = prio_of(p);
+    s->timer_armed = false;
+    s->t_last = flux_jobtap_now(p);
+    store(p, s);
+    flux_jobtap_reprioritize_all(p);
 }
 
 int priority_get(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
@@ -150,8 +168,18 @@ int finished(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
     /* A job's usage counts at least a millisecond of its cores. */
     double cores = (double)(ncores > 0 ? ncores : std::max<json_int_t>(ntasks, 1));
     s->usage[userid] += cores * std::max(t_cleanup - t_run, 0.001);
-    store(p, s);
-    return flux_jobtap_reprioritize_all(p);
+    double now = flux_jobtap_now(p);
+    if (now - s->t_last >= s->min_interval) {
+        s->t_last = now;
+        store(p, s);
+        return flux_jobtap_reprioritize_all(p);
+    }
+    if (!s->timer_armed) {
+        s->timer_armed = true;
+        return flux_jobtap_timer_add(p, s->min_interval - (now - s->t_last), usage_changed,
+                                     nullptr);
+    }
+    return 0;
 }
 
 void periodic(flux_plugin_t *p, void *)
@@ -184,7 +212,8 @@ int priority_plugin_init(flux_plugin_t *p)
         delete s;
         return -1;
     }
-    if (flux_plugin_conf_unpack(p, "{s?F s?F s?F s?F s?F s?F s?o s?F s?F s?F}", "weight_age",
+    if (flux_plugin_conf_unpack(p, "{s?F s?F s?F s?F s?F s?F s?o s?F s?F s?F s?F}",
+                                "reprioritize_min_interval", &s->min_interval, "weight_age",
                                 &s->weight_age, "age_max", &s->age_max, "weight_urgency",
                                 &s->weight_urgency, "weight_size", &s->weight_size, "size_max",
                                 &s->size_max, "weight_queue", &s->weight_queue, "queues",
