@@ -212,7 +212,7 @@ int priority_plugin_init(flux_plugin_t *p)
         delete s;
         return -1;
     }
-    if (flux_plugin_conf_unpack(p, "{s?F s?F s?F s?F s?F s?F s?o s?F s?F s?F s?F}",
+    if (flux_plugin_conf_unpack(p, "{s?F s?F s?F s?F s?F s?F s?F s?o s?F s?F s?F}",
                                 "reprioritize_min_interval", &s->min_interval, "weight_age",
                                 &s->weight_age, "age_max", &s->age_max, "weight_urgency",
                                 &s->weight_urgency, "weight_size", &s->weight_size, "size_max",
