@@ -38,11 +38,14 @@
  *   purged from memory: job.inactive-remove
  *   flux jobtap query:  plugin.query        (OUT: anything the plugin packs)
  *
- *   entering DEPEND, for each entry of attributes.system.dependencies
- *   (RFC 26 {scheme, value}): job.dependency.SCHEME, IN adds dependency
- *   ({scheme, value}); before job.state.depend.  No plugin for SCHEME:
- *   the submission is refused ("dependency scheme 'X' is not supported").
- *   An error raises a fatal "dependency" exception with the plugin's text.
+ *   for each entry of attributes.system.dependencies (RFC 26 {scheme,
+ *   value}): job.dependency.SCHEME, IN adds dependency ({scheme, value}).
+ *   First at submit, with validate: true (the job does not exist yet; an
+ *   error refuses the submission with the plugin's text), then on
+ *   entering DEPEND, before job.state.depend (add dependencies there; an
+ *   error raises a fatal "dependency" exception with the plugin's text).
+ *   No plugin for SCHEME: the submission is refused ("dependency scheme
+ *   'X' is not supported").
  *   entering PRIORITY, and when reprioritized: job.priority.get, OUT
  *   {priority: 0..4294967295} (the first plugin that packs it wins; none:
  *   the urgency, hold 0 and expedite 4294967295 as always).  Urgency 0
