@@ -97,10 +97,13 @@ static int api11_cb(flux_plugin_t *p, struct state *s, const char *topic, flux_p
     }
     else if (!strcmp(topic, "job.dependency.record")) {
         const char *value = NULL;
+        int validate = 0;
         struct dep_timer *t;
-        if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:{s:s}}", "dependency", "value",
-                                   &value) < 0)
+        if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:{s:s} s?b}", "dependency",
+                                   "value", &value, "validate", &validate) < 0)
             return -1;
+        if (validate) /* at submit: the job does not exist yet */
+            return atof(value) >= 0 ? 0 : flux_jobtap_reject_job(p, args, "record: bad value");
         if (!(t = calloc(1, sizeof(*t))))
             return -1;
         t->id = (flux_jobid_t)id;
