@@ -4,8 +4,8 @@
  * flux/job.h): only its flux_plugin_init() is called directly instead of
  * through dlopen.  They are listed and removed with their leading dot, as
  * in Flux (`flux jobtap load .priority`, `[[job-manager.plugins]] load =
- * ".limit-duration"`).  .dependency is loaded at start unless
- * [job-manager] no-builtins = true... (see flux-jobtap-plugins(7)).
+ * ".limit-duration"`).  .dependency is loaded at start (flux jobtap
+ * remove .dependency unloads it); see flux-jobtap-plugins(7).
  */
 #pragma once
 
