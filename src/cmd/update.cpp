@@ -16,7 +16,8 @@ namespace fluxcmd {
 
 int cmd_update(int argc, char **argv)
 {
-    const char *usage = "Usage: flux update JOBID duration=[+|-]FSD";
+    const char *usage =
+        "Usage: flux update JOBID duration=[+|-]FSD|user.KEY=VALUE|attributes.KEY=VALUE...";
     if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         printf("%s\n", usage);
         return 0;
@@ -50,8 +51,17 @@ int cmd_update(int argc, char **argv)
             double value = *d;
             json_object_set_new(updates.get(), "attributes.system.duration", json_real(value));
         }
+        else if (key.rfind("attributes.", 0) == 0 || key.rfind("user.", 0) == 0) {
+            /* Other keys go to the job manager, which asks its jobtap
+             * plugins (job.update.KEY); VALUE as JSON if it parses. */
+            if (key.rfind("user.", 0) == 0)
+                key = "attributes." + key;
+            json_error_t jerr;
+            json_t *v = json_loads(eq + 1, JSON_DECODE_ANY, &jerr);
+            json_object_set_new(updates.get(), key.c_str(), v ? v : json_string(eq + 1));
+        }
         else
-            die(1, "flux-update: updating '%s' is not supported (only duration)", key.c_str());
+            die(1, "flux-update: updating '%s' is not supported (duration, user.KEY, attributes.KEY)", key.c_str());
     }
     char *text = json_dumps(updates.get(), JSON_COMPACT);
     flux_t *h = open_or_die("flux-update");

@@ -36,7 +36,9 @@ struct NewJob {
     double duration = 0;
     double test_run_duration = -1; /* exec test mode if >= 0 */
     std::shared_ptr<const std::string> sched_text;   /* its subset for the scheduler */
-    std::string queue; /* attributes.system.queue after the frobnicators ("" if none) */
+    std::string queue;                                /* attributes.system.queue */
+    /* attributes.system.dependencies (RFC 26) as JSON text; null if none. */
+    std::shared_ptr<const std::string> dependencies;
 };
 
 /* What flux jobs shows as NAME: attributes.system.job.name, else the
@@ -44,6 +46,8 @@ struct NewJob {
 std::string job_name(json_t *jobspec);
 /* The parts of a jobspec a scheduler needs, as JSON text. */
 std::string sched_subset(json_t *jobspec);
+/* attributes.system.dependencies as compact JSON text, null if absent. */
+std::shared_ptr<const std::string> job_dependencies(json_t *jobspec);
 /* attributes.system.exec.test.run_duration in seconds, or -1 if absent. */
 double test_run_duration(json_t *jobspec);
 

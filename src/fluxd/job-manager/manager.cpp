@@ -112,6 +112,7 @@ void JobManager::restart()
         }
         dirs = std::move(next);
     }
+    std::vector<Entry *> replayed;
     for (const auto &d : dirs) {
         auto id = flux::fluid_parse(d.substr(4));
         auto log = kvs->lookup("primary", d + ".eventlog");
@@ -141,6 +142,7 @@ void JobManager::restart()
                 e->queue = &queue_for(q ? q : "");
                 e->name = job_name(o.get());
                 e->test_run_duration = test_run_duration(o.get());
+                e->dependencies = job_dependencies(o.get());
                 if (auto parsed = flux::jobspec_parse_json(o.get())) {
                     e->ntasks = parsed->ntasks;
                     e->nnodes = parsed->nnodes;
@@ -182,6 +184,21 @@ void JobManager::restart()
             continue;
         }
         active_++;
+        replayed.push_back(&ref);
+    }
+    /* Plugins hear of every active job (job.new with restart: true), then
+     * of the dependencies of those still in DEPEND, before any job moves:
+     * a job a dependency waits for is known by then. */
+    if (!jobtap_.empty()) {
+        for (Entry *r : replayed)
+            jobtap_job(*r, "job.new", nullptr, JobState::NEW);
+        for (Entry *r : replayed) {
+            if (r->job.state == JobState::DEPEND)
+                jobtap_dependencies(*r);
+        }
+    }
+    for (Entry *rp : replayed) {
+        Entry &ref = *rp;
         if (ref.job.state == JobState::RUN || ref.job.state == JobState::CLEANUP)
             running_++;
         if (job_state_in(ref.job.state, JOB_STATE_RUNNING) || ref.job.has_resources) {
@@ -207,6 +224,7 @@ void JobManager::submit(NewJob &&nj)
     e->test_run_duration = nj.test_run_duration;
     e->sched_text = std::move(nj.sched_text);
     e->queue = &queue_for(nj.queue);
+    e->dependencies = std::move(nj.dependencies);
     /* The submit event was committed by job-ingest: apply it here too. */
     auto ev = flux::eventlog_entry_create(
         nj.t_submit, "submit",
@@ -228,7 +246,7 @@ void JobManager::submit(NewJob &&nj)
     advance(ref);
 }
 
-void JobManager::post(Entry &e, const char *name, json_t *context)
+void JobManager::post(Entry &e, const char *name, json_t *context, bool then_advance)
 {
     auto ev = flux::eventlog_entry_create(broker_.now(), name, context);
     auto busy = [](JobState s) { return s == JobState::RUN || s == JobState::CLEANUP; };
@@ -251,8 +269,11 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
         if (!journals_.empty())
             journal_send(e, *line);
     }
-    if (!jobtap_.empty())
+    if (!jobtap_.empty()) {
         jobtap_posted(e, ev, prev);
+        if (reprioritize_all_)
+            jobtap_reprioritize_now(&e);
+    }
     /* The scheduler hears of priority changes of the requests it holds. */
     if (e.alloc_sent && strcmp(name, "priority") == 0) {
         if (e.job.priority == 0)
@@ -293,7 +314,8 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
         exec_finish(e, e.job.exception_type == "timeout" ? 9 : 15);
         return;
     }
-    advance(e);
+    if (then_advance)
+        advance(e);
 }
 
 /* Take the next step the state machine asks for, until it asks for none. */
@@ -302,10 +324,23 @@ void JobManager::advance(Entry &e)
     if (in_advance_)
         return; /* the outer call loops until idle */
     in_advance_ = true;
+    /* With a priority plugin, a job in SCHED keeps its priority until a
+     * plugin or an urgency change moves it (set_priority). */
+    bool plugin_priority = priority_plugin();
     for (int guard = 0; guard < 64; guard++) {
-        JobNext next = job_next_action(e.job);
+        JobNext next = plugin_priority
+                           ? job_next_action(e.job,
+                                             [](const Job &j) {
+                                                 return j.priority >= 0 ? j.priority
+                                                                        : job_priority_default(j);
+                                             })
+                           : job_next_action(e.job);
         if (next.action == JobAction::NONE)
             break;
+        if (next.action == JobAction::POST_PRIORITY && plugin_priority) {
+            if (auto p = jobtap_priority(e))
+                next.priority = *p;
+        }
         if (next.action == JobAction::REQUEST_ALLOC) {
             e.job.alloc_pending = true;
             queue_.emplace(-e.job.priority, e.job.id);
@@ -1044,6 +1079,12 @@ void JobManager::list(const flux_msg_t *msg)
                               "priority", (json_int_t)j.priority, "t_submit", j.t_submit, "t_run",
                               j.t_run, "t_cleanup", j.t_cleanup, "t_inactive", j.t_inactive,
                               "success", j.success(), "waitstatus", j.wait_status);
+        if (!j.dependencies.empty()) {
+            json_t *deps = json_array();
+            for (const auto &d : j.dependencies)
+                json_array_append_new(deps, json_string(d.c_str()));
+            json_object_set_new(o, "dependencies", deps);
+        }
         if (!e.ranks.empty())
             json_object_set_new(o, "ranks", json_string(e.ranks.c_str()));
         if (e.ncores > 0)
@@ -1161,7 +1202,14 @@ void JobManager::urgency(const flux_msg_t *msg)
         e->job.alloc_pending = false;
         unqueue(*e);
     }
+    uint64_t jid = e->job.id;
     post(*e, "urgency", json_pack("{s:i s:i}", "userid", (int)msg::userid(msg), "urgency", u));
+    /* A priority plugin recomputes (hold and expedite are applied first). */
+    auto it = jobs_.find(jid);
+    if (it != jobs_.end() && it->second->job.state == JobState::SCHED && priority_plugin()) {
+        if (auto p = jobtap_priority(*it->second))
+            set_priority(*it->second, *p);
+    }
     broker_.respond(msg, json_pack("{s:i}", "old_urgency", old));
 }
 
@@ -1340,35 +1388,52 @@ void JobManager::update(const flux_msg_t *msg)
     double duration = -1;
     const char *key;
     json_t *v;
+    /* "+S" / "-S": S seconds more or less than the current limit, made
+     * absolute first so that plugins (job.update.KEY) judge the new limit. */
+    flux::JsonPtr copy(json_deep_copy(updates));
+    updates = copy.get();
+    if (const char *rel = json_string_value(json_object_get(updates, "attributes.system.duration"));
+        rel && (*rel == '+' || *rel == '-')) {
+        char *end;
+        double d = strtod(rel + 1, &end);
+        if (*end || end == rel + 1 || !std::isfinite(d) || d < 0) {
+            broker_.respond_error(msg, EINVAL, std::string("duration '") + rel
+                                                   + "': expected +SECONDS or -SECONDS");
+            return;
+        }
+        if (e->duration <= 0) {
+            broker_.respond_error(msg, EINVAL, "the job has no time limit to change");
+            return;
+        }
+        double abs = *rel == '+' ? e->duration + d : e->duration - d;
+        if (abs <= 0) {
+            char buf[128];
+            snprintf(buf, sizeof(buf), "the limit of %gs would be %gs", e->duration, abs);
+            broker_.respond_error(msg, EINVAL, buf);
+            return;
+        }
+        json_object_set_new(updates, "attributes.system.duration", json_real(abs));
+    }
+    /* Plugins allow (or deny) the keys they know (job.update.KEY); the
+     * job manager itself knows attributes.system.duration. */
+    std::string unhandled;
+    if (auto r = jobtap_update(*e, updates, unhandled); !r) {
+        broker_.respond_error(msg, r.error().errnum, r.error().text);
+        return;
+    }
+    if (unhandled.empty()) {
+        post(*e, "jobspec-update", json_incref(updates));
+        broker_.respond(msg, nullptr);
+        return;
+    }
     json_object_foreach(updates, key, v)
     {
+        if (strcmp(key, "attributes.system.duration") != 0 && unhandled.find(std::string(" ") + key + " ") == std::string::npos)
+            continue;
         if (strcmp(key, "attributes.system.duration") != 0) {
             broker_.respond_error(msg, EINVAL, std::string("updating '") + key
                                                    + "' is not supported (only duration)");
             return;
-        }
-        /* "+S" / "-S": S seconds more or less than the current limit. */
-        const char *rel = json_string_value(v);
-        if (rel && (*rel == '+' || *rel == '-')) {
-            char *end;
-            double d = strtod(rel + 1, &end);
-            if (*end || end == rel + 1 || !std::isfinite(d) || d < 0) {
-                broker_.respond_error(msg, EINVAL, std::string("duration '") + rel
-                                                       + "': expected +SECONDS or -SECONDS");
-                return;
-            }
-            if (e->duration <= 0) {
-                broker_.respond_error(msg, EINVAL, "the job has no time limit to change");
-                return;
-            }
-            duration = *rel == '+' ? e->duration + d : e->duration - d;
-            if (duration <= 0) {
-                char buf[128];
-                snprintf(buf, sizeof(buf), "the limit of %gs would be %gs", e->duration, duration);
-                broker_.respond_error(msg, EINVAL, buf);
-                return;
-            }
-            continue;
         }
         if (!json_is_number(v) || json_number_value(v) < 0) {
             broker_.respond_error(msg, EINVAL, "duration must be a number of seconds >= 0");

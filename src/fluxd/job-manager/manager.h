@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -75,6 +76,14 @@ class JobManager : private JobtapHost {
         bool free_sent = false;   /* sched.free outstanding */
         flux::JsonPtr annotations; /* RFC 27 annotations while pending */
         QueueState *queue = nullptr; /* its queue (queues_ nodes are stable) */
+        std::shared_ptr<const std::string> dependencies; /* RFC 26, JSON text */
+        struct Aux {
+            flux_plugin *p; /* its owner: keys are per plugin */
+            std::string key;
+            void *val;
+            void (*destroy)(void *);
+        };
+        std::vector<Aux> aux; /* jobtap plugins' data (flux_jobtap_job_aux_set) */
     };
 
     explicit JobManager(ServiceHost &b) : broker_(b) {}
@@ -82,7 +91,8 @@ class JobManager : private JobtapHost {
     void restart();
     /* Keep what job listings show of an allocation (it outlives R). */
     static void note_alloc(Entry &e, const flux::Rv1 &R);
-    void post(Entry &e, const char *name, json_t *context /* stolen, may be NULL */);
+    void post(Entry &e, const char *name, json_t *context /* stolen, may be NULL */,
+              bool then_advance = true);
     void advance(Entry &e);
     /* RFC 27: the scheduler module. */
     void send_allocs();
@@ -178,6 +188,7 @@ class JobManager : private JobtapHost {
      * asked for them has returned. */
     Jobtap jobtap_{*this};
     flux::Result<void> jobtap_load_config();
+    flux::Result<std::string> jobtap_load(const std::string &path, json_t *conf);
     void jobtap_rpc(const flux_msg_t *msg);
     void jobtap_job(Entry &e, const char *topic, const flux::EventlogEntry *ev, JobState prev);
     void jobtap_posted(Entry &e, const flux::EventlogEntry &ev, JobState prev);
@@ -190,7 +201,37 @@ class JobManager : private JobtapHost {
         int severity = 0;
         std::string note;
         flux::JsonPtr context;
+        enum { EVENT, DEP_REMOVE, PRIORITY, REPRIORITIZE_ALL } kind = EVENT;
+        int64_t priority = -1;
     };
+    /* job.dependency.SCHEME for each of the job's dependencies (entering
+     * DEPEND, and again on restart: re-adding one is a no-op). */
+    void jobtap_dependencies(Entry &e);
+    /* The priority plugins give (job.priority.get), hold and expedite
+     * first; nullopt when no plugin gives one. */
+    std::optional<int64_t> jobtap_priority(Entry &e);
+    bool priority_plugin() { return !jobtap_.empty() && jobtap_.handles("job.priority.get"); }
+    /* Move a job in SCHED to priority P (its queue place, the scheduler). */
+    void set_priority(Entry &e, int64_t p);
+    void jobtap_aux_clear(Entry &e);
+    static json_t *jobtap_entry_info(const Entry &e);
+    static json_t *jobtap_build_args(void *ctx);
+    flux::Result<void> jobtap_update(Entry &e, json_t *updates, std::string &unhandled);
+    flux::Result<void> jobtap_dependency(uint64_t id, const std::string &desc, bool add) override;
+    flux::Result<void> jobtap_reprioritize(uint64_t id, int64_t priority) override;
+    void jobtap_reprioritize_all() override;
+    void jobtap_reprioritize_now(const Entry *skip);
+    bool reprioritize_all_ = false; /* asked for, not yet done */
+    bool in_reprioritize_ = false;
+    flux::Result<void> jobtap_aux_set(flux_plugin *p, uint64_t id, const std::string &key,
+                                      void *val, void (*destroy)(void *)) override;
+    void *jobtap_aux_get(flux_plugin *p, uint64_t id, const std::string &key) override;
+    void jobtap_aux_drop(flux_plugin *p) override;
+    json_t *jobtap_R(uint64_t id) override;
+    struct event_base *jobtap_base() override;
+    double jobtap_now() override;
+    void jobtap_store_put(const std::string &key, const std::string &text) override;
+    std::optional<std::string> jobtap_store_get(const std::string &key) override;
     std::vector<JobtapDeferred> jobtap_deferred_;
     flux::EventPtr jobtap_ev_;
     void jobtap_defer(JobtapDeferred d);
