@@ -32,7 +32,7 @@ test_expect_success 'the job overrides OMPI_MCA_pmix; -o pmi=simple offers no PM
     flux run -n1 -o pmi=pmix sh -c "test -n \"\$PMIX_NAMESPACE\" && test -z \"\$PMI_FD\""
 '
 test_expect_success 'a bad -o pmi is refused naming the entry' '
-    test_must_fail flux run -n1 -o pmi=pmix,bogus true 2>bad.err &&
+    ! flux run -n1 -o pmi=pmix,bogus true 2>bad.err &&
     grep -q "unknown PMI .bogus." bad.err
 '
 test_expect_success 'registration: sizes, local ranks, node ids on one node' '
@@ -59,20 +59,20 @@ test_expect_success 'Publish/Lookup/Unpublish within the job, across nodes' '
     flux run -N2 -n4 -o pmi=pmix pmix-client publish >pub.out &&
     cat pub.out &&
     test $(grep -c "lookup port-42 from 0$" pub.out) -eq 4 &&
-    test $(grep -c "after unpublish: PMIX_ERR_NOT_FOUND$" pub.out) -eq 4
+    test $(grep -c "after unpublish: NOT-FOUND$" pub.out) -eq 4
 '
 test_expect_success 'Get of an unknown key fails cleanly; the job goes on' '
     flux run -N1 -n2 -o pmi=pmix pmix-client unknown >unk.out &&
     cat unk.out &&
-    test $(grep -c "get no-such-key: PMIX_ERR_NOT_FOUND$" unk.out) -eq 2
+    test $(grep -c "get no-such-key: NOT-FOUND$" unk.out) -eq 2
 '
 test_expect_success 'PMIx_Abort raises an exception naming the rank and code' '
-    test_must_fail timeout 60 flux run -N2 -n4 -o pmi=pmix pmix-client abort 7 2>abort.err &&
+    ! timeout 60 flux run -N2 -n4 -o pmi=pmix pmix-client abort 7 2>abort.err &&
     grep -q "exec: task 1 called PMIx abort (exit code 7)" abort.err &&
     ! pgrep -f "pmix-client abort"
 '
 test_expect_success 'an exit without PMIx_Finalize raises an exception naming the rank' '
-    test_must_fail timeout 60 flux run -N2 -n4 -o pmi=pmix pmix-client nofinalize 2>nofin.err &&
+    ! timeout 60 flux run -N2 -n4 -o pmi=pmix pmix-client nofinalize 2>nofin.err &&
     grep -q "exec: task 1 exited without calling PMIx_Finalize (exit code 3)" nofin.err &&
     ! pgrep -f "pmix-client nofinalize"
 '
@@ -107,12 +107,12 @@ test_expect_success OMPI 'Open MPI with both offered (the default) runs' '
     grep -qx "size=4 sum=4 ring=4" both.out
 '
 test_expect_success OMPI 'Open MPI MPI_Abort through PMIx names the rank and code' '
-    test_must_fail timeout 120 flux run -N2 -n4 -o pmi=pmix ./abort-ompi 2>oabort.err &&
+    ! timeout 120 flux run -N2 -n4 -o pmi=pmix ./abort-ompi 2>oabort.err &&
     grep -q "exec: task 1 called PMIx abort (exit code 7)" oabort.err &&
     ! pgrep -f "abort-ompi\$"
 '
 test_expect_success OMPI 'Open MPI early exit through PMIx names the rank' '
-    test_must_fail timeout 120 flux run -N2 -n4 -o pmi=pmix ./early-ompi 2>oearly.err &&
+    ! timeout 120 flux run -N2 -n4 -o pmi=pmix ./early-ompi 2>oearly.err &&
     grep -q "exec: task 1 exited without calling PMIx_Finalize (exit code 5)" oearly.err &&
     ! pgrep -f "early-ompi\$"
 '

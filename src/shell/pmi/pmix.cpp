@@ -53,11 +53,13 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 #include <vector>
 
+#include <pmix.h>
 #include <pmix_server.h>
 
 #include "exchange.h"
@@ -863,8 +865,15 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg
         flux_shell_log(shell, LOG_ERR, "%s", r.error().text.c_str());
         return -1;
     }
+    /* $TMPDIR, else /dev/shm (memory: Open MPI's shared-memory files go
+     * here too), else /tmp. */
     const char *tmp = getenv("TMPDIR");
-    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/flux-pmix-XXXXXX";
+    struct stat st;
+    if (!tmp || !*tmp)
+        tmp = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0
+                  ? "/dev/shm"
+                  : "/tmp";
+    std::string templ = std::string(tmp) + "/flux-pmix-XXXXXX";
     std::vector<char> buf(templ.begin(), templ.end());
     buf.push_back('\0');
     if (!mkdtemp(buf.data())) {
@@ -916,6 +925,13 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg
     }
     /* Open MPI 4.1: use PMIx (ext3x), not its "flux" PMI-1 component. */
     flux_shell_setenv(shell, "OMPI_MCA_pmix", "ext3x", 0);
+    /* Its session directory and shared-memory backing files (named by
+     * job, host name and local rank, in /dev/shm by default) under this
+     * shell's tmpdir: two shells of one job on one machine (a test
+     * instance) would otherwise give their local ranks 0..n the same
+     * files, and vader crashes. */
+    flux_shell_setenv(shell, "OMPI_MCA_orte_tmpdir_base", s->tmpdir.c_str(), 0);
+    flux_shell_setenv(shell, "OMPI_MCA_btl_vader_backing_directory", s->tmpdir.c_str(), 0);
     return 0;
 }
 
