@@ -66,6 +66,13 @@ test_expect_success 'Get of an unknown key fails cleanly; the job goes on' '
     cat unk.out &&
     test $(grep -c "get no-such-key: NOT-FOUND$" unk.out) -eq 2
 '
+test_expect_success 'garbage on the PMIx server socket is refused; the server goes on' '
+    flux run -N2 -n4 -o pmi=pmix bash -c "
+        hp=\${PMIX_SERVER_URI41#*tcp4://}
+        exec 3<>/dev/tcp/\${hp%:*}/\${hp##*:} && printf \"garbage\\0\\377not pmix\" >&3 && exec 3>&-
+        exec pmix-client exchange 2" >garb.out &&
+    test $(grep -c " ok$" garb.out) -eq 4
+'
 test_expect_success 'PMIx_Abort raises an exception naming the rank and code' '
     ! timeout 60 flux run -N2 -n4 -o pmi=pmix pmix-client abort 7 2>abort.err &&
     grep -q "exec: task 1 called PMIx abort (exit code 7)" abort.err &&
