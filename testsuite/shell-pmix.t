@@ -55,6 +55,10 @@ test_expect_success 'Put/Commit/Fence/Get across four nodes (tree exchange)' '
     flux run -N4 -n8 -o pmi=pmix pmix-client exchange 3 >x4.out &&
     test $(grep -c " ok$" x4.out) -eq 8
 '
+test_expect_success 'Get after a fence without data collection: direct modex across nodes' '
+    flux run -N2 -n4 -o pmi=pmix pmix-client dmodex 2 >dm.out &&
+    test $(grep -c " ok$" dm.out) -eq 4
+'
 test_expect_success 'Publish/Lookup/Unpublish within the job, across nodes' '
     flux run -N2 -n4 -o pmi=pmix pmix-client publish >pub.out &&
     cat pub.out &&

@@ -6,6 +6,9 @@
  *   pmix-client exchange N N rounds: Put "k<rank>" (with the round),
  *                          Commit, Fence with data collection, Get every
  *                          rank's key; prints "rank R ok"
+ *   pmix-client dmodex     the same, one round, with a fence that does
+ *                          not collect data: remote Gets go through the
+ *                          server's direct modex; prints "rank R ok"
  *   pmix-client publish    rank 0 publishes "svc"; everyone fences, then
  *                          looks it up; prints "rank R lookup VALUE"
  *   pmix-client unknown    Get of a key nobody put: prints the error
@@ -80,7 +83,8 @@ int main(int argc, char **argv)
                get_u32(PMIX_NUM_NODES, PMIX_RANK_WILDCARD), v->data.string);
         PMIX_VALUE_RELEASE(v);
     }
-    else if (!strcmp(mode, "exchange")) {
+    else if (!strcmp(mode, "exchange") || !strcmp(mode, "dmodex")) {
+        int collect = !strcmp(mode, "exchange");
         int rounds = argc > 2 ? atoi(argv[2]) : 1;
         for (int r = 0; r < rounds; r++) {
             char key[64], val[64];
@@ -93,7 +97,7 @@ int main(int argc, char **argv)
             PMIX_VALUE_DESTRUCT(&value);
             if ((rc = PMIx_Commit()) != PMIX_SUCCESS)
                 die("PMIx_Commit", rc);
-            fence(1);
+            fence(collect);
             for (uint32_t i = 0; i < size; i++) {
                 pmix_proc_t p;
                 pmix_value_t *v = NULL;
