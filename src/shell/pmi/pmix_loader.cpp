@@ -28,6 +28,7 @@
 
 namespace {
 
+#ifdef HAVE_PMIX
 std::string plugin_path()
 {
     /* Run from the build tree: the plugin beside the shell. */
@@ -37,6 +38,7 @@ std::string plugin_path()
         return built;
     return FLUX_PMI_LIBRARY_DIR "/pmix.so";
 }
+#endif
 
 int init(flux_shell_t *shell)
 {
