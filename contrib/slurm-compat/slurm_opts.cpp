@@ -142,11 +142,11 @@ const char *shortopts(Program p)
 {
     switch (p) {
         case SBATCH:
-            return "+J:N:n:c:G:t:p:o:e:i:D:a:d:WC:Hb:QvhVA:q:m:sw:x:L:M:I::k::";
+            return "+:J:N:n:c:G:t:p:o:e:i:D:a:d:WC:Hb:QvhVA:q:m:sw:x:L:M:I::k::";
         case SRUN:
-            return "+J:N:n:c:G:t:p:o:e:i:D:d:C:b:lQvhVA:q:K::um:sw:x:L:M:r:I::k::";
+            return "+:J:N:n:c:G:t:p:o:e:i:D:d:C:b:lQvhVA:q:K::um:sw:x:L:M:r:I::k::";
         case SALLOC:
-            return "+J:N:n:c:G:t:p:D:d:C:HQvhVA:q:m:sw:x:L:M:I::k::";
+            return "+:J:N:n:c:G:t:p:D:d:C:HQvhVA:q:m:sw:x:L:M:I::k::";
     }
     return "+";
 }
