@@ -191,11 +191,30 @@ static int shell_init(flux_shell_t *shell, const char *topic, flux_shell_task_t 
     }
     json_t *opt = flux_shell_getopt(shell, "slurm");
     const char *cluster = "fluxd", *partition = "debug", *step_of = NULL;
-    int cpt = 0;
+    int cpt = 0, alloc_ntasks = 0;
     json_t *trunc = NULL;
     if (opt)
-        json_unpack(opt, "{s?s s?s s?s s?i s?o}", "cluster", &cluster, "partition", &partition,
-                    "step_of", &step_of, "cpus_per_task", &cpt, "truncate", &trunc);
+        json_unpack(opt, "{s?s s?s s?s s?i s?o s?i}", "cluster", &cluster, "partition", &partition,
+                    "step_of", &step_of, "cpus_per_task", &cpt, "truncate", &trunc, "ntasks",
+                    &alloc_ntasks);
+    /* A batch job runs one instance: the script sees the allocation's
+     * task count, spread over its nodes in blocks. */
+    if (alloc_ntasks > 0 && nnodes > 0) {
+        size = alloc_ntasks;
+        json_t *map = json_array();
+        int base = alloc_ntasks / nnodes, extra = alloc_ntasks % nnodes;
+        if (extra > 0)
+            json_array_append_new(map, json_pack("[i i i i]", 0, extra, base + 1, 1));
+        if (base > 0)
+            json_array_append_new(map, json_pack("[i i i i]", extra, nnodes - extra, base, 1));
+        json_t *tm = json_pack("{s:i s:o}", "version", 1, "map", map);
+        static char tmtext[1024];
+        char *t = json_dumps(tm, JSON_COMPACT);
+        snprintf(tmtext, sizeof(tmtext), "%s", t ? t : "");
+        free(t);
+        json_decref(tm);
+        taskmap = tmtext;
+    }
     snprintf(jobid_dec, sizeof(jobid_dec), "%lld", (long long)id);
     const char *jid = step_of && *step_of ? step_of : jobid_dec;
     flux_shell_setenv(shell, "SLURM_JOB_ID", jid, 1);

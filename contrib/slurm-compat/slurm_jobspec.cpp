@@ -164,6 +164,8 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
         json_object_set_new(slurm_opt, "step_of", json_string(x.step_of.c_str()));
     if (o.cpus_per_task > 0)
         json_object_set_new(slurm_opt, "cpus_per_task", json_integer(o.cpus_per_task));
+    if (x.batch) /* the allocation's task count: the job itself runs one instance */
+        json_object_set_new(slurm_opt, "ntasks", json_integer(ntasks));
     json_t *shell_opts = json_pack("{s:[s] s:o}", "plugins", env_plugin_path().c_str(), "slurm",
                                    slurm_opt);
     if (o.mpi == "pmix")
