@@ -37,11 +37,12 @@ int main(int argc, char **argv)
         printf("slurm 22.05 (fluxd shim)\n");
         return 0;
     }
-    std::vector<std::string> command = {"flux", "start", "--test-size=1"};
+    std::vector<std::string> inner;
     if (next < argc)
-        command.insert(command.end(), argv + next, argv + argc);
+        inner.assign(argv + next, argv + argc);
     else
-        command.push_back(getenv("SHELL") ? getenv("SHELL") : "/bin/sh");
+        inner.push_back(getenv("SHELL") ? getenv("SHELL") : "/bin/sh");
+    std::vector<std::string> command = batch_command(inner);
     if (o.job_name.empty())
         o.job_name = next < argc ? argv[next] : "interactive";
     JobspecExtra x;

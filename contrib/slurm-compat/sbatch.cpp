@@ -38,25 +38,6 @@ const char *launcher =
     "unset SLURM_COMPAT_SCRIPT; "
     "\"$d/script\" \"$@\"; rc=$?; rm -rf \"$d\"; exit $rc";
 
-std::string find_flux()
-{
-    const char *path = getenv("PATH");
-    std::string p = path ? path : "/usr/bin:/bin";
-    size_t start = 0;
-    while (start <= p.size()) {
-        size_t colon = p.find(':', start);
-        std::string dir = p.substr(start, colon == std::string::npos ? std::string::npos
-                                                                     : colon - start);
-        std::string cand = (dir.empty() ? "." : dir) + "/flux";
-        if (access(cand.c_str(), X_OK) == 0)
-            return cand;
-        if (colon == std::string::npos)
-            break;
-        start = colon + 1;
-    }
-    return "flux";
-}
-
 int fail(const std::string &msg)
 {
     fprintf(stderr, "sbatch: %s\n", msg.c_str());
@@ -167,8 +148,7 @@ int main(int argc, char **argv)
         out = is_array ? "slurm-%A_%a.out" : "slurm-%j.out";
     Env env = job_environment(o);
     env["SLURM_COMPAT_SCRIPT"] = script;
-    std::vector<std::string> command = {find_flux(), "start", "--test-size=1", "/bin/sh", "-c",
-                                        launcher, script_name};
+    std::vector<std::string> command = batch_command({"/bin/sh", "-c", launcher, script_name});
     command.insert(command.end(), script_args.begin(), script_args.end());
 
     std::vector<int> indices = is_array ? o.array.indices : std::vector<int>{-1};

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 namespace slurm {
@@ -50,6 +51,42 @@ json_t *constraints(const std::string &c)
 
 } // namespace
 
+std::vector<std::string> batch_command(const std::vector<std::string> &inner)
+{
+    /* Task 0 runs the instance; on more nodes the other tasks wait until
+     * task 0 ends and tells them (USR1 through the job's own signal). */
+    static const char *outer =
+        "if [ \"${FLUX_TASK_RANK:-0}\" != 0 ]; then "
+        "trap 'kill $p 2>/dev/null; exit 0' USR1 TERM; "
+        "while :; do (trap '' USR1; exec sleep 3600) & p=$!; wait $p; done; fi; "
+        "\"$@\"; rc=$?; trap '' USR1; "
+        "if [ \"${FLUX_JOB_NNODES:-1}\" -gt 1 ]; then "
+        "flux job kill --signal=USR1 \"$FLUX_JOB_ID\"; fi; exit $rc";
+    std::vector<std::string> cmd = {"/bin/sh", "-c", outer, "slurm-batch", find_flux(), "start",
+                                    "--test-size=1"};
+    cmd.insert(cmd.end(), inner.begin(), inner.end());
+    return cmd;
+}
+
+std::string find_flux()
+{
+    const char *path = getenv("PATH");
+    std::string p = path ? path : "/usr/bin:/bin";
+    size_t start = 0;
+    while (start <= p.size()) {
+        size_t colon = p.find(':', start);
+        std::string dir = p.substr(start, colon == std::string::npos ? std::string::npos
+                                                                     : colon - start);
+        std::string cand = (dir.empty() ? "." : dir) + "/flux";
+        if (access(cand.c_str(), X_OK) == 0)
+            return cand;
+        if (colon == std::string::npos)
+            break;
+        start = colon + 1;
+    }
+    return "flux";
+}
+
 int options_ntasks(const Options &o)
 {
     if (o.ntasks > 0)
@@ -87,11 +124,15 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
         int tpn = nodes > 0 ? slots_per_node : ntasks;
         gpt = (o.gpus_per_node + tpn - 1) / tpn;
     }
+    /* A batch job on N nodes runs one instance broker per node: one slot
+     * per node holding all of that node's cores and GPUs. */
+    int per_slot = x.batch && nodes > 0 ? slots_per_node : 1;
     json_t *with = json_array();
-    json_array_append_new(with, resource("core", cpt, nullptr));
+    json_array_append_new(with, resource("core", cpt * per_slot, nullptr));
     if (gpt > 0)
-        json_array_append_new(with, resource("gpu", gpt, nullptr));
-    json_t *slot = resource("slot", nodes > 0 ? slots_per_node : ntasks, with);
+        json_array_append_new(with, resource("gpu", gpt * per_slot, nullptr));
+    json_t *slot = resource("slot", x.batch && nodes > 0 ? 1 : nodes > 0 ? slots_per_node : ntasks,
+                            with);
     json_object_set_new(slot, "label", json_string("task"));
     json_t *top = slot;
     if (nodes > 0) {
@@ -103,8 +144,10 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
     for (const auto &a : command)
         json_array_append_new(cmd, json_string(a.c_str()));
     json_t *count;
-    if (x.batch)
+    if (x.batch && nodes == 0)
         count = json_pack("{s:i}", "total", 1); /* one instance: see sbatch(1) */
+    else if (x.batch)
+        count = json_pack("{s:i}", "per_slot", 1);
     else if (nodes > 0 && ntasks != nodes * slots_per_node)
         count = json_pack("{s:i}", "total", ntasks);
     else

@@ -28,6 +28,14 @@ struct JobspecExtra {
 std::string build_jobspec(const Options &o, const std::vector<std::string> &command,
                           const Env &env, const JobspecExtra &x, Json &out);
 
+/* The command of an allocation (sbatch, salloc): a one-broker child
+ * instance (flux start) running INNER as its initial program, on the first
+ * node; on more nodes the other tasks wait for it. */
+std::vector<std::string> batch_command(const std::vector<std::string> &inner);
+
+/* The flux command on PATH (absolute), or "flux". */
+std::string find_flux();
+
 /* Tasks and nodes O asks for (Slurm's defaults applied). */
 int options_ntasks(const Options &o);
 
