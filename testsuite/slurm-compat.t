@@ -68,6 +68,15 @@ test_expect_success 'srun --mpi maps to the shell PMI option' '
     test_must_fail srun --mpi=none -n1 printenv PMI_RANK &&
     srun --mpi=list | grep -q pmix
 '
+test_expect_success 'srun cancels its job on SIGINT and follows it to the end' '
+    { srun -J intme sleep 60 >int.out 2>int.err & } &&
+    pid=$! &&
+    wait_for 30 sh -c "squeue -h -n intme -o %t | grep -qx R" &&
+    kill -INT $pid &&
+    test_expect_code 143 wait $pid &&
+    grep -q "forcing job termination" int.err &&
+    squeue -h -t all -n intme -o %t | grep -qx CA
+'
 test_expect_success 'srun errors are Slurm'"'"'s and submit nothing' '
     n=$(njobs) &&
     test_expect_code 1 srun --bogus true 2>e1 &&

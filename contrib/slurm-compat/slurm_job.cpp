@@ -1,7 +1,9 @@
 /* slurm_job.cpp - the shims' view of a fluxd instance (slurm_job.h). */
 #include "slurm_job.h"
 
+#include <event2/event.h>
 #include <pwd.h>
+#include <csignal>
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -296,6 +298,9 @@ std::string b64decode(const char *s)
 
 struct Follow {
     flux_t *h = nullptr;
+    flux_jobid_t id = 0;
+    const char *prog = "srun";
+    flux_future_t *cancel = nullptr;
     flux_future_t *events = nullptr, *output = nullptr;
     bool label = false;
     int status = -1;
@@ -394,6 +399,18 @@ void events_cb(flux_future_t *f, void *arg)
     flux_reactor_stop(flux_get_reactor(a->h));
 }
 
+/* SIGINT/SIGTERM while following: cancel the job (once) and keep
+ * following it to its end, as srun does on an interrupt. */
+void signal_cb(evutil_socket_t sig, short, void *arg)
+{
+    auto *a = static_cast<Follow *>(arg);
+    if (a->cancel)
+        return;
+    fprintf(stderr, "%s: %s: forcing job termination\n", a->prog,
+            sig == SIGINT ? "interrupt" : "terminated");
+    a->cancel = flux_job_cancel(a->h, a->id, "interrupted");
+}
+
 } // namespace
 
 bool output_decode(json_t *ctx, std::string &stream, std::string &rank, std::string &data)
@@ -417,7 +434,15 @@ int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string 
 {
     Follow a;
     a.h = h;
+    a.id = id;
     a.label = label;
+    struct event_base *base = flux_reactor_get_event_base(flux_get_reactor(h));
+    struct event *sigint = base ? evsignal_new(base, SIGINT, signal_cb, &a) : nullptr;
+    struct event *sigterm = base ? evsignal_new(base, SIGTERM, signal_cb, &a) : nullptr;
+    if (sigint)
+        evsignal_add(sigint, nullptr);
+    if (sigterm)
+        evsignal_add(sigterm, nullptr);
     if (output) {
         a.output = flux_job_event_watch(h, id, "guest.output", FLUX_JOB_EVENT_WATCH_WAITCREATE);
         if (!a.output || flux_future_then(a.output, -1, output_cb, &a) < 0)
@@ -437,6 +462,11 @@ int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string 
         flux_job_event_watch_cancel(a.events);
     flux_future_destroy(a.output);
     flux_future_destroy(a.events);
+    flux_future_destroy(a.cancel);
+    if (sigint)
+        event_free(sigint);
+    if (sigterm)
+        event_free(sigterm);
     if (exc)
         *exc = !a.error.empty() ? a.error : a.note;
     if (!a.error.empty())
