@@ -135,6 +135,9 @@ test_expect_success 'scancel by name, by user, --signal; bad ids fail like Slurm
     squeue -h -j $b -o %t | grep -qx R &&
     scancel --signal=TERM $b &&
     wait_for 30 sh -c "squeue -h -t all -j $b -o %t | grep -Eqx \"F|CA\"" &&
+    f=$(sbatch --parsable --wrap "sleep 60") &&
+    scancel $(flux job id --to=f58 $f) &&
+    wait_for 30 sh -c "squeue -h -t all -j $f -o %t | grep -qx CA" &&
     test_expect_code 1 scancel 999999 2>c.err &&
     grep -q "^scancel: error: Kill job error on job id 999999: Invalid job id specified$" c.err &&
     test_expect_code 1 scancel 2>c2.err &&
