@@ -9,7 +9,7 @@
  * SLURM_JOB_PARTITION, SLURM_CLUSTER_NAME, SLURM_JOB_USER/UID/GID,
  * SLURMD_NODENAME, SLURM_ARRAY_JOB_ID (array tasks), SLURM_STEP_* (steps);
  * output files are truncated unless --open-mode=append (slurm.truncate).
- * task.init: SLURM_PROCID, SLURM_LOCALID, SLURM_GTIDS.
+ * SLURM_GTIDS, SLURM_JOB_CPUS_PER_NODE.  task.init: SLURM_PROCID, SLURM_LOCALID.
  *
  * Options (attributes.system.shell.options.slurm): cluster, partition,
  * step_of, cpus_per_task, truncate (paths, {{id.dec}} expanded).  Written
@@ -141,6 +141,68 @@ static void tasks_per_node(const char *taskmap, char *buf, size_t size)
     json_decref(tm);
 }
 
+/* SLURM_GTIDS: the global ids of the tasks of node RANK, from the RFC 34
+ * taskmap ("0,1"). */
+static void gtids(const char *taskmap, int rank, char *buf, size_t size)
+{
+    json_error_t err;
+    json_t *tm = json_loads(taskmap, 0, &err);
+    json_t *map = json_object_get(tm, "map");
+    size_t i;
+    json_t *b;
+    int t = 0;
+    buf[0] = '\0';
+    json_array_foreach(map, i, b)
+    {
+        int nodeid = 0, nnodes = 0, ppn = 0, repeat = 1;
+        if (json_unpack(b, "[i i i i]", &nodeid, &nnodes, &ppn, &repeat) < 0)
+            continue;
+        for (int r = 0; r < repeat; r++)
+            for (int n = 0; n < nnodes; n++)
+                for (int p = 0; p < ppn; p++, t++) {
+                    if (nodeid + n != rank)
+                        continue;
+                    size_t l = strlen(buf);
+                    snprintf(buf + l, size - l, "%s%d", l ? "," : "", t);
+                }
+    }
+    json_decref(tm);
+}
+
+/* SLURM_JOB_CPUS_PER_NODE: cores of each node of R in Slurm's "2(x3),1". */
+static void cpus_per_node(json_t *R, char *buf, size_t size)
+{
+    json_t *rlite = json_object_get(json_object_get(R, "execution"), "R_lite");
+    size_t i;
+    json_t *e;
+    int last = -1, count = 0;
+    buf[0] = '\0';
+    json_array_foreach(rlite, i, e)
+    {
+        const char *ranks = "", *core = "";
+        if (json_unpack(e, "{s:s s:{s?s}}", "rank", &ranks, "children", "core", &core) < 0)
+            continue;
+        int n = idset_count(ranks), c = idset_count(core);
+        for (int k = 0; k < n; k++) {
+            if (c == last) {
+                count++;
+                continue;
+            }
+            if (last >= 0) {
+                size_t l = strlen(buf);
+                snprintf(buf + l, size - l, count > 1 ? "%s%d(x%d)" : "%s%d", l ? "," : "", last,
+                         count);
+            }
+            last = c;
+            count = 1;
+        }
+    }
+    if (last >= 0) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, size - l, count > 1 ? "%s%d(x%d)" : "%s%d", l ? "," : "", last, count);
+    }
+}
+
 static void truncate_outputs(json_t *paths, const char *cwd, long long id)
 {
     size_t i;
@@ -247,6 +309,15 @@ static int shell_init(flux_shell_t *shell, const char *topic, flux_shell_task_t 
         if (tpn[0])
             flux_shell_setenv(shell, "SLURM_TASKS_PER_NODE", tpn, 1);
     }
+    char ids[4096] = "";
+    if (taskmap && *taskmap)
+        gtids(taskmap, rank, ids, sizeof(ids));
+    if (ids[0])
+        flux_shell_setenv(shell, "SLURM_GTIDS", ids, 1);
+    char cpn[1024];
+    cpus_per_node(R, cpn, sizeof(cpn));
+    if (cpn[0] && !(step_of && *step_of))
+        flux_shell_setenv(shell, "SLURM_JOB_CPUS_PER_NODE", cpn, 1);
     int ncpus = idset_count(cpus);
     if (ncpus > 0)
         setenv_int(shell, "SLURM_CPUS_ON_NODE", ncpus);
