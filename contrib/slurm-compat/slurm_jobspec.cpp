@@ -53,17 +53,21 @@ json_t *constraints(const std::string &c)
 
 std::vector<std::string> batch_command(const std::vector<std::string> &inner)
 {
-    /* Task 0 runs the instance; on more nodes the other tasks wait until
-     * task 0 ends and tells them (USR1 through the job's own signal). */
+    /* Where "flux broker" exists (the hierarchy: one broker per node,
+     * booted over PMI) every task runs one and rank 0 runs INNER.
+     * Otherwise task 0 runs a one-broker instance (flux start); on more
+     * nodes the other tasks wait until task 0 ends and tells them (USR1
+     * through the job's own signal). */
     static const char *outer =
+        "f=$1; shift; "
+        "if \"$f\" broker --help >/dev/null 2>&1; then exec \"$f\" broker -- \"$@\"; fi; "
         "if [ \"${FLUX_TASK_RANK:-0}\" != 0 ]; then "
         "trap 'kill $p 2>/dev/null; exit 0' USR1 TERM; "
         "while :; do (trap '' USR1; exec sleep 3600) & p=$!; wait $p; done; fi; "
-        "\"$@\"; rc=$?; trap '' USR1; "
+        "\"$f\" start --test-size=1 \"$@\"; rc=$?; trap '' USR1; "
         "if [ \"${FLUX_JOB_NNODES:-1}\" -gt 1 ]; then "
-        "flux job kill --signal=USR1 \"$FLUX_JOB_ID\"; fi; exit $rc";
-    std::vector<std::string> cmd = {"/bin/sh", "-c", outer, "slurm-batch", find_flux(), "start",
-                                    "--test-size=1"};
+        "\"$f\" job kill --signal=USR1 \"$FLUX_JOB_ID\"; fi; exit $rc";
+    std::vector<std::string> cmd = {"/bin/sh", "-c", outer, "slurm-batch", find_flux()};
     cmd.insert(cmd.end(), inner.begin(), inner.end());
     return cmd;
 }
