@@ -28,7 +28,7 @@ ms() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo $(( (e
 rt="bash bench/mpi-total.sh"
 flux run -n1 -o pmi=simple true
 for i in 1 2 3; do
-    echo "job overhead, flux run -n1 true: -o pmi=simple $(ms flux run -n1 -o pmi=simple true) ms, default (simple,pmix) $(ms flux run -n1 true) ms"
+    echo "job overhead, flux run -n1 true: -o pmi=simple $(ms flux run -n1 -o pmi=simple true) ms, -o pmi=simple,pmix $(ms flux run -n1 -o pmi=simple,pmix true) ms"
 done
 for pmi in simple pmix; do
     echo "flux run -o pmi=$pmi -N1 -n2: $(ms flux run -o pmi=$pmi -N1 -n2 .bench/mpi-init) ms"

@@ -113,8 +113,8 @@ test_expect_success OMPI 'Open MPI through PMIx: -N4 -n4' '
     timeout 120 flux run -N4 -n4 -o pmi=pmix ./hello-ompi >n44.out &&
     grep -qx "size=4 sum=4 ring=4" n44.out
 '
-test_expect_success OMPI 'Open MPI with both offered (the default) runs' '
-    timeout 120 flux run -N2 -n4 ./hello-ompi >both.out &&
+test_expect_success OMPI 'Open MPI with both offered runs' '
+    timeout 120 flux run -N2 -n4 -o pmi=simple,pmix ./hello-ompi >both.out &&
     grep -qx "size=4 sum=4 ring=4" both.out
 '
 test_expect_success OMPI 'Open MPI MPI_Abort through PMIx names the rank and code' '

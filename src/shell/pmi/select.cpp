@@ -10,7 +10,10 @@ Result<Selection> select(flux_shell_t *shell)
     Selection sel;
     json_t *opt = flux_shell_getopt(shell, "pmi");
     if (!opt) {
-        sel.simple = sel.pmix = true;
+        /* simple only, as Flux: starting a PMIx server costs every shell
+         * ~45 ms (PMIx_server_init: hwloc, components), tripling the cost
+         * of a non-MPI job; -o pmi=pmix asks for it (shell-pmix.md). */
+        sel.simple = true;
         return sel;
     }
     if (!json_is_string(opt))
