@@ -197,7 +197,7 @@ class _ExecutorThread(threading.Thread):
         try:
             self.h = flux.Flux(*self.handle_args, **self.handle_kwargs)
             self.wake_watcher = self.h.fd_watcher_create(ex._rfd, self._on_wake).start()
-            self.journal = JournalConsumer(self.h, full=False)
+            self.journal = JournalConsumer(self.h, full=False, include_sentinel=True)
             self.journal.set_callback(self._on_event)
             self.journal.start()
         except Exception as exc:  # pragma: no cover - reported by __init__
@@ -315,13 +315,17 @@ class _ExecutorThread(threading.Thread):
         except OSError as exc:
             fut._fail_submit(exc)
             ev = None
-        if ev is None:
-            self.attached -= 1
+        if ev is None:  # the stream ended (an error, or our cancel)
+            self._attach_done(f)
             f.destroy()
-            self._maybe_stop()
             return
         if fut._on_event(ev):
+            self._attach_done(f)
             f.cancel()
+
+    def _attach_done(self, f):
+        if not getattr(f, "_counted", False):
+            f._counted = True
             self.attached -= 1
             self._maybe_stop()
 

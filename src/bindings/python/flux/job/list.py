@@ -44,7 +44,7 @@ class JobListRPC(Future):
             finally:
                 lib.free(s)
             if self._filt:
-                jobs = [j for j in jobs if self._filt(j)]
+                jobs = self._filt(jobs)
             self._jobs = jobs
         return self._jobs
 
@@ -97,19 +97,27 @@ def job_list(flux_handle, max_entries=1000, attrs=("all",), userid=None, states=
                 return False
         return True
 
-    extra = [a for a in ("name", "queue", "t_inactive", "state") if want is not None]
-    keep = None if want is None else sorted(want | set(extra))
-    needs_filter = since or name is not None or queue is not None or ids is not None
+    needs_filter = bool(since or name is not None or queue is not None or ids is not None
+                        or results)
+    keep = None
+    strip = set()
+    if want is not None:
+        need = {"name", "queue", "t_inactive", "state"} if needs_filter else set()
+        strip = need - want
+        keep = sorted(want | need)
+
+    def select(jobs):
+        jobs = [j for j in jobs if filt(j)] if needs_filter else jobs
+        if strip:
+            jobs = [{k: v for k, v in j.items() if k not in strip} for j in jobs]
+        if needs_filter and max_entries:
+            jobs = jobs[:max_entries]
+        return jobs
+
     f = lib.flux_job_list(flux_handle._h(), 0 if needs_filter else int(max_entries),
                           json.dumps(keep).encode() if keep else ffi.NULL, userid,
                           int(states))
-    fut = JobListRPC(flux_handle, f, filt if (needs_filter or results) else None)
-    if needs_filter and max_entries:
-        inner = fut.get_jobs
-
-        def limited():
-            return inner()[:max_entries]
-        fut.get_jobs = limited
+    fut = JobListRPC(flux_handle, f, select)
     return fut
 
 
