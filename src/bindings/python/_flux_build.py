@@ -129,6 +129,7 @@ int flux_job_event_watch_get(flux_future_t *f, const char **event);
 int flux_job_event_watch_cancel(flux_future_t *f);
 flux_future_t *flux_job_journal(flux_t *h, int flags);
 int flux_job_journal_get(flux_future_t *f, flux_jobid_t *id, const char **events);
+int flux_job_journal_cancel(flux_future_t *f);
 flux_future_t *flux_job_raise(flux_t *h, flux_jobid_t id, const char *type, int severity,
                               const char *note);
 flux_future_t *flux_job_cancel(flux_t *h, flux_jobid_t id, const char *reason);

@@ -257,7 +257,9 @@ def test_journal_consumer_100_jobs(h):
                 "release", "free", "clean"]
     for i, names in seen.items():
         assert names == expected, (i, names)
-    jc.stop()
+    jc.stop()  # the job manager ends the stream (ENODATA): poll drains, then None
+    while jc.poll(timeout=10) is not None:
+        pass
     assert jc.poll() is None
 
 

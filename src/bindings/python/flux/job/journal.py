@@ -65,6 +65,7 @@ class JournalConsumer:
         self._pending = collections.deque()
         self._cb = None
         self._stopped = False
+        self._cancelled = False
 
     def start(self):
         if self._fut is not None:
@@ -76,10 +77,16 @@ class JournalConsumer:
         return self
 
     def stop(self):
-        """Stop: poll() returns None once the events already read are out."""
-        self._stopped = True
-        if self._fut is not None:
-            self._fut.destroy()
+        """Stop the stream: events already sent are still returned by
+        poll() (or passed to the callback), then poll() returns None."""
+        if self._fut is None or self._fut.pimpl is None:
+            self._stopped = True
+            return self
+        if not self._cancelled:
+            self._cancelled = True
+            if lib.flux_job_journal_cancel(self._fut.pimpl) < 0:
+                self._stopped = True
+                self._fut.destroy()
         return self
 
     def _read(self):
@@ -106,8 +113,8 @@ class JournalConsumer:
             self._pending.append(JournalEvent(jobid, ev))
 
     def poll(self, timeout=-1.0):
-        """The next JournalEvent; None once stopped; TimeoutError after
-        TIMEOUT seconds."""
+        """The next JournalEvent; None once the stream has ended (after
+        stop()); TimeoutError after TIMEOUT seconds."""
         if self._fut is None and not self._stopped:
             raise RuntimeError("journal consumer not started")
         while not self._pending:
