@@ -25,9 +25,14 @@ class Future:
         self._self_handle = None
 
     # -- lifetime
+    def _handle_open(self):
+        # After flux_close() a future must not be touched (its flux_t is gone).
+        return self.flux_handle.handle is not None
+
     def destroy(self):
         if self.pimpl is not None:
-            lib.flux_future_destroy(self.pimpl)
+            if self._handle_open():
+                lib.flux_future_destroy(self.pimpl)
             self.pimpl = None
         if self._self_handle is not None:
             self.flux_handle._keep.discard(self)
@@ -35,9 +40,9 @@ class Future:
 
     def __del__(self):
         try:
-            if self.pimpl is not None:
+            if self.pimpl is not None and self._handle_open():
                 lib.flux_future_destroy(self.pimpl)
-                self.pimpl = None
+            self.pimpl = None
         except Exception:
             pass
 

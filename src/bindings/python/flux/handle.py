@@ -68,23 +68,23 @@ class Watcher:
         return tv
 
     def stop(self):
-        if self._ev is not None and self.active:
+        if self._ev is not None and self.active and self.flux_handle.handle is not None:
             lib.event_del(self._ev)
             self.active = False
             self.flux_handle._keep.discard(self)
         return self
 
     def destroy(self):
-        self.stop()
-        if self._ev is not None:
+        if self._ev is not None and self.flux_handle.handle is not None:
+            self.stop()
             lib.event_free(self._ev)
-            self._ev = None
+        self._ev = None
 
     def __del__(self):
         try:
-            if self._ev is not None:
+            if self._ev is not None and self.flux_handle.handle is not None:
                 lib.event_free(self._ev)
-                self._ev = None
+            self._ev = None
         except Exception:
             pass
 
