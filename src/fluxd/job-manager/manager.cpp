@@ -1139,7 +1139,7 @@ void JobManager::journal_cancel(const flux_msg_t *msg)
     std::erase_if(journals_, [&](const flux::ConstMsgPtr &j) {
         if (!msg::same_sender(j.get(), msg) || msg::matchtag(j.get()) != (uint32_t)tag)
             return false;
-        broker_.respond_error(j.get(), ENODATA, nullptr);
+        broker_.respond_error(j.get(), ENODATA, "");
         return true;
     });
 }
