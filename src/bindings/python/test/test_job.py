@@ -274,9 +274,20 @@ def test_journal_consumer_full_backlog_and_callback(h):
             if ev.name == "clean":
                 jc.stop()
 
+    ticks = []
+
+    def guard(handle, w, revents, args):
+        if jc._stopped:  # the job manager ended the stream (ENODATA)
+            w.stop()
+            return
+        ticks.append(1)
+        if len(ticks) > 600:
+            raise TimeoutError("the journal did not end after stop()")
+
     jc = JournalConsumer(h, full=True)
     jc.set_callback(cb)
     jc.start()
+    h.timer_watcher_create(0.05, guard, repeat=0.05).start()
     h.reactor_run()
     assert got[0] == "submit" and got[-1] == "clean"
 
