@@ -12,7 +12,8 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 5000 20000)
 for n in "${sizes[@]}"; do
     # The instance prints: t0 t1 t2 rss0 rss1 completed
-    read -r t0 t1 t2 rss0 rss1 done < <(flux start bash -c '
+    # BENCH_START_OPTS: e.g. -Ssched-module=sched-graph (bench/README.md).
+    read -r t0 t1 t2 rss0 rss1 done < <(flux start ${BENCH_START_OPTS:-} bash -c '
         pid=$(flux getattr broker.pid)
         rss0=$(ps -o rss= -p $pid)
         t0=$(date +%s.%N)

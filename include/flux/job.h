@@ -162,7 +162,10 @@ FLUX_API flux_future_t *flux_job_list(flux_t *h,
                                       int states);
 /* *jobs: a JSON array of job objects (id, userid, state, name, ntasks,
  * nnodes, urgency, priority, t_submit, t_run, t_cleanup, t_inactive,
- * success, waitstatus, ranks, exception, annotations), owned by the future. */
+ * success, waitstatus, ranks, exception, annotations; once allocated
+ * ncores, nodelist and expiration, kept after the job ends and across a
+ * restart; duration when limited; dependencies while any are outstanding),
+ * owned by the future. */
 FLUX_API int flux_job_list_get(flux_future_t *f, json_t **jobs);
 
 /* Queue ----------------------------------------------------------------------*/

@@ -150,9 +150,15 @@ void JobManager::restart()
                 if (auto R = flux::Rv1::decode(*r)) {
                     e->R = std::make_unique<flux::Rv1>(std::move(*R));
                     e->R_text = *r;
-                    e->ranks = e->R->ranks().encode();
-                    e->ncores = (uint32_t)e->R->ncores();
+                    note_alloc(*e, *e->R);
                 }
+            }
+        }
+        else if (e->job.state == JobState::INACTIVE && e->job.t_run > 0) {
+            /* Listings keep an ended job's ranks, cores and hosts. */
+            if (auto r = kvs->lookup("primary", d + ".R")) {
+                if (auto R = flux::Rv1::decode(*r))
+                    note_alloc(*e, *R);
             }
         }
         Entry &ref = *e;
@@ -453,8 +459,7 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
         }
         e->R = std::make_unique<flux::Rv1>(std::move(*r));
         e->nnodes = e->R->nnodes();
-        e->ranks = e->R->ranks().encode();
-        e->ncores = (uint32_t)e->R->ncores();
+        note_alloc(*e, *e->R);
         KvsOp op;
         op.key = Ingest::job_key(id) + ".R";
         if (as_given) {
@@ -926,6 +931,15 @@ bool JobManager::may_modify(const flux_msg_t *msg, const Entry &e)
     return false;
 }
 
+void JobManager::note_alloc(Entry &e, const flux::Rv1 &R)
+{
+    e.nnodes = R.nnodes();
+    e.ranks = R.ranks().encode();
+    e.ncores = (uint32_t)R.ncores();
+    e.nodelist = R.nodelist().encode();
+    e.expiration = R.expiration;
+}
+
 void JobManager::list(const flux_msg_t *msg)
 {
     int states = JOB_STATE_ACTIVE, max = 0;
@@ -956,6 +970,20 @@ void JobManager::list(const flux_msg_t *msg)
             json_object_set_new(o, "ranks", json_string(e.ranks.c_str()));
         if (e.ncores > 0)
             json_object_set_new(o, "ncores", json_integer(e.ncores));
+        if (j.t_depend > 0)
+            json_object_set_new(o, "t_depend", json_real(j.t_depend));
+        if (!e.nodelist.empty())
+            json_object_set_new(o, "nodelist", json_string(e.nodelist.c_str()));
+        if (e.expiration > 0)
+            json_object_set_new(o, "expiration", json_real(e.expiration));
+        if (e.duration > 0)
+            json_object_set_new(o, "duration", json_real(e.duration));
+        if (!j.dependencies.empty()) {
+            json_t *deps = json_array();
+            for (const auto &d : j.dependencies)
+                json_array_append_new(deps, json_string(d.c_str()));
+            json_object_set_new(o, "dependencies", deps);
+        }
         /* RFC 27 annotations: the scheduler's while pending, then those
          * kept in the alloc event. */
         if (e.annotations)
@@ -1220,7 +1248,12 @@ void JobManager::kill(const flux_msg_t *msg)
     broker_.respond(msg, nullptr);
 }
 
-/* flux update: change a pending job's time limit (attributes.system.duration). */
+/* flux update: change a job's time limit (attributes.system.duration:
+ * seconds, or "+S"/"-S" relative to the current limit), pending or running.  The owner of the job may shorten it; only the
+ * instance owner may extend it (or make it unlimited).  For a running job
+ * the expiration moves to R's starttime + duration: R (KVS and the
+ * "resource-update" event), job-exec's timer (or the test-mode timer) and
+ * the scheduler (RFC 27-style sched.expiration {id, expiration}) follow. */
 void JobManager::update(const flux_msg_t *msg)
 {
     uint64_t id;
@@ -1234,8 +1267,9 @@ void JobManager::update(const flux_msg_t *msg)
     }
     if (!may_modify(msg, *e))
         return;
-    if (!job_state_in(e->job.state, JOB_STATE_PENDING)) {
-        broker_.respond_error(msg, EINVAL, "only a pending job can be updated");
+    bool running = e->job.state == JobState::RUN && e->R;
+    if (!job_state_in(e->job.state, JOB_STATE_PENDING) && !running) {
+        broker_.respond_error(msg, EINVAL, "only a pending or running job can be updated");
         return;
     }
     double duration = -1;
@@ -1248,6 +1282,29 @@ void JobManager::update(const flux_msg_t *msg)
                                                    + "' is not supported (only duration)");
             return;
         }
+        /* "+S" / "-S": S seconds more or less than the current limit. */
+        const char *rel = json_string_value(v);
+        if (rel && (*rel == '+' || *rel == '-')) {
+            char *end;
+            double d = strtod(rel + 1, &end);
+            if (*end || end == rel + 1 || !std::isfinite(d) || d < 0) {
+                broker_.respond_error(msg, EINVAL, std::string("duration '") + rel
+                                                       + "': expected +SECONDS or -SECONDS");
+                return;
+            }
+            if (e->duration <= 0) {
+                broker_.respond_error(msg, EINVAL, "the job has no time limit to change");
+                return;
+            }
+            duration = *rel == '+' ? e->duration + d : e->duration - d;
+            if (duration <= 0) {
+                char buf[128];
+                snprintf(buf, sizeof(buf), "the limit of %gs would be %gs", e->duration, duration);
+                broker_.respond_error(msg, EINVAL, buf);
+                return;
+            }
+            continue;
+        }
         if (!json_is_number(v) || json_number_value(v) < 0) {
             broker_.respond_error(msg, EINVAL, "duration must be a number of seconds >= 0");
             return;
@@ -1257,6 +1314,23 @@ void JobManager::update(const flux_msg_t *msg)
     if (duration < 0) {
         broker_.respond_error(msg, EINVAL, "nothing to update");
         return;
+    }
+    /* 0 is unlimited: more than any limit. */
+    bool extends = e->duration > 0 && (duration == 0 || duration > e->duration);
+    if (extends && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
+        broker_.respond_error(msg, EPERM, "only the instance owner may extend a job's time limit");
+        return;
+    }
+    double expiration = 0;
+    if (running) {
+        expiration = duration > 0 ? e->R->starttime + duration : 0;
+        if (duration > 0 && expiration <= broker_.now()) {
+            broker_.respond_error(msg, EINVAL, "a duration of " + std::to_string(duration)
+                                                   + "s would end the job before now (it has run "
+                                                   + std::to_string(broker_.now() - e->R->starttime)
+                                                   + "s)");
+            return;
+        }
     }
     json_error_t jerr;
     std::string current;
@@ -1282,7 +1356,57 @@ void JobManager::update(const flux_msg_t *msg)
         broker_.kvs()->write("primary", std::move(op));
     }
     post(*e, "jobspec-update", json_pack("{s:f}", "attributes.system.duration", duration));
+    if (running)
+        update_expiration(*e, expiration);
     broker_.respond(msg, nullptr);
+}
+
+/* A running job's time limit moved to EXPIRATION (0: none). */
+void JobManager::update_expiration(Entry &e, double expiration)
+{
+    e.R->expiration = expiration;
+    flux::JsonPtr R(json_loads(e.R_text.c_str(), 0, nullptr));
+    if (json_t *ex = json_object_get(R.get(), "execution")) {
+        json_object_set_new(ex, "expiration", json_real(expiration));
+        if (char *text = json_dumps(R.get(), JSON_COMPACT)) {
+            e.R_text = text;
+            free(text);
+            KvsOp op;
+            op.key = Ingest::job_key(e.job.id) + ".R";
+            op.value = e.R_text;
+            broker_.kvs()->write("primary", std::move(op));
+        }
+    }
+    post(e, "resource-update", json_pack("{s:f}", "expiration", expiration));
+    uint64_t id = e.job.id;
+    if (sched_ready_)
+        broker_.rpc("sched.expiration",
+                    json_pack("{s:I s:f}", "id", (json_int_t)id, "expiration", expiration),
+                    FLUX_NODEID_ANY, [this, id](const flux_msg_t *rsp) {
+                        if (msg::errnum(rsp) != 0 && msg::errnum(rsp) != ENOSYS)
+                            broker_.log(LOG_ERR, "sched.expiration %ju: %s", (uintmax_t)id,
+                                        msg::has_payload(rsp) ? std::string(msg::payload(rsp)).c_str()
+                                                              : strerror((int)msg::errnum(rsp)));
+                    });
+    if (e.exec_running) {
+        broker_.rpc("job-exec.expiration",
+                    json_pack("{s:I s:f}", "id", (json_int_t)id, "expiration", expiration), 0,
+                    [](const flux_msg_t *) {});
+    }
+    else if (e.test_run_duration >= 0 && e.job.started && !e.job.finished) {
+        /* Exec test mode: the run ends at starttime + run, or times out
+         * at the new expiration first. */
+        double now = broker_.now();
+        double run_left = e.R->starttime + e.test_run_duration - now;
+        bool timeout = expiration > 0 && expiration - now < run_left;
+        arm_timer(e, std::max(0.0, timeout ? expiration - now : run_left),
+                  [this, timeout](Entry &en) {
+                      if (timeout)
+                          post_timeout(en);
+                      else
+                          exec_finish(en, 0);
+                  });
+    }
 }
 
 void JobManager::queue_ctl(const flux_msg_t *msg)

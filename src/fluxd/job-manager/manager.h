@@ -43,6 +43,8 @@ class JobManager : private JobtapHost {
         uint64_t ntasks = 1, nnodes = 0; /* nnodes: requested, then allocated */
         std::string ranks;                /* allocated ranks (kept after free) */
         uint32_t ncores = 0;              /* allocated cores (kept after free) */
+        std::string nodelist;             /* allocated hosts (kept after free) */
+        double expiration = 0;            /* R's expiration, 0: none */
         double duration = 0;
         double test_run_duration = -1; /* exec test mode if >= 0 */
         std::unique_ptr<flux::Rv1> R;
@@ -62,6 +64,8 @@ class JobManager : private JobtapHost {
     explicit JobManager(ServiceHost &b) : broker_(b) {}
     void register_methods();
     void restart();
+    /* Keep what job listings show of an allocation (it outlives R). */
+    static void note_alloc(Entry &e, const flux::Rv1 &R);
     void post(Entry &e, const char *name, json_t *context /* stolen, may be NULL */);
     void advance(Entry &e);
     /* RFC 27: the scheduler module. */
@@ -106,6 +110,7 @@ class JobManager : private JobtapHost {
     void queue_ctl(const flux_msg_t *msg);
     void kill(const flux_msg_t *msg);
     void update(const flux_msg_t *msg);
+    void update_expiration(Entry &e, double expiration);
     void journal(const flux_msg_t *msg);
     void journal_send(const Entry &e, const std::string &line);
     void journal_cancel(const flux_msg_t *msg);
