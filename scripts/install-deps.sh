@@ -8,6 +8,8 @@ pkgs=(build-essential autoconf automake libtool pkg-config
       iproute2 iputils-ping procps jq sharness)
 # MPI launch tests (testsuite/shell-mpi.t) and the shell's PMIx server.
 pkgs+=(openmpi-bin libopenmpi-dev mpich libmpich-dev libpmix-dev)
+# Python bindings (src/bindings/python): cffi API mode and their pytest suite.
+pkgs+=(python3 python3-dev python3-cffi python3-pytest libffi-dev)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -122,10 +122,13 @@ enum {
 /* Stream the job manager's journal: first each active job's (with
  * FLUX_JOB_JOURNAL_FULL, every job's) events so far, then one entry with id
  * FLUX_JOBID_ANY and no events, then every event as it is posted.  Guests
- * see their own jobs.  The stream lasts until the handle is closed. */
+ * see their own jobs.  The stream lasts until flux_job_journal_cancel() or
+ * until the handle is closed. */
 FLUX_API flux_future_t *flux_job_journal(flux_t *h, int flags);
 /* *id and *events (a JSON array of eventlog entries, as text). */
 FLUX_API int flux_job_journal_get(flux_future_t *f, flux_jobid_t *id, const char **events);
+/* End the stream: responses already sent still arrive, then ENODATA. */
+FLUX_API int flux_job_journal_cancel(flux_future_t *f);
 
 /* Steering ------------------------------------------------------------------*/
 

@@ -344,6 +344,20 @@ flux_future_t *flux_job_journal(flux_t *h, int flags)
                          "{s:b}", "full", (flags & FLUX_JOB_JOURNAL_FULL) != 0);
 }
 
+int flux_job_journal_cancel(flux_future_t *f)
+{
+    if (!f || !f->h || !f->streaming || f->matchtag == FLUX_MATCHTAG_NONE) {
+        errno = EINVAL;
+        return -1;
+    }
+    flux_future_t *c = flux_rpc_pack(f->h, "job-manager.events-journal-cancel", FLUX_NODEID_ANY,
+                                     FLUX_RPC_NORESPONSE, "{s:i}", "matchtag", (int)f->matchtag);
+    if (!c)
+        return -1;
+    flux_future_destroy(c);
+    return 0;
+}
+
 int flux_job_journal_get(flux_future_t *f, flux_jobid_t *id, const char **events)
 {
     json_int_t v;

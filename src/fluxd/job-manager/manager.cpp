@@ -8,6 +8,7 @@
  *   job-manager.queue    {queue?, all?, start?: bool, enable?: bool, reason?} (changes:
  *                        owner) -> {running, active, pending, scheduler, queues: [...]}
  *   job-manager.events-journal {full?: bool} (streaming) -> {id, events: [...]}
+ *   job-manager.events-journal-cancel {matchtag} (no response): end that journal (ENODATA)
  *                        per job (backlog), {id: -1, events: []}, then per event
  *   job-manager.sched-hello, job-manager.sched-ready   (RFC 27, owner)
  * Every event is applied to the in-memory job first, then appended to
@@ -82,6 +83,7 @@ void JobManager::register_methods()
     reg("job-manager.kill", user, &JobManager::kill);
     reg("job-manager.update", user, &JobManager::update);
     reg("job-manager.events-journal", user, &JobManager::journal);
+    reg("job-manager.events-journal-cancel", user, &JobManager::journal_cancel);
     reg("job-manager.sched-hello", 0, &JobManager::sched_hello);
     reg("job-manager.sched-ready", 0, &JobManager::sched_ready);
     reg("job-manager.jobtap", 0, &JobManager::jobtap_rpc);
@@ -1283,6 +1285,21 @@ void JobManager::journal(const flux_msg_t *msg)
     }
     broker_.respond_text(msg, "{\"id\":-1,\"events\":[]}");
     journals_.push_back(flux::msg_ref(msg));
+}
+
+/* End one of the sender's journals: {matchtag} names its request, which is
+ * answered ENODATA (the stream's end) and dropped. */
+void JobManager::journal_cancel(const flux_msg_t *msg)
+{
+    int tag = 0;
+    if (flux_msg_unpack(msg, "{s:i}", "matchtag", &tag) < 0)
+        return; /* sent without expecting a response */
+    std::erase_if(journals_, [&](const flux::ConstMsgPtr &j) {
+        if (!msg::same_sender(j.get(), msg) || msg::matchtag(j.get()) != (uint32_t)tag)
+            return false;
+        broker_.respond_error(j.get(), ENODATA, "");
+        return true;
+    });
 }
 
 void JobManager::journal_send(const Entry &e, const std::string &line)

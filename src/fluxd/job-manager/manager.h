@@ -147,6 +147,7 @@ class JobManager : private JobtapHost {
     void update_expiration(Entry &e, double expiration);
     void journal(const flux_msg_t *msg);
     void journal_send(const Entry &e, const std::string &line);
+    void journal_cancel(const flux_msg_t *msg);
     std::vector<flux::ConstMsgPtr> journals_; /* job-manager.events-journal */
 
     ServiceHost &broker_;

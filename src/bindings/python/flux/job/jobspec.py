@@ -1,0 +1,352 @@
+"""Jobspec (RFC 14) and JobspecV1 (RFC 25) builders, as flux-core's."""
+import collections.abc
+import json
+import math
+import numbers
+import os
+
+_FSD = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_fsd(value):
+    """Seconds from a number or an RFC 23 duration ("30s", "1.5m", "2h", "1d")."""
+    if isinstance(value, bool):
+        raise TypeError("duration must be a number or a string")
+    if isinstance(value, numbers.Real):
+        secs = float(value)
+    elif isinstance(value, str):
+        s = value.strip()
+        try:
+            if s and s[-1] in _FSD:
+                secs = float(s[:-1]) * _FSD[s[-1]]
+            else:
+                secs = float(s)
+        except ValueError:
+            raise ValueError("invalid Flux standard duration %r" % value) from None
+    else:
+        raise TypeError("duration must be a number or a string")
+    if math.isnan(secs) or math.isinf(secs) or secs < 0:
+        raise ValueError("invalid duration %r" % value)
+    return secs
+
+
+def _positive_int(name, value, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError("%s must be an integer" % name)
+    if value < 1:
+        raise ValueError("%s must be >= 1" % name)
+    return int(value)
+
+
+def _check_command(command):
+    if isinstance(command, (str, bytes)) or not isinstance(command, collections.abc.Sequence):
+        raise TypeError("command must be a list of strings")
+    if len(command) == 0:
+        raise ValueError("command must not be empty")
+    for arg in command:
+        if not isinstance(arg, str):
+            raise TypeError("command arguments must be strings")
+    return list(command)
+
+
+def _set_path(d, key, value):
+    parts = key.split(".")
+    if any(not p for p in parts):
+        raise ValueError("invalid key %r" % key)
+    for p in parts[:-1]:
+        nxt = d.get(p)
+        if not isinstance(nxt, dict):
+            nxt = d[p] = {}
+        d = nxt
+    d[parts[-1]] = value
+
+
+def _get_path(d, key):
+    for p in key.split("."):
+        if not isinstance(d, dict) or p not in d:
+            raise KeyError(key)
+        d = d[p]
+    return d
+
+
+class Jobspec:
+    """A jobspec: resources, tasks, attributes (RFC 14)."""
+
+    top_level_keys = {"resources", "tasks", "version", "attributes"}
+
+    def __init__(self, resources, tasks, attributes=None, version=1):
+        if not isinstance(resources, collections.abc.Sequence) or not resources:
+            raise ValueError("resources must be a non-empty list")
+        if not isinstance(tasks, collections.abc.Sequence) or not tasks:
+            raise ValueError("tasks must be a non-empty list")
+        if attributes is None:
+            attributes = {}
+        if not isinstance(attributes, dict):
+            raise TypeError("attributes must be a mapping")
+        self.jobspec = {
+            "resources": list(resources),
+            "tasks": list(tasks),
+            "attributes": attributes,
+            "version": version,
+        }
+        attributes.setdefault("system", {})
+
+    @classmethod
+    def from_yaml_stream(cls, stream):
+        raise NotImplementedError("YAML jobspecs: submit the text, fluxd converts it")
+
+    @classmethod
+    def loads(cls, text):
+        d = json.loads(text)
+        if not isinstance(d, dict) or not cls.top_level_keys.issuperset(d) or "tasks" not in d:
+            raise ValueError("not a jobspec object")
+        return cls(d["resources"], d["tasks"], d.get("attributes"), d.get("version", 1))
+
+    # -- accessors
+    @property
+    def resources(self):
+        return self.jobspec["resources"]
+
+    @property
+    def tasks(self):
+        return self.jobspec["tasks"]
+
+    @property
+    def attributes(self):
+        return self.jobspec["attributes"]
+
+    @property
+    def version(self):
+        return self.jobspec["version"]
+
+    def dumps(self, **kwargs):
+        return json.dumps(self.jobspec, **kwargs)
+
+    def __str__(self):
+        return self.dumps()
+
+    # -- attributes
+    @staticmethod
+    def _attr_key(key):
+        if not isinstance(key, str) or not key:
+            raise ValueError("attribute key must be a non-empty string")
+        if key.startswith("attributes."):
+            key = key[len("attributes."):]
+        if not key.startswith(("system.", "user.")) and key not in ("system", "user"):
+            key = "system." + key
+        return key
+
+    def setattr(self, key, val):
+        """Set attributes.KEY ("system." is implied unless KEY starts with
+        "user." or "system.")."""
+        _set_path(self.jobspec["attributes"], self._attr_key(key), val)
+
+    def getattr(self, key):
+        return _get_path(self.jobspec["attributes"], self._attr_key(key))
+
+    def setattr_shell_option(self, key, val):
+        self.setattr("system.shell.options." + key, val)
+
+    def getattr_shell_option(self, key):
+        return self.getattr("system.shell.options." + key)
+
+    @property
+    def duration(self):
+        return self.attributes["system"].get("duration", 0)
+
+    @duration.setter
+    def duration(self, value):
+        self.setattr("system.duration", parse_fsd(value))
+
+    @property
+    def cwd(self):
+        return self.attributes["system"].get("cwd")
+
+    @cwd.setter
+    def cwd(self, value):
+        if not isinstance(value, (str, os.PathLike)):
+            raise TypeError("cwd must be a string")
+        self.setattr("system.cwd", os.fspath(value))
+
+    @property
+    def environment(self):
+        return self.attributes["system"].get("environment")
+
+    @environment.setter
+    def environment(self, value):
+        if not isinstance(value, collections.abc.Mapping):
+            raise TypeError("environment must be a mapping")
+        for k, v in value.items():
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise TypeError("environment keys and values must be strings")
+        self.setattr("system.environment", dict(value))
+
+    @property
+    def queue(self):
+        return self.attributes["system"].get("queue")
+
+    @queue.setter
+    def queue(self, value):
+        if not isinstance(value, str):
+            raise TypeError("queue must be a string")
+        self.setattr("system.queue", value)
+
+    def _iopath(self, stream):
+        try:
+            return self.getattr_shell_option("output.%s.path" % stream)
+        except KeyError:
+            return None
+
+    def _set_iopath(self, stream, path):
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError("%s must be a path" % stream)
+        self.setattr_shell_option("output.%s.type" % stream, "file")
+        self.setattr_shell_option("output.%s.path" % stream, os.fspath(path))
+
+    @property
+    def stdout(self):
+        return self._iopath("stdout")
+
+    @stdout.setter
+    def stdout(self, path):
+        self._set_iopath("stdout", path)
+
+    @property
+    def stderr(self):
+        return self._iopath("stderr")
+
+    @stderr.setter
+    def stderr(self, path):
+        self._set_iopath("stderr", path)
+
+    @property
+    def stdin(self):
+        try:
+            return self.getattr_shell_option("input.stdin.path")
+        except KeyError:
+            return None
+
+    @stdin.setter
+    def stdin(self, path):
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError("stdin must be a path")
+        self.setattr_shell_option("input.stdin.type", "file")
+        self.setattr_shell_option("input.stdin.path", os.fspath(path))
+
+
+class JobspecV1(Jobspec):
+    """A version 1 jobspec (RFC 25)."""
+
+    def __init__(self, resources, tasks, attributes=None, version=1):
+        if version != 1:
+            raise ValueError("JobspecV1 requires version 1")
+        super().__init__(resources, tasks, attributes, version=1)
+        self.attributes["system"].setdefault("duration", 0)
+
+    @staticmethod
+    def _slot(count, cores, gpus, label="task"):
+        with_ = [{"type": "core", "count": cores}]
+        if gpus:
+            with_.append({"type": "gpu", "count": gpus})
+        return {"type": "slot", "count": count, "label": label, "with": with_}
+
+    @classmethod
+    def _resources(cls, nslots, cores, gpus, num_nodes, exclusive, what="num_tasks"):
+        if num_nodes is None:
+            if exclusive:
+                raise ValueError("exclusive requires num_nodes")
+            return [cls._slot(nslots, cores, gpus)]
+        if nslots < num_nodes:
+            raise ValueError("%s must be >= num_nodes" % what)
+        if nslots % num_nodes:
+            raise ValueError("%s must be a multiple of num_nodes" % what)
+        node = {"type": "node", "count": num_nodes,
+                "with": [cls._slot(nslots // num_nodes, cores, gpus)]}
+        if exclusive:
+            node["exclusive"] = True
+        return [node]
+
+    @classmethod
+    def from_command(cls, command, num_tasks=1, cores_per_task=1, gpus_per_task=None,
+                     num_nodes=None, exclusive=False):
+        """A jobspec running COMMAND (a list) as NUM_TASKS tasks."""
+        command = _check_command(command)
+        num_tasks = _positive_int("num_tasks", num_tasks)
+        cores_per_task = _positive_int("cores_per_task", cores_per_task)
+        if gpus_per_task is not None and (isinstance(gpus_per_task, bool) or
+                                          not isinstance(gpus_per_task, numbers.Integral)
+                                          or gpus_per_task < 0):
+            raise ValueError("gpus_per_task must be an integer >= 0")
+        num_nodes = _positive_int("num_nodes", num_nodes, allow_none=True)
+        resources = cls._resources(num_tasks, cores_per_task, gpus_per_task, num_nodes,
+                                   exclusive)
+        tasks = [{"command": command, "slot": "task", "count": {"per_slot": 1}}]
+        return cls(resources, tasks, {"system": {"duration": 0}})
+
+    @classmethod
+    def _broker_jobspec(cls, command, num_slots, cores_per_slot, gpus_per_slot, num_nodes,
+                        broker_opts, exclusive, conf):
+        num_slots = _positive_int("num_slots", num_slots)
+        cores_per_slot = _positive_int("cores_per_slot", cores_per_slot)
+        num_nodes = _positive_int("num_nodes", num_nodes, allow_none=True)
+        if broker_opts is None:
+            broker_opts = []
+        if isinstance(broker_opts, str) or not all(isinstance(o, str) for o in broker_opts):
+            raise TypeError("broker_opts must be a list of strings")
+        if conf is not None:
+            if not isinstance(conf, collections.abc.Mapping):
+                raise TypeError("conf must be a mapping")
+            broker_opts = list(broker_opts) + ["-c{{tmpdir}}/conf.json"]
+        resources = cls._resources(num_slots, cores_per_slot, gpus_per_slot, num_nodes,
+                                   exclusive, what="num_slots")
+        tasks = [{"command": ["flux", "broker"] + list(broker_opts) + command,
+                  "slot": "task", "count": {"per_resource": {"type": "node", "count": 1}}}]
+        js = cls(resources, tasks, {"system": {"duration": 0}})
+        if conf is not None:
+            js.add_file("conf.json", json.dumps(conf))
+        return js
+
+    @classmethod
+    def from_batch_command(cls, script, jobname, args=None, num_slots=1, cores_per_slot=1,
+                           gpus_per_slot=None, num_nodes=None, broker_opts=None,
+                           exclusive=False, conf=None):
+        """A jobspec running SCRIPT (text starting with #!) in a new instance."""
+        if not isinstance(script, str):
+            raise TypeError("script must be a string")
+        if not script.startswith("#!"):
+            raise ValueError("script must start with #!")
+        if args is None:
+            args = []
+        args = [a for a in args]
+        if not all(isinstance(a, str) for a in args):
+            raise TypeError("args must be strings")
+        js = cls._broker_jobspec(["{{tmpdir}}/script"] + args, num_slots, cores_per_slot,
+                                 gpus_per_slot, num_nodes, broker_opts, exclusive, conf)
+        js.setattr("system.job.name", jobname)
+        js.add_file("script", script, perms=0o700)
+        js.setattr("system.batch.script", script)
+        return js
+
+    @classmethod
+    def from_nest_command(cls, command, num_slots=1, cores_per_slot=1, gpus_per_slot=None,
+                          num_nodes=None, broker_opts=None, exclusive=False, conf=None):
+        """A jobspec running COMMAND as the initial program of a new instance."""
+        command = _check_command(command)
+        return cls._broker_jobspec(command, num_slots, cores_per_slot, gpus_per_slot,
+                                   num_nodes, broker_opts, exclusive, conf)
+
+    def add_file(self, path, data, perms=0o600, encoding=None):
+        """Add a file to attributes.system.files (RFC 37 fileref)."""
+        if not isinstance(path, str) or not path:
+            raise ValueError("path must be a non-empty string")
+        if isinstance(data, collections.abc.Mapping):
+            entry = {"data": dict(data), "encoding": "json"}
+        elif isinstance(data, str):
+            entry = {"data": data}
+        else:
+            raise TypeError("file data must be a str or a mapping")
+        entry["mode"] = 0o100000 | perms
+        files = self.attributes["system"].setdefault("files", {})
+        files[path] = entry

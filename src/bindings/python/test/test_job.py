@@ -1,0 +1,300 @@
+"""flux.job: jobspecs, submit/wait, events, steering, listing, ids, journal."""
+import errno
+import json
+import os
+import signal
+
+import pytest
+
+import flux
+import flux.job
+from flux.job import JobspecV1, JobID, JobException, JournalConsumer
+from conftest import quick
+
+
+def test_from_command_jobspec():
+    js = JobspecV1.from_command(["hostname", "-s"], num_tasks=4, cores_per_task=2,
+                                num_nodes=2)
+    d = json.loads(js.dumps())
+    assert d["version"] == 1
+    node = d["resources"][0]
+    assert node["type"] == "node" and node["count"] == 2
+    slot = node["with"][0]
+    assert slot["type"] == "slot" and slot["count"] == 2
+    assert slot["with"] == [{"type": "core", "count": 2}]
+    assert d["tasks"] == [{"command": ["hostname", "-s"], "slot": "task",
+                           "count": {"per_slot": 1}}]
+
+
+def test_setters():
+    js = JobspecV1.from_command(["true"])
+    js.duration = "1m"
+    js.cwd = "/tmp"
+    js.environment = {"A": "1"}
+    js.stdout = "/tmp/out"
+    js.stderr = "/tmp/err"
+    js.setattr("user.tag", "x")
+    js.setattr("system.job.name", "n")
+    js.setattr_shell_option("verbose", 1)
+    sysattr = js.attributes["system"]
+    assert sysattr["duration"] == 60.0
+    assert sysattr["cwd"] == "/tmp"
+    assert sysattr["environment"] == {"A": "1"}
+    assert sysattr["shell"]["options"]["output"]["stdout"] == {"type": "file",
+                                                               "path": "/tmp/out"}
+    assert js.stderr == "/tmp/err"
+    assert js.attributes["user"]["tag"] == "x"
+    assert js.getattr("job.name") == "n"
+    assert js.getattr_shell_option("verbose") == 1
+
+
+def test_batch_and_nest():
+    js = JobspecV1.from_batch_command("#!/bin/sh\nflux run true\n", "mybatch", num_slots=2)
+    d = json.loads(js.dumps())
+    assert d["tasks"][0]["command"][:2] == ["flux", "broker"]
+    assert d["attributes"]["system"]["job"]["name"] == "mybatch"
+    assert "script" in d["attributes"]["system"]["files"]
+    nest = JobspecV1.from_nest_command(["sleep", "0"], num_slots=1, num_nodes=1)
+    assert json.loads(nest.dumps())["tasks"][0]["command"][-2:] == ["sleep", "0"]
+    with pytest.raises(ValueError):
+        JobspecV1.from_batch_command("no shebang", "x")
+
+
+@pytest.mark.parametrize("args,exc", [
+    (([],), ValueError),
+    (("true",), TypeError),
+    (([1],), TypeError),
+    ((["true"], 0), ValueError),
+    ((["true"], 3, 1, None, 2), ValueError),
+])
+def test_bad_jobspec_args(args, exc):
+    with pytest.raises(exc):
+        JobspecV1.from_command(*args)
+
+
+def test_bad_setters():
+    js = JobspecV1.from_command(["true"])
+    with pytest.raises(ValueError):
+        js.duration = "soon"
+    with pytest.raises(ValueError):
+        js.duration = -1
+    with pytest.raises(TypeError):
+        js.environment = ["A=1"]
+
+
+def test_jobid_forms():
+    j = JobID(1234567890123)
+    for form in (j.f58, j.dec, j.hex, j.dothex, j.kvs, j.words, j.f58plain):
+        assert JobID(form) == j
+    assert j.kvs.startswith("job.")
+    assert j.hex.startswith("0x")
+    assert str(j) == j.f58
+    assert JobID(j) is j
+    with pytest.raises(ValueError):
+        JobID("not-a-jobid")
+    with pytest.raises(TypeError):
+        JobID(1.5)
+
+
+def test_submit_wait(h):
+    jobid = flux.job.submit(h, JobspecV1.from_command(["true"]), waitable=True)
+    assert isinstance(jobid, JobID)
+    res = flux.job.wait(h, jobid)
+    assert res.success and res.jobid == jobid
+
+
+def test_submit_async_wait_async_failure(h):
+    fut = flux.job.submit_async(h, JobspecV1.from_command(["sh", "-c", "exit 3"]))
+    jobid = fut.get_id()
+    res = flux.job.wait_async(h, jobid).get_status()
+    assert not res.success
+    assert "3" in res.errstr
+
+
+def test_submit_then(h):
+    ids = []
+    for _ in range(3):
+        flux.job.submit_async(h, quick(JobspecV1.from_command(["true"]))).then(
+            lambda f: ids.append(f.get_id()))
+    h.reactor_run()
+    assert len(ids) == 3 and len(set(ids)) == 3
+
+
+def test_bad_jobspec_rejected(h):
+    with pytest.raises(OSError) as e:
+        flux.job.submit(h, '{"version": 1, "resources": []}')
+    assert e.value.errno == errno.EINVAL or e.value.errno == errno.EPROTO
+    with pytest.raises(OSError):
+        flux.job.submit(h, "this is not a jobspec")
+    with pytest.raises(TypeError):
+        flux.job.submit(h, 42)
+
+
+def test_unknown_jobid(h):
+    bogus = JobID(123456789)
+    with pytest.raises(OSError) as e:
+        flux.job.wait(h, bogus)
+    assert e.value.errno == errno.ENOENT
+    with pytest.raises(OSError) as e:
+        list(flux.job.event_watch(h, bogus))
+    assert e.value.errno == errno.ENOENT
+    with pytest.raises(OSError):
+        flux.job.cancel(h, bogus)
+    assert flux.job.get_job(h, bogus) is None
+
+
+def test_event_watch_and_wait(h):
+    jobid = flux.job.submit(h, quick(JobspecV1.from_command(["true"])))
+    names = [ev.name for ev in flux.job.event_watch(h, jobid)]
+    assert names[0] == "submit" and names[-1] == "clean"
+    assert "start" in names and "finish" in names
+    ev = flux.job.event_wait(h, jobid, "finish")
+    assert ev.context["status"] == 0
+    with pytest.raises(OSError) as e:
+        flux.job.event_wait(h, jobid, "no-such-event")
+    assert e.value.errno == errno.ENODATA
+
+
+def test_event_watch_async_then(h):
+    jobid = flux.job.submit(h, quick(JobspecV1.from_command(["true"])))
+    names = []
+
+    def cb(f):
+        ev = f.get_event()
+        if ev is None:
+            return
+        names.append(ev.name)
+        if ev.name == "clean":
+            f.cancel()
+
+    flux.job.event_watch_async(h, jobid).then(cb)
+    h.reactor_run()
+    assert names[0] == "submit" and names[-1] == "clean"
+
+
+def test_cancel_and_event_wait_raises(h):
+    js = JobspecV1.from_command(["sleep", "300"])
+    jobid = flux.job.submit(h, js)
+    flux.job.event_wait(h, jobid, "start")
+    flux.job.cancel(h, jobid, "test cancel")
+    with pytest.raises(JobException) as e:
+        flux.job.event_wait(h, jobid, "clean")
+    assert e.value.type == "cancel"
+    info = flux.job.result(h, jobid)
+    assert info.result == "CANCELED"
+
+
+def test_kill(h):
+    jobid = flux.job.submit(h, JobspecV1.from_command(["sleep", "300"]))
+    flux.job.event_wait(h, jobid, "start")
+    flux.job.kill(h, jobid, signal.SIGKILL)
+    info = flux.job.result(h, jobid)
+    assert info.returncode == -signal.SIGKILL
+    assert info.result == "FAILED"
+
+
+def test_raise(h):
+    jobid = flux.job.submit(h, JobspecV1.from_command(["sleep", "300"]))
+    flux.job.event_wait(h, jobid, "start")
+    getattr(flux.job, "raise")(h, jobid, "mytype", 0, "a note")
+    ev = flux.job.event_wait(h, jobid, "exception", raiseJobException=False)
+    assert ev.context["type"] == "mytype" and ev.context["note"] == "a note"
+    assert flux.job.result(h, jobid).result == "FAILED"
+
+
+def test_result_and_get_job(h):
+    jobid = flux.job.submit(h, JobspecV1.from_command(["sh", "-c", "exit 5"]))
+    info = flux.job.result(h, jobid)
+    assert info.id == jobid
+    assert info.returncode == 5 and info.result == "FAILED"
+    d = flux.job.get_job(h, jobid)
+    assert d["id"] == jobid and d["state"] == "INACTIVE" and d["result"] == "FAILED"
+
+
+def test_job_list_and_joblist(h):
+    js = quick(JobspecV1.from_command(["true"]))
+    js.setattr("system.job.name", "listme")
+    ids = [flux.job.submit(h, js) for _ in range(3)]
+    for i in ids:
+        flux.job.wait(h, i)
+    running = flux.job.submit(h, JobspecV1.from_command(["sleep", "300"]))
+    flux.job.event_wait(h, running, "start")
+    jobs = flux.job.job_list(h, max_entries=0, attrs=["state", "name"],
+                             states=flux.constants.FLUX_JOB_STATE_INACTIVE).get_jobs()
+    listed = {j["id"] for j in jobs if j.get("name") == "listme"}
+    assert set(ids) <= listed
+    assert all(set(j) <= {"id", "state", "name"} for j in jobs)
+    run = flux.job.JobList(h, filters=["running"]).jobs()
+    assert [j.id for j in run] == [running]
+    done = flux.job.JobList(h, filters=["completed"], name="listme").jobs()
+    assert {j.id for j in done} >= set(ids)
+    assert flux.job.JobList(h, ids=[ids[0]]).jobs()[0].id == ids[0]
+    with pytest.raises(ValueError):
+        flux.job.JobList(h, filters=["bogus"])
+    flux.job.cancel(h, running)
+    flux.job.wait(h, running)
+
+
+def test_journal_consumer_100_jobs(h):
+    jc = JournalConsumer(h, full=False, include_sentinel=True).start()
+    assert jc.poll(timeout=10).is_empty() or True
+    # drain the backlog up to the sentinel
+    while not jc.backlog_done:
+        jc.poll(timeout=10)
+    js = quick(JobspecV1.from_command(["true"]))
+    ids = set()
+    futs = [flux.job.submit_async(h, js) for _ in range(100)]
+    ids = {f.get_id() for f in futs}
+    seen = {i: [] for i in ids}
+    done = 0
+    while done < len(ids):
+        ev = jc.poll(timeout=30)
+        if ev.jobid in seen:
+            seen[ev.jobid].append(ev.name)
+            if ev.name == "clean":
+                done += 1
+    expected = ["submit", "validate", "depend", "priority", "alloc", "start", "finish",
+                "release", "free", "clean"]
+    for i, names in seen.items():
+        assert names == expected, (i, names)
+    jc.stop()  # the job manager ends the stream (ENODATA): poll drains, then None
+    while jc.poll(timeout=10) is not None:
+        pass
+    assert jc.poll() is None
+
+
+def test_journal_consumer_full_backlog_and_callback(h):
+    jobid = flux.job.submit(h, quick(JobspecV1.from_command(["true"])))
+    flux.job.wait(h, jobid)
+    got = []
+
+    def cb(ev):
+        if ev.jobid == jobid:
+            got.append(ev.name)
+            if ev.name == "clean":
+                jc.stop()
+
+    ticks = []
+
+    def guard(handle, w, revents, args):
+        if jc._stopped:  # the job manager ended the stream (ENODATA)
+            w.stop()
+            return
+        ticks.append(1)
+        if len(ticks) > 600:
+            raise TimeoutError("the journal did not end after stop()")
+
+    jc = JournalConsumer(h, full=True)
+    jc.set_callback(cb)
+    jc.start()
+    h.timer_watcher_create(0.05, guard, repeat=0.05).start()
+    h.reactor_run()
+    assert got[0] == "submit" and got[-1] == "clean"
+
+
+def test_journal_poll_timeout(h):
+    jc = JournalConsumer(h, full=False).start()
+    with pytest.raises(TimeoutError):
+        while True:
+            jc.poll(timeout=0.2)
+    jc.stop()
