@@ -85,7 +85,7 @@ int cmd_uri(int argc, char **argv)
                 break;
             case 'h':
                 printf("Usage: flux uri [--local|--remote] TARGET\n"
-                       "TARGET: local:///path, ssh://[user@]host[:port]/path, or pid:PID\n");
+                       "TARGET: local:///path, ssh://[user@]host[:port]/path, pid:PID, or a JOBID\n");
                 return 0;
             default:
                 return 1;
@@ -94,7 +94,22 @@ int cmd_uri(int argc, char **argv)
     if (optind != argc - 1 || (local && remote))
         die(1, "Usage: flux uri [--local|--remote] TARGET");
     std::string target = argv[optind];
-    std::string uri = target.rfind("pid:", 0) == 0 ? resolve_pid(target.substr(4)) : target;
+    std::string uri;
+    if (target.rfind("pid:", 0) == 0)
+        uri = resolve_pid(target.substr(4));
+    else if (target.find("://") == std::string::npos) {
+        /* A job (jobid:ID or ID): the URI its instance recorded. */
+        std::string idstr = target.rfind("jobid:", 0) == 0 ? target.substr(6) : target;
+        uint64_t id = parse_jobid_or_die("flux-uri", idstr.c_str());
+        flux_t *h = open_or_die("flux-uri");
+        std::string why;
+        uri = job_instance_uri(h, id, &why);
+        flux_close(h);
+        if (uri.empty())
+            die(1, "flux-uri: %s", why.c_str());
+    }
+    else
+        uri = target;
     std::string err;
     auto u = flux::uri_parse(uri, &err);
     if (!u)
