@@ -8,6 +8,7 @@
  * under the job's KVS directory (guest.uri) once up.  The jobspec shape
  * is in doc/design/batch-jobspec.md (the Slurm sbatch shim builds the same).
  */
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "cmd.h"
+#include "eventlog/eventlog.h"
 #include "flux/job.h"
 #include "jobspec_opts.h"
 #include "selfexe/selfexe.h"
@@ -191,14 +193,18 @@ std::string wait_instance(flux_t *h, const char *prog, uint64_t id, double timeo
         if (!uri.empty())
             return uri;
         flux_future_t *f = flux_job_lookup(h, id, "eventlog");
-        const char *log = nullptr;
-        if (f && flux_job_lookup_get(f, &log) == 0 && log
-            && (strstr(log, "\"name\":\"finish\"") || strstr(log, "\"name\":\"clean\""))) {
-            flux_future_destroy(f);
-            die(1, "%s: job %s ended before its instance came up (flux job attach %s shows why)",
-                prog, jobid_str(id).c_str(), jobid_str(id).c_str());
+        const char *text = nullptr;
+        bool ended = false;
+        if (f && flux_job_lookup_get_unpack(f, "s", &text) == 0 && text) {
+            if (auto log = flux::eventlog_decode(text)) {
+                for (const auto &e : *log)
+                    ended = ended || e.name == "finish" || e.name == "clean";
+            }
         }
         flux_future_destroy(f);
+        if (ended)
+            die(1, "%s: job %s ended before its instance came up (flux job attach %s shows why)",
+                prog, jobid_str(id).c_str(), jobid_str(id).c_str());
         if (timeout > 0 && waited >= timeout)
             die(1, "%s: job %s: no instance after %.0fs", prog, jobid_str(id).c_str(), timeout);
         usleep((useconds_t)(delay * 1e6));

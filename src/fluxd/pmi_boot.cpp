@@ -326,7 +326,7 @@ flux::Result<void> parent_post_uri(const std::string &parent_uri, const std::str
     int err = 0;
     if (!txn || flux_kvs_txn_put_string(txn, 0, key, uri.c_str()) < 0
         || !(f = flux_kvs_commit(h, nullptr, 0, txn)) || flux_future_wait_for(f, 10.) < 0
-        || flux_future_get(f, nullptr) < 0)
+        || flux_rpc_get(f, nullptr) < 0)
         err = errno ? errno : EIO;
     flux_future_destroy(f);
     flux_kvs_txn_destroy(txn);

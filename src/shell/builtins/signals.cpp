@@ -8,6 +8,8 @@
  * holds signals across fork).
  */
 #include <csignal>
+#include <sys/prctl.h>
+#include <unistd.h>
 #include <vector>
 
 #include "shell/internal.h"
@@ -21,12 +23,25 @@ const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,   SIGUSR2,
 
 void noted(evutil_socket_t, short, void *) {}
 
+/* The broker that started this shell.  If it dies (kill -9, a node
+ * failure), the kernel sends SIGTERM (PR_SET_PDEATHSIG): the job's tasks on
+ * this node and the shell end at once instead of running on as orphans. */
+pid_t broker_pid = 0;
+
+void term(evutil_socket_t, short, void *)
+{
+    if (getppid() != broker_pid)
+        killpg(getpgrp(), SIGKILL);
+}
+
 int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
 {
     struct event_base *base = flux_shell_get_event_base(shell);
+    broker_pid = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     for (int sig : forwarded) {
         /* Owned by the loop until exit (the shell never frees its loop). */
-        struct event *ev = evsignal_new(base, sig, noted, nullptr);
+        struct event *ev = evsignal_new(base, sig, sig == SIGTERM ? term : noted, nullptr);
         if (!ev || event_add(ev, nullptr) < 0) {
             flux_shell_log(shell, 3, "cannot watch signal %d", sig);
             return -1;
