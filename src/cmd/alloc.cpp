@@ -260,7 +260,7 @@ int cmd_alloc(int argc, char **argv)
         flux_close(h);
         return 0;
     }
-    int rc = job_attach(h, id, true, false);
+    int rc = job_attach(h, id, false, false);
     flux_close(h);
     return rc;
 }

@@ -20,7 +20,7 @@ namespace {
 
 using flux::IdSet;
 
-const char *usage_text = "Usage: flux resource list [-s STATES]\n"
+const char *usage_text = "Usage: flux resource list [-s STATES] [-n] [-o FORMAT]\n"
                          "       flux resource status [-s STATES]\n"
                          "       flux resource info\n"
                          "       flux resource drain [-f] [TARGETS [REASON...]]\n"
@@ -109,19 +109,61 @@ bool wanted(const std::vector<std::string> &states, const std::string &s)
            || std::find(states.begin(), states.end(), "all") != states.end();
 }
 
+/* flux resource list -n (no header), -o FORMAT ({state} {nnodes} {ncores}
+ * {ngpus} {nodelist} {ranks}; "{name:SPEC}" takes a width, "<" or ">"). */
+bool no_header = false;
+std::string list_format;
+
+std::string format_row(const std::string &fmt, const std::map<std::string, std::string> &fields)
+{
+    std::string out;
+    for (size_t i = 0; i < fmt.size(); i++) {
+        size_t end = fmt[i] == '{' ? fmt.find('}', i) : std::string::npos;
+        if (end == std::string::npos) {
+            out += fmt[i];
+            continue;
+        }
+        std::string name = fmt.substr(i + 1, end - i - 1), spec;
+        if (size_t colon = name.find(':'); colon != std::string::npos) {
+            spec = name.substr(colon + 1);
+            name = name.substr(0, colon);
+        }
+        auto it = fields.find(name);
+        if (it == fields.end())
+            die(1, "flux-resource: unknown format field '{%s}' (state, nnodes, ncores, ngpus,"
+                   " nodelist, ranks)", name.c_str());
+        std::string v = it->second;
+        bool left = !spec.empty() && spec[0] == '<';
+        if (!spec.empty() && (spec[0] == '<' || spec[0] == '>'))
+            spec = spec.substr(1);
+        size_t width = spec.empty() ? 0 : strtoul(spec.c_str(), nullptr, 10);
+        if (v.size() < width)
+            v = left ? v + std::string(width - v.size(), ' ') : std::string(width - v.size(), ' ') + v;
+        out += v;
+        i = end;
+    }
+    return out;
+}
+
 const char *opt_states(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"states", required_argument, nullptr, 's'},
+        {"no-header", no_argument, nullptr, 'n'},
+        {"format", required_argument, nullptr, 'o'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0},
     };
     const char *states = nullptr;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+s:h", opts, nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "+s:no:h", opts, nullptr)) != -1) {
         if (c == 's')
             states = optarg;
+        else if (c == 'n')
+            no_header = true;
+        else if (c == 'o')
+            list_format = optarg;
         else if (c == 'h') {
             printf("%s\n", usage_text);
             exit(0);
@@ -146,12 +188,30 @@ int res_list(flux_t *h, int argc, char **argv)
     /* Nothing is allocated until a scheduler is loaded. */
     IdSet free = st.up;
     IdSet down = st.all.difference(st.up);
-    printf("%10s %6s %8s %8s %s\n", "STATE", "NNODES", "NCORES", "NGPUS", "NODELIST");
+    if (!list_format.empty()) {
+        if (!no_header)
+            printf("%s\n", format_row(list_format, {{"state", "STATE"}, {"nnodes", "NNODES"},
+                                                    {"ncores", "NCORES"}, {"ngpus", "NGPUS"},
+                                                    {"nodelist", "NODELIST"}, {"ranks", "RANKS"}})
+                               .c_str());
+    }
+    else if (!no_header)
+        printf("%10s %6s %8s %8s %s\n", "STATE", "NNODES", "NCORES", "NGPUS", "NODELIST");
     auto row = [&](const char *name, const IdSet &ranks) {
         if (!wanted(states, name))
             return;
         size_t cores, gpus;
         counts(st, ranks, &cores, &gpus);
+        if (!list_format.empty()) {
+            printf("%s\n", format_row(list_format, {{"state", name},
+                                                    {"nnodes", std::to_string(ranks.count())},
+                                                    {"ncores", std::to_string(cores)},
+                                                    {"ngpus", std::to_string(gpus)},
+                                                    {"nodelist", nodelist(st, ranks)},
+                                                    {"ranks", ranks.encode()}})
+                               .c_str());
+            return;
+        }
         printf("%10s %6zu %8zu %8zu %s\n", name, ranks.count(), cores, gpus,
                nodelist(st, ranks).c_str());
     };
