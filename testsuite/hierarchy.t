@@ -47,13 +47,13 @@ test_expect_success 'flux run -N2 flux start: two brokers boot over PMI' '
 '
 test_expect_success 'flux run -N4 flux start: a tree of four over TCP' '
     flux run -N4 flux start flux overlay status >ov.out &&
-    grep -c "online" ov.out | grep -qx 4 || { cat ov.out; false; }
+    grep -c ": full$" ov.out | grep -qx 4
 '
 test_expect_success 'the child knows its job, parent URI and namespace' '
     id=$(flux submit -N1 flux start sh -c "flux getattr jobid; flux getattr parent-uri; flux getattr parent-kvs-namespace") &&
     flux job attach $id >attrs.out &&
     test "$(sed -n 1p attrs.out)" = "$id" &&
-    test "$(sed -n 2p attrs.out)" = "$FLUX_URI" -o "$(sed -n 2p attrs.out | cut -c1-8)" = "local://" &&
+    sed -n 2p attrs.out | grep -q "^local://" &&
     test "$(sed -n 3p attrs.out)" = primary
 '
 test_expect_success 'PMI variables do not leak into the child instance' '
@@ -65,9 +65,9 @@ test_expect_success 'flux alloc nested twice: level 2' '
     test "$(flux alloc -N1 flux alloc -n1 flux getattr instance-level)" = 2
 '
 test_expect_success 'confinement: a child of -N2 sees 2 nodes, of -n1 one core' '
-    test "$(flux alloc -N2 flux resource list -n -o "{nnodes}" | tr -d " ")" = 2 &&
-    test "$(flux alloc -n1 flux resource list -n -o "{ncores}" | tr -d " ")" = 1 &&
-    test "$(flux alloc -N1 -n2 flux resource list -n -o "{ncores}" | tr -d " ")" = 2
+    test "$(flux alloc -N2 flux resource list -s free -n -o "{nnodes}" | tr -d " ")" = 2 &&
+    test "$(flux alloc -n1 flux resource list -s free -n -o "{ncores}" | tr -d " ")" = 1 &&
+    test "$(flux alloc -N1 -n2 flux resource list -s free -n -o "{ncores}" | tr -d " ")" = 2
 '
 test_expect_success 'a child cannot run a job larger than its allocation' '
     test_must_fail flux alloc -n1 flux run -n2 true 2>big.err &&
@@ -77,7 +77,7 @@ test_expect_success 'flux batch: #flux: directives, the script in the jobspec, f
     cat >b.sh <<-EOF &&
 	#!/bin/sh
 	#flux: -N2
-	flux resource list -n -o "{nnodes}"
+	flux resource list -s free -n -o "{nnodes}"
 	echo args "\$@"
 	echo tmpdir \$0
 	EOF
@@ -91,7 +91,7 @@ test_expect_success 'flux batch: #flux: directives, the script in the jobspec, f
     test ! -e "$dir"
 '
 test_expect_success 'flux batch: the command line wins over #flux:, bad input is named' '
-    printf "#!/bin/sh\n#flux: -N2\nflux resource list -n -o {nnodes}\n" >c.sh &&
+    printf "#!/bin/sh\n#flux: -N2\nflux resource list -s free -n -o {nnodes}\n" >c.sh &&
     id=$(flux batch -N1 c.sh) &&
     flux job wait-event -t 60 $id clean &&
     test "$(tr -d " " <flux-$id.out)" = 1 &&
@@ -104,14 +104,14 @@ test_expect_success 'flux batch: the command line wins over #flux:, bad input is
 '
 test_expect_success 'depth 3: flux alloc inside flux batch inside flux alloc' '
     printf "#!/bin/sh\nflux alloc -n1 flux getattr instance-level\n" >deep.sh &&
-    flux alloc -N2 sh -c "id=\$(flux batch -n1 deep.sh) && flux job wait-event -t 60 \$id clean && cat flux-\$id.out" >deep.out &&
+    flux alloc -N2 sh -c "id=\$(flux batch -n1 deep.sh) && flux job wait-event -t 60 \$id clean >/dev/null && cat flux-\$id.out" >deep.out &&
     test "$(cat deep.out)" = 3
 '
 test_expect_success 'flux alloc --bg, flux proxy and flux uri round trip' '
     id=$(flux alloc --bg -N2) &&
     test "$(flux proxy $id flux getattr jobid)" = "$id" &&
     test "$(flux proxy $id flux getattr instance-level)" = 1 &&
-    test "$(flux proxy $id flux resource list -n -o "{nnodes}" | tr -d " ")" = 2 &&
+    test "$(flux proxy $id flux resource list -s free -n -o "{nnodes}" | tr -d " ")" = 2 &&
     flux proxy $id flux run -N2 true &&
     uri=$(flux uri $id) &&
     test "$(FLUX_URI=$uri flux getattr jobid)" = "$id" &&
@@ -145,7 +145,7 @@ test_expect_success 'cancelling the parent job ends every level, no orphan' '
     wait_gone 10 $(cat pids)
 '
 test_expect_success 'the parent time limit ends the child and its jobs' '
-    test_must_fail timeout 60 flux alloc -N1 -t 2s sh -c "echo \$\$ >tl.pid; flux run sleep 300" 2>tl.err &&
+    test_expect_code 143 timeout 60 flux alloc -N1 -t 2s sh -c "echo \$\$ >tl.pid; flux run sleep 300" 2>tl.err &&
     grep -qi "time limit\|timeout" tl.err &&
     wait_gone 10 $(cat tl.pid)
 '
@@ -160,7 +160,7 @@ test_expect_success 'bad PMI environment: a clear error, exit 1' '
     grep -q "PMI_SIZE is not set" nosize.err
 '
 test_expect_success 'a peer that never enters the barrier: timeout, not a hang' '
-    test_must_fail timeout 60 flux run -n2 sh -c "if test \$PMI_RANK = 0; then exec flux broker -Sbroker.boot-timeout=2 true; else sleep 8; fi" 2>hang.err &&
+    test_expect_code 143 timeout 60 flux run -n2 sh -c "if test \$PMI_RANK = 0; then exec flux broker -Sbroker.boot-timeout=2 true; else sleep 8; fi" 2>hang.err &&
     grep -q "PMI barrier_in: no answer within 2s" hang.err
 '
 test_expect_success 'no broker or job of a child is left running' '
