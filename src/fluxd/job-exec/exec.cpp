@@ -512,6 +512,13 @@ void JobExec::start_shells(Launch &L)
         broker_.rpc("job-exec.shell", o, rank, [this, id, r](const flux_msg_t *rsp) {
             int code = 1;
             std::string why;
+            if (msg::errnum(rsp) == EHOSTUNREACH) {
+                /* The rank (or one on the way) went away with the shell. */
+                auto it = launches_.find(id);
+                if (it != launches_.end() && it->second->running.contains(r))
+                    node_failure(id, flux::IdSet::range(r, r));
+                return;
+            }
             if (msg::errnum(rsp) != 0)
                 why = msg::has_payload(rsp) ? std::string(msg::payload(rsp)) : strerror((int)msg::errnum(rsp));
             else if (flux_msg_unpack(rsp, "{s:i}", "status", &code) < 0)
@@ -581,20 +588,24 @@ void JobExec::ranks_changed()
         if (!lost.empty())
             hit.emplace_back(id, lost);
     }
-    for (auto &[id, lost] : hit) {
-        auto it = launches_.find(id);
-        if (it == launches_.end())
-            continue;
-        std::string hosts;
-        lost.for_each([&](uint32_t r) {
-            const flux::RankResources *rr = it->second->R.find(r);
-            if (rr && !rr->hostname.empty())
-                hosts += (hosts.empty() ? "" : ",") + rr->hostname;
-        });
-        exception_event(*it->second, "node-failure",
-                        "lost rank(s) " + lost.encode() + (hosts.empty() ? "" : " (" + hosts + ")"));
-        lost.for_each([&](uint32_t r) { shell_exited(id, r, 128 + SIGKILL, ""); });
-    }
+    for (auto &[id, lost] : hit)
+        node_failure(id, lost);
+}
+
+void JobExec::node_failure(uint64_t id, const flux::IdSet &lost)
+{
+    auto it = launches_.find(id);
+    if (it == launches_.end())
+        return;
+    std::string hosts;
+    lost.for_each([&](uint32_t r) {
+        const flux::RankResources *rr = it->second->R.find(r);
+        if (rr && !rr->hostname.empty())
+            hosts += (hosts.empty() ? "" : ",") + rr->hostname;
+    });
+    exception_event(*it->second, "node-failure",
+                    "lost rank(s) " + lost.encode() + (hosts.empty() ? "" : " (" + hosts + ")"));
+    lost.for_each([&](uint32_t r) { shell_exited(id, r, 128 + SIGKILL, ""); });
 }
 
 /* RANK's shell is over: give it back, unless it is the last (the final

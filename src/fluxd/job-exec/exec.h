@@ -92,6 +92,7 @@ class JobExec {
      * exception (the job manager then kills its other shells), and the
      * lost shells count as killed. */
     void ranks_changed();
+    void node_failure(uint64_t id, const flux::IdSet &lost);
     void rank_done(Launch &L, uint32_t rank);
     void finish_if_done(Launch &L);
     void respond_event(Launch &L, const char *type, json_t *data /* stolen */);
