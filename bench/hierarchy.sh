@@ -18,8 +18,6 @@ N=${1:-4000}
 W=${2:-2}
 REPS=${3:-5}
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-
 echo "== child start-up on a size-16 parent ($REPS runs each, median)"
 flux start --test-size=16 bash -c '
     for size in 1 4 16; do
@@ -28,13 +26,13 @@ flux start --test-size=16 bash -c '
             t0=$(date +%s.%N)
             r=$(flux alloc -N$size flux getattr broker.ready-time)
             t1=$(date +%s.%N)
-            walls+=($(echo "$t1 - $t0" | bc -l))
+            walls+=($(awk -v a=$t0 -v b=$t1 "BEGIN {print b - a}"))
             readys+=($r)
         done
         w=$(printf "%s\n" "${walls[@]}" | sort -n | awk "{a[NR]=\$1} END {print a[int((NR+1)/2)]}")
         r=$(printf "%s\n" "${readys[@]}" | sort -n | awk "{a[NR]=\$1} END {print a[int((NR+1)/2)]}")
         printf "child of %2d: flux alloc -N%d true %6.0f ms wall, child ready-time %6.1f ms\n" \
-            $size $size $(echo "$w * 1000" | bc -l) $(echo "$r * 1000" | bc -l)
+            $size $size $(awk -v w=$w "BEGIN {print w * 1000}") $(awk -v r=$r "BEGIN {print r * 1000}")
     done
 '
 
