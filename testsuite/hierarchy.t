@@ -149,6 +149,21 @@ test_expect_success 'the parent time limit ends the child and its jobs' '
     grep -qi "time limit\|timeout" tl.err &&
     wait_gone 10 $(cat tl.pid)
 '
+# expiration_of FILE: the "expiration" of the R in FILE, in whole seconds.
+expiration_of() {
+    sed -n 's/.*"expiration": *\([0-9]*\).*/\1/p' "$1"
+}
+test_expect_success 'the child bounds its jobs by its own expiration' '
+    flux alloc -n1 -t 1m sh -c "id=\$(flux submit -t 10m true) && id2=\$(flux submit true) &&
+        flux job wait-event -t 30 \$id clean >/dev/null && flux job wait-event -t 30 \$id2 clean >/dev/null &&
+        flux job info \$id R >inner1.R && flux job info \$id2 R >inner2.R" &&
+    id=$(flux jobs -a -n -o "{id}" | head -1) &&
+    flux job info $id R >outer.R &&
+    outer=$(expiration_of outer.R) &&
+    test -n "$outer" && test "$outer" != 0 &&
+    test "$(expiration_of inner1.R)" = "$outer" &&
+    test "$(expiration_of inner2.R)" = "$outer"
+'
 test_expect_success 'bad PMI environment: a clear error, exit 1' '
     test_expect_code 1 env PMI_FD=99 PMI_RANK=0 PMI_SIZE=1 flux broker true 2>fd.err &&
     grep -q "PMI_FD=99 is not an open file descriptor" fd.err &&
