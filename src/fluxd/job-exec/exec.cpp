@@ -453,6 +453,11 @@ json_t *JobExec::shell_input(json_t *jobspec, json_t *R, const char *cores, cons
                            "R", R);
     if (in && !site_plugins_.empty())
         json_object_set_new(in, "plugins", json_string(site_plugins_.c_str()));
+    /* A temporary statedir (a test or nested instance): no restarted
+     * broker will reap this shell's tasks, so they die with the broker. */
+    auto rundir = broker_.attr("rundir"), statedir = broker_.attr("statedir");
+    if (in && rundir && statedir && *statedir == *rundir + "/state")
+        json_object_set_new(in, "pdeathsig", json_true());
     return in;
 }
 

@@ -8,7 +8,6 @@
  * holds signals across fork).
  */
 #include <csignal>
-#include <sys/prctl.h>
 #include <unistd.h>
 #include <vector>
 
@@ -24,7 +23,9 @@ const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,   SIGUSR2,
 void noted(evutil_socket_t, short, void *) {}
 
 /* The broker that started this shell.  If it dies (kill -9, a node
- * failure), the kernel sends SIGTERM (PR_SET_PDEATHSIG): the job's tasks on
+ * failure) and job-exec asked for it ("pdeathsig" on stdin: the broker's
+ * statedir is temporary, so no restart would reap orphans), the kernel
+ * sends SIGTERM (PR_SET_PDEATHSIG, set in shell.cpp): the job's tasks on
  * this node and the shell end at once instead of running on as orphans. */
 pid_t broker_pid = 0;
 
@@ -38,7 +39,6 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
 {
     struct event_base *base = flux_shell_get_event_base(shell);
     broker_pid = getppid();
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
     for (int sig : forwarded) {
         /* Owned by the loop until exit (the shell never frees its loop). */
         struct event *ev = evsignal_new(base, sig, sig == SIGTERM ? term : noted, nullptr);
