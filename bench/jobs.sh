@@ -4,6 +4,12 @@
 # jobs/s from first submit to last clean, and rank 0's RSS per job once
 # the instance is idle (all jobs inactive).
 # Usage: bash bench/jobs.sh [N...]   (default: 1000 5000 20000)
+# BENCH_CONFIG=FILE (or BENCH_CONF): start the instance with -c FILE (for
+# example bench/ingest-chain.toml: queues and policy, so every submission goes
+# through the defaults/constraints frobnicators and the limit validators; or a
+# config loading jobtap plugins); BENCH_SETUP: a command run in the instance
+# before the clock starts (e.g. "flux jobtap remove all"); BENCH_START_OPTS:
+# more flux start options (e.g. -Ssched-module=sched-graph).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # BENCH_TREE: measure another built tree with these scripts (bench/compare.sh).
@@ -12,7 +18,9 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 5000 20000)
 for n in "${sizes[@]}"; do
     # The instance prints: t0 t1 t2 rss0 rss1 completed
-    read -r t0 t1 t2 rss0 rss1 done < <(flux start bash -c '
+    conf=${BENCH_CONFIG:-${BENCH_CONF:-}}
+    read -r t0 t1 t2 rss0 rss1 done < <(flux start ${BENCH_START_OPTS:-} ${conf:+-c "$conf"} bash -c '
+        '"${BENCH_SETUP:-true}"' >/dev/null
         pid=$(flux getattr broker.pid)
         rss0=$(ps -o rss= -p $pid)
         t0=$(date +%s.%N)

@@ -1,7 +1,9 @@
 #!/bin/bash
 # flux jobs ID...: the named jobs in any state, in argument order; unknown
 # ids are reported and make the command fail; {ncores} is the allocated
-# core count.
+# core count.  Flux's named formats and --format=help, the fields of
+# flux-jobs(1) ({nodelist}, {id.*}, conversions, "h", "+", "?:"), the INFO
+# column, --stats and --stats-only, and allocations listed after a restart.
 . "$(dirname "$0")/lib/test-lib.sh"
 test_under_flux 1
 
@@ -29,5 +31,88 @@ test_expect_success '{ncores} is the allocated core count' '
     a=$(flux submit -n1 -c1 true) && flux job wait-event -t 20 $a clean &&
     flux jobs -n -o "{ncores}" $a >out && echo 1 >expected && test_cmp expected out &&
     flux jobs -o "{ncores}" $a | head -1 >hdr && echo NCORES >expected && test_cmp expected hdr
+'
+# The host the job ran on, from its R.
+R_hosts() { flux job info $1 R | grep -o "\"nodelist\":\[\"[^\"]*\"" | cut -d\" -f4; }
+
+test_expect_success '--format=help lists the named formats and every field' '
+    flux jobs --format=help >help &&
+    for name in default long deps endreason; do
+        grep -q "^  $name " help || return 1
+    done &&
+    for f in id.words id.kvs nodelist ncores contextual_info inactive_reason t_remaining \
+             returncode exception.occurred dependencies; do
+        grep -q "^  $f " help || return 1
+    done
+'
+test_expect_success 'named formats: default is the plain output, long and deps their columns' '
+    a=$(flux submit true) && flux job wait-event -t 20 $a clean &&
+    flux jobs -a >plain && flux jobs -a --format=default >named && test_cmp plain named &&
+    flux jobs -a -o long | head -1 | grep -q "STATUS .*T_REMAINING" &&
+    flux jobs -a -o deps | head -1 | grep -q "URG PRI .*DEPENDENCIES" &&
+    flux jobs -a -o endreason -n $a | grep -q "Exit 0$"
+'
+test_expect_success '{nodelist} is where the job ran; the id fields match flux job id' '
+    a=$(flux submit true) && flux job wait-event -t 20 $a clean &&
+    host=$(R_hosts $a) && test -n "$host" &&
+    test "$(flux jobs -n -o "{nodelist}" $a)" = "$host" &&
+    flux jobs -n -o "{id.dec} {id.hex} {id.dothex} {id.kvs} {id.words} {id.f58}" $a >ids &&
+    echo "$(flux job id --to=dec $a) $(flux job id --to=hex $a) $(flux job id --to=dothex $a)" \
+         "$(flux job id --to=kvs $a) $(flux job id --to=words $a) $(flux job id --to=f58 $a)" >expected &&
+    test_cmp expected ids
+'
+test_expect_success 'INFO: the nodelist once run, held for a held job' '
+    a=$(flux submit true) && flux job wait-event -t 20 $a clean &&
+    test "$(flux jobs -n -o "{contextual_info}" $a)" = "$(R_hosts $a)" &&
+    flux jobs -a -n $a | grep -q " $(R_hosts $a)\$" &&
+    held=$(flux submit --urgency=hold true) &&
+    flux job wait-event -t 20 $held priority &&
+    test "$(flux jobs -n -o "{contextual_info}" $held)" = held &&
+    flux jobs -n $held | grep -q " held\$" &&
+    r=$(flux submit sleep 300) && flux job wait-event -t 20 $r start &&
+    test "$(flux jobs -n -o "{contextual_info}" $r)" = "$(R_hosts $r)" &&
+    flux cancel $held $r && flux job wait-event -t 20 $r clean
+'
+test_expect_success 'conversions and specs: !D !H !F, h, +, and ?: columns' '
+    a=$(flux submit --job-name=abcdefgh true) && flux job wait-event -t 20 $a clean &&
+    flux jobs -n -o "{t_depend!D}" $a | grep -Eqx "[0-9]{4}-.*" &&
+    flux jobs -n -o "{t_submit!D}" $a | grep -Eqx "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}" &&
+    flux jobs -n -o "{runtime!H}" $a | grep -Eqx "0:00:0[0-9]" &&
+    flux jobs -n -o "{runtime!F}" $a | grep -Eqx "[0-9.]+(ms|s)" &&
+    test "$(flux jobs -n -o "{name:<5.5+}|" $a)" = "abcd+|" &&
+    test "$(flux jobs -n -o "{t_remaining:h}" $a)" = "-" &&
+    flux jobs -o "{id} ?:{dependencies:<8} {name}" $a | head -1 >hdr &&
+    echo "JOBID NAME" >expected && test_cmp expected hdr &&
+    test_must_fail flux jobs -o "{name!Z}" 2>err && grep -q "unknown conversion" err
+'
+test_expect_success 'returncode and the end reason as Flux: -128 canceled before it ran' '
+    held=$(flux submit --urgency=hold true) && flux cancel $held &&
+    flux job wait-event -t 20 $held clean &&
+    test "$(flux jobs -n -o "{returncode}" $held)" = -128 &&
+    flux jobs -n -o "{inactive_reason}" $held | grep -q "^Canceled" &&
+    bad=$(flux submit sh -c "exit 3") && flux job wait-event -t 20 $bad clean &&
+    test "$(flux jobs -n -o "{returncode} {success} {exception.occurred} {inactive_reason}" $bad)" = \
+         "3 False False Exit 3"
+'
+test_expect_success '--stats counts the jobs; --stats-only exits 1 with none active' '
+    flux jobs --stats -a -n -c 0 | head -1 >stats &&
+    grep -Eqx "[0-9]+ running, [0-9]+ completed, [0-9]+ failed, [0-9]+ pending" stats &&
+    test_expect_code 1 flux jobs --stats-only >none &&
+    grep -q "^0 running, .* 0 pending" none &&
+    ncd=$(sed "s/.* running, \([0-9]*\) completed.*/\1/" none) &&
+    a=$(flux submit true) && flux job wait-event -t 20 $a clean &&
+    test_expect_code 1 flux jobs --stats-only >after &&
+    grep -q ", $((ncd + 1)) completed," after &&
+    held=$(flux submit --urgency=hold true) &&
+    flux jobs --stats-only >one && grep -q " 1 pending" one &&
+    flux cancel $held
+'
+test_expect_success 'an ended job keeps its cores and nodes in listings after a restart' '
+    mkdir -p state &&
+    flux start -Sstatedir=$PWD/state \
+        bash -c "id=\$(flux submit -n1 -c1 true) && flux job wait \$id && flux jobs -n -o \"{ncores} {nodelist}\" \$id" >before &&
+    test -n "$(cut -d" " -f2 before)" &&
+    flux start -Sstatedir=$PWD/state flux jobs -a -n -o "{ncores} {nodelist}" >after &&
+    test_cmp before after
 '
 test_done

@@ -77,7 +77,18 @@ for line in sys.stdin:
 EOF
 chmod +x "$DIR/check.py" "$DIR/check.sh" "$DIR/hang.sh" "$DIR/frob.py"
 
+# The instance's own R with the properties "debug" and "big" on its node, so that
+# jobs of queue debug (requires = ["debug"]) can be scheduled: the
+# scheduler honours the constraint the queue adds.
+if ! test -f "$DIR/R.json"; then
+    flux start "$FLUX_BUILD_DIR/testsuite/helpers/rpc" resource.list |
+        jq '.R | .execution.properties = {"debug": "0", "big": "0"}' >"$DIR/R.json"
+fi
+
 cat >"$DIR/main.toml" <<EOF
+[resource]
+path = "$DIR/R.json"
+
 [queues.batch]
 [queues.debug]
 requires = ["debug"]

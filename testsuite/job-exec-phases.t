@@ -13,18 +13,18 @@ test_expect_success 'a rank whose shell exits first is released before finish' '
     id=$(flux submit -N2 -n2 sh -c "test \$FLUX_TASK_RANK = 1 || sleep 2") &&
     flux job wait $id &&
     flux job eventlog $id >log &&
-    grep -n "release {\"ranks\":\"1\",\"final\":false}" log &&
-    grep -n "release {\"ranks\":\"0\",\"final\":true}" log &&
-    partial=$(grep -n "\"final\":false" log | cut -d: -f1) &&
+    grep -n "release ranks=\"1\" final=false" log &&
+    grep -n "release ranks=\"0\" final=true" log &&
+    partial=$(grep -n "final=false" log | cut -d: -f1) &&
     finish=$(grep -n " finish " log | cut -d: -f1) &&
-    last=$(grep -n "\"final\":true" log | cut -d: -f1) &&
+    last=$(grep -n "final=true" log | cut -d: -f1) &&
     test $partial -lt $finish && test $finish -lt $last
 '
 test_expect_success 'a one-node job has a single final release after finish' '
     id=$(flux submit true) && flux job wait $id &&
     flux job eventlog $id >log1 &&
     test $(grep -c " release " log1) -eq 1 &&
-    grep -q "release {\"ranks\":\"0\",\"final\":true}" log1
+    grep -q "release ranks=\"0\" final=true" log1
 '
 cat >fake-shell <<'EOT'
 #!/bin/sh
@@ -49,7 +49,7 @@ test_expect_success 'a shell that cannot start: exec exception naming the rank, 
         ! flux job wait \$id &&
         flux job eventlog \$id | grep exception | grep -q \"rank 0: job-exec: cannot start /nonexistent/flux-shell\" &&
         flux job wait-event -t 10 \$id clean &&
-        flux job eventlog \$id | grep -q \"release {\\\"ranks\\\":\\\"0\\\",\\\"final\\\":true}\"
+        flux job eventlog \$id | grep -q \"release ranks=\\\"0\\\" final=true\"
     "
 '
 test_expect_success 'bad job-exec requests are refused with a message; the broker stays up' '

@@ -73,7 +73,7 @@ test_expect_success 'cancel of a running job kills its tasks' '
     flux job wait-event -t 10 $id start &&
     flux cancel $id &&
     flux job wait-event -t 10 $id clean &&
-    flux job eventlog $id | grep -q "finish {\"status\":15}" &&
+    flux job eventlog $id | grep -q "finish status=15$" &&
     ! pgrep -f "sleep 3003"
 '
 test_expect_success 'a cancel right after start still reaches the task (SIGTERM, status 15)' '
@@ -82,7 +82,7 @@ test_expect_success 'a cancel right after start still reaches the task (SIGTERM,
         flux job wait-event -t 10 $id start >/dev/null &&
         flux cancel $id &&
         flux job wait-event -t 10 $id clean >/dev/null &&
-        flux job eventlog $id | grep -q "finish {\"status\":15}" || return 1
+        flux job eventlog $id | grep -q "finish status=15$" || return 1
     done
 '
 test_expect_success 'a time limit kills a sleep with a timeout exception' '

@@ -14,6 +14,18 @@ fi
 test_under_flux 1 -Saccess.allow-guest-user=true
 
 PLUGINS=$FLUX_BUILD_DIR/testsuite/jobtap/.libs
+# doc/examples/jobtap/max-active.c, built out of tree as a site would: the
+# build tree's flux-core.pc pointed at the source tree's headers (an
+# installed flux-core.pc gives the installed ones).
+EXAMPLE=$FLUX_TEST_TRASH/max-active.so
+if ! test -f "$EXAMPLE"; then
+    PKG_CONFIG_PATH=$FLUX_BUILD_DIR/etc pkg-config \
+        --define-variable=includedir="$FLUX_SOURCE_DIR/include" --cflags flux-core \
+        >"$FLUX_TEST_TRASH/example.cflags" &&
+        cc -shared -fPIC -Wall -Werror $(cat "$FLUX_TEST_TRASH/example.cflags") \
+            -o "$EXAMPLE" "$FLUX_SOURCE_DIR/doc/examples/jobtap/max-active.c" \
+            2>"$FLUX_TEST_TRASH/example.cc-err"
+fi
 RECORD=$PLUGINS/record.so
 T="-S exec.test.run_duration=0s"
 
@@ -29,6 +41,7 @@ job.event.validate
 job.state.depend
 job.event.depend
 job.state.priority
+job.priority.get
 job.event.priority
 job.state.sched
 job.event.alloc
@@ -43,14 +56,15 @@ job.state.inactive
 job.inactive-add
 EOF2
 
-test_expect_success 'no jobtap plugin is loaded by default' '
+test_expect_success 'only the built-in .dependency plugin is loaded by default' '
     flux jobtap list >out &&
-    test_must_be_empty out
+    echo .dependency >expected &&
+    test_cmp expected out
 '
 test_expect_success 'flux jobtap load PATH KEY=VALUE loads record with its conf' '
     flux jobtap load $RECORD log=$PWD/rec.log &&
     flux jobtap list >out &&
-    echo record >expected &&
+    printf ".dependency\nrecord\n" >expected &&
     test_cmp expected out
 '
 test_expect_success 'a job calls every topic of its life, in order, once each' '
@@ -65,7 +79,7 @@ test_expect_success 'flux jobtap query returns the plugin conf and its plugin.qu
     grep -q "\"path\":\"$RECORD\"" out &&
     grep -q "\"conf\":{\"log\":\"$PWD/rec.log\"}" out &&
     grep -q "\"last\":\"job.inactive-add\"" out &&
-    grep -q "\"calls\":18" out
+    grep -q "\"calls\":19" out
 '
 test_expect_success 'a cancelled pending job: exception, then cleanup and inactive' '
     id=$(flux submit -S exec.test.run_duration=0s --urgency=0 true) &&
@@ -98,7 +112,8 @@ test_expect_success 'loading a second plugin named record is refused' '
 test_expect_success 'flux jobtap remove record stops the call-outs' '
     flux jobtap remove record &&
     flux jobtap list >out &&
-    test_must_be_empty out &&
+    echo .dependency >expected &&
+    test_cmp expected out &&
     lines=$(wc -l <rec.log) &&
     flux job wait $(flux submit $T true) &&
     test $(wc -l <rec.log) -eq $lines
@@ -125,7 +140,7 @@ test_expect_success 'a plugin without flux_plugin_init is refused' '
 '
 test_expect_success 'a plugin of another API version is refused, naming file and versions' '
     test_must_fail flux jobtap load $PLUGINS/badversion.so 2>err &&
-    grep -q "$PLUGINS/badversion.so: jobtap plugin API version 2.0 is not supported (job manager has 1.0)" err
+    grep -q "$PLUGINS/badversion.so: jobtap plugin API version 2.0 is not supported (job manager has 1.1)" err
 '
 test_expect_success 'a plugin whose init fails is refused' '
     test_must_fail flux jobtap load $RECORD fail_init=true 2>err &&
@@ -136,14 +151,15 @@ test_expect_success 'a plugin whose init fails is refused' '
 '
 test_expect_success 'none of the refused plugins stayed loaded' '
     flux jobtap list >out &&
-    test_must_be_empty out
+    echo .dependency >expected &&
+    test_cmp expected out
 '
 test_expect_success 'a failing callback becomes a jobtap exception on its job' '
     flux jobtap load $RECORD fail=job.state.sched &&
     id=$(flux submit $T true) &&
     test_must_fail flux job wait $id 2>err &&
     flux job eventlog $id >log &&
-    grep -q "exception {\"type\":\"jobtap\",\"severity\":0," log &&
+    grep -q "exception type=\"jobtap\" severity=0 " log &&
     grep -q "record: job.state.sched: record: failing on purpose" log &&
     ! grep -q " alloc" log &&
     test $(grep -c " exception" log) -eq 1
@@ -157,7 +173,7 @@ test_expect_success 'host calls: memo event posted with the job urgency, after j
     id=$(flux submit $T --urgency=9 true) &&
     flux job wait $id &&
     flux job eventlog $id >log &&
-    grep -q "memo {\"record\":\"hello\",\"urgency\":9}" log &&
+    grep -q "memo record=\"hello\" urgency=9$" log &&
     test $(grep -n " start$" log | cut -d: -f1) -lt $(grep -n " memo " log | cut -d: -f1) &&
     flux jobtap remove record
 '
@@ -166,7 +182,7 @@ test_expect_success 'host calls: an exception raised by a plugin cancels the job
     id=$(flux submit $T true) &&
     test_must_fail flux job wait $id &&
     flux job eventlog $id >log &&
-    grep -q "exception {\"type\":\"record\",\"severity\":0,\"note\":\"raised by record\"}" log &&
+    grep -q "exception type=\"record\" severity=0 note=\"raised by record\"" log &&
     ! grep -q " alloc" log &&
     flux jobtap remove record
 '
@@ -192,9 +208,9 @@ test_expect_success '[[job-manager.plugins]] in the config loads plugins with th
 	EOF2
     flux start --test-size=1 -c conf.toml \
         sh -c "flux jobtap list && id=\$(flux submit $T true) && flux job wait \$id && flux job id --to=dec \$id && flux job eventlog \$id" >out &&
-    test "$(head -1 out)" = record &&
-    grep -q "memo {\"record\":\"from-config\"," out &&
-    awk -v id=$(sed -n 2p out) "\$1 == id { print \$2 }" conf.log >topics &&
+    test "$(sed -n 2p out)" = record &&
+    grep -q "memo record=\"from-config\" " out &&
+    awk -v id=$(sed -n 3p out) "\$1 == id { print \$2 }" conf.log >topics &&
     sed "/^job.event.start\$/a job.event.memo" life.expected >expected &&
     test_cmp expected topics
 '
@@ -223,6 +239,76 @@ test_expect_success GUEST 'only the instance owner may load, remove, list or que
     grep -q "owner" err &&
     flux jobtap list >out &&
     test_must_be_empty out
+'
+test_expect_success 'API 1.1: dependency add/remove, timer, priority, reprioritize, R, aux, store' '
+    flux jobtap load $RECORD api11=true prio=42 log=$PWD/api.log &&
+    id=$(flux submit --dependency=record:0.3 true) &&
+    flux job wait $id &&
+    flux job eventlog $id >log &&
+    grep -q "dependency-add {\"description\":\"record:0.3\"}" log &&
+    grep -q "dependency-remove {\"description\":\"record:0.3\"}" log &&
+    grep -q "priority {\"priority\":42}" log &&
+    grep -q "priority {\"priority\":43}" log &&
+    dec=$(flux job id --to=dec $id) &&
+    awk -v id=$dec "\$1 == id { print \$2 }" api.log >topics &&
+    grep -q "^job.dependency.record$" topics &&
+    grep -q "^job.priority.get$" topics &&
+    grep -q "^$dec R nodes=1$" api.log &&
+    grep -q "^$dec aux-free$" api.log &&
+    flux jobtap query record >q &&
+    grep -q "\"stored\": *[1-9]" q
+'
+test_expect_success 'job.update.KEY: a plugin allows or denies flux update of a key' '
+    h=$(flux submit --urgency=hold true) &&
+    flux update $h user.color=blue &&
+    flux job eventlog $h | grep -q "jobspec-update {\"attributes.user.color\":\"blue\"}" &&
+    test_must_fail flux update $h user.color=deny 2>err &&
+    grep -q "record: update of attributes.user.color denied" err &&
+    flux job id --to=dec $h >held.dec
+'
+test_expect_success 'removing a plugin while jobs hold its aux data frees the data; jobs go on' '
+    dec=$(cat held.dec) &&
+    h=$(flux job id --to=f58 $dec) &&
+    flux jobtap remove record &&
+    grep -q "^$dec aux-free$" api.log &&
+    flux job urgency $h default &&
+    flux job wait $h &&
+    test_must_fail flux update $h user.color=red 2>err
+'
+test_expect_success 'without a plugin for it, an update of another key is refused' '
+    h2=$(flux submit --urgency=hold true) &&
+    test_must_fail flux update $h2 user.color=blue 2>err &&
+    grep -q "updating .attributes.user.color. is not supported" err &&
+    flux cancel $h2
+'
+test_expect_success 'a plugin that errors on every topic: jobs get exceptions, the job manager lives' '
+    flux jobtap load $RECORD fail="job.*" &&
+    test_must_fail flux submit true 2>err &&
+    grep -q "record: failing on purpose" err &&
+    flux jobtap remove record &&
+    flux jobtap load $RECORD fail="job.state.*" &&
+    id=$(flux submit true) &&
+    test_must_fail flux job wait $id &&
+    flux job eventlog $id | grep -q "\"type\":\"jobtap\"" &&
+    flux jobtap remove record &&
+    flux job wait $(flux submit true)
+'
+test_expect_success 'the example plugin builds out of tree with pkg-config flux-core' '
+    grep -q -- "-I$FLUX_SOURCE_DIR/include" example.cflags &&
+    test_must_be_empty example.cc-err &&
+    test -f $EXAMPLE
+'
+test_expect_success 'the example plugin works: at most max=2 active jobs per user' '
+    flux jobtap load $EXAMPLE max=2 &&
+    h1=$(flux submit --urgency=hold true) &&
+    h2=$(flux submit --urgency=hold true) &&
+    test_must_fail flux submit true 2>err &&
+    grep -q "max-active: user $(id -u) has 2 active jobs (at most 2)" err &&
+    flux cancel $h1 && flux job wait-event -t 10 $h1 clean &&
+    h3=$(flux submit --urgency=hold true) &&
+    flux jobtap query max-active | grep -q "\"$(id -u)\": *2" &&
+    flux cancel $h2 $h3 &&
+    flux jobtap remove max-active
 '
 test_expect_success 'flux jobtap usage errors' '
     test_must_fail flux jobtap 2>err &&

@@ -35,7 +35,7 @@ test_expect_success 'cancel of a running job: finish status 15, exception cancel
     flux cancel -m "no longer needed" $id &&
     test_must_fail flux job wait $id 2>err &&
     grep -q "fatal exception: cancel (no longer needed)" err &&
-    flux job eventlog $id | grep -q "finish {\"status\":15}"
+    flux job eventlog $id | grep -q "finish status=15$"
 '
 test_expect_success 'cancel of a pending (held) job never allocates' '
     id=$(flux submit $T --urgency=hold true) &&
@@ -48,7 +48,7 @@ test_expect_success 'cancel of a pending (held) job never allocates' '
 test_expect_success 'a held job runs once its urgency is raised' '
     id=$(flux submit $T --urgency=hold true) &&
     flux job wait-event -t 5 $id priority &&
-    flux job eventlog $id | grep -q "priority {\"priority\":0}" &&
+    flux job eventlog $id | grep -q "priority priority=0$" &&
     flux job urgency $id default &&
     flux job wait $id
 '
@@ -56,7 +56,7 @@ test_expect_success 'a time limit ends a job with a timeout exception' '
     id=$(flux submit -t 0.2s -S exec.test.run_duration=10s sleep 10) &&
     test_must_fail flux job wait $id 2>err &&
     grep -q "timeout" err &&
-    flux job eventlog $id | grep -q "finish {\"status\":9}"
+    flux job eventlog $id | grep -q "finish status=9$"
 '
 test_expect_success 'FCFS: a job that does not fit blocks later jobs until resources free' '
     big=$(flux submit -S exec.test.run_duration=0.5s -n $((2 * ncores)) true) &&
@@ -115,7 +115,7 @@ test_expect_success 'past jobs are listed after a restart; running ones get an e
     " &&
     flux start -Sstatedir=$PWD/state bash -c "
         flux job wait-event -t 5 \$(cat running.id) clean &&
-        flux jobs -a
+        flux jobs -a -o endreason
     " >out &&
     grep -q "done1" out &&
     grep "running1" out | grep -q "dead-instance"

@@ -35,7 +35,7 @@ cat >restart.sh <<EOT
 pgrep -f "^sleep $d1\\\$" | wc -l >left &&
 flux run -n$ncores -t 30s echo ok >ran &&
 flux job wait-event -t 10 \$(cat jobid) clean &&
-flux jobs -a >jobs &&
+flux jobs -a -o endreason >jobs &&
 flux dmesg >dmesg
 EOT
 

@@ -30,6 +30,15 @@ test_expect_success 'ids increase' '
     a=$(flux job id $(flux submit true)) && b=$(flux job id $(flux submit true)) &&
     test $b -gt $a
 '
+test_expect_success 'flux run --dry-run prints the jobspec flux submit would send, submits nothing' '
+    n=$(flux jobs -a -n | wc -l) &&
+    flux run --dry-run -n2 --job-name=dry hostname >run.js &&
+    grep -q "\"name\":\"dry\"" run.js && grep -q "\"hostname\"" run.js &&
+    flux submit --dry-run -n2 --job-name=dry hostname >submit.js &&
+    test_cmp submit.js run.js &&
+    test $(flux jobs -a -n | wc -l) -eq $n &&
+    FLUX_URI=local:///nonexistent flux run --dry-run true | grep -q "\"true\""
+'
 test_expect_success 'options shape the jobspec (--dry-run)' '
     flux submit --dry-run -N2 -n4 -c2 -t 90s --job-name=big --urgency=20 \
         --env=-* --env=ONLY=1 -S foo.bar=3 -o verbose sleep 1 >js &&

@@ -16,6 +16,23 @@ test_expect_success 'flux resource list shows all nodes free' '
     grep -Eq "^ +free +4 +$((4 * ncores)) +0 " out &&
     grep -Eq "^ +down +0 +0 +0" out
 '
+test_expect_success 'flux resource list -o FORMAT: Flux field names, -n' '
+    flux resource list -n -s free -o "{state} {nnodes} {ncores} {ngpus} {ranks}" >out &&
+    echo "free 4 $((4 * ncores)) 0 0-3" >expected && test_cmp expected out &&
+    flux resource list -s free -o "{state:>10} {ranks:<5}|" | head -1 >hdr &&
+    echo "     STATE RANKS|" >expected && test_cmp expected hdr &&
+    flux resource list -n -s free -o "{rlist}" | grep -q "^rank0/core" &&
+    test_must_fail flux resource list -o "{bogus}" 2>err &&
+    grep -q "unknown field .bogus." err
+'
+test_expect_success 'flux resource list: a running job'"'"'s cores are allocated, not free' '
+    id=$(flux submit -n1 -c1 sleep 300) && flux job wait-event -t 20 $id start &&
+    flux resource list -n -s allocated -o "{state} {nnodes} {ncores}" >out &&
+    echo "allocated 1 1" >expected && test_cmp expected out &&
+    test "$(flux resource list -n -s free -o "{ncores}")" -eq $((4 * ncores - 1)) &&
+    flux cancel $id && flux job wait-event -t 20 $id clean &&
+    test "$(flux resource list -n -s allocated -o "{ncores}")" -eq 0
+'
 test_expect_success 'R from resource.list decodes with a rank per broker' '
     rpc resource.list >list.json &&
     grep -q "\"rank\":\"0-3\"" list.json &&

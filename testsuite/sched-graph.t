@@ -124,6 +124,47 @@ reservation-depth = 1" &&
     ginst hyb.toml "sh $PWD/est.sh" >out &&
     test "$(awk "\$1 > 0" out | wc -l)" = 1
 '
+test_expect_success 'flux jobs shows {sched.t_estimate} and {sched.reason_pending}' '
+    cat >fields.sh <<-EOT &&
+	A=\$(flux job submit $PWD/a.json) && flux job wait-event -t 30 \$A alloc >/dev/null &&
+	B=\$(flux job submit $PWD/b.json) &&
+	i=0 && until flux jobs --json \$B | jq -e ".[0].annotations.sched.t_estimate" >/dev/null; do
+	    i=\$((i + 1)) && test \$i -lt 300 && sleep 0.1 || exit 1
+	done &&
+	flux jobs -o "{id} {sched.t_estimate:.3} {sched.reason_pending}|{annotations.sched.reason_pending:<6.6}|" \$A \$B &&
+	flux jobs --json \$B | jq -r ".[0].annotations.sched.t_estimate" &&
+	flux cancel \$A \$B
+	EOT
+    ginst cons.toml "sh $PWD/fields.sh" >out &&
+    cat out &&
+    test "$(sed -n 1p out)" = "JOBID T_E REASON|REASON|" &&
+    test "$(sed -n 2p out | cut -d" " -f2-)" = " |      |" &&
+    sed -n 3p out | grep -q " insufficient resources|insuff|$" &&
+    test "$(sed -n 3p out | cut -d" " -f2)" = "$(printf %.3f "$(sed -n 4p out)")"
+'
+test_expect_success 'flux update of a running job moves its span: the reserved job estimate follows' '
+    jobspec a2.json "[{\"type\":\"node\",\"count\":2,\"exclusive\":true,\"with\":[{\"type\":\"slot\",\"count\":1,\"label\":\"s\",\"with\":[{\"type\":\"core\",\"count\":1}]}]}]" 20 300s &&
+    cat >upd.sh <<-EOT &&
+	# est_is SECONDS: wait until B is estimated to start at S + SECONDS.
+	est_is() {
+	    i=0
+	    until flux jobs --json \$B | jq -e --argjson s \$S ".[0].annotations.sched.t_estimate - \\\$s - \$1 | fabs < 0.01" >/dev/null; do
+	        i=\$((i + 1)); test \$i -lt 300 || { flux jobs --json \$B | jq .[0].annotations >&2; return 1; }; sleep 0.1
+	    done
+	    echo "est \$1"
+	}
+	A=\$(flux job submit $PWD/a2.json) && flux job wait-event -t 30 \$A alloc >/dev/null &&
+	B=\$(flux job submit $PWD/b.json) &&
+	S=\$(flux job info \$A R | jq .execution.starttime) &&
+	est_is 20 && flux update \$A duration=+100 && est_is 120 &&
+	flux update \$A duration=-60 && est_is 60 &&
+	flux update \$A duration=90s && est_is 90
+	flux cancel \$A \$B
+	EOT
+    ginst cons.toml "sh $PWD/upd.sh" >out &&
+    cat out &&
+    test "$(cat out | tr "\n" " ")" = "est 20 est 120 est 60 est 90 "
+'
 test_expect_success 'drained nodes are never allocated' '
     flux sched-query --generate="$SPEC" --dump-R >R.json &&
     jobspec one.json "[{\"type\":\"node\",\"count\":1,\"exclusive\":true,\"with\":[{\"type\":\"slot\",\"count\":1,\"label\":\"s\",\"with\":[{\"type\":\"core\",\"count\":1}]}]}]" 0 60s &&

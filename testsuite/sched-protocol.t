@@ -26,7 +26,7 @@ test_expect_success 'replace sched-simple with sched-onecore' '
 test_expect_success 'a job runs on the R the scheduler committed itself' '
     id=$(flux submit $T=0s true) &&
     flux job wait $id &&
-    flux job eventlog $id | grep -q "alloc {\"annotations\":{\"sched\":{\"resource_summary\":\"rank0/core0\"}}}" &&
+    flux job eventlog $id | grep -q "alloc annotations={\"sched\":{\"resource_summary\":\"rank0/core0\"}}" &&
     flux kvs get $(flux job id --to=kvs $id).R | jq -e ".execution.R_lite[0].children.core == \"0\"" &&
     flux kvs get $(flux job id --to=kvs $id).R | jq -e ".execution.starttime > 0"
 '
@@ -49,7 +49,7 @@ test_expect_success 'a denied request ends the job with an alloc exception and t
     id=$(flux submit $T=0s -n2 true) &&
     test_must_fail flux job wait $id 2>err &&
     flux job eventlog $id | grep exception | grep -q "sched-onecore has one core" &&
-    flux job eventlog $id | grep -q "\"type\":\"alloc\""
+    flux job eventlog $id | grep -q "exception type=\"alloc\""
 '
 test_expect_success 'cancel of the job waiting in the scheduler: CANCEL response, job ends' '
     a=$(flux submit $T=300s true) &&
@@ -59,7 +59,7 @@ test_expect_success 'cancel of the job waiting in the scheduler: CANCEL response
     waiting_for_core $b &&
     flux cancel $b &&
     flux job wait-event -t 10 $b exception >exc &&
-    grep -q "\"type\":\"cancel\"" exc &&
+    grep -q "exception type=\"cancel\"" exc &&
     flux job wait-event -t 10 $b clean &&
     ! flux job eventlog $b | grep -q " alloc" &&
     flux cancel $a && flux job wait-event -t 10 $a clean
@@ -79,7 +79,7 @@ test_expect_success 'scheduler reload while a job holds the core: it is freed th
 test_expect_success 'a scheduler built for another schedutil ABI is refused at load' '
     flux module remove sched-onecore &&
     test_must_fail flux module load sched-onecore api=2.0 2>err &&
-    grep -q "schedutil API version 2.0 is not supported (this is 1.0)" err &&
+    grep -q "schedutil API version 2.0 is not supported (this is 1.1)" err &&
     flux module load sched-onecore
 '
 test_expect_success 'back to sched-simple' '

@@ -43,12 +43,12 @@ for m in ompi mpich; do
     '
     test_expect_success "$m: MPI_Abort raises an exception naming the rank and code" '
         ! timeout 120 flux run -N2 -n4 ./abort-'$m' 2>abort.'$m' &&
-        grep -q "exec: task 1 called PMI abort (exit code 7)" abort.'$m' &&
+        grep -Eq "exec: task 1 called PMIx? abort \(exit code 7\)" abort.'$m' &&
         ! pgrep -f "abort-'$m'\$"
     '
     test_expect_success "$m: a rank exiting early ends the job naming it" '
         ! timeout 120 flux run -N2 -n4 ./early-'$m' 2>early.'$m' &&
-        grep -q "exec: task 1 exited without calling PMI finalize (exit code 5)" early.'$m' &&
+        grep -Eq "exec: task 1 exited without calling (PMI finalize|PMIx_Finalize) \(exit code 5\)" early.'$m' &&
         ! pgrep -f "early-'$m'\$"
     '
 done
@@ -84,8 +84,14 @@ for m in ompi mpich; do
         grep -qx "size=64 sum=64 ring=64" n64.'$m'
     '
 done
+test_expect_success 'Open MPI through its flux component (-o pmi=simple): -N2 -n4 and MPI_Abort' '
+    timeout 120 flux run -N2 -n4 -o pmi=simple ./hello-ompi >simple.ompi &&
+    grep -qx "size=4 sum=4 ring=4" simple.ompi &&
+    ! timeout 120 flux run -N2 -n4 -o pmi=simple ./abort-ompi 2>sabort.ompi &&
+    grep -q "exec: task 1 called PMI abort (exit code 7)" sabort.ompi
+'
 test_expect_success 'Open MPI without FLUX_PMI_LIBRARY_PATH fails in MPI_Init, not silently' '
-    ! timeout 120 flux run -N1 -n2 \
+    ! timeout 120 flux run -N1 -n2 -o pmi=simple \
         sh -c "unset FLUX_PMI_LIBRARY_PATH; exec ./hello-ompi" >nolib.out 2>nolib.err &&
     ! grep -q "size=" nolib.out
 '

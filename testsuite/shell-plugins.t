@@ -29,6 +29,15 @@ test_expect_success 'every topic fires, in lifecycle order' '
     test "$(tail -1 order.log)" = shell.exit &&
     test $(wc -l <order.log) -eq 11
 '
+test_expect_success 'handlers registered during a walk run in that walk' '
+    flux run -n2 -o plugins=$PLUGDIR/nested.so -o nested-log=$PWD/nested.log true &&
+    cat nested.log &&
+    test "$(sed -n 1p nested.log)" = first &&
+    test "$(sed -n 2p nested.log)" = second &&
+    grep -qx "task 0" nested.log &&
+    grep -qx "task 1" nested.log &&
+    test $(wc -l <nested.log) -eq 4
+'
 test_expect_success 'a plugin sets job-wide and per-task environment, and its settings win' '
     flux run -n2 -l -o plugins=$PLUGDIR/order.so -o order-nnodes=42 \
         sh -c "echo \$TEST_ORDER_JOB \$TEST_ORDER_TASK \$FLUX_JOB_NNODES" | sort >penv &&

@@ -159,7 +159,10 @@ FLUX_API flux_future_t *flux_job_list(flux_t *h,
                                       int states);
 /* *jobs: a JSON array of job objects (id, userid, state, name, ntasks,
  * nnodes, urgency, priority, t_submit, t_run, t_cleanup, t_inactive,
- * success, waitstatus, ranks, exception, annotations), owned by the future. */
+ * success, waitstatus, ranks, exception, annotations; once allocated
+ * ncores, nodelist and expiration, kept after the job ends and across a
+ * restart; duration when limited; dependencies while any are outstanding),
+ * owned by the future. */
 FLUX_API int flux_job_list_get(flux_future_t *f, json_t **jobs);
 
 /* Queue ----------------------------------------------------------------------*/
@@ -173,10 +176,34 @@ FLUX_API int flux_job_queue_get(flux_future_t *f,
                                 int64_t *active,
                                 int64_t *pending,
                                 bool *scheduler);
+/* Named queues (RFC 33).  OP: NULL or "status" reports; "enable",
+ * "disable", "start" and "stop" change (owner only).  QUEUE: one queue by
+ * name, or NULL: the anonymous queue of an instance without [queues], every
+ * queue for a report, or with ALL every queue.  REASON (disable, stop) may
+ * be NULL.  Answered like flux_job_queue_control(), and by
+ * flux_job_queue_list_get(). */
+FLUX_API flux_future_t *flux_job_queue_request(flux_t *h,
+                                               const char *op,
+                                               const char *queue,
+                                               bool all,
+                                               const char *reason);
+/* *queues: a JSON array of {name ("" for the anonymous queue), enabled,
+ * started, disable_reason, stop_reason, default}, the selected queues,
+ * owned by the future. */
+FLUX_API int flux_job_queue_list_get(flux_future_t *f, json_t **queues);
 /* Fulfilled once no job is active (drain) / none is in RUN or CLEANUP
  * (idle). */
 FLUX_API flux_future_t *flux_job_queue_drain(flux_t *h);
 FLUX_API flux_future_t *flux_job_queue_idle(flux_t *h);
+
+/* Housekeeping ----------------------------------------------------------*/
+
+/* The jobs whose housekeeping still holds nodes ([job-manager.housekeeping],
+ * flux-prolog(7)); anyone may ask. */
+FLUX_API flux_future_t *flux_job_housekeeping_list(flux_t *h);
+/* *jobs: a JSON array of {id, userid, t_start, ranks, nnodes, nodelist}
+ * (nodelist "" when R names no host), owned by the future. */
+FLUX_API int flux_job_housekeeping_list_get(flux_future_t *f, json_t **jobs);
 
 /* Job data ---------------------------------------------------------------*/
 

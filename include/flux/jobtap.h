@@ -35,10 +35,28 @@
  *   each state entered: job.state.STATE     (depend, priority, sched, run,
  *                                            cleanup, inactive)
  *   once inactive:      job.inactive-add
+ *   purged from memory: job.inactive-remove
  *   flux jobtap query:  plugin.query        (OUT: anything the plugin packs)
  *
+ *   for each entry of attributes.system.dependencies (RFC 26 {scheme,
+ *   value}): job.dependency.SCHEME, IN adds dependency ({scheme, value}).
+ *   First at submit, with validate: true (the job does not exist yet; an
+ *   error refuses the submission with the plugin's text), then on
+ *   entering DEPEND, before job.state.depend (add dependencies there; an
+ *   error raises a fatal "dependency" exception with the plugin's text).
+ *   No plugin for SCHEME: the submission is refused ("dependency scheme
+ *   'X' is not supported").
+ *   entering PRIORITY, and when reprioritized: job.priority.get, OUT
+ *   {priority: 0..4294967295} (the first plugin that packs it wins; none:
+ *   the urgency, hold 0 and expedite 4294967295 as always).  Urgency 0
+ *   (hold) and 31 (expedite) override any plugin, as in Flux.
+ *   flux update ID KEY=VALUE: job.update.KEY ({updates, key, value} in
+ *   IN); every update needs a plugin or the job manager to allow it, and
+ *   an error denies it with the plugin's text (flux_jobtap_reject_job).
+ *
  * IN arguments of every job topic: {id, userid, urgency, priority (-1
- * before the first), state (a state name), t_submit}; job.validate and
+ * before the first), state (a state name), t_submit, name, queue, ntasks,
+ * nnodes, ncores, t_run, t_cleanup, success}; job.validate and
  * job.new add flags and jobspec (the job's jobspec object); job.event.*
  * adds entry ({timestamp, name, context?}); job.state.* adds prev_state.
  * Keys may be added later; unpack with "s?" for what you can live without.
@@ -60,8 +78,12 @@
 extern "C" {
 #endif
 
-/* major << 16 | minor (see struct flux_plugin_info). */
-#define FLUX_JOBTAP_API_VERSION ((1u << 16) | 0u)
+/* major << 16 | minor (see struct flux_plugin_info).  1.0: the topics
+ * and calls up to flux_jobtap_log; 1.1 adds dependencies, priority, job
+ * aux data, R, timers, the plugin store and the job.dependency.SCHEME,
+ * job.priority.get, job.update.KEY and job.inactive-remove topics.  A 1.0
+ * plugin loads in a 1.1 job manager; a 1.1 plugin in a 1.0 one does not. */
+#define FLUX_JOBTAP_API_VERSION ((1u << 16) | 1u)
 #define FLUX_JOBTAP_PLUGIN_INFO_SYMBOL "flux_jobtap_plugin_info"
 
 /* Declare a jobtap plugin (once, at file scope).  NAME: what flux jobtap
@@ -91,8 +113,10 @@ FLUX_API int flux_jobtap_raise_exception(flux_plugin_t *p, flux_jobid_t id, cons
 FLUX_API int flux_jobtap_event_post_pack(flux_plugin_t *p, flux_jobid_t id, const char *name,
                                          const char *fmt, ...);
 
-/* json_unpack() on {id, userid, urgency, priority, state, t_submit} of any
- * job the job manager knows.  0, or -1 with errno ENOENT or EINVAL. */
+/* json_unpack() on {id, userid, urgency, priority, state, t_submit, ...}
+ * (the IN keys of a job topic) of any job the job manager knows.  Strings
+ * ("s") stay valid until the current callback returns.  0, or -1 with
+ * errno ENOENT or EINVAL. */
 FLUX_API int flux_jobtap_job_unpack(flux_plugin_t *p, flux_jobid_t id, const char *fmt, ...);
 
 /* Job ID's jobspec (read from the KVS on each call): a new reference the
@@ -102,6 +126,61 @@ FLUX_API json_t *flux_jobtap_jobspec(flux_plugin_t *p, flux_jobid_t id);
 /* Log to the instance log as "jobtap.NAME: text" (LOG_ERR ... LOG_DEBUG). */
 FLUX_API void flux_jobtap_log(flux_plugin_t *p, int level, const char *fmt, ...)
     FLUX_PRINTF(3, 4);
+
+/* ---- 1.1 ---- */
+
+/* Add a named dependency to job ID (NEW or DEPEND state): the job stays in
+ * DEPEND until every dependency is removed.  Recorded at once (event
+ * dependency-add), so that a job.state.depend or job.dependency.SCHEME
+ * callback holds the job before it can move on.  Adding one that is
+ * already outstanding does nothing.  0, or -1 with errno ENOENT (no such
+ * active job), EINVAL (bad description, job past DEPEND). */
+FLUX_API int flux_jobtap_dependency_add(flux_plugin_t *p, flux_jobid_t id,
+                                        const char *fmt, ...) FLUX_PRINTF(3, 4);
+/* Remove one (event dependency-remove, posted once the current callback
+ * has returned; the last one removed releases the job).  0, or -1 with
+ * errno ENOENT (no such job, or no such outstanding dependency). */
+FLUX_API int flux_jobtap_dependency_remove(flux_plugin_t *p, flux_jobid_t id,
+                                           const char *fmt, ...) FLUX_PRINTF(3, 4);
+
+/* Set the priority of job ID, in PRIORITY or SCHED state (0..4294967295),
+ * after the current callback returns.  0, or -1 with errno ENOENT/EINVAL. */
+FLUX_API int flux_jobtap_reprioritize_job(flux_plugin_t *p, flux_jobid_t id,
+                                          unsigned int priority);
+/* Ask again for the priority of every job in PRIORITY and SCHED state
+ * (job.priority.get), once the current callback has returned. */
+FLUX_API int flux_jobtap_reprioritize_all(flux_plugin_t *p);
+
+/* Data the plugin keeps with job ID until the job is purged, the value is
+ * replaced or deleted (VAL NULL), or the plugin is removed (DESTROY, may
+ * be NULL, is then called: even while jobs are still active).  Keys are
+ * the plugin's own: two plugins never see each other's.  set: 0, or -1
+ * with errno ENOENT (no such job) or EINVAL; get: NULL with errno ENOENT
+ * if there is none. */
+FLUX_API int flux_jobtap_job_aux_set(flux_plugin_t *p, flux_jobid_t id, const char *key,
+                                     void *val, void (*destroy)(void *));
+FLUX_API void *flux_jobtap_job_aux_get(flux_plugin_t *p, flux_jobid_t id, const char *key);
+
+/* Job ID's R (RFC 20), while the job holds resources: a new reference,
+ * or NULL with errno ENOENT. */
+FLUX_API json_t *flux_jobtap_job_R(flux_plugin_t *p, flux_jobid_t id);
+
+/* Call CB(p, ARG) once, AFTER seconds from now, in the job manager's loop.
+ * Timers of a removed plugin are cancelled.  0, or -1 with errno EINVAL. */
+typedef void (*flux_jobtap_timer_f)(flux_plugin_t *p, void *arg);
+FLUX_API int flux_jobtap_timer_add(flux_plugin_t *p, double after, flux_jobtap_timer_f cb,
+                                   void *arg);
+
+/* The plugin's persistent store: JSON values under KEY ([A-Za-z0-9_-]),
+ * kept in the instance's KVS (jobtap.NAME.KEY) and so across a restart
+ * with the same statedir.  put does not steal VALUE; 0, or -1 with errno
+ * EINVAL.  get: a new reference, or NULL with errno ENOENT. */
+FLUX_API int flux_jobtap_store_put(flux_plugin_t *p, const char *key, json_t *value);
+FLUX_API json_t *flux_jobtap_store_get(flux_plugin_t *p, const char *key);
+
+/* The current time of the job manager's clock (seconds since the epoch):
+ * the clock event timestamps use. */
+FLUX_API double flux_jobtap_now(flux_plugin_t *p);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,8 @@
  *   ops.prioritize(jobs)      [[id, priority], ...]
  *   ops.feasibility(msg, jobspec)   respond with
  *                             flux_schedutil_feasibility_respond()
+ *   ops.expiration(msg, id, t)   a running job's end moved (flux update);
+ *                             respond with flux_schedutil_expiration_respond()
  *        |
  *   flux_schedutil_destroy(util)              before the module returns
  *
@@ -54,7 +56,7 @@ extern "C" {
 
 /* major << 16 | minor: a scheduler built against another major version is
  * refused by flux_schedutil_create(). */
-#define FLUX_SCHEDUTIL_API_VERSION ((1u << 16) | 0u)
+#define FLUX_SCHEDUTIL_API_VERSION ((1u << 16) | 1u)
 
 typedef struct flux_schedutil flux_schedutil_t;
 
@@ -85,6 +87,13 @@ struct flux_schedutil_ops {
      * NULL: not offered (job-ingest then takes every job). */
     void (*feasibility)(flux_schedutil_t *util, const flux_msg_t *msg, json_t *jobspec,
                         void *arg);
+    /* 1.1: sched.expiration {id, expiration}: flux update moved the end of
+     * a running job's allocation to EXPIRATION (0: unlimited), already
+     * applied by the job manager.  NULL: the helper answers for the
+     * scheduler (sched-simple does not plan in time).  Answer with
+     * flux_schedutil_expiration_respond(). */
+    void (*expiration)(flux_schedutil_t *util, const flux_msg_t *msg, uint64_t id,
+                       double expiration, void *arg);
 };
 
 /* Register the services and handlers on H.  OPS is copied; ARG is passed
@@ -127,6 +136,10 @@ FLUX_API int flux_schedutil_free_respond(flux_schedutil_t *util, const flux_msg_
  * the scheduler cannot read). */
 FLUX_API int flux_schedutil_feasibility_respond(flux_schedutil_t *util, const flux_msg_t *msg,
                                                 int errnum, const char *text);
+/* Answer sched.expiration: ERRNUM 0, or why the scheduler could not move
+ * the job's end in its plan (the job manager logs it; the update stands). */
+FLUX_API int flux_schedutil_expiration_respond(flux_schedutil_t *util, const flux_msg_t *msg,
+                                               int errnum, const char *text);
 
 #ifdef __cplusplus
 }

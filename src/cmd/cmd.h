@@ -41,6 +41,7 @@ int cmd_job(int argc, char **argv);
 int cmd_jobs(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
+int cmd_housekeeping(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_jobtap(int argc, char **argv);
 /* Follow a job's output and events until it is inactive; its exit code. */

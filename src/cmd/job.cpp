@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <getopt.h>
 #include <iostream>
@@ -33,8 +34,9 @@ const char *job_usage = "Usage: flux job submit [--urgency=N] [--flags=debug] [F
                         "       flux job attach [-l|--label-io] JOBID\n"
                         "       flux job info JOBID KEY...\n"
                         "       flux job kill [--signal=SIG] JOBID...\n"
-                        "       flux job eventlog [-f] JOBID\n"
-                        "       flux job wait-event [-t TIMEOUT] [-q] JOBID NAME";
+                        "       flux job eventlog [-f text|json] [-T raw|iso|offset] [-F] [-p PATH] JOBID\n"
+                        "       flux job wait-event [-f text|json] [-T raw|iso|offset] [-t TIMEOUT] [-q]\n"
+                        "                           [-p PATH] JOBID NAME";
 
 int job_submit(int argc, char **argv)
 {
@@ -282,22 +284,83 @@ int job_kill(flux_t *h, int argc, char **argv)
     return rc;
 }
 
-/* flux job eventlog [-f] JOBID, flux job wait-event [-t T] [-q] JOBID NAME */
+/* How flux job eventlog and wait-event print an entry (flux-job(1)):
+ * -f text ("TIMESTAMP name key=value ...", values as JSON) or json (the
+ * entry as stored), -T raw (seconds), iso (UTC, microseconds) or offset
+ * (seconds since the log's first entry). */
+struct EventPrinter {
+    bool json = false;
+    char time = 'r'; /* r, i, o */
+    double t0 = -1;
+
+    void print(const flux::EventlogEntry &e)
+    {
+        if (json) {
+            auto line = flux::eventlog_entry_encode(e);
+            if (line)
+                fputs(line->c_str(), stdout);
+            return;
+        }
+        if (t0 < 0)
+            t0 = e.timestamp;
+        if (time == 'i') {
+            time_t t = (time_t)e.timestamp;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            char buf[64];
+            strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+            printf("%s.%06dZ", buf, (int)((e.timestamp - (double)t) * 1e6) % 1000000);
+        }
+        else
+            printf("%.6f", time == 'o' ? e.timestamp - t0 : e.timestamp);
+        printf(" %s", e.name.c_str());
+        const char *key;
+        json_t *v;
+        json_object_foreach(e.context, key, v)
+        {
+            char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            printf(" %s=%s", key, text ? text : "?");
+            free(text);
+        }
+        printf("\n");
+    }
+};
+
+/* flux job eventlog [-f FMT] [-T TFMT] [-F] [-p PATH] JOBID,
+ * flux job wait-event [-f FMT] [-T TFMT] [-t T] [-q] [-p PATH] JOBID NAME */
 int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"follow", no_argument, nullptr, 'f'},
+        {"format", required_argument, nullptr, 'f'},
+        {"time-format", required_argument, nullptr, 'T'},
+        {"follow", no_argument, nullptr, 'F'},
+        {"path", required_argument, nullptr, 'p'},
         {"timeout", required_argument, nullptr, 't'},
         {"quiet", no_argument, nullptr, 'q'},
         {nullptr, 0, nullptr, 0},
     };
     bool follow = sub == "wait-event", quiet = false;
     double timeout = -1;
+    std::string path = "eventlog";
+    EventPrinter out;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+ft:q", opts, nullptr)) != -1) {
-        if (c == 'f')
+    while ((c = getopt_long(argc, argv, "+f:T:Fp:t:q", opts, nullptr)) != -1) {
+        if (c == 'f') {
+            if (strcmp(optarg, "text") && strcmp(optarg, "json"))
+                die(1, "flux-job: %s: unknown format '%s' (text, json)", sub.c_str(), optarg);
+            out.json = !strcmp(optarg, "json");
+        }
+        else if (c == 'T') {
+            if (strcmp(optarg, "raw") && strcmp(optarg, "iso") && strcmp(optarg, "offset"))
+                die(1, "flux-job: %s: unknown time format '%s' (raw, iso, offset)", sub.c_str(),
+                    optarg);
+            out.time = optarg[0];
+        }
+        else if (c == 'F')
             follow = true;
+        else if (c == 'p')
+            path = optarg;
         else if (c == 't') {
             auto t = flux::fsd_parse(optarg);
             if (!t)
@@ -311,48 +374,56 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
     }
     int want = sub == "wait-event" ? 2 : 1;
     if (argc - optind != want)
-        die(1, sub == "wait-event" ? "Usage: flux job wait-event [-t TIMEOUT] [-q] JOBID NAME"
-                                   : "Usage: flux job eventlog [-f] JOBID");
+        die(1, sub == "wait-event"
+                   ? "Usage: flux job wait-event [-f text|json] [-T raw|iso|offset] [-t TIMEOUT] "
+                     "[-q] [-p PATH] JOBID NAME"
+                   : "Usage: flux job eventlog [-f text|json] [-T raw|iso|offset] [-F] [-p PATH] "
+                     "JOBID");
     uint64_t id = parse_jobid_or_die("flux-job", argv[optind]);
     const char *wanted = want == 2 ? argv[optind + 1] : nullptr;
     /* Without --follow, print what is there. */
     if (!follow) {
-        flux::FuturePtr once(flux_job_lookup(h, id, "eventlog"));
+        flux::FuturePtr once(flux_job_lookup(h, id, path.c_str()));
+        if (!once)
+            die(1, "flux-job: %s: invalid path '%s'", sub.c_str(), path.c_str());
         const char *text;
-        if (!once || flux_job_lookup_get_unpack(once.get(), "s", &text) < 0)
+        if (flux_job_lookup_get_unpack(once.get(), "s", &text) < 0) {
+            if (errno == ENOENT && path != "eventlog")
+                die(1, "flux-job: %s: %s has no %s", sub.c_str(), jobid_str(id).c_str(),
+                    path.c_str());
             die(1, "flux-job: %s: %s: unknown job id", sub.c_str(), jobid_str(id).c_str());
+        }
         auto log = flux::eventlog_decode(text);
         if (!log)
             die(1, "flux-job: %s: %s", sub.c_str(), log.error().text.c_str());
-        for (const auto &e : *log) {
-            char *ctx = e.context ? json_dumps(e.context, JSON_COMPACT) : nullptr;
-            printf("%.6f %s%s%s\n", e.timestamp, e.name.c_str(), ctx ? " " : "", ctx ? ctx : "");
-            free(ctx);
-        }
+        for (const auto &e : *log)
+            out.print(e);
         return 0;
     }
-    flux::FuturePtr f(flux_job_event_watch(h, id, "eventlog", 0));
+    flux::FuturePtr f(flux_job_event_watch(h, id, path.c_str(), 0));
     if (!f)
         die(1, "flux-job: %s: %s", sub.c_str(), strerror(errno));
+    /* The job eventlog ends with "clean"; another log ends with the job. */
+    bool main_log = path == "eventlog";
     for (;;) {
         if (timeout >= 0 && flux_future_wait_for(f.get(), timeout) < 0)
             die(1, "flux-job: wait-event: timed out waiting for %s", wanted ? wanted : "events");
         const char *line;
-        if (flux_job_event_watch_get(f.get(), &line) < 0)
+        if (flux_job_event_watch_get(f.get(), &line) < 0) {
+            if (errno == ENODATA && !wanted)
+                break; /* the log ended */
             die(1, "flux-job: %s: %s: %s", sub.c_str(), jobid_str(id).c_str(),
                 flux_future_error_string(f.get()));
+        }
         auto e = flux::eventlog_entry_decode(line);
         if (e) {
             if ((!wanted || e->name == wanted) && !quiet) {
-                char *ctx = e->context ? json_dumps(e->context, JSON_COMPACT) : nullptr;
-                printf("%.6f %s%s%s\n", e->timestamp, e->name.c_str(), ctx ? " " : "",
-                       ctx ? ctx : "");
-                free(ctx);
+                out.print(*e);
                 fflush(stdout);
             }
             if (wanted && e->name == wanted)
                 break;
-            if (e->name == "clean") {
+            if (main_log && e->name == "clean") {
                 if (wanted)
                     die(1, "flux-job: wait-event: %s: the job ended without event %s",
                         jobid_str(id).c_str(), wanted);

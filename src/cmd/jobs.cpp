@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -121,12 +122,54 @@ long parse_user(const char *s)
     return (long)uid;
 }
 
+enum { opt_stats = 1000, opt_stats_only };
+
+/* --stats: the instance's job counts, as Flux prints them.  False when no
+ * job is active (flux jobs --stats-only exits 1 then).  H: NULL opens one. */
+bool print_stats(flux_t *h = nullptr)
+{
+    flux_t *own = h ? nullptr : open_or_die("flux-jobs");
+    flux::FuturePtr f(flux_job_list(h ? h : own, 0, nullptr, FLUX_USERID_UNKNOWN, 127));
+    json_t *all;
+    if (!f || flux_job_list_get(f.get(), &all) < 0)
+        die(1, "flux-jobs: %s", f ? flux_future_error_string(f.get()) : strerror(errno));
+    int pending_n = 0, running_n = 0, completed = 0, failed = 0, canceled = 0, timeout = 0;
+    size_t k;
+    json_t *job;
+    json_array_foreach(all, k, job)
+    {
+        const char *st = "";
+        json_unpack(job, "{s?s}", "state", &st);
+        int mask = parse_states(st);
+        if (mask & pending)
+            pending_n++;
+        else if (mask & running)
+            running_n++;
+        else {
+            int r = job_result(job);
+            completed += r == COMPLETED;
+            failed += r == FAILED;
+            canceled += r == CANCELED;
+            timeout += r == TIMEOUT;
+        }
+    }
+    /* Flux counts canceled and timed out jobs among the failed ones. */
+    printf("%d running, %d completed, %d failed, %d pending\n", running_n, completed,
+           failed + canceled + timeout, pending_n);
+    if (own)
+        flux_close(own);
+    return pending_n + running_n > 0;
+}
+
 } // namespace
 
 int cmd_jobs(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"all", no_argument, nullptr, 'a'},
+        {"stats", no_argument, nullptr, opt_stats},
+        {"stats-only", no_argument, nullptr, opt_stats_only},
+        {"suppress-header", no_argument, nullptr, 'n'},
         {"all-users", no_argument, nullptr, 'A'},
         {"user", required_argument, nullptr, 'u'},
         {"filter", required_argument, nullptr, 'f'},
@@ -134,6 +177,7 @@ int cmd_jobs(int argc, char **argv)
         {"no-header", no_argument, nullptr, 'n'},
         {"json", no_argument, nullptr, 'j'},
         {"format", required_argument, nullptr, 'o'},
+        {"queue", required_argument, nullptr, 'q'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0},
     };
@@ -142,8 +186,10 @@ int cmd_jobs(int argc, char **argv)
     long user = (long)getuid(); /* -1: every user's jobs */
     bool header = true, json = false;
     std::string format = jobs_default_format;
+    bool stats = false, stats_only = false;
+    std::set<std::string> queues; /* -q: only jobs of these queues */
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+aAu:f:c:no:h", opts, nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "+aAu:f:c:no:q:h", opts, nullptr)) != -1) {
         switch (c) {
             case 'a':
                 states = 127;
@@ -171,14 +217,40 @@ int cmd_jobs(int argc, char **argv)
             case 'o':
                 format = optarg;
                 break;
+            case 'q': {
+                std::string list = optarg;
+                for (size_t pos = 0; pos <= list.size();) {
+                    size_t comma = list.find(',', pos);
+                    if (comma == std::string::npos)
+                        comma = list.size();
+                    if (comma > pos)
+                        queues.insert(list.substr(pos, comma - pos));
+                    pos = comma + 1;
+                }
+                if (queues.empty())
+                    die(1, "flux-jobs: --queue: expected QUEUE[,QUEUE...]");
+                break;
+            }
+            case opt_stats:
+                stats = true;
+                break;
+            case opt_stats_only:
+                stats_only = true;
+                break;
             case 'h':
                 printf("Usage: flux jobs [-a] [-A | -u USER] [--filter=STATES] [-c N] [-n] "
-                       "[--json] [-o FORMAT] [ID...]\n");
+                       "[-q QUEUE,...] [--json] [-o FORMAT|NAME|help] [--stats] [--stats-only] [ID...]\n");
                 return 0;
             default:
                 return 1;
         }
     }
+    if (format == "help") {
+        JobsFormat::help(stdout);
+        return 0;
+    }
+    if (stats_only) /* as Flux: every other option is ignored */
+        return print_stats() ? 0 : 1;
     /* flux jobs ID...: those jobs, in any state, in argument order. */
     std::vector<flux_jobid_t> wanted;
     for (int i = optind; i < argc; i++) {
@@ -198,7 +270,7 @@ int cmd_jobs(int argc, char **argv)
     flux_t *h = open_or_die("flux-jobs");
     /* The job manager shows the owner every user's jobs and anyone else
      * their own; --count applies after the --filter results. */
-    flux::FuturePtr f(flux_job_list(h, user < 0 && !results ? max : 0, nullptr,
+    flux::FuturePtr f(flux_job_list(h, user < 0 && !results && queues.empty() ? max : 0, nullptr,
                                     user < 0 ? FLUX_USERID_UNKNOWN : (uint32_t)user, states));
     json_t *all;
     if (!f || flux_job_list_get(f.get(), &all) < 0)
@@ -231,6 +303,12 @@ int cmd_jobs(int argc, char **argv)
         json_unpack(entry, "{s:i}", "userid", &userid);
         if (user >= 0 && userid != (int)user)
             continue;
+        if (!queues.empty()) {
+            const char *q = "";
+            json_unpack(entry, "{s?s}", "queue", &q);
+            if (!queues.count(q))
+                continue;
+        }
         const char *st = "";
         json_unpack(entry, "{s?s}", "state", &st);
         if (results && !inactive_all && strcmp(st, "INACTIVE") == 0
@@ -246,18 +324,10 @@ int cmd_jobs(int argc, char **argv)
         free(s);
     }
     else {
-        size_t i;
-        json_t *job;
-        double now = now_s();
-        if (header)
-            printf("%s\n", fmt->header().c_str());
-        json_array_foreach(jobs.get(), i, job)
-        {
-            std::string line = fmt->render(job, now);
-            while (!line.empty() && line.back() == ' ')
-                line.pop_back();
+        if (stats)
+            print_stats(h);
+        for (const auto &line : fmt->render_table(jobs.get(), now_s(), header))
             printf("%s\n", line.c_str());
-        }
     }
     flux_close(h);
     return rc;

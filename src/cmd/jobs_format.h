@@ -2,6 +2,7 @@
  * over the job records flux_job_list() returns. */
 #pragma once
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -18,23 +19,43 @@ class JobsFormat {
      * userid, username, name,
      * state, state_single, ntasks, nnodes, urgency, priority, t_submit, t_run,
      * t_cleanup, t_inactive, runtime, result, status, returncode,
-     * exception.type, exception.note, ranks.  Spec: [<>^][width][.precision]. */
+     * exception.type, exception.note, ranks, queue, sched.t_estimate, sched.reason_pending
+     * (also as annotations.sched.*).  Spec: [<>^][width][.precision]. */
     static flux::Result<JobsFormat> parse(const std::string &fmt);
     std::string header() const;
     std::string render(json_t *job, double now) const;
+    /* The header (if HEADER) and one line per job of JOBS, trailing blanks
+     * trimmed; "?:" columns empty in every row are left out. */
+    std::vector<std::string> render_table(json_t *jobs, double now, bool header) const;
+    /* Print the named formats and every field to FP (--format=help). */
+    static void help(FILE *fp);
 
-  private:
     struct Piece {
         std::string literal; /* text before the field */
         std::string field;   /* empty: literal only */
         char align = '<';
         int width = 0;
         int precision = -1;
+        char conv = 0;        /* !D !d !F !H !P, 0: none */
+        std::string strftime; /* !d's format */
+        bool plus = false;    /* mark truncation with '+' */
+        bool hyphen = false;  /* 'h': '-' for an empty value */
+        bool optional = false; /* "?:": dropped when empty in every row */
     };
+
+  private:
     std::vector<Piece> pieces_;
 };
 
 /* The default flux jobs format. */
 extern const char *jobs_default_format;
+
+/* flux jobs --format=NAME: a named format stands for its format string. */
+struct JobsNamedFormat {
+    const char *name;
+    const char *description;
+    const char *format;
+};
+extern const std::vector<JobsNamedFormat> jobs_named_formats;
 
 } // namespace fluxcmd

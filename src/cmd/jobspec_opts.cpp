@@ -3,6 +3,7 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@ enum {
     opt_output,
     opt_error,
     opt_tasks_per_node,
+    opt_dependency,
+    opt_begin_time,
 };
 
 const struct option job_option_longopts[] = {
@@ -52,6 +55,8 @@ const struct option job_option_longopts[] = {
     {"output", required_argument, nullptr, opt_output},
     {"error", required_argument, nullptr, opt_error},
     {"tasks-per-node", required_argument, nullptr, opt_tasks_per_node},
+    {"dependency", required_argument, nullptr, opt_dependency},
+    {"begin-time", required_argument, nullptr, opt_begin_time},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -71,6 +76,9 @@ const char *job_option_help =
     "      --queue=NAME          queue\n"
     "      --output=TEMPLATE     stdout (and stderr) to a file; {{id}}, {{id.dec}}, {{name}}\n"
     "      --error=TEMPLATE      stderr to a file\n"
+    "      --dependency=DEP      RFC 26 SCHEME:VALUE: after:ID, afterany:ID, afterok:ID,\n"
+    "                            afternotok:ID, begin-time:TIME, singleton (repeatable)\n"
+    "      --begin-time=+FSD|T   not before T (seconds since the epoch) or now+FSD\n"
     "  -S, --setattr=KEY=VAL     set attributes.system.KEY (user.KEY: attributes.user)\n"
     "  -o, --setopt=OPT[=VAL]    set a job shell option\n";
 
@@ -200,6 +208,38 @@ bool job_option_handle(JobOptions &o, int c, const char *arg)
         case opt_error:
             o.error = arg;
             return true;
+        case opt_dependency: {
+            std::string d = arg;
+            size_t colon = d.find(':');
+            std::string scheme = d.substr(0, colon);
+            if (scheme.empty() || (colon == std::string::npos && scheme != "singleton"))
+                die(1, "flux: --dependency: expected SCHEME:VALUE (afterok:ID, ...), got '%s'",
+                    arg);
+            o.dependencies.emplace_back(scheme, colon == std::string::npos ? "" : d.substr(colon + 1));
+            return true;
+        }
+        case opt_begin_time: {
+            double t;
+            if (arg[0] == '+') {
+                auto d = flux::fsd_parse(arg + 1);
+                if (!d)
+                    die(1, "flux: --begin-time: %s", d.error().text.c_str());
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                t = (double)ts.tv_sec + ts.tv_nsec * 1e-9 + *d;
+            }
+            else {
+                char *end;
+                t = strtod(arg, &end);
+                if (!*arg || *end || !(t >= 0))
+                    die(1, "flux: --begin-time: expected +FSD (+1h) or seconds since the "
+                           "epoch, got '%s'", arg);
+            }
+            char buf[64];
+            snprintf(buf, sizeof(buf), "%.3f", t);
+            o.dependencies.emplace_back("begin-time", buf);
+            return true;
+        }
     }
     return false;
 }
@@ -294,6 +334,24 @@ flux::Result<flux::JsonPtr> job_options_jobspec(const JobOptions &o,
     if (!o.error.empty())
         set_path(sys, "shell.options.output.stderr", json_pack("{s:s s:s}", "type", "file", "path",
                                                                o.error.c_str()));
+    /* RFC 26: attributes.system.dependencies, [{scheme, value}]. */
+    if (!o.dependencies.empty()) {
+        json_t *deps = json_object_get(sys, "dependencies");
+        if (!json_is_array(deps)) {
+            deps = json_array();
+            json_object_set_new(sys, "dependencies", deps);
+        }
+        for (const auto &[scheme, value] : o.dependencies) {
+            char *end;
+            (void)strtod(value.c_str(), &end);
+            if (scheme == "begin-time" && (value.empty() || *end))
+                return flux::make_error(EINVAL, "--dependency=begin-time:" + value +
+                                                    ": expected seconds since the epoch");
+            /* RFC 14 jobspecs hold dependency values as strings. */
+            json_t *v = json_string(value.c_str());
+            json_array_append_new(deps, json_pack("{s:s s:o}", "scheme", scheme.c_str(), "value", v));
+        }
+    }
     /* Validate what the options added, as the broker will. */
     auto check = flux::jobspec_parse_json(json->get());
     if (!check)

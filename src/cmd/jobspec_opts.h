@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "libflux/ptr.h"
@@ -25,6 +26,8 @@ struct JobOptions {
     std::vector<std::string> env_rules;  /* --env */
     std::vector<std::string> setattrs;   /* --setattr KEY=VAL */
     std::vector<std::string> setopts;    /* --setopt OPT[=VAL] */
+    /* --dependency SCHEME:VALUE, --begin-time (RFC 26), in order. */
+    std::vector<std::pair<std::string, std::string>> dependencies;
 };
 
 /* getopt_long table entries and handling for the shared options.  handle()

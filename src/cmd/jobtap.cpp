@@ -68,11 +68,15 @@ int cmd_jobtap(int argc, char **argv)
         if (argc < 3)
             die(1, "%s", jobtap_usage);
         std::string path = argv[2];
-        /* The broker's working directory is not ours: send a real path. */
+        /* The broker's working directory is not ours: send a real path.
+         * ".name" (no slash) is a built-in plugin: sent as it is. */
         char real[PATH_MAX];
-        if (!realpath(path.c_str(), real))
-            die(1, "flux-jobtap: %s: %s", path.c_str(), strerror(errno));
-        path = real;
+        bool builtin = path.size() > 1 && path[0] == '.' && path.find('/') == std::string::npos;
+        if (!builtin) {
+            if (!realpath(path.c_str(), real))
+                die(1, "flux-jobtap: %s: %s", path.c_str(), strerror(errno));
+            path = real;
+        }
         json_t *conf = conf_from_args(argc - 3, argv + 3);
         flux_t *h = open_or_die("flux-jobtap");
         json_t *o = jobtap_rpc(h, json_pack("{s:s s:o}", "load", path.c_str(), "conf", conf),

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cmd.h"
+#include "flux/job.h"
 #include "hostlist/hostlist.h"
 #include "idset/idset.h"
 #include "rv1/rv1.h"
@@ -81,13 +82,6 @@ std::string nodelist(const State &st, const IdSet &ranks)
     return hl.encode();
 }
 
-void counts(const State &st, const IdSet &ranks, size_t *cores, size_t *gpus)
-{
-    flux::Rv1 sub = st.R.copy_ranks(ranks);
-    *cores = sub.ncores();
-    *gpus = sub.ngpus();
-}
-
 std::vector<std::string> parse_states(const char *s)
 {
     std::vector<std::string> v;
@@ -109,61 +103,19 @@ bool wanted(const std::vector<std::string> &states, const std::string &s)
            || std::find(states.begin(), states.end(), "all") != states.end();
 }
 
-/* flux resource list -n (no header), -o FORMAT ({state} {nnodes} {ncores}
- * {ngpus} {nodelist} {ranks}; "{name:SPEC}" takes a width, "<" or ">"). */
-bool no_header = false;
-std::string list_format;
-
-std::string format_row(const std::string &fmt, const std::map<std::string, std::string> &fields)
-{
-    std::string out;
-    for (size_t i = 0; i < fmt.size(); i++) {
-        size_t end = fmt[i] == '{' ? fmt.find('}', i) : std::string::npos;
-        if (end == std::string::npos) {
-            out += fmt[i];
-            continue;
-        }
-        std::string name = fmt.substr(i + 1, end - i - 1), spec;
-        if (size_t colon = name.find(':'); colon != std::string::npos) {
-            spec = name.substr(colon + 1);
-            name = name.substr(0, colon);
-        }
-        auto it = fields.find(name);
-        if (it == fields.end())
-            die(1, "flux-resource: unknown format field '{%s}' (state, nnodes, ncores, ngpus,"
-                   " nodelist, ranks)", name.c_str());
-        std::string v = it->second;
-        bool left = !spec.empty() && spec[0] == '<';
-        if (!spec.empty() && (spec[0] == '<' || spec[0] == '>'))
-            spec = spec.substr(1);
-        size_t width = spec.empty() ? 0 : strtoul(spec.c_str(), nullptr, 10);
-        if (v.size() < width)
-            v = left ? v + std::string(width - v.size(), ' ') : std::string(width - v.size(), ' ') + v;
-        out += v;
-        i = end;
-    }
-    return out;
-}
-
 const char *opt_states(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"states", required_argument, nullptr, 's'},
-        {"no-header", no_argument, nullptr, 'n'},
-        {"format", required_argument, nullptr, 'o'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0},
     };
     const char *states = nullptr;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+s:no:h", opts, nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "+s:h", opts, nullptr)) != -1) {
         if (c == 's')
             states = optarg;
-        else if (c == 'n')
-            no_header = true;
-        else if (c == 'o')
-            list_format = optarg;
         else if (c == 'h') {
             printf("%s\n", usage_text);
             exit(0);
@@ -176,48 +128,274 @@ const char *opt_states(int argc, char **argv)
     return states;
 }
 
+/* flux resource list -o FORMAT: Flux's "{field[:[<>^][width][.precision][+][h]]}"
+ * over one row per state (and property set). */
+struct ListRow {
+    std::string state;
+    flux::Rv1 R;
+    std::string properties;
+};
+
+const char *list_default_format =
+    "{state:>10} ?:{properties:<10.10+} {nnodes:>6} {ncores:>8} {ngpus:>8} {nodelist}";
+
+const std::map<std::string, std::string> list_headers = {
+    {"state", "STATE"},     {"nnodes", "NNODES"},   {"ncores", "NCORES"},
+    {"ngpus", "NGPUS"},     {"nodelist", "NODELIST"}, {"ranks", "RANKS"},
+    {"properties", "PROPERTIES"}, {"rlist", "LIST"},
+};
+
+struct ListPiece {
+    std::string literal, field;
+    char align = '<';
+    int width = 0, precision = -1;
+    bool plus = false, hyphen = false, optional = false;
+};
+
+std::vector<ListPiece> list_format_parse(const std::string &fmt)
+{
+    std::vector<ListPiece> out;
+    std::string lit;
+    for (size_t i = 0; i < fmt.size();) {
+        if ((fmt[i] == '{' || fmt[i] == '}') && i + 1 < fmt.size() && fmt[i + 1] == fmt[i]) {
+            lit += fmt[i];
+            i += 2;
+            continue;
+        }
+        if (fmt[i] != '{') {
+            lit += fmt[i++];
+            continue;
+        }
+        size_t close = fmt.find('}', i);
+        if (close == std::string::npos)
+            die(1, "flux-resource: list: format: unmatched '{' in '%s'", fmt.c_str());
+        std::string spec = fmt.substr(i + 1, close - i - 1);
+        ListPiece p;
+        if (lit.ends_with("?:")) {
+            lit.resize(lit.size() - 2);
+            p.optional = true;
+        }
+        p.literal = lit;
+        lit.clear();
+        size_t colon = spec.find(':');
+        p.field = spec.substr(0, colon);
+        if (!list_headers.count(p.field))
+            die(1, "flux-resource: list: format: unknown field '%s' (state, nnodes, ncores, "
+                   "ngpus, nodelist, ranks, properties, rlist)",
+                p.field.c_str());
+        if (colon != std::string::npos) {
+            std::string s = spec.substr(colon + 1);
+            size_t k = 0;
+            if (k < s.size() && strchr("<>^", s[k]))
+                p.align = s[k++];
+            while (k < s.size() && isdigit((unsigned char)s[k]))
+                p.width = p.width * 10 + (s[k++] - '0');
+            if (k < s.size() && s[k] == '.') {
+                p.precision = 0;
+                for (k++; k < s.size() && isdigit((unsigned char)s[k]); k++)
+                    p.precision = p.precision * 10 + (s[k] - '0');
+            }
+            if (k < s.size() && s[k] == '+') {
+                p.plus = true;
+                k++;
+            }
+            if (k < s.size() && s[k] == 'h') {
+                p.hyphen = true;
+                k++;
+            }
+            if (k != s.size())
+                die(1, "flux-resource: list: format: invalid spec '%s' for field '%s'", s.c_str(),
+                    p.field.c_str());
+        }
+        out.push_back(p);
+        i = close + 1;
+    }
+    if (!lit.empty()) {
+        ListPiece p;
+        p.literal = lit;
+        out.push_back(p);
+    }
+    return out;
+}
+
+/* "rank0/core[0-3],gpu0 rank1/core[0-3]": RFC 20-like short form. */
+std::string rlist(const flux::Rv1 &R)
+{
+    std::string out;
+    for (const auto &[rank, rr] : R.by_rank()) {
+        std::string one = "rank" + std::to_string(rank) + "/";
+        bool first = true;
+        for (const auto &[type, ids] : rr.children) {
+            std::string set = ids.encode();
+            bool many = ids.count() > 1;
+            one += (first ? "" : ",") + type + (many ? "[" + set + "]" : set);
+            first = false;
+        }
+        out += (out.empty() ? "" : " ") + one;
+    }
+    return out;
+}
+
+std::string list_value(const ListRow &row, const std::string &f)
+{
+    if (f == "state")
+        return row.state;
+    if (f == "nnodes")
+        return std::to_string(row.R.nnodes());
+    if (f == "ncores")
+        return std::to_string(row.R.ncores());
+    if (f == "ngpus")
+        return std::to_string(row.R.ngpus());
+    if (f == "ranks")
+        return row.R.ranks().encode();
+    if (f == "properties")
+        return row.properties;
+    if (f == "rlist")
+        return rlist(row.R);
+    /* nodelist: hostnames, or ranks where R names no host */
+    flux::Hostlist hl;
+    for (const auto &[rank, rr] : row.R.by_rank())
+        hl.append(rr.hostname.empty() ? std::to_string(rank) : rr.hostname);
+    return hl.encode();
+}
+
+std::string list_pad(std::string v, const ListPiece &p)
+{
+    if (p.hyphen && v.empty())
+        v = "-";
+    if (p.plus && p.precision > 0 && (int)v.size() > p.precision)
+        v = v.substr(0, p.precision - 1) + "+";
+    if (p.precision >= 0 && (int)v.size() > p.precision)
+        v = v.substr(0, p.precision);
+    if ((int)v.size() < p.width) {
+        size_t fill = p.width - v.size();
+        v = p.align == '>'   ? std::string(fill, ' ') + v
+            : p.align == '^' ? std::string(fill / 2, ' ') + v + std::string(fill - fill / 2, ' ')
+                             : v + std::string(fill, ' ');
+    }
+    return v;
+}
+
+/* Cores held by running jobs: the union of their R (a scheduler's view
+ * without asking the scheduler, so any scheduler module will do). */
+flux::Rv1 allocated(flux_t *h)
+{
+    flux::Rv1 all;
+    flux_future_t *f = flux_job_list(h, 0, nullptr, FLUX_USERID_UNKNOWN, FLUX_JOB_STATE_RUNNING);
+    json_t *jobs;
+    if (!f || flux_job_list_get(f, &jobs) < 0)
+        die(1, "flux-resource: list: %s", f ? flux_future_error_string(f) : strerror(errno));
+    size_t k;
+    json_t *job;
+    json_array_foreach(jobs, k, job)
+    {
+        json_int_t id;
+        if (json_unpack(job, "{s:I}", "id", &id) < 0)
+            continue;
+        flux_future_t *rf = flux_job_lookup(h, (flux_jobid_t)id, "R");
+        json_t *o;
+        if (rf && flux_job_lookup_get_unpack(rf, "o", &o) == 0) {
+            auto R = json_is_string(o) ? flux::Rv1::decode(std::string_view(json_string_value(o)))
+                                       : flux::Rv1::decode(o);
+            if (R) {
+                if (auto u = all.union_with(*R))
+                    all = std::move(*u);
+            }
+        }
+        flux_future_destroy(rf);
+    }
+    flux_future_destroy(f);
+    return all;
+}
+
 int res_list(flux_t *h, int argc, char **argv)
 {
-    const char *s = opt_states(argc, argv);
+    static const struct option opts[] = {
+        {"states", required_argument, nullptr, 's'},
+        {"format", required_argument, nullptr, 'o'},
+        {"no-header", no_argument, nullptr, 'n'},
+        {"help", no_argument, nullptr, 'h'},
+        {nullptr, 0, nullptr, 0},
+    };
+    const char *s = nullptr;
+    std::string format = list_default_format;
+    bool header = true;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+s:o:nh", opts, nullptr)) != -1) {
+        if (c == 's')
+            s = optarg;
+        else if (c == 'o')
+            format = optarg;
+        else if (c == 'n')
+            header = false;
+        else if (c == 'h') {
+            printf("%s\n", usage_text);
+            return 0;
+        }
+        else
+            return 1;
+    }
+    if (optind != argc)
+        die(1, "flux-resource: unexpected argument '%s'", argv[optind]);
     std::vector<std::string> states = s ? parse_states(s) : std::vector<std::string>{};
     for (const auto &st : states) {
         if (st != "free" && st != "allocated" && st != "down" && st != "all")
             die(1, "flux-resource: unknown state '%s' (free, allocated, down, all)", st.c_str());
     }
+    auto pieces = list_format_parse(format);
     State st = fetch(h);
-    /* Nothing is allocated until a scheduler is loaded. */
-    IdSet free = st.up;
-    IdSet down = st.all.difference(st.up);
-    if (!list_format.empty()) {
-        if (!no_header)
-            printf("%s\n", format_row(list_format, {{"state", "STATE"}, {"nnodes", "NNODES"},
-                                                    {"ncores", "NCORES"}, {"ngpus", "NGPUS"},
-                                                    {"nodelist", "NODELIST"}, {"ranks", "RANKS"}})
-                               .c_str());
-    }
-    else if (!no_header)
-        printf("%10s %6s %8s %8s %s\n", "STATE", "NNODES", "NCORES", "NGPUS", "NODELIST");
-    auto row = [&](const char *name, const IdSet &ranks) {
+    flux::Rv1 up = st.R.copy_ranks(st.up);
+    flux::Rv1 alloc = allocated(h).intersect(up);
+    std::vector<ListRow> rows;
+    auto add = [&](const char *name, const flux::Rv1 &R) {
         if (!wanted(states, name))
             return;
-        size_t cores, gpus;
-        counts(st, ranks, &cores, &gpus);
-        if (!list_format.empty()) {
-            printf("%s\n", format_row(list_format, {{"state", name},
-                                                    {"nnodes", std::to_string(ranks.count())},
-                                                    {"ncores", std::to_string(cores)},
-                                                    {"ngpus", std::to_string(gpus)},
-                                                    {"nodelist", nodelist(st, ranks)},
-                                                    {"ranks", ranks.encode()}})
-                               .c_str());
-            return;
+        /* One row per property set, as Flux; a single row when empty. */
+        std::map<std::string, IdSet> groups;
+        for (const auto &[rank, rr] : R.by_rank()) {
+            std::string props;
+            for (const auto &p : rr.properties)
+                props += (props.empty() ? "" : ",") + p;
+            groups[props].insert(rank);
         }
-        printf("%10s %6zu %8zu %8zu %s\n", name, ranks.count(), cores, gpus,
-               nodelist(st, ranks).c_str());
+        if (groups.empty())
+            groups[""];
+        for (const auto &[props, ranks] : groups)
+            rows.push_back({name, R.copy_ranks(ranks), props});
     };
-    row("free", free);
-    row("allocated", IdSet());
-    row("down", down);
+    add("free", up.diff(alloc));
+    add("allocated", alloc);
+    add("down", st.R.copy_ranks(st.all.difference(st.up)));
+    /* "?:" columns empty in every row are left out. */
+    std::vector<bool> shown(pieces.size(), true);
+    for (size_t i = 0; i < pieces.size(); i++) {
+        if (pieces[i].optional)
+            shown[i] = std::any_of(rows.begin(), rows.end(), [&](const ListRow &r) {
+                return !list_value(r, pieces[i].field).empty();
+            });
+    }
+    auto line = [&](const ListRow *row) {
+        std::string out;
+        for (size_t i = 0; i < pieces.size(); i++) {
+            const auto &p = pieces[i];
+            if (!shown[i]) /* with the text before it */
+                continue;
+            out += p.literal;
+            if (p.field.empty())
+                continue;
+            out += row ? list_pad(list_value(*row, p.field), p)
+                       : list_pad(list_headers.at(p.field), ListPiece{"", "", p.align, p.width,
+                                                                       p.precision});
+        }
+        while (!out.empty() && out.back() == ' ')
+            out.pop_back();
+        printf("%s\n", out.c_str());
+    };
+    if (header)
+        line(nullptr);
+    for (const auto &r : rows)
+        line(&r);
     return 0;
 }
 

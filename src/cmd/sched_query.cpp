@@ -2,7 +2,7 @@
  * instance (like Fluxion's resource-query), for tests and benchmarks.
  *
  *   flux sched-query (--graph=FILE | --generate=SPEC) [--dump-R]
- *                    [--match-policy=NAME] [--no-R]
+ *                    [--match-policy=NAME|PATH] [--policy-conf=JSON] [--no-R]
  *
  * Commands on stdin, one JSON line per answer on stdout:
  *   match allocate|allocate_orelse_reserve|satisfiability JOBSPEC-FILE
@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -32,14 +33,22 @@ using namespace flux::graph;
 
 namespace {
 
+/* CPU time of this process so far, in ms. */
+double cpu_ms()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 void usage(FILE *f)
 {
     fprintf(f, "Usage: flux sched-query (--graph=FILE | --generate=SPEC) [--dump-R]\n"
-               "                        [--match-policy=NAME] [--no-R]\n"
+               "                        [--match-policy=NAME|PATH] [--policy-conf=JSON] [--no-R]\n"
                "Commands on stdin (one JSON line per answer):\n"
                "  match allocate|allocate_orelse_reserve|satisfiability JOBSPEC-FILE\n"
                "  cancel ID | info ID | find EXPR | stat | quit\n"
-               "Policies: %s\n",
+               "Policies: %s, or the path of a site policy .so (flux-sched-policy(7))\n",
                policy_names());
 }
 
@@ -134,7 +143,7 @@ namespace fluxcmd {
 
 int cmd_sched_query(int argc, char **argv)
 {
-    std::string graph_file, spec, policy_name = "first";
+    std::string graph_file, spec, policy_name = "first", policy_conf = "{}";
     bool dump = false, print_R = true;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
@@ -156,6 +165,8 @@ int cmd_sched_query(int argc, char **argv)
             spec = val("--generate");
         else if (a.starts_with("--match-policy") || a == "-P")
             policy_name = val(a == "-P" ? "-P" : "--match-policy");
+        else if (a.starts_with("--policy-conf"))
+            policy_conf = val("--policy-conf");
         else if (a == "--dump-R")
             dump = true;
         else if (a == "--no-R")
@@ -167,11 +178,12 @@ int cmd_sched_query(int argc, char **argv)
     }
     if (graph_file.empty() == spec.empty())
         die(1, "flux-sched-query: give one of --graph=FILE or --generate=SPEC");
-    auto policy = policy_create(policy_name);
-    if (!policy)
-        die(1, "flux-sched-query: unknown match policy '%s' (%s)", policy_name.c_str(),
-            policy_names());
+    auto popen = policy_open(policy_name, policy_conf);
+    if (!popen)
+        die(1, "flux-sched-query: match policy %s", popen.error().text.c_str());
+    std::unique_ptr<Policy> policy = std::move(*popen);
     auto t_load = std::chrono::steady_clock::now();
+    double cpu_load0 = cpu_ms();
     auto g = spec.empty() ? Graph::load_file(graph_file) : Graph::generate(spec);
     if (!g)
         die(1, "flux-sched-query: %s", g.error().text.c_str());
@@ -188,6 +200,8 @@ int cmd_sched_query(int argc, char **argv)
     double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now()
                                                                - t_load)
                          .count();
+    /* CPU time too: on a shared machine wall time measures the others. */
+    double load_cpu_ms = cpu_ms() - cpu_load0;
     std::map<std::string, flux::graph::Request> cache;
     uint64_t next_id = 1;
     std::vector<double> times;
@@ -308,13 +322,16 @@ int cmd_sched_query(int argc, char **argv)
             std::vector<double> s = times;
             std::sort(s.begin(), s.end());
             auto pct = [&](double q) { return s.empty() ? 0.0 : s[(size_t)(q * (s.size() - 1))]; };
-            print(json_pack("{s:I s:I s:o s:I s:I s:I s:f s:{s:I s:f s:f s:f}}", "vertices",
+            json_t *st = json_pack("{s:I s:I s:o s:I s:I s:I s:f s:{s:I s:f s:f s:f}}", "vertices",
                             (json_int_t)g->size(), "hosts", (json_int_t)g->hosts().size(), "types",
                             types, "jobs", (json_int_t)planner.jobs().size(), "graph_bytes",
                             (json_int_t)g->memory_bytes(), "planner_bytes",
                             (json_int_t)planner.memory_bytes(), "load_ms", load_ms, "match",
                             "count", (json_int_t)s.size(), "median_ms", pct(0.5), "p99_ms",
-                            pct(0.99), "max_ms", s.empty() ? 0.0 : s.back()));
+                            pct(0.99), "max_ms", s.empty() ? 0.0 : s.back());
+            json_object_set_new(st, "load_cpu_ms", json_real(load_cpu_ms));
+            json_object_set_new(st, "cpu_ms", json_real(cpu_ms()));
+            print(st);
         }
         else
             print_error(cmd, "unknown command '" + cmd

@@ -210,9 +210,10 @@ int cmd_submit(int argc, char **argv)
 int cmd_run(int argc, char **argv)
 {
     auto opts = job_command_longopts({}, {{"label-io", no_argument, nullptr, opt_label_io},
+                                          {"dry-run", no_argument, nullptr, opt_dry_run},
                                           {"help", no_argument, nullptr, opt_help}});
     JobOptions o;
-    bool label = false;
+    bool label = false, dry_run = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, (std::string("+l") + job_option_shortopts).c_str(),
@@ -224,9 +225,14 @@ int cmd_run(int argc, char **argv)
             label = true;
             continue;
         }
+        if (c == opt_dry_run) {
+            dry_run = true;
+            continue;
+        }
         if (c == opt_help) {
             printf("Usage: flux run [OPTIONS] COMMAND [ARGS...]\n%s"
-                   "  -l, --label-io            prefix each output line with its task rank\n",
+                   "  -l, --label-io            prefix each output line with its task rank\n"
+                   "      --dry-run             print the jobspec, do not submit\n",
                    job_option_help);
             return 0;
         }
@@ -236,6 +242,10 @@ int cmd_run(int argc, char **argv)
         die(1, "Usage: flux run [OPTIONS] COMMAND [ARGS...]");
     std::vector<std::string> command(argv + optind, argv + argc);
     std::string text = jobspec_text(o, command, "flux-run");
+    if (dry_run) { /* as flux submit --dry-run: no instance needed */
+        printf("%s\n", text.c_str());
+        return 0;
+    }
     flux_t *h = open_or_die("flux-run");
     JobRequest req(text, o.urgency, "");
     req.json = true;

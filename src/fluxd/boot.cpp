@@ -8,7 +8,8 @@
  *   [broker] quorum, shutdown-timeout
  *   [module] path
  *   [resource] exclude (idset of ranks), path (an R file), noverify (bool)
- *   [sched-graph] match-policy, queue-policy, reservation-depth, queue-depth, mode
+ *   [sched-graph] match-policy, queue-policy, reservation-depth, queue-depth, mode,
+ *                 policy-conf (a table)
  *   [[job-manager.plugins]] load = PATH, conf = TABLE (jobtap plugins,
  *               handed to the job manager as the JSON text of the
  *               attribute conf.job-manager.plugins)
@@ -452,6 +453,15 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
     if (const toml::table *sg = tbl["sched-graph"].as_table()) {
         for (auto &&[k, v] : *sg) {
             std::string key(k.str()), name = "sched-graph." + key;
+            /* A site match policy's own settings (flux/sched_policy.h). */
+            if (key == "policy-conf") {
+                if (!v.is_table()) {
+                    *err = where(v.source()) + ": " + name + ": expected a table";
+                    return false;
+                }
+                cfg.attrs[name] = json_text(*v.as_table());
+                continue;
+            }
             if (key != "match-policy" && key != "queue-policy" && key != "reservation-depth"
                 && key != "queue-depth" && key != "mode") {
                 *err = where(v.source()) + ": " + name + ": unknown key";

@@ -1336,6 +1336,8 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
                                       const std::string &jobspec) {
             return job_manager_->validate(id, userid, urgency, flags, jobspec);
         });
+        ingest_->set_queue_check(
+            [this](const std::string &queue) { return job_manager_->submit_check(queue); });
         job_manager_->on_sched_change = [this]() {
             if (ingest_)
                 ingest_->sched_changed();

@@ -546,6 +546,66 @@ int flux_job_queue_get(flux_future_t *f, bool *running, int64_t *active, int64_t
     return 0;
 }
 
+flux_future_t *flux_job_queue_request(flux_t *h, const char *op, const char *queue, bool all,
+                                      const char *reason)
+{
+    std::string o = op ? op : "status";
+    if (!h || (o != "status" && o != "enable" && o != "disable" && o != "start" && o != "stop")
+        || (queue && !*queue)) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    json_t *req = json_object();
+    if (queue)
+        json_object_set_new(req, "queue", json_string(queue));
+    if (all)
+        json_object_set_new(req, "all", json_true());
+    if (o == "enable" || o == "disable")
+        json_object_set_new(req, "enable", json_boolean(o == "enable"));
+    if (o == "start" || o == "stop")
+        json_object_set_new(req, "start", json_boolean(o == "start"));
+    if (reason && *reason)
+        json_object_set_new(req, "reason", json_string(reason));
+    char *text = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    if (!text) {
+        errno = ENOMEM;
+        return nullptr;
+    }
+    flux_future_t *f = flux_rpc(h, "job-manager.queue", text, FLUX_NODEID_ANY, 0);
+    free(text);
+    return f;
+}
+
+int flux_job_queue_list_get(flux_future_t *f, json_t **queues)
+{
+    json_t *a = nullptr;
+    if (flux_rpc_get_unpack(f, "{s:o}", "queues", &a) < 0)
+        return -1;
+    if (queues)
+        *queues = a;
+    return 0;
+}
+
+flux_future_t *flux_job_housekeeping_list(flux_t *h)
+{
+    if (!h) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    return flux_rpc(h, "job-manager.housekeeping-list", "{}", FLUX_NODEID_ANY, 0);
+}
+
+int flux_job_housekeeping_list_get(flux_future_t *f, json_t **jobs)
+{
+    json_t *a = nullptr;
+    if (flux_rpc_get_unpack(f, "{s:o}", "jobs", &a) < 0)
+        return -1;
+    if (jobs)
+        *jobs = a;
+    return 0;
+}
+
 flux_future_t *flux_job_queue_drain(flux_t *h)
 {
     if (!h) {

@@ -30,7 +30,10 @@
 
 namespace flux {
 
-class Dso {
+/* FLUX_API (default visibility): broker modules that load plugins of their
+ * own (sched-graph's site match policies) resolve these against fluxd,
+ * which exports its libflux; libflux-core.so still exports only flux_*. */
+class FLUX_API Dso {
   public:
     Dso() = default;
     explicit Dso(void *handle) : h_(handle) {}
@@ -50,14 +53,14 @@ class Dso {
 /* dlopen(PATH, RTLD_NOW | RTLD_LOCAL).  Errors (errnum from stat, or
  * EINVAL): "PATH: No such file or directory", "PATH: not a regular file",
  * "PATH: cannot load: <dlerror text>". */
-Result<Dso> dso_open(const std::string &path);
+FLUX_API Result<Dso> dso_open(const std::string &path);
 
 /* "1.0" for major << 16 | minor. */
-std::string api_version_string(uint32_t v);
+FLUX_API std::string api_version_string(uint32_t v);
 /* A plugin declaring FOUND may be loaded by a host at HOST: same major,
  * minor no greater.  Error (EINVAL): "PATH: WHAT API version 2.0 is not
  * supported (HOSTNAME has 1.0)". */
-Result<void> api_version_check(const std::string &path, const char *what,
+FLUX_API Result<void> api_version_check(const std::string &path, const char *what,
                                const char *host_name, uint32_t found, uint32_t host);
 
 /* A flux_plugin_t plugin point. */

@@ -1,12 +1,14 @@
 /* schedutil.cpp - the RFC 27 plumbing of scheduler modules
  * (include/flux/schedutil.h), written on the public libflux API only.
  *
- * Topics served: sched.alloc, sched.free, sched.cancel, sched.prioritize
+ * Topics served: sched.alloc, sched.free, sched.cancel, sched.prioritize,
+ * sched.expiration
  * (service "sched") and feasibility.check (service "feasibility", only when
  * the scheduler has a feasibility callback).  Topics called:
  * job-manager.sched-hello, job-manager.sched-ready.
  */
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -106,6 +108,23 @@ void prioritize_cb(flux_t *, flux_msg_handler_t *, const flux_msg_t *msg, void *
         || !u->ops.prioritize)
         return;
     u->ops.prioritize(u, jobs, u->arg);
+}
+
+void expiration_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
+{
+    flux_schedutil_t *u = util_of(arg);
+    json_int_t id;
+    double expiration;
+    if (flux_msg_unpack(msg, "{s:I s:F}", "id", &id, "expiration", &expiration) < 0
+        || expiration < 0) {
+        flux_respond_error(h, msg, EPROTO, "sched.expiration: expected {id, expiration >= 0}");
+        return;
+    }
+    if (!u->ops.expiration) {
+        flux_respond(h, msg, "{}"); /* nothing planned in time to move */
+        return;
+    }
+    u->ops.expiration(u, msg, (uint64_t)id, expiration, u->arg);
 }
 
 void feasibility_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
@@ -227,13 +246,18 @@ FLUX_API flux_schedutil_t *flux_schedutil_create(flux_t *h,
     }
     auto *u = new flux_schedutil;
     u->h = h;
-    u->ops = *ops;
+    /* A 1.0 scheduler's table ends before expiration: copy what it has. */
+    if ((ops->api_version & 0xffff) >= 1)
+        u->ops = *ops;
+    else
+        memcpy(&u->ops, ops, offsetof(struct flux_schedutil_ops, expiration));
     u->arg = arg;
     const struct flux_msg_handler_spec htab[] = {
         {FLUX_MSGTYPE_REQUEST, "sched.alloc", alloc_cb, 0},
         {FLUX_MSGTYPE_REQUEST, "sched.free", free_cb, 0},
         {FLUX_MSGTYPE_REQUEST, "sched.cancel", cancel_cb, 0},
         {FLUX_MSGTYPE_REQUEST, "sched.prioritize", prioritize_cb, 0},
+        {FLUX_MSGTYPE_REQUEST, "sched.expiration", expiration_cb, 0},
         FLUX_MSGHANDLER_TABLE_END,
     };
     const struct flux_msg_handler_spec ftab[] = {
@@ -385,6 +409,12 @@ FLUX_API int flux_schedutil_feasibility_respond(flux_schedutil_t *util, const fl
     if (errnum == 0)
         return flux_respond(util->h, msg, "{}");
     return flux_respond_error(util->h, msg, errnum, text);
+}
+
+FLUX_API int flux_schedutil_expiration_respond(flux_schedutil_t *util, const flux_msg_t *msg,
+                                               int errnum, const char *text)
+{
+    return flux_schedutil_feasibility_respond(util, msg, errnum, text);
 }
 
 } // extern "C"

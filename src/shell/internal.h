@@ -9,6 +9,7 @@
 #define FLUX_SHELL_INTERNAL_H
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <utility>
@@ -56,7 +57,10 @@ class Plugstack {
     Result<void> add_handler(const std::string &topic, flux_shell_handler_f cb, void *arg);
     /* Run the topic's handlers in order.  Stops at the first that fails
      * when stop_on_error, and returns its error (naming the plugin);
-     * otherwise logs each failure and returns success. */
+     * otherwise logs each failure and returns success.  A handler that
+     * registers another handler for the same topic during the walk (or
+     * loads a plugin that does) has it run in this same walk, after the
+     * handlers already registered. */
     Result<void> call(flux_shell_t *shell, const std::string &topic, flux_shell_task_t *task,
                       bool stop_on_error);
     const char *current() const { return current_; }
@@ -71,7 +75,8 @@ class Plugstack {
     };
     /* Declared before handlers_: closed after the handlers are gone. */
     std::vector<flux::Dso> dsos_;
-    std::vector<Handler> handlers_;
+    /* A deque: handlers added during call() do not move the one running. */
+    std::deque<Handler> handlers_;
     std::string loading_; /* plugin whose init() is running */
     const char *current_ = "shell";
 };
@@ -112,6 +117,7 @@ const flux_shell_plugin_info *affinity();
 const flux_shell_plugin_info *output();
 const flux_shell_plugin_info *exitcode();
 const flux_shell_plugin_info *pmi_simple();
+const flux_shell_plugin_info *pmix_loader();
 const flux_shell_plugin_info *exit();
 const flux_shell_plugin_info *jobtmp();
 } // namespace flux::shell::builtins

@@ -56,12 +56,14 @@ Result<void> Plugstack::add(flux_shell_t *shell, const flux_shell_plugin_info *i
         return r.error();
     if (!info->name || !*info->name || !info->init)
         return make_error(EINVAL, where + ": plugin info has no name or no init()");
+    /* Saved and restored: a plugin's init() may add another plugin. */
+    std::string saved_loading = loading_;
     loading_ = info->name;
     const char *saved = current_;
     current_ = info->name;
     int rc = info->init(shell);
     current_ = saved;
-    loading_.clear();
+    loading_ = saved_loading;
     if (rc < 0)
         return make_error(EINVAL, where + ": plugin " + info->name + ": init failed");
     return {};
@@ -88,14 +90,17 @@ Result<void> Plugstack::add_handler(const std::string &topic, flux_shell_handler
 {
     if (!known_topic(topic) || !cb)
         return make_error(EINVAL, "unknown shell plugin topic '" + topic + "'");
-    handlers_.push_back(Handler{topic, cb, arg, loading_.empty() ? "shell" : loading_});
+    handlers_.push_back(Handler{topic, cb, arg, loading_.empty() ? std::string(current_) : loading_});
     return {};
 }
 
 Result<void> Plugstack::call(flux_shell_t *shell, const std::string &topic,
                              flux_shell_task_t *task, bool stop_on_error)
 {
-    for (const auto &h : handlers_) {
+    /* By index, re-reading the size: a handler may append handlers (the
+     * PMIx loader does, and a plugin's shell.init may) and those run too. */
+    for (size_t i = 0; i < handlers_.size(); i++) {
+        const Handler &h = handlers_[i];
         if (!matches(h.topic, topic))
             continue;
         const char *saved = current_;

@@ -86,6 +86,7 @@ std::unique_ptr<JobExec> JobExec::create(ServiceHost &broker)
     je->housekeeping_cfg_ = PerilogConfig::load(broker, PerilogPhase::housekeeping);
     broker.add_method("job-exec.start", 0, [p](const flux_msg_t *m) { p->start(m); });
     broker.add_method("job-exec.kill", 0, [p](const flux_msg_t *m) { p->kill(m); });
+    broker.add_method("job-exec.expiration", 0, [p](const flux_msg_t *m) { p->expiration(m); });
     broker.add_method("job-exec.shell", 0,
                        [p](const flux_msg_t *m) { p->shell_request(m); });
     broker.add_method("job-exec.signal", 0,
@@ -543,9 +544,17 @@ void JobExec::start_shells(Launch &L)
         }
     }
     /* The time limit: R's expiration. */
-    if (L.R.expiration > 0 && !L.running.empty()) {
+    arm_expire(L);
+    /* Every shell may have failed to start already. */
+    finish_if_done(L);
+}
+
+void JobExec::arm_expire(Launch &L)
+{
+    L.expire.reset();
+    if (L.R.expiration > 0 && !L.running.empty() && !L.starting) {
         double left = L.R.expiration - broker_.now();
-        L.expire_ctx = std::make_unique<std::pair<JobExec *, uint64_t>>(this, id);
+        L.expire_ctx = std::make_unique<std::pair<JobExec *, uint64_t>>(this, L.id);
         L.expire.reset(event_new(
             broker_.base(), -1, 0,
             [](evutil_socket_t, short, void *arg) {
@@ -563,8 +572,28 @@ void JobExec::start_shells(Launch &L)
         tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6);
         event_add(L.expire.get(), &tv);
     }
-    /* Every shell may have failed to start already. */
-    finish_if_done(L);
+}
+
+void JobExec::expiration(const flux_msg_t *msg)
+{
+    json_int_t id;
+    double exp;
+    if (flux_msg_unpack(msg, "{s:I s:F}", "id", &id, "expiration", &exp) < 0 || exp < 0) {
+        broker_.respond_error(msg, EPROTO,
+                              "job-exec.expiration: expected {\"id\", \"expiration\": >= 0}");
+        return;
+    }
+    auto it = launches_.find((uint64_t)id);
+    if (it == launches_.end()) {
+        broker_.respond(msg, nullptr); /* already gone: nothing to do */
+        return;
+    }
+    Launch &L = *it->second;
+    L.R.expiration = exp;
+    if (json_t *ex = json_object_get(L.R_json.get(), "execution"))
+        json_object_set_new(ex, "expiration", json_real(exp));
+    arm_expire(L); /* once the shells run; start() arms it otherwise */
+    broker_.respond(msg, nullptr);
 }
 
 void JobExec::shell_exited(uint64_t id, uint32_t rank, int code, const std::string &error)

@@ -62,6 +62,11 @@ class JobExec {
     };
     void start(const flux_msg_t *msg);
     void kill(const flux_msg_t *msg);
+    /* job-exec.expiration {id, expiration}: flux update moved the time
+     * limit of a running job (0: none). */
+    void expiration(const flux_msg_t *msg);
+    /* (Re)arm L's time limit at L.R.expiration while its shells run. */
+    void arm_expire(Launch &L);
     /* The site's prolog (before any shell; DONE gets an error to raise a
      * prolog exception) and epilog (after finish).  Without a configured
      * script: DONE at once, no event, no allocation. */

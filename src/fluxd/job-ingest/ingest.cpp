@@ -87,6 +87,15 @@ std::string job_name(json_t *jobspec)
     return slash ? slash + 1 : arg0;
 }
 
+std::shared_ptr<const std::string> job_dependencies(json_t *jobspec)
+{
+    json_t *d = json_object_get(
+        json_object_get(json_object_get(jobspec, "attributes"), "system"), "dependencies");
+    if (!d)
+        return nullptr;
+    return std::make_shared<const std::string>(dump(d));
+}
+
 double test_run_duration(json_t *jobspec)
 {
     json_t *rd = json_object_get(
@@ -516,10 +525,13 @@ flux::Result<std::shared_ptr<Ingest::Validated>> Ingest::finish(const flux_msg_t
     job.nnodes = parsed->nnodes;
     job.duration = parsed->duration;
     job.test_run_duration = test_run_duration(stored.get());
+    job.queue = parsed->queue;
+    job.dependencies = job_dependencies(stored.get());
     v->nslots = parsed->nslots;
     v->ncores = parsed->nslots * parsed->cores_per_slot;
     v->ngpus = parsed->nslots * parsed->gpus_per_slot;
     v->queue = parsed->queue;
+    job.queue = parsed->queue;
     return v;
 }
 
@@ -646,6 +658,12 @@ void Ingest::proceed(const flux_msg_t *msg, const flux::Result<std::shared_ptr<c
     if (val.tmpl.urgency == urgency_max && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
         broker_.respond_error(msg, EPERM, "only the instance owner may expedite a job");
         return;
+    }
+    if (queue_check_) {
+        if (auto r = queue_check_(val.queue); !r) {
+            broker_.respond_error(msg, r.error().errnum, r.error().text);
+            return;
+        }
     }
     if (val.cc) {
         submit_array(msg, val);

@@ -36,6 +36,9 @@ struct NewJob {
     double duration = 0;
     double test_run_duration = -1; /* exec test mode if >= 0 */
     std::shared_ptr<const std::string> sched_text;   /* its subset for the scheduler */
+    std::string queue;                                /* attributes.system.queue */
+    /* attributes.system.dependencies (RFC 26) as JSON text; null if none. */
+    std::shared_ptr<const std::string> dependencies;
 };
 
 /* What flux jobs shows as NAME: attributes.system.job.name, else the
@@ -43,6 +46,8 @@ struct NewJob {
 std::string job_name(json_t *jobspec);
 /* The parts of a jobspec a scheduler needs, as JSON text. */
 std::string sched_subset(json_t *jobspec);
+/* attributes.system.dependencies as compact JSON text, null if absent. */
+std::shared_ptr<const std::string> job_dependencies(json_t *jobspec);
 /* attributes.system.exec.test.run_duration in seconds, or -1 if absent. */
 double test_run_duration(json_t *jobspec);
 
@@ -68,6 +73,11 @@ class Ingest {
     using Validator = std::function<flux::Result<void>(uint64_t id, uint32_t userid, int urgency,
                                                        int flags, const std::string &jobspec)>;
     void set_validator(Validator v) { validator_ = std::move(v); }
+    /* Called for each submission (once per job array) with its queue ("" if
+     * it names none) before anything else is spent on it: an error refuses
+     * it (the job manager's queue enabled/disabled state). */
+    using QueueCheck = std::function<flux::Result<void>(const std::string &queue)>;
+    void set_queue_check(QueueCheck q) { queue_check_ = std::move(q); }
 
   private:
     Ingest(ServiceHost &b, Resource *r, Notify n) : broker_(b), resource_(r), notify_(std::move(n)) {}
@@ -128,6 +138,7 @@ class Ingest {
     void chain_done(const std::shared_ptr<ChainRun> &run,
                     flux::Result<std::shared_ptr<const Validated>> v);
     std::unique_ptr<IngestChain> chain_;
+    QueueCheck queue_check_;
     flux::JsonPtr queues_; /* [queues], or null: only the default queue */
     std::vector<std::shared_ptr<const Validated>> recent_; /* most recent first */
     /* Submissions validated in this loop iteration: one commit for all. */

@@ -5,7 +5,8 @@
  *   job-manager.raise    {id, type, severity, note?}  (owner or the job's user)
  *   job-manager.urgency  {id, urgency}
  *   job-manager.wait     {id}  -> {id, success, errstr?} once the job is inactive
- *   job-manager.queue    {start: bool} / {} -> {running, active, pending, scheduler}
+ *   job-manager.queue    {queue?, all?, start?: bool, enable?: bool, reason?} (changes:
+ *                        owner) -> {running, active, pending, scheduler, queues: [...]}
  *   job-manager.events-journal {full?: bool} (streaming) -> {id, events: [...]}
  *                        per job (backlog), {id: -1, events: []}, then per event
  *   job-manager.sched-hello, job-manager.sched-ready   (RFC 27, owner)
@@ -31,6 +32,7 @@
 #include <cstring>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <utility>
 #include <syslog.h>
 
 #include "eventlog/eventlog.h"
@@ -74,7 +76,7 @@ void JobManager::register_methods()
     reg("job-manager.urgency", user, &JobManager::urgency);
     reg("job-manager.wait", user, &JobManager::wait);
     reg("job-manager.disconnect", user, &JobManager::disconnect);
-    reg("job-manager.queue", 0, &JobManager::queue_ctl);
+    reg("job-manager.queue", user, &JobManager::queue_ctl);
     reg("job-manager.drain", user, &JobManager::drain);
     reg("job-manager.idle", user, &JobManager::drain);
     reg("job-manager.kill", user, &JobManager::kill);
@@ -83,6 +85,7 @@ void JobManager::register_methods()
     reg("job-manager.sched-hello", 0, &JobManager::sched_hello);
     reg("job-manager.sched-ready", 0, &JobManager::sched_ready);
     reg("job-manager.jobtap", 0, &JobManager::jobtap_rpc);
+    reg("job-manager.housekeeping-list", user, &JobManager::housekeeping_list);
     broker_.add_method("job-manager.ping", user,
                         [this](const flux_msg_t *m) { broker_.respond(m, json_object()); });
 }
@@ -93,8 +96,7 @@ void JobManager::register_methods()
 void JobManager::restart()
 {
     Kvs *kvs = broker_.kvs();
-    if (auto q = kvs->lookup("primary", "job-manager.queue-started"); q && *q == "false")
-        sched_running_ = false;
+    queues_configure();
     /* job.AAAA.BBBB.CCCC.DDDD: walk the four directory levels. */
     std::vector<std::string> dirs = {"job"};
     for (int level = 0; level < 4; level++) {
@@ -110,6 +112,7 @@ void JobManager::restart()
         }
         dirs = std::move(next);
     }
+    std::vector<Entry *> replayed;
     for (const auto &d : dirs) {
         auto id = flux::fluid_parse(d.substr(4));
         auto log = kvs->lookup("primary", d + ".eventlog");
@@ -134,8 +137,12 @@ void JobManager::restart()
             if (o && e->job.state != JobState::INACTIVE)
                 e->sched_text = std::make_shared<const std::string>(sched_subset(o.get()));
             if (o) {
+                const char *q = nullptr;
+                json_unpack(o.get(), "{s:{s:{s:s}}}", "attributes", "system", "queue", &q);
+                e->queue = &queue_for(q ? q : "");
                 e->name = job_name(o.get());
                 e->test_run_duration = test_run_duration(o.get());
+                e->dependencies = job_dependencies(o.get());
                 if (auto parsed = flux::jobspec_parse_json(o.get())) {
                     e->ntasks = parsed->ntasks;
                     e->nnodes = parsed->nnodes;
@@ -148,16 +155,50 @@ void JobManager::restart()
                 if (auto R = flux::Rv1::decode(*r)) {
                     e->R = std::make_unique<flux::Rv1>(std::move(*R));
                     e->R_text = *r;
-                    e->ranks = e->R->ranks().encode();
-                    e->ncores = (uint32_t)e->R->ncores();
+                    note_alloc(*e, *e->R);
                 }
             }
         }
+        else if (e->job.state == JobState::INACTIVE && e->job.t_run > 0) {
+            /* Listings keep an ended job's ranks, cores and hosts. */
+            if (auto r = kvs->lookup("primary", d + ".R")) {
+                if (auto R = flux::Rv1::decode(*r))
+                    note_alloc(*e, *R);
+            }
+        }
+        if (!e->queue)
+            e->queue = &queue_for("");
         Entry &ref = *e;
         jobs_[*id] = std::move(e);
-        if (ref.job.state == JobState::INACTIVE)
+        if (ref.job.state == JobState::INACTIVE) {
+            if (auto hk = kvs->lookup("primary", d + ".housekeeping")) {
+                auto R = flux::Rv1::decode(*hk);
+                if (housekeeping_ && R && !R->empty()) {
+                    housekeeping_jobs_[*id] = Housekept{ref.job.userid, ref.job.priority,
+                                                        ref.job.t_submit, *R, broker_.now()};
+                    housekeeping_rerun_.push_back(*id);
+                }
+                else
+                    housekeeping_store(*id, nullptr);
+            }
             continue;
+        }
         active_++;
+        replayed.push_back(&ref);
+    }
+    /* Plugins hear of every active job (job.new with restart: true), then
+     * of the dependencies of those still in DEPEND, before any job moves:
+     * a job a dependency waits for is known by then. */
+    if (!jobtap_.empty()) {
+        for (Entry *r : replayed)
+            jobtap_job(*r, "job.new", nullptr, JobState::NEW);
+        for (Entry *r : replayed) {
+            if (r->job.state == JobState::DEPEND)
+                jobtap_dependencies(*r);
+        }
+    }
+    for (Entry *rp : replayed) {
+        Entry &ref = *rp;
         if (ref.job.state == JobState::RUN || ref.job.state == JobState::CLEANUP)
             running_++;
         if (job_state_in(ref.job.state, JOB_STATE_RUNNING) || ref.job.has_resources) {
@@ -182,6 +223,8 @@ void JobManager::submit(NewJob &&nj)
     e->duration = nj.duration;
     e->test_run_duration = nj.test_run_duration;
     e->sched_text = std::move(nj.sched_text);
+    e->queue = &queue_for(nj.queue);
+    e->dependencies = std::move(nj.dependencies);
     /* The submit event was committed by job-ingest: apply it here too. */
     auto ev = flux::eventlog_entry_create(
         nj.t_submit, "submit",
@@ -203,7 +246,7 @@ void JobManager::submit(NewJob &&nj)
     advance(ref);
 }
 
-void JobManager::post(Entry &e, const char *name, json_t *context)
+void JobManager::post(Entry &e, const char *name, json_t *context, bool then_advance)
 {
     auto ev = flux::eventlog_entry_create(broker_.now(), name, context);
     auto busy = [](JobState s) { return s == JobState::RUN || s == JobState::CLEANUP; };
@@ -226,8 +269,11 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
         if (!journals_.empty())
             journal_send(e, *line);
     }
-    if (!jobtap_.empty())
+    if (!jobtap_.empty()) {
         jobtap_posted(e, ev, prev);
+        if (reprioritize_all_)
+            jobtap_reprioritize_now(&e);
+    }
     /* The scheduler hears of priority changes of the requests it holds. */
     if (e.alloc_sent && strcmp(name, "priority") == 0) {
         if (e.job.priority == 0)
@@ -268,7 +314,8 @@ void JobManager::post(Entry &e, const char *name, json_t *context)
         exec_finish(e, e.job.exception_type == "timeout" ? 9 : 15);
         return;
     }
-    advance(e);
+    if (then_advance)
+        advance(e);
 }
 
 /* Take the next step the state machine asks for, until it asks for none. */
@@ -277,10 +324,23 @@ void JobManager::advance(Entry &e)
     if (in_advance_)
         return; /* the outer call loops until idle */
     in_advance_ = true;
+    /* With a priority plugin, a job in SCHED keeps its priority until a
+     * plugin or an urgency change moves it (set_priority). */
+    bool plugin_priority = priority_plugin();
     for (int guard = 0; guard < 64; guard++) {
-        JobNext next = job_next_action(e.job);
+        JobNext next = plugin_priority
+                           ? job_next_action(e.job,
+                                             [](const Job &j) {
+                                                 return j.priority >= 0 ? j.priority
+                                                                        : job_priority_default(j);
+                                             })
+                           : job_next_action(e.job);
         if (next.action == JobAction::NONE)
             break;
+        if (next.action == JobAction::POST_PRIORITY && plugin_priority) {
+            if (auto p = jobtap_priority(e))
+                next.priority = *p;
+        }
         if (next.action == JobAction::REQUEST_ALLOC) {
             e.job.alloc_pending = true;
             queue_.emplace(-e.job.priority, e.job.id);
@@ -336,14 +396,18 @@ void JobManager::schedule_later()
  * as the scheduler's concurrency mode allows. */
 void JobManager::send_allocs()
 {
-    if (!sched_ready_ || !sched_running_)
+    if (!sched_ready_)
         return;
     while (!queue_.empty() && (sched_limit_ == 0 || allocs_out_ < sched_limit_)) {
-        auto [negprio, id] = *queue_.begin();
+        auto key = *queue_.begin();
         queue_.erase(queue_.begin());
-        auto it = jobs_.find(id);
+        auto it = jobs_.find(key.second);
         if (it == jobs_.end() || !it->second->job.alloc_pending || it->second->alloc_sent)
             continue;
+        if (!it->second->queue->started) {
+            it->second->queue->held.insert(key);
+            continue;
+        }
         send_alloc(*it->second);
     }
 }
@@ -454,8 +518,7 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
         }
         e->R = std::make_unique<flux::Rv1>(std::move(*r));
         e->nnodes = e->R->nnodes();
-        e->ranks = e->R->ranks().encode();
-        e->ncores = (uint32_t)e->R->ncores();
+        note_alloc(*e, *e->R);
         KvsOp op;
         op.key = Ingest::job_key(id) + ".R";
         if (as_given) {
@@ -623,6 +686,18 @@ void JobManager::sched_ready(const flux_msg_t *msg)
     if (on_sched_change)
         on_sched_change();
     sched_hello_ = flux::msg_ref(msg);
+    /* Housekeeping cut short by a restart runs again now that job-exec
+     * and the scheduler (which got its nodes as busy in the hello) are up;
+     * the nodes go back as it ends. */
+    for (uint64_t id : std::exchange(housekeeping_rerun_, {})) {
+        auto it = housekeeping_jobs_.find(id);
+        if (it == housekeeping_jobs_.end())
+            continue;
+        auto text = it->second.R.encode();
+        it->second.t_start = broker_.now();
+        if (text)
+            run_housekeeping(id, it->second.userid, *text);
+    }
     broker_.track_disconnect(msg, "job-manager");
     broker_.respond(msg, json_pack("{s:I}", "count", (json_int_t)queue_.size()));
     broker_.log(LOG_DEBUG, "job-manager: scheduler ready (mode %s)", mode);
@@ -825,14 +900,40 @@ void JobManager::release(Entry &e)
 void JobManager::start_housekeeping(Entry &e)
 {
     uint64_t id = e.job.id;
-    std::string payload = "{\"id\":" + std::to_string(id) + ",\"userid\":"
-                          + std::to_string(e.job.userid) + ",\"R\":" + e.R_text + "}";
-    housekeeping_jobs_[id] = Housekept{e.job.userid, e.job.priority, e.job.t_submit, *e.R};
+    housekeeping_jobs_[id] =
+        Housekept{e.job.userid, e.job.priority, e.job.t_submit, *e.R, broker_.now()};
+    housekeeping_store(id, e.R.get());
+    std::string R_text = std::move(e.R_text);
     e.R.reset();
     e.R_text.clear();
     e.R_text.shrink_to_fit();
     e.job.free_pending = false;
     post(e, "free", nullptr);
+    run_housekeeping(id, e.job.userid, R_text);
+}
+
+/* job.<id>.housekeeping: the part of R housekeeping still holds, so that a
+ * restarted instance neither hands it out nor forgets to clean it; removed
+ * when the last node is done (LEFT null). */
+void JobManager::housekeeping_store(uint64_t id, const flux::Rv1 *left)
+{
+    KvsOp op;
+    op.key = Ingest::job_key(id) + ".housekeeping";
+    if (left) {
+        auto text = left->encode();
+        if (!text)
+            return;
+        op.value = *text;
+    }
+    else
+        op.kind = KvsOp::Kind::unlink;
+    broker_.kvs()->write("primary", std::move(op));
+}
+
+void JobManager::run_housekeeping(uint64_t id, uint32_t userid, const std::string &R_text)
+{
+    std::string payload = "{\"id\":" + std::to_string(id) + ",\"userid\":"
+                          + std::to_string(userid) + ",\"R\":" + R_text + "}";
     broker_.rpc_multi("job-exec.housekeeping", payload, 0, [this, id](const flux_msg_t *rsp) {
         auto it = housekeeping_jobs_.find(id);
         if (it == housekeeping_jobs_.end())
@@ -855,10 +956,29 @@ void JobManager::start_housekeeping(Entry &e)
             hk.R = hk.R.remove_ranks(*ids);
         bool last = final || hk.R.empty();
         send_partial_free(id, part, last);
+        housekeeping_store(id, last ? nullptr : &hk.R);
         if (last)
             housekeeping_jobs_.erase(it);
         return last;
     });
+}
+
+/* flux housekeeping list: {jobs: [{id, userid, t_start, ranks, nnodes,
+ * nodelist}]}, the nodes each job's housekeeping still holds. */
+void JobManager::housekeeping_list(const flux_msg_t *msg)
+{
+    json_t *a = json_array();
+    for (const auto &[id, hk] : housekeeping_jobs_) {
+        std::string nodelist;
+        if (auto hosts = hk.R.hostnames(); !hosts.empty() && !hosts[0].empty())
+            nodelist = hk.R.nodelist().encode();
+        json_array_append_new(a, json_pack("{s:I s:i s:f s:s s:I s:s}", "id", (json_int_t)id,
+                                           "userid", (int)hk.userid, "t_start", hk.t_start,
+                                           "ranks", hk.R.ranks().encode().c_str(), "nnodes",
+                                           (json_int_t)hk.R.nnodes(), "nodelist",
+                                           nodelist.c_str()));
+    }
+    broker_.respond(msg, json_pack("{s:o}", "jobs", a));
 }
 
 /* RFC 27 sched.free {id, R, final} for part of a job's resources. */
@@ -927,6 +1047,15 @@ bool JobManager::may_modify(const flux_msg_t *msg, const Entry &e)
     return false;
 }
 
+void JobManager::note_alloc(Entry &e, const flux::Rv1 &R)
+{
+    e.nnodes = R.nnodes();
+    e.ranks = R.ranks().encode();
+    e.ncores = (uint32_t)R.ncores();
+    e.nodelist = R.nodelist().encode();
+    e.expiration = R.expiration;
+}
+
 void JobManager::list(const flux_msg_t *msg)
 {
     int states = JOB_STATE_ACTIVE, max = 0;
@@ -953,10 +1082,32 @@ void JobManager::list(const flux_msg_t *msg)
                               "priority", (json_int_t)j.priority, "t_submit", j.t_submit, "t_run",
                               j.t_run, "t_cleanup", j.t_cleanup, "t_inactive", j.t_inactive,
                               "success", j.success(), "waitstatus", j.wait_status);
+        if (!j.dependencies.empty()) {
+            json_t *deps = json_array();
+            for (const auto &d : j.dependencies)
+                json_array_append_new(deps, json_string(d.c_str()));
+            json_object_set_new(o, "dependencies", deps);
+        }
         if (!e.ranks.empty())
             json_object_set_new(o, "ranks", json_string(e.ranks.c_str()));
         if (e.ncores > 0)
             json_object_set_new(o, "ncores", json_integer(e.ncores));
+        if (j.t_depend > 0)
+            json_object_set_new(o, "t_depend", json_real(j.t_depend));
+        if (!e.nodelist.empty())
+            json_object_set_new(o, "nodelist", json_string(e.nodelist.c_str()));
+        if (e.expiration > 0)
+            json_object_set_new(o, "expiration", json_real(e.expiration));
+        if (e.duration > 0)
+            json_object_set_new(o, "duration", json_real(e.duration));
+        if (!j.dependencies.empty()) {
+            json_t *deps = json_array();
+            for (const auto &d : j.dependencies)
+                json_array_append_new(deps, json_string(d.c_str()));
+            json_object_set_new(o, "dependencies", deps);
+        }
+        if (e.queue && !e.queue->name.empty())
+            json_object_set_new(o, "queue", json_string(e.queue->name.c_str()));
         /* RFC 27 annotations: the scheduler's while pending, then those
          * kept in the alloc event. */
         if (e.annotations)
@@ -1019,7 +1170,7 @@ void JobManager::post_exception(Entry &e, const char *type, int severity, const 
             sched_cancel(e); /* the job waits in CLEANUP for the cancel response */
         else {
             e.job.alloc_pending = false;
-            queue_.erase({-e.job.priority, e.job.id});
+            unqueue(e);
         }
     }
     json_t *ctx = json_pack("{s:s s:i s:s}", "type", type, "severity", severity, "note", note);
@@ -1052,9 +1203,16 @@ void JobManager::urgency(const flux_msg_t *msg)
     int old = e->job.urgency;
     if (e->job.alloc_pending && !e->alloc_sent) {
         e->job.alloc_pending = false;
-        queue_.erase({-e->job.priority, e->job.id});
+        unqueue(*e);
     }
+    uint64_t jid = e->job.id;
     post(*e, "urgency", json_pack("{s:i s:i}", "userid", (int)msg::userid(msg), "urgency", u));
+    /* A priority plugin recomputes (hold and expedite are applied first). */
+    auto it = jobs_.find(jid);
+    if (it != jobs_.end() && it->second->job.state == JobState::SCHED && priority_plugin()) {
+        if (auto p = jobtap_priority(*it->second))
+            set_priority(*it->second, *p);
+    }
     broker_.respond(msg, json_pack("{s:i}", "old_urgency", old));
 }
 
@@ -1206,7 +1364,12 @@ void JobManager::kill(const flux_msg_t *msg)
     broker_.respond(msg, nullptr);
 }
 
-/* flux update: change a pending job's time limit (attributes.system.duration). */
+/* flux update: change a job's time limit (attributes.system.duration:
+ * seconds, or "+S"/"-S" relative to the current limit), pending or running.  The owner of the job may shorten it; only the
+ * instance owner may extend it (or make it unlimited).  For a running job
+ * the expiration moves to R's starttime + duration: R (KVS and the
+ * "resource-update" event), job-exec's timer (or the test-mode timer) and
+ * the scheduler (RFC 27-style sched.expiration {id, expiration}) follow. */
 void JobManager::update(const flux_msg_t *msg)
 {
     uint64_t id;
@@ -1220,15 +1383,56 @@ void JobManager::update(const flux_msg_t *msg)
     }
     if (!may_modify(msg, *e))
         return;
-    if (!job_state_in(e->job.state, JOB_STATE_PENDING)) {
-        broker_.respond_error(msg, EINVAL, "only a pending job can be updated");
+    bool running = e->job.state == JobState::RUN && e->R;
+    if (!job_state_in(e->job.state, JOB_STATE_PENDING) && !running) {
+        broker_.respond_error(msg, EINVAL, "only a pending or running job can be updated");
         return;
     }
     double duration = -1;
     const char *key;
     json_t *v;
+    /* "+S" / "-S": S seconds more or less than the current limit, made
+     * absolute first so that plugins (job.update.KEY) judge the new limit. */
+    flux::JsonPtr copy(json_deep_copy(updates));
+    updates = copy.get();
+    if (const char *rel = json_string_value(json_object_get(updates, "attributes.system.duration"));
+        rel && (*rel == '+' || *rel == '-')) {
+        char *end;
+        double d = strtod(rel + 1, &end);
+        if (*end || end == rel + 1 || !std::isfinite(d) || d < 0) {
+            broker_.respond_error(msg, EINVAL, std::string("duration '") + rel
+                                                   + "': expected +SECONDS or -SECONDS");
+            return;
+        }
+        if (e->duration <= 0) {
+            broker_.respond_error(msg, EINVAL, "the job has no time limit to change");
+            return;
+        }
+        double abs = *rel == '+' ? e->duration + d : e->duration - d;
+        if (abs <= 0) {
+            char buf[128];
+            snprintf(buf, sizeof(buf), "the limit of %gs would be %gs", e->duration, abs);
+            broker_.respond_error(msg, EINVAL, buf);
+            return;
+        }
+        json_object_set_new(updates, "attributes.system.duration", json_real(abs));
+    }
+    /* Plugins allow (or deny) the keys they know (job.update.KEY); the
+     * job manager itself knows attributes.system.duration. */
+    std::string unhandled;
+    if (auto r = jobtap_update(*e, updates, unhandled); !r) {
+        broker_.respond_error(msg, r.error().errnum, r.error().text);
+        return;
+    }
+    if (unhandled.empty()) {
+        post(*e, "jobspec-update", json_incref(updates));
+        broker_.respond(msg, nullptr);
+        return;
+    }
     json_object_foreach(updates, key, v)
     {
+        if (strcmp(key, "attributes.system.duration") != 0 && unhandled.find(std::string(" ") + key + " ") == std::string::npos)
+            continue;
         if (strcmp(key, "attributes.system.duration") != 0) {
             broker_.respond_error(msg, EINVAL, std::string("updating '") + key
                                                    + "' is not supported (only duration)");
@@ -1243,6 +1447,23 @@ void JobManager::update(const flux_msg_t *msg)
     if (duration < 0) {
         broker_.respond_error(msg, EINVAL, "nothing to update");
         return;
+    }
+    /* 0 is unlimited: more than any limit. */
+    bool extends = e->duration > 0 && (duration == 0 || duration > e->duration);
+    if (extends && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
+        broker_.respond_error(msg, EPERM, "only the instance owner may extend a job's time limit");
+        return;
+    }
+    double expiration = 0;
+    if (running) {
+        expiration = duration > 0 ? e->R->starttime + duration : 0;
+        if (duration > 0 && expiration <= broker_.now()) {
+            broker_.respond_error(msg, EINVAL, "a duration of " + std::to_string(duration)
+                                                   + "s would end the job before now (it has run "
+                                                   + std::to_string(broker_.now() - e->R->starttime)
+                                                   + "s)");
+            return;
+        }
     }
     json_error_t jerr;
     std::string current;
@@ -1268,39 +1489,267 @@ void JobManager::update(const flux_msg_t *msg)
         broker_.kvs()->write("primary", std::move(op));
     }
     post(*e, "jobspec-update", json_pack("{s:f}", "attributes.system.duration", duration));
+    if (running)
+        update_expiration(*e, expiration);
     broker_.respond(msg, nullptr);
 }
 
+/* A running job's time limit moved to EXPIRATION (0: none). */
+void JobManager::update_expiration(Entry &e, double expiration)
+{
+    e.R->expiration = expiration;
+    flux::JsonPtr R(json_loads(e.R_text.c_str(), 0, nullptr));
+    if (json_t *ex = json_object_get(R.get(), "execution")) {
+        json_object_set_new(ex, "expiration", json_real(expiration));
+        if (char *text = json_dumps(R.get(), JSON_COMPACT)) {
+            e.R_text = text;
+            free(text);
+            KvsOp op;
+            op.key = Ingest::job_key(e.job.id) + ".R";
+            op.value = e.R_text;
+            broker_.kvs()->write("primary", std::move(op));
+        }
+    }
+    post(e, "resource-update", json_pack("{s:f}", "expiration", expiration));
+    uint64_t id = e.job.id;
+    if (sched_ready_)
+        broker_.rpc("sched.expiration",
+                    json_pack("{s:I s:f}", "id", (json_int_t)id, "expiration", expiration),
+                    FLUX_NODEID_ANY, [this, id](const flux_msg_t *rsp) {
+                        if (msg::errnum(rsp) != 0 && msg::errnum(rsp) != ENOSYS)
+                            broker_.log(LOG_ERR, "sched.expiration %ju: %s", (uintmax_t)id,
+                                        msg::has_payload(rsp) ? std::string(msg::payload(rsp)).c_str()
+                                                              : strerror((int)msg::errnum(rsp)));
+                    });
+    if (e.exec_running) {
+        broker_.rpc("job-exec.expiration",
+                    json_pack("{s:I s:f}", "id", (json_int_t)id, "expiration", expiration), 0,
+                    [](const flux_msg_t *) {});
+    }
+    else if (e.test_run_duration >= 0 && e.job.started && !e.job.finished) {
+        /* Exec test mode: the run ends at starttime + run, or times out
+         * at the new expiration first. */
+        double now = broker_.now();
+        double run_left = e.R->starttime + e.test_run_duration - now;
+        bool timeout = expiration > 0 && expiration - now < run_left;
+        arm_timer(e, std::max(0.0, timeout ? expiration - now : run_left),
+                  [this, timeout](Entry &en) {
+                      if (timeout)
+                          post_timeout(en);
+                      else
+                          exec_finish(en, 0);
+                  });
+    }
+}
+
+/* [queues] and the default queue from the config, then the state a previous
+ * life of the instance kept (job-manager.queues), for queues still
+ * configured. */
+void JobManager::queues_configure()
+{
+    json_error_t jerr;
+    flux::JsonPtr conf;
+    if (auto text = broker_.attr("conf.queues"); text && !text->empty())
+        conf.reset(json_loads(text->c_str(), 0, &jerr));
+    const char *name;
+    json_t *q;
+    json_object_foreach(conf.get(), name, q)
+    {
+        queues_[name].configured = true;
+        queues_[name].name = name;
+        named_queues_ = true;
+    }
+    if (!named_queues_)
+        queues_[""].configured = true;
+    if (auto text = broker_.attr("conf.policy"); text && !text->empty()) {
+        flux::JsonPtr policy(json_loads(text->c_str(), 0, &jerr));
+        const char *dq = nullptr;
+        if (policy
+            && json_unpack(policy.get(), "{s:{s:{s:{s:s}}}}", "jobspec", "defaults", "system",
+                           "queue", &dq)
+                   == 0)
+            default_queue_ = dq;
+    }
+    Kvs *kvs = broker_.kvs();
+    /* An older statedir kept only the anonymous queue's scheduling. */
+    if (auto old = kvs->lookup("primary", "job-manager.queue-started"); old && *old == "false")
+        queues_[""].started = false;
+    auto saved = kvs->lookup("primary", "job-manager.queues");
+    flux::JsonPtr o(saved ? json_loads(saved->c_str(), 0, &jerr) : nullptr);
+    json_object_foreach(o.get(), name, q)
+    {
+        auto it = queues_.find(name);
+        if (it == queues_.end() || !it->second.configured)
+            continue;
+        int enable = 1, start = 1;
+        const char *dr = "", *sr = "";
+        if (json_unpack(q, "{s?b s?b s?s s?s}", "enable", &enable, "start", &start,
+                        "disable_reason", &dr, "stop_reason", &sr)
+            < 0)
+            continue;
+        it->second.enabled = enable;
+        it->second.started = start;
+        it->second.disable_reason = dr;
+        it->second.stop_reason = sr;
+    }
+}
+
+void JobManager::queues_save()
+{
+    json_t *o = json_object();
+    for (const auto &[name, q] : queues_) {
+        if (!q.configured)
+            continue;
+        json_object_set_new(o, name.c_str(),
+                            json_pack("{s:b s:b s:s s:s}", "enable", q.enabled, "start",
+                                      q.started, "disable_reason", q.disable_reason.c_str(),
+                                      "stop_reason", q.stop_reason.c_str()));
+    }
+    KvsOp op;
+    op.key = "job-manager.queues";
+    if (char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) {
+        op.value = text;
+        free(text);
+    }
+    json_decref(o);
+    broker_.kvs()->write("primary", std::move(op));
+}
+
+/* The state of queue NAME; a name not configured (a job from before the
+ * config changed, "default" without [queues]) shares the instance's
+ * anonymous queue, or gets a started queue of its own when queues are
+ * named, so that it is never stuck. */
+JobManager::QueueState &JobManager::queue_for(const std::string &name)
+{
+    if (name.empty() || !named_queues_)
+        return queues_[named_queues_ ? std::string("\x01unnamed") : std::string()];
+    QueueState &q = queues_[name];
+    q.name = name;
+    return q;
+}
+
+void JobManager::unqueue(Entry &e)
+{
+    std::pair<int64_t, uint64_t> key{-e.job.priority, e.job.id};
+    queue_.erase(key);
+    if (e.queue)
+        e.queue->held.erase(key);
+}
+
+flux::Result<void> JobManager::submit_check(const std::string &queue) const
+{
+    auto it = queues_.find(named_queues_ ? queue : std::string());
+    if (it == queues_.end() || it->second.enabled)
+        return {};
+    std::string text = named_queues_ ? "queue " + queue + ": job submission is disabled"
+                                     : std::string("job submission is disabled");
+    if (!it->second.disable_reason.empty())
+        text += ": " + it->second.disable_reason;
+    return flux::make_error(EINVAL, text);
+}
+
+/* flux queue status|enable|disable|start|stop: QUEUE names one queue, ALL
+ * every queue; neither: the anonymous queue, or (status only) every named
+ * queue.  Changes are the owner's and kept across restarts. */
 void JobManager::queue_ctl(const flux_msg_t *msg)
 {
-    int start = -1;
-    if (msg::has_payload(msg) && flux_msg_unpack(msg, "{s?b}", "start", &start) < 0) {
-        broker_.respond_error(msg, EPROTO, "job-manager.queue: expected {\"start\": bool}");
+    int start = -1, enable = -1, all = 0;
+    const char *qname = nullptr, *reason = "";
+    if (msg::has_payload(msg)
+        && flux_msg_unpack(msg, "{s?s s?b s?b s?b s?s}", "queue", &qname, "all", &all, "start",
+                           &start, "enable", &enable, "reason", &reason)
+               < 0) {
+        broker_.respond_error(msg, EPROTO,
+                              "job-manager.queue: expected {queue?: string, all?: bool, "
+                              "start?: bool, enable?: bool, reason?: string}");
         return;
     }
-    if (start >= 0 && (start == 1) != sched_running_) {
-        /* Kept across a restart with the same statedir. */
-        KvsOp op;
-        op.key = "job-manager.queue-started";
-        op.value = start == 1 ? "true" : "false";
-        broker_.kvs()->write("primary", std::move(op));
+    bool change = start >= 0 || enable >= 0;
+    if (change && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
+        broker_.respond_error(msg, EPERM, "only the instance owner may change a queue");
+        return;
     }
-    if (start == 1) {
-        sched_running_ = true;
-        schedule_later();
+    std::string names;
+    for (const auto &[name, q] : queues_) {
+        if (q.configured && !name.empty())
+            names += (names.empty() ? "" : ", ") + name;
     }
-    else if (start == 0 && sched_running_) {
-        sched_running_ = false;
-        /* Pending requests are withdrawn; they are sent again on start. */
+    std::vector<QueueState *> sel;
+    if (qname && *qname) {
+        auto it = named_queues_ ? queues_.find(qname) : queues_.end();
+        if (it == queues_.end() || !it->second.configured) {
+            broker_.respond_error(msg, EINVAL,
+                                  named_queues_
+                                      ? std::string("unknown queue '") + qname + "' (queues: "
+                                            + names + ")"
+                                      : std::string("unknown queue '") + qname
+                                            + "': this instance has no named queues");
+            return;
+        }
+        sel.push_back(&it->second);
+    }
+    else if (all || !named_queues_ || !change) {
+        for (auto &[name, q] : queues_) {
+            if (q.configured)
+                sel.push_back(&q);
+        }
+    }
+    else {
+        broker_.respond_error(msg, EINVAL,
+                              "named queues are configured (" + names
+                                  + "): name one with --queue=NAME or use --all");
+        return;
+    }
+    bool changed = false;
+    for (QueueState *q : sel) {
+        if (enable >= 0) {
+            std::string r = enable ? "" : reason;
+            changed |= q->enabled != (enable == 1) || q->disable_reason != r;
+            q->enabled = enable == 1;
+            q->disable_reason = r;
+        }
+        if (start == 1 && !q->started) {
+            changed = true;
+            q->started = true;
+            q->stop_reason.clear();
+            queue_.insert(q->held.begin(), q->held.end());
+            q->held.clear();
+            schedule_later();
+        }
+        else if (start == 0) {
+            changed |= q->started || q->stop_reason != reason;
+            q->started = false;
+            q->stop_reason = reason;
+        }
+    }
+    if (start == 0) {
+        /* Requests already sent for the stopped queues' jobs are withdrawn;
+         * the jobs ask again when their queue starts. */
         for (auto &[id, e] : jobs_) {
-            if (e->alloc_sent)
+            if (e->alloc_sent && e->queue && !e->queue->started)
                 sched_cancel(*e);
         }
     }
-    broker_.respond(msg, json_pack("{s:b s:I s:I s:b}", "running", sched_running_, "active",
+    if (changed)
+        queues_save();
+    bool running = true;
+    for (const auto &[name, q] : queues_)
+        running &= !q.configured || q.started;
+    size_t held = 0;
+    for (const auto &[name, q] : queues_)
+        held += q.held.size();
+    json_t *qs = json_array();
+    for (QueueState *q : sel) {
+        json_array_append_new(
+            qs, json_pack("{s:s s:b s:b s:s s:s s:b}", "name", q->name.c_str(), "enabled",
+                          q->enabled, "started", q->started, "disable_reason",
+                          q->disable_reason.c_str(), "stop_reason", q->stop_reason.c_str(),
+                          "default", !q->name.empty() && q->name == default_queue_));
+    }
+    broker_.respond(msg, json_pack("{s:b s:I s:I s:b s:o}", "running", running, "active",
                                    (json_int_t)active_, "pending",
-                                   (json_int_t)(queue_.size() + (size_t)allocs_out_), "scheduler",
-                                   sched_ready_));
+                                   (json_int_t)(queue_.size() + held + (size_t)allocs_out_),
+                                   "scheduler", sched_ready_, "queues", qs));
 }
 
 } // namespace fluxd

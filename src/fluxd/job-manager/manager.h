@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -32,17 +33,34 @@ class JobManager : private JobtapHost {
      * (nothing to do when none is loaded).  The error is the submitter's. */
     flux::Result<void> validate(uint64_t id, uint32_t userid, int urgency, int flags,
                                 const std::string &jobspec_text);
+    /* Whether QUEUE (a submission's attributes.system.queue, "" if none)
+     * takes submissions now; the error is the submitter's. */
+    flux::Result<void> submit_check(const std::string &queue) const;
     /* Called when a scheduler becomes ready or goes away (job-ingest's
      * feasibility answers are then out of date). */
     std::function<void()> on_sched_change;
 
   private:
+    /* A queue (RFC 33): "" is the anonymous queue of an instance without
+     * [queues]; otherwise one per [queues.NAME].  Enabled: takes
+     * submissions; started: its jobs are sent to the scheduler. */
+    struct QueueState {
+        std::string name; /* "" for the anonymous queue */
+        bool configured = false;
+        bool enabled = true, started = true;
+        std::string disable_reason, stop_reason;
+        /* Jobs of a stopped queue taken off queue_ by send_allocs: put back
+         * when it starts. */
+        std::set<std::pair<int64_t, uint64_t>> held;
+    };
     struct Entry {
         Job job;
         std::string name;
         uint64_t ntasks = 1, nnodes = 0; /* nnodes: requested, then allocated */
         std::string ranks;                /* allocated ranks (kept after free) */
         uint32_t ncores = 0;              /* allocated cores (kept after free) */
+        std::string nodelist;             /* allocated hosts (kept after free) */
+        double expiration = 0;            /* R's expiration, 0: none */
         double duration = 0;
         double test_run_duration = -1; /* exec test mode if >= 0 */
         std::unique_ptr<flux::Rv1> R;
@@ -57,12 +75,24 @@ class JobManager : private JobtapHost {
         bool alloc_sent = false;  /* sched.alloc outstanding */
         bool free_sent = false;   /* sched.free outstanding */
         flux::JsonPtr annotations; /* RFC 27 annotations while pending */
+        QueueState *queue = nullptr; /* its queue (queues_ nodes are stable) */
+        std::shared_ptr<const std::string> dependencies; /* RFC 26, JSON text */
+        struct Aux {
+            flux_plugin *p; /* its owner: keys are per plugin */
+            std::string key;
+            void *val;
+            void (*destroy)(void *);
+        };
+        std::vector<Aux> aux; /* jobtap plugins' data (flux_jobtap_job_aux_set) */
     };
 
     explicit JobManager(ServiceHost &b) : broker_(b) {}
     void register_methods();
     void restart();
-    void post(Entry &e, const char *name, json_t *context /* stolen, may be NULL */);
+    /* Keep what job listings show of an allocation (it outlives R). */
+    static void note_alloc(Entry &e, const flux::Rv1 &R);
+    void post(Entry &e, const char *name, json_t *context /* stolen, may be NULL */,
+              bool then_advance = true);
     void advance(Entry &e);
     /* RFC 27: the scheduler module. */
     void send_allocs();
@@ -89,10 +119,18 @@ class JobManager : private JobtapHost {
         int64_t priority = 0;
         double t_submit = 0;
         flux::Rv1 R; /* what is still held */
+        double t_start = 0;
     };
     bool housekeeping_ = false;
     std::map<uint64_t, Housekept> housekeeping_jobs_;
+    /* Housekeeping that a previous life of the instance left running
+     * (job.<id>.housekeeping in the KVS): its nodes stay held and it runs
+     * again once a scheduler is ready. */
+    std::vector<uint64_t> housekeeping_rerun_;
     void start_housekeeping(Entry &e);
+    void run_housekeeping(uint64_t id, uint32_t userid, const std::string &R_text);
+    void housekeeping_store(uint64_t id, const flux::Rv1 *left);
+    void housekeeping_list(const flux_msg_t *msg);
     void send_partial_free(uint64_t id, const flux::Rv1 &part, bool final);
     void notify_waiters(Entry &e);
     Entry *lookup(const flux_msg_t *msg, const char *idkey, uint64_t *id);
@@ -106,6 +144,7 @@ class JobManager : private JobtapHost {
     void queue_ctl(const flux_msg_t *msg);
     void kill(const flux_msg_t *msg);
     void update(const flux_msg_t *msg);
+    void update_expiration(Entry &e, double expiration);
     void journal(const flux_msg_t *msg);
     void journal_send(const Entry &e, const std::string &line);
     std::vector<flux::ConstMsgPtr> journals_; /* job-manager.events-journal */
@@ -123,7 +162,16 @@ class JobManager : private JobtapHost {
     int allocs_out_ = 0;
     uint64_t sched_gen_ = 0;        /* bumped when the scheduler goes away */
     flux::ConstMsgPtr sched_hello_; /* the ready scheduler's hello: who it is */
-    bool sched_running_ = true; /* flux queue stop/start */
+    /* Queues: [queues] from conf.queues, the default from
+     * conf.policy.jobspec.defaults.system.queue; their state is kept in the
+     * KVS (job-manager.queues) across restarts. */
+    std::map<std::string, QueueState> queues_;
+    bool named_queues_ = false;
+    std::string default_queue_;
+    void queues_configure();
+    void queues_save();
+    QueueState &queue_for(const std::string &name);
+    void unqueue(Entry &e); /* off queue_ and its queue's held set */
     bool in_advance_ = false;
     uint64_t active_ = 0;
     uint64_t running_ = 0; /* jobs in RUN or CLEANUP */
@@ -140,6 +188,7 @@ class JobManager : private JobtapHost {
      * asked for them has returned. */
     Jobtap jobtap_{*this};
     flux::Result<void> jobtap_load_config();
+    flux::Result<std::string> jobtap_load(const std::string &path, json_t *conf);
     void jobtap_rpc(const flux_msg_t *msg);
     void jobtap_job(Entry &e, const char *topic, const flux::EventlogEntry *ev, JobState prev);
     void jobtap_posted(Entry &e, const flux::EventlogEntry &ev, JobState prev);
@@ -152,7 +201,37 @@ class JobManager : private JobtapHost {
         int severity = 0;
         std::string note;
         flux::JsonPtr context;
+        enum { EVENT, DEP_REMOVE, PRIORITY, REPRIORITIZE_ALL } kind = EVENT;
+        int64_t priority = -1;
     };
+    /* job.dependency.SCHEME for each of the job's dependencies (entering
+     * DEPEND, and again on restart: re-adding one is a no-op). */
+    void jobtap_dependencies(Entry &e);
+    /* The priority plugins give (job.priority.get), hold and expedite
+     * first; nullopt when no plugin gives one. */
+    std::optional<int64_t> jobtap_priority(Entry &e);
+    bool priority_plugin() { return !jobtap_.empty() && jobtap_.handles("job.priority.get"); }
+    /* Move a job in SCHED to priority P (its queue place, the scheduler). */
+    void set_priority(Entry &e, int64_t p);
+    void jobtap_aux_clear(Entry &e);
+    static json_t *jobtap_entry_info(const Entry &e);
+    static json_t *jobtap_build_args(void *ctx);
+    flux::Result<void> jobtap_update(Entry &e, json_t *updates, std::string &unhandled);
+    flux::Result<void> jobtap_dependency(uint64_t id, const std::string &desc, bool add) override;
+    flux::Result<void> jobtap_reprioritize(uint64_t id, int64_t priority) override;
+    void jobtap_reprioritize_all() override;
+    void jobtap_reprioritize_now(const Entry *skip);
+    bool reprioritize_all_ = false; /* asked for, not yet done */
+    bool in_reprioritize_ = false;
+    flux::Result<void> jobtap_aux_set(flux_plugin *p, uint64_t id, const std::string &key,
+                                      void *val, void (*destroy)(void *)) override;
+    void *jobtap_aux_get(flux_plugin *p, uint64_t id, const std::string &key) override;
+    void jobtap_aux_drop(flux_plugin *p) override;
+    json_t *jobtap_R(uint64_t id) override;
+    struct event_base *jobtap_base() override;
+    double jobtap_now() override;
+    void jobtap_store_put(const std::string &key, const std::string &text) override;
+    std::optional<std::string> jobtap_store_get(const std::string &key) override;
     std::vector<JobtapDeferred> jobtap_deferred_;
     flux::EventPtr jobtap_ev_;
     void jobtap_defer(JobtapDeferred d);

@@ -18,6 +18,7 @@
 
 #include "flux/ingest.h"
 #include "builtins.h"
+#include "limits.h"
 
 using namespace fluxd::ingest_builtin;
 
@@ -84,6 +85,55 @@ std::string in_queue(const char *queue)
     return queue && *queue ? std::string(" in queue ") + queue : "";
 }
 
+} // namespace
+
+namespace fluxd::limits {
+
+std::string job_size_violation(json_t *conf, const char *queue, const json_int_t have[3])
+{
+    char buf[256];
+    for (int i = 0; i < 3; i++) {
+        if (i == 0 && have[0] == 0)
+            continue;
+        json_t *max = limit(conf, queue, {"job-size", "max", size_keys[i]});
+        if (max && json_integer_value(max) >= 0 && have[i] > json_integer_value(max)) {
+            snprintf(buf, sizeof(buf), "job-size: at most %lld %s%s",
+                     (long long)json_integer_value(max), size_words[i], in_queue(queue).c_str());
+            return buf;
+        }
+        json_t *min = limit(conf, queue, {"job-size", "min", size_keys[i]});
+        if (min && json_integer_value(min) >= 0 && have[i] < json_integer_value(min)) {
+            snprintf(buf, sizeof(buf), "job-size: at least %lld %s%s",
+                     (long long)json_integer_value(min), size_words[i], in_queue(queue).c_str());
+            return buf;
+        }
+    }
+    return "";
+}
+
+std::string duration_violation(json_t *conf, const char *queue, double duration)
+{
+    double max = 0;
+    std::string err;
+    if (!duration_of(limit(conf, queue, {"duration"}), "", &max, &err) || max <= 0)
+        return "";
+    if (duration == 0)
+        return "duration: at most " + duration_text(max) + in_queue(queue) +
+               " (the job asks for no limit)";
+    if (duration > max)
+        return "duration: at most " + duration_text(max) + in_queue(queue);
+    return "";
+}
+
+bool check(json_t *conf, std::string *err)
+{
+    return check_all(conf, err);
+}
+
+} // namespace fluxd::limits
+
+namespace {
+
 int validate_size(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
 {
     json_t *conf = nullptr;
@@ -98,20 +148,9 @@ int validate_size(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void 
         return -1;
     if (rolemask & FLUX_ROLE_OWNER)
         return 0;
-    for (int i = 0; i < 3; i++) {
-        if (i == 0 && have[0] == 0)
-            continue;
-        json_t *max = limit(conf, queue, {"job-size", "max", size_keys[i]});
-        if (max && json_integer_value(max) >= 0 && have[i] > json_integer_value(max))
-            return flux_ingest_reject(args, "job-size: at most %lld %s%s",
-                                      (long long)json_integer_value(max), size_words[i],
-                                      in_queue(queue).c_str());
-        json_t *min = limit(conf, queue, {"job-size", "min", size_keys[i]});
-        if (min && json_integer_value(min) >= 0 && have[i] < json_integer_value(min))
-            return flux_ingest_reject(args, "job-size: at least %lld %s%s",
-                                      (long long)json_integer_value(min), size_words[i],
-                                      in_queue(queue).c_str());
-    }
+    std::string why = fluxd::limits::job_size_violation(conf, queue, have);
+    if (!why.empty())
+        return flux_ingest_reject(args, "%s", why.c_str());
     return 0;
 }
 
@@ -128,16 +167,9 @@ int validate_duration(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, v
         return -1;
     if (rolemask & FLUX_ROLE_OWNER)
         return 0;
-    double max = 0;
-    std::string err;
-    if (!duration_of(limit(conf, queue, {"duration"}), "", &max, &err) || max <= 0)
-        return 0;
-    if (duration == 0)
-        return flux_ingest_reject(args, "duration: at most %s%s (the job asks for no limit)",
-                                  duration_text(max).c_str(), in_queue(queue).c_str());
-    if (duration > max)
-        return flux_ingest_reject(args, "duration: at most %s%s", duration_text(max).c_str(),
-                                  in_queue(queue).c_str());
+    std::string why = fluxd::limits::duration_violation(conf, queue, duration);
+    if (!why.empty())
+        return flux_ingest_reject(args, "%s", why.c_str());
     return 0;
 }
 

@@ -10,7 +10,7 @@
  * answers its own children with it.  A fence therefore costs O(log nodes)
  * hops each way and one request per shell, whatever the task count.
  *
- * The service "pmi-<jobid>" is registered with this shell's broker on the
+ * The service "<name>-<jobid>" ("pmi-<jobid>" for PMI-1) is registered with this shell's broker on the
  * first exchange (a single-node job never registers it): a child that
  * reaches its parent before the parent registered gets ENOSYS and retries
  * with a short back-off.  Requests carry {"seq": i, "from": node, "data": o}.
@@ -33,9 +33,11 @@ namespace flux::shell::pmi {
 
 class Exchange {
   public:
-    /* ranks: the broker rank of each node id of the job; node: ours. */
+    /* ranks: the broker rank of each node id of the job; node: ours.
+     * name: the service's prefix ("pmi" for PMI-1, "pmix" for the PMIx
+     * fence), so that both servers of one job exchange independently. */
     Exchange(flux_shell_t *shell, uint64_t jobid, int node, std::vector<uint32_t> ranks,
-             int fanout = 2);
+             int fanout = 2, const std::string &name = "pmi");
     ~Exchange();
     Exchange(const Exchange &) = delete;
     Exchange &operator=(const Exchange &) = delete;

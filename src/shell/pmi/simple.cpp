@@ -46,6 +46,7 @@
 #include <event2/bufferevent.h>
 
 #include "exchange.h"
+#include "select.h"
 #include "flux/job.h"
 #include "fluid/fluid.h"
 #include "jobspec/jobspec.h"
@@ -459,36 +460,6 @@ void event_cb(struct bufferevent *, short what, void *arg)
         close_conn(c);
 }
 
-/* -o pmi=LIST: does it name "simple"?  Errors name the bad entry. */
-flux::Result<bool> simple_enabled(flux_shell_t *shell)
-{
-    json_t *opt = flux_shell_getopt(shell, "pmi");
-    if (!opt)
-        return true;
-    if (!json_is_string(opt))
-        return flux::make_error(EINVAL, "-o pmi: expected a comma list of simple, pmix or off");
-    std::string list = json_string_value(opt);
-    bool simple = false, off = false;
-    size_t start = 0;
-    while (start <= list.size()) {
-        size_t end = list.find(',', start);
-        if (end == std::string::npos)
-            end = list.size();
-        std::string name = list.substr(start, end - start);
-        if (name == "simple" || name == "pmi1" || name == "pmi")
-            simple = true;
-        else if (name == "off" || name == "none")
-            off = true;
-        else if (name != "pmix")
-            return flux::make_error(EINVAL, "-o pmi: unknown PMI '" + name
-                                                + "' (expected simple, pmix or off)");
-        start = end + 1;
-    }
-    if (off && list != "off" && list != "none")
-        return flux::make_error(EINVAL, "-o pmi: 'off' cannot be combined with another PMI");
-    return simple && !off;
-}
-
 std::string library_path()
 {
     /* Run from the build tree: the library beside the shell. */
@@ -502,12 +473,12 @@ std::string library_path()
 int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg)
 {
     Server *s = server(arg);
-    auto en = simple_enabled(shell);
-    if (!en) {
-        flux_shell_log(shell, LOG_ERR, "%s", en.error().text.c_str());
+    auto sel = flux::shell::pmi::select(shell);
+    if (!sel) {
+        flux_shell_log(shell, LOG_ERR, "%s", sel.error().text.c_str());
         return -1;
     }
-    if (!*en)
+    if (!sel->simple)
         return 0; /* the task handlers do nothing */
     json_int_t id = 0;
     if (json_unpack(flux_shell_get_info(shell), "{s:I s:i s:i s:i s:i}", "jobid", &id, "size",

@@ -143,6 +143,18 @@ class Policy {
 /* first, low, high, lonode, hinode, locality, variation; nullptr if unknown. */
 std::unique_ptr<Policy> policy_create(const std::string &name);
 const char *policy_names(); // "first, low, ..." for error messages
+/* A site policy from a shared object (flux/sched_policy.h), opened with the
+ * one plugin loader.  CONF: JSON text given to its init ("{}").  Errors
+ * (EINVAL, ENOENT) name the file: "PATH: No such file or directory", "PATH
+ * is not a sched-graph match policy: it does not export
+ * flux_sched_policy_info", "PATH: sched-graph match policy API version 2.0
+ * is not supported (sched-graph has 1.0)", "PATH: policy NAME sets neither
+ * score nor compare", "PATH: policy NAME: init failed". */
+Result<std::unique_ptr<Policy>> policy_load(const std::string &path, const std::string &conf = "{}");
+/* policy_create() for a name ("'NAME': expected one of first, ..."),
+ * policy_load() for a value with a '/'. */
+Result<std::unique_ptr<Policy>> policy_open(const std::string &name_or_path,
+                                            const std::string &conf = "{}");
 
 enum class Op { allocate, allocate_orelse_reserve, satisfiability };
 Result<Op> op_parse(const std::string &s);

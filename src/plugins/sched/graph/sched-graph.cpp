@@ -13,6 +13,8 @@
  *   conservative  every job that does not fit gets a reservation;
  *   hybrid        the first reservation-depth jobs get one.
  * Pending jobs are annotated {sched: {t_estimate, reason_pending}}.
+ * sched.expiration (flux update of a running job's duration) moves the
+ * job's span in the plan and re-plans the reservations.
  *
  * Services: sched.* and feasibility.check through flux/schedutil.h;
  * sched-graph.status -> {queue, running, reserved, match-policy,
@@ -290,6 +292,30 @@ void free_cb(flux_schedutil_t *util, const flux_msg_t *msg, uint64_t id, json_t 
     s->schedule();
 }
 
+/* flux update moved a running job's end: move its span in the plan, so
+ * that reservations (re-planned now) and backfill see the new end. */
+void expiration_cb(flux_schedutil_t *util, const flux_msg_t *msg, uint64_t id, double expiration,
+                   void *arg)
+{
+    Sched *s = ctx(arg);
+    const Alloc *cur = s->planner ? s->planner->find(id) : nullptr;
+    if (!cur || !cur->running) {
+        flux_schedutil_expiration_respond(util, msg, ENOENT, "no running allocation for the job");
+        return;
+    }
+    Alloc a = *cur;
+    a.end = expiration > 0 ? expiration : forever;
+    s->planner->clear_reservations(); /* the next pass plans them again */
+    (void)s->planner->remove(id);
+    if (auto r = s->planner->add(id, a); !r) {
+        flux_log(s->h, LOG_ERR, "sched.expiration: %s", r.error().text.c_str());
+        flux_schedutil_expiration_respond(util, msg, r.error().errnum, r.error().text.c_str());
+        return;
+    }
+    flux_schedutil_expiration_respond(util, msg, 0, nullptr);
+    s->schedule();
+}
+
 void cancel_cb(flux_schedutil_t *util, uint64_t id, void *arg)
 {
     Sched *s = ctx(arg);
@@ -484,13 +510,14 @@ int configure(Sched &s, const std::string &key, const std::string &val)
         return 0;
     };
     if (key == "match-policy") {
-        auto p = policy_create(val);
+        /* A name, or the path of a site policy (flux/sched_policy.h). */
+        const char *conf = flux_attr_get(h, "sched-graph.policy-conf");
+        auto p = policy_open(val, conf && *conf ? conf : "{}");
         if (!p) {
-            flux_log(h, LOG_ERR, "sched-graph: match-policy '%s': expected one of %s",
-                     val.c_str(), policy_names());
+            flux_log(h, LOG_ERR, "sched-graph: match-policy %s", p.error().text.c_str());
             return -1;
         }
-        s.policy = std::move(p);
+        s.policy = std::move(*p);
         return 0;
     }
     if (key == "queue-policy") {
@@ -546,6 +573,7 @@ int setup(Sched &s)
     ops.cancel = cancel_cb;
     ops.prioritize = prioritize_cb;
     ops.feasibility = feasibility_cb;
+    ops.expiration = expiration_cb;
     flux_error_t error;
     if (!(s.util = flux_schedutil_create(h, &ops, &s, &error))) {
         flux_log(h, LOG_ERR, "sched-graph: %s", error.text);

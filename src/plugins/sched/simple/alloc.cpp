@@ -10,6 +10,8 @@
  */
 #include "alloc.h"
 
+#include "hostlist/hostlist.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <map>
@@ -88,7 +90,118 @@ Result<Request> request_from_jobspec(const Jobspec &js)
     r.gpus_per_slot = js.gpus_per_slot;
     r.exclusive = js.exclusive;
     r.duration = js.duration;
+    if (js.constraints && !(json_is_object(js.constraints.get())
+                            && json_object_size(js.constraints.get()) == 0)) {
+        auto c = Constraint::parse(js.constraints.get());
+        if (!c)
+            return c.error();
+        r.constraint = std::make_shared<const Constraint>(std::move(*c));
+    }
     return r;
+}
+
+/* ---------------------------------------------------------- constraints */
+
+Result<Constraint> Constraint::parse(const json_t *o)
+{
+    auto bad = [](const std::string &why) {
+        return make_error(EINVAL, "invalid constraints: " + why);
+    };
+    if (!json_is_object(o))
+        return bad("expected an object");
+    Constraint all;
+    all.op = Op::and_;
+    const char *key;
+    json_t *val;
+    json_object_foreach(const_cast<json_t *>(o), key, val)
+    {
+        std::string k = key;
+        if (!json_is_array(val))
+            return bad("'" + k + "': expected an array");
+        Constraint c;
+        size_t i;
+        json_t *v;
+        if (k == "properties" || k == "hostlist" || k == "ranks") {
+            c.op = k == "properties" ? Op::properties : k == "hostlist" ? Op::hostlist : Op::ranks;
+            json_array_foreach(val, i, v)
+            {
+                if (!json_is_string(v) || json_string_length(v) == 0)
+                    return bad("'" + k + "': expected non-empty strings");
+                std::string text = json_string_value(v);
+                if (c.op == Op::properties)
+                    c.names.push_back(text);
+                else if (c.op == Op::hostlist) {
+                    auto hl = Hostlist::parse(text);
+                    if (!hl)
+                        return bad("hostlist: invalid '" + text + "'");
+                    for (size_t h = 0; h < hl->count(); h++)
+                        c.hosts.push_back(hl->at(h));
+                }
+                else {
+                    std::string err;
+                    auto ids = IdSet::parse(text, &err);
+                    if (!ids)
+                        return bad("ranks: invalid '" + text + "'");
+                    c.ranks.insert(*ids);
+                }
+            }
+        }
+        else if (k == "and" || k == "or" || k == "not") {
+            c.op = k == "and" ? Op::and_ : k == "or" ? Op::or_ : Op::not_;
+            json_array_foreach(val, i, v)
+            {
+                auto sub = parse(v);
+                if (!sub)
+                    return sub.error();
+                c.args.push_back(std::move(*sub));
+            }
+        }
+        else
+            return bad("unknown operator '" + k + "'");
+        all.args.push_back(std::move(c));
+    }
+    if (all.args.size() == 1)
+        return std::move(all.args[0]);
+    return all;
+}
+
+bool Constraint::matches(uint32_t rank, const std::string &hostname,
+                         const std::vector<std::string> &properties) const
+{
+    auto has = [&](const std::string &p) {
+        return std::find(properties.begin(), properties.end(), p) != properties.end();
+    };
+    switch (op) {
+        case Op::properties:
+            for (const auto &n : names) {
+                if (n[0] == '^' ? has(n.substr(1)) : !has(n))
+                    return false;
+            }
+            return true;
+        case Op::hostlist:
+            return std::find(hosts.begin(), hosts.end(), hostname) != hosts.end();
+        case Op::ranks:
+            return ranks.contains(rank);
+        case Op::and_:
+            for (const auto &a : args) {
+                if (!a.matches(rank, hostname, properties))
+                    return false;
+            }
+            return true;
+        case Op::or_:
+            for (const auto &a : args) {
+                if (a.matches(rank, hostname, properties))
+                    return true;
+            }
+            return false;
+        case Op::not_:
+            for (const auto &a : args) {
+                if (a.matches(rank, hostname, properties))
+                    return false;
+            }
+            return true;
+    }
+    return false;
 }
 
 std::string describe(const Request &r)
@@ -304,13 +417,23 @@ Result<void> Pool::feasible(const Request &r) const
 {
     if (auto v = validate(r); !v)
         return v;
-    if (r.nnodes > nodes_.size()) {
+    size_t neligible = nodes_.size();
+    if (r.constraint) {
+        neligible = 0;
+        for (const Node &n : nodes_)
+            neligible += eligible(n, r);
+        if (neligible == 0)
+            return unsatisfiable("no node satisfies the constraints");
+    }
+    if (r.nnodes > neligible) {
         return unsatisfiable(count_of(r.nnodes, "node") + " requested, " +
-                             std::to_string(nodes_.size()) + " available");
+                             std::to_string(neligible) + " available");
     }
     uint64_t total_cores = 0, total_gpus = 0, max_cores = 0, max_gpus = 0;
     bool slot_fits = false;
     for (const Node &n : nodes_) {
+        if (!eligible(n, r))
+            continue;
         total_cores += n.cores.size();
         total_gpus += n.gpus.size();
         max_cores = std::max<uint64_t>(max_cores, n.cores.size());
@@ -339,6 +462,8 @@ Result<void> Pool::feasible(const Request &r) const
     if (r.nnodes == 0) {
         uint64_t fit = 0;
         for (const Node &n : nodes_) {
+            if (!eligible(n, r))
+                continue;
             fit += slots_in(n.cores.size(), n.gpus.size(), r);
             if (fit >= r.nslots)
                 return {};
@@ -350,6 +475,8 @@ Result<void> Pool::feasible(const Request &r) const
     uint64_t extra = r.nslots % r.nnodes; // nodes that take per_node + 1
     uint64_t fit_base = 0, fit_extra = 0;
     for (const Node &n : nodes_) {
+        if (!eligible(n, r))
+            continue;
         uint64_t cap = slots_in(n.cores.size(), n.gpus.size(), r);
         if (cap >= per_node)
             fit_base++;
@@ -372,7 +499,7 @@ Result<void> Pool::feasible(const Request &r) const
 /* Slots of r that node n can take now. */
 uint64_t Pool::capacity(const Node &n, const Request &r) const
 {
-    if (!n.up)
+    if (!n.up || !eligible(n, r))
         return 0;
     if (r.exclusive) {
         if (!n.cores.all_free() || !n.gpus.all_free())

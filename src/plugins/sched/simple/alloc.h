@@ -29,8 +29,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include <jansson.h>
 
 #include "idset/idset.h"
 #include "jobspec/jobspec.h"
@@ -38,6 +41,24 @@
 #include "rv1/rv1.h"
 
 namespace flux::sched {
+
+/* RFC 31 constraints on the nodes of a job: {"properties": [NAME, "^NAME"
+ * (must not have)]}, {"hostlist": [HOSTLIST...]}, {"ranks": [IDSET...]},
+ * {"and"|"or"|"not": [CONSTRAINT...]} (not: none of them holds); an object
+ * with several keys is their "and".  A named queue's `requires` reaches the
+ * scheduler this way (added by job-ingest's constraints frobnicator). */
+struct Constraint {
+    enum class Op { properties, hostlist, ranks, and_, or_, not_ } op = Op::and_;
+    std::vector<std::string> names; /* properties */
+    std::vector<std::string> hosts; /* hostlist, expanded */
+    IdSet ranks;
+    std::vector<Constraint> args;
+
+    /* EINVAL "invalid constraints: <why>" for anything else. */
+    static Result<Constraint> parse(const json_t *o);
+    bool matches(uint32_t rank, const std::string &hostname,
+                 const std::vector<std::string> &properties) const;
+};
 
 /* What a V1 jobspec asks of the scheduler. */
 struct Request {
@@ -47,6 +68,7 @@ struct Request {
     uint64_t gpus_per_slot = 0;
     bool exclusive = false; // whole nodes
     double duration = 0;    // seconds, 0 = unlimited (not used for placement)
+    std::shared_ptr<const Constraint> constraint; // nodes it may use (null: any)
 
     bool operator==(const Request &) const = default;
 };
@@ -172,6 +194,10 @@ class Pool {
     };
 
     long node_of(uint32_t rank) const; // index in nodes_, or -1
+    bool eligible(const Node &n, const Request &r) const
+    {
+        return !r.constraint || r.constraint->matches(n.rank, n.hostname, n.properties);
+    }
     uint64_t capacity(const Node &n, const Request &r) const;
     bool select_slots(const Request &r);
     bool select_nodes(const Request &r);

@@ -1,0 +1,42 @@
+/* slurm_jobspec.h - a jobspec (RFC 14/25 version 1, JSON) from Slurm
+ * options: -n/-N/--ntasks-per-node/-c/GPUs as node > slot > core/gpu,
+ * -t as the duration, -p as the queue, -C as RFC 31 constraints, -d and
+ * --begin as RFC 26 dependencies, -o/-e as the output shell options, and
+ * the Slurm view kept in attributes.system.slurm for squeue and sacct. */
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "slurm_env.h"
+#include "slurm_job.h"
+#include "slurm_opts.h"
+
+namespace slurm {
+
+struct JobspecExtra {
+    bool batch = false;          /* sbatch/salloc: the job is an instance */
+    int array_task_id = -1;      /* an array task: its index */
+    std::string array_job_id;    /* decimal, "" for the first task (itself) */
+    int array_count = 0, array_min = 0, array_max = 0, array_step = 0;
+    std::string step_of;         /* srun inside an allocation: the job's id */
+    std::vector<std::string> dependency_ids; /* -d ids resolved to Flux ids (decimal) */
+    std::string output, error;   /* patterns already expanded but %j */
+};
+
+/* Build the jobspec; "" and the JSON in *OUT, or the error text. */
+std::string build_jobspec(const Options &o, const std::vector<std::string> &command,
+                          const Env &env, const JobspecExtra &x, Json &out);
+
+/* The command of an allocation (sbatch, salloc): a one-broker child
+ * instance (flux start) running INNER as its initial program, on the first
+ * node; on more nodes the other tasks wait for it. */
+std::vector<std::string> batch_command(const std::vector<std::string> &inner);
+
+/* The flux command on PATH (absolute), or "flux". */
+std::string find_flux();
+
+/* Tasks and nodes O asks for (Slurm's defaults applied). */
+int options_ntasks(const Options &o);
+
+} // namespace slurm

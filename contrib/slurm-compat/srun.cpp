@@ -1,0 +1,125 @@
+/* srun - run a parallel job as Slurm's srun (srun(1) here).  Outside an
+ * allocation it creates a job in the instance of FLUX_URI; inside one
+ * (SLURM_JOB_ID set: a batch script or salloc's command, whose FLUX_URI
+ * is the allocation's own instance) it runs a step there, taking the
+ * allocation's task count by default.  Output is shown as it comes (-l:
+ * "RANK: " labels); the exit code is Slurm's: the largest task exit code,
+ * 128+N for signal N. */
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "slurm_env.h"
+#include "slurm_job.h"
+#include "slurm_jobspec.h"
+#include "slurm_opts.h"
+
+using namespace slurm;
+
+namespace {
+
+int env_int(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? atoi(v) : 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    Options o;
+    o.prog = SRUN;
+    int next = 0;
+    std::string err = parse_options(o, argc, argv, &next);
+    if (!err.empty()) {
+        fprintf(stderr, "srun: %s\n", err.c_str());
+        return 1;
+    }
+    if (o.help || o.usage) {
+        printf("Usage: srun [-n ntasks] [-N nodes] [-c cpus] [-t time] [-l] [--mpi=pmix|pmi2|none]"
+               " executable [args...]\n(see srun(1) for the supported options)\n");
+        return 0;
+    }
+    if (o.version) {
+        printf("slurm 22.05 (fluxd shim)\n");
+        return 0;
+    }
+    if (o.mpi == "list") {
+        printf("MPI plugin types are...\n\tnone\n\tpmi2\n\tpmix\n");
+        return 0;
+    }
+    if (next >= argc) {
+        fprintf(stderr, "srun: fatal: No command given to execute.\n");
+        return 1;
+    }
+    std::vector<std::string> command(argv + next, argv + argc);
+    JobspecExtra x;
+    if (inside_allocation()) {
+        /* A step: the allocation's shape unless asked otherwise. */
+        x.step_of = getenv("SLURM_JOB_ID");
+        if (o.ntasks == 0 && o.nodes == 0 && o.ntasks_per_node == 0) {
+            int n = env_int("SLURM_NTASKS");
+            if (n > 0)
+                o.ntasks = n;
+        }
+        if (o.cpus_per_task == 0 && env_int("SLURM_CPUS_PER_TASK") > 0)
+            o.cpus_per_task = env_int("SLURM_CPUS_PER_TASK");
+        if (o.job_name.empty())
+            if (const char *n = getenv("SLURM_JOB_NAME"))
+                o.job_name = n;
+        if (o.partition.empty())
+            if (const char *p = getenv("SLURM_JOB_PARTITION"))
+                o.partition = p;
+    }
+    if (o.pty)
+        fprintf(stderr, "srun: warning: --pty: no terminal is attached here; running without one\n");
+    Env env = job_environment(o);
+    if (!o.output.empty()) {
+        PatternFields pf;
+        pf.jobid = "{{id.dec}}";
+        pf.name = o.job_name;
+        pf.user = getenv("USER") ? getenv("USER") : "";
+        x.output = expand_pattern(o.output, pf);
+    }
+    if (!o.error.empty()) {
+        PatternFields pf;
+        pf.jobid = "{{id.dec}}";
+        pf.name = o.job_name;
+        x.error = expand_pattern(o.error, pf);
+    }
+    Json js;
+    err = build_jobspec(o, command, env, x, js);
+    if (!err.empty()) {
+        fprintf(stderr, "srun: %s\n", err.c_str());
+        return 1;
+    }
+    flux_t *h = connect_or_die("srun");
+    char *text = json_dumps(js.get(), JSON_COMPACT);
+    flux_future_t *f = flux_job_submit(h, text, FLUX_JOB_URGENCY_DEFAULT, 0);
+    free(text);
+    flux_jobid_t id;
+    if (!f || flux_job_submit_get_id(f, &id) < 0) {
+        fprintf(stderr, "srun: error: Unable to allocate resources: %s\n",
+                f ? flux_future_error_string(f) : strerror(errno));
+        return 1;
+    }
+    flux_future_destroy(f);
+    if (o.verbose)
+        fprintf(stderr, "srun: jobid %s: submitted\n", jobid_dec(id).c_str());
+    std::string exc;
+    int rc = job_follow(h, id, true, o.label, &exc);
+    if (!exc.empty())
+        fprintf(stderr, "srun: error: %s: %s\n", jobid_dec(id).c_str(), exc.c_str());
+    else if (rc > 128)
+        fprintf(stderr, "srun: error: job %s: task(s) killed by signal %d\n", jobid_dec(id).c_str(),
+                rc - 128);
+    else if (rc != 0)
+        fprintf(stderr, "srun: error: job %s: task(s) exited with exit code %d\n",
+                jobid_dec(id).c_str(), rc);
+    flux_close(h);
+    return rc;
+}

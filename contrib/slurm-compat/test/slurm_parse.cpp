@@ -1,0 +1,288 @@
+/* slurm_parse.cpp - unit tests of the shims' parsers: every Slurm time
+ * format, hostlists, arrays, dependencies, --export, memory, directives,
+ * output patterns, formats and option errors.  Tables, one row a case. */
+#include <criterion/criterion.h>
+
+#include <cstring>
+
+#include "nodelist.h"
+#include "slurm_format.h"
+#include "slurm_opts.h"
+#include "slurm_time.h"
+
+using namespace slurm;
+
+Test(time, limits)
+{
+    struct {
+        const char *in;
+        int64_t seconds;
+        int64_t minutes;
+    } t[] = {
+        {"30", 1800, 30},          {"0", 0, 0},
+        {"5:30", 330, 6},          {"1:00:00", 3600, 60},
+        {"2-0", 172800, 2880},     {"1-12", 129600, 2160},
+        {"1-2:30", 95400, 1590},   {"1-02:03:04", 93784, 1564},
+        {"UNLIMITED", -1, -1},     {"infinite", -1, -1},
+        {"", -2, -2},              {"abc", -2, -2},
+        {"1:2:3:4", -2, -2},       {"-5", -2, -2},
+        {"1-", -2, -2},            {"1-2:3:4:5", -2, -2},
+        {"1::2", -2, -2},
+    };
+    for (auto &c : t) {
+        cr_expect_eq(parse_time_limit_seconds(c.in), c.seconds, "seconds of '%s'", c.in);
+        cr_expect_eq(parse_time_limit(c.in), c.minutes, "minutes of '%s'", c.in);
+    }
+}
+
+Test(time, elapsed)
+{
+    struct {
+        int64_t s;
+        const char *out;
+    } t[] = {{0, "0:00"},        {5, "0:05"},        {65, "1:05"},
+             {3600, "1:00:00"},  {86399, "23:59:59"}, {90061, "1-01:01:01"},
+             {-3, "0:00"}};
+    for (auto &c : t)
+        cr_expect_str_eq(format_elapsed(c.s).c_str(), c.out, "elapsed %lld", (long long)c.s);
+    cr_expect_str_eq(format_limit(0).c_str(), "UNLIMITED");
+    cr_expect_str_eq(format_limit(1800).c_str(), "30:00");
+}
+
+Test(time, begin)
+{
+    time_t now = 1700000000;
+    cr_expect_eq(parse_begin("now+60", now), now + 60);
+    cr_expect_eq(parse_begin("now+2hours", now), now + 7200);
+    cr_expect_eq(parse_begin("now+1day", now), now + 86400);
+    cr_expect_eq(parse_begin("now", now), now);
+    cr_expect_gt(parse_begin("2030-01-02T03:04:05", now), now);
+    cr_expect_gt(parse_begin("16:00", now), now);
+    for (const char *bad : {"", "now+", "now+5parsecs", "25:00", "2030-13-01", "tuesday-ish"})
+        cr_expect_eq(parse_begin(bad, now), -1, "'%s' is invalid", bad);
+}
+
+Test(nodelist, expand_and_compress)
+{
+    struct {
+        const char *expr;
+        const char *expanded;
+    } t[] = {
+        {"node1", "node1"},
+        {"n[1-3]", "n1,n2,n3"},
+        {"n[01-03,7]", "n01,n02,n03,n7"},
+        {"a[1-2],b", "a1,a2,b"},
+        {"r[1-2]n[1-2]", "r1n1,r1n2,r2n1,r2n2"},
+    };
+    for (auto &c : t) {
+        std::vector<std::string> v;
+        cr_assert(nodelist_expand(c.expr, v), "expand %s", c.expr);
+        std::string j;
+        for (auto &s : v)
+            j += (j.empty() ? "" : ",") + s;
+        cr_expect_str_eq(j.c_str(), c.expanded);
+    }
+    for (const char *bad : {"", "n[1-", "n[3-1]", "n]", "n[a-b]"}) {
+        std::vector<std::string> v;
+        cr_expect_not(nodelist_expand(bad, v), "'%s' is malformed", bad);
+    }
+    cr_expect_str_eq(nodelist_compress({"n1", "n2", "n3", "n5"}).c_str(), "n[1-3,5]");
+    cr_expect_str_eq(nodelist_compress({"n01", "n02"}).c_str(), "n[01-02]");
+    cr_expect_str_eq(nodelist_compress({"localhost", "localhost"}).c_str(), "localhost");
+    cr_expect_str_eq(nodelist_compress({"login", "n1"}).c_str(), "login,n1");
+    cr_expect_str_eq(nodelist_compress({}).c_str(), "");
+    cr_expect_str_eq(tasks_per_node_string({2, 2, 2, 1}).c_str(), "2(x3),1");
+}
+
+Test(opts, array)
+{
+    struct {
+        const char *in;
+        const char *indices;
+        int throttle;
+    } t[] = {
+        {"1-3", "1,2,3", 0},      {"0-15:4", "0,4,8,12", 0}, {"1,3,5-6", "1,3,5,6", 0},
+        {"1-10%2", "1,2,3,4,5,6,7,8,9,10", 2}, {"7", "7", 0},
+    };
+    for (auto &c : t) {
+        ArraySpec a;
+        cr_assert_str_eq(parse_array(c.in, a).c_str(), "", "%s", c.in);
+        std::string j;
+        for (int i : a.indices)
+            j += (j.empty() ? "" : ",") + std::to_string(i);
+        cr_expect_str_eq(j.c_str(), c.indices, "%s", c.in);
+        cr_expect_eq(a.throttle, c.throttle);
+    }
+    for (const char *bad : {"", "3-1", "a", "1-3%", "1-3%0", "1-5:0", "0-5000", "-1"}) {
+        ArraySpec a;
+        cr_expect_str_neq(parse_array(bad, a).c_str(), "", "'%s' is invalid", bad);
+    }
+}
+
+Test(opts, dependency)
+{
+    std::vector<Dependency> d;
+    bool any = false;
+    cr_assert_str_eq(parse_dependency("afterok:12:13,afterany:14", d, any).c_str(), "");
+    cr_expect_eq(d.size(), 2);
+    cr_expect_str_eq(d[0].type.c_str(), "afterok");
+    cr_expect_eq(d[0].ids.size(), 2);
+    cr_expect_str_eq(d[1].ids[0].c_str(), "14");
+    cr_expect_not(any);
+    cr_assert_str_eq(parse_dependency("afterok:1?afternotok:2", d, any).c_str(), "");
+    cr_expect(any);
+    cr_assert_str_eq(parse_dependency("singleton", d, any).c_str(), "");
+    cr_expect_str_eq(d[0].type.c_str(), "singleton");
+    cr_assert_str_eq(parse_dependency("afterok:12_3", d, any).c_str(), "");
+    for (const char *bad : {"", "afterok", "afterok:", "sometime:3", "afterok:1,afterok:2?after:3",
+                            "singleton:4", "afterok:x"})
+        cr_expect_str_neq(parse_dependency(bad, d, any).c_str(), "", "'%s' is invalid", bad);
+}
+
+Test(opts, export_and_memory)
+{
+    bool all;
+    std::vector<std::string> vars;
+    cr_expect_str_eq(parse_export("ALL", all, vars).c_str(), "");
+    cr_expect(all);
+    cr_expect_str_eq(parse_export("NONE", all, vars).c_str(), "");
+    cr_expect_not(all);
+    cr_expect_str_eq(parse_export("ALL,FOO=1,BAR", all, vars).c_str(), "");
+    cr_expect(all);
+    cr_expect_eq(vars.size(), 2);
+    cr_expect_str_eq(parse_export("FOO=x", all, vars).c_str(), "");
+    cr_expect_not(all);
+    cr_expect_str_neq(parse_export("=x", all, vars).c_str(), "");
+    struct {
+        const char *in;
+        int64_t mb;
+    } m[] = {{"100", 100}, {"4G", 4096}, {"512M", 512}, {"2048K", 2}, {"1T", 1048576}};
+    for (auto &c : m) {
+        int64_t v = 0;
+        cr_expect_str_eq(parse_memory(c.in, v).c_str(), "");
+        cr_expect_eq(v, c.mb, "%s", c.in);
+    }
+    int64_t v;
+    for (const char *bad : {"", "G", "4X", "-1"})
+        cr_expect_str_neq(parse_memory(bad, v).c_str(), "", "'%s'", bad);
+}
+
+Test(opts, directives)
+{
+    const char *script = "#!/bin/bash\n"
+                         "#SBATCH -J test --ntasks=2\n"
+                         "\n"
+                         "# a comment\n"
+                         "#SBATCH --output=\"out file.txt\"  # trailing comment\n"
+                         "#SBATCHX -n 9\n"
+                         "  #SBATCH -n 7\n"
+                         "echo hi\n"
+                         "#SBATCH -N 5\n";
+    auto w = script_directives(script);
+    const char *want[] = {"-J", "test", "--ntasks=2", "--output=out file.txt"};
+    cr_assert_eq(w.size(), 4);
+    for (size_t i = 0; i < 4; i++)
+        cr_expect_str_eq(w[i].c_str(), want[i]);
+}
+
+Test(opts, parse_and_errors)
+{
+    Options o;
+    o.prog = SBATCH;
+    size_t next;
+    cr_assert_str_eq(parse_options(o, {"-N", "2", "-n", "4", "-t", "1-0", "-p", "batch",
+                                       "--mem=2G", "--gres=gpu:2", "-J", "x", "script.sh", "-n",
+                                       "9"},
+                                   &next)
+                         .c_str(),
+                     "");
+    cr_expect_eq(o.nodes, 2);
+    cr_expect_eq(o.ntasks, 4);
+    cr_expect_eq(o.time_limit, 86400);
+    cr_expect_eq(o.mem_mb, 2048);
+    cr_expect_eq(o.gpus_per_node, 2);
+    cr_expect_eq(next, 12);
+    struct {
+        Program p;
+        std::vector<std::string> args;
+        const char *error; /* substring */
+    } t[] = {
+        {SBATCH, {"--bogus"}, "unrecognized option '--bogus'"},
+        {SBATCH, {"-t", "xx"}, "Invalid --time specification"},
+        {SBATCH, {"-N", "0"}, "invalid node count"},
+        {SBATCH, {"--nodelist=n1"}, "option --nodelist is not supported"},
+        {SBATCH, {"-w", "n1"}, "option --nodelist is not supported"},
+        {SRUN, {"--mpi=openmpi"}, "MPI type 'openmpi' is not supported"},
+        {SRUN, {"--array=1-3"}, "unrecognized option '--array=1-3'"},
+        {SBATCH, {"--label"}, "unrecognized option '--label'"},
+        {SBATCH, {"-a", "5-1"}, "Invalid job array specification"},
+        {SBATCH, {"-d", "whenever:1"}, "Invalid dependency specification"},
+        {SBATCH, {"--mem=lots"}, "invalid memory constraint"},
+        {SBATCH, {"--begin=someday"}, "Invalid time specification"},
+        {SBATCH, {"--open-mode=sideways"}, "Invalid --open-mode"},
+        {SALLOC, {"--reservation=r"}, "option --reservation is not supported"},
+        {SBATCH, {"-n"}, "requires an argument"},
+    };
+    for (auto &c : t) {
+        Options x;
+        x.prog = c.p;
+        std::string err = parse_options(x, c.args, nullptr);
+        cr_expect(err.find(c.error) != std::string::npos, "%s: got '%s', want '%s'",
+                  c.args[0].c_str(), err.c_str(), c.error);
+    }
+    /* Harmless options are accepted and remembered. */
+    Options h;
+    h.prog = SBATCH;
+    cr_expect_str_eq(parse_options(h, {"-A", "proj", "--mail-type=END", "--requeue"}, nullptr).c_str(),
+                     "");
+    cr_expect_eq(h.ignored.size(), 3);
+    /* Directives then command line: the command line wins. */
+    Options w;
+    w.prog = SBATCH;
+    cr_assert_str_eq(parse_options(w, {"-n", "2", "-J", "dir"}, nullptr).c_str(), "");
+    cr_assert_str_eq(parse_options(w, {"-J", "cli"}, nullptr).c_str(), "");
+    cr_expect_eq(w.ntasks, 2);
+    cr_expect_str_eq(w.job_name.c_str(), "cli");
+}
+
+Test(opts, patterns)
+{
+    PatternFields f;
+    f.jobid = "42";
+    f.name = "job";
+    f.array_jobid = "40";
+    f.array_index = "3";
+    f.node = "n1";
+    f.user = "alice";
+    struct {
+        const char *in, *out;
+    } t[] = {
+        {"slurm-%j.out", "slurm-42.out"}, {"%x-%A_%a.log", "job-40_3.log"},
+        {"%N.%u", "n1.alice"},           {"100%%", "100%"},
+        {"a%4a", "a0003"},               {"%q", "%q"},
+        {"%n-%t-%s", "0-0-batch"},       {"end%", "end%"},
+    };
+    for (auto &c : t)
+        cr_expect_str_eq(expand_pattern(c.in, f).c_str(), c.out, "%s", c.in);
+    cr_expect(pattern_needs_jobid("x-%j"));
+    cr_expect_not(pattern_needs_jobid("x-%%j"));
+}
+
+Test(format, percent_and_fields)
+{
+    std::vector<FormatItem> items;
+    cr_assert_str_eq(parse_percent_format("%.18i %.9P %.8j %R", "iPjR", items).c_str(), "");
+    cr_expect_eq(items.size(), 4);
+    cr_expect(items[0].right);
+    cr_expect_eq(items[0].width, 18);
+    cr_expect_eq(items[3].width, 0);
+    cr_expect_str_eq(items[1].literal.c_str(), " ");
+    cr_expect_str_neq(parse_percent_format("%Y", "iP", items).c_str(), "");
+    cr_expect_str_neq(parse_percent_format("%.5", "iP", items).c_str(), "");
+    std::map<std::string, char> names = {{"jobid", 'i'}, {"name", 'j'}};
+    cr_assert_str_eq(parse_field_format("JobID,Name:.30", names, 20, items).c_str(), "");
+    cr_expect_eq(items[0].width, 20);
+    cr_expect_eq(items[1].width, 30);
+    cr_expect(items[1].right);
+    cr_expect_str_neq(parse_field_format("Bogus", names, 20, items).c_str(), "");
+}

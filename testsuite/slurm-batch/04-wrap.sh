@@ -1,0 +1,3 @@
+#!/bin/bash
+# wrap: echo wrapped $SLURM_JOB_NAME
+# expect: ^wrapped wrap$

@@ -1,0 +1,2 @@
+echo no interpreter line
+# fails: This does not look like a batch script

@@ -1,0 +1,167 @@
+#!/bin/bash
+# The Slurm shims outside batch scripts: squeue and sinfo columns compared
+# field by field with Slurm 22.05's, squeue filters and formats, pending
+# reasons, scancel, sacct from the job history, srun (labels, exit codes,
+# SLURM_* in tasks, --mpi) and errors like Slurm's with nothing submitted.
+. "$(dirname "$0")/lib/test-lib.sh"
+test_under_flux 2
+
+export PATH="$FLUX_BUILD_DIR/contrib/slurm-compat:$PATH"
+njobs() { flux jobs -a -n | wc -l; }
+
+test_expect_success 'squeue header is Slurm'"'"'s, field by field' '
+    squeue >sq.out &&
+    printf "%18s %9s %8s %8s %2s %10s %6s %s\n" JOBID PARTITION NAME USER ST TIME NODES "NODELIST(REASON)" >sq.exp &&
+    test_cmp sq.exp sq.out
+'
+test_expect_success 'sinfo header and row are Slurm'"'"'s' '
+    sinfo >si.out &&
+    sed -n 1p si.out >si.head &&
+    echo "PARTITION AVAIL  TIMELIMIT  NODES  STATE NODELIST" >si.exp &&
+    test_cmp si.exp si.head &&
+    sed -n 2p si.out >si.row &&
+    read part avail limit nodes state list <si.row &&
+    test "$part" = "debug*" && test "$avail" = up && test "$limit" = infinite &&
+    test "$nodes" = 2 && test "$state" = idle && test "$list" = "$(hostname)"
+'
+test_expect_success 'sinfo -N, -s, -R, -h' '
+    sinfo -N -h >sn.out && test $(wc -l <sn.out) -eq 2 &&
+    sinfo -s | sed -n 1p | grep -q "^PARTITION AVAIL  TIMELIMIT   NODES(A/I/O/T) NODELIST$" &&
+    sinfo -s -h | grep -q " 0/2/0/2 " &&
+    sinfo -R | sed -n 1p | grep -q "^REASON  *USER  *TIMESTAMP  *NODELIST$"
+'
+test_expect_success 'sinfo -R lists a drained node with its reason' '
+    flux resource drain 1 "bad dimm" &&
+    sinfo -R -h | grep -q "^bad dimm" &&
+    sinfo -h -t drain | grep -q " drain " &&
+    flux resource undrain 1
+'
+test_expect_success 'srun runs tasks and labels their output (-l)' '
+    srun -n2 -l echo hi | sort >l.out &&
+    printf "0: hi\n1: hi\n" >l.exp &&
+    test_cmp l.exp l.out
+'
+test_expect_success 'srun exits with the largest task exit code' '
+    test_expect_code 5 srun -n2 sh -c "exit \$((SLURM_PROCID + 4))" 2>x.err &&
+    grep -q "exit code 5" x.err
+'
+test_expect_success 'srun exits 128+N when a task is killed by signal N' '
+    test_expect_code 137 srun sh -c "kill -9 \$\$"
+'
+test_expect_success 'srun tasks get SLURM_* for their rank and the job' '
+    srun -n2 -N1 -c1 -J envjob sh -c "echo \$SLURM_PROCID \$SLURM_LOCALID \$SLURM_NODEID \$SLURM_NTASKS \$SLURM_NNODES \$SLURM_JOB_NAME \$SLURM_STEP_ID \$SLURM_CLUSTER_NAME" |
+        sort >env.out &&
+    printf "0 0 0 2 1 envjob 0 fluxd\n1 1 0 2 1 envjob 0 fluxd\n" >env.exp &&
+    test_cmp env.exp env.out &&
+    id=$(srun printenv SLURM_JOB_ID) &&
+    flux jobs -a -n -o "{id.dec}" | grep -qx "$id" &&
+    test "$(srun printenv SLURM_SUBMIT_DIR)" = "$PWD"
+'
+test_expect_success 'srun -N2 spreads tasks over both nodes' '
+    srun -N2 -n4 printenv SLURM_NODEID | sort | uniq -c | awk "{print \$1, \$2}" >nodes.out &&
+    printf "2 0\n2 1\n" >nodes.exp &&
+    test_cmp nodes.exp nodes.out
+'
+test_expect_success 'srun --mpi maps to the shell PMI option' '
+    srun --mpi=pmi2 -n2 printenv PMI_RANK | sort | paste -sd, >pmi.out &&
+    echo 0,1 >pmi.exp && test_cmp pmi.exp pmi.out &&
+    test_must_fail srun --mpi=none -n1 printenv PMI_RANK &&
+    srun --mpi=list | grep -q pmix
+'
+test_expect_success 'srun cancels its job on SIGINT and follows it to the end' '
+    { srun -J intme sleep 60 >int.out 2>int.err & } &&
+    pid=$! &&
+    wait_for 30 sh -c "squeue -h -n intme -o %t | grep -qx R" &&
+    kill -INT $pid &&
+    test_expect_code 143 wait $pid &&
+    grep -q "forcing job termination" int.err &&
+    squeue -h -t all -n intme -o %t | grep -qx CA
+'
+test_expect_success 'srun errors are Slurm'"'"'s and submit nothing' '
+    n=$(njobs) &&
+    test_expect_code 1 srun --bogus true 2>e1 &&
+    grep -q "^srun: unrecognized option .--bogus.$" e1 &&
+    test_expect_code 1 srun -t 1:2:3:4 true 2>e2 &&
+    grep -q "^srun: error: Invalid --time specification$" e2 &&
+    test_expect_code 1 srun -w node3 true 2>e3 &&
+    grep -q "option --nodelist is not supported" e3 &&
+    test_expect_code 1 srun 2>e4 &&
+    grep -q "No command given" e4 &&
+    test $(njobs) -eq $n &&
+    test_expect_code 1 srun -N 8 -n 8 true 2>e5 &&
+    grep -q "^srun: error: Unable to allocate resources" e5
+'
+test_expect_success 'a held job is PD (JobHeldUser); pending jobs show Resources/Priority' '
+    held=$(sbatch --parsable -H -J held --wrap true) &&
+    squeue -h -j $held -o "%i %t %R %j" >h.out &&
+    echo "$held PD (JobHeldUser) held" >h.exp &&
+    test_cmp h.exp h.out &&
+    big1=$(sbatch --parsable -N2 -n2 --exclusive -J hog --wrap "sleep 30") &&
+    wait_for 30 sh -c "squeue -h -j $big1 -o %t | grep -qx R" &&
+    p1=$(sbatch --parsable -N2 -n2 --exclusive --wrap true) &&
+    p2=$(sbatch --parsable -N2 -n2 --exclusive --wrap true) &&
+    wait_for 30 sh -c "squeue -h -j $p1 -o %R | grep -qx \"(Resources)\"" &&
+    squeue -h -j $p2 -o %R | grep -qx "(Priority)" &&
+    squeue -h -t PD -o %i >pd.out &&
+    grep -qx $p1 pd.out && grep -qx $held pd.out && ! grep -qx $big1 pd.out &&
+    squeue -h -j $big1 -o "%t %D %N" | grep -qx "R 2 $(hostname)" &&
+    scancel $p1 $p2 $big1 $held
+'
+test_expect_success 'scancel cancels; sacct shows the ended jobs with Slurm states' '
+    id=$(sbatch --parsable --wrap "sleep 60") &&
+    wait_for 30 sh -c "squeue -h -j $id -o %t | grep -qx R" &&
+    scancel $id &&
+    wait_for 30 sh -c "squeue -h -t all -j $id -o %t | grep -qx CA" &&
+    sacct -n -j $id -o JobID,State | grep -q "^$id  *CANCELLED" &&
+    ok=$(sbatch --parsable --wait --wrap true) &&
+    bad=$(sbatch --parsable --wait --wrap "exit 2" || true) &&
+    sacct -P -n -j $ok,$bad -o JobID,State,ExitCode >acct.out &&
+    grep -qx "$ok|COMPLETED|0:0" acct.out &&
+    sacct -P -n -o JobID,State,ExitCode | grep -q "|FAILED|2:0$"
+'
+test_expect_success 'sacct default columns and header line are Slurm'"'"'s' '
+    sacct | sed -n 1,2p >ah.out &&
+    printf "%-12s %10s %10s %10s %10s %10s %8s \n" JobID JobName Partition Account AllocCPUS State ExitCode >ah.exp &&
+    printf "%s %s %s %s %s %s %s \n" ------------ ---------- ---------- ---------- ---------- ---------- -------- >>ah.exp &&
+    test_cmp ah.exp ah.out
+'
+test_expect_success 'scancel by name, by user, --signal; bad ids fail like Slurm' '
+    a=$(sbatch --parsable -J victim --wrap "sleep 60") &&
+    scancel --name=victim &&
+    wait_for 30 sh -c "squeue -h -t all -j $a -o %t | grep -qx CA" &&
+    b=$(sbatch --parsable --wrap "sleep 60") &&
+    wait_for 30 sh -c "squeue -h -j $b -o %t | grep -qx R" &&
+    scancel -u $(id -un) --state=PENDING &&
+    squeue -h -j $b -o %t | grep -qx R &&
+    scancel --signal=TERM $b &&
+    wait_for 30 sh -c "squeue -h -t all -j $b -o %t | grep -Eqx \"F|CA\"" &&
+    f=$(sbatch --parsable --wrap "sleep 60") &&
+    scancel $(flux job id --to=f58 $f) &&
+    wait_for 30 sh -c "squeue -h -t all -j $f -o %t | grep -qx CA" &&
+    test_expect_code 1 scancel 999999 2>c.err &&
+    grep -q "^scancel: error: Kill job error on job id 999999: Invalid job id specified$" c.err &&
+    test_expect_code 1 scancel 2>c2.err &&
+    grep -q "No job identification provided" c2.err
+'
+test_expect_success 'squeue filters: -u, --me, -j N_I, -t, -p, -n, -h, -o, -O, -l' '
+    arr=$(sbatch --parsable -H -J arrjob --array=1-3 --wrap true) &&
+    squeue -h -u $(id -un) -n arrjob -o %i | sort >a.out &&
+    printf "%s_1\n%s_2\n%s_3\n" $arr $arr $arr >a.exp &&
+    test_cmp a.exp a.out &&
+    squeue -h --me -j ${arr}_2 -o "%F %K %T" | grep -qx "$arr 2 PENDING" &&
+    squeue -h -p debug -t pending -n arrjob | wc -l | grep -qx 3 &&
+    squeue -h -p nosuch | wc -l | grep -qx 0 &&
+    squeue -O JobID:12,Name:8,StateCompact | sed -n 1p | grep -q "^JOBID        NAME     ST" &&
+    squeue -l | sed -n 2p | grep -q "STATE.*TIME_LIMI " &&
+    test_expect_code 1 squeue -t bogus 2>q.err &&
+    grep -q "Invalid job state specified: bogus" q.err &&
+    test_expect_code 1 squeue -o "%Y" &&
+    scancel $arr &&
+    wait_for 30 sh -c "test \$(squeue -h -n arrjob | wc -l) -eq 0"
+'
+test_expect_success 'the daemon keeps running after bad input' '
+    test_expect_code 1 sbatch -N 0 --wrap true &&
+    test_expect_code 1 sbatch -a 9-1 --wrap true &&
+    squeue >/dev/null && sinfo >/dev/null && flux jobs >/dev/null
+'
+test_done
