@@ -48,5 +48,11 @@ int cmd_jobtap(int argc, char **argv);
 int job_attach(flux_t *h, uint64_t id, bool quiet, bool label = false);
 int cmd_run(int argc, char **argv);
 int cmd_sched_query(int argc, char **argv);
+int cmd_broker(int argc, char **argv);
+int cmd_alloc(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
+/* The URI job ID's instance recorded once up, or "" with *why set. */
+std::string job_instance_uri(flux_t *h, uint64_t id, std::string *why);
 
 } // namespace fluxcmd

@@ -97,6 +97,10 @@ const Builtin builtins[] = {
     {"update", cmd_update, "change a pending job (its time limit)"},
     {"jobtap", cmd_jobtap, "load, remove, list and query jobtap plugins"},
     {"sched-query", cmd_sched_query, "drive the sched-graph matcher without an instance"},
+    {"broker", cmd_broker, "run one broker (fluxd), booting over PMI under a job"},
+    {"alloc", cmd_alloc, "run a command in a new instance on a job's resources"},
+    {"batch", cmd_batch, "submit a script to run in a new instance"},
+    {"proxy", cmd_proxy, "run a command connected to a job's instance"},
 };
 
 void usage(FILE *f)

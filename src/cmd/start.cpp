@@ -67,7 +67,33 @@ void usage(FILE *f)
                "  -h, --help                this text\n");
 }
 
+[[noreturn]] int exec_or_die(std::vector<std::string> &args, bool verbose)
+{
+    if (verbose) {
+        std::string line;
+        for (const auto &a : args)
+            line += (line.empty() ? "" : " ") + a;
+        fprintf(stderr, "flux-start: %s\n", line.c_str());
+    }
+    std::vector<char *> av;
+    for (auto &a : args)
+        av.push_back(a.data());
+    av.push_back(nullptr);
+    execv(av[0], av.data());
+    die(1, "flux: exec %s: %s", av[0], strerror(errno));
+}
+
 } // namespace
+
+/* flux broker [OPTIONS] [INITIAL-PROGRAM...]: run fluxd itself (one broker;
+ * under a job it boots over PMI), as flux batch's jobs do. */
+int cmd_broker(int argc, char **argv)
+{
+    std::vector<std::string> args = {find_broker()};
+    for (int i = 1; i < argc; i++)
+        args.push_back(argv[i]);
+    exec_or_die(args, false);
+}
 
 int cmd_start(int argc, char **argv)
 {
@@ -136,6 +162,15 @@ int cmd_start(int argc, char **argv)
         initial.push_back(sh && *sh ? sh : "/bin/sh");
     }
     std::string broker = find_broker();
+    /* A task of a job (or of srun/mpirun): one broker, booted over PMI by
+     * the job's other tasks' brokers (doc/design/pmi-boot.md). */
+    if (size == 0 && config.empty() && getenv("PMI_FD") && *getenv("PMI_FD")) {
+        std::vector<std::string> args = {broker};
+        args.insert(args.end(), broker_args.begin(), broker_args.end());
+        args.push_back("--");
+        args.insert(args.end(), initial.begin(), initial.end());
+        return exec_or_die(args, verbose);
+    }
     bool config_boot = size == 0 && !config.empty();
     if (size == 0)
         size = 1;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cmd.h"
+#include "flux/job.h"
 #include "libflux/uri.h"
 
 namespace fluxcmd {
@@ -85,7 +86,7 @@ int cmd_uri(int argc, char **argv)
                 break;
             case 'h':
                 printf("Usage: flux uri [--local|--remote] TARGET\n"
-                       "TARGET: local:///path, ssh://[user@]host[:port]/path, or pid:PID\n");
+                       "TARGET: local:///path, ssh://[user@]host[:port]/path, pid:PID, or a JOBID\n");
                 return 0;
             default:
                 return 1;
@@ -94,7 +95,34 @@ int cmd_uri(int argc, char **argv)
     if (optind != argc - 1 || (local && remote))
         die(1, "Usage: flux uri [--local|--remote] TARGET");
     std::string target = argv[optind];
-    std::string uri = target.rfind("pid:", 0) == 0 ? resolve_pid(target.substr(4)) : target;
+    std::string uri;
+    if (target.rfind("pid:", 0) == 0)
+        uri = resolve_pid(target.substr(4));
+    else if (flux_jobid_t jid; target.rfind("jobid:", 0) == 0
+                               || (target.find("://") == std::string::npos
+                                   && flux_job_id_parse(target.c_str(), &jid) == 0)) {
+        /* A job (jobid:ID or ID): the URI its instance recorded. */
+        std::string idstr = target.rfind("jobid:", 0) == 0 ? target.substr(6) : target;
+        uint64_t id = parse_jobid_or_die("flux-uri", idstr.c_str());
+        std::string why;
+        flux_error_t error;
+        if (flux_t *h = flux_open_ex(nullptr, 0, &error)) {
+            uri = job_instance_uri(h, id, &why);
+            flux_close(h);
+        }
+        else
+            why = std::string("job ") + idstr + ": " + error.text;
+        if (uri.empty() && target.rfind("jobid:", 0) != 0) {
+            /* "foo" is also an F58 job id: say what it is not, both ways. */
+            std::string err;
+            if (!flux::uri_parse(target, &err))
+                die(1, "flux-uri: %s; as a URI: %s", why.c_str(), err.c_str());
+        }
+        if (uri.empty())
+            die(1, "flux-uri: %s", why.c_str());
+    }
+    else
+        uri = target;
     std::string err;
     auto u = flux::uri_parse(uri, &err);
     if (!u)

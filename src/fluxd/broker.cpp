@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "pmi_boot.h"
 #include "kvs/kvs.h"
 #include "resource/resource.h"
 #include "job-ingest/ingest.h"
@@ -1078,6 +1079,13 @@ void Broker::enter_run_state()
         log(LOG_INFO, "instance of size %u is up (%.3fs)", size_, ready_time_ - start_time_);
     else
         log(LOG_DEBUG, "joined the instance (%.3fs)", ready_time_ - start_time_);
+    /* A job of a parent instance: tell the parent where we are. */
+    auto jobid = attrs_.get("jobid");
+    auto parent = attrs_.get("parent-uri");
+    if (rank_ == 0 && jobid && parent) {
+        if (auto r = parent_post_uri(*parent, *jobid, "local://" + local_path_); !r)
+            log(LOG_ERR, "%s", r.error().text.c_str());
+    }
     if (rank_ == 0 && !initial_program_.empty())
         start_initial_program();
 }

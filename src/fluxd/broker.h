@@ -94,12 +94,13 @@ struct ChildState {
 
 /* How this broker finds its place in the instance. */
 struct BootInfo {
-    std::string method; /* "test" or "config" */
+    std::string method; /* "test", "config", "pmi" or "single" */
     uint32_t rank = 0;
     uint32_t size = 1;
     std::string bind_uri;                 /* where children connect: tcp://... or ipc://... */
     std::vector<std::string> connect_uri; /* per rank: how to reach its TBON endpoint */
     std::vector<std::string> hostnames;   /* per rank, may be empty */
+    int listen_fd = -1; /* pmi: bound and listening on bind_uri already */
 };
 
 /* TCP keepalive and timeouts for an overlay socket (no-op for unix sockets). */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "pmi_boot.h"
 #include "selfexe/selfexe.h"
 #include "broker.h"
 #include "config.h"
@@ -93,6 +94,14 @@ void declare_attrs(Attrs &a)
     a.declare("instance-level", "0", Attrs::immutable,
               [](const std::string &v) { return Attrs::check_int_range(v, 0, 1000); });
     a.declare("parent-uri", std::nullopt, Attrs::immutable);
+    /* A nested instance: the enclosing job and where its keys live. */
+    a.declare("jobid", std::nullopt, Attrs::immutable);
+    a.declare("parent-kvs-namespace", std::nullopt, Attrs::immutable);
+    /* PMI boot: seconds one PMI answer may take; the address or interface
+     * the overlay listens on (default 127.0.0.1). */
+    a.declare("broker.boot-timeout", "60", Attrs::immutable,
+              [](const std::string &v) { return Attrs::check_int_range(v, 1, 86400); });
+    a.declare("tbon.interface-hint", std::nullopt, Attrs::immutable);
     a.declare("resource.exclude", std::nullopt, Attrs::immutable);
     a.declare("resource.path", std::nullopt, Attrs::immutable);
     /* [resource] noverify: R from resource.path is taken as is, ranks
@@ -284,11 +293,59 @@ int main(int argc, char *argv[])
         if (!attrs.get("hostname"))
             attrs.set_cmdline("hostname", host);
     }
+    else if (pmi_boot_wanted()) {
+        auto b = boot_from_pmi((uint32_t)attrs.get_long("tbon.fanout").value_or(2),
+                               attrs.get("tbon.interface-hint").value_or(""),
+                               (double)attrs.get_long("broker.boot-timeout").value_or(60));
+        if (!b) {
+            fprintf(stderr, "fluxd: %s\n", b.error().text.c_str());
+            return 1;
+        }
+        boot = *b;
+    }
     else {
         boot.method = "single";
         boot.connect_uri.push_back("");
     }
-    if (auto r = broker.init(boot, initial); !r) {
+    /* A job of a parent instance: its id, and (rank 0) its R as this
+     * instance's resources. */
+    std::string r_file;
+    const char *jobid = getenv("FLUX_JOB_ID");
+    if (jobid && *jobid && parent_uri && *parent_uri) {
+        attrs.set_cmdline("jobid", jobid);
+        const char *ns = getenv("FLUX_KVS_NAMESPACE");
+        attrs.set_cmdline("parent-kvs-namespace", ns && *ns ? ns : "primary");
+        if (boot.rank == 0 && !attrs.get("resource.path")) {
+            auto R = parent_job_R(parent_uri, jobid, boot.size);
+            if (!R)
+                fprintf(stderr, "fluxd: %s; resources are discovered instead\n",
+                        R.error().text.c_str());
+            else {
+                const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+                std::string path = std::string(tmp) + "/fluxd-R-XXXXXX";
+                int fd = mkstemp(path.data());
+                if (fd < 0 || write(fd, R->data(), R->size()) != (ssize_t)R->size()) {
+                    fprintf(stderr, "fluxd: cannot write the job's R under %s: %s\n", tmp,
+                            strerror(errno));
+                    return 1;
+                }
+                close(fd);
+                r_file = path;
+                attrs.set_cmdline("resource.path", path);
+            }
+        }
+    }
+    /* What described this broker's place in the parent must not leak into
+     * the instance's own programs and jobs. */
+    for (const char *var : {"PMI_FD", "PMI_RANK", "PMI_SIZE", "PMI_SPAWNED", "FLUX_PMI_LIBRARY_PATH",
+                            "FLUX_JOB_ID", "FLUX_JOB_SIZE", "FLUX_JOB_NNODES", "FLUX_TASK_MAP",
+                            "FLUX_TASK_RANK", "FLUX_TASK_LOCAL_ID", "FLUX_KVS_NAMESPACE",
+                            "FLUX_JOB_TMPDIR"})
+        unsetenv(var);
+    auto r = broker.init(boot, initial);
+    if (!r_file.empty())
+        unlink(r_file.c_str());
+    if (!r) {
         fprintf(stderr, "fluxd: %s\n", r.error().text.c_str());
         return 1;
     }

@@ -137,6 +137,16 @@ flux::Result<void> Broker::overlay_check_parent() const
 
 flux::Result<void> Broker::overlay_listen(const std::string &uri)
 {
+    if (boot_.listen_fd >= 0) { /* PMI boot: bound before the exchange */
+        tbon_listener_ = evconnlistener_new(base_, accept_cb, this,
+                                            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
+                                            boot_.listen_fd);
+        if (!tbon_listener_)
+            return flux::make_error(EINVAL, "cannot listen on " + uri + ": " + strerror(errno));
+        boot_.listen_fd = -1;
+        attrs_.set_internal("tbon.endpoint", uri);
+        return {};
+    }
     std::string err;
     auto ep = endpoint_parse(uri, &err);
     if (!ep)

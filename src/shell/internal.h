@@ -119,6 +119,7 @@ const flux_shell_plugin_info *exitcode();
 const flux_shell_plugin_info *pmi_simple();
 const flux_shell_plugin_info *pmix_loader();
 const flux_shell_plugin_info *exit();
+const flux_shell_plugin_info *jobtmp();
 } // namespace flux::shell::builtins
 
 #endif // FLUX_SHELL_INTERNAL_H

@@ -28,6 +28,7 @@
 #include <cstring>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <string>
@@ -252,6 +253,9 @@ int main(int argc, char **argv)
         if (!json_is_string(a))
             fatal("jobspec: tasks[0].command[%zu] is not a string", k);
     }
+    /* Die with the broker when no later broker would reap us (signals.cpp). */
+    if (json_is_true(json_object_get(in.get(), "pdeathsig")))
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
     static flux_shell shell; /* lives until exit: plugins may hold it */
     shell.id = *id;
     shell.rank = broker_rank;
@@ -293,7 +297,8 @@ int main(int argc, char **argv)
     for (auto info : {flux::shell::builtins::env(), flux::shell::builtins::signals(),
                       flux::shell::builtins::affinity(), flux::shell::builtins::output(),
                       flux::shell::builtins::exitcode(), flux::shell::builtins::pmi_simple(),
-                      flux::shell::builtins::pmix_loader(), flux::shell::builtins::exit()}) {
+                      flux::shell::builtins::pmix_loader(), flux::shell::builtins::exit(),
+                      flux::shell::builtins::jobtmp()}) {
         if (auto r = shell.stack.add(&shell, info, "built-in"); !r)
             fail(&shell, r.error());
     }

@@ -95,6 +95,8 @@ std::unique_ptr<JobExec> JobExec::create(ServiceHost &broker)
                        [p](const flux_msg_t *m) { p->perilog_request(m); });
     broker.add_method("job-exec.housekeeping", 0,
                        [p](const flux_msg_t *m) { p->housekeeping_request(m); });
+    if (broker.rank() == 0)
+        broker.on_ranks_changed([p] { p->ranks_changed(); });
     broker.add_method("job-exec.ping", FLUX_ROLE_USER,
                        [&broker](const flux_msg_t *m) { broker.respond(m, json_object()); });
     return je;
@@ -452,6 +454,11 @@ json_t *JobExec::shell_input(json_t *jobspec, json_t *R, const char *cores, cons
                            "R", R);
     if (in && !site_plugins_.empty())
         json_object_set_new(in, "plugins", json_string(site_plugins_.c_str()));
+    /* A temporary statedir (a test or nested instance): no restarted
+     * broker will reap this shell's tasks, so they die with the broker. */
+    auto rundir = broker_.attr("rundir"), statedir = broker_.attr("statedir");
+    if (in && rundir && statedir && *statedir == *rundir + "/state")
+        json_object_set_new(in, "pdeathsig", json_true());
     return in;
 }
 
@@ -511,6 +518,13 @@ void JobExec::start_shells(Launch &L)
         broker_.rpc("job-exec.shell", o, rank, [this, id, r](const flux_msg_t *rsp) {
             int code = 1;
             std::string why;
+            if (msg::errnum(rsp) == EHOSTUNREACH) {
+                /* The rank (or one on the way) went away with the shell. */
+                auto it = launches_.find(id);
+                if (it != launches_.end() && it->second->running.contains(r))
+                    node_failure(id, flux::IdSet::range(r, r));
+                return;
+            }
             if (msg::errnum(rsp) != 0)
                 why = msg::has_payload(rsp) ? std::string(msg::payload(rsp)) : strerror((int)msg::errnum(rsp));
             else if (flux_msg_unpack(rsp, "{s:i}", "status", &code) < 0)
@@ -588,11 +602,44 @@ void JobExec::shell_exited(uint64_t id, uint32_t rank, int code, const std::stri
     if (it == launches_.end())
         return;
     Launch &L = *it->second;
+    if (!L.running.contains(rank))
+        return; /* counted already (its node was lost) */
     if (!error.empty())
         exception_event(L, "exec", "rank " + std::to_string(rank) + ": " + error);
     L.max_code = std::max(L.max_code, code);
     L.running.erase(rank);
     rank_done(L, rank);
+}
+
+void JobExec::ranks_changed()
+{
+    flux::IdSet online = broker_.online_ranks();
+    std::vector<std::pair<uint64_t, flux::IdSet>> hit;
+    for (auto &[id, L] : launches_) {
+        if (L->phase != Phase::shells || L->starting)
+            continue;
+        flux::IdSet lost = L->running.difference(online);
+        if (!lost.empty())
+            hit.emplace_back(id, lost);
+    }
+    for (auto &[id, lost] : hit)
+        node_failure(id, lost);
+}
+
+void JobExec::node_failure(uint64_t id, const flux::IdSet &lost)
+{
+    auto it = launches_.find(id);
+    if (it == launches_.end())
+        return;
+    std::string hosts;
+    lost.for_each([&](uint32_t r) {
+        const flux::RankResources *rr = it->second->R.find(r);
+        if (rr && !rr->hostname.empty())
+            hosts += (hosts.empty() ? "" : ",") + rr->hostname;
+    });
+    exception_event(*it->second, "node-failure",
+                    "lost rank(s) " + lost.encode() + (hosts.empty() ? "" : " (" + hosts + ")"));
+    lost.for_each([&](uint32_t r) { shell_exited(id, r, 128 + SIGKILL, ""); });
 }
 
 /* RANK's shell is over: give it back, unless it is the last (the final

@@ -93,6 +93,11 @@ class JobExec {
     const std::optional<PerilogConfig> &config_of(PerilogPhase p) const;
     void start_shells(Launch &L);
     void shell_exited(uint64_t id, uint32_t rank, int code, const std::string &error);
+    /* Ranks went offline: a job with a shell there gets a node-failure
+     * exception (the job manager then kills its other shells), and the
+     * lost shells count as killed. */
+    void ranks_changed();
+    void node_failure(uint64_t id, const flux::IdSet &lost);
     void rank_done(Launch &L, uint32_t rank);
     void finish_if_done(Launch &L);
     void respond_event(Launch &L, const char *type, json_t *data /* stolen */);

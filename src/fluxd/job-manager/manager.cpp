@@ -505,12 +505,15 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
             return true;
         }
         /* The scheduler's starttime and expiration stand when they agree
-         * with the job's duration (it may have been updated meanwhile). */
+         * with the job's duration (it may have been updated meanwhile), or
+         * end earlier: a nested instance's scheduler bounds every job by
+         * its own expiration. */
         double t = broker_.now();
         bool as_given = R && r->starttime > 0 && fabs(r->starttime - t) < 60
                         && (e->duration > 0
-                                ? fabs(r->expiration - (r->starttime + e->duration)) < 1e-3
-                                : r->expiration == 0);
+                                ? r->expiration > 0
+                                      && r->expiration < r->starttime + e->duration + 1e-3
+                                : r->expiration >= 0);
         if (!as_given) {
             r->starttime = t;
             r->expiration = e->duration > 0 ? t + e->duration : 0;

@@ -8,6 +8,7 @@
  * holds signals across fork).
  */
 #include <csignal>
+#include <unistd.h>
 #include <vector>
 
 #include "shell/internal.h"
@@ -21,12 +22,26 @@ const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,   SIGUSR2,
 
 void noted(evutil_socket_t, short, void *) {}
 
+/* The broker that started this shell.  If it dies (kill -9, a node
+ * failure) and job-exec asked for it ("pdeathsig" on stdin: the broker's
+ * statedir is temporary, so no restart would reap orphans), the kernel
+ * sends SIGTERM (PR_SET_PDEATHSIG, set in shell.cpp): the job's tasks on
+ * this node and the shell end at once instead of running on as orphans. */
+pid_t broker_pid = 0;
+
+void term(evutil_socket_t, short, void *)
+{
+    if (getppid() != broker_pid)
+        killpg(getpgrp(), SIGKILL);
+}
+
 int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
 {
     struct event_base *base = flux_shell_get_event_base(shell);
+    broker_pid = getppid();
     for (int sig : forwarded) {
         /* Owned by the loop until exit (the shell never frees its loop). */
-        struct event *ev = evsignal_new(base, sig, noted, nullptr);
+        struct event *ev = evsignal_new(base, sig, sig == SIGTERM ? term : noted, nullptr);
         if (!ev || event_add(ev, nullptr) < 0) {
             flux_shell_log(shell, 3, "cannot watch signal %d", sig);
             return -1;

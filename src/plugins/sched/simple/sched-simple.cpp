@@ -72,6 +72,9 @@ struct Sched {
     flux_t *h = nullptr;
     flux_schedutil_t *util = nullptr;
     std::unique_ptr<Pool> pool;
+    /* The instance's own end (its R's expiration, a nested instance's
+     * time limit; 0: none): no allocation outlives it. */
+    double instance_expiration = 0;
     std::map<QueueKey, PendingJob> queue;
     std::map<uint64_t, QueueKey> by_id;
     flux_future_t *acquire = nullptr;
@@ -156,6 +159,9 @@ struct Sched {
             clock_gettime(CLOCK_REALTIME, &ts);
             R->starttime = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
             R->expiration = job.request.duration > 0 ? R->starttime + job.request.duration : 0;
+            if (instance_expiration > 0
+                && (R->expiration == 0 || R->expiration > instance_expiration))
+                R->expiration = instance_expiration;
             auto o = R->encode_json();
             if (!o || flux_schedutil_alloc_success(util, job.msg, job.id, o.get(), nullptr) < 0) {
                 flux_log_error(h, "sched.alloc: respond");
@@ -362,6 +368,7 @@ void acquire_cb(flux_future_t *f, void *arg)
             flux_reactor_stop_error(flux_get_reactor(s->h));
             return;
         }
+        s->instance_expiration = all->expiration;
         s->pool = std::make_unique<Pool>(std::move(*all));
         std::string err;
         auto upset = flux::IdSet::parse(up ? up : "", &err);

@@ -1,0 +1,340 @@
+/* pmi_boot.cpp - PMI-1 boot: a small client of the simple wire protocol
+ * (init, get_my_kvsname, put, barrier_in, get, finalize), the overlay
+ * endpoint exchange, and the enclosing job's R from the parent instance.
+ */
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <map>
+
+#include <flux/core.h>
+#include <flux/job.h>
+#include <flux/kvs.h>
+
+#include "pmi_boot.h"
+#include "rv1/rv1.h"
+#include "topology.h"
+
+namespace fluxd {
+
+namespace {
+
+double now_mono()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+class PmiClient {
+  public:
+    PmiClient(int fd, double timeout) : fd_(fd), timeout_(timeout) {}
+
+    /* Send CMD, read one line; the line's fields, or an error naming CMD. */
+    flux::Result<std::map<std::string, std::string>> call(const std::string &cmd,
+                                                          const std::string &expect)
+    {
+        std::string line = cmd + "\n";
+        const char *p = line.data();
+        size_t left = line.size();
+        while (left > 0) {
+            ssize_t n = write(fd_, p, left);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return flux::make_error(errno, "PMI " + name(cmd) + ": write: " + strerror(errno));
+            p += n;
+            left -= (size_t)n;
+        }
+        std::string rsp;
+        if (auto r = read_line(cmd, &rsp); !r)
+            return r.error();
+        std::map<std::string, std::string> fields;
+        size_t pos = 0;
+        while (pos < rsp.size()) {
+            size_t sp = rsp.find(' ', pos);
+            std::string tok = rsp.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos);
+            size_t eq = tok.find('=');
+            if (eq != std::string::npos)
+                fields[tok.substr(0, eq)] = tok.substr(eq + 1);
+            if (sp == std::string::npos)
+                break;
+            pos = sp + 1;
+        }
+        if (fields["cmd"] != expect)
+            return flux::make_error(EPROTO, "PMI " + name(cmd) + ": unexpected answer '" + rsp + "'");
+        if (fields["rc"] != "0")
+            return flux::make_error(EPROTO, "PMI " + name(cmd) + " failed: " + rsp);
+        return fields;
+    }
+
+  private:
+    static std::string name(const std::string &cmd)
+    {
+        size_t sp = cmd.find(' ');
+        return cmd.substr(4, sp == std::string::npos ? std::string::npos : sp - 4);
+    }
+
+    flux::Result<void> read_line(const std::string &cmd, std::string *out)
+    {
+        double deadline = now_mono() + timeout_;
+        for (;;) {
+            size_t nl = buf_.find('\n');
+            if (nl != std::string::npos) {
+                *out = buf_.substr(0, nl);
+                buf_.erase(0, nl + 1);
+                return {};
+            }
+            if (buf_.size() > 65536)
+                return flux::make_error(EPROTO, "PMI " + name(cmd) + ": answer too long");
+            double left = deadline - now_mono();
+            if (left <= 0)
+                return flux::make_error(ETIMEDOUT, "PMI " + name(cmd) + ": no answer within "
+                                                       + std::to_string((int)timeout_)
+                                                       + "s (broker.boot-timeout)");
+            struct pollfd pfd = {fd_, POLLIN, 0};
+            int rc = poll(&pfd, 1, (int)std::ceil(left * 1000));
+            if (rc < 0 && errno == EINTR)
+                continue;
+            if (rc <= 0)
+                continue;
+            char tmp[4096];
+            ssize_t n = read(fd_, tmp, sizeof(tmp));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return flux::make_error(errno, "PMI " + name(cmd) + ": read: " + strerror(errno));
+            if (n == 0)
+                return flux::make_error(ECONNRESET, "PMI " + name(cmd)
+                                                        + ": the PMI server closed the connection");
+            buf_.append(tmp, (size_t)n);
+        }
+    }
+
+    int fd_;
+    double timeout_;
+    std::string buf_;
+};
+
+flux::Result<uint32_t> env_u32(const char *var)
+{
+    const char *s = getenv(var);
+    if (!s || !*s)
+        return flux::make_error(EINVAL, std::string("PMI boot: ") + var + " is not set");
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || v > 0xfffffff0UL)
+        return flux::make_error(EINVAL, std::string("PMI boot: ") + var + "='" + s
+                                            + "' is not a non-negative integer");
+    return (uint32_t)v;
+}
+
+/* The IPv4 address to listen on: HINT as an address, else the address of
+ * the interface named HINT, else loopback. */
+flux::Result<std::string> listen_addr(const std::string &hint)
+{
+    if (hint.empty())
+        return std::string("127.0.0.1");
+    struct in_addr a;
+    if (inet_pton(AF_INET, hint.c_str(), &a) == 1)
+        return hint;
+    struct ifaddrs *ifs = nullptr;
+    if (getifaddrs(&ifs) < 0)
+        return flux::make_error(errno, std::string("getifaddrs: ") + strerror(errno));
+    std::string found;
+    for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && hint == i->ifa_name) {
+            char buf[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf, sizeof(buf));
+            found = buf;
+            break;
+        }
+    }
+    freeifaddrs(ifs);
+    if (found.empty())
+        return flux::make_error(ENOENT, "tbon.interface-hint: '" + hint
+                                            + "' is neither an IPv4 address nor an interface"
+                                              " with one");
+    return found;
+}
+
+} // namespace
+
+bool pmi_boot_wanted()
+{
+    const char *fd = getenv("PMI_FD");
+    return fd && *fd;
+}
+
+flux::Result<BootInfo> boot_from_pmi(uint32_t fanout, const std::string &hint, double timeout)
+{
+    auto fd = env_u32("PMI_FD");
+    if (!fd)
+        return fd.error();
+    if (fcntl((int)*fd, F_GETFD) < 0)
+        return flux::make_error(EBADF, "PMI boot: PMI_FD=" + std::to_string(*fd)
+                                           + " is not an open file descriptor");
+    auto rank = env_u32("PMI_RANK");
+    if (!rank)
+        return rank.error();
+    auto size = env_u32("PMI_SIZE");
+    if (!size)
+        return size.error();
+    if (*size < 1 || *rank >= *size)
+        return flux::make_error(EINVAL, "PMI boot: PMI_RANK=" + std::to_string(*rank)
+                                            + " is not below PMI_SIZE=" + std::to_string(*size));
+    PmiClient pmi((int)*fd, timeout);
+    if (auto r = pmi.call("cmd=init pmi_version=1 pmi_subversion=1", "response_to_init"); !r)
+        return r.error();
+    BootInfo b;
+    b.method = "pmi";
+    b.rank = *rank;
+    b.size = *size;
+    b.connect_uri.assign(*size, "");
+    if (*size > 1) {
+        auto kvs = pmi.call("cmd=get_my_kvsname", "my_kvsname");
+        if (!kvs)
+            return kvs.error();
+        std::string kvsname = (*kvs)["kvsname"];
+        auto addr = listen_addr(hint);
+        if (!addr)
+            return addr.error();
+        bool has_children = !tree_children(*rank, fanout, *size).empty();
+        if (has_children) {
+            int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+            struct sockaddr_in sin = {};
+            sin.sin_family = AF_INET;
+            inet_pton(AF_INET, addr->c_str(), &sin.sin_addr);
+            socklen_t len = sizeof(sin);
+            if (s < 0 || bind(s, (struct sockaddr *)&sin, sizeof(sin)) < 0
+                || listen(s, 1024) < 0 || getsockname(s, (struct sockaddr *)&sin, &len) < 0) {
+                int e = errno;
+                if (s >= 0)
+                    close(s);
+                return flux::make_error(e, "PMI boot: cannot listen on " + *addr + ": "
+                                               + strerror(e));
+            }
+            b.listen_fd = s;
+            b.bind_uri = "tcp://" + *addr + ":" + std::to_string(ntohs(sin.sin_port));
+            if (auto r = pmi.call("cmd=put kvsname=" + kvsname + " key=flux.tbon."
+                                      + std::to_string(*rank) + " value=" + b.bind_uri,
+                                  "put_result");
+                !r)
+                return r.error();
+        }
+        if (auto r = pmi.call("cmd=barrier_in", "barrier_out"); !r)
+            return r.error();
+        if (*rank > 0) {
+            uint32_t parent = tree_parent(*rank, fanout);
+            auto v = pmi.call("cmd=get kvsname=" + kvsname + " key=flux.tbon."
+                                  + std::to_string(parent),
+                              "get_result");
+            if (!v)
+                return v.error();
+            b.connect_uri[parent] = (*v)["value"];
+        }
+    }
+    if (auto r = pmi.call("cmd=finalize", "finalize_ack"); !r)
+        return r.error();
+    close((int)*fd);
+    return b;
+}
+
+flux::Result<std::string> parent_job_R(const std::string &parent_uri, const std::string &jobid,
+                                       uint32_t size)
+{
+    flux_error_t error;
+    flux_t *h = flux_open_ex(parent_uri.c_str(), 0, &error);
+    if (!h)
+        return flux::make_error(EHOSTUNREACH, "parent instance " + parent_uri + ": " + error.text);
+    flux_jobid_t id;
+    char key[128];
+    if (flux_job_id_parse(jobid.c_str(), &id) < 0 || flux_job_kvs_key(key, sizeof(key), id, "R") < 0) {
+        flux_close(h);
+        return flux::make_error(EINVAL, "FLUX_JOB_ID='" + jobid + "' is not a job id");
+    }
+    flux_future_t *f = flux_kvs_lookup(h, nullptr, 0, key);
+    const char *text = nullptr;
+    std::string out;
+    int err = 0;
+    if (!f || flux_future_wait_for(f, 30.) < 0 || flux_kvs_lookup_get(f, &text) < 0 || !text)
+        err = errno ? errno : EIO;
+    else
+        out = text;
+    flux_future_destroy(f);
+    flux_close(h);
+    if (err)
+        return flux::make_error(err, "job " + jobid + ": cannot read its R from the parent: "
+                                         + strerror(err));
+    auto R = flux::Rv1::decode(out);
+    if (!R)
+        return flux::make_error(EINVAL, "job " + jobid + ": R: " + R.error().text);
+    /* The i-th rank of the allocation is this instance's rank i (one
+     * broker per node, in the job's node order). */
+    flux::Rv1 child;
+    child.starttime = R->starttime;
+    child.expiration = R->expiration;
+    uint32_t i = 0;
+    for (const auto &[rank, rr] : R->by_rank()) {
+        if (i >= size)
+            break;
+        child.add_rank(i, rr.hostname, rr.cores(), rr.gpus());
+        for (const auto &[type, ids] : rr.children) {
+            if (type != "core" && type != "gpu")
+                child.set_child(i, type, ids);
+        }
+        i++;
+    }
+    if (i < size)
+        return flux::make_error(EINVAL, "job " + jobid + ": its R has " + std::to_string(i)
+                                            + " node(s) for " + std::to_string(size)
+                                            + " brokers (run one broker per node)");
+    auto enc = child.encode();
+    if (!enc)
+        return enc.error();
+    return *enc;
+}
+
+} // namespace fluxd
+
+namespace fluxd {
+
+flux::Result<void> parent_post_uri(const std::string &parent_uri, const std::string &jobid,
+                                   const std::string &uri)
+{
+    flux_jobid_t id;
+    char key[128];
+    if (flux_job_id_parse(jobid.c_str(), &id) < 0
+        || flux_job_kvs_key(key, sizeof(key), id, "guest.uri") < 0)
+        return flux::make_error(EINVAL, "jobid '" + jobid + "' is not a job id");
+    flux_error_t error;
+    flux_t *h = flux_open_ex(parent_uri.c_str(), 0, &error);
+    if (!h)
+        return flux::make_error(EHOSTUNREACH, "parent instance " + parent_uri + ": " + error.text);
+    flux_kvs_txn_t *txn = flux_kvs_txn_create();
+    flux_future_t *f = nullptr;
+    int err = 0;
+    if (!txn || flux_kvs_txn_put_string(txn, 0, key, uri.c_str()) < 0
+        || !(f = flux_kvs_commit(h, nullptr, 0, txn)) || flux_future_wait_for(f, 10.) < 0
+        || flux_rpc_get(f, nullptr) < 0)
+        err = errno ? errno : EIO;
+    flux_future_destroy(f);
+    flux_kvs_txn_destroy(txn);
+    flux_close(h);
+    if (err)
+        return flux::make_error(err, std::string("cannot post this instance's URI to the parent: ")
+                                         + strerror(err));
+    return {};
+}
+
+} // namespace fluxd
