@@ -168,7 +168,7 @@ test_expect_success 'flux update changes a pending job time limit' '
     test_expect_code 143 flux job attach $id 2>err &&
     grep -q timeout err &&
     flux job info $id jobspec | grep -q "\"duration\":0.5" &&
-    test_must_fail flux update $id duration=1 2>err && grep -q "only a pending job" err &&
+    test_must_fail flux update $id duration=1 2>err && grep -q "only a pending or running job" err &&
     test_must_fail flux update $id foo=1 2>err && grep -q "not supported" err
 '
 test_done

@@ -28,8 +28,8 @@ test_expect_success 'afterok and afterany chain: C, then B afterany C, then A af
     test "$(result $c)" = FAILED &&
     flux job attach $a | grep -q A-ran &&
     flux job eventlog $a >log &&
-    grep -q "dependency-add {\"description\":\"afterok:$b\"}" log &&
-    grep -q "dependency-remove {\"description\":\"afterok:$b\"}" log
+    grep -q "dependency-add description=\"afterok:$b\"" log &&
+    grep -q "dependency-remove description=\"afterok:$b\"" log
 '
 test_expect_success 'a failure propagates through afterok: each dependent ends with the reason' '
     x=$(flux submit false) &&
@@ -38,10 +38,10 @@ test_expect_success 'a failure propagates through afterok: each dependent ends w
     test "$(result $z)" = FAILED &&
     test "$(result $y)" = FAILED &&
     flux job eventlog $y >log &&
-    grep -q "\"type\":\"dependency\",\"severity\":0,\"note\":\"dependency afterok:$x failed: job .* did not succeed\"" log &&
+    grep -q "exception type=\"dependency\" severity=0 note=\"dependency afterok:$x failed: job .* did not succeed\"" log &&
     ! grep -q " alloc" log &&
-    flux jobs -n -o "{contextual_info}" $z >info &&
-    grep -q "^dependency: dependency afterok:$y failed" info
+    flux jobs -n -o "{inactive_reason}" $z >info &&
+    grep -q "^Exception: type=dependency note=dependency afterok:$y failed" info
 '
 test_expect_success 'afternotok runs after a failure; after runs once its target starts' '
     f=$(flux submit false) &&

@@ -245,10 +245,10 @@ test_expect_success 'API 1.1: dependency add/remove, timer, priority, reprioriti
     id=$(flux submit --dependency=record:0.3 true) &&
     flux job wait $id &&
     flux job eventlog $id >log &&
-    grep -q "dependency-add {\"description\":\"record:0.3\"}" log &&
-    grep -q "dependency-remove {\"description\":\"record:0.3\"}" log &&
-    grep -q "priority {\"priority\":42}" log &&
-    grep -q "priority {\"priority\":43}" log &&
+    grep -q "dependency-add description=\"record:0.3\"" log &&
+    grep -q "dependency-remove description=\"record:0.3\"" log &&
+    grep -q "priority priority=42" log &&
+    grep -q "priority priority=43" log &&
     dec=$(flux job id --to=dec $id) &&
     awk -v id=$dec "\$1 == id { print \$2 }" api.log >topics &&
     grep -q "^job.dependency.record$" topics &&
@@ -261,7 +261,7 @@ test_expect_success 'API 1.1: dependency add/remove, timer, priority, reprioriti
 test_expect_success 'job.update.KEY: a plugin allows or denies flux update of a key' '
     h=$(flux submit --urgency=hold true) &&
     flux update $h user.color=blue &&
-    flux job eventlog $h | grep -q "jobspec-update {\"attributes.user.color\":\"blue\"}" &&
+    flux job eventlog $h | grep -q "jobspec-update attributes.user.color=\"blue\"" &&
     test_must_fail flux update $h user.color=deny 2>err &&
     grep -q "record: update of attributes.user.color denied" err &&
     flux job id --to=dec $h >held.dec
@@ -289,7 +289,7 @@ test_expect_success 'a plugin that errors on every topic: jobs get exceptions, t
     flux jobtap load $RECORD fail="job.state.*" &&
     id=$(flux submit true) &&
     test_must_fail flux job wait $id &&
-    flux job eventlog $id | grep -q "\"type\":\"jobtap\"" &&
+    flux job eventlog $id | grep -q "exception type=\"jobtap\"" &&
     flux jobtap remove record &&
     flux job wait $(flux submit true)
 '

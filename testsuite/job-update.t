@@ -26,7 +26,7 @@ test_expect_success 'a running job: relative and absolute limits move R and job-
     test "$(limit $id)" = 600 &&
     flux update $id duration=-9m &&
     test "$(limit $id)" = 60 &&
-    flux job eventlog $id | grep -q "resource-update {\"expiration\":" &&
+    flux job eventlog $id | grep -q "resource-update expiration=" &&
     flux update $id duration=+5m &&
     test "$(limit $id)" = 360 &&
     flux job info $id jobspec | jq -e ".attributes.system.duration == 360" &&

@@ -92,7 +92,7 @@ test_expect_success 'bad specs, files, jobspecs and commands give clear errors' 
     test_must_fail flux sched-query --graph=bad.json 2>err &&
     grep -q "JGF: graph.nodes\[0\].metadata: expected an object" err &&
     test_must_fail flux sched-query --generate="$SPEC" -P sideways 2>err &&
-    grep -q "unknown match policy .sideways." err &&
+    grep -q "match policy .sideways.: expected one of" err &&
     test_must_fail flux sched-query 2>err &&
     grep -q "give one of --graph=FILE or --generate=SPEC" err &&
     echo "version: 9" >bad.yaml &&

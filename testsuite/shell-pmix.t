@@ -18,17 +18,17 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 test_under_flux 4
 
 test_expect_success 'tasks get a PMIx namespace (the F58 job id), rank and server URI' '
-    id=$(flux submit -N2 -n2 sh -c "echo \$PMIX_NAMESPACE \$PMIX_RANK \$OMPI_MCA_pmix; test -n \"\$PMIX_SERVER_URI41\"") &&
+    id=$(flux submit -N2 -n2 -o pmi=simple,pmix sh -c "echo \$PMIX_NAMESPACE \$PMIX_RANK \$OMPI_MCA_pmix; test -n \"\$PMIX_SERVER_URI41\"") &&
     flux job attach $id | sort >env.out &&
     cat env.out &&
     ns=$(echo $id | sed "s/ƒ/f/") &&
     grep -qx "$ns 0 ext3x" env.out &&
     grep -qx "$ns 1 ext3x" env.out
 '
-test_expect_success 'the job overrides OMPI_MCA_pmix; -o pmi=simple offers no PMIx' '
-    flux run -n1 --env=OMPI_MCA_pmix=isolated printenv OMPI_MCA_pmix >ovr.out &&
+test_expect_success 'the job overrides OMPI_MCA_pmix; the default (simple) offers no PMIx' '
+    flux run -n1 -o pmi=pmix --env=OMPI_MCA_pmix=isolated printenv OMPI_MCA_pmix >ovr.out &&
     test "$(cat ovr.out)" = isolated &&
-    flux run -n1 -o pmi=simple sh -c "test -z \"\$PMIX_NAMESPACE\" && test -n \"\$PMI_FD\"" &&
+    flux run -n1 sh -c "test -z \"\$PMIX_NAMESPACE\" && test -n \"\$PMI_FD\"" &&
     flux run -n1 -o pmi=pmix sh -c "test -n \"\$PMIX_NAMESPACE\" && test -z \"\$PMI_FD\""
 '
 test_expect_success 'a bad -o pmi is refused naming the entry' '

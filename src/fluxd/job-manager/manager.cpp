@@ -141,7 +141,8 @@ void JobManager::restart()
             if (o) {
                 const char *q = nullptr;
                 json_unpack(o.get(), "{s:{s:{s:s}}}", "attributes", "system", "queue", &q);
-                e->queue = &queue_for(q ? q : "");
+                e->queue_name = q ? q : "";
+                e->queue = &queue_for(e->queue_name);
                 e->name = job_name(o.get());
                 e->test_run_duration = test_run_duration(o.get());
                 e->dependencies = job_dependencies(o.get());
@@ -226,6 +227,7 @@ void JobManager::submit(NewJob &&nj)
     e->test_run_duration = nj.test_run_duration;
     e->sched_text = std::move(nj.sched_text);
     e->queue = &queue_for(nj.queue);
+    e->queue_name = nj.queue;
     e->dependencies = std::move(nj.dependencies);
     /* The submit event was committed by job-ingest: apply it here too. */
     auto ev = flux::eventlog_entry_create(

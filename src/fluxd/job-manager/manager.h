@@ -76,6 +76,7 @@ class JobManager : private JobtapHost {
         bool free_sent = false;   /* sched.free outstanding */
         flux::JsonPtr annotations; /* RFC 27 annotations while pending */
         QueueState *queue = nullptr; /* its queue (queues_ nodes are stable) */
+        std::string queue_name;      /* attributes.system.queue, as plugins see it */
         std::shared_ptr<const std::string> dependencies; /* RFC 26, JSON text */
         struct Aux {
             flux_plugin *p; /* its owner: keys are per plugin */

@@ -49,7 +49,7 @@ json_t *JobManager::jobtap_entry_info(const Entry &e)
     return json_pack("{s:I s:I s:i s:I s:s s:f s:s s:s s:I s:I s:I s:f s:f s:b s:i}", "id",
                      (json_int_t)j.id, "userid", (json_int_t)j.userid, "urgency", j.urgency,
                      "priority", (json_int_t)j.priority, "state", job_state_name(j.state),
-                     "t_submit", j.t_submit, "name", e.name.c_str(), "queue", e.queue ? e.queue->name.c_str() : "",
+                     "t_submit", j.t_submit, "name", e.name.c_str(), "queue", e.queue_name.c_str(),
                      "ntasks", (json_int_t)e.ntasks, "nnodes", (json_int_t)e.nnodes, "ncores",
                      (json_int_t)e.ncores, "t_run", j.t_run, "t_cleanup", j.t_cleanup,
                      "success", j.success(), "dependencies", (int)j.dependencies.size());
