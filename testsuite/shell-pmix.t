@@ -59,6 +59,10 @@ test_expect_success 'Get after a fence without data collection: direct modex acr
     flux run -N2 -n4 -o pmi=pmix pmix-client dmodex 2 >dm.out &&
     test $(grep -c " ok$" dm.out) -eq 4
 '
+test_expect_success 'direct modex from a node whose ranks have exited (its shell waits for all)' '
+    timeout 60 flux run -N2 -n4 -o pmi=pmix pmix-client dmodex-late >late.out &&
+    test $(grep -c " ok$" late.out) -eq 4
+'
 test_expect_success 'Publish/Lookup/Unpublish within the job, across nodes' '
     flux run -N2 -n4 -o pmi=pmix pmix-client publish >pub.out &&
     cat pub.out &&

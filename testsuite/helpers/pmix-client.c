@@ -9,6 +9,10 @@
  *   pmix-client dmodex     the same, one round, with a fence that does
  *                          not collect data: remote Gets go through the
  *                          server's direct modex; prints "rank R ok"
+ *   pmix-client dmodex-late  one dmodex round where the ranks of node 0
+ *                          wait 1 s after the fence before their Gets,
+ *                          while the others Get at once and exit: the
+ *                          other nodes' shells must still answer
  *   pmix-client publish    rank 0 publishes "svc"; everyone fences, then
  *                          looks it up; prints "rank R lookup VALUE"
  *   pmix-client unknown    Get of a key nobody put: prints the error
@@ -83,8 +87,10 @@ int main(int argc, char **argv)
                get_u32(PMIX_NUM_NODES, PMIX_RANK_WILDCARD), v->data.string);
         PMIX_VALUE_RELEASE(v);
     }
-    else if (!strcmp(mode, "exchange") || !strcmp(mode, "dmodex")) {
+    else if (!strcmp(mode, "exchange") || !strcmp(mode, "dmodex")
+             || !strcmp(mode, "dmodex-late")) {
         int collect = !strcmp(mode, "exchange");
+        int late = !strcmp(mode, "dmodex-late") && get_u32(PMIX_NODEID, me.rank) == 0;
         int rounds = argc > 2 ? atoi(argv[2]) : 1;
         for (int r = 0; r < rounds; r++) {
             char key[64], val[64];
@@ -98,6 +104,8 @@ int main(int argc, char **argv)
             if ((rc = PMIx_Commit()) != PMIX_SUCCESS)
                 die("PMIx_Commit", rc);
             fence(collect);
+            if (late)
+                sleep(1);
             for (uint32_t i = 0; i < size; i++) {
                 pmix_proc_t p;
                 pmix_value_t *v = NULL;

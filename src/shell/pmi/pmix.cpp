@@ -102,6 +102,8 @@ struct Server {
     bool raised = false;
     Handoff handoff;
     std::unique_ptr<Exchange> exchange;
+    std::unique_ptr<Exchange> exit_barrier; /* multi-node jobs */
+    size_t exited = 0;                      /* local tasks */
     std::string service; /* "pmix-<jobid>", multi-node jobs */
     flux_msg_handler_t *mh = nullptr;
     JsonPtr published{json_object()}; /* node 0: key -> {rank, value} */
@@ -922,6 +924,11 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg
         }
         flux_msg_handler_allow_rolemask(s->mh, FLUX_ROLE_USER);
         flux_msg_handler_start(s->mh);
+        /* A shell whose tasks are done keeps serving direct modex and
+         * lookups until every shell's tasks are done (task_exit). */
+        s->exit_barrier = std::make_unique<Exchange>(shell, s->jobid, s->me, s->broker_ranks, 2,
+                                                     "pmix-exit");
+        flux_shell_add_completion_ref(shell, "pmix");
     }
     /* Open MPI 4.1: use PMIx (ext3x), not its "flux" PMI-1 component. */
     flux_shell_setenv(shell, "OMPI_MCA_pmix", "ext3x", 0);
@@ -982,6 +989,23 @@ int task_exit(flux_shell_t *, const char *, flux_shell_task_t *task, void *arg)
                                           : "exit code " + std::to_string(WEXITSTATUS(st));
         raise_exception(s, "task " + std::to_string(t.rank)
                                + " exited without calling PMIx_Finalize (" + how + ")");
+    }
+    if (++s->exited == s->tasks.size() && s->exit_barrier) {
+        /* The ranks of other nodes may still ask this shell for its
+         * ranks' data (a Get after a fence without data collection) or
+         * node 0's for a lookup: leave only when every shell's tasks are
+         * done.  After an exception every task is killed, so every shell
+         * still gets here. */
+        flux_shell_t *shell = s->shell;
+        auto r = s->exit_barrier->start(json_object(), [shell](const flux::Result<json_t *> &res) {
+            if (!res)
+                flux_shell_log(shell, LOG_ERR, "pmix: exit barrier: %s", res.error().text.c_str());
+            flux_shell_remove_completion_ref(shell, "pmix");
+        });
+        if (!r) {
+            flux_shell_log(shell, LOG_ERR, "pmix: exit barrier: %s", r.error().text.c_str());
+            flux_shell_remove_completion_ref(shell, "pmix");
+        }
     }
     return 0;
 }
