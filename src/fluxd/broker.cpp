@@ -1219,7 +1219,7 @@ void Broker::on_signal(int sig)
     begin_shutdown(std::string("signal ") + strsignal(sig));
 }
 
-static std::string make_dir(const std::string &dir, bool *created)
+static std::string make_dir(const std::string &dir, bool *created, mode_t mode = 0755)
 {
     struct stat sb;
     if (stat(dir.c_str(), &sb) == 0) {
@@ -1229,7 +1229,7 @@ static std::string make_dir(const std::string &dir, bool *created)
             return dir + ": " + strerror(errno);
         return "";
     }
-    if (mkdir(dir.c_str(), 0755) < 0) {
+    if (mkdir(dir.c_str(), mode) < 0) {
         /* Several brokers of one instance may race to create it. */
         if (errno == EEXIST && stat(dir.c_str(), &sb) == 0 && S_ISDIR(sb.st_mode))
             return "";
@@ -1272,6 +1272,10 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
                                                 strerror(errno));
         rundir_ = tmpl;
         rundir_created_ = true;
+        /* Guests reach the local socket in it (access is then decided per
+         * connection); the statedir below stays the owner's alone. */
+        if (attrs_.get("access.allow-guest-user").value_or("false") == "true")
+            chmod(rundir_.c_str(), 0755);
     }
     /* statedir: given (kept), or temporary under rundir (removed at exit). */
     if (auto s = attrs_.get("statedir"); s && !s->empty()) {
@@ -1282,7 +1286,7 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
     }
     else {
         statedir_ = rundir_ + "/state";
-        if (!(err = make_dir(statedir_, &statedir_created_)).empty())
+        if (!(err = make_dir(statedir_, &statedir_created_, 0700)).empty())
             return flux::make_error(EINVAL, "statedir " + err);
     }
     /* Held for the broker's life: a second broker on this statedir stops here. */
