@@ -10,6 +10,9 @@ pkgs=(build-essential autoconf automake libtool pkg-config
 pkgs+=(openmpi-bin libopenmpi-dev mpich libmpich-dev libpmix-dev)
 # Python bindings (src/bindings/python): cffi API mode and their pytest suite.
 pkgs+=(python3 python3-dev python3-cffi python3-pytest libffi-dev)
+# System instance: munge (signed jobspec, broker authentication), PAM
+# module and its tests, RPM packaging checks, libFuzzer for the IMP's parser.
+pkgs+=(munge libmunge-dev libpam0g-dev pamtester libpam-wrapper rpm libfuzzer-14-dev clang)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
