@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <getopt.h>
+#include <unistd.h>
 
 #include <vector>
 
@@ -44,7 +45,7 @@ int cmd_cancel(int argc, char **argv)
         ids.push_back(parse_jobid_or_die("flux-cancel", argv[i]));
     flux_t *h = open_or_die("flux-cancel");
     if (all) {
-        flux::FuturePtr f(flux_job_list(h, 0, "[]", FLUX_USERID_UNKNOWN,
+        flux::FuturePtr f(flux_job_list(h, 0, "[]", (uint32_t)getuid(),
                                         FLUX_JOB_STATE_PENDING | FLUX_JOB_STATE_RUN));
         json_t *jobs;
         if (!f || flux_job_list_get(f.get(), &jobs) < 0)

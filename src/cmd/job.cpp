@@ -388,6 +388,9 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
             die(1, "flux-job: %s: invalid path '%s'", sub.c_str(), path.c_str());
         const char *text;
         if (flux_job_lookup_get_unpack(once.get(), "s", &text) < 0) {
+            if (errno == EPERM)
+                die(1, "flux-job: %s: %s: %s", sub.c_str(), jobid_str(id).c_str(),
+                    flux_future_error_string(once.get()));
             if (errno == ENOENT && path != "eventlog")
                 die(1, "flux-job: %s: %s has no %s", sub.c_str(), jobid_str(id).c_str(),
                     path.c_str());

@@ -5,6 +5,8 @@
  *               hosts = [ { host = "HOSTLIST", bind = URI, connect = URI }, ... ]
  *   [tbon] fanout
  *   [access] allow-guest-user
+ *   [access] allow-root-owner, allow-guest-list-all (booleans, attributes
+ *               access.allow-root-owner, access.allow-guest-list-all)
  *   [broker] quorum, shutdown-timeout
  *   [module] path
  *   [resource] exclude (idset of ranks), path (an R file), noverify (bool)
@@ -419,6 +421,14 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
         return false;
     if (g)
         cfg.attrs["access.allow-guest-user"] = guest ? "true" : "false";
+    for (const char *key : {"access.allow-root-owner", "access.allow-guest-list-all"}) {
+        bool on = false;
+        const toml::node *n = tbl.at_path(key).node();
+        if (!get_bool(n, key, &on, err))
+            return false;
+        if (n)
+            cfg.attrs[key] = on ? "true" : "false";
+    }
     long quorum = -1, sdt = -1;
     if (!get_int(tbl.at_path("broker.quorum").node(), "broker.quorum", 1, 1L << 30, &quorum, err) ||
         !get_int(tbl.at_path("broker.shutdown-timeout").node(), "broker.shutdown-timeout", 0, 3600,

@@ -2,6 +2,7 @@
  * event, service, log), the initial program and shutdown.
  *
  * Attributes read: log-stderr-level, log-ring-size, access.allow-guest-user,
+ * access.allow-root-owner,
  * broker.quorum, broker.shutdown-timeout.  See flux-broker-attributes(7).
  */
 #include <cerrno>
@@ -758,8 +759,8 @@ void Broker::register_builtins()
                 [this](const flux_msg_t *m, Link *) { svc_event_sub(m, true); });
     add_builtin("event.unsubscribe", user,
                 [this](const flux_msg_t *m, Link *) { svc_event_sub(m, false); });
-    reg("service.add", 0, &Broker::svc_service_add);
-    reg("service.remove", 0, &Broker::svc_service_remove);
+    reg("service.add", user, &Broker::svc_service_add);
+    reg("service.remove", user, &Broker::svc_service_remove);
     reg("log.append", user, &Broker::svc_log_append);
     reg("log.dmesg", 0, &Broker::svc_log_dmesg);
     reg("log.clear", 0, &Broker::svc_log_clear);
@@ -907,6 +908,13 @@ void Broker::svc_service_add(const flux_msg_t *msg)
         respond_error(msg, EINVAL, "services are registered with the local broker");
         return;
     }
+    /* A guest (a job shell running as its user) names its services
+     * "UID-...", so no guest can stand in for another's or the instance's. */
+    std::string mine = std::to_string(msg->userid) + "-";
+    if (!(msg->rolemask & FLUX_ROLE_OWNER) && strncmp(name, mine.c_str(), mine.size()) != 0) {
+        respond_error(msg, EPERM, std::string("service '") + name + "': a guest's service name must begin with '" + mine + "'");
+        return;
+    }
     if (services_.count(name) || builtin_services_.count(name)) {
         respond_error(msg, EEXIST, std::string("service '") + name + "' is already registered");
         return;
@@ -1041,7 +1049,11 @@ void Broker::accept_local(int fd)
     std::string id = "c" + std::to_string(next_link_id_++);
     Link *l = add_link(Link::Kind::client, fd, id);
     l->userid = cred.uid;
-    l->rolemask = cred.uid == getuid() ? FLUX_ROLE_OWNER : FLUX_ROLE_USER;
+    /* RFC 12: the owner (and root, where allow-root-owner) is admin;
+     * everyone else a guest, whose access the services decide. */
+    bool root_owner = cred.uid == 0
+                      && attrs_.get("access.allow-root-owner").value_or("false") == "true";
+    l->rolemask = cred.uid == getuid() || root_owner ? FLUX_ROLE_OWNER : FLUX_ROLE_USER;
 }
 
 flux::Result<void> Broker::local_listen()

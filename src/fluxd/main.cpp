@@ -65,6 +65,11 @@ void declare_attrs(Attrs &a)
     a.declare("access.allow-guest-user", "false", Attrs::immutable, [](const std::string &v) {
         return v == "true" || v == "false" ? "" : "expected true or false";
     });
+    for (const char *key : {"access.allow-root-owner", "access.allow-guest-list-all"}) {
+        a.declare(key, "false", Attrs::immutable, [](const std::string &v) {
+            return v == "true" || v == "false" ? "" : "expected true or false";
+        });
+    }
     a.declare("statedir", std::nullopt, Attrs::immutable);
     a.declare("rundir", std::nullopt, Attrs::immutable);
     a.declare("hostname", std::nullopt, Attrs::immutable);

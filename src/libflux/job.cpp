@@ -133,10 +133,10 @@ void event_watch_filter(flux_future_t *f, const flux_msg_t *msg)
 {
     auto *w = static_cast<EventWatch *>(flux_future_aux_get(f, "flux::job_event_watch"));
     if (msg->errnum != 0) {
-        /* Hide the KVS's own words: an eventlog that is not there, or that
-         * the caller may not read, is an unknown job to the caller. */
+        /* Hide the KVS's own words for an eventlog that is not there; a
+         * refusal (another user's job) keeps its EPERM and its reason. */
         int e = (int)msg->errnum;
-        if (e == ENOENT || e == EPERM)
+        if (e == ENOENT)
             push_error(f, msg, ENOENT, "unknown job id");
         else
             flux::future_push(f, msg);

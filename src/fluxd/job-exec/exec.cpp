@@ -37,6 +37,7 @@
  * passed to every shell as "plugins" on its standard input).
  */
 #include <cerrno>
+#include <cstdio>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -47,6 +48,7 @@
 
 #include "eventlog/eventlog.h"
 #include "exec.h"
+#include "credentials.h"
 #include "fluid/fluid.h"
 #include "fluxd/service.h"
 #include "fluxd/kvs/kvs.h"
@@ -505,16 +507,16 @@ void JobExec::start_shells(Launch &L)
         uint32_t r = rank;
         if (rank == broker_.rank()) {
             json_t *input = shell_input(L.jobspec.get(), L.R_json.get(), cores.c_str(), gpus.c_str());
-            auto ok = spawn_shell(id, input, [this, id, r](int code) {
+            auto ok = spawn_shell(id, L.userid, input, [this, id, r](int code) {
                 shell_exited(id, r, code, "");
             });
             if (!ok)
                 shell_exited(id, r, 1, ok.error().text);
             continue;
         }
-        json_t *o = json_pack("{s:I s:O s:O s:s s:s}", "id", (json_int_t)id, "jobspec",
+        json_t *o = json_pack("{s:I s:O s:O s:s s:s s:i}", "id", (json_int_t)id, "jobspec",
                               L.jobspec.get(), "R", L.R_json.get(), "cores", cores.c_str(),
-                              "gpus", gpus.c_str());
+                              "gpus", gpus.c_str(), "userid", (int)L.userid);
         broker_.rpc("job-exec.shell", o, rank, [this, id, r](const flux_msg_t *rsp) {
             int code = 1;
             std::string why;
@@ -736,15 +738,16 @@ void JobExec::shell_request(const flux_msg_t *msg)
     json_int_t id;
     json_t *jobspec, *R;
     const char *cores = "", *gpus = "";
-    if (flux_msg_unpack(msg, "{s:I s:o s:o s?s s?s}", "id", &id, "jobspec", &jobspec, "R", &R,
-                        "cores", &cores, "gpus", &gpus)
+    int userid = (int)getuid();
+    if (flux_msg_unpack(msg, "{s:I s:o s:o s?s s?s s?i}", "id", &id, "jobspec", &jobspec, "R", &R,
+                        "cores", &cores, "gpus", &gpus, "userid", &userid)
         < 0) {
         broker_.respond_error(msg, EPROTO, "job-exec.shell: malformed request");
         return;
     }
     json_t *input = shell_input(jobspec, R, cores, gpus);
     auto req = std::make_shared<flux::ConstMsgPtr>(flux::msg_ref(msg));
-    auto ok = spawn_shell((uint64_t)id, input, [this, req](int code) {
+    auto ok = spawn_shell((uint64_t)id, (uint32_t)userid, input, [this, req](int code) {
         broker_.respond(req->get(), json_pack("{s:i}", "status", code));
     });
     if (!ok)
@@ -764,11 +767,56 @@ void JobExec::signal_request(const flux_msg_t *msg)
     broker_.respond(msg, nullptr);
 }
 
-flux::Result<void> JobExec::spawn_shell(uint64_t id, json_t *input,
+namespace {
+
+/* posix_spawn cannot change credentials: fork, and in the child do what
+ * the spawn attributes do (new process group, signals DFL, empty mask,
+ * stdin from the pipe), take C's identity, exec.  Returns 0 or an errno. */
+int fork_as(const JobCredentials &c, pid_t *pidp, int in_fd, const char *path, char **argv,
+            char **envp, const sigset_t *dfl)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return errno;
+    if (pid == 0) {
+        setpgid(0, 0);
+        for (int sig = 1; sig < NSIG; sig++) {
+            if (sigismember(dfl, sig) == 1)
+                signal(sig, SIG_DFL);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        if (dup2(in_fd, STDIN_FILENO) < 0)
+            _exit(126);
+        if (int e = apply_credentials(c); e != 0) {
+            dprintf(STDERR_FILENO, "job-exec: cannot become user %s: %s\n", c.user.c_str(),
+                    strerror(e));
+            _exit(126);
+        }
+        execve(path, argv, envp);
+        dprintf(STDERR_FILENO, "job-exec: cannot start %s as user %s: %s\n", path,
+                c.user.c_str(), strerror(errno));
+        _exit(127);
+    }
+    setpgid(pid, pid); /* also here: no race with a signal sent at once */
+    *pidp = pid;
+    return 0;
+}
+
+} // namespace
+
+flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *input,
                                         std::function<void(int code)> done)
 {
     if (!input)
         return flux::make_error(EINVAL, "job-exec: cannot build the shell's input");
+    /* As whom: the broker's user, or (root) the submitter's. */
+    auto cred = job_credentials(userid, getuid());
+    if (!cred) {
+        json_decref(input);
+        return cred.error();
+    }
     if (shells_.count(id)) {
         json_decref(input);
         return flux::make_error(EEXIST, "job is already running on this rank");
@@ -814,7 +862,8 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, json_t *input,
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
                                         | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
-    int rc = posix_spawn(&pid, path.c_str(), &fa, &attr, argv, envp.data());
+    int rc = *cred ? fork_as(**cred, &pid, pfd[0], path.c_str(), argv, envp.data(), &dfl)
+                   : posix_spawn(&pid, path.c_str(), &fa, &attr, argv, envp.data());
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     close(pfd[0]);

@@ -117,7 +117,8 @@ class JobExec {
     void signal_request(const flux_msg_t *msg);
     /* Spawn the shell with INPUT (its stdin object, stolen); DONE gets its
      * exit code (128+N for signal N). */
-    flux::Result<void> spawn_shell(uint64_t id, json_t *input, std::function<void(int code)> done);
+    flux::Result<void> spawn_shell(uint64_t id, uint32_t userid, json_t *input,
+                                   std::function<void(int code)> done);
     json_t *shell_input(json_t *jobspec, json_t *R,
                         const char *cores, const char *gpus);
     void signal_local(uint64_t id, int sig, bool escalate);

@@ -659,6 +659,12 @@ void Ingest::proceed(const flux_msg_t *msg, const flux::Result<std::shared_ptr<c
         broker_.respond_error(msg, EPERM, "only the instance owner may expedite a job");
         return;
     }
+    if (val.tmpl.urgency > urgency_default && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
+        broker_.respond_error(msg, EPERM,
+                              "guests may not submit with urgency above "
+                                  + std::to_string(urgency_default));
+        return;
+    }
     if (queue_check_) {
         if (auto r = queue_check_(val.queue); !r) {
             broker_.respond_error(msg, r.error().errnum, r.error().text);

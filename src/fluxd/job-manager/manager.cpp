@@ -57,6 +57,7 @@ flux::Result<std::unique_ptr<JobManager>> JobManager::create(ServiceHost &broker
         [](evutil_socket_t, short, void *arg) { ((JobManager *)arg)->send_allocs(); }, jm.get()));
     jm->register_methods();
     jm->housekeeping_ = !broker.attr("conf.job-manager.housekeeping").value_or("").empty();
+    jm->guest_list_all_ = broker.attr("access.allow-guest-list-all").value_or("false") == "true";
     if (auto r = jm->jobtap_load_config(); !r)
         return r.error();
     jm->restart();
@@ -1047,7 +1048,9 @@ bool JobManager::may_modify(const flux_msg_t *msg, const Entry &e)
 {
     if ((msg::rolemask(msg) & FLUX_ROLE_OWNER) || msg::userid(msg) == e.job.userid)
         return true;
-    broker_.respond_error(msg, EPERM, "job belongs to another user");
+    broker_.respond_error(msg, EPERM,
+                          "job " + flux::fluid_encode(e.job.id, flux::FluidFormat::f58)
+                              + " belongs to another user");
     return false;
 }
 
@@ -1075,7 +1078,9 @@ void JobManager::list(const flux_msg_t *msg)
         const Entry &e = *it->second;
         if (!((int)e.job.state & states))
             continue;
-        if (!(msg::rolemask(msg) & FLUX_ROLE_OWNER) && e.job.userid != msg::userid(msg))
+        /* A guest lists its own jobs, every user's where the config allows. */
+        if (!(msg::rolemask(msg) & FLUX_ROLE_OWNER) && !guest_list_all_
+            && e.job.userid != msg::userid(msg))
             continue;
         const Job &j = e.job;
         json_t *o = json_pack("{s:I s:i s:s s:s s:I s:I s:i s:I s:f s:f s:f s:f s:b s:i}", "id",
@@ -1198,6 +1203,12 @@ void JobManager::urgency(const flux_msg_t *msg)
         return;
     if (u == JOB_URGENCY_EXPEDITE && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
         broker_.respond_error(msg, EPERM, "only the instance owner may expedite a job");
+        return;
+    }
+    if (u > JOB_URGENCY_DEFAULT && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
+        broker_.respond_error(msg, EPERM,
+                              "guests may not raise urgency above "
+                                  + std::to_string(JOB_URGENCY_DEFAULT));
         return;
     }
     if (!job_state_in(e->job.state, JOB_STATE_PENDING)) {

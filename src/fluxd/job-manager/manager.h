@@ -123,6 +123,7 @@ class JobManager : private JobtapHost {
         double t_start = 0;
     };
     bool housekeeping_ = false;
+    bool guest_list_all_ = false; /* [access] allow-guest-list-all */
     std::map<uint64_t, Housekept> housekeeping_jobs_;
     /* Housekeeping that a previous life of the instance left running
      * (job.<id>.housekeeping in the KVS): its nodes stay held and it runs

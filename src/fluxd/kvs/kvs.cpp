@@ -23,6 +23,8 @@
 
 #include "fluxd/service.h"
 #include "kvs.h"
+#include "guest_access.h"
+#include "fluid/fluid.h"
 
 namespace fluxd {
 
@@ -188,6 +190,11 @@ void Kvs::register_methods()
                         [this](const flux_msg_t *m) { broker_.respond(m, json_object()); });
 }
 
+bool Kvs::is_guest_primary(const flux_msg_t *msg, const std::string &ns) const
+{
+    return !(msg::rolemask(msg) & FLUX_ROLE_OWNER) && ns == default_ns;
+}
+
 bool Kvs::allowed(const flux_msg_t *msg, const std::string &ns)
 {
     if (msg::rolemask(msg) & FLUX_ROLE_OWNER)
@@ -197,6 +204,53 @@ bool Kvs::allowed(const flux_msg_t *msg, const std::string &ns)
         return true;
     broker_.respond_error(msg, EPERM, "namespace '" + ns + "' belongs to another user");
     return false;
+}
+
+/* The submitter of job ID (cached: it never changes), or nullopt when the
+ * job has no eventlog. */
+std::optional<uint32_t> Kvs::job_owner(uint64_t id)
+{
+    if (auto it = job_owner_.find(id); it != job_owner_.end())
+        return it->second;
+    auto log = reader_->get(default_ns,
+                            "job." + flux::fluid_encode(id, flux::FluidFormat::dothex) + ".eventlog");
+    if (!log)
+        return std::nullopt;
+    auto uid = eventlog_submitter(*log);
+    if (!uid)
+        return std::nullopt;
+    job_owner_[id] = *uid;
+    return *uid;
+}
+
+/* A guest in the primary namespace: only inside its own jobs' directories,
+ * writes only below job.<id>.guest (guest_access.h).  On refusal the
+ * request is answered. */
+bool Kvs::guest_allowed(const flux_msg_t *msg, const std::string &key, bool write)
+{
+    auto g = guest_key(key);
+    if (!g) {
+        broker_.respond_error(msg, EPERM,
+                              "key '" + key + "': guests may reach only their own jobs' "
+                              "directories (job.<id>) in the primary namespace");
+        return false;
+    }
+    std::string f58 = flux::fluid_encode(g->id, flux::FluidFormat::f58);
+    auto owner = job_owner(g->id);
+    if (!owner) {
+        broker_.respond_error(msg, ENOENT, "unknown job id " + f58);
+        return false;
+    }
+    if (*owner != msg::userid(msg)) {
+        broker_.respond_error(msg, EPERM, "job " + f58 + " belongs to another user");
+        return false;
+    }
+    if (write && !g->writable) {
+        broker_.respond_error(msg, EPERM,
+                              "key '" + key + "': guests may write only below job.<id>.guest");
+        return false;
+    }
+    return true;
 }
 
 /* The normalized KEY of a request the sender may read in NS; on failure
@@ -209,7 +263,7 @@ std::optional<std::string> Kvs::readable_key(const flux_msg_t *msg, const char *
         broker_.respond_error(msg, EINVAL, std::string("invalid key '") + key + "'");
         return std::nullopt;
     }
-    if (!allowed(msg, ns))
+    if (is_guest_primary(msg, ns) ? !guest_allowed(msg, *k, false) : !allowed(msg, ns))
         return std::nullopt;
     return k;
 }
@@ -263,7 +317,8 @@ void Kvs::commit(const flux_msg_t *msg)
                               "kvs.commit: expected {\"ops\": [{\"key\": string, \"value\": any}]}");
         return;
     }
-    if (!allowed(msg, ns))
+    bool guest = is_guest_primary(msg, ns);
+    if (!guest && !allowed(msg, ns))
         return;
     Pending p{flux::msg_ref(msg), ns, {}, nullptr, false, {}};
     size_t i;
@@ -288,6 +343,8 @@ void Kvs::commit(const flux_msg_t *msg)
             broker_.respond_error(msg, EINVAL, where + ": invalid key '" + key + "'");
             return;
         }
+        if (guest && !guest_allowed(msg, *k, true))
+            return;
         KvsOp kop;
         kop.key = *k;
         if (unlink)

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,10 @@ class Kvs {
     }
     void register_methods();
     bool allowed(const flux_msg_t *msg, const std::string &ns);
+    bool is_guest_primary(const flux_msg_t *msg, const std::string &ns) const;
+    bool guest_allowed(const flux_msg_t *msg, const std::string &key, bool write);
+    std::optional<uint32_t> job_owner(uint64_t id);
+    std::unordered_map<uint64_t, uint32_t> job_owner_; /* job id -> submitter */
     std::optional<std::string> readable_key(const flux_msg_t *msg, const char *key,
                                             const char *ns);
     void lookup(const flux_msg_t *msg);

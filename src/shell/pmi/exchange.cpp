@@ -12,7 +12,7 @@ namespace flux::shell::pmi {
 Exchange::Exchange(flux_shell_t *shell, uint64_t jobid, int node, std::vector<uint32_t> ranks,
                    int fanout, const std::string &name)
     : shell_(shell), jobid_(jobid), node_(node), ranks_(std::move(ranks)),
-      fanout_(fanout < 1 ? 1 : fanout), service_(name + "-" + std::to_string(jobid))
+      fanout_(fanout < 1 ? 1 : fanout), service_(std::to_string(getuid()) + "-" + name + "-" + std::to_string(jobid))
 {
 }
 

@@ -11,7 +11,8 @@
  *                size, local leader, app size/leader) and, per rank, its
  *                local rank, node rank, node id, hostname, app number and
  *                app/global rank.  Multi-node jobs register the service
- *                "pmix-<jobid>" (direct modex, publish/lookup).
+ *                "<uid>-pmix-<jobid>" (direct modex, publish/lookup; a
+ *                guest's services begin with its uid).
  *   task.init    PMIx_server_register_client + PMIx_server_setup_fork:
  *                the task gets PMIX_NAMESPACE, PMIX_RANK, the server URI;
  *                OMPI_MCA_pmix=ext3x unless the job set it (below).
@@ -911,7 +912,7 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg
         s->exchange = std::make_unique<Exchange>(shell, s->jobid, s->me, s->broker_ranks, 2,
                                                  "pmix-fence");
         flux_t *h = flux_shell_get_flux(shell);
-        s->service = "pmix-" + std::to_string(s->jobid);
+        s->service = std::to_string(getuid()) + "-pmix-" + std::to_string(s->jobid);
         std::string glob = s->service + ".*";
         struct flux_match match = FLUX_MATCH_REQUEST;
         match.topic_glob = glob.c_str();
