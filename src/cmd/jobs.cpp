@@ -263,6 +263,7 @@ int cmd_jobs(int argc, char **argv)
         states = 127;
         max = 0;
         results = 0;
+        user = -1; /* the jobs named, whoever submitted them (as flux-core) */
     }
     auto fmt = JobsFormat::parse(format);
     if (!fmt)
