@@ -68,7 +68,7 @@ test_expect_success 'a job of user1 runs on rank 1 only (rank 0 drained)' '
     flux resource drain 0 pam test &&
     id=$(as_user $user1 flux submit $T -N1 true) &&
     flux job wait-event -t 30 $id start &&
-    test "$(flux jobs -n -o "{ranks}" $id)" = 1 &&
+    test "$(flux jobs -A -n -o "{ranks}")" = 1 &&
     flux resource undrain 0 &&
     echo $id >job1
 '
