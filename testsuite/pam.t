@@ -132,6 +132,17 @@ test_expect_success 'running-on: the owner asks about anyone; bad payloads are E
     test_must_fail rpc job-manager.running-on "{}" 2>err &&
     grep "expected" err
 '
+cat >noguest.sh <<NOGUEST
+set -e
+echo "account required $MODULE uri=\$FLUX_URI debug" >pam.d/noguest
+LD_PRELOAD=$PAM_WRAPPER_LIB PAM_WRAPPER=1 PAM_WRAPPER_DEBUGLEVEL=2 \
+    PAM_WRAPPER_SERVICE_DIR=$FLUX_TEST_TRASH/pam.d pamtester -v noguest $user1 acct_mgmt
+NOGUEST
+test_expect_success 'run as root, the module asks as the user: an instance without guests refuses' '
+    test_must_fail flux start bash noguest.sh 2>err &&
+    grep "access denied to $user1: cannot ask the broker at local://" err &&
+    test_must_fail grep "no running job" err
+'
 test_expect_success 'once the job has ended, user1 is denied on rank 1 too' '
     flux cancel $(cat job1) &&
     flux job wait-event -t 30 $(cat job1) clean &&
