@@ -101,6 +101,28 @@ test_expect_success 'a broker that is down denies, and the reason is logged' '
     grep "cannot reach the resource manager" err &&
     grep "cannot ask the broker at local://$FLUX_TEST_TRASH/no-such-dir/local" err
 '
+# A "broker" that accepts and never answers (hung).
+cat >hung.py <<'HUNG'
+import os, signal, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(8)
+signal.alarm(120)
+conns = []
+while True:
+    c, _ = s.accept()
+    conns.append(c)
+HUNG
+test_expect_success 'a broker that does not answer denies after timeout=' '
+    { python3 hung.py $FLUX_TEST_TRASH/hung.sock & } &&
+    echo $! >hung.pid &&
+    wait_for 10 test -S $FLUX_TEST_TRASH/hung.sock &&
+    chmod 777 $FLUX_TEST_TRASH/hung.sock &&
+    service hung uri=local://$FLUX_TEST_TRASH/hung.sock timeout=0.5 &&
+    test_must_fail pam_acct hung $user1 2>err &&
+    kill $(cat hung.pid) &&
+    { grep "attr.get rank: no answer in 0.5s" err || { cat err; false; }; }
+'
 test_expect_success 'bad options deny, naming the option' '
     test_must_fail pam_acct badopt $user1 2>err &&
     grep "unknown option colour=blue" err &&
