@@ -25,6 +25,8 @@
  *               FSD ("30s"; prolog default 30m, others none; "0" none):
  *               attributes conf.job-manager.prolog|epilog|housekeeping as
  *               JSON for job-exec (src/fluxd/job-exec/perilog.h)
+ *   [exec] imp = PATH (the setuid launcher flux-imp(8): jobs of other users
+ *               start through it; attribute conf.exec.imp)
  * Other tables are left for the services that own them.
  */
 #include <algorithm>
@@ -33,6 +35,7 @@
 #include <dirent.h>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <toml++/toml.h>
@@ -394,8 +397,27 @@ bool parse_perilog(const toml::table &tbl, const char *name, Config &cfg, std::s
     return true;
 }
 
+/* [exec] imp = "PATH": an absolute path to an executable (flux-imp(8)). */
+bool parse_exec_imp(const toml::table &tbl, Config &cfg, std::string *err)
+{
+    const toml::node *n = tbl.at_path("exec.imp").node();
+    if (!n)
+        return true;
+    std::string path;
+    if (!get_string(n, "exec.imp", &path, err))
+        return false;
+    if (path.empty() || path[0] != '/' || access(path.c_str(), X_OK) < 0) {
+        *err = where(n->source()) + ": exec.imp: '" + path + "' is not an executable absolute path";
+        return false;
+    }
+    cfg.attrs["conf.exec.imp"] = path;
+    return true;
+}
+
 bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
 {
+    if (!parse_exec_imp(tbl, cfg, err))
+        return false;
     if (!parse_jobtap(tbl, cfg, err) || !parse_shell(tbl, cfg, err))
         return false;
     if (!parse_ingest(tbl, cfg, err))

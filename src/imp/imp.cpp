@@ -67,6 +67,7 @@ struct Context {
     imp::ImpConfig cfg;
     std::vector<std::string> shells_real; /* allowed shells, resolved */
     std::string munge_socket;
+    std::string flux_uri; /* the broker the shell connects to */
 };
 
 std::string resolve(const std::string &path)
@@ -82,6 +83,10 @@ void load_context(Context &ctx)
     ctx.setuid_mode = getuid() != geteuid() || getgid() != getegid();
     ctx.caller = getuid();
     std::string dir = IMP_CONFIG_DIR;
+    /* FLUX_URI is the one variable passed on, checked: a local:// path. */
+    if (const char *u = getenv("FLUX_URI"); u && strncmp(u, "local:///", 9) == 0
+                                            && strlen(u) < PATH_MAX && !strchr(u, '\n'))
+        ctx.flux_uri = u;
     if (!ctx.setuid_mode) {
         if (const char *d = getenv("FLUX_IMP_CONFIG_DIR"); d && *d)
             dir = d;
@@ -223,9 +228,7 @@ int cmd_exec(Context &ctx, int argc, char **argv)
     if (!pw)
         refuse("J: uid " + std::to_string(userid) + " has no passwd entry");
     std::string name = pw->pw_name, home = pw->pw_dir, login_shell = pw->pw_shell;
-    std::string uri;
-    if (const char *u = ctx.setuid_mode ? nullptr : getenv("FLUX_URI"))
-        uri = u;
+    const std::string &uri = ctx.flux_uri;
     if (privileged && (getuid() != userid || geteuid() != userid))
         become_user(pw);
     /* The shell's environment: who it runs as, and where its broker is. */
