@@ -209,17 +209,15 @@ cat >e2e.sh <<'EOT'
 set -e
 as() { runuser -u impguest -- env FLUX_URI=$FLUX_URI PATH=$PATH "$@"; }
 id=$(as flux submit --urgency=hold sh -c 'echo "$(id -u) $(id -g) $(id -G | tr " " ,)" >jobout/id; echo done >jobout/ran')
-flux kvs put "$(flux job id --to=kvs $id).J=$(cat Jjob)" 2>/dev/null ||
-    flux kvs put "job.$(printf '%016x' $(flux job id --to=dec $id) | sed 's/\(....\)/\1./g; s/\.$//').J=$(cat Jjob)"
+flux kvs put "$(flux job id --to=kvs $id).J=$(cat Jjob)"
 flux job urgency $id default
 flux job wait-event -t 60 $id clean
 flux job eventlog $id >eventlog.1
 id2=$(as flux submit --urgency=hold sh -c 'echo started >jobout/started; exec sleep 300')
-flux kvs put "$(flux job id --to=kvs $id2).J=$(cat Jjob)" 2>/dev/null ||
-    flux kvs put "job.$(printf '%016x' $(flux job id --to=dec $id2) | sed 's/\(....\)/\1./g; s/\.$//').J=$(cat Jjob)"
+flux kvs put "$(flux job id --to=kvs $id2).J=$(cat Jjob)"
 flux job urgency $id2 default
 for i in $(seq 300); do test -s jobout/started && break; sleep 0.1; done
-ps -o user=,args= -g $(pgrep -u impguest -f "sleep 300" | head -1 | xargs ps -o pgid= -p | tr -d " ") >ps.out || true
+ps -o user=,args= -p "$(pgrep -d, -u impguest -f "sleep 300")" >ps.out
 flux cancel $id2
 flux job wait-event -t 30 $id2 clean
 flux job eventlog $id2 >eventlog.2

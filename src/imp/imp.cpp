@@ -6,7 +6,7 @@
  *   flux-imp kill SIGNAL PID        PID < 0: the process group -PID
  *   flux-imp version
  *
- * Configuration: IMP_CONFIG_DIR/*.toml (src/imp/imp_config.h).  When not
+ * Configuration: the *.toml files of IMP_CONFIG_DIR (src/imp/imp_config.h).  When not
  * setuid (real uid == effective uid) the environment may move it
  * (FLUX_IMP_CONFIG_DIR) and the munge socket (FLUX_IMP_MUNGE_SOCKET), for
  * tests; a setuid IMP reads no environment variable at all.

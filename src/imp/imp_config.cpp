@@ -59,11 +59,48 @@ bool secure_file(int fd, const std::string &path, std::string &err)
     return true;
 }
 
+bool key_start(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'
+           || c == '-' || c == '"' || c == '\'';
+}
+
+/* toml++ 3.3 asserts (aborts; with NDEBUG: undefined behaviour) on a table
+ * header whose key does not start with a key character, e.g. "[.a]" or
+ * "[[[" (found by bench/fuzz; marzer/tomlplusplus#301).  Refuse those
+ * lines before toml++ sees them.  Returns the 1-based bad line, or 0. */
+size_t bad_table_header(std::string_view text)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < text.size(); line++) {
+        size_t eol = text.find('\n', i);
+        std::string_view l = text.substr(i, eol == std::string_view::npos ? eol : eol - i);
+        size_t k = l.find_first_not_of(" \t");
+        if (k != std::string_view::npos && l[k] == '[') {
+            k++;
+            if (k < l.size() && l[k] == '[')
+                k++;
+            k = l.find_first_not_of(" \t", k);
+            if (k == std::string_view::npos || !key_start(l[k]))
+                return line;
+        }
+        if (eol == std::string_view::npos)
+            break;
+        i = eol + 1;
+    }
+    return 0;
+}
+
 } // namespace
 
 bool imp_config_parse(std::string_view text, const std::string &name, ImpConfig &cfg,
                       std::string &err)
 {
+    if (size_t bad = bad_table_header(text)) {
+        err = name + ":" + std::to_string(bad)
+              + ": a line starting with '[' must be a table header starting with a key";
+        return false;
+    }
     toml::parse_result res = toml::parse(text, name);
     if (!res) {
         const toml::parse_error &pe = res.error();

@@ -1,4 +1,4 @@
-/* imp_config.h - flux-imp's configuration: IMP_CONFIG_DIR/*.toml.
+/* imp_config.h - flux-imp's configuration: the *.toml files of IMP_CONFIG_DIR.
  *
  *   [exec]
  *   allowed-users = ["flux"]          # callers allowed to exec and kill
@@ -33,7 +33,7 @@ struct ImpConfig {
 [[nodiscard]] bool imp_config_parse(std::string_view text, const std::string &name,
                                     ImpConfig &cfg, std::string &err);
 
-/* Read DIR/*.toml in name order.  With SECURE (setuid), every file and DIR
+/* Read the *.toml files of DIR in name order.  With SECURE (setuid), every file and DIR
  * must be owned by root and not writable by group or others.  A missing or
  * empty DIR is an error: the IMP does nothing without configuration. */
 [[nodiscard]] bool imp_config_load(const std::string &dir, bool secure, ImpConfig &cfg,
