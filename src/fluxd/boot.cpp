@@ -2,6 +2,7 @@
  *
  * Config keys read:
  *   [bootstrap] default_port, default_bind, default_connect,
+ *               authenticate = "none" | "munge" (attribute tbon.authenticate),
  *               hosts = [ { host = "HOSTLIST", bind = URI, connect = URI }, ... ]
  *   [tbon] fanout
  *   [access] allow-guest-user
@@ -18,7 +19,9 @@
  *   [ingest.frobnicator], [ingest.validator] plugins = [...], timeout,
  *               workers, per-plugin tables (attribute conf.ingest, JSON);
  *               [policy] and [queues] (conf.policy, conf.queues, JSON) for
- *               the ingest plugins (flux-ingest-plugins(7))
+ *               the ingest plugins (flux-ingest-plugins(7));
+ *               [ingest] allow-guest-none = BOOL (attribute
+ *               ingest.allow-guest-none: mechanism none of J from guests)
  *   [job-manager.prolog], [job-manager.epilog], [job-manager.housekeeping]
  *               command = [ARG, ...] or directory = PATH, per-rank = BOOL
  *               (not for housekeeping, which runs on every rank), timeout =
@@ -248,9 +251,17 @@ bool parse_ingest(const toml::table &tbl, Config &cfg, std::string *err)
     toml::table copy = *in;
     for (auto &&[role, rv] : *in) {
         std::string key = "ingest." + std::string(role.str());
+        if (role == "allow-guest-none") {
+            bool b = false;
+            if (!get_bool(&rv, key, &b, err))
+                return false;
+            cfg.attrs[key] = b ? "true" : "false";
+            copy.erase(role);
+            continue;
+        }
         if (role != "frobnicator" && role != "validator") {
-            *err = where(rv.source()) + ": " + key + ": unknown key (expected frobnicator or"
-                                                     " validator)";
+            *err = where(rv.source()) + ": " + key + ": unknown key (expected frobnicator,"
+                                                     " validator or allow-guest-none)";
             return false;
         }
         if (!check_table(&rv, key, err))
@@ -503,6 +514,17 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
     const toml::table *bs = tbl["bootstrap"].as_table();
     if (!bs)
         return true;
+    std::string auth;
+    if (!get_string(bs->get("authenticate"), "bootstrap.authenticate", &auth, err))
+        return false;
+    if (!auth.empty()) {
+        if (auth != "none" && auth != "munge") {
+            *err = where(bs->get("authenticate")->source())
+                   + ": bootstrap.authenticate: expected \"none\" or \"munge\"";
+            return false;
+        }
+        cfg.attrs["tbon.authenticate"] = auth;
+    }
     if (!get_int(bs->get("default_port"), "bootstrap.default_port", 1, 65535, &cfg.default_port,
                  err) ||
         !get_string(bs->get("default_bind"), "bootstrap.default_bind", &cfg.default_bind, err) ||
