@@ -96,6 +96,19 @@ size_t bad_table_header(std::string_view text)
 bool imp_config_parse(std::string_view text, const std::string &name, ImpConfig &cfg,
                       std::string &err)
 {
+    /* Printable ASCII, tab and newlines only: toml++ 3.3 reaches an
+     * "unreachable" point (undefined behaviour) on some non-ASCII input
+     * (found by bench/fuzz), and user names and paths here need none. */
+    size_t line = 1;
+    for (unsigned char c : text) {
+        if (c == '\n')
+            line++;
+        else if (c >= 0x7f || (c < 0x20 && c != '\t' && c != '\r')) {
+            err = name + ":" + std::to_string(line)
+                  + ": only printable ASCII is allowed in the IMP configuration";
+            return false;
+        }
+    }
     if (size_t bad = bad_table_header(text)) {
         err = name + ":" + std::to_string(bad)
               + ": a line starting with '[' must be a table header starting with a key";
