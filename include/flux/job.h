@@ -62,13 +62,17 @@ enum {
 
 /* Submit flags (travel to job-ingest as "flags"; other bits are EINVAL). */
 enum {
+    FLUX_JOB_PRE_SIGNED = 0x01, /* JOBSPEC is a signed J (flux/sign.h), sent as it is */
     FLUX_JOB_DEBUG = 0x02,    /* the job manager logs the job's transitions */
     FLUX_JOB_WAITABLE = 0x04, /* accepted for Flux compatibility: every job is waitable */
 };
 
-/* Submit one job.  JOBSPEC is the jobspec's text: JSON (sent as it is,
- * checked once per distinct text) or YAML (converted by the server).
- * URGENCY is 0-31 (FLUX_JOB_URGENCY_*; 31 needs the owner role). */
+/* Submit one job.  JOBSPEC is the jobspec's text: JSON or YAML (converted
+ * by the server), signed here as J with flux_sign_wrap()'s default
+ * mechanism (none for the instance owner, munge otherwise; see flux/sign.h);
+ * with FLUX_JOB_PRE_SIGNED it is a J already.  A failure to sign fails the
+ * future (EHOSTUNREACH: munged not reachable).  URGENCY is 0-31
+ * (FLUX_JOB_URGENCY_*; 31 needs the owner role). */
 FLUX_API flux_future_t *flux_job_submit(flux_t *h, const char *jobspec, int urgency, int flags);
 /* The new job's id. */
 FLUX_API int flux_job_submit_get_id(flux_future_t *f, flux_jobid_t *id);
@@ -77,7 +81,8 @@ enum {
     FLUX_JOB_ARRAY_BCC = 0x01, /* copies without FLUX_JOB_CC in their environment */
 };
 
-/* Submit one copy of JOBSPEC (JSON only) per id of IDSET ("1-100", RFC 22),
+/* Submit one copy of JOBSPEC (JSON only; signed as for flux_job_submit)
+ * per id of IDSET ("1-100", RFC 22),
  * in one request: the copy for id N has FLUX_JOB_CC=N in its environment
  * unless FLUX_JOB_ARRAY_BCC.  At most 10000 ids per request (E2BIG). */
 FLUX_API flux_future_t *flux_job_submit_array(flux_t *h,

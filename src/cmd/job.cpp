@@ -1,5 +1,6 @@
 /* job.cpp - flux job: submit, id, cancel, raise, urgency, wait, info, kill,
  * attach, eventlog, wait-event, all through the job API (flux/job.h). */
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "cmd.h"
 #include "eventlog/eventlog.h"
 #include "flux/job.h"
+#include "flux/sign.h"
 #include "fsd/fsd.h"
 #include "jobspec_opts.h"
 #include "libflux/ptr.h"
@@ -31,6 +33,7 @@ const char *job_usage = "Usage: flux job submit [--urgency=N] [--flags=debug] [F
                         "       flux job cancel [-m NOTE] JOBID...\n"
                         "       flux job urgency JOBID N|hold|default|expedite\n"
                         "       flux job wait JOBID\n"
+                        "       flux job sign [--mechanism=none|munge] [FILE]\n"
                         "       flux job attach [-l|--label-io] JOBID\n"
                         "       flux job info JOBID KEY...\n"
                         "       flux job kill [--signal=SIG] JOBID...\n"
@@ -62,20 +65,23 @@ int job_submit(int argc, char **argv)
                     flags |= FLUX_JOB_DEBUG;
                 else if (w == "waitable")
                     flags |= FLUX_JOB_WAITABLE;
+                else if (w == "signed")
+                    flags |= FLUX_JOB_PRE_SIGNED;
                 else
-                    die(1, "flux-job: submit: --flags: unknown flag '%s' (debug, waitable)",
+                    die(1, "flux-job: submit: --flags: unknown flag '%s' (debug, waitable,"
+                           " signed)",
                         w.c_str());
             }
         }
         else if (c == 'h') {
-            printf("Usage: flux job submit [--urgency=N] [--flags=debug] [FILE]\n");
+            printf("Usage: flux job submit [--urgency=N] [--flags=debug,signed] [FILE]\n");
             return 0;
         }
         else
             return 1;
     }
     if (argc - optind > 1)
-        die(1, "Usage: flux job submit [--urgency=N] [--flags=debug] [FILE]");
+        die(1, "Usage: flux job submit [--urgency=N] [--flags=debug,signed] [FILE]");
     std::stringstream ss;
     if (optind < argc && strcmp(argv[optind], "-") != 0) {
         std::ifstream in(argv[optind]);
@@ -86,9 +92,14 @@ int job_submit(int argc, char **argv)
     else
         ss << std::cin.rdbuf();
     std::string text = ss.str();
+    /* A J file: its text without the final newline. */
+    if (flags & FLUX_JOB_PRE_SIGNED) {
+        while (!text.empty() && isspace((unsigned char)text.back()))
+            text.pop_back();
+    }
     /* Empty, NUL bytes, bad UTF-8, too deep: named before the C API
      * (which takes C text) sees it. */
-    if (auto checked = flux::jobspec_check_text(text); !checked)
+    else if (auto checked = flux::jobspec_check_text(text); !checked)
         die(1, "flux-job: submit: %s", checked.error().text.c_str());
     flux_t *h = open_or_die("flux-job");
     flux::FuturePtr f(flux_job_submit(h, text.c_str(), urgency, flags));
@@ -100,6 +111,54 @@ int job_submit(int argc, char **argv)
         die(1, "flux: submit: %s", flux_future_error_string(f.get()));
     printf("%s\n", jobid_str(id).c_str());
     flux_close(h);
+    return 0;
+}
+
+/* flux job sign [--mechanism=none|munge] [FILE]: print FILE (or stdin)
+ * signed as J, for flux job submit --flags=signed later. */
+int job_sign(int argc, char **argv)
+{
+    const char *mech = nullptr;
+    int c;
+    static const struct option opts[] = {
+        {"mechanism", required_argument, nullptr, 'm'},
+        {"help", no_argument, nullptr, 'h'},
+        {nullptr, 0, nullptr, 0},
+    };
+    const char *usage = "Usage: flux job sign [--mechanism=none|munge] [FILE]";
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+m:h", opts, nullptr)) != -1) {
+        if (c == 'm')
+            mech = optarg;
+        else if (c == 'h') {
+            printf("%s\n", usage);
+            return 0;
+        }
+        else
+            return 1;
+    }
+    if (argc - optind > 1)
+        die(1, "%s", usage);
+    std::stringstream ss;
+    if (optind < argc && strcmp(argv[optind], "-") != 0) {
+        std::ifstream in(argv[optind]);
+        if (!in)
+            die(1, "flux-job: sign: %s: %s", argv[optind], strerror(errno));
+        ss << in.rdbuf();
+    }
+    else
+        ss << std::cin.rdbuf();
+    std::string text = ss.str();
+    /* Without --mechanism the default depends on who owns the instance. */
+    flux_t *h = mech ? nullptr : open_or_die("flux-job");
+    flux_error_t error;
+    char *j = flux_sign_wrap(h, text.data(), text.size(), mech, &error);
+    if (!j)
+        die(1, "flux-job: sign: %s", error.text);
+    printf("%s\n", j);
+    free(j);
+    if (h)
+        flux_close(h);
     return 0;
 }
 
@@ -448,6 +507,8 @@ int cmd_job(int argc, char **argv)
     std::string sub = argv[1];
     if (sub == "submit")
         return job_submit(argc - 1, argv + 1);
+    if (sub == "sign")
+        return job_sign(argc - 1, argv + 1);
     if (sub == "id")
         return job_id(argc - 1, argv + 1);
     if (sub == "cancel") /* as flux cancel */

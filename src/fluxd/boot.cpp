@@ -2,6 +2,7 @@
  *
  * Config keys read:
  *   [bootstrap] default_port, default_bind, default_connect,
+ *               authenticate = "none" | "munge" (attribute tbon.authenticate),
  *               hosts = [ { host = "HOSTLIST", bind = URI, connect = URI }, ... ]
  *   [tbon] fanout
  *   [access] allow-guest-user
@@ -20,13 +21,17 @@
  *   [ingest.frobnicator], [ingest.validator] plugins = [...], timeout,
  *               workers, per-plugin tables (attribute conf.ingest, JSON);
  *               [policy] and [queues] (conf.policy, conf.queues, JSON) for
- *               the ingest plugins (flux-ingest-plugins(7))
+ *               the ingest plugins (flux-ingest-plugins(7));
+ *               [ingest] allow-guest-none = BOOL (attribute
+ *               ingest.allow-guest-none: mechanism none of J from guests)
  *   [job-manager.prolog], [job-manager.epilog], [job-manager.housekeeping]
  *               command = [ARG, ...] or directory = PATH, per-rank = BOOL
  *               (not for housekeeping, which runs on every rank), timeout =
  *               FSD ("30s"; prolog default 30m, others none; "0" none):
  *               attributes conf.job-manager.prolog|epilog|housekeeping as
  *               JSON for job-exec (src/fluxd/job-exec/perilog.h)
+ *   [exec] imp = PATH (the setuid launcher flux-imp(8): jobs of other users
+ *               start through it; attribute conf.exec.imp)
  * Other tables are left for the services that own them.
  */
 #include <algorithm>
@@ -35,6 +40,7 @@
 #include <dirent.h>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <toml++/toml.h>
@@ -247,9 +253,17 @@ bool parse_ingest(const toml::table &tbl, Config &cfg, std::string *err)
     toml::table copy = *in;
     for (auto &&[role, rv] : *in) {
         std::string key = "ingest." + std::string(role.str());
+        if (role == "allow-guest-none") {
+            bool b = false;
+            if (!get_bool(&rv, key, &b, err))
+                return false;
+            cfg.attrs[key] = b ? "true" : "false";
+            copy.erase(role);
+            continue;
+        }
         if (role != "frobnicator" && role != "validator") {
-            *err = where(rv.source()) + ": " + key + ": unknown key (expected frobnicator or"
-                                                     " validator)";
+            *err = where(rv.source()) + ": " + key + ": unknown key (expected frobnicator,"
+                                                     " validator or allow-guest-none)";
             return false;
         }
         if (!check_table(&rv, key, err))
@@ -396,8 +410,27 @@ bool parse_perilog(const toml::table &tbl, const char *name, Config &cfg, std::s
     return true;
 }
 
+/* [exec] imp = "PATH": an absolute path to an executable (flux-imp(8)). */
+bool parse_exec_imp(const toml::table &tbl, Config &cfg, std::string *err)
+{
+    const toml::node *n = tbl.at_path("exec.imp").node();
+    if (!n)
+        return true;
+    std::string path;
+    if (!get_string(n, "exec.imp", &path, err))
+        return false;
+    if (path.empty() || path[0] != '/' || access(path.c_str(), X_OK) < 0) {
+        *err = where(n->source()) + ": exec.imp: '" + path + "' is not an executable absolute path";
+        return false;
+    }
+    cfg.attrs["conf.exec.imp"] = path;
+    return true;
+}
+
 bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
 {
+    if (!parse_exec_imp(tbl, cfg, err))
+        return false;
     if (!parse_jobtap(tbl, cfg, err) || !parse_shell(tbl, cfg, err))
         return false;
     if (!parse_ingest(tbl, cfg, err))
@@ -491,6 +524,17 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
     const toml::table *bs = tbl["bootstrap"].as_table();
     if (!bs)
         return true;
+    std::string auth;
+    if (!get_string(bs->get("authenticate"), "bootstrap.authenticate", &auth, err))
+        return false;
+    if (!auth.empty()) {
+        if (auth != "none" && auth != "munge") {
+            *err = where(bs->get("authenticate")->source())
+                   + ": bootstrap.authenticate: expected \"none\" or \"munge\"";
+            return false;
+        }
+        cfg.attrs["tbon.authenticate"] = auth;
+    }
     if (!get_int(bs->get("default_port"), "bootstrap.default_port", 1, 65535, &cfg.default_port,
                  err) ||
         !get_string(bs->get("default_bind"), "bootstrap.default_bind", &cfg.default_bind, err) ||

@@ -114,6 +114,16 @@ void declare_attrs(Attrs &a)
     a.declare("resource.noverify", "false", Attrs::immutable, [](const std::string &v) {
         return v == "true" || v == "false" ? "" : "expected true or false";
     });
+    /* Signed jobspec J: whether job-ingest takes mechanism none from guests
+     * (unset: yes, except in a config-booted instance); brokers proving
+     * themselves to their parent with munge ([bootstrap] authenticate). */
+    a.declare("ingest.allow-guest-none", std::nullopt, Attrs::immutable,
+              [](const std::string &v) {
+                  return v == "true" || v == "false" ? "" : "expected true or false";
+              });
+    a.declare("tbon.authenticate", "none", Attrs::immutable, [](const std::string &v) {
+        return v == "none" || v == "munge" ? "" : "expected none or munge";
+    });
     /* sched-graph's settings (-Ssched-graph.KEY=VALUE or [sched-graph]). */
     for (const char *key :
          {"match-policy", "queue-policy", "reservation-depth", "queue-depth", "mode"})

@@ -7,7 +7,14 @@
  * overlay.hello {rank, size, hostname}; the parent answers, and from then on
  * the child reports its subtree's online ranks with overlay.update.
  *
- * Attributes read: tbon.fanout, broker.quorum.
+ * With tbon.authenticate = munge ([bootstrap] authenticate), the hello
+ * carries a munge credential of overlay_auth_payload(): the parent refuses
+ * (EPERM, logged) a credential munge does not accept (another munge key,
+ * replayed, expired), one for another instance or rank, or one whose uid is
+ * not the instance owner's (doc/design/signed-jobspec.md).
+ *
+ * Attributes read: tbon.fanout, broker.quorum, tbon.authenticate.
+ * Environment: FLUX_MUNGE_SOCKET (munged's socket, else munge's default).
  */
 #include <cerrno>
 #include <cstring>
@@ -21,6 +28,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "sign/sign.h"
 #include "libflux/message_internal.h"
 #include "libflux/ptr.h"
 #include "topology.h"
@@ -102,6 +110,15 @@ bool endpoint_addr(
     *len = res->ai_addrlen;
     freeaddrinfo(res);
     return true;
+}
+
+/* What a child's munge credential says: this instance (its size and the
+ * parent's endpoint), the parent's rank and the child's. */
+std::string overlay_auth_payload(uint32_t size, const std::string &parent_uri, uint32_t parent,
+                                 uint32_t child)
+{
+    return "fluxd-overlay-hello v1 size=" + std::to_string(size) + " parent=" + std::to_string(parent)
+           + " child=" + std::to_string(child) + " endpoint=" + parent_uri;
 }
 
 } // namespace
@@ -251,8 +268,21 @@ void Broker::parent_connect_done(int fd)
     hello->nodeid = prank;
     hello->userid = getuid();
     hello->rolemask = FLUX_ROLE_OWNER;
-    flux_msg_pack(hello.get(), "{s:i s:i s:s}", "rank", (int)rank_, "size", (int)size_, "hostname",
-                  hostname_.c_str());
+    std::string cred;
+    if (attrs_.get("tbon.authenticate").value_or("none") == "munge") {
+        auto c = flux::sign::munge_encode(
+            overlay_auth_payload(size_, boot_.connect_uri[prank], prank, rank_));
+        if (c)
+            cred = std::move(*c);
+        else /* the parent refuses the hello and says why */
+            log(LOG_ERR, "overlay: cannot authenticate to the parent: %s", c.error().text.c_str());
+    }
+    if (cred.empty())
+        flux_msg_pack(hello.get(), "{s:i s:i s:s}", "rank", (int)rank_, "size", (int)size_,
+                      "hostname", hostname_.c_str());
+    else
+        flux_msg_pack(hello.get(), "{s:i s:i s:s s:s}", "rank", (int)rank_, "size", (int)size_,
+                      "hostname", hostname_.c_str(), "munge", cred.c_str());
     send_to(parent_, hello.get());
 }
 
@@ -278,8 +308,12 @@ void Broker::child_hello(Link *link, const flux_msg_t *msg)
 {
     int rank = -1, size = -1;
     const char *host = "";
+    const char *cred = nullptr;
     std::string err;
-    if (flux_msg_unpack(msg, "{s:i s:i s?s}", "rank", &rank, "size", &size, "hostname", &host) < 0)
+    int errnum = EPROTO;
+    if (flux_msg_unpack(msg, "{s:i s:i s?s s?s}", "rank", &rank, "size", &size, "hostname", &host,
+                        "munge", &cred)
+        < 0)
         err = "malformed overlay.hello";
     else if (size != (int)size_)
         err = "instance size mismatch (child says " + std::to_string(size) + ", parent has " +
@@ -288,10 +322,29 @@ void Broker::child_hello(Link *link, const flux_msg_t *msg)
         err = "rank " + std::to_string(rank) + " is not a child of rank " + std::to_string(rank_);
     else if (state_ == State::shutdown)
         err = "instance is shutting down";
+    else if (attrs_.get("tbon.authenticate").value_or("none") == "munge") {
+        std::string who = "rank " + std::to_string(rank) + " (" + host + ")";
+        errnum = EPERM;
+        if (!cred)
+            err = who + ": authentication failed: no munge credential (is [bootstrap]"
+                        " authenticate = \"munge\" set on every broker?)";
+        else if (auto c = flux::sign::munge_decode(cred); !c)
+            err = who + ": authentication failed: " + c.error().text;
+        else if (c->uid != getuid())
+            err = who + ": authentication failed: munge credential of uid "
+                  + std::to_string(c->uid) + ", not the instance owner's ("
+                  + std::to_string(getuid()) + ")";
+        else if (c->payload
+                 != overlay_auth_payload(size_, boot_.connect_uri[rank_], rank_, (uint32_t)rank))
+            err = who + ": authentication failed: the munge credential is for another instance"
+                        " or rank";
+        else
+            errnum = EPROTO;
+    }
     if (!err.empty()) {
         flux::MsgPtr rsp(flux_msg_create(FLUX_MSGTYPE_RESPONSE));
         flux_msg_set_topic(rsp.get(), "overlay.hello");
-        rsp->errnum = EPROTO;
+        rsp->errnum = errnum;
         flux_msg_set_string(rsp.get(), err.c_str());
         link->stream->send(rsp.get());
         log(LOG_ERR, "overlay: rejected connection: %s", err.c_str());

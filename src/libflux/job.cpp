@@ -14,6 +14,7 @@
 
 #include "flux/job.h"
 #include "flux/kvs.h"
+#include "flux/sign.h"
 #include "fluid/fluid.h"
 #include "handle_internal.h"
 #include "message_internal.h"
@@ -21,7 +22,7 @@
 
 namespace {
 
-constexpr int submit_flags_valid = FLUX_JOB_DEBUG | FLUX_JOB_WAITABLE;
+constexpr int submit_flags_valid = FLUX_JOB_PRE_SIGNED | FLUX_JOB_DEBUG | FLUX_JOB_WAITABLE;
 constexpr size_t array_max = 256;
 
 bool valid_id(flux_jobid_t id)
@@ -87,20 +88,55 @@ bool jobspec_is_json(flux_t *h, const char *text, size_t len)
     return true;
 }
 
-/* The jobspec as a JSON value in a request: the text itself, or a string. */
-bool jobspec_value(flux_t *h, const char *jobspec, std::string &out)
+/* A future already failed with ERRNUM and TEXT (a request never sent). */
+flux_future_t *failed_future(flux_t *h, int errnum, const char *text)
 {
-    size_t len = strlen(jobspec);
-    if (jobspec_is_json(h, jobspec, len)) {
-        out.append(jobspec, len);
-        return true;
+    flux_future_t *f = flux::future_create(h, FLUX_MATCHTAG_NONE, false);
+    flux_msg_t *rsp = f ? flux_msg_create(FLUX_MSGTYPE_RESPONSE) : nullptr;
+    if (!rsp) {
+        flux_future_destroy(f);
+        errno = ENOMEM;
+        return nullptr;
     }
-    flux::JsonPtr str(json_stringn(jobspec, len));
-    char *dumped = str ? json_dumps(str.get(), JSON_ENCODE_ANY | JSON_COMPACT) : nullptr;
-    if (!dumped)
-        return false; /* not UTF-8 */
-    out += dumped;
-    free(dumped);
+    flux_msg_set_errnum(rsp, errnum);
+    flux_msg_set_string(rsp, text);
+    flux::future_push(f, rsp);
+    return f;
+}
+
+/* "{\"J\":\"J\"": JOBSPEC signed (or, with FLUX_JOB_PRE_SIGNED, as it is);
+ * NULL: a failed future in *FAIL. */
+bool signed_value(flux_t *h, const char *jobspec, int flags, std::string &out,
+                  flux_future_t **fail)
+{
+    std::string j;
+    if (flags & FLUX_JOB_PRE_SIGNED) {
+        j = jobspec;
+        /* The alphabet of base64url, dots and munge's credential text:
+         * nothing to escape in a JSON string. */
+        for (char c : j) {
+            if (!isalnum((unsigned char)c) && !strchr("-_.:+/=", c)) {
+                *fail = failed_future(h, EINVAL, "pre-signed jobspec: not a J"
+                                                 " (HEADER.PAYLOAD.SIGNATURE)");
+                return false;
+            }
+        }
+    }
+    else {
+        flux_error_t error;
+        char *w = flux_sign_wrap(h, jobspec, strlen(jobspec), nullptr, &error);
+        if (!w) {
+            int e = errno;
+            *fail = failed_future(h, e, (std::string("sign jobspec: ") + error.text).c_str());
+            return false;
+        }
+        j = w;
+        free(w);
+    }
+    out.reserve(j.size() + 64);
+    out += "{\"J\":\"";
+    out += j;
+    out += '"';
     return true;
 }
 
@@ -189,14 +225,12 @@ flux_future_t *flux_job_submit(flux_t *h, const char *jobspec, int urgency, int 
         errno = EINVAL;
         return nullptr;
     }
-    /* {"jobspec":...,"urgency":N}: the form job-ingest slices the jobspec
-     * out of without encoding it again. */
-    std::string payload = "{\"jobspec\":";
-    payload.reserve(strlen(jobspec) + 64);
-    if (!jobspec_value(h, jobspec, payload)) {
-        errno = EINVAL;
-        return nullptr;
-    }
+    /* {"J":...,"urgency":N}: the jobspec signed (flux/sign.h). */
+    std::string payload;
+    flux_future_t *fail = nullptr;
+    if (!signed_value(h, jobspec, flags, payload, &fail))
+        return fail;
+    flags &= ~FLUX_JOB_PRE_SIGNED;
     payload += ",\"urgency\":" + std::to_string(urgency);
     if (flags)
         payload += ",\"flags\":" + std::to_string(flags);
@@ -224,13 +258,15 @@ flux_future_t *flux_job_submit_array(flux_t *h, const char *jobspec, int urgency
         return nullptr;
     }
     size_t len = strlen(jobspec);
-    if (!jobspec_is_json(h, jobspec, len)) {
+    if (!(flags & FLUX_JOB_PRE_SIGNED) && !jobspec_is_json(h, jobspec, len)) {
         errno = EINVAL;
         return nullptr;
     }
-    std::string payload = "{\"jobspec\":";
-    payload.reserve(len + strlen(idset) + 64);
-    payload.append(jobspec, len);
+    std::string payload;
+    flux_future_t *fail = nullptr;
+    if (!signed_value(h, jobspec, flags, payload, &fail))
+        return fail;
+    flags &= ~FLUX_JOB_PRE_SIGNED;
     payload += ",\"urgency\":" + std::to_string(urgency);
     if (flags)
         payload += ",\"flags\":" + std::to_string(flags);

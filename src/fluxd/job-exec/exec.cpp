@@ -83,6 +83,7 @@ std::unique_ptr<JobExec> JobExec::create(ServiceHost &broker)
     JobExec *p = je.get();
     je->reap_orphans();
     je->site_plugins_ = broker.attr("conf.shell.plugins").value_or("");
+    je->imp_path_ = broker.attr("conf.exec.imp").value_or("");
     je->prolog_cfg_ = PerilogConfig::load(broker, PerilogPhase::prolog);
     je->epilog_cfg_ = PerilogConfig::load(broker, PerilogPhase::epilog);
     je->housekeeping_cfg_ = PerilogConfig::load(broker, PerilogPhase::housekeeping);
@@ -107,7 +108,9 @@ std::unique_ptr<JobExec> JobExec::create(ServiceHost &broker)
 JobExec::~JobExec()
 {
     for (auto &[id, sh] : shells_) {
-        if (sh.pid > 0)
+        if (sh.pid > 0 && sh.via_imp)
+            imp_kill(-sh.pid, SIGKILL, true);
+        else if (sh.pid > 0)
             ::kill(-sh.pid, SIGKILL);
     }
 }
@@ -486,6 +489,14 @@ void JobExec::start_shells(Launch &L)
                   "UTF-8", "count", (json_int_t)size));
     if (auto line = flux::eventlog_entry_encode(hdr); line && broker_.kvs())
         broker_.kvs()->write("primary", kvs_string_op(job_dir(L.id) + ".guest.output", *line));
+    /* A job of another user starts through the IMP with its signed jobspec. */
+    auto J = imp_J(L.id, L.userid);
+    if (!J) {
+        exception_event(L, "exec", J.error().text);
+        L.phase = Phase::done;
+        finish_if_done(L);
+        return;
+    }
     L.phase = Phase::shells;
     respond_event(L, "start", nullptr);
     uint64_t id = L.id;
@@ -509,7 +520,7 @@ void JobExec::start_shells(Launch &L)
             json_t *input = shell_input(L.jobspec.get(), L.R_json.get(), cores.c_str(), gpus.c_str());
             auto ok = spawn_shell(id, L.userid, input, [this, id, r](int code) {
                 shell_exited(id, r, code, "");
-            });
+            }, *J);
             if (!ok)
                 shell_exited(id, r, 1, ok.error().text);
             continue;
@@ -517,6 +528,8 @@ void JobExec::start_shells(Launch &L)
         json_t *o = json_pack("{s:I s:O s:O s:s s:s s:i}", "id", (json_int_t)id, "jobspec",
                               L.jobspec.get(), "R", L.R_json.get(), "cores", cores.c_str(),
                               "gpus", gpus.c_str(), "userid", (int)L.userid);
+        if (!J->empty())
+            json_object_set_new(o, "J", json_string(J->c_str()));
         broker_.rpc("job-exec.shell", o, rank, [this, id, r](const flux_msg_t *rsp) {
             int code = 1;
             std::string why;
@@ -737,19 +750,26 @@ void JobExec::shell_request(const flux_msg_t *msg)
 {
     json_int_t id;
     json_t *jobspec, *R;
-    const char *cores = "", *gpus = "";
+    const char *cores = "", *gpus = "", *J = "";
     int userid = (int)getuid();
-    if (flux_msg_unpack(msg, "{s:I s:o s:o s?s s?s s?i}", "id", &id, "jobspec", &jobspec, "R", &R,
-                        "cores", &cores, "gpus", &gpus, "userid", &userid)
+    if (flux_msg_unpack(msg, "{s:I s:o s:o s?s s?s s?i s?s}", "id", &id, "jobspec", &jobspec, "R",
+                        &R, "cores", &cores, "gpus", &gpus, "userid", &userid, "J", &J)
         < 0) {
         broker_.respond_error(msg, EPROTO, "job-exec.shell: malformed request");
         return;
     }
     json_t *input = shell_input(jobspec, R, cores, gpus);
     auto req = std::make_shared<flux::ConstMsgPtr>(flux::msg_ref(msg));
+    if (*J && imp_path_.empty()) {
+        json_decref(input);
+        broker_.respond_error(msg, EPERM,
+                              "job-exec: a job of another user needs [exec] imp on rank "
+                                  + std::to_string(broker_.rank()));
+        return;
+    }
     auto ok = spawn_shell((uint64_t)id, (uint32_t)userid, input, [this, req](int code) {
         broker_.respond(req->get(), json_pack("{s:i}", "status", code));
-    });
+    }, J);
     if (!ok)
         broker_.respond_error(msg, ok.error().errnum, ok.error().text);
 }
@@ -807,12 +827,14 @@ int fork_as(const JobCredentials &c, pid_t *pidp, int in_fd, const char *path, c
 } // namespace
 
 flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *input,
-                                        std::function<void(int code)> done)
+                                        std::function<void(int code)> done, const std::string &J)
 {
     if (!input)
         return flux::make_error(EINVAL, "job-exec: cannot build the shell's input");
-    /* As whom: the broker's user, or (root) the submitter's. */
-    auto cred = job_credentials(userid, getuid());
+    /* As whom: the broker's user, or (root) the submitter's; through the
+     * IMP (J given), the IMP changes identity. */
+    auto cred = J.empty() ? job_credentials(userid, getuid())
+                          : flux::Result<std::optional<JobCredentials>>(std::nullopt);
     if (!cred) {
         json_decref(input);
         return cred.error();
@@ -845,7 +867,19 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
     for (auto &e : env)
         envp.push_back(e.data());
     envp.push_back(nullptr);
-    char *argv[] = {path.data(), idarg.data(), nullptr};
+    /* Through the IMP: `IMP exec SHELL JOBID`, J as the first line of stdin. */
+    std::string shell = path, exec_arg = "exec";
+    bool via_imp = !J.empty();
+    if (via_imp)
+        path = imp_path_;
+    std::vector<char *> argv;
+    argv.push_back(path.data());
+    if (via_imp) {
+        argv.push_back(exec_arg.data());
+        argv.push_back(shell.data());
+    }
+    argv.push_back(idarg.data());
+    argv.push_back(nullptr);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, pfd[0], STDIN_FILENO);
@@ -862,8 +896,8 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
                                         | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
-    int rc = *cred ? fork_as(**cred, &pid, pfd[0], path.c_str(), argv, envp.data(), &dfl)
-                   : posix_spawn(&pid, path.c_str(), &fa, &attr, argv, envp.data());
+    int rc = *cred ? fork_as(**cred, &pid, pfd[0], path.c_str(), argv.data(), envp.data(), &dfl)
+                   : posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     close(pfd[0]);
@@ -873,20 +907,28 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
         return flux::make_error(rc, "job-exec: cannot start " + path + ": " + strerror(rc));
     }
     /* The description is small (a jobspec and R); the shell reads it at once. */
-    size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t n = write(pfd[1], text + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        off += (size_t)n;
+    auto write_all = [fd = pfd[1]](const char *p, size_t len) {
+        size_t off = 0;
+        while (off < len) {
+            ssize_t n = write(fd, p + off, len - off);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            off += (size_t)n;
+        }
+    };
+    if (via_imp) {
+        write_all(J.data(), J.size());
+        write_all("\n", 1);
     }
+    write_all(text, strlen(text));
     close(pfd[1]);
     free(text);
     records_.started(pid, id);
     Shell &sh = shells_[id];
     sh.pid = pid;
+    sh.via_imp = via_imp;
     sh.done = std::move(done);
     broker_.watch_child(pid, [this, pid, id](int status) {
         records_.exited(pid);
@@ -909,7 +951,10 @@ void JobExec::signal_local(uint64_t id, int sig, bool escalate)
     if (it == shells_.end())
         return; /* already gone */
     Shell &sh = it->second;
-    ::kill(-sh.pid, sig);
+    if (sh.via_imp)
+        imp_kill(-sh.pid, sig);
+    else
+        ::kill(-sh.pid, sig);
     if (escalate && sig != SIGKILL && !sh.kill_timer) {
         sh.kill_ctx = std::make_unique<std::pair<JobExec *, uint64_t>>(this, id);
         sh.kill_timer.reset(event_new(
@@ -917,7 +962,9 @@ void JobExec::signal_local(uint64_t id, int sig, bool escalate)
             [](evutil_socket_t, short, void *arg) {
                 auto *c = (std::pair<JobExec *, uint64_t> *)arg;
                 auto i = c->first->shells_.find(c->second);
-                if (i != c->first->shells_.end())
+                if (i != c->first->shells_.end() && i->second.via_imp)
+                    c->first->imp_kill(-i->second.pid, SIGKILL);
+                else if (i != c->first->shells_.end())
                     ::kill(-i->second.pid, SIGKILL);
             },
             sh.kill_ctx.get()));

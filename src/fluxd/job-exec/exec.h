@@ -110,6 +110,7 @@ class JobExec {
     struct Shell {
         pid_t pid = -1;
         std::function<void(int code)> done;
+        bool via_imp = false;      /* runs as another user: signals go through the IMP */
         flux::EventPtr kill_timer; /* SIGKILL after the grace period */
         std::unique_ptr<std::pair<JobExec *, uint64_t>> kill_ctx;
     };
@@ -117,8 +118,14 @@ class JobExec {
     void signal_request(const flux_msg_t *msg);
     /* Spawn the shell with INPUT (its stdin object, stolen); DONE gets its
      * exit code (128+N for signal N). */
-    flux::Result<void> spawn_shell(uint64_t id, uint32_t userid, json_t *input,
-                                   std::function<void(int code)> done);
+    flux::Result<void> spawn_shell(uint64_t id, uint32_t userid, json_t *input, std::function<void(int code)> done,
+                                   const std::string &J = "");
+    /* [exec] imp (imp.cpp): the signed jobspec of a job of USERID that must
+     * start through the IMP (empty: none needed), or an error. */
+    flux::Result<std::string> imp_J(uint64_t id, uint32_t userid);
+    /* `IMP kill SIG -PGID` for a shell started through the IMP; WAIT: reap
+     * it here (the broker is going away), else through watch_child. */
+    void imp_kill(pid_t pgid, int sig, bool wait = false);
     json_t *shell_input(json_t *jobspec, json_t *R,
                         const char *cores, const char *gpus);
     void signal_local(uint64_t id, int sig, bool escalate);
@@ -135,6 +142,7 @@ class JobExec {
     };
     std::vector<KnownShape> shapes_;
     std::string site_plugins_; /* [shell] plugins, colon-separated */
+    std::string imp_path_;     /* [exec] imp: the setuid launcher, or empty */
     /* [job-manager.prolog|epilog|housekeeping]; unset: nothing runs. */
     std::optional<PerilogConfig> prolog_cfg_, epilog_cfg_, housekeeping_cfg_;
     PerilogRunner perilog_{broker_};

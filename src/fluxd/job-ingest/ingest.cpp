@@ -197,6 +197,13 @@ flux::Result<std::unique_ptr<Ingest>> Ingest::create(ServiceHost &broker, Resour
     in->queues_ = conf("conf.queues");
     if (!ingest)
         ingest.reset(json_object());
+    /* Mechanism none from guests ([ingest] allow-guest-none): on by
+     * default except in a config-booted (system) instance, where guests
+     * sign with munge. */
+    if (auto agn = broker.attr("ingest.allow-guest-none"))
+        in->allow_guest_none_ = *agn == "true";
+    else
+        in->allow_guest_none_ = broker.attr("broker.boot-method").value_or("") != "config";
     /* As in Flux: queues or job defaults in the config bring the defaults
      * and constraints frobnicators, limits the limit validators, unless
      * the [ingest] tables say which plugins to run. */
@@ -365,6 +372,9 @@ std::shared_ptr<const Ingest::Validated> Ingest::cached(const flux_msg_t *msg)
 
 void Ingest::remember(std::shared_ptr<const Validated> v)
 {
+    /* A munge J is verified every time: the same text again is a replay. */
+    if (v->munge)
+        return;
     constexpr size_t recent_max = 4;
     recent_.insert(recent_.begin(), std::move(v));
     if (recent_.size() > recent_max)
@@ -384,11 +394,15 @@ flux::Result<Ingest::Decoded> Ingest::decode(const flux_msg_t *msg)
         return flux::make_error(EINVAL, "jobspec nesting too deep (" + std::string(jerr.text)
                                             + ")");
     if (!d.whole
-        || json_unpack(d.whole.get(), "{s:o s?i s?i s?s s?s}", "jobspec", &d.js, "urgency",
-                       &d.urgency, "flags", &d.flags, "cc", &d.cc, "bcc", &d.bcc)
-               < 0)
-        return flux::make_error(EPROTO, "job-ingest.submit: expected {\"jobspec\": object or string}"
+        || json_unpack(d.whole.get(), "{s?o s?s s?i s?i s?s s?s}", "jobspec", &d.js, "J", &d.j,
+                       "urgency", &d.urgency, "flags", &d.flags, "cc", &d.cc, "bcc", &d.bcc)
+               < 0
+        || (!d.js == !d.j))
+        return flux::make_error(EPROTO, "job-ingest.submit: expected {\"J\": signed jobspec}"
+                                        " or {\"jobspec\": object or string}"
                                         " (cc and bcc: idset strings)");
+    if (auto r = unwrap(msg, d); !r)
+        return r.error();
     if (d.urgency < 0 || d.urgency > urgency_max)
         return flux::make_error(EINVAL, "urgency must be between 0 and 31");
     if (d.cc || d.bcc) {
@@ -409,6 +423,55 @@ flux::Result<Ingest::Decoded> Ingest::decode(const flux_msg_t *msg)
     if (!json_is_string(d.js) && !json_is_object(d.js))
         return flux::make_error(EPROTO, "jobspec must be an object or a string");
     return d;
+}
+
+flux::Result<void> Ingest::unwrap(const flux_msg_t *msg, Decoded &d)
+{
+    bool owner = msg::rolemask(msg) & FLUX_ROLE_OWNER;
+    if (!d.j) {
+        /* A bare jobspec is the owner's shorthand for mechanism none. */
+        if (!owner && !allow_guest_none_)
+            return flux::make_error(EPERM, "only the instance owner may submit an unsigned"
+                                           " jobspec (sign it: J)");
+        return {};
+    }
+    if (strlen(d.j) > 2 * jobspec_max)
+        return flux::make_error(E2BIG, "jobspec is larger than 1 MiB");
+    auto u = flux::sign::unwrap(d.j);
+    if (!u) {
+        if (u.error().errnum == EHOSTUNREACH)
+            broker_.log(LOG_ERR, "job-ingest: %s", u.error().text.c_str());
+        return flux::make_error(u.error().errnum, u.error().text);
+    }
+    d.mech = u->mechanism;
+    if (u->mechanism == flux::sign::Mechanism::none && !owner && !allow_guest_none_)
+        return flux::make_error(EPERM, "J: mechanism none is accepted only from the instance"
+                                       " owner (sign with munge: is munged running?)");
+    if (u->userid != msg::userid(msg))
+        return flux::make_error(EPERM, "J: signed for userid " + std::to_string(u->userid)
+                                           + " but submitted by userid "
+                                           + std::to_string(msg::userid(msg)));
+    if (u->payload.size() > jobspec_max)
+        return flux::make_error(E2BIG, "jobspec is larger than 1 MiB");
+    d.jobspec_bytes = std::move(u->payload);
+    /* JSON object text is taken as an object (and stored as it is), any
+     * other text as YAML, as for {"jobspec": string}. */
+    json_error_t jerr;
+    std::string_view b = d.jobspec_bytes;
+    size_t first = b.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && b[first] == '{')
+        d.unwrapped.reset(json_loadb(b.data(), b.size(), JSON_ALLOW_NUL, &jerr));
+    if (!json_is_object(d.unwrapped.get())) {
+        if (!d.unwrapped && first != std::string_view::npos && b[first] == '{'
+            && strstr(jerr.text, "depth"))
+            return flux::make_error(EINVAL, "jobspec nesting too deep (" + std::string(jerr.text)
+                                                + ")");
+        d.unwrapped.reset(json_stringn(b.data(), b.size()));
+        if (!d.unwrapped) /* not UTF-8: the jobspec check names the byte */
+            d.unwrapped.reset(json_stringn_nocheck(b.data(), b.size()));
+    }
+    d.js = d.unwrapped.get();
+    return {};
 }
 
 flux::Result<std::shared_ptr<const Ingest::Validated>> Ingest::validate(const flux_msg_t *msg)
@@ -511,12 +574,24 @@ flux::Result<std::shared_ptr<Ingest::Validated>> Ingest::finish(const flux_msg_t
         else
             v->jobspec_text = dump(stored.get());
     }
-    else if (auto slice = !frobbed && json_is_object(js)
+    else if (d.j && !frobbed && json_is_object(js))
+        v->jobspec_text = d.jobspec_bytes; /* as submitted (and signed) */
+    else if (auto slice = !d.j && !frobbed && json_is_object(js)
                               ? jobspec_slice(msg::payload(msg), d.whole.get())
                               : std::nullopt)
         v->jobspec_text = std::string(*slice);
     else
         v->jobspec_text = dump(stored.get());
+    /* Encoded once as the KVS value (a JSON string), shared by copies. */
+    if (d.j)
+        v->j = std::make_shared<const std::string>(kvs_string_op("", d.j).value);
+    else {
+        auto j = flux::sign::wrap(v->jobspec_text, msg::userid(msg), flux::sign::Mechanism::none);
+        if (!j)
+            return flux::make_error(j.error().errnum, j.error().text);
+        v->j = std::make_shared<const std::string>(kvs_string_op("", *j).value);
+    }
+    v->munge = d.mech == flux::sign::Mechanism::munge;
     job.sched_text = std::make_shared<const std::string>(sched_subset(stored.get()));
     job.urgency = d.urgency;
     job.flags = d.flags;
@@ -716,6 +791,10 @@ void Ingest::add_job(const flux_msg_t *msg, const Validated &val, uint64_t id, d
     op.key = key + ".jobspec";
     op.value = std::move(jobspec_text);
     batch_ops_.push_back(std::move(op));
+    KvsOp jop;
+    jop.key = key + ".J";
+    jop.value = *val.j;
+    batch_ops_.push_back(std::move(jop));
     batch_ops_.push_back(kvs_eventlog_op(key + ".eventlog", line));
 
     Accepted a;

@@ -15,6 +15,7 @@
 #include "jobspec/jobspec.h"
 #include "libflux/ptr.h"
 #include "result/result.h"
+#include "sign/sign.h"
 #include "fluxd/kvs/store.h"
 #include "chain.h"
 
@@ -100,6 +101,11 @@ class Ingest {
         uint32_t userid = 0;
         uint32_t rolemask = 0;
         std::string jobspec_text; /* what job.<id>.jobspec holds */
+        /* What job.<id>.J holds (JSON string text): the signed jobspec as
+         * submitted, or for a bare jobspec (owner only), one wrapped with
+         * none. */
+        std::shared_ptr<const std::string> j;
+        bool munge = false; /* J signed with munge: never reused (replay) */
         NewJob tmpl;
         /* A job array (cc or bcc in the request): one job per id, and with
          * cc the id's text replaces jobspec_text[cc_at, cc_at + cc_len),
@@ -117,7 +123,17 @@ class Ingest {
         int urgency = 16, flags = 0;
         const char *cc = nullptr, *bcc = nullptr;
         std::optional<flux::IdSet> ccset;
+        /* A signed request {J: ...}: the J, its mechanism, and d.js made
+         * from its payload (held here). */
+        const char *j = nullptr;
+        flux::sign::Mechanism mech = flux::sign::Mechanism::none;
+        flux::JsonPtr unwrapped;
+        std::string jobspec_bytes; /* J's payload, as submitted */
     };
+    /* J verified: the mechanism's rules, then its userid against the
+     * connection's (doc/design/signed-jobspec.md). */
+    flux::Result<void> unwrap(const flux_msg_t *msg, Decoded &d);
+    bool allow_guest_none_ = false; /* [ingest] allow-guest-none */
     flux::Result<std::shared_ptr<const Validated>> validate(const flux_msg_t *msg);
     std::shared_ptr<const Validated> cached(const flux_msg_t *msg);
     flux::Result<Decoded> decode(const flux_msg_t *msg);
