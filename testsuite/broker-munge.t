@@ -9,7 +9,7 @@ command -v munged >/dev/null && command -v mungekey >/dev/null \
     || test_skip_all "munged and mungekey are not installed (Debian: munge)"
 
 BROKER_PIDS=()
-MUNGE_DIR=$(mktemp -d /tmp/fluxmunge.XXXXXX) || exit 1
+MUNGE_DIR=$(mktemp -d /tmp/fluxmunge.XXXXXX) && chmod 755 "$MUNGE_DIR" || exit 1
 cleanup() {
     local p f
     for p in "${BROKER_PIDS[@]}"; do

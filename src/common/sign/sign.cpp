@@ -2,7 +2,8 @@
  * the mechanisms none and munge (libmunge, munge(3)).
  *
  * Environment: FLUX_MUNGE_SOCKET names munged's socket when the caller
- * gives none (tests start their own munged).
+ * gives none (tests start their own munged); FLUX_MUNGE_TTL (seconds) is
+ * the lifetime of credentials made when the caller sets none.
  */
 #include "sign.h"
 
@@ -54,8 +55,18 @@ Result<MungeCtx> munge_ctx(const Options &opts)
             return make_error(EINVAL, std::string("munge: socket ") + sock + ": "
                                           + munge_ctx_strerror(ctx.get()));
     }
-    if (opts.munge_ttl > 0) {
-        if (munge_ctx_set(ctx.get(), MUNGE_OPT_TTL, opts.munge_ttl) != EMUNGE_SUCCESS)
+    int ttl = opts.munge_ttl;
+    if (ttl <= 0) {
+        const char *env = getenv("FLUX_MUNGE_TTL");
+        char *end = nullptr;
+        long v = env && *env ? strtol(env, &end, 10) : 0;
+        if (env && *env && (*end || v <= 0 || v > INT32_MAX))
+            return make_error(EINVAL, std::string("FLUX_MUNGE_TTL: invalid number of seconds '")
+                                          + env + "'");
+        ttl = (int)v;
+    }
+    if (ttl > 0) {
+        if (munge_ctx_set(ctx.get(), MUNGE_OPT_TTL, ttl) != EMUNGE_SUCCESS)
             return make_error(EINVAL, std::string("munge: ttl: ") + munge_ctx_strerror(ctx.get()));
     }
     return ctx;

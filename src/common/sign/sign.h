@@ -9,7 +9,9 @@
  * base64url without padding.  doc/design/signed-jobspec.md has the why.
  *
  * The munge daemon is reached at the socket Options::munge_socket, else the
- * environment's FLUX_MUNGE_SOCKET, else libmunge's default.
+ * environment's FLUX_MUNGE_SOCKET, else libmunge's default.  Credentials
+ * live Options::munge_ttl seconds, else $FLUX_MUNGE_TTL, else munged's
+ * default.
  */
 #pragma once
 
@@ -33,7 +35,7 @@ Result<Mechanism> mechanism_parse(std::string_view name);
 
 struct Options {
     const char *munge_socket = nullptr; /* NULL: $FLUX_MUNGE_SOCKET, else munge's default */
-    int munge_ttl = 0;                  /* credential lifetime in s; 0: munged's default */
+    int munge_ttl = 0; /* credential lifetime in s; 0: $FLUX_MUNGE_TTL, else munged's default */
     /* The IMP's rule: a replayed or expired credential still authenticates
      * its payload and uid, so those two errors are tolerated. job-ingest
      * leaves this false and refuses every munge error. */

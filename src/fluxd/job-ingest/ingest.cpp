@@ -398,9 +398,9 @@ flux::Result<Ingest::Decoded> Ingest::decode(const flux_msg_t *msg)
                        "urgency", &d.urgency, "flags", &d.flags, "cc", &d.cc, "bcc", &d.bcc)
                < 0
         || (!d.js == !d.j))
-        return flux::make_error(EPROTO, "job-ingest.submit: expected {\"J\": signed jobspec}"
-                                        " or {\"jobspec\": object or string}"
-                                        " (cc and bcc: idset strings)");
+        return flux::make_error(EPROTO, "job-ingest.submit: expected {\"jobspec\": object or string}"
+                                        " (cc and bcc: idset strings), or {\"J\": signed"
+                                        " jobspec} instead of jobspec");
     if (auto r = unwrap(msg, d); !r)
         return r.error();
     if (d.urgency < 0 || d.urgency > urgency_max)

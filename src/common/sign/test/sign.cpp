@@ -58,7 +58,7 @@ Test(base64url, decode_errors)
         {"Zm9vYg==", "base64url: invalid character at offset 6"}, /* no padding */
         {"Zm+v", "base64url: invalid character at offset 2"},     /* base64's '+' */
         {"Zm/v", "base64url: invalid character at offset 2"},
-        {"Zm9 v", "base64url: invalid character at offset 3"},
+        {"Zm9 vA", "base64url: invalid character at offset 3"},
         {"Z", "base64url: length 1 is not a valid encoded length"},
         {"Zm9vY", "base64url: length 5 is not a valid encoded length"},
         {"Zh", "base64url: non-zero trailing bits"}, /* "Zg" is the encoding */
