@@ -76,11 +76,15 @@ Test(cgroup, parse_size)
 
 Test(cgroup, size_text)
 {
-    cr_assert_str_eq(cgroup_size_text(32ULL << 20).c_str(), "32M");
-    cr_assert_str_eq(cgroup_size_text(2ULL << 30).c_str(), "2G");
-    cr_assert_str_eq(cgroup_size_text(1536ULL << 20).c_str(), "1536M");
-    cr_assert_str_eq(cgroup_size_text(4096).c_str(), "4K");
-    cr_assert_str_eq(cgroup_size_text(1000).c_str(), "1000 bytes");
+    struct {
+        uint64_t bytes;
+        const char *text;
+    } t[] = {{32ULL << 20, "32M"}, {2ULL << 30, "2G"}, {1536ULL << 20, "1536M"},
+             {4096, "4K"}, {1000, "1000 bytes"}};
+    for (auto &c : t) {
+        std::string s = cgroup_size_text(c.bytes);
+        cr_assert_str_eq(s.c_str(), c.text);
+    }
 }
 
 Test(cgroup, limits_from_jobspec)
@@ -143,8 +147,8 @@ Test(cgroup, oom_counter)
 
 Test(cgroup, paths_and_mode)
 {
-    cr_assert_str_eq(cgroup_job_dir("/sys/fs/cgroup/memory/fluxd-12", 1234567).c_str(),
-                     "/sys/fs/cgroup/memory/fluxd-12/job-1234567");
+    std::string dir = cgroup_job_dir("/sys/fs/cgroup/memory/fluxd-12", 1234567);
+    cr_assert_str_eq(dir.c_str(), "/sys/fs/cgroup/memory/fluxd-12/job-1234567");
     struct {
         const char *text;
         Cgroups::Mode mode;
