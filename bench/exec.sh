@@ -6,17 +6,20 @@
 #    and its ratio to that ceiling;
 #  - `flux run true` latency, median of 20 runs.
 # Usage: bash bench/exec.sh [N]   (default 2000)
+# BENCH_CONFIG=FILE: the instances start with -c FILE (e.g. [exec] cgroup).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # BENCH_TREE: measure another built tree with these scripts (bench/compare.sh).
 export PATH="${BENCH_TREE:-$PWD}/src/cmd:$PATH"
 n=${1:-2000}
+cfg=()
+[ -z "${BENCH_CONFIG:-}" ] || cfg=(-c "$BENCH_CONFIG")
 mkdir -p .bench
 [ .bench/spawn-ceiling -nt bench/spawn-ceiling.c ] ||
     ${CC:-cc} -O2 -o .bench/spawn-ceiling bench/spawn-ceiling.c
 ceiling=$(.bench/spawn-ceiling "$n" 2)
 echo "ceiling: $ceiling"
-read -r t0 t1 t2 < <(flux start bash -c '
+read -r t0 t1 t2 < <(flux start "${cfg[@]}" bash -c '
     t0=$(date +%s.%N)
     flux submit --cc=1-'"$n"' --quiet true
     t1=$(date +%s.%N)
@@ -28,7 +31,7 @@ awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" -v ceil="$ceiling" 'BEGIN {
     r = n / (c - a)
     printf "%d true jobs end to end: %.0f jobs/s (submit %.0f/s); %.2f of the ceiling (%.0f/s)\n",
         n, r, n / (b - a), (cr > 0 ? r / cr : 0), cr }'
-flux start bash -c '
+flux start "${cfg[@]}" bash -c '
     for i in $(seq 1 20); do
         s=$(date +%s%N); flux run true; e=$(date +%s%N)
         echo $(( (e - s) / 1000 ))

@@ -439,6 +439,17 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
         if (!parse_perilog(tbl, name, cfg, err))
             return false;
     }
+    /* [exec] cgroup = true | false | "auto" (job-exec/cgroup.h). */
+    if (const toml::node *cg = tbl.at_path("exec.cgroup").node()) {
+        if (auto b = cg->value<bool>(); b && cg->is_boolean())
+            cfg.attrs["conf.exec.cgroup"] = *b ? "true" : "false";
+        else if (cg->is_string() && cg->as_string()->get() == "auto")
+            cfg.attrs["conf.exec.cgroup"] = "auto";
+        else {
+            *err = where(cg->source()) + ": exec.cgroup: expected true, false or \"auto\"";
+            return false;
+        }
+    }
     for (const char *t : {"bootstrap", "tbon", "access", "broker", "module", "resource"}) {
         if (!check_table(tbl.get(t), t, err))
             return false;

@@ -87,6 +87,14 @@ std::unique_ptr<JobExec> JobExec::create(ServiceHost &broker)
     je->prolog_cfg_ = PerilogConfig::load(broker, PerilogPhase::prolog);
     je->epilog_cfg_ = PerilogConfig::load(broker, PerilogPhase::epilog);
     je->housekeeping_cfg_ = PerilogConfig::load(broker, PerilogPhase::housekeeping);
+    if (auto mode = Cgroups::parse_mode(broker.attr("conf.exec.cgroup").value_or(""))) {
+        je->cgroups_ = Cgroups::create(*mode, "/sys/fs/cgroup", getpid(),
+                                       [&broker](int level, const std::string &text) {
+                                           broker.log(level, "job-exec: %s", text.c_str());
+                                       });
+    }
+    else
+        broker.log(LOG_ERR, "job-exec: [exec] cgroup: %s", mode.error().text.c_str());
     broker.add_method("job-exec.start", 0, [p](const flux_msg_t *m) { p->start(m); });
     broker.add_method("job-exec.kill", 0, [p](const flux_msg_t *m) { p->kill(m); });
     broker.add_method("job-exec.expiration", 0, [p](const flux_msg_t *m) { p->expiration(m); });
@@ -518,8 +526,8 @@ void JobExec::start_shells(Launch &L)
         uint32_t r = rank;
         if (rank == broker_.rank()) {
             json_t *input = shell_input(L.jobspec.get(), L.R_json.get(), cores.c_str(), gpus.c_str());
-            auto ok = spawn_shell(id, L.userid, input, [this, id, r](int code) {
-                shell_exited(id, r, code, "");
+            auto ok = spawn_shell(id, L.userid, input, [this, id, r](int code, const std::string &oom) {
+                shell_exited(id, r, code, "", oom);
             }, *J);
             if (!ok)
                 shell_exited(id, r, 1, ok.error().text);
@@ -533,6 +541,7 @@ void JobExec::start_shells(Launch &L)
         broker_.rpc("job-exec.shell", o, rank, [this, id, r](const flux_msg_t *rsp) {
             int code = 1;
             std::string why;
+            const char *oom = "";
             if (msg::errnum(rsp) == EHOSTUNREACH) {
                 /* The rank (or one on the way) went away with the shell. */
                 auto it = launches_.find(id);
@@ -542,9 +551,9 @@ void JobExec::start_shells(Launch &L)
             }
             if (msg::errnum(rsp) != 0)
                 why = msg::has_payload(rsp) ? std::string(msg::payload(rsp)) : strerror((int)msg::errnum(rsp));
-            else if (flux_msg_unpack(rsp, "{s:i}", "status", &code) < 0)
+            else if (flux_msg_unpack(rsp, "{s:i s?s}", "status", &code, "oom", &oom) < 0)
                 why = "malformed job-exec.shell response";
-            shell_exited(id, r, code, why);
+            shell_exited(id, r, code, why, oom ? oom : "");
         });
     }
     L.starting = false;
@@ -611,7 +620,8 @@ void JobExec::expiration(const flux_msg_t *msg)
     broker_.respond(msg, nullptr);
 }
 
-void JobExec::shell_exited(uint64_t id, uint32_t rank, int code, const std::string &error)
+void JobExec::shell_exited(uint64_t id, uint32_t rank, int code, const std::string &error,
+                           const std::string &oom)
 {
     auto it = launches_.find(id);
     if (it == launches_.end())
@@ -621,6 +631,8 @@ void JobExec::shell_exited(uint64_t id, uint32_t rank, int code, const std::stri
         return; /* counted already (its node was lost) */
     if (!error.empty())
         exception_event(L, "exec", "rank " + std::to_string(rank) + ": " + error);
+    if (!oom.empty())
+        exception_event(L, "oom", oom);
     L.max_code = std::max(L.max_code, code);
     L.running.erase(rank);
     rank_done(L, rank);
@@ -767,8 +779,11 @@ void JobExec::shell_request(const flux_msg_t *msg)
                                   + std::to_string(broker_.rank()));
         return;
     }
-    auto ok = spawn_shell((uint64_t)id, (uint32_t)userid, input, [this, req](int code) {
-        broker_.respond(req->get(), json_pack("{s:i}", "status", code));
+    auto ok = spawn_shell((uint64_t)id, (uint32_t)userid, input, [this, req](int code, const std::string &oom) {
+        json_t *o = json_pack("{s:i}", "status", code);
+        if (o && !oom.empty())
+            json_object_set_new(o, "oom", json_string(oom.c_str()));
+        broker_.respond(req->get(), o);
     }, J);
     if (!ok)
         broker_.respond_error(msg, ok.error().errnum, ok.error().text);
@@ -827,7 +842,7 @@ int fork_as(const JobCredentials &c, pid_t *pidp, int in_fd, const char *path, c
 } // namespace
 
 flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *input,
-                                        std::function<void(int code)> done, const std::string &J)
+                                        ShellDone done, const std::string &J)
 {
     if (!input)
         return flux::make_error(EINVAL, "job-exec: cannot build the shell's input");
@@ -842,6 +857,25 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
     if (shells_.count(id)) {
         json_decref(input);
         return flux::make_error(EEXIST, "job is already running on this rank");
+    }
+    /* The job's cgroup, before the shell exists: a bad option fails the
+     * job; a cgroup that cannot be made is logged and the job runs. */
+    bool in_cgroup = false;
+    CgroupLimits limits;
+    if (cgroups_) {
+        const char *cpus = json_string_value(json_object_get(input, "cpus"));
+        auto l = cgroup_limits(json_object_get(input, "jobspec"), cpus ? cpus : "");
+        if (!l) {
+            json_decref(input);
+            return flux::make_error(EINVAL, l.error().text);
+        }
+        limits = *l;
+        if (auto ok = cgroups_->create_job(id, limits); ok)
+            in_cgroup = true;
+        else
+            broker_.log(LOG_ERR, "job-exec: job %s runs without its cgroup: %s",
+                        flux::fluid_encode(id, flux::FluidFormat::f58).c_str(),
+                        ok.error().text.c_str());
     }
     char *text = json_dumps(input, JSON_COMPACT);
     json_decref(input);
@@ -904,7 +938,17 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
     if (rc != 0) {
         close(pfd[1]);
         free(text);
+        if (in_cgroup)
+            cgroups_->remove_job(id);
         return flux::make_error(rc, "job-exec: cannot start " + path + ": " + strerror(rc));
+    }
+    /* The shell waits for its input before it forks a task: in its cgroup
+     * now, no task starts outside. */
+    if (in_cgroup) {
+        if (auto ok = cgroups_->attach(id, pid); !ok)
+            broker_.log(LOG_ERR, "job-exec: job %s: %s",
+                        flux::fluid_encode(id, flux::FluidFormat::f58).c_str(),
+                        ok.error().text.c_str());
     }
     /* The description is small (a jobspec and R); the shell reads it at once. */
     auto write_all = [fd = pfd[1]](const char *p, size_t len) {
@@ -930,6 +974,8 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
     sh.pid = pid;
     sh.via_imp = via_imp;
     sh.done = std::move(done);
+    sh.cgroup = in_cgroup;
+    sh.limits = limits;
     broker_.watch_child(pid, [this, pid, id](int status) {
         records_.exited(pid);
         auto it = shells_.find(id);
@@ -937,10 +983,69 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
             return;
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         auto done = std::move(it->second.done);
+        bool cg = it->second.cgroup;
+        CgroupLimits lim = it->second.limits;
         shells_.erase(it);
-        done(code);
+        if (!cg) {
+            done(code, "");
+            return;
+        }
+        cgroup_end(id, lim, [done, code](std::string oom) { done(code, oom); });
     });
     return flux::Result<void>();
+}
+
+void JobExec::cgroup_end(uint64_t id, const CgroupLimits &limits,
+                         std::function<void(std::string)> then)
+{
+    std::string oom;
+    if (uint64_t n = cgroups_->oom_kills(id)) {
+        char host[256] = "";
+        gethostname(host, sizeof(host) - 1);
+        oom = "rank " + std::to_string(broker_.rank()) + " (" + host + "): "
+              + (n == 1 ? std::string("a task was") : std::to_string(n) + " tasks were")
+              + " killed by the OOM killer in the job's cgroup, "
+              + (limits.memory ? "memory limit " + cgroup_size_text(limits.memory)
+                               : std::string("no memory limit set"));
+    }
+    if (cgroups_->remove_job(id)) {
+        then(oom);
+        return;
+    }
+    auto r = std::make_shared<CgroupRetry>();
+    r->id = id;
+    r->oom = oom;
+    r->then = std::move(then);
+    cgroup_retry(r);
+}
+
+/* Stragglers were sent SIGKILL: try again as they exit (every 10 ms, then
+ * every 100 ms), and give up after about 30 s. */
+void JobExec::cgroup_retry(std::shared_ptr<CgroupRetry> r)
+{
+    struct Ctx {
+        JobExec *je;
+        std::shared_ptr<CgroupRetry> r;
+    };
+    struct timeval tv = {0, r->tries < 100 ? 10000 : 100000};
+    event_base_once(
+        broker_.base(), -1, EV_TIMEOUT,
+        [](evutil_socket_t, short, void *arg) {
+            std::unique_ptr<Ctx> c((Ctx *)arg);
+            auto r = c->r;
+            r->tries++;
+            bool gone = c->je->cgroups_->remove_job(r->id);
+            if (!gone && r->tries < 400) {
+                c->je->cgroup_retry(r);
+                return;
+            }
+            if (!gone)
+                c->je->broker_.log(LOG_ERR,
+                                   "job-exec: job %s: its cgroup still holds processes; left in place",
+                                   flux::fluid_encode(r->id, flux::FluidFormat::f58).c_str());
+            r->then(r->oom);
+        },
+        new Ctx{this, r}, &tv);
 }
 
 void JobExec::signal_local(uint64_t id, int sig, bool escalate)

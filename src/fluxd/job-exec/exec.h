@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "cgroup.h"
 #include "idset/idset.h"
 #include "libflux/ptr.h"
 #include "jobspec/jobspec.h"
@@ -92,7 +93,11 @@ class JobExec {
     void housekeeping_request(const flux_msg_t *msg);
     const std::optional<PerilogConfig> &config_of(PerilogPhase p) const;
     void start_shells(Launch &L);
-    void shell_exited(uint64_t id, uint32_t rank, int code, const std::string &error);
+    /* OOM: the note of an oom exception (a task of the shell on RANK was
+     * killed by the OOM killer in the job's cgroup), raised before the
+     * rank counts as done. */
+    void shell_exited(uint64_t id, uint32_t rank, int code, const std::string &error,
+                      const std::string &oom = "");
     /* Ranks went offline: a job with a shell there gets a node-failure
      * exception (the job manager then kills its other shells), and the
      * lost shells count as killed. */
@@ -107,19 +112,36 @@ class JobExec {
     void reap_orphans(); /* orphans.cpp */
 
     /* Every rank: this node's shell of a job. */
+    using ShellDone = std::function<void(int code, const std::string &oom)>;
     struct Shell {
         pid_t pid = -1;
-        std::function<void(int code)> done;
+        ShellDone done;
         bool via_imp = false;      /* runs as another user: signals go through the IMP */
+        bool cgroup = false; /* in a cgroup of its own */
+        CgroupLimits limits;
         flux::EventPtr kill_timer; /* SIGKILL after the grace period */
         std::unique_ptr<std::pair<JobExec *, uint64_t>> kill_ctx;
     };
     void shell_request(const flux_msg_t *msg);
     void signal_request(const flux_msg_t *msg);
-    /* Spawn the shell with INPUT (its stdin object, stolen); DONE gets its
-     * exit code (128+N for signal N). */
-    flux::Result<void> spawn_shell(uint64_t id, uint32_t userid, json_t *input, std::function<void(int code)> done,
+    /* Spawn the shell with INPUT (its stdin object, stolen), in the job's
+     * cgroup when cgroups are on; DONE gets its exit code (128+N for
+     * signal N) and, when the OOM killer killed a task in the job's
+     * cgroup, the note of the oom exception; it is called once the
+     * job's cgroup is empty and removed. */
+    flux::Result<void> spawn_shell(uint64_t id, uint32_t userid, json_t *input, ShellDone done,
                                    const std::string &J = "");
+    /* Job ID's shell is over: its cgroup's OOM count, stragglers killed,
+     * directories removed (retried while a process is exiting), then
+     * THEN. */
+    void cgroup_end(uint64_t id, const CgroupLimits &limits, std::function<void(std::string)> then);
+    struct CgroupRetry {
+        uint64_t id = 0;
+        int tries = 0;
+        std::string oom;
+        std::function<void(std::string)> then;
+    };
+    void cgroup_retry(std::shared_ptr<CgroupRetry> r);
     /* [exec] imp (imp.cpp): the signed jobspec of a job of USERID that must
      * start through the IMP (empty: none needed), or an error. */
     flux::Result<std::string> imp_J(uint64_t id, uint32_t userid);
@@ -147,6 +169,8 @@ class JobExec {
     std::optional<PerilogConfig> prolog_cfg_, epilog_cfg_, housekeeping_cfg_;
     PerilogRunner perilog_{broker_};
     ShellRecords records_; /* for the next broker, should this one crash */
+    /* [exec] cgroup: null when off or not usable (jobs run without). */
+    std::unique_ptr<Cgroups> cgroups_;
 };
 
 } // namespace fluxd
