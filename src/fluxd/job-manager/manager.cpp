@@ -11,6 +11,8 @@
  *   job-manager.events-journal-cancel {matchtag} (no response): end that journal (ENODATA)
  *                        per job (backlog), {id: -1, events: []}, then per event
  *   job-manager.sched-hello, job-manager.sched-ready   (RFC 27, owner)
+ *   job-manager.running-on {userid?, rank} -> {userid, rank, jobs: [id...]}: the
+ *                        user's jobs in RUN whose R holds rank (running_on.cpp)
  * Every event is applied to the in-memory job first, then appended to
  * job.<id>.eventlog through the KVS group commit (events of many jobs in one
  * transaction).
@@ -88,6 +90,7 @@ void JobManager::register_methods()
     reg("job-manager.sched-ready", 0, &JobManager::sched_ready);
     reg("job-manager.jobtap", 0, &JobManager::jobtap_rpc);
     reg("job-manager.housekeeping-list", user, &JobManager::housekeeping_list);
+    reg("job-manager.running-on", user, &JobManager::running_on);
     broker_.add_method("job-manager.ping", user,
                         [this](const flux_msg_t *m) { broker_.respond(m, json_object()); });
 }
@@ -204,6 +207,7 @@ void JobManager::restart()
         Entry &ref = *rp;
         if (ref.job.state == JobState::RUN || ref.job.state == JobState::CLEANUP)
             running_++;
+        running_index(ref, JobState::NEW);
         if (job_state_in(ref.job.state, JOB_STATE_RUNNING) || ref.job.has_resources) {
             /* Its resources belonged to the old instance's scheduler. */
             ref.job.has_resources = ref.job.state == JobState::RUN;
@@ -261,6 +265,8 @@ void JobManager::post(Entry &e, const char *name, json_t *context, bool then_adv
                     r.error().text.c_str());
         return;
     }
+    if (prev != e.job.state)
+        running_index(e, prev);
     if (busy(e.job.state) != was_busy) {
         running_ += was_busy ? -1 : 1;
         if (running_ == 0 && !idle_waiters_.empty())

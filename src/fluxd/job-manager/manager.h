@@ -182,6 +182,11 @@ class JobManager : private JobtapHost {
     void drain(const flux_msg_t *msg);
     void check_quiet();
     std::vector<flux::ConstMsgPtr> drain_waiters_, idle_waiters_;
+    /* Jobs in RUN by user, (userid, id): job-manager.running-on, the
+     * question pam_fluxd asks at each login (running_on.cpp). */
+    std::set<std::pair<uint32_t, uint64_t>> running_by_user_;
+    void running_index(const Entry &e, JobState prev);
+    void running_on(const flux_msg_t *msg);
 
     /* Jobtap plugins (jobtap.h, manager_jobtap.cpp): call-outs at each
      * event and state (a single empty() test when none is loaded), the

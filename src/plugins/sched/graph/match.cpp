@@ -3,6 +3,7 @@
 #include "match.h"
 
 #include <algorithm>
+#include <deque>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -328,6 +329,7 @@ Planner::Planner(Graph &g) : g_(g), T_(std::max<size_t>(g.ntypes(), 1))
                 total_[(size_t)x.parent * T_ + t] += total_[i * T_ + t];
     }
     free_ = total_;
+    delta_.resize(T_);
     /* Down vertices from the graph (JGF status): ancestors do not count them. */
     for (size_t i = 0; i < n; i++) {
         const Vertex &x = g[(int32_t)i];
@@ -382,8 +384,37 @@ Result<void> Planner::add(uint64_t job, Alloc a)
         if (a.running)
             adjust(v, g_[v].type, -amt);
     }
+    note_use(a, 1);
     jobs_.emplace(job, std::move(a));
     return {};
+}
+
+void Planner::note_use(const Alloc &a, int sign)
+{
+    for (auto [v, amt] : a.items) {
+        auto &d = delta_[g_[v].type];
+        for (auto [at, by] : {std::pair{a.start, amt}, std::pair{a.end, -amt}}) {
+            if (at >= forever)
+                continue;
+            auto it = d.emplace(at, 0).first;
+            if ((it->second += sign * by) == 0)
+                d.erase(it);
+        }
+    }
+}
+
+std::vector<std::pair<double, int64_t>> Planner::usage(uint16_t t) const
+{
+    std::vector<std::pair<double, int64_t>> out;
+    if (t >= delta_.size())
+        return out;
+    out.reserve(delta_[t].size());
+    int64_t level = 0;
+    for (auto [at, by] : delta_[t]) {
+        level += by;
+        out.emplace_back(at, level);
+    }
+    return out;
 }
 
 Result<void> Planner::remove(uint64_t job)
@@ -403,6 +434,7 @@ Result<void> Planner::remove(uint64_t job)
         if (it->second.running)
             adjust(v, g_[v].type, amt);
     }
+    note_use(it->second, -1);
     jobs_.erase(it);
     return {};
 }
@@ -1009,8 +1041,45 @@ Result<MatchResult> match(Planner &p, const Policy &pol, const Request &req, Op 
     }
     if (op == Op::allocate)
         return make_error(ENOSPC, "not enough free resources now for " + req.text);
-    /* The earliest time it fits: when some allocation ends. */
+    /* The earliest time it fits: when some allocation ends.  A time at
+     * which the whole graph's use of a needed type, anywhere in the job's
+     * window, leaves too little is skipped without a walk (both window
+     * ends only move forward: one sweep per type). */
+    struct Sweep {
+        uint16_t type;
+        int64_t room; /* total - need: the most the others may use */
+        std::vector<std::pair<double, int64_t>> pts;
+        size_t lo = 0, hi = 0; /* pts[lo] is the last point <= t; hi: next to take in */
+        std::deque<size_t> best; /* indices, levels decreasing */
+    };
+    std::vector<Sweep> sweeps;
+    for (auto [t, n] : req.need)
+        sweeps.push_back(Sweep{t, p.total(0, t) - n, p.usage(t), 0, 0, {}});
+    auto aggregate_ok = [&](double t0) {
+        double t1 = req.duration > 0 ? t0 + req.duration : forever;
+        for (Sweep &w : sweeps) {
+            const auto &pts = w.pts;
+            while (w.hi < pts.size() && pts[w.hi].first < t1) {
+                while (!w.best.empty() && pts[w.best.back()].second <= pts[w.hi].second)
+                    w.best.pop_back();
+                w.best.push_back(w.hi++);
+            }
+            /* The level at t0 is that of the last point <= t0. */
+            while (w.lo + 1 < pts.size() && pts[w.lo + 1].first <= t0)
+                w.lo++;
+            while (!w.best.empty() && w.best.front() < w.lo)
+                w.best.pop_front();
+            int64_t most = w.best.empty() ? 0 : pts[w.best.front()].second;
+            if (!pts.empty() && pts[0].first > t0)
+                most = std::max<int64_t>(most, 0);
+            if (most > w.room)
+                return false;
+        }
+        return true;
+    };
     for (double t : p.ends_after(now)) {
+        if (!aggregate_ok(t))
+            continue;
         if (auto a = try_at(t, false)) {
             MatchResult r;
             r.reserved = true;

@@ -21,6 +21,7 @@
 #ifndef FLUX_SCHED_GRAPH_MATCH_H
 #define FLUX_SCHED_GRAPH_MATCH_H
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,6 +120,11 @@ class Planner {
     std::vector<int64_t> &tent() { return tent_; }
     /* Sorted distinct end times of allocations after T (finite ones). */
     std::vector<double> ends_after(double t) const;
+    /* Whole-graph use of type t over time: breakpoints (time, amount in
+     * use from then on), sorted; amount 0 before the first.  Every span
+     * counted once, at its own type: an upper bound on what is free, for
+     * skipping the times at which a request cannot fit without a walk. */
+    std::vector<std::pair<double, int64_t>> usage(uint16_t t) const;
     size_t memory_bytes() const;
 
   private:
@@ -127,6 +133,8 @@ class Planner {
     std::vector<int64_t> total_, free_, tent_;
     std::vector<std::vector<Span>> spans_;
     std::unordered_map<uint64_t, Alloc> jobs_;
+    std::vector<std::map<double, int64_t>> delta_; /* per type: use +/- at a time */
+    void note_use(const Alloc &a, int sign);
 };
 
 /* Match policies: which children to visit, in which order.  The fast path

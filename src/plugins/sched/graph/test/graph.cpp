@@ -216,6 +216,46 @@ Test(planner, spans_and_aggregates)
     cr_expect(!p.set_status(5, Status::down));
 }
 
+/* Reservations: the whole-graph use timeline (Planner::usage) lets
+ * allocate_orelse_reserve skip the times at which too little is free
+ * anywhere in the job's window; the times found are the earliest ones. */
+Test(planner, reservations_use_the_usage_timeline)
+{
+    Graph g = gen("cluster[1]->node[4]->core[4]");
+    Planner p(g);
+    auto pol = policy_create("first");
+    uint16_t node = (uint16_t)g.type_index("node");
+    auto nodes = [&](int n, double dur) {
+        return req(g, js("[{type: node, count: " + std::to_string(n)
+                             + ", exclusive: true, with: [{type: slot, count: 1, label: s, "
+                               "with: [{type: core, count: 1}]}]}]",
+                         dur));
+    };
+    /* Now: nodes 0-1 until 10, node 2 until 20, node 3 until 30. */
+    Request two10 = nodes(2, 10), one20 = nodes(1, 20), one30 = nodes(1, 30);
+    cr_expect(!must_match(p, *pol, two10, Op::allocate, 1).reserved);
+    cr_expect(!must_match(p, *pol, one20, Op::allocate, 2).reserved);
+    cr_expect(!must_match(p, *pol, one30, Op::allocate, 3).reserved);
+    cr_expect_eq(p.usage(node), (std::vector<std::pair<double, int64_t>>{
+                                    {0, 4}, {10, 2}, {20, 1}, {30, 0}}));
+    /* All four nodes: only once the last ends. */
+    MatchResult all = must_match(p, *pol, nodes(4, 5), Op::allocate_orelse_reserve, 4);
+    cr_expect(all.reserved);
+    cr_expect_eq(all.at, 30);
+    /* Two nodes for 5: at 10, before the whole-cluster reservation. */
+    MatchResult early = must_match(p, *pol, nodes(2, 5), Op::allocate_orelse_reserve, 5);
+    cr_expect_eq(early.at, 10);
+    /* One node for 25 overlaps the reservation at 30 from 10, 15 and 20
+     * on: after it, at 35. */
+    MatchResult late = must_match(p, *pol, nodes(1, 25), Op::allocate_orelse_reserve, 6);
+    cr_expect_eq(late.at, 35);
+    cr_expect_eq(p.usage(node).back(), (std::pair<double, int64_t>{60, 0}));
+    /* Removing a reservation removes its use. */
+    p.clear_reservations();
+    cr_expect_eq(p.usage(node), (std::vector<std::pair<double, int64_t>>{
+                                    {0, 4}, {10, 2}, {20, 1}, {30, 0}}));
+}
+
 /* Matching ----------------------------------------------------------------- */
 
 Test(match, racks_by_nodes_land_exactly)
