@@ -45,7 +45,7 @@ test_expect_success 'config check refuses a path that does not exist' '
     grep "^flux-config: config path nosuch: No such file or directory" err
 '
 test_expect_success 'fluxd refuses to boot on a config that check refuses' '
-    test_expect_code 1 flux start --test-size=1 -c bad2 true 2>err &&
+    test_must_fail flux start --test-size=1 -c bad2 true 2>err &&
     grep "tbon.fanout" err
 '
 
@@ -69,7 +69,7 @@ test_expect_success 'config get on an instance without a config prints {}' '
     test "$(cat empty)" = "{}"
 '
 test_expect_success 'config reload without a config path says so' '
-    test_expect_code 1 flux start --test-size=1 flux config reload 2>err &&
+    test_must_fail flux start --test-size=1 flux config reload 2>err &&
     grep "not started with a config path" err
 '
 
