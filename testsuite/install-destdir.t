@@ -6,6 +6,8 @@
 . "$(dirname "$0")/lib/test-lib.sh"
 
 B=$FLUX_BUILD_DIR
+# Our own make runs, not jobs of make check's jobserver (its pipe is closed here).
+unset MAKEFLAGS MFLAGS MAKELEVEL
 mkvar() { sed -n "s|^$1 = ||p" "$B/Makefile" | head -1; }
 prefix=$(mkvar prefix)
 unitdir=$(mkvar systemdsystemunitdir | sed "s|\${prefix}|$prefix|")
@@ -14,8 +16,7 @@ D=$PWD/root
 
 test_expect_success 'make install DESTDIR= succeeds' '
     touch stamp &&
-    make -s -C "$B" install DESTDIR="$D" >install.out 2>&1 ||
-    { cat install.out; false; }
+    make -s -C "$B" install DESTDIR="$D" >install.out 2>&1
 '
 test_expect_success 'nothing was written to the real prefix or systemd dirs' '
     for d in "$prefix" "$unitdir" "$tmpfilesdir"; do
