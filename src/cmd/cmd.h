@@ -52,6 +52,9 @@ int cmd_broker(int argc, char **argv);
 int cmd_alloc(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+/* The fluxd this flux runs ($FLUX_BROKER_PATH, beside it, or installed). */
+std::string broker_path();
 /* The URI job ID's instance recorded once up, or "" with *why set. */
 std::string job_instance_uri(flux_t *h, uint64_t id, std::string *why);
 

@@ -101,6 +101,7 @@ const Builtin builtins[] = {
     {"alloc", cmd_alloc, "run a command in a new instance on a job's resources"},
     {"batch", cmd_batch, "submit a script to run in a new instance"},
     {"proxy", cmd_proxy, "run a command connected to a job's instance"},
+    {"config", cmd_config, "print, check and reload the instance's configuration"},
 };
 
 void usage(FILE *f)

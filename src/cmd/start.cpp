@@ -85,6 +85,11 @@ void usage(FILE *f)
 
 } // namespace
 
+std::string broker_path()
+{
+    return find_broker();
+}
+
 /* flux broker [OPTIONS] [INITIAL-PROGRAM...]: run fluxd itself (one broker;
  * under a job it boots over PMI), as flux batch's jobs do. */
 int cmd_broker(int argc, char **argv)

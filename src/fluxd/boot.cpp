@@ -688,6 +688,7 @@ flux::Result<Config> config_load(const std::string &path)
     Config cfg;
     if (!parse_into(merged, cfg, err))
         return flux::make_error(EINVAL, e);
+    cfg.json = json_text(merged);
     return cfg;
 }
 

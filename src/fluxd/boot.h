@@ -32,6 +32,8 @@ struct Config {
     std::string default_bind = "tcp://*:%p";
     std::string default_connect = "tcp://%h:%p";
     long default_port = 8050;
+    /* The merged files as compact JSON text (config.get). */
+    std::string json = "{}";
 };
 
 /* Load PATH (a .toml file, or a directory whose *.toml files are read in

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "boot.h"
 #include "pmi_boot.h"
 #include "kvs/kvs.h"
 #include "resource/resource.h"
@@ -771,6 +772,99 @@ void Broker::register_builtins()
     reg("module.remove", 0, &Broker::svc_module_remove);
     reg("module.list", user, &Broker::svc_module_list);
     reg("hwloc.info", user, &Broker::svc_hwloc_info);
+    reg("config.get", user, &Broker::svc_config_get);
+    reg("config.reload", 0, &Broker::svc_config_reload);
+}
+
+/* Config: flux config get / reload (flux-config(1)) -------------------------*/
+
+void Broker::set_config(const std::string &path,
+                        const std::string &json,
+                        const std::map<std::string, std::string> &attrs)
+{
+    config_path_ = path;
+    config_json_ = json;
+    config_attrs_ = attrs;
+}
+
+void Broker::svc_config_get(const flux_msg_t *msg)
+{
+    json_error_t jerr;
+    json_t *o = json_loads(config_json_.c_str(), 0, &jerr);
+    respond(msg, o ? o : json_object());
+}
+
+/* Reread the config path.  A config that does not validate changes nothing.
+ * Settings the running broker consults each time it needs them are applied;
+ * one that services read once at start (and the bootstrap table: ranks,
+ * hosts, endpoints) refuses the reload, naming the keys: they need a
+ * restart of fluxd.  Tables the broker does not consume itself are taken as
+ * they are (config.get serves them). */
+void Broker::svc_config_reload(const flux_msg_t *msg)
+{
+    static const char *reloadable[] = {"broker.shutdown-timeout"};
+    if (config_path_.empty()) {
+        respond_error(msg, EINVAL, "config reload: this broker was not started with a config "
+                                   "path (fluxd --config-path)");
+        return;
+    }
+    auto cfg = config_load(config_path_);
+    if (!cfg) {
+        log(LOG_ERR, "config reload: %s", cfg.error().text.c_str());
+        respond_error(msg, EINVAL, "config reload: " + cfg.error().text);
+        return;
+    }
+    json_error_t jerr;
+    flux::JsonPtr before(json_loads(config_json_.c_str(), 0, &jerr));
+    flux::JsonPtr after(json_loads(cfg->json.c_str(), 0, &jerr));
+    std::string refused;
+    json_t *b0 = before ? json_object_get(before.get(), "bootstrap") : nullptr;
+    json_t *b1 = after ? json_object_get(after.get(), "bootstrap") : nullptr;
+    if ((b0 || b1) && !(b0 && b1 && json_equal(b0, b1)))
+        refused = "bootstrap";
+    std::map<std::string, std::string> apply;
+    std::set<std::string> keys;
+    for (const auto &[k, v] : config_attrs_)
+        keys.insert(k);
+    for (const auto &[k, v] : cfg->attrs)
+        keys.insert(k);
+    for (const auto &k : keys) {
+        auto o = config_attrs_.find(k), n = cfg->attrs.find(k);
+        std::optional<std::string> ov, nv;
+        if (o != config_attrs_.end())
+            ov = o->second;
+        if (n != cfg->attrs.end())
+            nv = n->second;
+        if (ov == nv)
+            continue;
+        bool ok = nv.has_value();
+        if (ok) {
+            ok = false;
+            for (const char *r : reloadable)
+                ok = ok || k == r;
+        }
+        if (ok)
+            apply[k] = *nv;
+        else
+            refused += (refused.empty() ? "" : ", ") + k;
+    }
+    if (!refused.empty()) {
+        respond_error(msg, EPERM,
+                      "config reload: " + refused +
+                          ": may not change while fluxd runs (restart it); nothing was changed");
+        return;
+    }
+    for (const auto &[k, v] : apply) {
+        std::string err;
+        if (int e = attrs_.set_runtime(k, v, &err); e != 0) {
+            respond_error(msg, e, "config reload: " + err);
+            return;
+        }
+    }
+    config_json_ = cfg->json;
+    config_attrs_ = cfg->attrs;
+    log(LOG_INFO, "config reloaded from %s", config_path_.c_str());
+    respond(msg, nullptr);
 }
 
 void Broker::svc_ping(const flux_msg_t *msg)

@@ -120,6 +120,12 @@ class Broker : public ServiceHost {
     {
         return attrs_.get(name);
     }
+    /* The config this broker booted from (--config-path PATH, its files
+     * merged as JSON, the attributes they set): config.get serves it,
+     * config.reload rereads PATH (flux-config(1)). */
+    void set_config(const std::string &path,
+                    const std::string &json,
+                    const std::map<std::string, std::string> &attrs);
     /* Set up rundir, listeners and services. */
     flux::Result<void> init(const BootInfo &boot, std::vector<std::string> initial_program);
     /* Run the loop; returns the broker's exit code. */
@@ -222,6 +228,8 @@ class Broker : public ServiceHost {
     void svc_module_list(const flux_msg_t *msg);
     void svc_module_status(const flux_msg_t *msg, Link *from);
     void svc_hwloc_info(const flux_msg_t *msg);
+    void svc_config_get(const flux_msg_t *msg);
+    void svc_config_reload(const flux_msg_t *msg);
     Link *origin_link(const flux_msg_t *msg);
     void log_entry(LogEntry e);
 
@@ -265,6 +273,9 @@ class Broker : public ServiceHost {
 
     struct event_base *base_ = nullptr;
     Attrs attrs_;
+    std::string config_path_;       /* "" when not config-booted */
+    std::string config_json_ = "{}"; /* the config as served by config.get */
+    std::map<std::string, std::string> config_attrs_;
     BootInfo boot_;
     uint32_t rank_ = 0;
     uint32_t size_ = 1;

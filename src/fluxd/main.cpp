@@ -35,6 +35,7 @@ void usage(FILE *f)
                "      --test-size=N          test instance size (flux start)\n"
                "      --test-rank=R          this broker's rank in a test instance\n"
                "      --test-dir=DIR         shared directory of a test instance\n"
+               "      --config-check         validate --config-path as boot would, then exit\n"
                "  -V, --version              print version and exit\n"
                "  -h, --help                 this text\n");
 }
@@ -187,6 +188,7 @@ int main(int argc, char *argv[])
         {"test-dir", required_argument, nullptr, 'd'},
         {"version", no_argument, nullptr, 'V'},
         {"help", no_argument, nullptr, 'h'},
+        {"config-check", no_argument, nullptr, 'C'},
         {nullptr, 0, nullptr, 0},
     };
     /* The broker frees and reallocates many small objects in bursts: keep
@@ -211,6 +213,7 @@ int main(int argc, char *argv[])
     std::string config_path;
     uint32_t test_size = 0, test_rank = 0;
     std::string test_dir;
+    bool config_check = false;
     int c;
     while ((c = getopt_long(argc, argv, "+S:c:Vh", opts, nullptr)) != -1) {
         switch (c) {
@@ -240,6 +243,9 @@ int main(int argc, char *argv[])
                 break;
             case 'd':
                 test_dir = optarg;
+                break;
+            case 'C':
+                config_check = true;
                 break;
             case 'V':
                 printf("fluxd %s\n", PACKAGE_VERSION);
@@ -277,6 +283,16 @@ int main(int argc, char *argv[])
             return 1;
         }
     }
+    /* flux config check: the same validation as boot, nothing started. */
+    if (config_check) {
+        if (config_path.empty()) {
+            fprintf(stderr, "fluxd: --config-check needs --config-path\n");
+            return 1;
+        }
+        return 0;
+    }
+    if (cfg)
+        broker.set_config(config_path, cfg->json, cfg->attrs);
 
     BootInfo boot;
     if (test_size > 0) {
