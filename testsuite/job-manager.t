@@ -59,12 +59,15 @@ test_expect_success 'a time limit ends a job with a timeout exception' '
     flux job eventlog $id | grep -q "finish status=9$"
 '
 test_expect_success 'FCFS: a job that does not fit blocks later jobs until resources free' '
-    big=$(flux submit -S exec.test.run_duration=0.5s -n $((2 * ncores)) true) &&
+    big=$(flux submit -S exec.test.run_duration=120s -n $((2 * ncores)) true) &&
     flux job wait-event -t 5 $big alloc &&
     small=$(flux submit $T true) &&
     flux job wait-event -t 5 $small priority &&
     ! flux job eventlog $small | grep -q alloc &&
-    flux job wait $big && flux job wait $small
+    flux cancel $big &&
+    flux job wait-event -t 30 $big clean &&
+    flux job wait-event -t 30 $small clean &&
+    flux job wait $small
 '
 test_expect_success 'strict order: a wide job at the head holds back a narrow one' '
     flux queue stop &&
