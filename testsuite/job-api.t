@@ -112,12 +112,13 @@ test_expect_success 'flux submit --cc makes copies as it goes: a million in 256 
     grep -q "\"name\":\"copy1\"" first
 '
 # An ssh connector whose client-to-instance direction is cut after 20 KB:
-# the connection drops in the middle of the submission.
+# the connection drops in the middle of the submission (dd bs=1 passes each
+# byte on at once; head -c would hold the first request until it had 20 KB).
 cat >cutssh <<'EOF'
 #!/bin/bash
 while test $# -gt 0; do case $1 in -p) shift 2 ;; -*) shift ;; *) break ;; esac; done
 shift
-head -c 20000 | "$@"
+dd bs=1 count=20000 status=none | "$@"
 EOF
 chmod +x cutssh
 test_expect_success 'flux submit reports the jobs it could not confirm when the connection drops' '

@@ -129,7 +129,7 @@ test_expect_success GUEST 'a guest cannot read or write namespaces it does not o
     grep -qx guest-done out &&
     grep -qx guest-was-here out &&
     grep -qx mykey out &&
-    grep -q "namespace '\''primary'\'' belongs to another user" fail.err &&
+    grep -q "guests may reach only their own jobs" fail.err &&
     grep -q "namespace '\''otherns'\'' belongs to another user" fail.err &&
     grep -q "owner credentials" fail.err
 '
