@@ -175,4 +175,18 @@ test_expect_success GUEST 'a guest may submit with none where allow-guest-none i
         runuser -u $guest -- env FLUX_URI=\$FLUX_URI PATH=\$PATH FLUX_SIGN_MECHANISM=none \
             flux submit -n1 true"
 '
+test_expect_success GUEST 'a config-booted instance without the IMP takes a guest'"'"'s none too' '
+    printf "[access]\nallow-guest-user = true\n" >noimp.toml &&
+    flux start -c noimp.toml sh -c "
+        runuser -u $guest -- env FLUX_URI=\$FLUX_URI PATH=\$PATH FLUX_SIGN_MECHANISM=none \
+            flux submit -n1 true"
+'
+test_expect_success GUEST 'where guest jobs start through the IMP, a guest'"'"'s none is refused at submission' '
+    printf "[access]\nallow-guest-user = true\n[exec]\nimp = \"%s\"\n" \
+        "$FLUX_BUILD_DIR/src/imp/flux-imp" >imp.toml &&
+    test_must_fail flux start -c imp.toml sh -c "
+        runuser -u $guest -- env FLUX_URI=\$FLUX_URI PATH=\$PATH FLUX_SIGN_MECHANISM=none \
+            flux submit -n1 true" 2>err &&
+    grep "mechanism none is accepted only from the instance owner" err
+'
 test_done

@@ -198,12 +198,14 @@ flux::Result<std::unique_ptr<Ingest>> Ingest::create(ServiceHost &broker, Resour
     if (!ingest)
         ingest.reset(json_object());
     /* Mechanism none from guests ([ingest] allow-guest-none): on by
-     * default except in a config-booted (system) instance, where guests
-     * sign with munge. */
+     * default except where guest jobs start through the IMP ([exec] imp),
+     * which runs only a J the user signed with munge: refused here, at
+     * submission, rather than at exec.  Elsewhere the broker's own
+     * credential check (J's userid is the connection's) is the proof. */
     if (auto agn = broker.attr("ingest.allow-guest-none"))
         in->allow_guest_none_ = *agn == "true";
     else
-        in->allow_guest_none_ = broker.attr("broker.boot-method").value_or("") != "config";
+        in->allow_guest_none_ = broker.attr("conf.exec.imp").value_or("").empty();
     /* As in Flux: queues or job defaults in the config bring the defaults
      * and constraints frobnicators, limits the limit validators, unless
      * the [ingest] tables say which plugins to run. */
