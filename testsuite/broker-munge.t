@@ -26,7 +26,8 @@ trap 'exit 143' TERM INT HUP
 
 start_munged() {
     munged --socket="$MUNGE_DIR/$1.sock" --key-file="$2" --pid-file="$MUNGE_DIR/$1.pid" \
-        --log-file="$MUNGE_DIR/$1.log" --seed-file="$MUNGE_DIR/$1.seed"
+        --log-file="$MUNGE_DIR/$1.log" --seed-file="$MUNGE_DIR/$1.seed" </dev/null >/dev/null \
+        2>"$MUNGE_DIR/$1.err"
 }
 mungekey -c -k "$MUNGE_DIR/key" && mungekey -c -k "$MUNGE_DIR/other.key" \
     && start_munged main "$MUNGE_DIR/key" && start_munged other "$MUNGE_DIR/other.key" \

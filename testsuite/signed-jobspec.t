@@ -20,7 +20,8 @@ fi
 # start_munged NAME KEY: a munged with its socket at $MUNGE_DIR/NAME.sock.
 start_munged() {
     munged --socket="$MUNGE_DIR/$1.sock" --key-file="$2" --pid-file="$MUNGE_DIR/$1.pid" \
-        --log-file="$MUNGE_DIR/$1.log" --seed-file="$MUNGE_DIR/$1.seed"
+        --log-file="$MUNGE_DIR/$1.log" --seed-file="$MUNGE_DIR/$1.seed" </dev/null >/dev/null \
+        2>"$MUNGE_DIR/$1.err"
 }
 stop_munged() {
     local f
