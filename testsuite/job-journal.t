@@ -36,7 +36,7 @@ test_expect_success 'full=true: the backlog has every job with all its events, t
 '
 test_expect_success 'new events stream after the backlog, in order, once each' '
     id=$(flux submit $T true) && flux job wait $id &&
-    wait_for 5 test "$(names full.out $id)" = "$all" &&
+    wait_for 5 eval "test \"\$(names full.out $id)\" = \"\$all\"" &&
     flux cancel $(cat running) &&
     flux job wait-event -t 10 $(cat running) clean &&
     wait_for 5 sh -c "grep -c \"\\\"name\\\":\\\"clean\\\"\" full.out | grep -qx 3"

@@ -75,14 +75,14 @@ test_expect_success 'a record from another boot of the node is left alone' '
 '
 test_expect_success 'a recorded group with its start time matching is killed, all of it' '
     { setsid sh -c "sleep $d3 & sleep $d3 & wait" & } && pid=$! &&
-    wait_for 5 test $(count $d3) -eq 2 &&
+    wait_for 5 eval "test \$(count $d3) -eq 2" &&
     printf "boot %s\n+ %d %d 42\n- 1\n" $boot_id $pid $(starttime $pid) >state/rank-0.shells &&
     flux start -Sstatedir=$PWD/state true &&
     test $(count $d3) -eq 0
 '
 test_expect_success 'a group whose leader is gone is still killed' '
     { setsid sh -c "sleep $d4 & sleep $d4 & exit 0" & } && pid=$! &&
-    { wait $pid || true; } && wait_for 5 test $(count $d4) -eq 2 &&
+    { wait $pid || true; } && wait_for 5 eval "test \$(count $d4) -eq 2" &&
     ! kill -0 $pid 2>/dev/null &&
     printf "boot %s\n+ %d 12345 42\n" $boot_id $pid >state/rank-0.shells &&
     flux start -Sstatedir=$PWD/state true &&

@@ -56,7 +56,7 @@ test_expect_success 'kill -9 the broker of rank 3 (a node of job A)' '
     wait_for 10 gone $(cat pid.3)
 '
 test_expect_success 'rank 3 is offline within seconds' '
-    wait_for 10 test "$(offline_count)" = 1
+    wait_for 10 eval "test \"\$(offline_count)\" = 1"
 '
 test_expect_success 'job A gets a node-failure exception naming rank 3 and ends' '
     flux job wait-event -t 15 $(cat A) exception >exc &&
@@ -79,7 +79,7 @@ test_expect_success 'a new job still runs on the nodes that are up' '
 test_expect_success 'rank 3 rejoins when its broker is restarted' '
     restart 3 &&
     wait_for 15 flux ping --count=1 3 &&
-    wait_for 10 test -z "$(offline_count)"
+    wait_for 10 eval "test -z \"\$(offline_count)\""
 '
 test_expect_success 'job B still ends normally' '
     flux cancel $(cat B) &&

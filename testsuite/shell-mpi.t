@@ -42,14 +42,14 @@ for m in ompi mpich; do
         grep -qx "size=4 sum=4 ring=4" n44.'$m'
     '
     test_expect_success "$m: MPI_Abort raises an exception naming the rank and code" '
-        ! timeout 120 flux run -N2 -n4 ./abort-'$m' 2>abort.'$m' &&
+        ! timeout 120 flux run -N2 -n4 $PWD/abort-'$m' 2>abort.'$m' &&
         grep -Eq "exec: task 1 called PMIx? abort \(exit code 7\)" abort.'$m' &&
-        ! pgrep -f "abort-'$m'\$"
+        ! pgrep -f "^$PWD/abort-'$m'\$"
     '
     test_expect_success "$m: a rank exiting early ends the job naming it" '
-        ! timeout 120 flux run -N2 -n4 ./early-'$m' 2>early.'$m' &&
+        ! timeout 120 flux run -N2 -n4 $PWD/early-'$m' 2>early.'$m' &&
         grep -Eq "exec: task 1 exited without calling (PMI finalize|PMIx_Finalize) \(exit code 5\)" early.'$m' &&
-        ! pgrep -f "early-'$m'\$"
+        ! pgrep -f "^$PWD/early-'$m'\$"
     '
 done
 # 64 ranks on 4 nodes of 2 cores: a jobspec whose task total exceeds its

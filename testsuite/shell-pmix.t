@@ -122,14 +122,14 @@ test_expect_success OMPI 'Open MPI with both offered runs' '
     grep -qx "size=4 sum=4 ring=4" both.out
 '
 test_expect_success OMPI 'Open MPI MPI_Abort through PMIx names the rank and code' '
-    ! timeout 120 flux run -N2 -n4 -o pmi=pmix ./abort-ompi 2>oabort.err &&
+    ! timeout 120 flux run -N2 -n4 -o pmi=pmix $PWD/abort-ompi 2>oabort.err &&
     grep -q "exec: task 1 called PMIx abort (exit code 7)" oabort.err &&
-    ! pgrep -f "abort-ompi\$"
+    ! pgrep -f "^$PWD/abort-ompi\$"
 '
 test_expect_success OMPI 'Open MPI early exit through PMIx names the rank' '
-    ! timeout 120 flux run -N2 -n4 -o pmi=pmix ./early-ompi 2>oearly.err &&
+    ! timeout 120 flux run -N2 -n4 -o pmi=pmix $PWD/early-ompi 2>oearly.err &&
     grep -q "exec: task 1 exited without calling PMIx_Finalize (exit code 5)" oearly.err &&
-    ! pgrep -f "early-ompi\$"
+    ! pgrep -f "^$PWD/early-ompi\$"
 '
 mpienv='"env", "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1", "OMPI_MCA_btl=self,vader,tcp", "OMPI_MCA_btl_tcp_if_include=lo", "OMPI_MCA_oob_tcp_if_include=lo"'
 test_expect_success OMPI 'Open MPI through PMIx: 64 ranks on a size-4 instance' '
