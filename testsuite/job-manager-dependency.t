@@ -116,6 +116,28 @@ test_expect_success 'singleton: one job of a name and user at a time' '
     flux cancel $s1 &&
     test "$(result $s2)" = COMPLETED
 '
+test_expect_success 'singleton: back-to-back singletons run one at a time; a held one canceled is dropped' '
+    a=$(flux submit --job-name=pair --dependency=singleton sleep 30) &&
+    b=$(flux submit --job-name=pair --dependency=singleton echo b) &&
+    c=$(flux submit --job-name=pair --dependency=singleton echo c) &&
+    flux job wait-event -t 20 $a start &&
+    flux jobs -n -o "{state}" $b $c >states &&
+    test "$(sort -u states)" = DEPEND &&
+    flux jobtap query .dependency >q &&
+    grep -q "\"singleton-held\": *2" q &&
+    flux cancel $b &&
+    flux cancel $a &&
+    test "$(result $c)" = COMPLETED &&
+    test "$(result $b)" = CANCELED
+'
+test_expect_success 'singleton: copies of one submission (--cc) run one at a time' '
+    flux submit --cc=1-2 --job-name=cc --dependency=singleton sleep 30 >ids &&
+    flux job wait-event -t 20 $(head -1 ids) start &&
+    flux jobs -n -o "{state}" $(cat ids) | sort >states &&
+    printf "DEPEND\nRUN\n" >states.expected &&
+    test_cmp states.expected states &&
+    flux cancel $(cat ids)
+'
 test_expect_success 'flux jobtap query .dependency reports what it waits on' '
     flux jobtap query .dependency >out &&
     grep -q "\"waiting\": *0" out

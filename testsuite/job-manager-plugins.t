@@ -140,7 +140,7 @@ test_expect_success 'a plugin without flux_plugin_init is refused' '
 '
 test_expect_success 'a plugin of another API version is refused, naming file and versions' '
     test_must_fail flux jobtap load $PLUGINS/badversion.so 2>err &&
-    grep -q "$PLUGINS/badversion.so: jobtap plugin API version 2.0 is not supported (job manager has 1.1)" err
+    grep -q "$PLUGINS/badversion.so: jobtap plugin API version 2.0 is not supported (job manager has 1.2)" err
 '
 test_expect_success 'a plugin whose init fails is refused' '
     test_must_fail flux jobtap load $RECORD fail_init=true 2>err &&
@@ -240,7 +240,7 @@ test_expect_success GUEST 'only the instance owner may load, remove, list or que
     flux jobtap list >out &&
     test_must_be_empty out
 '
-test_expect_success 'API 1.1: dependency add/remove, timer, priority, reprioritize, R, aux, store' '
+test_expect_success 'API 1.1 and 1.2: dependency add/remove, timer, priority, reprioritize, R, aux, store, job_foreach' '
     flux jobtap load $RECORD api11=true prio=42 log=$PWD/api.log &&
     id=$(flux submit --dependency=record:0.3 true) &&
     flux job wait $id &&
@@ -254,6 +254,7 @@ test_expect_success 'API 1.1: dependency add/remove, timer, priority, reprioriti
     grep -q "^job.dependency.record$" topics &&
     grep -q "^job.priority.get$" topics &&
     grep -q "^$dec R nodes=1$" api.log &&
+    grep -q "^$dec active=[1-9][0-9]* self=1$" api.log &&
     grep -q "^$dec aux-free$" api.log &&
     flux jobtap query record >q &&
     grep -q "\"stored\": *[1-9]" q

@@ -62,6 +62,7 @@ flux run --dry-run -n1 true >js.json
 
 test_expect_success 'the owner submits with mechanism none (the fast path)' '
     id=$(flux submit -n1 true) &&
+    test_must_fail flux kvs get "$(flux job id --to=kvs $id).J" &&
     flux job info $id J >J.owner &&
     unb64url "$(jpart J.owner 1)" >hdr &&
     printf "{\"version\":1,\"mechanism\":\"none\",\"userid\":%s}" $(id -u) >hdr.expected &&
@@ -70,6 +71,15 @@ test_expect_success 'the owner submits with mechanism none (the fast path)' '
     unb64url "$(jpart J.owner 2)" >payload &&
     flux job info $id jobspec >stored &&
     test "$(cat stored)" = "$(cat payload)"
+'
+test_expect_success 'a --cc copy of the owner derives its J from its own stored jobspec' '
+    ids=$(flux submit --cc=1-2 -n1 true) &&
+    id=$(echo "$ids" | tail -1) &&
+    flux job info $id J >J.cc &&
+    unb64url "$(jpart J.cc 2)" >payload.cc &&
+    flux job info $id jobspec >stored.cc &&
+    test "$(cat stored.cc)" = "$(cat payload.cc)" &&
+    grep "\"FLUX_JOB_CC\":\"2\"" payload.cc
 '
 test_expect_success 'J is stored exactly as submitted (pre-signed, munge)' '
     flux job sign --mechanism=munge js.json >J.munge &&

@@ -81,9 +81,10 @@ extern "C" {
 /* major << 16 | minor (see struct flux_plugin_info).  1.0: the topics
  * and calls up to flux_jobtap_log; 1.1 adds dependencies, priority, job
  * aux data, R, timers, the plugin store and the job.dependency.SCHEME,
- * job.priority.get, job.update.KEY and job.inactive-remove topics.  A 1.0
- * plugin loads in a 1.1 job manager; a 1.1 plugin in a 1.0 one does not. */
-#define FLUX_JOBTAP_API_VERSION ((1u << 16) | 1u)
+ * job.priority.get, job.update.KEY and job.inactive-remove topics; 1.2
+ * adds flux_jobtap_job_foreach.  A plugin loads in a job manager whose
+ * minor version is not smaller than its own. */
+#define FLUX_JOBTAP_API_VERSION ((1u << 16) | 2u)
 #define FLUX_JOBTAP_PLUGIN_INFO_SYMBOL "flux_jobtap_plugin_info"
 
 /* Declare a jobtap plugin (once, at file scope).  NAME: what flux jobtap
@@ -181,6 +182,17 @@ FLUX_API json_t *flux_jobtap_store_get(flux_plugin_t *p, const char *key);
 /* The current time of the job manager's clock (seconds since the epoch):
  * the clock event timestamps use. */
 FLUX_API double flux_jobtap_now(flux_plugin_t *p);
+
+/* ---- 1.2 ---- */
+
+/* Call CB(p, ID, ARG) for each active job (every state but INACTIVE), in
+ * id order; CB reads what it needs with flux_jobtap_job_unpack().  Meant
+ * for rare questions (is another job of this user and name active?), so
+ * that a plugin need not follow every job's state to answer them.  Stops
+ * at the first CB that returns non-zero and returns that value; 0 when
+ * every job was visited; -1 with errno EINVAL. */
+typedef int (*flux_jobtap_job_f)(flux_plugin_t *p, flux_jobid_t id, void *arg);
+FLUX_API int flux_jobtap_job_foreach(flux_plugin_t *p, flux_jobtap_job_f cb, void *arg);
 
 #ifdef __cplusplus
 }

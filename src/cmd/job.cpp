@@ -8,6 +8,7 @@
 #include <fstream>
 #include <getopt.h>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <string>
@@ -20,6 +21,7 @@
 #include "fsd/fsd.h"
 #include "jobspec_opts.h"
 #include "libflux/ptr.h"
+#include "sign/sign.h"
 #include "jobspec/jobspec.h"
 #include "submit_jobs.h"
 
@@ -290,6 +292,29 @@ int job_wait(flux_t *h, int argc, char **argv)
     return 0;
 }
 
+/* A bare jobspec of the instance owner's uid is stored without its J (see
+ * job-ingest): derive it as job-ingest would have wrapped it, the stored
+ * jobspec signed with mechanism none for the submitting userid. */
+static std::optional<std::string> derived_J(flux_t *h, uint64_t id)
+{
+    flux::FuturePtr fjs(flux_job_lookup(h, id, "jobspec"));
+    flux::FuturePtr fev(flux_job_lookup(h, id, "eventlog"));
+    const char *js, *ev;
+    if (!fjs || !fev || flux_job_lookup_get(fjs.get(), &js) < 0
+        || flux_job_lookup_get_unpack(fev.get(), "s", &ev) < 0)
+        return std::nullopt;
+    auto log = flux::eventlog_decode(ev);
+    if (!log || log->empty() || log->front().name != "submit")
+        return std::nullopt;
+    json_int_t userid;
+    if (json_unpack(log->front().context, "{s:I}", "userid", &userid) < 0)
+        return std::nullopt;
+    auto j = flux::sign::wrap(js, (uint32_t)userid, flux::sign::Mechanism::none);
+    if (!j)
+        return std::nullopt;
+    return *j;
+}
+
 int job_info(flux_t *h, int argc, char **argv)
 {
     if (argc < 3)
@@ -301,6 +326,11 @@ int job_info(flux_t *h, int argc, char **argv)
             die(1, "flux-job: info: invalid key '%s'", argv[i]);
         json_t *v;
         if (flux_job_lookup_get_unpack(f.get(), "o", &v) < 0) {
+            std::optional<std::string> j;
+            if (errno == ENOENT && strcmp(argv[i], "J") == 0 && (j = derived_J(h, id))) {
+                fputs(j->c_str(), stdout);
+                continue;
+            }
             if (errno == ENOENT)
                 die(1, "flux-job: info: %s has no %s", jobid_str(id).c_str(), argv[i]);
             die(1, "flux-job: info: %s", flux_future_error_string(f.get()));

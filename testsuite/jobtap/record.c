@@ -13,7 +13,8 @@
  *               add dependency "record:SECONDS", removed by a timer;
  *               job.priority.get: priority PRIO (conf prio, default 42);
  *               job.state.sched: reprioritize_job to PRIO + 1 once;
- *               job.state.run: read R ("ID R nodes=N" in the log);
+ *               job.state.run: read R ("ID R nodes=N" in the log), and
+ *               (1.2) count the active jobs ("ID active=N self=1");
  *               job.update.attributes.user.*: allowed unless the value is
  *               "deny"; job.inactive-add: store "count", reprioritize_all;
  *               job.event.*: every event name logged as the topic.
@@ -77,7 +78,24 @@ static void dep_timer_cb(flux_plugin_t *p, void *arg)
     free(t);
 }
 
-/* The API 1.1 calls; -1 on failure. */
+struct active_count {
+    flux_jobid_t self;
+    int n, self_seen;
+};
+
+static int count_cb(flux_plugin_t *p, flux_jobid_t id, void *arg)
+{
+    struct active_count *c = arg;
+    const char *state;
+    if (flux_jobtap_job_unpack(p, id, "{s:s}", "state", &state) < 0 || !strcmp(state, "INACTIVE"))
+        return -1; /* only active jobs are visited */
+    c->n++;
+    if (id == c->self)
+        c->self_seen = 1;
+    return 0;
+}
+
+/* The API 1.1 (and 1.2) calls; -1 on failure. */
 static int api11_cb(flux_plugin_t *p, struct state *s, const char *topic, flux_plugin_arg_t *args,
                     json_int_t id)
 {
@@ -133,6 +151,11 @@ static int api11_cb(flux_plugin_t *p, struct state *s, const char *topic, flux_p
         if (s->log)
             fprintf(s->log, "%lld R nodes=%d\n", (long long)id, (int)json_array_size(nodelist));
         json_decref(R);
+        struct active_count c = {(flux_jobid_t)id, 0, 0};
+        if (flux_jobtap_job_foreach(p, count_cb, &c) != 0)
+            return -1;
+        if (s->log)
+            fprintf(s->log, "%lld active=%d self=%d\n", (long long)id, c.n, c.self_seen);
     }
     else if (!strncmp(topic, "job.update.attributes.user.", 27)) {
         const char *v = NULL;

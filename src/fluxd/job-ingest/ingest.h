@@ -102,8 +102,10 @@ class Ingest {
         uint32_t rolemask = 0;
         std::string jobspec_text; /* what job.<id>.jobspec holds */
         /* What job.<id>.J holds (JSON string text): the signed jobspec as
-         * submitted, or for a bare jobspec (owner only), one wrapped with
-         * none. */
+         * submitted, or for a bare jobspec from a guest, one wrapped with
+         * none; null for a job of the instance owner's uid signed with
+         * mechanism none or bare (no J is stored: flux job info derives
+         * it). */
         std::shared_ptr<const std::string> j;
         bool munge = false; /* J signed with munge: never reused (replay) */
         NewJob tmpl;

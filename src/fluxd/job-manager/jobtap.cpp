@@ -362,6 +362,16 @@ int flux_jobtap_job_unpack(flux_plugin_t *p, flux_jobid_t id, const char *fmt, .
     return 0;
 }
 
+int flux_jobtap_job_foreach(flux_plugin_t *p, flux_jobtap_job_f cb, void *arg)
+{
+    Jobtap *jt = jobtap_of(p);
+    if (!jt || !cb) {
+        errno = EINVAL;
+        return -1;
+    }
+    return jt->host().jobtap_foreach_active([&](uint64_t id) { return cb(p, id, arg); });
+}
+
 json_t *flux_jobtap_jobspec(flux_plugin_t *p, flux_jobid_t id)
 {
     Jobtap *jt = jobtap_of(p);

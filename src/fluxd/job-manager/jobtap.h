@@ -58,6 +58,9 @@ class JobtapHost {
     /* The plugin store: KEY is "jobtap.NAME.KEY"; TEXT is JSON. */
     virtual void jobtap_store_put(const std::string &key, const std::string &text) = 0;
     virtual std::optional<std::string> jobtap_store_get(const std::string &key) = 0;
+    /* API 1.2: F(id) for each active job in id order until F returns
+     * non-zero; that value, or 0. */
+    virtual int jobtap_foreach_active(const std::function<int(uint64_t)> &f) = 0;
 };
 
 class Jobtap {

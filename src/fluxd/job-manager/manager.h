@@ -240,6 +240,7 @@ class JobManager : private JobtapHost {
     double jobtap_now() override;
     void jobtap_store_put(const std::string &key, const std::string &text) override;
     std::optional<std::string> jobtap_store_get(const std::string &key) override;
+    int jobtap_foreach_active(const std::function<int(uint64_t)> &f) override;
     std::vector<JobtapDeferred> jobtap_deferred_;
     flux::EventPtr jobtap_ev_;
     void jobtap_defer(JobtapDeferred d);

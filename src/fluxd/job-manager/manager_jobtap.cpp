@@ -517,6 +517,23 @@ flux::Result<void> JobManager::jobtap_post(uint64_t id, const std::string &name,
     return {};
 }
 
+int JobManager::jobtap_foreach_active(const std::function<int(uint64_t)> &f)
+{
+    /* Collect first: F may post events that change jobs_. */
+    std::vector<uint64_t> ids;
+    for (const auto &[id, e] : jobs_)
+        if (e->job.state != JobState::INACTIVE)
+            ids.push_back(id);
+    for (uint64_t id : ids) {
+        auto it = jobs_.find(id);
+        if (it == jobs_.end() || it->second->job.state == JobState::INACTIVE)
+            continue;
+        if (int rc = f(id))
+            return rc;
+    }
+    return 0;
+}
+
 json_t *JobManager::jobtap_job_info(uint64_t id)
 {
     auto it = jobs_.find(id);

@@ -19,9 +19,13 @@
  *
  * Restart: the job manager calls job.dependency.SCHEME again for jobs in
  * DEPEND; a dependency already satisfied is removed, one already failed
- * raises its exception.  (Singleton counts only jobs seen past DEPEND
- * since the restart.)
+ * raises its exception; singleton asks the job manager which jobs are
+ * active (flux_jobtap_job_foreach), so it needs no history.
+ *
+ * Cost: a job without dependencies costs one early return at RUN and at
+ * INACTIVE (no arguments built) while nothing waits on another job.
  */
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -51,10 +55,15 @@ struct BeginTimer;
 
 struct State {
     std::multimap<flux_jobid_t, Waiter> waiting; /* target -> dependents */
-    /* singleton: (userid, name) -> jobs past DEPEND, and jobs held. */
-    std::map<std::pair<json_int_t, std::string>, std::set<flux_jobid_t>> running;
+    /* singleton: (userid, name) -> jobs held, in submission order.  Which
+     * other jobs of that user and name are active is asked of the job
+     * manager when it matters (flux_jobtap_job_foreach), so that jobs
+     * without dependencies cost this plugin nothing. */
     std::map<std::pair<json_int_t, std::string>, std::deque<flux_jobid_t>> held;
+    /* Singleton jobs held or released, until they end; released ones may
+     * not have left DEPEND yet and count as active all the same. */
     std::map<flux_jobid_t, std::pair<json_int_t, std::string>> key_of;
+    std::set<flux_jobid_t> released;
     std::set<BeginTimer *> timers;
 };
 
@@ -251,6 +260,46 @@ int begin_time_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void 
     return 0;
 }
 
+struct Others {
+    State *s;
+    json_int_t userid;
+    const std::string *name;
+    flux_jobid_t exclude;
+};
+
+int other_cb(flux_plugin_t *p, flux_jobid_t id, void *arg)
+{
+    auto *o = static_cast<Others *>(arg);
+    json_int_t userid;
+    const char *name = nullptr, *state;
+    if (id == o->exclude
+        || flux_jobtap_job_unpack(p, id, "{s:I s?s s:s}", "userid", &userid, "name", &name,
+                                  "state", &state) < 0
+        || userid != o->userid || !name || *o->name != name)
+        return 0;
+    /* Held jobs and jobs still waiting on other dependencies do not count. */
+    if (!strcmp(state, "NEW") || !strcmp(state, "DEPEND"))
+        return o->s->released.contains(id) ? 1 : 0;
+    return 1;
+}
+
+/* Whether a job of KEY other than EXCLUDE is active past its dependencies
+ * (or released from a singleton hold). */
+bool others_active(flux_plugin_t *p, State *s, const std::pair<json_int_t, std::string> &key,
+                   flux_jobid_t exclude)
+{
+    Others o{s, key.first, &key.second, exclude};
+    return flux_jobtap_job_foreach(p, other_cb, &o) > 0;
+}
+
+void release(flux_plugin_t *p, State *s, flux_jobid_t id,
+             const std::pair<json_int_t, std::string> &key)
+{
+    s->key_of[id] = key;
+    s->released.insert(id);
+    flux_jobtap_dependency_remove(p, id, "singleton");
+}
+
 int singleton_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
 {
     State *s = state_of(p);
@@ -265,61 +314,18 @@ int singleton_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *
     if (!name)
         return -1;
     auto key = std::make_pair(userid, std::string(name));
-    auto &held = s->held[key];
-    for (flux_jobid_t h : held) {
-        if (h == (flux_jobid_t)id)
-            return 0; /* restart */
-    }
-    auto it = s->running.find(key);
-    bool others = it != s->running.end() &&
-                  !(it->second.size() == 1 && it->second.count((flux_jobid_t)id));
-    if (!others && held.empty()) {
-        flux_jobtap_dependency_remove(p, (flux_jobid_t)id, "singleton");
+    if (s->key_of.contains((flux_jobid_t)id))
+        return 0; /* known already */
+    auto h = s->held.find(key);
+    if ((h == s->held.end() || h->second.empty()) && !others_active(p, s, key, (flux_jobid_t)id)) {
+        release(p, s, (flux_jobid_t)id, key);
         return 0;
     }
     if (flux_jobtap_dependency_add(p, (flux_jobid_t)id, "singleton") < 0)
         return -1;
-    held.push_back((flux_jobid_t)id);
+    s->held[key].push_back((flux_jobid_t)id);
     s->key_of[(flux_jobid_t)id] = key;
     return 0;
-}
-
-/* A job past DEPEND counts against singletons of its user and name. */
-int depend_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
-{
-    State *s = state_of(p);
-    json_int_t id, userid;
-    const char *name;
-    if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:I s:I s:s}", "id", &id, "userid",
-                               &userid, "name", &name) < 0)
-        return -1;
-    auto key = std::make_pair(userid, std::string(name));
-    auto &held = s->held[key];
-    for (flux_jobid_t h : held) {
-        if (h == (flux_jobid_t)id)
-            return 0; /* counted when released */
-    }
-    if (held.empty() && !s->held.empty())
-        s->held.erase(key);
-    s->running[key].insert((flux_jobid_t)id);
-    s->key_of[(flux_jobid_t)id] = key;
-    return 0;
-}
-
-void release_singleton(flux_plugin_t *p, State *s, const std::pair<json_int_t, std::string> &key)
-{
-    auto r = s->running.find(key);
-    if (r != s->running.end() && !r->second.empty())
-        return;
-    auto h = s->held.find(key);
-    if (h == s->held.end() || h->second.empty())
-        return;
-    flux_jobid_t next = h->second.front();
-    h->second.pop_front();
-    if (h->second.empty())
-        s->held.erase(h);
-    s->running[key].insert(next);
-    flux_jobtap_dependency_remove(p, next, "singleton");
 }
 
 void fail(flux_plugin_t *p, const Waiter &w, flux_jobid_t target, const std::string &why)
@@ -328,14 +334,21 @@ void fail(flux_plugin_t *p, const Waiter &w, flux_jobid_t target, const std::str
                                 w.desc.c_str(), idstr(target).c_str(), why.c_str());
 }
 
-/* A target started (after) or ended (the others). */
+/* A target started (after) or ended (the others); an ending job may free
+ * a singleton of its user and name.  With nothing waiting it returns
+ * before its arguments are built. */
 int target_cb(flux_plugin_t *p, const char *topic, flux_plugin_arg_t *args, void *)
 {
     State *s = state_of(p);
-    json_int_t id;
+    bool inactive = !strcmp(topic, "job.state.inactive");
+    if (s->waiting.empty() && (!inactive || s->key_of.empty()))
+        return 0;
+    json_int_t id, userid;
+    const char *name = nullptr;
     Target t;
-    if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:I s:s s:f s:b}", "id", &id, "state",
-                               &t.state, "t_run", &t.t_run, "success", &t.success) < 0)
+    if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:I s:I s?s s:s s:f s:b}", "id", &id,
+                               "userid", &userid, "name", &name, "state", &t.state, "t_run",
+                               &t.t_run, "success", &t.success) < 0)
         return -1;
     auto [it, end] = s->waiting.equal_range((flux_jobid_t)id);
     while (it != end) {
@@ -351,26 +364,24 @@ int target_cb(flux_plugin_t *p, const char *topic, flux_plugin_arg_t *args, void
             fail(p, it->second, (flux_jobid_t)id, why);
         it = s->waiting.erase(it);
     }
-    if (!strcmp(topic, "job.state.inactive")) {
-        auto k = s->key_of.find((flux_jobid_t)id);
-        if (k != s->key_of.end()) {
-            auto key = k->second;
-            s->key_of.erase(k);
-            auto r = s->running.find(key);
-            if (r != s->running.end()) {
-                r->second.erase((flux_jobid_t)id);
-                if (r->second.empty())
-                    s->running.erase(r);
-            }
-            auto h = s->held.find(key);
-            if (h != s->held.end()) {
-                std::erase(h->second, (flux_jobid_t)id);
-                if (h->second.empty())
-                    s->held.erase(h);
-            }
-            release_singleton(p, s, key);
-        }
+    if (!inactive || s->key_of.empty() || !name)
+        return 0;
+    auto key = std::make_pair(userid, std::string(name));
+    if (s->key_of.erase((flux_jobid_t)id)) {
+        s->released.erase((flux_jobid_t)id);
+        if (auto h = s->held.find(key); h != s->held.end())
+            std::erase(h->second, (flux_jobid_t)id); /* canceled while held */
     }
+    auto h = s->held.find(key);
+    if (h == s->held.end())
+        return 0;
+    if (!h->second.empty() && !others_active(p, s, key, (flux_jobid_t)id)) {
+        flux_jobid_t next = h->second.front();
+        h->second.pop_front();
+        release(p, s, next, key);
+    }
+    if (h->second.empty())
+        s->held.erase(h);
     return 0;
 }
 
@@ -379,7 +390,7 @@ int query_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
     State *s = state_of(p);
     return flux_plugin_arg_pack(args, FLUX_PLUGIN_ARG_OUT, "{s:I s:I s:I}", "waiting",
                                 (json_int_t)s->waiting.size(), "singleton-held",
-                                (json_int_t)s->held.size(), "timers",
+                                (json_int_t)(s->key_of.size() - s->released.size()), "timers",
                                 (json_int_t)s->timers.size());
 }
 
@@ -399,7 +410,6 @@ int dependency_plugin_init(flux_plugin_t *p)
         {"job.dependency.afternotok", after_cb, nullptr},
         {"job.dependency.begin-time", begin_time_cb, nullptr},
         {"job.dependency.singleton", singleton_cb, nullptr},
-        {"job.state.priority", depend_cb, nullptr},
         {"job.state.run", target_cb, nullptr},
         {"job.state.inactive", target_cb, nullptr},
         {"plugin.query", query_cb, nullptr},
