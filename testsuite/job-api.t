@@ -53,6 +53,16 @@ test_expect_success 'flux job attach of an unknown job says so, as Flux does' '
     echo "flux-job: attach: $nosuch: unknown job id" >expected &&
     test_cmp expected err
 '
+test_expect_success 'flux job info: an unknown id says so; a key a job lacks is named' '
+    nosuch=$(flux job id --to=f58 12345) &&
+    test_expect_code 1 flux job info $nosuch R 2>err &&
+    echo "flux-job: info: $nosuch: unknown job id" >expected &&
+    test_cmp expected err &&
+    id=$(flux submit --urgency=hold $T true) &&
+    test_expect_code 1 flux job info $id R 2>err &&
+    grep -q "has no R" err &&
+    flux cancel $id
+'
 test_expect_success 'event watch (C API): every entry of an eventlog, then ENODATA' '
     id=$(flux submit $T true) &&
     "$JOBAPI" watch $id eventlog >out &&

@@ -30,6 +30,8 @@ test_expect_success 'a running job: relative and absolute limits move R and job-
     flux update $id duration=+5m &&
     test "$(limit $id)" = 360 &&
     flux job info $id jobspec | jq -e ".attributes.system.duration == 360" &&
+    r_exp=$(flux job info $id R | jq -r ".execution.expiration | floor") &&
+    test "$(flux jobs -n -o "{expiration}" $id | cut -d. -f1)" = "$r_exp" &&
     start=$(flux job info $id R | jq -r ".execution.starttime | floor") &&
     flux update $id duration=$(( $(date +%s) - start + 3 ))s &&
     test_expect_code 143 flux job attach $id 2>err &&

@@ -331,8 +331,14 @@ int job_info(flux_t *h, int argc, char **argv)
                 fputs(j->c_str(), stdout);
                 continue;
             }
-            if (errno == ENOENT)
+            if (errno == ENOENT) {
+                /* Every job has an eventlog: without one the id is unknown. */
+                flux::FuturePtr ev(flux_job_lookup(h, id, "eventlog"));
+                const char *text;
+                if (ev && flux_job_lookup_get(ev.get(), &text) < 0 && errno == ENOENT)
+                    die(1, "flux-job: info: %s: unknown job id", jobid_str(id).c_str());
                 die(1, "flux-job: info: %s has no %s", jobid_str(id).c_str(), argv[i]);
+            }
             die(1, "flux-job: info: %s", flux_future_error_string(f.get()));
         }
         if (json_is_string(v))

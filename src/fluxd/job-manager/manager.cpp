@@ -1534,6 +1534,7 @@ void JobManager::update(const flux_msg_t *msg)
 void JobManager::update_expiration(Entry &e, double expiration)
 {
     e.R->expiration = expiration;
+    e.expiration = expiration; /* what flux jobs lists: {expiration}, {t_remaining} */
     flux::JsonPtr R(json_loads(e.R_text.c_str(), 0, nullptr));
     if (json_t *ex = json_object_get(R.get(), "execution")) {
         json_object_set_new(ex, "expiration", json_real(expiration));
