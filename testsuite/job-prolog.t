@@ -227,6 +227,15 @@ test_expect_success 'housekeeping holds only its node; the next job waits only f
     test $(grep -c "^hk " hk-ran) -eq 7
 '
 
+test_expect_success 'failed housekeeping drains its node with the reason; the job keeps its result' '
+    printf "[job-manager.housekeeping]\ncommand = [\"sh\", \"-c\", \"exit 3\"]\n" >hkfail.toml &&
+    flux start -c hkfail.toml sh -c "id=\$(flux submit true) && flux job wait \$id &&
+        timeout 20 sh -c \"until flux resource drain | grep -q housekeeping; do sleep 0.1; done\" &&
+        flux jobs -n -o {result} \$id && flux resource drain" >hkfail.out &&
+    grep -q "^COMPLETED$" hkfail.out &&
+    grep -q "housekeeping failed for job .*: exit 3" hkfail.out
+'
+
 test_expect_success 'config errors name the key and stop the instance' '
     printf "[job-manager.prolog]\ncomand = [\"true\"]\n" >bad1.toml &&
     test_must_fail flux start -c bad1.toml true 2>err1 &&
