@@ -69,6 +69,20 @@ test_expect_success 'confinement: a child of -N2 sees 2 nodes, of -n1 one core' 
     test "$(flux alloc -n1 flux resource list -s free -n -o "{ncores}" | tr -d " ")" = 1 &&
     test "$(flux alloc -N1 -n2 flux resource list -s free -n -o "{ncores}" | tr -d " ")" = 2
 '
+test_expect_success 'flux alloc -n3 and flux batch -n3 without -N: slots span nodes, a broker per node' '
+    ncores=$(flux resource list -s free -n -o "{ncores}" | tr -d " ") &&
+    nnodes=$(flux resource list -s free -n -o "{nnodes}" | tr -d " ") &&
+    n=$((ncores / nnodes + 1)) &&
+    flux alloc -n$n sh -c "flux getattr size && flux resource list -s free -n -o {ncores}" >n3.out &&
+    printf "2\n%s\n" $n >n3.exp &&
+    test_cmp n3.exp n3.out &&
+    printf "#!/bin/sh\nflux getattr size\nflux run -n$n true && echo ran\n" >n3.sh &&
+    id=$(flux batch -n$n n3.sh) &&
+    flux job wait-event -t 60 $id clean >/dev/null &&
+    printf "2\nran\n" >n3b.exp &&
+    test_cmp n3b.exp flux-$id.out &&
+    flux job info $id jobspec | jq -e ".tasks[0].count.per_resource.type == \"node\""
+'
 test_expect_success 'a child cannot run a job larger than its allocation' '
     test_must_fail flux alloc -n1 flux run -n2 true 2>big.err &&
     test -s big.err

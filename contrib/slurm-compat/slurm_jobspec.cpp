@@ -148,8 +148,8 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
     for (const auto &a : command)
         json_array_append_new(cmd, json_string(a.c_str()));
     json_t *count;
-    if (x.batch && nodes == 0)
-        count = json_pack("{s:i}", "total", 1); /* one instance: see sbatch(1) */
+    if (x.batch && nodes == 0) /* -n alone: one broker per node the slots land on */
+        count = json_pack("{s:{s:s s:i}}", "per_resource", "type", "node", "count", 1);
     else if (x.batch)
         count = json_pack("{s:i}", "per_slot", 1);
     else if (nodes > 0 && ntasks != nodes * slots_per_node)

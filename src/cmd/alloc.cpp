@@ -44,8 +44,8 @@ std::string flux_path()
 }
 
 /* An instance's shape: one broker per node.  -N nodes (whole nodes when
- * -n is not given, as Flux), else one node; the -n * -c cores are spread
- * evenly over the nodes. */
+ * -n is not given, as Flux), the -n * -c cores spread evenly over them;
+ * -n alone: see per_node_brokers(). */
 JobOptions instance_shape(JobOptions o)
 {
     uint64_t nodes = o.nodes ? o.nodes : 1;
@@ -58,6 +58,27 @@ JobOptions instance_shape(JobOptions o)
     o.tasks_per_node = 0;
     o.cores_per_task = std::max<uint64_t>(1, (cores + nodes - 1) / nodes);
     return o;
+}
+
+/* -n without -N (as flux-core): N slots of -c cores (and -g GPUs) wherever
+ * they fit, one broker per node they land on (tasks per_resource node). */
+void per_node_brokers(json_t *js, const JobOptions &o)
+{
+    if (o.nodes || !o.ntasks_set)
+        return;
+    json_t *with = json_pack("[{s:s s:I}]", "type", "core", "count",
+                             (json_int_t)std::max<uint64_t>(1, o.cores_per_task));
+    if (o.gpus_per_task)
+        json_array_append_new(with, json_pack("{s:s s:I}", "type", "gpu", "count",
+                                              (json_int_t)o.gpus_per_task));
+    json_t *slot = json_pack("{s:s s:I s:s s:o}", "type", "slot", "count", (json_int_t)o.ntasks,
+                             "label", "task", "with", with);
+    if (o.exclusive)
+        json_object_set_new(slot, "exclusive", json_true());
+    json_object_set_new(js, "resources", json_pack("[o]", slot));
+    json_t *task = json_array_get(json_object_get(js, "tasks"), 0);
+    json_object_set_new(task, "count",
+                        json_pack("{s:{s:s s:i}}", "per_resource", "type", "node", "count", 1));
 }
 
 std::string dump(json_t *o)
@@ -252,6 +273,7 @@ int cmd_alloc(int argc, char **argv)
     auto js = job_options_jobspec(shape, command);
     if (!js)
         die(1, "flux-alloc: %s", js.error().text.c_str());
+    per_node_brokers(js->get(), o);
     flux_t *h = open_or_die("flux-alloc");
     uint64_t id = submit_one(h, "flux-alloc", dump(js->get()), o.urgency);
     if (bg) {
@@ -340,6 +362,7 @@ int cmd_batch(int argc, char **argv)
     auto js = job_options_jobspec(shape, command);
     if (!js)
         die(1, "flux-batch: %s", js.error().text.c_str());
+    per_node_brokers(js->get(), o);
     json_t *sys = json_object_get(json_object_get(js->get(), "attributes"), "system");
     json_t *files = json_object_get(sys, "files");
     if (!files) {

@@ -440,7 +440,10 @@ class CanonicalParser {
             return invalid(pr_path, "missing required key 'count'");
         if (auto r = get_positive(n, key_path(pr_path, "count"), out.count); !r)
             return r;
-        if (!contains_type(slot.with, out.resource_type))
+        /* "node" counts the nodes of the allocation (R), whether or not
+         * the jobspec names them: flux batch/alloc -n N start one broker
+         * per node their slots land on (as flux-core's do). */
+        if (out.resource_type != "node" && !contains_type(slot.with, out.resource_type))
             return invalid(key_path(pr_path, "type"), "no resource of type '" + out.resource_type +
                                                           "' in slot '" + slot.label + "'");
         return {};
@@ -661,6 +664,30 @@ bool count_in_slot(const std::vector<Resource> &resources,
     return true;
 }
 
+/* The fixed count of nodes above the slot labeled LABEL (the product of
+ * the node counts on its path); false if no node is above it or a count
+ * is a range. */
+bool nodes_above(const std::vector<Resource> &resources, const std::string &label, uint64_t &n,
+                 uint64_t mult = 1, bool seen = false)
+{
+    for (const auto &r : resources) {
+        uint64_t m = mult;
+        bool s = seen;
+        if (r.type == "node") {
+            if (r.count.is_range || !checked_mul(mult, r.count.min, m))
+                return false;
+            s = true;
+        }
+        if (r.type == "slot" && r.label == label) {
+            n = m;
+            return s;
+        }
+        if (nodes_above(r.with, label, n, m, s))
+            return true;
+    }
+    return false;
+}
+
 /* Total tasks, or 0 if not computable. */
 uint64_t compute_ntasks(const Jobspec &js)
 {
@@ -676,6 +703,17 @@ uint64_t compute_ntasks(const Jobspec &js)
             if (!sp.slot || !sp.fixed)
                 return 0;
             uint64_t per_slot = task.count.count;
+            if (task.count.kind == TaskCount::per_resource && task.count.resource_type == "node") {
+                /* Per node of R: known here only when the nodes are. */
+                uint64_t nnodes = 0;
+                if (!nodes_above(js.resources, task.slot, nnodes))
+                    nnodes = 1; /* at least one node: R says how many */
+                if (!checked_mul(nnodes, task.count.count, n))
+                    return 0;
+                if (!checked_add(total, n, total))
+                    return 0;
+                continue;
+            }
             if (task.count.kind == TaskCount::per_resource) {
                 uint64_t nres = 0;
                 if (!count_in_slot(sp.slot->with, task.count.resource_type, 1, true, nres) ||
@@ -795,7 +833,12 @@ Result<void> check_v1(const Jobspec &js, V1Shape &shape)
                 return invalid("tasks[0].count.per_slot", "must be 1 in jobspec V1");
             break;
         case TaskCount::per_resource:
-            return invalid("tasks[0].count.per_resource", "not allowed in jobspec V1");
+            /* One broker (or other task) per node of the allocation, the
+             * shape flux-core's flux batch and flux alloc submit. */
+            if (task.count.resource_type != "node")
+                return invalid("tasks[0].count.per_resource.type",
+                               "must be 'node' in jobspec V1");
+            break;
         case TaskCount::total:
             /* More tasks than slots is fine (they share the slots, as in
              * flux-core); fewer than nodes would leave a node without a

@@ -59,8 +59,9 @@ Result<Taskmap> Taskmap::create(const Rv1 &R, const Jobspec &js)
         return make_error(EINVAL, "taskmap: jobspec has " + std::to_string(js.tasks.size())
                                       + " task entries, expected 1");
     const Task &task = js.tasks[0];
-    if (task.count.kind == TaskCount::per_resource)
-        return make_error(EINVAL, "taskmap: per_resource task counts are not supported");
+    if (task.count.kind == TaskCount::per_resource && task.count.resource_type != "node")
+        return make_error(EINVAL, "taskmap: per_resource task counts of type '"
+                                      + task.count.resource_type + "' are not supported");
     if (task.count.count == 0)
         return make_error(EINVAL, "taskmap: task count must be >= 1");
     SlotShape shape;
@@ -90,7 +91,9 @@ Result<Taskmap> Taskmap::create(const Rv1 &R, const Jobspec &js)
     uint64_t remaining = total, next = 0;
     for (const auto &[rank, nslots] : slots) {
         uint64_t n;
-        if (task.count.kind == TaskCount::per_slot)
+        if (task.count.kind == TaskCount::per_resource) /* per node of R */
+            n = task.count.count;
+        else if (task.count.kind == TaskCount::per_slot)
             n = nslots * task.count.count;
         else if (spread) {
             uint64_t more = std::min(extra, nslots);

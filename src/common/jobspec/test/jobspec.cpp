@@ -500,7 +500,7 @@ tasks:
     count: { per_resource: { type: core, count: 1 } }
 attributes: { system: { duration: 0 } }
 )",
-     "tasks[0].count.per_resource: not allowed in jobspec V1", 8, 0, 0, 0, 0},
+     "tasks[0].count.per_resource.type: must be 'node' in jobspec V1", 8, 0, 0, 0, 0},
     {"per_resource below a node", R"(version: 1
 resources:
   - type: slot

@@ -102,6 +102,25 @@ Test(taskmap, per_slot_from_text)
     cr_expect_eq(m->size(), 18);
 }
 
+/* One task per node of R (flux batch/alloc -n N): slots of the jobspec may
+ * land unevenly, each node gets one broker. */
+Test(taskmap, per_resource_node)
+{
+    auto js = flux::jobspec_parse(
+        "{\"version\":1,\"resources\":[{\"type\":\"slot\",\"count\":3,\"label\":\"task\","
+        "\"with\":[{\"type\":\"core\",\"count\":1}]}],\"tasks\":[{\"command\":[\"true\"],"
+        "\"slot\":\"task\",\"count\":{\"per_resource\":{\"type\":\"node\",\"count\":1}}}],"
+        "\"attributes\":{\"system\":{\"duration\":0}}}");
+    cr_assert(js.has_value(), "%s", js.has_value() ? "" : js.error().text.c_str());
+    cr_expect(js->v1, "%s", js->v1_error.c_str());
+    auto m = flux::Taskmap::create(make_R({2, 1}), *js);
+    cr_assert(m.has_value(), "%s", m.has_value() ? "" : m.error().text.c_str());
+    cr_expect_eq(m->nodes()[0].ntasks, 1);
+    cr_expect_eq(m->nodes()[1].ntasks, 1);
+    cr_expect_eq(m->nodes()[1].first_task, 1);
+    cr_expect_eq(m->size(), 2);
+}
+
 /* RFC 25: a total may exceed the slots; it spreads over all of them, the
  * first slots taking one more. */
 Test(taskmap, total_beyond_slots)
@@ -154,10 +173,12 @@ Test(taskmap, errors)
     auto m = flux::Taskmap::create(make_R({1}), js);
     cr_assert(!m.has_value());
     cr_expect_str_eq(m.error().text.c_str(), "taskmap: jobspec has 2 task entries, expected 1");
-    /* per_resource */
+    /* per_resource of another type than node */
     js.tasks.pop_back();
     js.tasks[0].count.kind = flux::TaskCount::per_resource;
+    js.tasks[0].count.resource_type = "core";
     m = flux::Taskmap::create(make_R({1}), js);
     cr_assert(!m.has_value());
-    cr_expect_str_eq(m.error().text.c_str(), "taskmap: per_resource task counts are not supported");
+    cr_expect_str_eq(m.error().text.c_str(),
+                     "taskmap: per_resource task counts of type 'core' are not supported");
 }
