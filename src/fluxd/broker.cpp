@@ -1192,8 +1192,26 @@ void Broker::enter_run_state()
         if (auto r = parent_post_uri(*parent, *jobid, "local://" + local_path_); !r)
             log(LOG_ERR, "%s", r.error().text.c_str());
     }
-    if (rank_ == 0 && !initial_program_.empty())
+    if (rank_ != 0 || initial_program_.empty())
+        return;
+    if (!initial_waits_for_sched_ || (job_manager_ && job_manager_->sched_is_ready())) {
+        initial_waits_for_sched_ = false;
         start_initial_program();
+        return;
+    }
+    /* A scheduler that never says ready does not keep the instance idle. */
+    struct timeval tv = {10, 0};
+    initial_wait_timer_.reset(event_new(
+        base_, -1, 0,
+        [](evutil_socket_t, short, void *arg) {
+            auto *b = (Broker *)arg;
+            b->log(LOG_ERR, "the scheduler is not ready after 10s: starting the initial program");
+            b->initial_waits_for_sched_ = false;
+            if (b->state_ == State::run && b->initial_pid_ < 0)
+                b->start_initial_program();
+        },
+        this));
+    event_add(initial_wait_timer_.get(), &tv);
 }
 
 void Broker::start_initial_program()
@@ -1451,12 +1469,20 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         job_manager_->on_sched_change = [this]() {
             if (ingest_)
                 ingest_->sched_changed();
+            if (initial_waits_for_sched_ && job_manager_->sched_is_ready()) {
+                initial_waits_for_sched_ = false;
+                initial_wait_timer_.reset();
+                if (state_ == State::run && initial_pid_ < 0)
+                    start_initial_program();
+            }
         };
         /* The scheduler is a module speaking RFC 27 with the job manager. */
         std::string sched = attrs_.get("sched-module").value_or("sched-simple");
         if (sched != "none" && !sched.empty()) {
             if (auto m = module_load(sched, {}); !m)
                 log(LOG_ERR, "cannot load the scheduler: %s", m.error().text.c_str());
+            else
+                initial_waits_for_sched_ = !initial_program_.empty();
         }
     }
     if (auto r = local_listen(); !r)

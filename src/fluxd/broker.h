@@ -331,6 +331,11 @@ class Broker : public ServiceHost {
     double ready_time_ = 0;
     std::vector<std::string> initial_program_;
     pid_t initial_pid_ = -1;
+    /* As Flux's rc1 loads the scheduler before rc2: the initial program
+     * waits (at most initial_sched_wait) for the scheduler loaded at boot
+     * to say it is ready, so its first command sees a scheduling instance. */
+    bool initial_waits_for_sched_ = false;
+    flux::EventPtr initial_wait_timer_;
     int exit_code_ = 0;
     flux::EventPtr sigchld_ev_;
     flux::EventPtr sigterm_ev_;

@@ -39,6 +39,8 @@ class JobManager : private JobtapHost {
     /* Called when a scheduler becomes ready or goes away (job-ingest's
      * feasibility answers are then out of date). */
     std::function<void()> on_sched_change;
+    /* A scheduler said hello and sched-ready (RFC 27). */
+    bool sched_is_ready() const { return sched_ready_; }
 
   private:
     /* A queue (RFC 33): "" is the anonymous queue of an instance without
