@@ -195,9 +195,12 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
             json_array_append_new(deps, e);
         }
     }
-    if (o.begin > 0)
-        json_array_append_new(deps, json_pack("{s:s s:f}", "scheme", "begin-time", "value",
-                                              (double)o.begin));
+    if (o.begin > 0) {
+        /* RFC 26 values are strings, as flux submit --begin-time sends. */
+        char when[64];
+        snprintf(when, sizeof(when), "%.3f", (double)o.begin);
+        json_array_append_new(deps, json_pack("{s:s s:s}", "scheme", "begin-time", "value", when));
+    }
     if (json_array_size(deps) > 0)
         json_object_set_new(sys, "dependencies", deps);
     else
