@@ -48,6 +48,25 @@ test_expect_success 'fluxd refuses to boot on a config that check refuses' '
     test_must_fail flux start --test-size=1 -c bad2 true 2>err &&
     grep "tbon.fanout" err
 '
+test_expect_success 'a .json config file holds the same tables (as Flux brokers take)' '
+    printf "{\"tbon\": {\"fanout\": 3}, \"site\": {\"name\": \"lab\"}}\n" >c.json &&
+    flux config check c.json &&
+    test "$(flux start --test-size=1 -c c.json flux config get tbon.fanout)" = 3
+'
+test_expect_success 'a .json config: bad JSON, a bad value and null are refused, naming the file' '
+    printf "{\"tbon\": \n" >badsyntax.json &&
+    test_expect_code 1 flux config check badsyntax.json 2>err &&
+    grep "badsyntax.json:2:" err &&
+    printf "{\"tbon\": {\"fanout\": \"x\"}}\n" >badvalue.json &&
+    test_expect_code 1 flux config check badvalue.json 2>err &&
+    grep "badvalue.json: tbon.fanout" err &&
+    printf "{\"a\": {\"b\": null}}\n" >null.json &&
+    test_expect_code 1 flux config check null.json 2>err &&
+    grep "null.json: a.b: null has no TOML form" err &&
+    printf "[1, 2]\n" >array.json &&
+    test_expect_code 1 flux config check array.json 2>err &&
+    grep "array.json: must be a JSON object" err
+'
 
 test_expect_success 'config get prints the whole config as JSON, and one key' '
     flux start --test-size=1 -c good sh -c "

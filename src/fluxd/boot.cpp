@@ -38,6 +38,7 @@
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
+#include <memory>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,9 +54,15 @@ namespace fluxd {
 
 namespace {
 
+/* The JSON files of the config being loaded: their nodes carry no source
+ * position, so errors name the file(s) instead. */
+std::string json_sources;
+
 std::string where(const toml::source_region &src)
 {
     std::string s;
+    if (src.begin.line == 0 && !json_sources.empty())
+        return json_sources;
     if (src.path)
         s += *src.path + ":";
     s += std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
@@ -610,10 +617,94 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
     return true;
 }
 
+/* A JSON value as a TOML node (what a .json config file holds: Flux's
+ * brokers take JSON config too, which flux batch --conf and Python's
+ * JobspecV1.from_nest_command(conf=) write).  false, with the key path in
+ * *err, for null, which TOML cannot hold. */
+bool json_to_toml(json_t *v, const std::string &path, std::unique_ptr<toml::node> &out,
+                  std::string *err)
+{
+    switch (json_typeof(v)) {
+        case JSON_OBJECT: {
+            auto t = std::make_unique<toml::table>();
+            const char *k;
+            json_t *x;
+            json_object_foreach(v, k, x)
+            {
+                std::unique_ptr<toml::node> n;
+                if (!json_to_toml(x, path.empty() ? k : path + "." + k, n, err))
+                    return false;
+                t->insert(k, std::move(*n));
+            }
+            out = std::move(t);
+            return true;
+        }
+        case JSON_ARRAY: {
+            auto a = std::make_unique<toml::array>();
+            size_t i;
+            json_t *x;
+            json_array_foreach(v, i, x)
+            {
+                std::unique_ptr<toml::node> n;
+                if (!json_to_toml(x, path + "[" + std::to_string(i) + "]", n, err))
+                    return false;
+                a->push_back(std::move(*n));
+            }
+            out = std::move(a);
+            return true;
+        }
+        case JSON_STRING:
+            out = std::make_unique<toml::value<std::string>>(
+                std::string(json_string_value(v), json_string_length(v)));
+            return true;
+        case JSON_INTEGER:
+            out = std::make_unique<toml::value<int64_t>>((int64_t)json_integer_value(v));
+            return true;
+        case JSON_REAL:
+            out = std::make_unique<toml::value<double>>(json_real_value(v));
+            return true;
+        case JSON_TRUE:
+        case JSON_FALSE:
+            out = std::make_unique<toml::value<bool>>(json_is_true(v));
+            return true;
+        case JSON_NULL:
+            break;
+    }
+    *err = (path.empty() ? std::string("the document") : path) + ": null has no TOML form";
+    return false;
+}
+
+bool parse_json_file(const std::string &file, toml::table &t, std::string *err)
+{
+    json_error_t jerr;
+    json_t *o = json_load_file(file.c_str(), 0, &jerr);
+    if (!o) {
+        *err = file + ":" + std::to_string(jerr.line) + ":" + std::to_string(jerr.column) + ": "
+               + jerr.text;
+        return false;
+    }
+    std::unique_ptr<toml::node> n;
+    bool ok = json_is_object(o) && json_to_toml(o, "", n, err);
+    if (!json_is_object(o))
+        *err = "must be a JSON object";
+    json_decref(o);
+    if (!ok) {
+        *err = file + ": " + *err;
+        return false;
+    }
+    t = std::move(*n->as_table());
+    json_sources += (json_sources.empty() ? "" : ",") + file;
+    return true;
+}
+
 bool load_file(const std::string &file, toml::table &merged, std::string *err)
 {
     toml::table t;
-    try {
+    if (file.size() > 5 && file.compare(file.size() - 5, 5, ".json") == 0) {
+        if (!parse_json_file(file, t, err))
+            return false;
+    }
+    else try {
         t = toml::parse_file(file);
     } catch (const toml::parse_error &e) {
         const auto &src = e.source();
@@ -679,6 +770,7 @@ flux::Result<Config> config_load(const std::string &path)
     else
         files.push_back(path);
     toml::table merged;
+    json_sources.clear();
     for (const auto &f : files) {
         if (access(f.c_str(), R_OK) < 0)
             return flux::make_error(errno, f + ": " + strerror(errno));

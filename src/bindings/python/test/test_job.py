@@ -3,6 +3,7 @@ import errno
 import json
 import os
 import signal
+import subprocess
 
 import pytest
 
@@ -51,13 +52,99 @@ def test_setters():
 def test_batch_and_nest():
     js = JobspecV1.from_batch_command("#!/bin/sh\nflux run true\n", "mybatch", num_slots=2)
     d = json.loads(js.dumps())
-    assert d["tasks"][0]["command"][:2] == ["flux", "broker"]
+    cmd = d["tasks"][0]["command"]
+    assert os.path.basename(cmd[0]) == "flux" and cmd[1:] == ["broker", "--", "{{tmpdir}}/script"]
     assert d["attributes"]["system"]["job"]["name"] == "mybatch"
-    assert "script" in d["attributes"]["system"]["files"]
+    assert d["attributes"]["system"]["files"]["script"]["encoding"] == "utf-8"
     nest = JobspecV1.from_nest_command(["sleep", "0"], num_slots=1, num_nodes=1)
     assert json.loads(nest.dumps())["tasks"][0]["command"][-2:] == ["sleep", "0"]
     with pytest.raises(ValueError):
         JobspecV1.from_batch_command("no shebang", "x")
+
+
+@pytest.mark.parametrize("kwargs,resources,count", [
+    # flux batch/alloc's shapes (doc/design/batch-jobspec.md): -n alone,
+    # N slots wherever they fit and a broker on each node they land on
+    ({}, [{"type": "slot", "count": 1, "label": "task",
+           "with": [{"type": "core", "count": 1}]}],
+     {"per_resource": {"type": "node", "count": 1}}),
+    ({"num_slots": 4, "cores_per_slot": 2, "gpus_per_slot": 1},
+     [{"type": "slot", "count": 4, "label": "task",
+       "with": [{"type": "core", "count": 2}, {"type": "gpu", "count": 1}]}],
+     {"per_resource": {"type": "node", "count": 1}}),
+    # -N: one slot (one broker) per node, the cores and GPUs spread evenly
+    ({"num_slots": 3, "num_nodes": 2},
+     [{"type": "node", "count": 2,
+       "with": [{"type": "slot", "count": 1, "label": "task",
+                 "with": [{"type": "core", "count": 2}]}]}],
+     {"per_slot": 1}),
+    ({"num_slots": 4, "num_nodes": 2, "gpus_per_slot": 1, "exclusive": True},
+     [{"type": "node", "count": 2, "exclusive": True,
+       "with": [{"type": "slot", "count": 1, "label": "task",
+                 "with": [{"type": "core", "count": 2}, {"type": "gpu", "count": 2}]}]}],
+     {"per_slot": 1}),
+])
+def test_batch_and_nest_shape(kwargs, resources, count):
+    for js in (JobspecV1.from_batch_command("#!/bin/sh\ntrue\n", "b", **kwargs),
+               JobspecV1.from_nest_command(["true"], **kwargs)):
+        d = json.loads(js.dumps())
+        assert d["resources"] == resources
+        assert d["tasks"][0]["count"] == count
+        assert d["tasks"][0]["slot"] == "task"
+
+
+def test_batch_shape_is_the_cli_shape(h, tmp_path):
+    """What `flux batch` submits for the same request (its jobspec as stored)."""
+    script = tmp_path / "b.sh"
+    script.write_text("#!/bin/sh\ntrue\n")
+    for args, kwargs in ((["-n2", "-c2"], {"num_slots": 2, "cores_per_slot": 2}),
+                         (["-N2", "-n4"], {"num_slots": 4, "num_nodes": 2})):
+        jobid = subprocess.check_output(["flux", "batch", "--urgency=0"] + args + [str(script)],
+                                        text=True).strip()
+        try:
+            cli = json.loads(subprocess.check_output(["flux", "job", "info", jobid, "jobspec"],
+                                                     text=True))
+        finally:
+            flux.job.cancel(h, JobID(jobid))
+        py = json.loads(JobspecV1.from_batch_command(script.read_text(), "b.sh",
+                                                     **kwargs).dumps())
+        assert py["resources"] == cli["resources"], args
+        assert py["tasks"][0]["count"] == cli["tasks"][0]["count"], args
+        assert py["tasks"][0]["command"][1:] == cli["tasks"][0]["command"][1:], args
+        assert py["attributes"]["system"]["files"] == cli["attributes"]["system"]["files"]
+
+
+def test_nest_conf_is_json():
+    """conf= is written as conf.json, which fluxd reads as Flux's brokers do."""
+    conf = {"tbon": {"fanout": 3}, "a": {"b c": [1, "x"], "t": True}}
+    js = JobspecV1.from_nest_command(["true"], broker_opts=["-Sx=1"], conf=conf)
+    d = json.loads(js.dumps())
+    assert d["tasks"][0]["command"][1:5] == ["broker", "-Sx=1", "-c{{tmpdir}}/conf.json", "--"]
+    assert json.loads(d["attributes"]["system"]["files"]["conf.json"]["data"]) == conf
+    with pytest.raises(ValueError):
+        JobspecV1.from_nest_command(["true"], num_slots=1, num_nodes=2)
+
+
+def test_batch_and_nest_jobs_complete(h):
+    """Both kinds are accepted at submit and their instances run to the end."""
+    script = ('#!/bin/sh\nflux run true && test "$(flux getattr size)" = 2 '
+              '&& test "$1" = arg1\n')
+    batch = JobspecV1.from_batch_command(script, "pybatch", args=["arg1"], num_slots=2,
+                                         num_nodes=2)
+    nest = JobspecV1.from_nest_command(
+        ["sh", "-c", 'test "$(flux config get tbon.fanout)" = 3'], num_slots=2,
+        conf={"tbon": {"fanout": 3}})
+    for js in (batch, nest):
+        js.environment = dict(os.environ)
+    bare = JobspecV1.from_nest_command(["true"])  # no environment: flux by full path
+    jobs = []
+    for js in (batch, nest, bare):
+        js.duration = "2m"
+        jobs.append(flux.job.submit(h, js, waitable=True))
+    for jobid in jobs:
+        res = flux.job.wait(h, jobid)
+        assert res.success, (jobid, res.errstr)
+    assert flux.job.JobList(h, ids=[jobs[0]]).jobs()[0].name == "pybatch"
 
 
 @pytest.mark.parametrize("args,exc", [
@@ -141,6 +228,23 @@ def test_unknown_jobid(h):
     with pytest.raises(OSError):
         flux.job.cancel(h, bogus)
     assert flux.job.get_job(h, bogus) is None
+
+
+def test_event_watch_missing_eventlog(h):
+    """As `flux job eventlog -p NAME ID`: "ID has no NAME", not "unknown job id"."""
+    jobid = flux.job.submit(h, JobspecV1.from_command(["true"]), urgency=0)  # never runs
+    try:
+        with pytest.raises(FileNotFoundError) as e:
+            list(flux.job.event_watch(h, jobid, eventlog="guest.exec.eventlog"))
+        assert e.value.strerror == "%s has no guest.exec.eventlog" % jobid
+        cli = subprocess.run(["flux", "job", "eventlog", "-p", "guest.exec.eventlog",
+                              str(jobid)], capture_output=True, text=True)
+        assert cli.returncode != 0 and e.value.strerror in cli.stderr
+        with pytest.raises(FileNotFoundError) as e:
+            list(flux.job.event_watch(h, JobID(123456789), eventlog="guest.exec.eventlog"))
+        assert e.value.strerror == "unknown job id"
+    finally:
+        flux.job.cancel(h, jobid)
 
 
 def test_event_watch_and_wait(h):
@@ -298,3 +402,50 @@ def test_journal_poll_timeout(h):
         while True:
             jc.poll(timeout=0.2)
     jc.stop()
+
+
+def test_jobinfo_status_matches_flux_jobs(h):
+    """status, status_abbrev, returncode, result_abbrev: the words of
+    `flux jobs -o {...}` for the same jobs (Flux's: RUN, CD, CA, -128...)."""
+    jobs = {"completed": flux.job.submit(h, JobspecV1.from_command(["true"])),
+            "failed": flux.job.submit(h, JobspecV1.from_command(["sh", "-c", "exit 3"])),
+            "held": flux.job.submit(h, JobspecV1.from_command(["true"]), urgency=0)}
+    js = JobspecV1.from_command(["sleep", "300"])
+    js.duration = "100s"
+    jobs["running"] = flux.job.submit(h, js)
+    flux.job.event_wait(h, jobs["running"], "start")
+    jobs["killed"] = flux.job.submit(h, JobspecV1.from_command(["sleep", "300"]))
+    flux.job.event_wait(h, jobs["killed"], "start")
+    flux.job.kill(h, jobs["killed"], signal.SIGKILL)
+    for name in ("completed", "failed", "killed"):
+        flux.job.result(h, jobs[name])
+    jobs["pending"] = flux.job.submit(h, JobspecV1.from_command(["true"]), urgency=0)
+    jobs["canceled"] = jobs.pop("held")
+    flux.job.cancel(h, jobs["canceled"])
+    jobs["raised"] = flux.job.submit(h, JobspecV1.from_command(["true"]), urgency=0)
+    getattr(flux.job, "raise")(h, jobs["raised"], "test", 0, "before it ran")
+    for name in ("canceled", "raised"):
+        flux.job.result(h, jobs[name])
+    want = {"completed": "COMPLETED CD 0 CD", "failed": "FAILED F 3 F",
+            "canceled": "CANCELED CA -128 CA", "killed": "FAILED F -9 F",
+            "raised": "FAILED F 1 F",
+            "running": "RUN R", "pending": "SCHED S"}
+    try:
+        for name, jobid in jobs.items():
+            info = flux.job.JobList(h, ids=[jobid]).jobs()[0]
+            got = " ".join(str(v) for v in (info.status, info.status_abbrev, info.returncode,
+                                            info.result_abbrev)).split()
+            cli = subprocess.check_output(
+                ["flux", "jobs", "-n", "-o",
+                 "{status} {status_abbrev} {returncode} {result_abbrev}", str(jobid)],
+                text=True).split()
+            assert got == cli == want[name].split(), name
+            d = info.to_dict()
+            assert (d["status"], d["status_abbrev"]) == (info.status, info.status_abbrev)
+            if name == "running":
+                assert 0 < info.t_remaining <= 100
+            else:
+                assert info.t_remaining == 0.0
+    finally:
+        flux.job.cancel(h, jobs["running"])
+        flux.job.cancel(h, jobs["pending"])

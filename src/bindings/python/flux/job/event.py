@@ -69,17 +69,37 @@ class JobEventWatchFuture(Future):
 
     def get_event(self, autoreset=True):
         """The next entry, or None once the stream has ended (after
-        cancel()).  OSError (ENOENT: unknown job id) on failure."""
+        cancel()).  OSError on failure: FileNotFoundError "unknown job id",
+        or "ID has no EVENTLOG" for a job without that eventlog (as
+        `flux job eventlog -p EVENTLOG ID`)."""
         self._check()
         s = ffi.new("char **")
         if lib.flux_job_event_watch_get(self.pimpl, s) < 0:
             if ffi.errno == errno.ENODATA:
                 return None
+            if ffi.errno == errno.ENOENT and self.eventlog != "eventlog":
+                err = oserror(self.pimpl)
+                if self._job_exists():
+                    raise FileNotFoundError(errno.ENOENT, "%s has no %s"
+                                            % (self.jobid, self.eventlog))
+                raise err
             raise oserror(self.pimpl)
         ev = EventLogEvent(_string(s[0]))
         if autoreset:
             self.reset()
         return ev
+
+    def _job_exists(self):
+        """Whether the job has its main eventlog (every job does): libflux
+        says "unknown job id" for any eventlog that is not there."""
+        f = lib.flux_job_lookup(self.flux_handle._h(), self.jobid, b"eventlog")
+        if f == ffi.NULL:
+            return True  # cannot tell: do not claim the id is unknown
+        try:
+            value = ffi.new("char **")
+            return lib.flux_job_lookup_get(f, value) == 0 or ffi.errno != errno.ENOENT
+        finally:
+            lib.flux_future_destroy(f)
 
     def cancel(self, stop=False):
         if self.pimpl is not None and not self.cancelled:

@@ -4,6 +4,7 @@ import json
 import math
 import numbers
 import os
+import shutil
 
 _FSD = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -38,6 +39,20 @@ def _positive_int(name, value, allow_none=False):
     if value < 1:
         raise ValueError("%s must be >= 1" % name)
     return int(value)
+
+
+def _gpu_count(name, value):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+                              or value < 0):
+        raise ValueError("%s must be an integer >= 0" % name)
+    return value
+
+
+def _flux_command():
+    """The flux command a nested instance's brokers run: the one on PATH,
+    by its full path (as flux batch names itself), so the job needs no PATH
+    of its own to find it; plain "flux" when there is none."""
+    return shutil.which("flux") or "flux"
 
 
 def _check_command(command):
@@ -275,10 +290,7 @@ class JobspecV1(Jobspec):
         command = _check_command(command)
         num_tasks = _positive_int("num_tasks", num_tasks)
         cores_per_task = _positive_int("cores_per_task", cores_per_task)
-        if gpus_per_task is not None and (isinstance(gpus_per_task, bool) or
-                                          not isinstance(gpus_per_task, numbers.Integral)
-                                          or gpus_per_task < 0):
-            raise ValueError("gpus_per_task must be an integer >= 0")
+        gpus_per_task = _gpu_count("gpus_per_task", gpus_per_task)
         num_nodes = _positive_int("num_nodes", num_nodes, allow_none=True)
         resources = cls._resources(num_tasks, cores_per_task, gpus_per_task, num_nodes,
                                    exclusive)
@@ -288,24 +300,46 @@ class JobspecV1(Jobspec):
     @classmethod
     def _broker_jobspec(cls, command, num_slots, cores_per_slot, gpus_per_slot, num_nodes,
                         broker_opts, exclusive, conf):
+        """The jobspec flux batch and flux alloc submit (doc/design/batch-jobspec.md):
+        one broker per node.  With NUM_NODES, that many nodes, each one slot
+        holding its share of the NUM_SLOTS * CORES_PER_SLOT cores (and GPUs),
+        spread evenly; without, NUM_SLOTS slots wherever they fit and a
+        broker on each node they land on (tasks per_resource node), as
+        `flux batch -n` and Flux."""
         num_slots = _positive_int("num_slots", num_slots)
         cores_per_slot = _positive_int("cores_per_slot", cores_per_slot)
+        gpus_per_slot = _gpu_count("gpus_per_slot", gpus_per_slot)
         num_nodes = _positive_int("num_nodes", num_nodes, allow_none=True)
+        if num_nodes is None and exclusive:
+            raise ValueError("exclusive requires num_nodes")
+        if num_nodes is not None and num_slots < num_nodes:
+            raise ValueError("num_slots must be >= num_nodes")
         if broker_opts is None:
             broker_opts = []
         if isinstance(broker_opts, str) or not all(isinstance(o, str) for o in broker_opts):
             raise TypeError("broker_opts must be a list of strings")
+        broker_opts = list(broker_opts)
         if conf is not None:
             if not isinstance(conf, collections.abc.Mapping):
                 raise TypeError("conf must be a mapping")
-            broker_opts = list(broker_opts) + ["-c{{tmpdir}}/conf.json"]
-        resources = cls._resources(num_slots, cores_per_slot, gpus_per_slot, num_nodes,
-                                   exclusive, what="num_slots")
-        tasks = [{"command": ["flux", "broker"] + list(broker_opts) + command,
-                  "slot": "task", "count": {"per_resource": {"type": "node", "count": 1}}}]
+            conf_text = json.dumps(conf)
+            broker_opts.append("-c{{tmpdir}}/conf.json")  # fluxd reads .json as Flux
+        command = [_flux_command(), "broker"] + broker_opts + ["--"] + command
+        if num_nodes is None:
+            resources = [cls._slot(num_slots, cores_per_slot, gpus_per_slot)]
+            count = {"per_resource": {"type": "node", "count": 1}}
+        else:
+            gpus = -(-num_slots * gpus_per_slot // num_nodes) if gpus_per_slot else None
+            cores = -(-num_slots * cores_per_slot // num_nodes)
+            node = {"type": "node", "count": num_nodes, "with": [cls._slot(1, cores, gpus)]}
+            if exclusive:
+                node["exclusive"] = True
+            resources = [node]
+            count = {"per_slot": 1}
+        tasks = [{"command": command, "slot": "task", "count": count}]
         js = cls(resources, tasks, {"system": {"duration": 0}})
         if conf is not None:
-            js.add_file("conf.json", json.dumps(conf))
+            js.add_file("conf.json", conf_text)
         return js
 
     @classmethod
@@ -338,15 +372,22 @@ class JobspecV1(Jobspec):
                                    num_nodes, broker_opts, exclusive, conf)
 
     def add_file(self, path, data, perms=0o600, encoding=None):
-        """Add a file to attributes.system.files (RFC 37 fileref)."""
+        """Add a file to attributes.system.files (RFC 37 fileref) for the
+        job shell to write into {{tmpdir}}: str DATA as text (encoding
+        "utf-8", or "base64" when DATA is already base64), a mapping as its
+        JSON text."""
         if not isinstance(path, str) or not path:
             raise ValueError("path must be a non-empty string")
         if isinstance(data, collections.abc.Mapping):
-            entry = {"data": dict(data), "encoding": "json"}
-        elif isinstance(data, str):
-            entry = {"data": data}
-        else:
+            data = json.dumps(dict(data))
+        elif not isinstance(data, str):
             raise TypeError("file data must be a str or a mapping")
-        entry["mode"] = 0o100000 | perms
+        if encoding is None:
+            encoding = "utf-8"
+        if encoding not in ("utf-8", "base64"):
+            raise ValueError("encoding must be utf-8 or base64")
+        entry = {"data": data, "encoding": encoding, "mode": 0o100000 | perms}
+        if encoding == "utf-8":
+            entry["size"] = len(data.encode("utf-8"))
         files = self.attributes["system"].setdefault("files", {})
         files[path] = entry
