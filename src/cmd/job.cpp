@@ -39,6 +39,8 @@ const char *job_usage = "Usage: flux job submit [--urgency=N] [--flags=debug] [F
                         "       flux job attach [-l|--label-io] JOBID\n"
                         "       flux job info JOBID KEY...\n"
                         "       flux job kill [--signal=SIG] JOBID...\n"
+                        "       flux job purge [--age-limit=FSD] [--num-limit=N] [--batch=N] [--force]\n"
+                        "                      [JOBID...]\n"
                         "       flux job eventlog [-f text|json] [-T raw|iso|offset] [-F] [-p PATH] JOBID\n"
                         "       flux job wait-event [-f text|json] [-T raw|iso|offset] [-t TIMEOUT] [-q]\n"
                         "                           [-p PATH] JOBID NAME";
@@ -379,6 +381,85 @@ int job_kill(flux_t *h, int argc, char **argv)
     return rc;
 }
 
+/* flux job purge: the oldest inactive jobs (or those named) leave the job
+ * manager and the KVS, as Flux; without --force, say how many would. */
+int job_purge(flux_t *h, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"age-limit", required_argument, nullptr, 'a'},
+        {"num-limit", required_argument, nullptr, 'n'},
+        {"batch", required_argument, nullptr, 'b'},
+        {"force", no_argument, nullptr, 'f'},
+        {nullptr, 0, nullptr, 0},
+    };
+    const char *usage = "Usage: flux job purge [--age-limit=FSD] [--num-limit=N] [--batch=N]"
+                        " [--force] [JOBID...]";
+    double age = -1;
+    long long num = -1, batch = 50;
+    bool force = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+a:n:b:f", opts, nullptr)) != -1) {
+        char *end = nullptr;
+        switch (c) {
+            case 'a': {
+                auto d = flux::fsd_parse(optarg);
+                if (!d || *d < 0)
+                    die(1, "flux-job: purge: --age-limit: %s",
+                        d ? "must be >= 0" : d.error().text.c_str());
+                age = *d;
+                break;
+            }
+            case 'n':
+                num = strtoll(optarg, &end, 10);
+                if (!*optarg || *end || num < 0)
+                    die(1, "flux-job: purge: --num-limit: expected an integer >= 0");
+                break;
+            case 'b':
+                batch = strtoll(optarg, &end, 10);
+                if (!*optarg || *end || batch < 1 || batch > 1000)
+                    die(1, "flux-job: purge: --batch: expected an integer from 1 to 1000");
+                break;
+            case 'f':
+                force = true;
+                break;
+            default:
+                die(1, "%s", usage);
+        }
+    }
+    json_t *req = json_pack("{s:f s:I s:I s:b}", "age_limit", age, "num_limit", (json_int_t)num,
+                            "batch", (json_int_t)batch, "force", force);
+    if (optind < argc) {
+        if (age >= 0 || num >= 0)
+            die(1, "flux-job: purge: job ids and --age-limit/--num-limit are mutually exclusive");
+        json_t *ids = json_array();
+        for (int i = optind; i < argc; i++)
+            json_array_append_new(ids, json_integer((json_int_t)parse_jobid_or_die("flux-job",
+                                                                                  argv[i])));
+        json_object_set_new(req, "jobs", ids);
+    }
+    bool named = optind < argc;
+    long long total = 0;
+    for (;;) {
+        char *text = json_dumps(req, JSON_COMPACT);
+        flux::FuturePtr f(flux_rpc(h, "job-manager.purge", text, 0, 0));
+        free(text);
+        json_int_t count;
+        if (!f || flux_rpc_get_unpack(f.get(), "{s:I}", "count", &count) < 0)
+            die(1, "flux-job: purge: %s", f ? flux_future_error_string(f.get()) : strerror(errno));
+        total += count;
+        /* With --force, batch after batch until one comes back short. */
+        if (!force || named || count < batch)
+            break;
+    }
+    json_decref(req);
+    if (force)
+        printf("purged %lld inactive job%s\n", total, total == 1 ? "" : "s");
+    else
+        printf("use --force to purge %lld inactive job%s\n", total, total == 1 ? "" : "s");
+    return 0;
+}
+
 /* How flux job eventlog and wait-event print an entry (flux-job(1)):
  * -f text ("TIMESTAMP name key=value ...", values as JSON) or json (the
  * entry as stored), -T raw (seconds), iso (UTC, microseconds) or offset
@@ -554,7 +635,8 @@ int cmd_job(int argc, char **argv)
         return 0;
     }
     if (sub != "raise" && sub != "urgency" && sub != "wait" && sub != "eventlog"
-        && sub != "wait-event" && sub != "attach" && sub != "info" && sub != "kill")
+        && sub != "wait-event" && sub != "attach" && sub != "info" && sub != "kill"
+        && sub != "purge")
         die(1, "flux-job: unknown subcommand '%s'\n%s", sub.c_str(), job_usage);
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -586,6 +668,8 @@ int cmd_job(int argc, char **argv)
         rc = job_info(h, argc, argv);
     else if (sub == "kill")
         rc = job_kill(h, argc, argv);
+    else if (sub == "purge")
+        rc = job_purge(h, argc, argv);
     else
         rc = job_eventlog(h, sub, argc, argv);
     flux_close(h);

@@ -128,6 +128,26 @@ bool parse_jobtap(const toml::table &tbl, Config &cfg, std::string *err)
     const toml::node *jm = tbl.get("job-manager");
     if (!check_table(jm, "job-manager", err))
         return false;
+    /* Purge of inactive jobs (as Flux): an age (FSD) and a count. */
+    if (const toml::node *a = jm ? jm->as_table()->get("inactive-age-limit") : nullptr) {
+        std::string text = a->is_string() ? a->as_string()->get() : "";
+        auto secs = a->is_string() ? flux::fsd_parse(text)
+                                   : flux::Result<double>(flux::make_error(
+                                         EINVAL, "expected a duration such as \"7d\""));
+        if (!secs || *secs < 0) {
+            *err = where(a->source()) + ": job-manager.inactive-age-limit: "
+                   + (secs ? std::string("expected a duration >= 0") : secs.error().text);
+            return false;
+        }
+        cfg.attrs["conf.job-manager.inactive-age-limit"] = std::to_string(*secs);
+    }
+    if (const toml::node *n = jm ? jm->as_table()->get("inactive-num-limit") : nullptr) {
+        if (!n->is_integer() || n->as_integer()->get() < 0) {
+            *err = where(n->source()) + ": job-manager.inactive-num-limit: expected an integer >= 0";
+            return false;
+        }
+        cfg.attrs["conf.job-manager.inactive-num-limit"] = std::to_string(n->as_integer()->get());
+    }
     const toml::node *pn = jm ? jm->as_table()->get("plugins") : nullptr;
     if (!pn)
         return true;

@@ -60,6 +60,13 @@ flux::Result<std::unique_ptr<JobManager>> JobManager::create(ServiceHost &broker
     jm->register_methods();
     jm->housekeeping_ = !broker.attr("conf.job-manager.housekeeping").value_or("").empty();
     jm->guest_list_all_ = broker.attr("access.allow-guest-list-all").value_or("false") == "true";
+    if (auto a = broker.attr("conf.job-manager.inactive-age-limit"); a && !a->empty())
+        jm->inactive_age_limit_ = strtod(a->c_str(), nullptr);
+    if (auto n = broker.attr("conf.job-manager.inactive-num-limit"); n && !n->empty())
+        jm->inactive_num_limit_ = strtoll(n->c_str(), nullptr, 10);
+    jm->purge_timer_.reset(event_new(
+        broker.base(), -1, 0,
+        [](evutil_socket_t, short, void *arg) { ((JobManager *)arg)->purge_auto(); }, jm.get()));
     if (auto r = jm->jobtap_load_config(); !r)
         return r.error();
     jm->restart();
@@ -92,6 +99,7 @@ void JobManager::register_methods()
     reg("job-manager.jobtap", 0, &JobManager::jobtap_rpc);
     reg("job-manager.housekeeping-list", user, &JobManager::housekeeping_list);
     reg("job-manager.running-on", user, &JobManager::running_on);
+    reg("job-manager.purge", 0, &JobManager::purge_rpc);
     broker_.add_method("job-manager.ping", user,
                         [this](const flux_msg_t *m) { broker_.respond(m, json_object()); });
 }
@@ -193,6 +201,17 @@ void JobManager::restart()
         active_++;
         replayed.push_back(&ref);
     }
+    /* Purge takes the oldest inactive jobs first. */
+    std::vector<std::pair<double, uint64_t>> ended;
+    for (const auto &[id, e] : jobs_)
+        if (e->job.state == JobState::INACTIVE)
+            ended.emplace_back(e->job.t_inactive, id);
+    std::sort(ended.begin(), ended.end());
+    for (const auto &[t, id] : ended)
+        inactive_order_.push_back(id);
+    inactive_live_ = ended.size();
+    if (inactive_age_limit_ >= 0 || inactive_num_limit_ >= 0)
+        event_active(purge_timer_.get(), 0, 0);
     /* Plugins hear of every active job (job.new with restart: true), then
      * of the dependencies of those still in DEPEND, before any job moves:
      * a job a dependency waits for is known by then. */
@@ -296,6 +315,12 @@ void JobManager::post(Entry &e, const char *name, json_t *context, bool then_adv
                         FLUX_NODEID_ANY, [](const flux_msg_t *) {});
     }
     if (e.job.state == JobState::INACTIVE) {
+        inactive_order_.push_back(e.job.id);
+        inactive_live_++;
+        /* On the next loop turn (the entry must outlive this call-out);
+         * jobs ending in one turn are purged together. */
+        if (inactive_num_limit_ >= 0 && inactive_live_ > (size_t)inactive_num_limit_)
+            event_active(purge_timer_.get(), 0, 0);
         if (--active_ == 0) {
             trim_later();
             if (!drain_waiters_.empty())
@@ -1787,6 +1812,131 @@ void JobManager::queue_ctl(const flux_msg_t *msg)
                                    (json_int_t)active_, "pending",
                                    (json_int_t)(queue_.size() + held + (size_t)allocs_out_),
                                    "scheduler", sched_ready_, "queues", qs));
+}
+
+} // namespace fluxd
+
+namespace fluxd {
+
+std::vector<uint64_t> JobManager::purge_candidates(double age_limit, int64_t num_limit,
+                                                   size_t batch)
+{
+    /* Forget the front's ids of jobs already gone. */
+    while (!inactive_order_.empty() && !jobs_.contains(inactive_order_.front()))
+        inactive_order_.pop_front();
+    bool any_limit = age_limit >= 0 || num_limit >= 0;
+    double now = broker_.now();
+    std::vector<uint64_t> out;
+    size_t i = 0; /* live inactive jobs passed so far, oldest first */
+    for (auto it = inactive_order_.begin(); it != inactive_order_.end() && out.size() < batch;
+         ++it) {
+        auto j = jobs_.find(*it);
+        if (j == jobs_.end())
+            continue; /* purged by id */
+        const Entry &e = *j->second;
+        bool over_count = num_limit >= 0 && inactive_live_ - i > (size_t)num_limit;
+        bool too_old = age_limit >= 0 && now - e.job.t_inactive > age_limit;
+        i++;
+        if (any_limit && !over_count && !too_old)
+            break; /* the rest are younger and within the count */
+        /* Housekeeping still holds its nodes, or a waiter has yet to hear. */
+        if (housekeeping_jobs_.contains(*it) || !e.waiters.empty())
+            continue;
+        out.push_back(*it);
+    }
+    return out;
+}
+
+void JobManager::purge_job(uint64_t id)
+{
+    auto it = jobs_.find(id);
+    if (it == jobs_.end() || it->second->job.state != JobState::INACTIVE)
+        return;
+    Entry &e = *it->second;
+    if (!jobtap_.empty())
+        jobtap_job(e, "job.inactive-remove", nullptr, JobState::INACTIVE);
+    KvsOp op;
+    op.kind = KvsOp::Kind::unlink;
+    op.key = Ingest::job_key(id);
+    broker_.kvs()->write("primary", std::move(op));
+    jobs_.erase(it);
+    inactive_live_--;
+}
+
+/* [job-manager] limits: purge in batches, a loop turn each, and look
+ * again for the age limit later. */
+void JobManager::purge_auto()
+{
+    if (inactive_age_limit_ < 0 && inactive_num_limit_ < 0)
+        return;
+    const size_t batch = 1000;
+    auto ids = purge_candidates(inactive_age_limit_, inactive_num_limit_, batch);
+    for (uint64_t id : ids)
+        purge_job(id);
+    struct timeval tv = {0, 0};
+    if (ids.size() < batch) {
+        if (inactive_age_limit_ < 0)
+            return;
+        double next = std::clamp(inactive_age_limit_ / 10, 1.0, 60.0);
+        tv.tv_sec = (time_t)next;
+        tv.tv_usec = (suseconds_t)((next - (double)tv.tv_sec) * 1e6);
+    }
+    event_add(purge_timer_.get(), &tv);
+}
+
+/* job-manager.purge {age_limit?, num_limit?, batch?, force?, jobs?: [id]}
+ * -> {count}: without force, how many would go. */
+void JobManager::purge_rpc(const flux_msg_t *msg)
+{
+    std::string_view text = msg::payload(msg);
+    json_error_t jerr;
+    json_t *o = json_loadb(text.data(), text.size(), 0, &jerr);
+    double age = -1;
+    json_int_t num = -1, batch = 50;
+    int force = 0;
+    json_t *jobs = nullptr;
+    if (!o || json_unpack(o, "{s?F s?I s?I s?b s?o}", "age_limit", &age, "num_limit", &num,
+                          "batch", &batch, "force", &force, "jobs", &jobs) < 0
+        || batch < 1 || batch > 1000 || (jobs && !json_is_array(jobs))) {
+        json_decref(o);
+        broker_.respond_error(msg, EPROTO,
+                              "job-manager.purge: expected {age_limit?, num_limit?, batch?: "
+                              "1-1000, force?, jobs?: [id]}");
+        return;
+    }
+    std::vector<uint64_t> ids;
+    if (jobs) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(jobs, i, v)
+        {
+            uint64_t id = (uint64_t)json_integer_value(v);
+            auto it = jobs_.find(id);
+            std::string err;
+            if (!json_is_integer(v) || it == jobs_.end())
+                err = "unknown job id";
+            else if (it->second->job.state != JobState::INACTIVE)
+                err = "job is not inactive";
+            else if (housekeeping_jobs_.contains(id))
+                err = "job is still in housekeeping";
+            if (!err.empty()) {
+                std::string what = json_is_integer(v)
+                                       ? flux::fluid_encode(id, flux::FluidFormat::f58)
+                                       : std::string("jobs[") + std::to_string(i) + "]";
+                json_decref(o);
+                broker_.respond_error(msg, EINVAL, what + ": " + err);
+                return;
+            }
+            ids.push_back(id);
+        }
+    }
+    else
+        ids = purge_candidates(age, num, force ? (size_t)batch : SIZE_MAX);
+    json_decref(o);
+    if (force)
+        for (uint64_t id : ids)
+            purge_job(id);
+    broker_.respond(msg, json_pack("{s:I}", "count", (json_int_t)ids.size()));
 }
 
 } // namespace fluxd

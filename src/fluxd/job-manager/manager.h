@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -162,6 +163,22 @@ class JobManager : private JobtapHost {
     flux::EventPtr sched_ev_;
     flux::EventPtr trim_ev_;
     void trim_later();
+    /* Purge (flux job purge, [job-manager] inactive-age-limit and
+     * inactive-num-limit, as Flux): the oldest inactive jobs leave the job
+     * manager and the KVS; job.inactive-remove is called for each. */
+    void purge_rpc(const flux_msg_t *msg);
+    /* The inactive jobs a purge with these limits (< 0: none) would take,
+     * oldest first, at most BATCH. */
+    std::vector<uint64_t> purge_candidates(double age_limit, int64_t num_limit, size_t batch);
+    void purge_job(uint64_t id);
+    void purge_auto();
+    double inactive_age_limit_ = -1;  /* [job-manager] inactive-age-limit, seconds */
+    int64_t inactive_num_limit_ = -1; /* [job-manager] inactive-num-limit */
+    flux::EventPtr purge_timer_;
+    /* Jobs as they became inactive (replayed ones by t_inactive first): purge
+     * takes the oldest; ids of purged jobs are skipped. */
+    std::deque<uint64_t> inactive_order_;
+    size_t inactive_live_ = 0; /* inactive jobs not purged */
     bool sched_ready_ = false;      /* a scheduler said sched-ready */
     int sched_limit_ = 0;           /* outstanding allocs allowed (0: unlimited) */
     int allocs_out_ = 0;
