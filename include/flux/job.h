@@ -172,6 +172,12 @@ FLUX_API flux_future_t *flux_job_list(flux_t *h,
  * restart; duration when limited; dependencies while any are outstanding),
  * owned by the future. */
 FLUX_API int flux_job_list_get(flux_future_t *f, json_t **jobs);
+/* The jobs IDS[0..NIDS-1] of any state, in that order, each looked up on
+ * its own (not the whole list filtered); ids unknown or not visible to the
+ * caller are left out.  ATTRS as for flux_job_list(); results with
+ * flux_job_list_get(). */
+FLUX_API flux_future_t *flux_job_list_ids(flux_t *h, const flux_jobid_t *ids, int nids,
+                                          const char *attrs);
 
 /* Queue ----------------------------------------------------------------------*/
 

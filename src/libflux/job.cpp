@@ -464,13 +464,12 @@ flux_future_t *flux_job_update(flux_t *h, flux_jobid_t id, const char *updates)
                          (json_int_t)id, "updates", o.get());
 }
 
-flux_future_t *
-flux_job_list(flux_t *h, int max_entries, const char *attrs, uint32_t userid, int states)
+namespace {
+
+/* The client side of a listing: the attributes to keep (NULL ATTRS or
+ * "all": every one), the user filter and the limit; EINVAL on bad ATTRS. */
+ListRequest *list_request(const char *attrs, uint32_t userid, int max_entries)
 {
-    if (!h || max_entries < 0 || (states & ~FLUX_JOB_STATE_ALL)) {
-        errno = EINVAL;
-        return nullptr;
-    }
     auto *req = new (std::nothrow) ListRequest;
     if (!req) {
         errno = ENOMEM;
@@ -500,18 +499,54 @@ flux_job_list(flux_t *h, int max_entries, const char *attrs, uint32_t userid, in
         if (all)
             req->attrs.reset();
     }
-    /* The job manager applies max before the user filter: ask for every
-     * job when filtering by user, and apply max here. */
-    flux_future_t *f = flux_rpc_pack(
-        h, "job-manager.list", FLUX_NODEID_ANY, 0, "{s:i s:i}", "states",
-        states ? states : FLUX_JOB_STATE_ACTIVE, "max",
-        userid == FLUX_USERID_UNKNOWN ? max_entries : 0);
+    return req;
+}
+
+flux_future_t *list_send(flux_future_t *f, ListRequest *req)
+{
     if (!f || flux_future_aux_set(f, "flux::job_list", req, list_destroy) < 0) {
         delete req;
         flux_future_destroy(f);
         return nullptr;
     }
     return f;
+}
+
+} // namespace
+
+flux_future_t *flux_job_list_ids(flux_t *h, const flux_jobid_t *ids, int nids, const char *attrs)
+{
+    if (!h || nids < 0 || (nids > 0 && !ids)) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    ListRequest *req = list_request(attrs, FLUX_USERID_UNKNOWN, 0);
+    if (!req)
+        return nullptr;
+    json_t *a = json_array();
+    for (int i = 0; i < nids; i++)
+        json_array_append_new(a, json_integer((json_int_t)ids[i]));
+    return list_send(flux_rpc_pack(h, "job-manager.list", FLUX_NODEID_ANY, 0, "{s:i s:o}",
+                                   "states", FLUX_JOB_STATE_ALL, "ids", a),
+                     req);
+}
+
+flux_future_t *
+flux_job_list(flux_t *h, int max_entries, const char *attrs, uint32_t userid, int states)
+{
+    if (!h || max_entries < 0 || (states & ~FLUX_JOB_STATE_ALL)) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    ListRequest *req = list_request(attrs, userid, max_entries);
+    if (!req)
+        return nullptr;
+    /* The job manager applies max before the user filter: ask for every
+     * job when filtering by user, and apply max here. */
+    return list_send(flux_rpc_pack(h, "job-manager.list", FLUX_NODEID_ANY, 0, "{s:i s:i}",
+                                   "states", states ? states : FLUX_JOB_STATE_ACTIVE, "max",
+                                   userid == FLUX_USERID_UNKNOWN ? max_entries : 0),
+                     req);
 }
 
 int flux_job_list_get(flux_future_t *f, json_t **jobs)

@@ -138,6 +138,7 @@ flux_future_t *flux_job_set_urgency(flux_t *h, flux_jobid_t id, int urgency);
 flux_future_t *flux_job_list(flux_t *h, int max_entries, const char *attrs, uint32_t userid,
                              int states);
 int flux_job_list_get(flux_future_t *f, json_t **jobs);
+flux_future_t *flux_job_list_ids(flux_t *h, const flux_jobid_t *ids, int nids, const char *attrs);
 char *json_dumps(const json_t *json, size_t flags);
 void free(void *p);
 flux_future_t *flux_job_lookup(flux_t *h, flux_jobid_t id, const char *key);

@@ -1094,77 +1094,97 @@ void JobManager::note_alloc(Entry &e, const flux::Rv1 &R)
     e.expiration = R.expiration;
 }
 
+/* One job as job-manager.list shows it. */
+json_t *JobManager::list_entry(const Entry &e)
+{
+    const Job &j = e.job;
+    json_t *o = json_pack("{s:I s:i s:s s:s s:I s:I s:i s:I s:f s:f s:f s:f s:b s:i}", "id",
+                          (json_int_t)j.id, "userid", (int)j.userid, "state",
+                          job_state_name(j.state), "name", e.name.c_str(), "ntasks",
+                          (json_int_t)e.ntasks, "nnodes",
+                          (json_int_t)e.nnodes, "urgency", j.urgency,
+                          "priority", (json_int_t)j.priority, "t_submit", j.t_submit, "t_run",
+                          j.t_run, "t_cleanup", j.t_cleanup, "t_inactive", j.t_inactive,
+                          "success", j.success(), "waitstatus", j.wait_status);
+    if (!j.dependencies.empty()) {
+        json_t *deps = json_array();
+        for (const auto &d : j.dependencies)
+            json_array_append_new(deps, json_string(d.c_str()));
+        json_object_set_new(o, "dependencies", deps);
+    }
+    if (!e.ranks.empty())
+        json_object_set_new(o, "ranks", json_string(e.ranks.c_str()));
+    if (e.ncores > 0)
+        json_object_set_new(o, "ncores", json_integer(e.ncores));
+    if (j.t_depend > 0)
+        json_object_set_new(o, "t_depend", json_real(j.t_depend));
+    if (!e.nodelist.empty())
+        json_object_set_new(o, "nodelist", json_string(e.nodelist.c_str()));
+    if (e.expiration > 0)
+        json_object_set_new(o, "expiration", json_real(e.expiration));
+    if (e.duration > 0)
+        json_object_set_new(o, "duration", json_real(e.duration));
+    if (e.queue && !e.queue->name.empty())
+        json_object_set_new(o, "queue", json_string(e.queue->name.c_str()));
+    /* RFC 27 annotations: the scheduler's while pending, then those
+     * kept in the alloc event. */
+    if (e.annotations)
+        json_object_set(o, "annotations", e.annotations.get());
+    else if (!j.alloc_annotations.empty()) {
+        json_error_t jerr;
+        if (json_t *a = json_loads(j.alloc_annotations.c_str(), 0, &jerr))
+            json_object_set_new(o, "annotations", a);
+    }
+    if (j.prolog_active > 0 || j.epilog_active > 0)
+        json_object_set_new(o, "phase", json_string(j.prolog_active > 0 ? "prolog" : "epilog"));
+    if (j.exception)
+        json_object_set_new(o, "exception",
+                            json_pack("{s:s s:i s:s}", "type", j.exception_type.c_str(),
+                                      "severity", j.exception_severity, "note",
+                                      j.exception_note.c_str()));
+    return o;
+}
+
+/* job-manager.list {states?, max?, ids?: [id]}: newest first, or the jobs
+ * named by ids (looked up one by one: a tool asking after one job does not
+ * pay for the whole list), each only if the caller may see it. */
 void JobManager::list(const flux_msg_t *msg)
 {
     int states = JOB_STATE_ACTIVE, max = 0;
+    json_t *ids = nullptr;
     if (msg::has_payload(msg)
-        && flux_msg_unpack(msg, "{s?i s?i}", "states", &states, "max", &max) < 0) {
-        broker_.respond_error(msg, EPROTO, "job-manager.list: expected {\"states\": int}");
+        && (flux_msg_unpack(msg, "{s?i s?i s?o}", "states", &states, "max", &max, "ids", &ids) < 0
+            || (ids && !json_is_array(ids)))) {
+        broker_.respond_error(msg, EPROTO,
+                              "job-manager.list: expected {\"states\": int, \"max\": int,"
+                              " \"ids\": [int]}");
         return;
     }
+    auto visible = [&](const Entry &e) {
+        /* A guest lists its own jobs, every user's where the config allows. */
+        return ((int)e.job.state & states)
+               && ((msg::rolemask(msg) & FLUX_ROLE_OWNER) || guest_list_all_
+                   || e.job.userid == msg::userid(msg));
+    };
     json_t *a = json_array();
+    if (ids) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(ids, i, v)
+        {
+            auto it = jobs_.find((uint64_t)json_integer_value(v));
+            if (json_is_integer(v) && it != jobs_.end() && visible(*it->second))
+                json_array_append_new(a, list_entry(*it->second));
+        }
+        broker_.respond(msg, json_pack("{s:o}", "jobs", a));
+        return;
+    }
     int n = 0;
     /* Newest first, as flux jobs shows them. */
     for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) {
-        const Entry &e = *it->second;
-        if (!((int)e.job.state & states))
+        if (!visible(*it->second))
             continue;
-        /* A guest lists its own jobs, every user's where the config allows. */
-        if (!(msg::rolemask(msg) & FLUX_ROLE_OWNER) && !guest_list_all_
-            && e.job.userid != msg::userid(msg))
-            continue;
-        const Job &j = e.job;
-        json_t *o = json_pack("{s:I s:i s:s s:s s:I s:I s:i s:I s:f s:f s:f s:f s:b s:i}", "id",
-                              (json_int_t)j.id, "userid", (int)j.userid, "state",
-                              job_state_name(j.state), "name", e.name.c_str(), "ntasks",
-                              (json_int_t)e.ntasks, "nnodes",
-                              (json_int_t)e.nnodes, "urgency", j.urgency,
-                              "priority", (json_int_t)j.priority, "t_submit", j.t_submit, "t_run",
-                              j.t_run, "t_cleanup", j.t_cleanup, "t_inactive", j.t_inactive,
-                              "success", j.success(), "waitstatus", j.wait_status);
-        if (!j.dependencies.empty()) {
-            json_t *deps = json_array();
-            for (const auto &d : j.dependencies)
-                json_array_append_new(deps, json_string(d.c_str()));
-            json_object_set_new(o, "dependencies", deps);
-        }
-        if (!e.ranks.empty())
-            json_object_set_new(o, "ranks", json_string(e.ranks.c_str()));
-        if (e.ncores > 0)
-            json_object_set_new(o, "ncores", json_integer(e.ncores));
-        if (j.t_depend > 0)
-            json_object_set_new(o, "t_depend", json_real(j.t_depend));
-        if (!e.nodelist.empty())
-            json_object_set_new(o, "nodelist", json_string(e.nodelist.c_str()));
-        if (e.expiration > 0)
-            json_object_set_new(o, "expiration", json_real(e.expiration));
-        if (e.duration > 0)
-            json_object_set_new(o, "duration", json_real(e.duration));
-        if (!j.dependencies.empty()) {
-            json_t *deps = json_array();
-            for (const auto &d : j.dependencies)
-                json_array_append_new(deps, json_string(d.c_str()));
-            json_object_set_new(o, "dependencies", deps);
-        }
-        if (e.queue && !e.queue->name.empty())
-            json_object_set_new(o, "queue", json_string(e.queue->name.c_str()));
-        /* RFC 27 annotations: the scheduler's while pending, then those
-         * kept in the alloc event. */
-        if (e.annotations)
-            json_object_set(o, "annotations", e.annotations.get());
-        else if (!j.alloc_annotations.empty()) {
-            json_error_t jerr;
-            if (json_t *a = json_loads(j.alloc_annotations.c_str(), 0, &jerr))
-                json_object_set_new(o, "annotations", a);
-        }
-        if (j.prolog_active > 0 || j.epilog_active > 0)
-            json_object_set_new(o, "phase", json_string(j.prolog_active > 0 ? "prolog" : "epilog"));
-        if (j.exception)
-            json_object_set_new(o, "exception",
-                                json_pack("{s:s s:i s:s}", "type", j.exception_type.c_str(),
-                                          "severity", j.exception_severity, "note",
-                                          j.exception_note.c_str()));
-        json_array_append_new(a, o);
+        json_array_append_new(a, list_entry(*it->second));
         if (max > 0 && ++n >= max)
             break;
     }

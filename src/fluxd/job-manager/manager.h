@@ -167,6 +167,7 @@ class JobManager : private JobtapHost {
      * inactive-num-limit, as Flux): the oldest inactive jobs leave the job
      * manager and the KVS; job.inactive-remove is called for each. */
     void purge_rpc(const flux_msg_t *msg);
+    json_t *list_entry(const Entry &e);
     /* The inactive jobs a purge with these limits (< 0: none) would take,
      * oldest first, at most BATCH. */
     std::vector<uint64_t> purge_candidates(double age_limit, int64_t num_limit, size_t batch);

@@ -333,6 +333,14 @@ def test_job_list_and_joblist(h):
     done = flux.job.JobList(h, filters=["completed"], name="listme").jobs()
     assert {j.id for j in done} >= set(ids)
     assert flux.job.JobList(h, ids=[ids[0]]).jobs()[0].id == ids[0]
+    # By id, the job manager looks up just those (in the order asked).
+    allstates = flux.constants.FLUX_JOB_STATE_ACTIVE | flux.constants.FLUX_JOB_STATE_INACTIVE
+    got = h.rpc("job-manager.list", {"ids": [ids[2], 12345, ids[0]],
+                                     "states": allstates}).get()["jobs"]
+    assert [j["id"] for j in got] == [ids[2], ids[0]]
+    both = flux.job.job_list(h, attrs=["name"], ids={ids[0], ids[1]}).get_jobs()
+    assert sorted(j["id"] for j in both) == sorted(ids[:2])
+    assert all(j["name"] == "listme" for j in both)
     with pytest.raises(ValueError):
         flux.job.JobList(h, filters=["bogus"])
     flux.job.cancel(h, running)

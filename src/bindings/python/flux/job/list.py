@@ -114,9 +114,17 @@ def job_list(flux_handle, max_entries=1000, attrs=("all",), userid=None, states=
             jobs = jobs[:max_entries]
         return jobs
 
-    f = lib.flux_job_list(flux_handle._h(), 0 if needs_filter else int(max_entries),
-                          json.dumps(keep).encode() if keep else ffi.NULL, userid,
-                          int(states))
+    attrs_arg = json.dumps(keep).encode() if keep else ffi.NULL
+    if ids is not None:
+        # Each job looked up on its own, not the whole list filtered here.
+        idv = sorted(ids, reverse=True)  # newest first, as the list
+        f = lib.flux_job_list_ids(flux_handle._h(), ffi.new("flux_jobid_t[]", idv) if idv
+                                  else ffi.NULL, len(idv), attrs_arg)
+    else:
+        f = lib.flux_job_list(flux_handle._h(), 0 if needs_filter else int(max_entries),
+                              attrs_arg, userid, int(states))
+    if f == ffi.NULL:
+        raise OSError(ffi.errno, os.strerror(ffi.errno))
     fut = JobListRPC(flux_handle, f, select)
     return fut
 
