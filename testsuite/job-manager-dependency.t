@@ -138,6 +138,48 @@ test_expect_success 'singleton: copies of one submission (--cc) run one at a tim
     test_cmp states.expected states &&
     flux cancel $(cat ids)
 '
+# anyjob A B: a job that may start once afterok:A or afterok:B holds
+# ("any": true on each, Slurm's -d afterok:A?afterok:B).
+anyjob() {
+    flux run --dry-run echo either |
+        jq ".attributes.system.dependencies = [
+              {\"scheme\": \"afterok\", \"value\": \"$1\", \"any\": true},
+              {\"scheme\": \"afterok\", \"value\": \"$2\", \"any\": true}]" >any.json &&
+    flux job submit any.json
+}
+test_expect_success 'alternatives (any): one failing, one succeeding later: the job runs' '
+    bad=$(flux submit false) &&
+    flux job wait-event -t 30 $bad clean &&
+    h=$(flux submit --urgency=hold true) &&
+    j=$(anyjob $bad $h) &&
+    flux jobs -n -o "{state}" $j >any.state &&
+    grep -q DEPEND any.state &&
+    flux job urgency $h default &&
+    test "$(result $j)" = COMPLETED &&
+    flux job eventlog $j >log &&
+    grep -q "dependency-remove description=\"afterok:$h\"" log
+'
+test_expect_success 'alternatives (any): one already satisfied at submit releases the job' '
+    ok=$(flux submit true) &&
+    flux job wait-event -t 30 $ok clean &&
+    h=$(flux submit --urgency=hold true) &&
+    j=$(anyjob $h $ok) &&
+    test "$(result $j)" = COMPLETED &&
+    flux cancel $h
+'
+test_expect_success 'alternatives (any): every one failing raises a dependency exception' '
+    h1=$(flux submit --urgency=hold false) &&
+    h2=$(flux submit --urgency=hold false) &&
+    j=$(anyjob $h1 $h2) &&
+    flux job urgency $h1 default &&
+    flux job wait-event -t 30 $h1 clean &&
+    flux jobs -n -o "{state}" $j >any.state &&
+    grep -q DEPEND any.state &&
+    flux job urgency $h2 default &&
+    flux job wait-event -t 30 $j clean &&
+    flux job eventlog $j >log &&
+    grep -q "every alternative failed" log
+'
 test_expect_success 'flux jobtap query .dependency reports what it waits on' '
     flux jobtap query .dependency >out &&
     grep -q "\"waiting\": *0" out

@@ -10,6 +10,10 @@
  *   singleton       released when no other active job of the same user and
  *                   name is past DEPEND (or itself released by singleton)
  *
+ * after* dependencies marked "any": true are alternatives (Slurm's
+ * -d A?B): the job is released once one of them holds (the others are
+ * dropped) and fails only once every one has failed.
+ *
  * ID: F58 ("ƒ2Vb...") or decimal, any form flux_job_id_parse() takes.
  * At submit (job.dependency.SCHEME with validate: true, called only for
  * jobs that have dependencies) an unknown ID, another user's job and a
@@ -34,6 +38,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <syslog.h>
 #include <vector>
 
@@ -49,6 +54,15 @@ struct Waiter {
     flux_jobid_t id;
     std::string scheme;
     std::string desc;
+    bool any = false; /* one of alternatives ("any": true, Slurm's A?B) */
+};
+
+/* A job's alternatives: it may start once one of them holds, and fails
+ * only once every one has failed. */
+struct AnyGroup {
+    size_t total = 0, failed = 0;
+    bool satisfied = false;
+    std::vector<std::string> outstanding; /* descriptions added */
 };
 
 struct BeginTimer;
@@ -65,6 +79,7 @@ struct State {
     std::map<flux_jobid_t, std::pair<json_int_t, std::string>> key_of;
     std::set<flux_jobid_t> released;
     std::set<BeginTimer *> timers;
+    std::map<flux_jobid_t, AnyGroup> any;
 };
 
 struct BeginTimer {
@@ -174,16 +189,109 @@ bool begin_time_of(json_t *value, double *t)
     return std::isfinite(*t) && *t >= 0;
 }
 
+/* How many of job ID's dependencies are alternatives ("any": true). */
+size_t count_any(flux_plugin_t *p, flux_jobid_t id)
+{
+    json_t *js = flux_jobtap_jobspec(p, id);
+    json_t *deps = nullptr;
+    json_unpack(js, "{s:{s:{s:o}}}", "attributes", "system", "dependencies", &deps);
+    size_t n = 0, i;
+    json_t *d;
+    json_array_foreach(deps, i, d)
+    {
+        if (json_is_true(json_object_get(d, "any")))
+            n++;
+    }
+    json_decref(js);
+    return n;
+}
+
+/* One alternative of job ID holds: the others are dropped, the job goes. */
+void any_satisfied(flux_plugin_t *p, State *s, flux_jobid_t id, const std::string &desc)
+{
+    AnyGroup &g = s->any[id];
+    g.satisfied = true;
+    for (const auto &d : g.outstanding)
+        flux_jobtap_dependency_remove(p, id, "%s", d.c_str());
+    g.outstanding.clear();
+    for (auto it = s->waiting.begin(); it != s->waiting.end();) {
+        if (it->second.id == id && it->second.any)
+            it = s->waiting.erase(it);
+        else
+            ++it;
+    }
+    (void)desc;
+}
+
+/* One alternative of job ID failed (WHY): the job fails once all have. */
+void any_failed(flux_plugin_t *p, State *s, const Waiter &w, flux_jobid_t target,
+                const std::string &why)
+{
+    AnyGroup &g = s->any[w.id];
+    g.failed++;
+    std::erase(g.outstanding, w.desc);
+    if (g.failed >= g.total) {
+        flux_jobtap_raise_exception(p, w.id, "dependency", 0,
+                                    "dependency %s failed: job %s %s (and every alternative"
+                                    " failed)",
+                                    w.desc.c_str(), idstr(target).c_str(), why.c_str());
+        s->any.erase(w.id);
+        return;
+    }
+    flux_jobtap_dependency_remove(p, w.id, "%s", w.desc.c_str());
+}
+
+/* An alternative at submission (or restart): held, satisfied or failed. */
+int after_any(flux_plugin_t *p, flux_plugin_arg_t *args, State *s, flux_jobid_t id,
+              flux_jobid_t tid, const char *scheme, const std::string &desc, int r,
+              const std::string &why)
+{
+    AnyGroup &g = s->any[id];
+    if (g.total == 0)
+        g.total = std::max<size_t>(1, count_any(p, id));
+    if (g.satisfied) {
+        flux_jobtap_dependency_remove(p, id, "%s", desc.c_str()); /* restart: ENOENT fine */
+        return 0;
+    }
+    if (r > 0) {
+        flux_jobtap_dependency_remove(p, id, "%s", desc.c_str());
+        any_satisfied(p, s, id, desc);
+        return 0;
+    }
+    if (r < 0) {
+        if (++g.failed >= g.total) {
+            s->any.erase(id);
+            return flux_jobtap_reject_job(p, args,
+                                          "dependency %s failed: %s (and every alternative"
+                                          " failed)",
+                                          desc.c_str(), why.c_str());
+        }
+        flux_jobtap_dependency_remove(p, id, "%s", desc.c_str());
+        return 0;
+    }
+    if (flux_jobtap_dependency_add(p, id, "%s", desc.c_str()) < 0)
+        return flux_jobtap_reject_job(p, args, "dependency %s: cannot add: %s", desc.c_str(),
+                                      strerror(errno));
+    if (std::ranges::find(g.outstanding, desc) == g.outstanding.end())
+        g.outstanding.push_back(desc);
+    for (auto [it, end] = s->waiting.equal_range(tid); it != end; ++it) {
+        if (it->second.id == id && it->second.desc == desc)
+            return 0; /* known already (restart) */
+    }
+    s->waiting.emplace(tid, Waiter{id, scheme, desc, true});
+    return 0;
+}
+
 int after_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
 {
     State *s = state_of(p);
     json_int_t id, userid;
     const char *scheme;
     json_t *value;
-    int validate = 0;
-    if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:I s:I s:{s:s s:o} s?b}", "id", &id,
-                               "userid", &userid, "dependency", "scheme", &scheme, "value",
-                               &value, "validate", &validate) < 0)
+    int validate = 0, any = 0;
+    if (flux_plugin_arg_unpack(args, FLUX_PLUGIN_ARG_IN, "{s:I s:I s:{s:s s:o s?b} s?b}", "id",
+                               &id, "userid", &userid, "dependency", "scheme", &scheme, "value",
+                               &value, "any", &any, "validate", &validate) < 0)
         return -1;
     std::string desc = describe(scheme, value);
     flux_jobid_t tid;
@@ -193,11 +301,15 @@ int after_cb(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
         return err.empty() ? 0
                            : flux_jobtap_reject_job(p, args, "dependency %s: %s", desc.c_str(),
                                                     err.c_str());
+    std::string why;
+    int r = err.empty() ? evaluate(scheme, t, why) : -1;
+    if (any)
+        return after_any(p, args, s, (flux_jobid_t)id, tid, scheme, desc, r,
+                         err.empty() ? "job " + std::string(json_string_value(value)) + " " + why
+                                     : err);
     if (!err.empty())
         return flux_jobtap_reject_job(p, args, "dependency %s failed: %s", desc.c_str(),
                                       err.c_str());
-    std::string why;
-    int r = evaluate(scheme, t, why);
     if (r > 0) {
         /* On restart it may be outstanding: ENOENT otherwise, fine. */
         flux_jobtap_dependency_remove(p, (flux_jobid_t)id, "%s", desc.c_str());
@@ -341,7 +453,7 @@ int target_cb(flux_plugin_t *p, const char *topic, flux_plugin_arg_t *args, void
 {
     State *s = state_of(p);
     bool inactive = !strcmp(topic, "job.state.inactive");
-    if (s->waiting.empty() && (!inactive || s->key_of.empty()))
+    if (s->waiting.empty() && (!inactive || (s->key_of.empty() && s->any.empty())))
         return 0;
     json_int_t id, userid;
     const char *name = nullptr;
@@ -350,6 +462,9 @@ int target_cb(flux_plugin_t *p, const char *topic, flux_plugin_arg_t *args, void
                                "userid", &userid, "name", &name, "state", &t.state, "t_run",
                                &t.t_run, "success", &t.success) < 0)
         return -1;
+    /* Decide first, then act: settling an alternative drops the job's
+     * other waiters, which may sit in this very range. */
+    std::vector<std::tuple<Waiter, int, std::string>> settled;
     auto [it, end] = s->waiting.equal_range((flux_jobid_t)id);
     while (it != end) {
         std::string why;
@@ -358,12 +473,30 @@ int target_cb(flux_plugin_t *p, const char *topic, flux_plugin_arg_t *args, void
             ++it;
             continue;
         }
-        if (r > 0)
-            flux_jobtap_dependency_remove(p, it->second.id, "%s", it->second.desc.c_str());
-        else
-            fail(p, it->second, (flux_jobid_t)id, why);
+        settled.emplace_back(it->second, r, why);
         it = s->waiting.erase(it);
     }
+    for (auto &[w, r, why] : settled) {
+        if (w.any) {
+            auto g = s->any.find(w.id);
+            if (g == s->any.end() || g->second.satisfied)
+                continue; /* settled by another alternative */
+            if (r > 0) {
+                flux_jobtap_dependency_remove(p, w.id, "%s", w.desc.c_str());
+                std::erase(g->second.outstanding, w.desc);
+                any_satisfied(p, s, w.id, w.desc);
+            }
+            else
+                any_failed(p, s, w, (flux_jobid_t)id, why);
+            continue;
+        }
+        if (r > 0)
+            flux_jobtap_dependency_remove(p, w.id, "%s", w.desc.c_str());
+        else
+            fail(p, w, (flux_jobid_t)id, why);
+    }
+    if (inactive)
+        s->any.erase((flux_jobid_t)id);
     if (!inactive || s->key_of.empty() || !name)
         return 0;
     auto key = std::make_pair(userid, std::string(name));
