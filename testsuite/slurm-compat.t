@@ -159,6 +159,17 @@ test_expect_success 'squeue filters: -u, --me, -j N_I, -t, -p, -n, -h, -o, -O, -
     scancel $arr &&
     wait_for 30 sh -c "test \$(squeue -h -n arrjob | wc -l) -eq 0"
 '
+test_expect_success '-p NAME reaches the queue NAME, the default partition name included' '
+    printf "[queues.debug]\n[queues.batch]\n[policy.jobspec.defaults.system]\nqueue = \"batch\"\n" >pq.toml &&
+    flux start -c pq.toml sh -c "
+        d=\$(sbatch --parsable -p debug --wrap true) &&
+        b=\$(sbatch --parsable -p batch --wrap true) &&
+        n=\$(sbatch --parsable --wrap true) &&
+        s=\$(srun -p debug sh -c \"echo \\\$SLURM_JOB_PARTITION\") &&
+        flux jobs -a -n -o \"{queue}\" \$d \$b \$n && echo srun=\$s" >pq.out &&
+    printf "debug\nbatch\nbatch\nsrun=debug\n" >pq.exp &&
+    test_cmp pq.exp pq.out
+'
 test_expect_success 'the daemon keeps running after bad input' '
     test_expect_code 1 sbatch -N 0 --wrap true &&
     test_expect_code 1 sbatch -a 9-1 --wrap true &&

@@ -55,6 +55,7 @@ int main(int argc, char **argv)
         return 1;
     }
     flux_t *h = connect_or_die("salloc");
+    partition_queue(h, o.partition, js.get());
     char *text = json_dumps(js.get(), JSON_COMPACT);
     flux_future_t *f = flux_job_submit(h, text, o.hold ? 0 : FLUX_JOB_URGENCY_DEFAULT, 0);
     free(text);

@@ -208,6 +208,7 @@ int main(int argc, char **argv)
         err = build_jobspec(oo, command, ee, xx, js);
         if (!err.empty())
             return fail(err);
+        partition_queue(h, oo.partition, js.get());
         char *text = json_dumps(js.get(), JSON_COMPACT);
         flux_future_t *f = flux_job_submit(h, text, o.hold ? 0 : FLUX_JOB_URGENCY_DEFAULT, 0);
         free(text);

@@ -18,6 +18,19 @@ namespace slurm {
 
 const char *default_partition = "debug";
 
+void partition_queue(flux_t *h, const std::string &partition, json_t *js)
+{
+    if (partition != default_partition)
+        return; /* build_jobspec() named the queue already */
+    const char *text = flux_attr_get(h, "conf.queues");
+    json_error_t jerr;
+    json_t *queues = text ? json_loads(text, 0, &jerr) : nullptr;
+    json_t *sys = json_object_get(json_object_get(js, "attributes"), "system");
+    if (json_object_get(queues, partition.c_str()) && sys)
+        json_object_set_new(sys, "queue", json_string(partition.c_str()));
+    json_decref(queues);
+}
+
 flux_t *connect_or_die(const char *prog)
 {
     flux_error_t err;

@@ -26,6 +26,10 @@ extern const char *default_partition;
 
 /* Connect to FLUX_URI's instance or exit 1 with "PROG: error: ...". */
 flux_t *connect_or_die(const char *prog);
+/* -p NAME where NAME is the shims' default partition name: the jobspec JS
+ * gets queue NAME when the instance has a named queue of that name (a
+ * site's "debug" queue), none otherwise (the anonymous queue). */
+void partition_queue(flux_t *h, const std::string &partition, json_t *js);
 
 /* Decimal form of a job id (what Slurm users type and see). */
 std::string jobid_dec(flux_jobid_t id);

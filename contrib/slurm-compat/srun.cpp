@@ -98,6 +98,7 @@ int main(int argc, char **argv)
         return 1;
     }
     flux_t *h = connect_or_die("srun");
+    partition_queue(h, o.partition, js.get());
     char *text = json_dumps(js.get(), JSON_COMPACT);
     flux_future_t *f = flux_job_submit(h, text, FLUX_JOB_URGENCY_DEFAULT, 0);
     free(text);
