@@ -30,7 +30,18 @@ test_expect_success '--tasks-per-node puts that many tasks on each node' '
     test_must_fail flux run --tasks-per-node=2 true 2>err &&
     grep -q "requires --nodes" err &&
     test_must_fail flux run -N2 -n3 --tasks-per-node=2 true 2>err &&
-    grep -q "conflicts with --nodes=2 --tasks-per-node=2" err
+    grep -q "conflicts with --nodes=2 --tasks-per-node=2" err &&
+    test_must_fail flux run -N2 --tasks-per-node=2 -c2 true 2>err &&
+    grep -q "mutually exclusive" err
+'
+test_expect_success '--tasks-per-node beyond the cores oversubscribes whole nodes (as Flux)' '
+    ncores=$(flux resource list -s free -n -o "{ncores}" | tr -d " ") &&
+    nnodes=$(flux resource list -s free -n -o "{nnodes}" | tr -d " ") &&
+    k=$((ncores / nnodes + 3)) &&
+    flux run -N2 --tasks-per-node=$k -l sh -c "flux getattr rank" >over &&
+    test $(grep -c ": 0$" over) -eq $k &&
+    test $(grep -c ": 1$" over) -eq $k &&
+    flux run -N2 --tasks-per-node=1 --dry-run true | jq -e ".resources[0].exclusive == true"
 '
 test_expect_success 'the submitted environment and cwd reach the tasks' '
     mkdir -p wd &&

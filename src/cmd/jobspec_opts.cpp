@@ -253,6 +253,9 @@ flux::Result<flux::JsonPtr> job_options_jobspec(const JobOptions &o,
     if (o.tasks_per_node > 0) {
         if (o.nodes == 0)
             return flux::make_error(EINVAL, "--tasks-per-node requires --nodes");
+        if (o.cores_per_task > 1 || o.gpus_per_task > 0)
+            return flux::make_error(EINVAL, "--tasks-per-node and --cores-per-task/--gpus-per-task"
+                                            " are mutually exclusive (whole nodes are allocated)");
         if (o.ntasks_set && o.ntasks != o.nodes * o.tasks_per_node)
             return flux::make_error(EINVAL, "--ntasks=" + std::to_string(o.ntasks)
                                                 + " conflicts with --nodes="
@@ -306,6 +309,19 @@ flux::Result<flux::JsonPtr> job_options_jobspec(const JobOptions &o,
     auto json = flux::jobspec_to_json(*js);
     if (!json)
         return json.error();
+    if (o.tasks_per_node > 0) {
+        /* Per-resource, as Flux: N whole nodes and K tasks on each, however
+         * many cores a node has (K may exceed them: oversubscription). */
+        json_object_set_new(
+            json->get(), "resources",
+            json_pack("[{s:s s:I s:b s:[{s:s s:i s:s s:[{s:s s:i}]}]}]", "type", "node", "count",
+                      (json_int_t)o.nodes, "exclusive", 1, "with", "type", "slot", "count", 1,
+                      "label", "task", "with", "type", "core", "count", 1));
+        json_t *task = json_array_get(json_object_get(json->get(), "tasks"), 0);
+        json_object_set_new(task, "count",
+                            json_pack("{s:{s:s s:I}}", "per_resource", "type", "node", "count",
+                                      (json_int_t)o.tasks_per_node));
+    }
     json_t *attrs = json_object_get(json->get(), "attributes");
     json_t *sys = json_object_get(attrs, "system");
     for (const auto &a : o.setattrs) {
