@@ -217,4 +217,52 @@ test_expect_success 'flux queue stop is kept across a restart with the same stat
     flux start -Sstatedir=$PWD/qstate flux queue status >qs2 &&
     grep -q "Scheduling is started" qs2
 '
+# flux-cancel(1): --all, --user, --states, --dry-run, --quiet, and the
+# "Canceled N jobs (M errors)" line flux-core's flux cancel prints.
+test_expect_success 'flux cancel --all cancels the caller'"'"'s active jobs, -n only counts them' '
+    flux cancel --all -q && flux queue drain --timeout=30s &&
+    a=$(flux submit --urgency=hold true) && b=$(flux submit --urgency=hold true) &&
+    c=$(flux submit -S exec.test.run_duration=300s true) &&
+    flux job wait-event -t 10 $c start &&
+    flux cancel --all --dry-run 2>err &&
+    echo "flux-cancel: Would cancel 3 jobs" >expected && test_cmp expected err &&
+    flux cancel -n $a 2>err &&
+    echo "flux-cancel: Would cancel 1 job" >expected && test_cmp expected err &&
+    test $(flux jobs -n | wc -l) -eq 3 &&
+    flux cancel --all -m "all gone" 2>err &&
+    echo "flux-cancel: Canceled 3 jobs (0 errors)" >expected && test_cmp expected err &&
+    for id in $a $b $c; do flux job wait-event -t 10 $id clean || return 1; done &&
+    flux job eventlog $c | grep exception | grep -q "all gone" &&
+    flux cancel --all 2>err &&
+    echo "flux-cancel: Matched 0 jobs" >expected && test_cmp expected err &&
+    flux cancel --all --quiet 2>err && test_must_be_empty err
+'
+test_expect_success 'flux cancel -S STATES and -u USER select jobs (and imply --all)' '
+    held=$(flux submit --urgency=hold true) &&
+    run=$(flux submit -S exec.test.run_duration=300s true) &&
+    flux job wait-event -t 10 $run start &&
+    flux cancel --states=run -n 2>err &&
+    echo "flux-cancel: Would cancel 1 job" >expected && test_cmp expected err &&
+    flux cancel -S depend,priority -n 2>err &&
+    echo "flux-cancel: Matched 0 jobs" >expected && test_cmp expected err &&
+    flux cancel -S SCHED 2>err &&
+    echo "flux-cancel: Canceled 1 job (0 errors)" >expected && test_cmp expected err &&
+    flux job wait-event -t 10 $held clean &&
+    flux jobs -n -o "{status}" $run | grep -qx RUN &&
+    flux cancel -u all -n 2>err &&
+    echo "flux-cancel: Would cancel 1 job" >expected && test_cmp expected err &&
+    flux cancel --user=$(id -un) --states=pending,running 2>err &&
+    echo "flux-cancel: Canceled 1 job (0 errors)" >expected && test_cmp expected err &&
+    flux job wait-event -t 10 $run clean
+'
+test_expect_success 'flux cancel: bad selections are refused' '
+    test_must_fail flux cancel -S bogus 2>err &&
+    grep -q "flux-cancel: Invalid state bogus specified" err &&
+    test_must_fail flux cancel -u no-such-user-x 2>err &&
+    grep -q "flux-cancel: Invalid user no-such-user-x specified" err &&
+    id=$(flux submit --urgency=hold true) &&
+    test_must_fail flux cancel --all $id 2>err &&
+    grep -q "Do not specify a list of jobids with --all,--user,--states options" err &&
+    flux cancel $id
+'
 test_done
