@@ -35,7 +35,8 @@ test_expect_success 'flux job id: bad words and bad formats are errors naming th
 test_expect_success 'every flux job subcommand exits 1 on an unknown job id' '
     nosuch=$(flux job id --to=f58 12345) &&
     for cmd in "job attach" "job eventlog" "job wait-event" "job wait" "job kill" \
-               "job urgency" "job raise" "job info" "cancel" "update"; do
+               "job urgency" "job raise" "job info" "job status" "job timeleft" \
+               "cancel" "update"; do
         case $cmd in
         "job wait-event") args="$nosuch clean" ;;
         "job urgency") args="$nosuch 1" ;;

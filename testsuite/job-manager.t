@@ -217,4 +217,111 @@ test_expect_success 'flux queue stop is kept across a restart with the same stat
     flux start -Sstatedir=$PWD/qstate flux queue status >qs2 &&
     grep -q "Scheduling is started" qs2
 '
+# flux-cancel(1): --all, --user, --states, --dry-run, --quiet, and the
+# "Canceled N jobs (M errors)" line flux-core's flux cancel prints.
+test_expect_success 'flux cancel --all cancels the caller'"'"'s active jobs, -n only counts them' '
+    flux cancel --all -q && flux queue drain --timeout=30s &&
+    a=$(flux submit --urgency=hold true) && b=$(flux submit --urgency=hold true) &&
+    c=$(flux submit -S exec.test.run_duration=300s true) &&
+    flux job wait-event -t 10 $c start &&
+    flux cancel --all --dry-run 2>err &&
+    echo "flux-cancel: Would cancel 3 jobs" >expected && test_cmp expected err &&
+    flux cancel -n $a 2>err &&
+    echo "flux-cancel: Would cancel 1 job" >expected && test_cmp expected err &&
+    test $(flux jobs -n | wc -l) -eq 3 &&
+    flux cancel --all -m "all gone" 2>err &&
+    echo "flux-cancel: Canceled 3 jobs (0 errors)" >expected && test_cmp expected err &&
+    for id in $a $b $c; do flux job wait-event -t 10 $id clean || return 1; done &&
+    flux job eventlog $c | grep exception | grep -q "all gone" &&
+    flux cancel --all 2>err &&
+    echo "flux-cancel: Matched 0 jobs" >expected && test_cmp expected err &&
+    flux cancel --all --quiet 2>err && test_must_be_empty err
+'
+test_expect_success 'flux cancel -S STATES and -u USER select jobs (and imply --all)' '
+    held=$(flux submit --urgency=hold true) &&
+    run=$(flux submit -S exec.test.run_duration=300s true) &&
+    flux job wait-event -t 10 $run start &&
+    flux cancel --states=run -n 2>err &&
+    echo "flux-cancel: Would cancel 1 job" >expected && test_cmp expected err &&
+    flux cancel -S depend,priority -n 2>err &&
+    echo "flux-cancel: Matched 0 jobs" >expected && test_cmp expected err &&
+    flux cancel -S SCHED 2>err &&
+    echo "flux-cancel: Canceled 1 job (0 errors)" >expected && test_cmp expected err &&
+    flux job wait-event -t 10 $held clean &&
+    flux jobs -n -o "{status}" $run | grep -qx RUN &&
+    flux cancel -u all -n 2>err &&
+    echo "flux-cancel: Would cancel 1 job" >expected && test_cmp expected err &&
+    flux cancel --user=$(id -un) --states=pending,running 2>err &&
+    echo "flux-cancel: Canceled 1 job (0 errors)" >expected && test_cmp expected err &&
+    flux job wait-event -t 10 $run clean
+'
+test_expect_success 'flux cancel: bad selections are refused' '
+    test_must_fail flux cancel -S bogus 2>err &&
+    grep -q "flux-cancel: Invalid state bogus specified" err &&
+    test_must_fail flux cancel -u no-such-user-x 2>err &&
+    grep -q "flux-cancel: Invalid user no-such-user-x specified" err &&
+    id=$(flux submit --urgency=hold true) &&
+    test_must_fail flux cancel --all $id 2>err &&
+    grep -q "Do not specify a list of jobids with --all,--user,--states options" err &&
+    flux cancel $id
+'
+# flux job status, last and timeleft (flux-job(1)).
+test_expect_success 'flux job status exits with the largest exit code of the jobs' '
+    ok=$(flux submit true) && e3=$(flux submit sh -c "exit 3") &&
+    e5=$(flux submit sh -c "sleep 0.5; exit 5") &&
+    flux job status $ok &&
+    test_expect_code 3 flux job status $ok $e3 &&
+    test_expect_code 5 flux job status -v $e3 $e5 $ok 2>err &&
+    grep -q "^flux-job: $e5: exited with exit code 5$" err &&
+    grep -q "^flux-job: $e3: exited with exit code 3$" err &&
+    ! grep -q "$ok" err &&
+    flux job status -vv $ok 2>err &&
+    grep -q "^flux-job: $ok: exited with exit code 0$" err
+'
+test_expect_success 'flux job status: a canceled job exits 1 (or -e N); an unknown one fails' '
+    id=$(flux submit --urgency=hold true) && flux cancel $id &&
+    test_expect_code 1 flux job status -v $id 2>err &&
+    grep -q "^flux-job: $id: exception type=cancel$" err &&
+    test_expect_code 42 flux job status -e 42 $id &&
+    test_expect_code 1 flux job status $(flux job id --to=f58 12345) 2>err &&
+    grep -q "No such job" err
+'
+test_expect_success 'flux job last prints the caller'"'"'s newest job ids: N or a slice' '
+    a=$(flux submit $T true) && b=$(flux submit $T true) && c=$(flux submit $T true) &&
+    test "$(flux job last)" = "$c" &&
+    flux job last 3 >out &&
+    printf "%s\n%s\n%s\n" $c $b $a >expected && test_cmp expected out &&
+    flux job last "[1:3]" >out &&
+    printf "%s\n%s\n" $b $a >expected && test_cmp expected out &&
+    flux job last "[2::-1]" >out &&
+    printf "%s\n%s\n%s\n" $a $b $c >expected && test_cmp expected out &&
+    flux job last "[:3:2]" >out &&
+    printf "%s\n%s\n" $c $a >expected && test_cmp expected out &&
+    test_must_fail flux job last "[x]" &&
+    test_must_fail flux start flux job last 2>err &&
+    grep -q "flux-job: job history is empty" err
+'
+test_expect_success 'flux job timeleft: whole seconds left, UINT_MAX or infinity when unlimited' '
+    flux run -t 1m flux job timeleft >left &&
+    test $(cat left) -gt 50 && test $(cat left) -le 60 &&
+    flux run flux job timeleft >left &&
+    echo 4294967295 >expected && test_cmp expected left &&
+    flux run flux job timeleft -H >left &&
+    echo infinity >expected && test_cmp expected left &&
+    id=$(flux submit -S exec.test.run_duration=300s -t 10m true) &&
+    flux job wait-event -t 10 $id start &&
+    left=$(flux job timeleft $id) && test $left -gt 500 && test $left -le 600 &&
+    flux cancel $id && flux job wait-event -t 10 $id clean &&
+    test "$(flux job timeleft $id)" = 0 &&
+    held=$(flux submit --urgency=hold true) &&
+    test_must_fail flux job timeleft $held 2>err &&
+    grep -q "job has not started" err &&
+    flux cancel $held &&
+    test_must_fail env -u FLUX_JOB_ID flux job timeleft 2>err &&
+    grep -q "not in a Flux job" err
+'
+test_expect_success 'flux job timeleft in an instance: its job in the parent' '
+    flux alloc -n1 -t 5m flux job timeleft >left &&
+    test $(cat left) -gt 250 && test $(cat left) -le 300
+'
 test_done

@@ -49,6 +49,20 @@ test_expect_success 'options shape the jobspec (--dry-run)' '
     grep -q "\"verbose\":1" js &&
     grep -q "\"name\":\"big\"" js
 '
+test_expect_success 'flux submit/run/batch/alloc take -q NAME for --queue, as Flux' '
+    flux submit --dry-run -q debug true | grep -q "\"queue\":\"debug\"" &&
+    flux run --dry-run -q debug true | grep -q "\"queue\":\"debug\"" &&
+    flux submit --dry-run --queue=debug true >long.js &&
+    flux submit --dry-run -q debug true >short.js && test_cmp long.js short.js &&
+    test_must_fail flux submit -q nosuch true 2>err &&
+    grep -q "invalid queue .nosuch." err &&
+    printf "#!/bin/sh\ntrue\n" >batch.sh &&
+    test_must_fail flux batch -q nosuch batch.sh 2>err &&
+    grep -q "invalid queue .nosuch." err &&
+    test_must_fail flux alloc -q nosuch true 2>err &&
+    grep -q "invalid queue .nosuch." err &&
+    flux submit --help | grep -q -- "-q, --queue=NAME"
+'
 test_expect_success 'time limits follow Flux Standard Duration (bare number = minutes)' '
     flux submit --dry-run -t 2 true | grep -q "\"duration\":120" &&
     flux submit --dry-run -t 1.5h true | grep -q "\"duration\":5400" &&

@@ -150,6 +150,22 @@ test_expect_success 'the owner cancels a guest job' '
     flux cancel $id &&
     flux job wait-event -t 60 $id clean
 '
+test_expect_success 'flux cancel --all: a guest selects only its own jobs; the owner any' '
+    as $ua flux submit --urgency=0 true >a.sel.id &&
+    as $ub flux submit --urgency=0 true >b.sel.id &&
+    test_must_fail as $ua flux cancel --user=all 2>a.all.err &&
+    grep -q "only the instance owner may cancel other users" a.all.err &&
+    test_must_fail as $ua flux cancel -u $ub 2>a.ub.err &&
+    grep -q "only the instance owner may cancel other users" a.ub.err &&
+    as $ua flux cancel --all 2>a.mine.err &&
+    echo "flux-cancel: Canceled 1 job (0 errors)" >expected &&
+    test_cmp expected a.mine.err &&
+    flux job wait-event -t 60 $(cat a.sel.id) clean &&
+    flux jobs -n -o "{state}" $(cat b.sel.id) | grep -q SCHED &&
+    flux cancel -u $ub 2>owner.err &&
+    test_cmp expected owner.err &&
+    flux job wait-event -t 60 $(cat b.sel.id) clean
+'
 test_expect_success 'listing: a guest sees only its own jobs, even with -A' '
     as $ua flux jobs -a -A -n -o "{id}" >a.list &&
     grep -q "$(cat a.done.id)" a.list &&

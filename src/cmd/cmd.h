@@ -40,6 +40,11 @@ int cmd_bulksubmit(int argc, char **argv);
 int cmd_job(int argc, char **argv);
 int cmd_jobs(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
+/* flux job status|last|timeleft (job_status.cpp); argv[0] is the
+ * subcommand. */
+int cmd_job_status(int argc, char **argv);
+int cmd_job_last(int argc, char **argv);
+int cmd_job_timeleft(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 int cmd_housekeeping(int argc, char **argv);
 int cmd_update(int argc, char **argv);

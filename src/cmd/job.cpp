@@ -630,6 +630,12 @@ int cmd_job(int argc, char **argv)
         return job_id(argc - 1, argv + 1);
     if (sub == "cancel") /* as flux cancel */
         return cmd_cancel(argc - 1, argv + 1);
+    if (sub == "status") /* job_status.cpp */
+        return cmd_job_status(argc - 1, argv + 1);
+    if (sub == "last")
+        return cmd_job_last(argc - 1, argv + 1);
+    if (sub == "timeleft")
+        return cmd_job_timeleft(argc - 1, argv + 1);
     if (sub == "-h" || sub == "--help") {
         printf("%s\n", job_usage);
         return 0;

@@ -20,7 +20,7 @@ extern char **environ;
 
 namespace fluxcmd {
 
-const char *job_option_shortopts = "n:N:c:g:t:o:S:";
+const char *job_option_shortopts = "n:N:c:g:t:o:S:q:";
 
 enum {
     opt_job_name = 1000,
@@ -29,7 +29,6 @@ enum {
     opt_cwd,
     opt_urgency,
     opt_exclusive,
-    opt_queue,
     opt_output,
     opt_error,
     opt_tasks_per_node,
@@ -51,7 +50,7 @@ const struct option job_option_longopts[] = {
     {"cwd", required_argument, nullptr, opt_cwd},
     {"urgency", required_argument, nullptr, opt_urgency},
     {"exclusive", no_argument, nullptr, opt_exclusive},
-    {"queue", required_argument, nullptr, opt_queue},
+    {"queue", required_argument, nullptr, 'q'},
     {"output", required_argument, nullptr, opt_output},
     {"error", required_argument, nullptr, opt_error},
     {"tasks-per-node", required_argument, nullptr, opt_tasks_per_node},
@@ -73,7 +72,7 @@ const char *job_option_help =
     "      --cwd=DIR             working directory (default: current)\n"
     "      --urgency=N           0-31, or hold, default, expedite\n"
     "      --exclusive           whole nodes\n"
-    "      --queue=NAME          queue\n"
+    "  -q, --queue=NAME          queue\n"
     "      --output=TEMPLATE     stdout (and stderr) to a file; {{id}}, {{id.dec}}, {{name}}\n"
     "      --error=TEMPLATE      stderr to a file\n"
     "      --dependency=DEP      RFC 26 SCHEME:VALUE: after:ID, afterany:ID, afterok:ID,\n"
@@ -199,7 +198,7 @@ bool job_option_handle(JobOptions &o, int c, const char *arg)
         case opt_exclusive:
             o.exclusive = true;
             return true;
-        case opt_queue:
+        case 'q':
             o.queue = arg;
             return true;
         case opt_output:
