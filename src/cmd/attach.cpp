@@ -53,12 +53,15 @@ struct OutputPrinter {
         }
         if (e.name != "data" || !e.context)
             return;
-        /* Bytes, base64 when not text (RFC 24 "encoding"). */
+        /* Bytes, base64 when not text (RFC 24 "encoding"); an end-of-stream
+         * entry ("eof": true) may carry none. */
         auto d = flux::iodecode(e.context);
         if (!d) {
             fprintf(stderr, "flux-job: %s\n", d.error().text.c_str());
             return;
         }
+        if (d->data.empty())
+            return;
         FILE *fp = d->stream == "stderr" ? stderr : stdout;
         if (label)
             write_labeled(fp, d->rank.c_str(), unfinished[{d->stream, d->rank}], d->data.data(),
