@@ -2,7 +2,7 @@
 # flux job eventlog and wait-event print Flux's text form by default
 # ("TIMESTAMP name key=value ...", values as JSON), the stored JSON lines
 # with -f json, times raw, iso, offset or human (-T, -H), and follow with
-# -F.
+# -F; following any log ends once the job is inactive.
 . "$(dirname "$0")/lib/test-lib.sh"
 test_under_flux 1
 
@@ -53,6 +53,29 @@ test_expect_success 'another eventlog by path: the output log (RFC 24)' '
     flux job eventlog -p guest.output $id >out &&
     grep -Eq "^[0-9.]+ header " out &&
     grep -Eq "^[0-9.]+ data .*data=\"hi\\\\n\"" out
+'
+test_expect_success '-F of another log ends once the job is inactive, with all of it' '
+    id=$(flux submit echo hi) && flux job wait-event -t 20 $id clean &&
+    timeout 30 flux job eventlog -F -p guest.output $id >followed &&
+    flux job eventlog -p guest.output $id >plain &&
+    test_cmp plain followed
+'
+test_expect_success '-F of another log, started while the job runs, ends with the job' '
+    id=$(flux submit sh -c "echo one; sleep 1; echo two") &&
+    flux job wait-event -t 20 $id start &&
+    timeout 30 flux job eventlog -F -p guest.output $id >followed &&
+    grep -q "data=\"two\\\\n\"" followed &&
+    flux job eventlog -p guest.output $id >plain &&
+    test_cmp plain followed
+'
+test_expect_success 'wait-event for an event that never came in another log fails, named' '
+    id=$(flux submit true) && flux job wait-event -t 20 $id clean &&
+    test_expect_code 1 timeout 30 flux job wait-event -p guest.output $id nosuch 2>err &&
+    grep -q "the job ended without event nosuch in guest.output" err &&
+    test_expect_code 1 timeout 30 flux job wait-event $id nosuch 2>err &&
+    grep -q "the job ended without event nosuch$" err &&
+    timeout 30 flux job wait-event -p guest.output $id header >hdr &&
+    grep -q " header " hdr
 '
 # A log with flux-core's own formatter test timestamps: a new minute
 # prints its date, other entries seconds since that one.

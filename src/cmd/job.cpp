@@ -628,8 +628,9 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
     flux::FuturePtr f(flux_job_event_watch(h, id, path.c_str(), 0));
     if (!f)
         die(1, "flux-job: %s: %s", sub.c_str(), strerror(errno));
-    /* The job eventlog ends with "clean"; another log ends with the job. */
-    bool main_log = path == "eventlog";
+    /* The watch ends by itself (ENODATA) once the job is inactive and the
+     * log has been read to its end: the main eventlog after "clean", any
+     * other log once the job is clean. */
     for (;;) {
         if (timeout >= 0 && flux_future_wait_for(f.get(), timeout) < 0)
             die(1, "flux-job: wait-event: timed out waiting for %s", wanted ? wanted : "events");
@@ -637,6 +638,10 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
         if (flux_job_event_watch_get(f.get(), &line) < 0) {
             if (errno == ENODATA && !wanted)
                 break; /* the log ended */
+            if (errno == ENODATA)
+                die(1, "flux-job: wait-event: %s: the job ended without event %s%s%s",
+                    jobid_str(id).c_str(), wanted, path == "eventlog" ? "" : " in ",
+                    path == "eventlog" ? "" : path.c_str());
             die(1, "flux-job: %s: %s: %s", sub.c_str(), jobid_str(id).c_str(),
                 flux_future_error_string(f.get()));
         }
@@ -649,12 +654,6 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
             }
             if (wanted && e->name == wanted)
                 break;
-            if (main_log && e->name == "clean") {
-                if (wanted)
-                    die(1, "flux-job: wait-event: %s: the job ended without event %s",
-                        jobid_str(id).c_str(), wanted);
-                break;
-            }
         }
         flux_future_reset(f.get());
     }
