@@ -86,6 +86,35 @@ test_expect_success 'event watch (C API): an unknown job is ENOENT, unknown job 
     test_must_fail "$JOBAPI" watch 12345 eventlog 2>err &&
     grep -q "jobapi: watch: 2: unknown job id" err
 '
+test_expect_success 'event watch (C API): the main eventlog ends by itself after clean' '
+    id=$(flux submit $T true) && flux job wait-event -t 20 $id clean &&
+    timeout 30 "$JOBAPI" follow $id eventlog >out &&
+    tail -2 out | sed -e "s/.*\"name\":\"\([a-z]*\)\".*/\1/" >names &&
+    printf "clean\nENODATA\n" >expected &&
+    test_cmp expected names
+'
+test_expect_success 'event watch (C API): another log ends once the job is inactive, all of it read' '
+    id=$(flux submit sh -c "echo one; sleep 1; echo two >&2") &&
+    timeout 30 "$JOBAPI" follow $id guest.output >out &&
+    tail -1 out | grep -qx ENODATA &&
+    flux job info $id guest.output >stored &&
+    sed -e "\$d" out >entries &&
+    test_cmp stored entries &&
+    grep -q "\"data\":\"two\\\\n\"" entries
+'
+test_expect_success 'event watch (C API): a log never written ends empty once the job is inactive' '
+    id=$(flux submit --urgency=hold true) &&
+    { timeout 30 "$JOBAPI" follow $id guest.output >out & } &&
+    pid=$! &&
+    flux cancel $id &&
+    wait $pid &&
+    echo ENODATA >expected &&
+    test_cmp expected out
+'
+test_expect_success 'event watch (C API): another log of an unknown job is ENOENT, unknown job id' '
+    test_must_fail timeout 30 "$JOBAPI" follow 12345 guest.output 2>err &&
+    grep -q "jobapi: follow: 2: unknown job id" err
+'
 test_expect_success 'list (C API): attribute selection keeps id and the attributes asked for' '
     id=$(flux submit $T --job-name=listme true) && flux job wait $id &&
     "$JOBAPI" list "[\"name\",\"state\"]" 127 >out &&

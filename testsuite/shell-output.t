@@ -2,7 +2,7 @@
 # Task output is bytes: NUL bytes, invalid UTF-8, every byte value and
 # megabytes of random data come back byte for byte through flux run,
 # flux job attach and --output files (RFC 24 data events, base64 when the
-# chunk is not text).
+# chunk is not text); each task's stream ends with an RFC 24 eof entry.
 . "$(dirname "$0")/lib/test-lib.sh"
 test_under_flux 1
 
@@ -57,5 +57,38 @@ test_expect_success 'a corrupt data event is reported, not printed as garbage' '
     flux job attach $id >corrupt.out 2>corrupt.err &&
     test_must_be_empty corrupt.out &&
     grep -q "base64: length 2 is not a multiple of 4" corrupt.err
+'
+test_expect_success 'each stream of each task rank ends with an RFC 24 eof entry' '
+    id=$(flux submit -n2 sh -c "echo out; echo err >&2") &&
+    flux job wait-event -t 20 $id clean &&
+    flux job eventlog -p guest.output $id >ev &&
+    grep -q " data stream=\"stdout\" rank=\"1\" data=\"out\\\\n\"$" ev &&
+    awk "\$2 == \"data\" { last[\$3 \" \" \$4] = \$5 }
+         END { for (k in last) print k, last[k] }" ev | sort >ends &&
+    cat >expected <<-\EOF &&
+	stream="stderr" rank="0" eof=true
+	stream="stderr" rank="1" eof=true
+	stream="stdout" rank="0" eof=true
+	stream="stdout" rank="1" eof=true
+	EOF
+    test_cmp expected ends &&
+    flux job eventlog -f json -p guest.output $id |
+        grep -c "\"context\":{\"stream\":\"std[a-z]*\",\"rank\":\"[01]\",\"eof\":true}}$" >count &&
+    echo 4 >four &&
+    test_cmp four count
+'
+test_expect_success 'eof entries print nothing: flux run, attach and attach -l show only the data' '
+    id=$(flux submit sh -c "printf \"a\\nb\"") && flux job wait $id &&
+    flux job eventlog -p guest.output $id | grep -q "eof=true" &&
+    flux job attach $id >plain.out &&
+    printf "a\nb" >plain.exp &&
+    cmp plain.exp plain.out &&
+    id=$(flux submit -n2 sh -c "printf \"a\\nb\"") && flux job wait $id &&
+    flux job attach -l $id | sort >lab2.out &&
+    printf "0: a\n0: b\n1: a\n1: b\n" >lab2.exp &&
+    cmp lab2.exp lab2.out &&
+    flux run -n1 sh -c "echo x; echo y >&2" >run.out 2>run.err &&
+    echo x >x.exp && echo y >y.exp &&
+    test_cmp x.exp run.out && test_cmp y.exp run.err
 '
 test_done

@@ -375,6 +375,13 @@ void events_cb(flux_future_t *f, void *arg)
     auto *a = static_cast<Follow *>(arg);
     const char *line;
     if (flux_job_event_watch_get(f, &line) < 0) {
+        /* After "clean" the stream ends by itself (ENODATA): stop once the
+         * output has ended too.  Before it, the job could not be followed. */
+        if (a->done && errno == ENODATA) {
+            if (!a->output || a->output_ended)
+                flux_reactor_stop(flux_get_reactor(a->h));
+            return;
+        }
         a->error = flux_future_error_string(f);
         a->done = true;
         flux_reactor_stop(flux_get_reactor(a->h));

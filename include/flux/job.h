@@ -108,16 +108,23 @@ enum {
 };
 
 /* Stream the entries of one of job ID's eventlogs (RFC 18), PATH "eventlog"
- * (the main one) or "guest.output" (the job's output), from the first entry
- * on, and each entry appended later; the stream ends only when the caller
- * cancels it (the main eventlog's last entry is "clean").  An unknown job, or one the caller may
- * not see, ends the stream with ENOENT ("unknown job id"). */
+ * (the main one), "guest.output" (the job's output) or any other log under
+ * the job's KVS directory, from the first entry on, and each entry appended
+ * later.  The stream ends (ENODATA) once the job is inactive and every entry
+ * written so far has been delivered: the main eventlog after its "clean"
+ * entry, another log once the main eventlog shows "clean" (with
+ * FLUX_JOB_EVENT_WATCH_WAITCREATE, a log never written then ends with no
+ * entries).  An unknown job, a log not there (without WAITCREATE), or a job
+ * the caller may not see ends the stream with ENOENT ("unknown job id") or
+ * EPERM. */
 FLUX_API flux_future_t *
 flux_job_event_watch(flux_t *h, flux_jobid_t id, const char *path, int flags);
 /* One entry: a JSON object {"timestamp", "name", "context"?} as text.  Call
- * flux_future_reset() for the next.  -1 with ENODATA once cancelled. */
+ * flux_future_reset() for the next.  -1 with ENODATA once the stream has
+ * ended (the job is inactive, or the caller cancelled it). */
 FLUX_API int flux_job_event_watch_get(flux_future_t *f, const char **event);
-/* Stop the stream: entries already sent still arrive, then ENODATA. */
+/* Stop the stream: entries already sent still arrive, then ENODATA.  A
+ * stream that has ended or is ending already: 0, nothing sent. */
 FLUX_API int flux_job_event_watch_cancel(flux_future_t *f);
 
 enum {

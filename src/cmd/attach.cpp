@@ -1,6 +1,8 @@
 /* attach.cpp - follow a job to its end: its main eventlog (exceptions, the
- * exit status, "clean") and its output, through flux_job_event_watch().
- * Used by flux job attach, flux run and flux submit --wait/--watch. */
+ * exit status, "clean") and its output, through flux_job_event_watch(),
+ * whose streams end by themselves once the job is inactive and all of the
+ * log has been delivered.  Used by flux job attach, flux run and flux submit
+ * --wait/--watch. */
 #include <cerrno>
 #include <cstring>
 #include <sys/wait.h>
@@ -53,12 +55,15 @@ struct OutputPrinter {
         }
         if (e.name != "data" || !e.context)
             return;
-        /* Bytes, base64 when not text (RFC 24 "encoding"). */
+        /* Bytes, base64 when not text (RFC 24 "encoding"); an end-of-stream
+         * entry ("eof": true) may carry none. */
         auto d = flux::iodecode(e.context);
         if (!d) {
             fprintf(stderr, "flux-job: %s\n", d.error().text.c_str());
             return;
         }
+        if (d->data.empty())
+            return;
         FILE *fp = d->stream == "stderr" ? stderr : stdout;
         if (label)
             write_labeled(fp, d->rank.c_str(), unfinished[{d->stream, d->rank}], d->data.data(),
@@ -90,20 +95,26 @@ struct Attach {
     bool fatal = false;
     std::string exc_type, exc_note;
     std::string error; /* the job could not be followed */
-    bool done = false;
-    bool output_ended = false, output_cancelled = false;
+    bool done = false; /* "clean" was seen */
+    bool events_ended = false, output_ended = false, output_cancelled = false;
 };
+
+/* Stop once both streams have ended. */
+void attach_check_done(Attach *a)
+{
+    if (a->events_ended && (!a->output || a->output_ended))
+        flux_reactor_stop(flux_get_reactor(a->h));
+}
 
 void attach_output_cb(flux_future_t *f, void *arg)
 {
     auto *a = static_cast<Attach *>(arg);
     const char *line;
     if (flux_job_event_watch_get(f, &line) < 0) {
-        /* Cancelled (the job is done: everything before it was shown) or
-         * ended. */
+        /* Ended (the job is inactive: all of its output was shown) or
+         * cancelled (the job could not be followed). */
         a->output_ended = true;
-        if (a->done)
-            flux_reactor_stop(flux_get_reactor(a->h));
+        attach_check_done(a);
         return;
     }
     if (auto e = flux::eventlog_entry_decode(line))
@@ -134,31 +145,23 @@ void attach_events_cb(flux_future_t *f, void *arg)
     auto *a = static_cast<Attach *>(arg);
     const char *line;
     if (flux_job_event_watch_get(f, &line) < 0) {
-        a->error = flux_future_error_string(f);
-        a->done = true;
-        if (a->output && !a->output_ended && !a->output_cancelled) {
-            a->output_cancelled = true;
-            flux_job_event_watch_cancel(a->output);
+        a->events_ended = true;
+        /* After "clean" the stream ends with ENODATA; before, the job could
+         * not be followed. */
+        if (!a->done || errno != ENODATA) {
+            a->error = flux_future_error_string(f);
+            a->done = true;
+            if (a->output && !a->output_ended && !a->output_cancelled) {
+                a->output_cancelled = true;
+                flux_job_event_watch_cancel(a->output);
+            }
         }
-        flux_reactor_stop(flux_get_reactor(a->h));
+        attach_check_done(a);
         return;
     }
     if (auto e = flux::eventlog_entry_decode(line))
         attach_event(a, *e);
     flux_future_reset(f);
-    if (!a->done)
-        return;
-    /* The job's output was stored before it finished, but its last updates
-     * may still be on their way on the output watch: cancel it and stop
-     * once the watch has delivered everything before the cancel. */
-    if (a->output && !a->output_ended) {
-        if (!a->output_cancelled) {
-            a->output_cancelled = true;
-            flux_job_event_watch_cancel(a->output);
-        }
-        return;
-    }
-    flux_reactor_stop(flux_get_reactor(a->h));
 }
 
 } // namespace
@@ -179,10 +182,6 @@ int job_attach(flux_t *h, uint64_t id, bool quiet, bool label)
         die(1, "flux-job: attach: %s", strerror(errno));
     flux_reactor_run(flux_get_reactor(h), 0);
     a.printer.finish();
-    if (a.output && !a.output_ended && !a.output_cancelled)
-        flux_job_event_watch_cancel(a.output);
-    if (a.error.empty())
-        flux_job_event_watch_cancel(a.events);
     flux_future_destroy(a.output);
     flux_future_destroy(a.events);
     if (!a.error.empty()) {

@@ -41,9 +41,10 @@ const char *job_usage = "Usage: flux job submit [--urgency=N] [--flags=debug] [F
                         "       flux job kill [--signal=SIG] JOBID...\n"
                         "       flux job purge [--age-limit=FSD] [--num-limit=N] [--batch=N] [--force]\n"
                         "                      [JOBID...]\n"
-                        "       flux job eventlog [-f text|json] [-T raw|iso|offset] [-F] [-p PATH] JOBID\n"
-                        "       flux job wait-event [-f text|json] [-T raw|iso|offset] [-t TIMEOUT] [-q]\n"
-                        "                           [-p PATH] JOBID NAME";
+                        "       flux job eventlog [-f text|json] [-T raw|iso|offset|human] [-H] [-F]\n"
+                        "                         [-p PATH] JOBID\n"
+                        "       flux job wait-event [-f text|json] [-T raw|iso|offset|human] [-H]\n"
+                        "                           [-t TIMEOUT] [-q] [-p PATH] JOBID NAME";
 
 int job_submit(int argc, char **argv)
 {
@@ -462,12 +463,47 @@ int job_purge(flux_t *h, int argc, char **argv)
 
 /* How flux job eventlog and wait-event print an entry (flux-job(1)):
  * -f text ("TIMESTAMP name key=value ...", values as JSON) or json (the
- * entry as stored), -T raw (seconds), iso (UTC, microseconds) or offset
- * (seconds since the log's first entry). */
+ * entry as stored), -T raw (seconds), iso (UTC, microseconds), offset
+ * (seconds since the log's first entry) or human (flux-core's: the local
+ * date and minute "[MonDD HH:MM]" at the first entry and at each new
+ * minute, otherwise "[  +S.SSSSSS]", seconds since that entry). */
 struct EventPrinter {
     bool json = false;
-    char time = 'r'; /* r, i, o */
+    char time = 'r'; /* r, i, o, h */
     double t0 = -1;
+    /* -T human: the entry that printed the last date and minute. */
+    bool have_break = false;
+    struct tm break_tm = {};
+    double break_ts = 0;
+
+    /* Every entry read, printed or not: the log's first sets -T offset's 0. */
+    void see(const flux::EventlogEntry &e)
+    {
+        if (t0 < 0)
+            t0 = e.timestamp;
+    }
+
+    void print_human_time(double ts)
+    {
+        static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+        time_t t = (time_t)ts;
+        struct tm tm;
+        if (ts < 0 || !localtime_r(&t, &tm)) {
+            printf("[%+11.6f]", ts);
+            return;
+        }
+        if (have_break && tm.tm_year == break_tm.tm_year && tm.tm_mon == break_tm.tm_mon
+            && tm.tm_mday == break_tm.tm_mday && tm.tm_hour == break_tm.tm_hour
+            && tm.tm_min == break_tm.tm_min) {
+            printf("[%+11.6f]", ts - break_ts);
+            return;
+        }
+        have_break = true;
+        break_tm = tm;
+        break_ts = ts;
+        printf("[%s%02d %02d:%02d]", months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min);
+    }
 
     void print(const flux::EventlogEntry &e)
     {
@@ -477,8 +513,7 @@ struct EventPrinter {
                 fputs(line->c_str(), stdout);
             return;
         }
-        if (t0 < 0)
-            t0 = e.timestamp;
+        see(e);
         if (time == 'i') {
             time_t t = (time_t)e.timestamp;
             struct tm tm;
@@ -487,6 +522,8 @@ struct EventPrinter {
             strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
             printf("%s.%06dZ", buf, (int)((e.timestamp - (double)t) * 1e6) % 1000000);
         }
+        else if (time == 'h')
+            print_human_time(e.timestamp);
         else
             printf("%.6f", time == 'o' ? e.timestamp - t0 : e.timestamp);
         printf(" %s", e.name.c_str());
@@ -509,30 +546,34 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
     static const struct option opts[] = {
         {"format", required_argument, nullptr, 'f'},
         {"time-format", required_argument, nullptr, 'T'},
+        {"human", no_argument, nullptr, 'H'},
         {"follow", no_argument, nullptr, 'F'},
         {"path", required_argument, nullptr, 'p'},
         {"timeout", required_argument, nullptr, 't'},
         {"quiet", no_argument, nullptr, 'q'},
         {nullptr, 0, nullptr, 0},
     };
-    bool follow = sub == "wait-event", quiet = false;
+    bool follow = sub == "wait-event", quiet = false, human = false;
     double timeout = -1;
     std::string path = "eventlog";
     EventPrinter out;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+f:T:Fp:t:q", opts, nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "+f:T:HFp:t:q", opts, nullptr)) != -1) {
         if (c == 'f') {
             if (strcmp(optarg, "text") && strcmp(optarg, "json"))
                 die(1, "flux-job: %s: unknown format '%s' (text, json)", sub.c_str(), optarg);
             out.json = !strcmp(optarg, "json");
         }
         else if (c == 'T') {
-            if (strcmp(optarg, "raw") && strcmp(optarg, "iso") && strcmp(optarg, "offset"))
-                die(1, "flux-job: %s: unknown time format '%s' (raw, iso, offset)", sub.c_str(),
-                    optarg);
+            if (strcmp(optarg, "raw") && strcmp(optarg, "iso") && strcmp(optarg, "offset")
+                && strcmp(optarg, "human"))
+                die(1, "flux-job: %s: unknown time format '%s' (raw, iso, offset, human)",
+                    sub.c_str(), optarg);
             out.time = optarg[0];
         }
+        else if (c == 'H')
+            human = true;
         else if (c == 'F')
             follow = true;
         else if (c == 'p')
@@ -548,13 +589,18 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
         else
             return 1;
     }
+    /* -H, --human: -f text -T human, whatever else was given (flux-core). */
+    if (human) {
+        out.json = false;
+        out.time = 'h';
+    }
     int want = sub == "wait-event" ? 2 : 1;
     if (argc - optind != want)
         die(1, sub == "wait-event"
-                   ? "Usage: flux job wait-event [-f text|json] [-T raw|iso|offset] [-t TIMEOUT] "
-                     "[-q] [-p PATH] JOBID NAME"
-                   : "Usage: flux job eventlog [-f text|json] [-T raw|iso|offset] [-F] [-p PATH] "
-                     "JOBID");
+                   ? "Usage: flux job wait-event [-f text|json] [-T raw|iso|offset|human] [-H] "
+                     "[-t TIMEOUT] [-q] [-p PATH] JOBID NAME"
+                   : "Usage: flux job eventlog [-f text|json] [-T raw|iso|offset|human] [-H] [-F] "
+                     "[-p PATH] JOBID");
     uint64_t id = parse_jobid_or_die("flux-job", argv[optind]);
     const char *wanted = want == 2 ? argv[optind + 1] : nullptr;
     /* Without --follow, print what is there. */
@@ -582,8 +628,9 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
     flux::FuturePtr f(flux_job_event_watch(h, id, path.c_str(), 0));
     if (!f)
         die(1, "flux-job: %s: %s", sub.c_str(), strerror(errno));
-    /* The job eventlog ends with "clean"; another log ends with the job. */
-    bool main_log = path == "eventlog";
+    /* The watch ends by itself (ENODATA) once the job is inactive and the
+     * log has been read to its end: the main eventlog after "clean", any
+     * other log once the job is clean. */
     for (;;) {
         if (timeout >= 0 && flux_future_wait_for(f.get(), timeout) < 0)
             die(1, "flux-job: wait-event: timed out waiting for %s", wanted ? wanted : "events");
@@ -591,23 +638,22 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
         if (flux_job_event_watch_get(f.get(), &line) < 0) {
             if (errno == ENODATA && !wanted)
                 break; /* the log ended */
+            if (errno == ENODATA)
+                die(1, "flux-job: wait-event: %s: the job ended without event %s%s%s",
+                    jobid_str(id).c_str(), wanted, path == "eventlog" ? "" : " in ",
+                    path == "eventlog" ? "" : path.c_str());
             die(1, "flux-job: %s: %s: %s", sub.c_str(), jobid_str(id).c_str(),
                 flux_future_error_string(f.get()));
         }
         auto e = flux::eventlog_entry_decode(line);
         if (e) {
+            out.see(*e);
             if ((!wanted || e->name == wanted) && !quiet) {
                 out.print(*e);
                 fflush(stdout);
             }
             if (wanted && e->name == wanted)
                 break;
-            if (main_log && e->name == "clean") {
-                if (wanted)
-                    die(1, "flux-job: wait-event: %s: the job ended without event %s",
-                        jobid_str(id).c_str(), wanted);
-                break;
-            }
         }
         flux_future_reset(f.get());
     }

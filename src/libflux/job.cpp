@@ -141,14 +141,38 @@ bool signed_value(flux_t *h, const char *jobspec, int flags, std::string &out,
 }
 
 /* Event watch: split each KVS watch response (appended eventlog text) into
- * one response per complete line; keep a partial line for the next. */
+ * one response per complete line; keep a partial line for the next.
+ *
+ * The stream ends (ENODATA) once the job is inactive and every entry written
+ * so far has been delivered.  The main eventlog ends at its "clean" entry.
+ * Another log (guest.output, ...) is followed alongside a second watch, of
+ * the main eventlog: once that shows "clean", nothing more is written to the
+ * job's logs, so the log's own KVS watch is cancelled.  The KVS answers a
+ * cancel after every update it sent before it (one service, one connection,
+ * in order), and every write to the log was answered before "clean" was
+ * committed, so the stream delivers all of it and then ENODATA.  With
+ * FLUX_JOB_EVENT_WATCH_WAITCREATE, a log still not written by then ends the
+ * stream with no entries. */
 struct EventWatch {
     std::string partial;
+    bool main_log = false; /* PATH is "eventlog": it ends at "clean" */
+    bool ending = false;   /* the KVS watch was cancelled: its ENODATA ends it */
+    int end_errnum = 0;    /* the end is this error instead of ENODATA */
+    std::string end_text;
+    flux_future_t *job = nullptr; /* another log: the main eventlog's watch */
+    std::string job_partial;
+    bool job_cancelled = false;
 };
 
 void event_watch_destroy(void *p)
 {
-    delete static_cast<EventWatch *>(p);
+    auto *w = static_cast<EventWatch *>(p);
+    if (w->job) {
+        if (!w->job->done && !w->job_cancelled)
+            flux_kvs_lookup_cancel(w->job);
+        flux_future_destroy(w->job);
+    }
+    delete w;
 }
 
 void push_error(flux_future_t *f, const flux_msg_t *msg, int errnum, const char *text)
@@ -165,14 +189,49 @@ void push_error(flux_future_t *f, const flux_msg_t *msg, int errnum, const char 
         flux::future_push(f, rsp);
 }
 
+/* Whether LINE is an eventlog entry named "clean". */
+bool is_clean(const std::string &line)
+{
+    if (line.find("\"clean\"") == std::string::npos)
+        return false;
+    json_error_t jerr;
+    flux::JsonPtr o(json_loadb(line.data(), line.size(), 0, &jerr));
+    const char *name = json_string_value(json_object_get(o.get(), "name"));
+    return name && strcmp(name, "clean") == 0;
+}
+
+/* Stop the main eventlog's companion watch (another log's stream). */
+void stop_job_watch(EventWatch *w)
+{
+    if (w->job && !w->job->done && !w->job_cancelled) {
+        w->job_cancelled = true;
+        flux_kvs_lookup_cancel(w->job);
+    }
+}
+
+/* End F's stream: cancel its KVS watch; entries already sent still come,
+ * then the KVS's ENODATA. */
+void end_stream(flux_future_t *f, EventWatch *w)
+{
+    stop_job_watch(w);
+    if (!w->ending && !f->done) {
+        w->ending = true;
+        flux_kvs_lookup_cancel(f);
+    }
+}
+
 void event_watch_filter(flux_future_t *f, const flux_msg_t *msg)
 {
     auto *w = static_cast<EventWatch *>(flux_future_aux_get(f, "flux::job_event_watch"));
     if (msg->errnum != 0) {
+        if (w)
+            stop_job_watch(w);
         /* Hide the KVS's own words for an eventlog that is not there; a
          * refusal (another user's job) keeps its EPERM and its reason. */
         int e = (int)msg->errnum;
-        if (e == ENOENT)
+        if (e == ENODATA && w && w->ending && w->end_errnum)
+            push_error(f, msg, w->end_errnum, w->end_text.c_str());
+        else if (e == ENOENT)
             push_error(f, msg, ENOENT, "unknown job id");
         else
             flux::future_push(f, msg);
@@ -185,20 +244,66 @@ void event_watch_filter(flux_future_t *f, const flux_msg_t *msg)
         push_error(f, msg, EPROTO, "malformed eventlog watch response");
         return;
     }
-    w->partial += text;
+    w->partial.append(text, json_string_length(value));
     size_t start = 0, nl;
+    bool clean = false;
     while ((nl = w->partial.find('\n', start)) != std::string::npos) {
         flux_msg_t *rsp = flux_msg_create(FLUX_MSGTYPE_RESPONSE);
         if (!rsp)
             break;
         flux_msg_set_matchtag(rsp, msg->matchtag);
         std::string line = w->partial.substr(start, nl - start);
+        if (w->main_log && is_clean(line))
+            clean = true;
         flux_msg_set_string(rsp, line.c_str());
         flux::future_push(f, rsp);
         start = nl + 1;
     }
     w->partial.erase(0, start);
     flux_msg_decref(msg);
+    if (clean)
+        end_stream(f, w);
+}
+
+/* The main eventlog's watch beside another log's stream F: at "clean", end
+ * F.  If the main eventlog cannot be read (an unknown job), F ends with
+ * that error.  Nothing here is delivered to the caller. */
+void job_watch_filter(flux_future_t *job, const flux_msg_t *msg)
+{
+    auto *f = static_cast<flux_future_t *>(flux_future_aux_get(job, "flux::job_event_watch_of"));
+    auto *w = f ? static_cast<EventWatch *>(flux_future_aux_get(f, "flux::job_event_watch"))
+                : nullptr;
+    if (msg->errnum != 0) {
+        if (w && !w->job_cancelled && !f->done && !w->ending) {
+            int e = (int)msg->errnum;
+            const char *text = nullptr;
+            (void)flux_msg_get_string(msg, &text);
+            w->end_errnum = e;
+            w->end_text = e == ENOENT ? "unknown job id" : text && *text ? text : strerror(e);
+            end_stream(f, w);
+        }
+        flux::future_push(job, msg); /* the final response: frees its matchtag */
+        return;
+    }
+    json_t *value = nullptr;
+    const char *text = nullptr;
+    if (!w || f->done || w->ending || flux_msg_unpack(msg, "{s:o}", "value", &value) < 0
+        || !(text = json_string_value(value))) {
+        flux_msg_decref(msg);
+        return;
+    }
+    w->job_partial.append(text, json_string_length(value));
+    bool clean = false;
+    size_t start = 0, nl;
+    while ((nl = w->job_partial.find('\n', start)) != std::string::npos) {
+        if (is_clean(w->job_partial.substr(start, nl - start)))
+            clean = true;
+        start = nl + 1;
+    }
+    w->job_partial.erase(0, start);
+    flux_msg_decref(msg);
+    if (clean)
+        end_stream(f, w);
 }
 
 /* flux_job_list state: the filtered array, built on first get. */
@@ -334,14 +439,17 @@ flux_future_t *flux_job_event_watch(flux_t *h, flux_jobid_t id, const char *path
         errno = EINVAL;
         return nullptr;
     }
-    int kvs_flags = FLUX_KVS_WATCH | FLUX_KVS_WATCH_APPEND;
-    if (flags & FLUX_JOB_EVENT_WATCH_WAITCREATE)
-        kvs_flags |= FLUX_KVS_WAITCREATE;
     auto *w = new (std::nothrow) EventWatch;
     if (!w) {
         errno = ENOMEM;
         return nullptr;
     }
+    w->main_log = strcmp(path, "eventlog") == 0;
+    int kvs_flags = FLUX_KVS_WATCH | FLUX_KVS_WATCH_APPEND;
+    if (flags & FLUX_JOB_EVENT_WATCH_WAITCREATE)
+        kvs_flags |= FLUX_KVS_WAITCREATE;
+    /* The log's watch first: the KVS then answers it before the main
+     * eventlog's watch, which may already hold "clean". */
     flux_future_t *f = flux_kvs_lookup(h, nullptr, kvs_flags, job_key(id, path).c_str());
     if (!f || flux_future_aux_set(f, "flux::job_event_watch", w, event_watch_destroy) < 0) {
         delete w;
@@ -349,6 +457,18 @@ flux_future_t *flux_job_event_watch(flux_t *h, flux_jobid_t id, const char *path
         return nullptr;
     }
     f->filter = event_watch_filter;
+    if (!w->main_log) {
+        w->job = flux_kvs_lookup(h, nullptr, FLUX_KVS_WATCH | FLUX_KVS_WATCH_APPEND,
+                                 job_key(id, "eventlog").c_str());
+        if (!w->job || flux_future_aux_set(w->job, "flux::job_event_watch_of", f, nullptr) < 0) {
+            int e = errno;
+            flux_kvs_lookup_cancel(f);
+            flux_future_destroy(f);
+            errno = e;
+            return nullptr;
+        }
+        w->job->filter = job_watch_filter;
+    }
     return f;
 }
 
@@ -363,10 +483,20 @@ int flux_job_event_watch_get(flux_future_t *f, const char **event)
 
 int flux_job_event_watch_cancel(flux_future_t *f)
 {
-    if (!f || !flux_future_aux_get(f, "flux::job_event_watch")) {
+    auto *w = f ? static_cast<EventWatch *>(flux_future_aux_get(f, "flux::job_event_watch"))
+                : nullptr;
+    if (!w) {
         errno = EINVAL;
         return -1;
     }
+    /* Ended already, or ending: a second cancel could name a matchtag the
+     * handle has given to another request since. */
+    if (f->done || w->ending) {
+        stop_job_watch(w);
+        return 0;
+    }
+    stop_job_watch(w);
+    w->ending = true;
     return flux_kvs_lookup_cancel(f);
 }
 

@@ -3,6 +3,9 @@
  *   jobapi watch ID PATH      print each entry of job ID's eventlog PATH
  *                             until "clean" (or, for guest.output, the
  *                             first "data"), then cancel and expect ENODATA
+ *   jobapi follow ID PATH     print each entry of job ID's eventlog PATH
+ *                             and "ENODATA" when the stream ends by itself
+ *                             (never cancelled)
  *   jobapi list ATTRS STATES  print the flux_job_list() array (ATTRS JSON)
  *   jobapi array IDSET        submit the jobspec on stdin once per id of
  *                             IDSET, print the ids
@@ -24,7 +27,9 @@ static void fail(const char *what, flux_future_t *f)
     exit(1);
 }
 
-static int watch(flux_t *h, const char *idstr, const char *path)
+/* Watch job IDSTR's eventlog PATH; WHAT names the command in errors. */
+static flux_future_t *start_watch(flux_t *h, const char *idstr, const char *path,
+                                  const char *what)
 {
     flux_jobid_t id;
     if (flux_job_id_parse(idstr, &id) < 0)
@@ -34,7 +39,13 @@ static int watch(flux_t *h, const char *idstr, const char *path)
     int flags = strcmp(path, "eventlog") ? FLUX_JOB_EVENT_WATCH_WAITCREATE : 0;
     flux_future_t *f = flux_job_event_watch(h, id, path, flags);
     if (!f)
-        fail("watch", NULL);
+        fail(what, NULL);
+    return f;
+}
+
+static int watch(flux_t *h, const char *idstr, const char *path)
+{
+    flux_future_t *f = start_watch(h, idstr, path, "watch");
     const char *entry;
     for (;;) {
         if (flux_job_event_watch_get(f, &entry) < 0)
@@ -61,6 +72,22 @@ static int watch(flux_t *h, const char *idstr, const char *path)
         flux_future_reset(f);
     if (errno != ENODATA)
         fail("end of watch", f);
+    printf("ENODATA\n");
+    flux_future_destroy(f);
+    return 0;
+}
+
+static int follow(flux_t *h, const char *idstr, const char *path)
+{
+    flux_future_t *f = start_watch(h, idstr, path, "follow");
+    const char *entry;
+    while (flux_job_event_watch_get(f, &entry) == 0) {
+        printf("%s\n", entry);
+        fflush(stdout);
+        flux_future_reset(f);
+    }
+    if (errno != ENODATA)
+        fail("follow", f);
     printf("ENODATA\n");
     flux_future_destroy(f);
     return 0;
@@ -122,7 +149,7 @@ static int journal(flux_t *h)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "Usage: jobapi watch|list|array|journal ...\n");
+        fprintf(stderr, "Usage: jobapi watch|follow|list|array|journal ...\n");
         return 2;
     }
     alarm(60); /* a test must fail, not hang, if an answer never comes */
@@ -132,6 +159,8 @@ int main(int argc, char **argv)
     int rc = 2;
     if (!strcmp(argv[1], "watch") && argc == 4)
         rc = watch(h, argv[2], argv[3]);
+    else if (!strcmp(argv[1], "follow") && argc == 4)
+        rc = follow(h, argv[2], argv[3]);
     else if (!strcmp(argv[1], "list") && argc == 4)
         rc = list(h, argv[2], argv[3]);
     else if (!strcmp(argv[1], "array") && argc == 3)

@@ -139,18 +139,31 @@ json_t *ioencode(const char *stream, const char *rank, std::string_view bytes)
                      b64.size(), "encoding", "base64");
 }
 
+json_t *ioencode_eof(const char *stream, const char *rank)
+{
+    return json_pack("{s:s s:s s:b}", "stream", stream, "rank", rank, "eof", 1);
+}
+
 Result<IoData> iodecode(const json_t *context)
 {
     const char *stream = nullptr, *rank = nullptr, *data = nullptr, *encoding = nullptr;
     size_t len = 0;
+    int eof = 0;
     json_error_t jerr;
+    auto *o = const_cast<json_t *>(context);
     if (!context
-        || json_unpack_ex(const_cast<json_t *>(context), &jerr, 0, "{s:s s:s s:s% s?s}", "stream",
-                          &stream, "rank", &rank, "data", &data, &len, "encoding", &encoding)
+        || json_unpack_ex(o, &jerr, 0, "{s:s s:s s?b}", "stream", &stream, "rank", &rank, "eof",
+                          &eof)
+               < 0
+        /* An eof entry needs no data; any other does. */
+        || json_unpack_ex(o, &jerr, 0, eof ? "{s?s% s?s}" : "{s:s% s?s}", "data", &data, &len,
+                          "encoding", &encoding)
                < 0)
         return make_error(EPROTO, std::string("output data event: ")
                                       + (context ? jerr.text : "no context"));
-    IoData d{stream, rank, {}};
+    IoData d{stream, rank, {}, eof != 0};
+    if (!data)
+        return d;
     if (!encoding || strcmp(encoding, "UTF-8") == 0)
         d.data.assign(data, len);
     else if (strcmp(encoding, "base64") == 0) {

@@ -5,8 +5,9 @@
  * they are valid UTF-8 without a NUL byte (the common case: readable and
  * cheap), otherwise their base64 (RFC 4648) with "encoding": "base64".
  * iodecode() reverses it; any other encoding, bad base64 or a missing
- * field is an error that names the problem.  Nothing here throws (beyond
- * std::bad_alloc).
+ * field is an error that names the problem.  A stream of one rank ends with
+ * an entry {stream, rank, eof: true} (RFC 24), which may carry data too.
+ * Nothing here throws (beyond std::bad_alloc).
  */
 #ifndef FLUX_COMMON_IOENCODE_IOENCODE_H
 #define FLUX_COMMON_IOENCODE_IOENCODE_H
@@ -30,14 +31,19 @@ Result<std::string> base64_decode(std::string_view text);
 
 /* A new "data" context object (caller owns it; NULL only on ENOMEM). */
 json_t *ioencode(const char *stream, const char *rank, std::string_view bytes);
+/* A new end-of-stream context {stream, rank, eof: true} (caller owns it;
+ * NULL only on ENOMEM). */
+json_t *ioencode_eof(const char *stream, const char *rank);
 
 struct IoData {
     std::string stream; // "stdout" / "stderr"
     std::string rank;   // idset of task ranks
-    std::string data;   // the bytes
+    std::string data;   // the bytes (none in a bare eof entry)
+    bool eof = false;   // the stream of these ranks ends here
 };
 
-/* Decode a "data" context (borrowed).  EPROTO with a message on error. */
+/* Decode a "data" context (borrowed): data is required unless "eof" is
+ * true.  EPROTO with a message on error. */
 Result<IoData> iodecode(const json_t *context);
 
 } // namespace flux

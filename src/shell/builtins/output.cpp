@@ -7,7 +7,10 @@
  * Output is bytes and is carried losslessly (src/common/ioencode): each
  * read becomes an RFC 24 "data" event {stream, rank, data[, encoding]}
  * appended to job.<id>.guest.output in the KVS, base64 when the chunk is
- * not NUL-free UTF-8.  The events of one loop wake-up go in one commit.
+ * not NUL-free UTF-8.  When a task's pipe closes, its stream ends with an
+ * RFC 24 end-of-stream entry {stream, rank, eof: true}, so a reader knows
+ * that stream of that rank is complete.  The events of one loop wake-up go
+ * in one commit.
  * With the shell option output.stdout / output.stderr {type: "file",
  * path} (flux run --output/--error) the bytes are appended to the file
  * instead ({{id}}, {{id.f58}}, {{id.dec}}, {{name}} expanded; stderr
@@ -88,17 +91,15 @@ void flush_cb(evutil_socket_t, short, void *)
     flush();
 }
 
-void add(bool err, int rank, std::string_view data)
+/* Queue a "data" entry of task RANK's stdout or stderr: DATA, or with EOF
+ * the end of that stream. */
+void add_entry(bool err, int rank, std::string_view data, bool eof)
 {
-    int fd = err ? state.err_fd : state.out_fd;
-    if (fd >= 0) {
-        if (!write_all(fd, data.data(), data.size()))
-            flux_shell_log(state.shell, 3, "writing output: %s", strerror(errno));
-        return;
-    }
     std::string r = std::to_string(rank);
+    const char *stream = err ? "stderr" : "stdout";
     auto e = flux::eventlog_entry_create(now_s(), "data",
-                                         flux::ioencode(err ? "stderr" : "stdout", r.c_str(), data));
+                                         eof ? flux::ioencode_eof(stream, r.c_str())
+                                             : flux::ioencode(stream, r.c_str(), data));
     auto line = flux::eventlog_entry_encode(e);
     if (!line) {
         flux_shell_log(state.shell, 3, "task %d: output event: %s", rank,
@@ -109,6 +110,17 @@ void add(bool err, int rank, std::string_view data)
     /* One commit per loop wake-up: the flush runs after the reads now
      * active. */
     event_active(state.flush_ev, EV_TIMEOUT, 0);
+}
+
+void add(bool err, int rank, std::string_view data)
+{
+    int fd = err ? state.err_fd : state.out_fd;
+    if (fd >= 0) {
+        if (!write_all(fd, data.data(), data.size()))
+            flux_shell_log(state.shell, 3, "writing output: %s", strerror(errno));
+        return;
+    }
+    add_entry(err, rank, data, false);
 }
 
 void read_cb(evutil_socket_t fd, short, void *arg)
@@ -126,6 +138,9 @@ void read_cb(evutil_socket_t fd, short, void *arg)
     p->ev = nullptr;
     close(p->rfd);
     p->rfd = -1;
+    /* A stream written to a file (--output) has no entries in the log. */
+    if ((p->err ? state.err_fd : state.out_fd) < 0)
+        add_entry(p->err, p->rank, {}, true);
     flush();
     flux_shell_remove_completion_ref(state.shell, "output");
 }

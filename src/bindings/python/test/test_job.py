@@ -276,6 +276,42 @@ def test_event_watch_async_then(h):
     assert names[0] == "submit" and names[-1] == "clean"
 
 
+def test_event_watch_other_log_ends(h):
+    """A log other than the main one ends once the job is inactive, with
+    every entry (and RFC 24 eof entries for both streams)."""
+    jobid = flux.job.submit(h, JobspecV1.from_command(["sh", "-c", "echo hi; sleep 0.5"]))
+    flux.job.event_wait(h, jobid, "start")  # the output log is there from the start
+    names = []
+    ended = []
+
+    def cb(f):
+        ev = f.get_event()
+        if ev is None:
+            ended.append(True)
+            f.destroy()
+            h.reactor_stop()
+            return
+        names.append(ev.name)
+
+    def give_up(handle, w, revents, args):
+        handle.reactor_stop()
+
+    flux.job.event_watch_async(h, jobid, "guest.output").then(cb)
+    timer = h.timer_watcher_create(30, give_up).start()
+    h.reactor_run()
+    timer.destroy()
+    assert ended, "the guest.output watch did not end with the job"
+    assert names[0] == "header" and "data" in names
+    stored = [ev.name for ev in flux.job.event_watch(h, jobid, "guest.output")]
+    assert stored == names
+    eofs = [ev.context["stream"] for ev in flux.job.event_watch(h, jobid, "guest.output")
+            if ev.name == "data" and ev.context.get("eof")]
+    assert sorted(eofs) == ["stderr", "stdout"]
+    with pytest.raises(OSError) as e:
+        flux.job.event_wait(h, jobid, "no-such-event", eventlog="guest.output")
+    assert e.value.errno == errno.ENODATA
+
+
 def test_cancel_and_event_wait_raises(h):
     js = JobspecV1.from_command(["sleep", "300"])
     jobid = flux.job.submit(h, js)

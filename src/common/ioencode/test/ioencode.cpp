@@ -110,11 +110,46 @@ Test(ioencode, random_binary)
     }
 }
 
+Test(iodecode, eof)
+{
+    struct {
+        const char *context;
+        const char *data;
+    } table[] = {
+        {"{\"stream\":\"stdout\",\"rank\":\"0\",\"eof\":true}", ""},
+        {"{\"stream\":\"stderr\",\"rank\":\"0\",\"data\":\"x\",\"eof\":true}", "x"},
+        {"{\"stream\":\"stdout\",\"rank\":\"0\",\"data\":\"eQ==\",\"encoding\":\"base64\","
+         "\"eof\":true}",
+         "y"},
+    };
+    for (auto &row : table) {
+        json_t *o = json_loads(row.context, 0, nullptr);
+        cr_assert_not_null(o);
+        auto d = flux::iodecode(o);
+        json_decref(o);
+        cr_assert(d.has_value(), "%s: %s", row.context, d.has_value() ? "" : d.error().text.c_str());
+        cr_expect(d->eof, "%s: eof", row.context);
+        expect_str(d->data, row.data);
+    }
+    json_t *o = flux::ioencode_eof("stderr", "3");
+    cr_assert_not_null(o);
+    char *text = json_dumps(o, JSON_COMPACT);
+    cr_expect_str_eq(text, "{\"stream\":\"stderr\",\"rank\":\"3\",\"eof\":true}");
+    free(text);
+    auto d = flux::iodecode(o);
+    json_decref(o);
+    cr_assert(d.has_value());
+    cr_expect(d->eof && d->data.empty() && d->stream == "stderr" && d->rank == "3");
+}
+
 Test(iodecode, errors)
 {
     const char *table[][2] = {
         {"{\"stream\":\"stdout\",\"rank\":\"0\"}",
          "output data event: Object item not found: data"},
+        {"{\"stream\":\"stdout\",\"rank\":\"0\",\"eof\":false}",
+         "output data event: Object item not found: data"},
+        {"{\"rank\":\"0\",\"eof\":true}", "output data event: Object item not found: stream"},
         {"{\"stream\":\"stdout\",\"rank\":\"0\",\"data\":\"Zg\",\"encoding\":\"base64\"}",
          "output data event: base64: length 2 is not a multiple of 4"},
         {"{\"stream\":\"stdout\",\"rank\":\"0\",\"data\":\"x\",\"encoding\":\"rot13\"}",

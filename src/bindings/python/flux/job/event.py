@@ -68,10 +68,11 @@ class JobEventWatchFuture(Future):
         self.cancelled = False
 
     def get_event(self, autoreset=True):
-        """The next entry, or None once the stream has ended (after
-        cancel()).  OSError on failure: FileNotFoundError "unknown job id",
-        or "ID has no EVENTLOG" for a job without that eventlog (as
-        `flux job eventlog -p EVENTLOG ID`)."""
+        """The next entry, or None once the stream has ended: the job is
+        inactive and every entry was read, or cancel() was called.  OSError
+        on failure: FileNotFoundError "unknown job id", or "ID has no
+        EVENTLOG" for a job without that eventlog (as `flux job eventlog -p
+        EVENTLOG ID`)."""
         self._check()
         s = ffi.new("char **")
         if lib.flux_job_event_watch_get(self.pimpl, s) < 0:
@@ -125,8 +126,9 @@ def event_watch_async(flux_handle, jobid, eventlog="eventlog"):
 
 
 def event_watch(flux_handle, jobid, eventlog="eventlog"):
-    """Yield each EventLogEvent of JOBID's EVENTLOG; for the main eventlog,
-    stop after "clean"."""
+    """Yield each EventLogEvent of JOBID's EVENTLOG (any of the job's logs,
+    "guest.output" too) until the log ends: the main eventlog after "clean",
+    another once the job is inactive and all of it was read."""
     fut = event_watch_async(flux_handle, jobid, eventlog)
     try:
         while True:
