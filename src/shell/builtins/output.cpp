@@ -138,10 +138,14 @@ void read_cb(evutil_socket_t fd, short, void *arg)
     p->ev = nullptr;
     close(p->rfd);
     p->rfd = -1;
-    /* A stream written to a file (--output) has no entries in the log. */
+    /* A stream written to a file (--output) has no entries in the log.
+     * The eof goes with the next flush (this loop turn's, or the shell's
+     * at exit): a task's stdout and stderr closing together cost one
+     * commit, not two. */
     if ((p->err ? state.err_fd : state.out_fd) < 0)
         add_entry(p->err, p->rank, {}, true);
-    flush();
+    else
+        flush();
     flux_shell_remove_completion_ref(state.shell, "output");
 }
 
