@@ -115,4 +115,18 @@ test_expect_success 'an ended job keeps its cores and nodes in listings after a 
     flux start -Sstatedir=$PWD/state flux jobs -a -n -o "{ncores} {nodelist}" >after &&
     test_cmp before after
 '
+test_expect_success 'annotation fields by path: {annotations}, {sched}, {sched.KEY}, {user}' '
+    flux start -Ssched-module=sched-graph sh -c "
+        id=\$(flux submit -n2 sleep 30) && flux job wait-event -t 20 \$id start >/dev/null &&
+        a=\$(flux submit -n2 true) &&
+        flux job wait-event -t 20 \$a priority >/dev/null && sleep 0.3 &&
+        flux jobs -o \"{annotations.sched.reason_pending}|{sched}|{user}\" \$a &&
+        flux jobs -n -o \"{annotations}\" \$a && flux cancel \$id \$a" >ann.out &&
+    sed -n 1p ann.out | grep -q "^REASON|SCHED|USER$" &&
+    sed -n 2p ann.out | grep -q "^insufficient resources|{\"reason_pending\":\"insufficient resources\"" &&
+    sed -n 2p ann.out | grep -q "|$" &&
+    sed -n 3p ann.out | jq -e ".sched.reason_pending == \"insufficient resources\"" &&
+    test_must_fail flux jobs -o "{annotationsx}" 2>err &&
+    grep -q "unknown field" err
+'
 test_done

@@ -57,6 +57,42 @@ const std::map<std::string, std::string> headers = {
     {"queue", "QUEUE"},
 };
 
+/* RFC 27 annotations by path, as Flux: {annotations}, {annotations.a.b},
+ * and the shorthands {sched[.KEY]} and {user[.KEY]} for annotations.sched
+ * and annotations.user. */
+bool annotation_field(const std::string &f)
+{
+    return f == "annotations" || f.starts_with("annotations.") || f == "sched"
+           || f.starts_with("sched.") || f == "user" || f.starts_with("user.");
+}
+
+std::string field_header(const std::string &f)
+{
+    auto it = headers.find(f);
+    if (it != headers.end())
+        return it->second;
+    std::string h = f; /* an annotation path: its name in capitals */
+    for (char &c : h)
+        c = (char)toupper((unsigned char)c);
+    return h;
+}
+
+/* The annotation at path F of JOB (NULL if none). */
+json_t *annotation(json_t *job, const std::string &f)
+{
+    std::string path = f.starts_with("annotations") ? f.substr(11) : "." + f;
+    json_t *v = json_object_get(job, "annotations");
+    size_t at = 0;
+    while (v && at < path.size()) {
+        size_t next = path.find('.', at + 1);
+        std::string key = path.substr(at + 1, next == std::string::npos ? std::string::npos
+                                                                          : next - at - 1);
+        v = json_object_get(v, key.c_str());
+        at = next == std::string::npos ? path.size() : next;
+    }
+    return v;
+}
+
 /* What each field holds, for flux jobs --format=help. */
 const std::map<std::string, const char *> field_help = {
     {"id", "job ID (F58)"}, {"id.f58", "job ID in RFC 19 F58 (base58) form"},
@@ -242,7 +278,7 @@ flux::Result<JobsFormat> JobsFormat::parse(const std::string &given)
                                                     + "' (D, d, F, H, P)");
             p.conv = conv[0];
         }
-        if (!headers.count(p.field))
+        if (!headers.count(p.field) && !annotation_field(p.field))
             return flux::make_error(EINVAL, "format: unknown field '" + p.field + "'");
         if (colon != std::string::npos && p.conv == 'd') {
             /* {t_submit!d:%b%d %R::>12}: strftime text, then "::" and the spec. */
@@ -296,7 +332,7 @@ std::string JobsFormat::header() const
     for (const auto &p : pieces_) {
         out += p.literal;
         if (!p.field.empty())
-            out += pad(headers.at(p.field), p.align, p.width, p.precision);
+            out += pad(field_header(p.field), p.align, p.width, p.precision);
     }
     return out;
 }
@@ -478,6 +514,18 @@ std::string JobsFormat::render(json_t *job, double now) const
                 v = num(json_number_value(val), p.precision);
             else if (json_is_string(val))
                 v = json_string_value(val);
+        }
+        else if (annotation_field(f)) {
+            json_t *val = annotation(job, f);
+            if (json_is_string(val))
+                v = json_string_value(val);
+            else if (json_is_number(val))
+                v = num(json_number_value(val), p.precision);
+            else if (val && !json_is_null(val)) {
+                char *text = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
+                v = text ? text : "";
+                free(text);
+            }
         }
         if (p.conv)
             v = convert(p, field_number(job, f, now));
