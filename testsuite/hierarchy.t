@@ -83,6 +83,17 @@ test_expect_success 'flux alloc -n3 and flux batch -n3 without -N: slots span no
     test_cmp n3b.exp flux-$id.out &&
     flux job info $id jobspec | jq -e ".tasks[0].count.per_resource.type == \"node\""
 '
+test_expect_success 'flux start under another launcher without PMI_FD warns, naming it' '
+    OMPI_COMM_WORLD_SIZE=4 flux start flux getattr size >ompi.out 2>ompi.err &&
+    test "$(cat ompi.out)" = 1 &&
+    grep -q "warning: started by mpirun as one of 4 processes, but without PMI_FD" ompi.err &&
+    PMIX_RANK=1 PMIX_NAMESPACE=x flux start true 2>pmix.err &&
+    grep -q "started by a PMIx launcher (PMIX_RANK=1)" pmix.err &&
+    SLURM_STEP_NUM_TASKS=2 SLURM_PROCID=0 flux start true 2>srun.err &&
+    grep -q "started by srun as one of 2 tasks" srun.err &&
+    env -u OMPI_COMM_WORLD_SIZE -u PMIX_RANK -u SLURM_STEP_NUM_TASKS flux start true 2>plain.err &&
+    test_must_be_empty plain.err
+'
 test_expect_success 'a child cannot run a job larger than its allocation' '
     test_must_fail flux alloc -n1 flux run -n2 true 2>big.err &&
     test -s big.err

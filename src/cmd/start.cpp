@@ -25,6 +25,24 @@ namespace fluxcmd {
 
 namespace {
 
+/* What launched this process as one of several without PMI-1 (mpirun, a
+ * PMIx launcher, srun), or "" when nothing did. */
+std::string foreign_launcher()
+{
+    auto num = [](const char *var) {
+        const char *s = getenv(var);
+        return s && *s ? strtol(s, nullptr, 10) : 0L;
+    };
+    if (long n = num("OMPI_COMM_WORLD_SIZE"); n > 1)
+        return "started by mpirun as one of " + std::to_string(n) + " processes";
+    if (getenv("PMIX_RANK") && getenv("PMIX_NAMESPACE"))
+        return "started by a PMIx launcher (PMIX_RANK=" + std::string(getenv("PMIX_RANK")) + ")";
+    if (long n = num("SLURM_STEP_NUM_TASKS"); n > 1 && getenv("SLURM_PROCID"))
+        return "started by srun as one of " + std::to_string(n) + " tasks";
+    return "";
+}
+
+
 volatile sig_atomic_t pending_signal = 0;
 
 void on_signal(int sig)
@@ -177,6 +195,16 @@ int cmd_start(int argc, char **argv)
         return exec_or_die(args, verbose);
     }
     bool config_boot = size == 0 && !config.empty();
+    /* Started as one of many processes by another launcher that gave no
+     * PMI-1 fd: say so rather than boot N unrelated instances in silence. */
+    if (size == 0 && !config_boot) {
+        if (std::string who = foreign_launcher(); !who.empty())
+            fprintf(stderr,
+                    "flux-start: warning: %s, but without PMI_FD: this process starts an"
+                    " instance of size 1 on its own (brokers join over PMI-1: flux run flux"
+                    " start, srun --mpi=pmi2; or from a config: -c)\n",
+                    who.c_str());
+    }
     if (size == 0)
         size = 1;
 
