@@ -155,7 +155,7 @@ test_expect_success 'squeue filters: -u, --me, -j N_I, -t, -p, -n, -h, -o, -O, -
     squeue -l | sed -n 2p | grep -q "STATE.*TIME_LIMI " &&
     test_expect_code 1 squeue -t bogus 2>q.err &&
     grep -q "Invalid job state specified: bogus" q.err &&
-    test_expect_code 1 squeue -o "%Y" &&
+    test_expect_code 1 squeue -o "%@" &&
     scancel $arr &&
     wait_for 30 sh -c "test \$(squeue -h -n arrjob | wc -l) -eq 0"
 '
@@ -169,6 +169,18 @@ test_expect_success '-p NAME reaches the queue NAME, the default partition name 
         flux jobs -a -n -o \"{queue}\" \$d \$b \$n && echo srun=\$s" >pq.out &&
     printf "debug\nbatch\nbatch\nsrun=debug\n" >pq.exp &&
     test_cmp pq.exp pq.out
+'
+test_expect_success 'squeue -o/-O: the fields Slurm scripts commonly ask for' '
+    id=$(sbatch --parsable -c2 --mem=2G --wrap "sleep 30") &&
+    wait_for 30 sh -c "test \"\$(squeue -h -j $id -o %t)\" = R" &&
+    squeue -h -j $id -o "%c|%m|%f|%k|%z|%h|%y" >f.out &&
+    echo "2|2G|(null)|(null)|*:*:*|OK|0" >f.exp &&
+    test_cmp f.exp f.out &&
+    test "$(squeue -h -j $id -o %B)" = "$(hostname)" &&
+    test "$(squeue -h -j $id -o %G)" = "$(id -g)" &&
+    squeue -j $id -O JobID,MinCpus,MinMemory,GroupName >O.out &&
+    head -1 O.out | grep -q "^JOBID *MIN_CPUS *MIN_MEMORY *GROUP" &&
+    scancel $id
 '
 test_expect_success 'the daemon keeps running after bad input' '
     test_expect_code 1 sbatch -N 0 --wrap true &&

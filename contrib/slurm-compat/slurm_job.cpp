@@ -220,12 +220,18 @@ JobList jobs_query(flux_t *h, const char *prog, int states, bool with_jobspec, c
         if (cwd)
             ji.workdir = cwd;
         ji.time_limit = (int64_t)duration;
+        json_int_t cpt = 0;
+        json_unpack(sys, "{s?{s?{s?{s?I}}}}", "shell", "options", "slurm", "cpus_per_task", &cpt);
+        if (cpt > 0)
+            ji.cpus_per_task = cpt;
         if (sl) {
             json_int_t ajid = 0, atid = -1;
             int batch = 0;
             const char *dep = nullptr;
-            json_unpack(sl, "{s?I s?I s?b s?s}", "array_job_id", &ajid, "array_task_id", &atid,
-                        "batch", &batch, "dependency", &dep);
+            json_int_t mem = 0;
+            json_unpack(sl, "{s?I s?I s?b s?s s?I}", "array_job_id", &ajid, "array_task_id", &atid,
+                        "batch", &batch, "dependency", &dep, "mem_mb", &mem);
+            ji.mem_mb = mem;
             ji.array_task_id = (int)atid;
             ji.array_job_id = (flux_jobid_t)ajid;
             if (ji.array_task_id >= 0 && ji.array_job_id == 0)

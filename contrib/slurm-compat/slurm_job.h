@@ -47,6 +47,8 @@ struct JobInfo {
     bool batch = false;           /* submitted by sbatch */
     std::string dependency;       /* as typed */
     std::string workdir;
+    int64_t cpus_per_task = 1;    /* -c (squeue %c) */
+    int64_t mem_mb = 0;           /* --mem (squeue %m), 0 if not given */
 
     /* "12" or "12_3" */
     std::string display_id() const;

@@ -2,6 +2,8 @@
  * Default columns as Slurm 22.05: JOBID PARTITION NAME USER ST TIME NODES
  * NODELIST(REASON); -o/-O formats, -u -j -t -p -n --me -h -l. */
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,7 +23,7 @@ namespace {
 
 const char *default_format = "%.18i %.9P %.8j %.8u %.2t %.10M %.6D %R";
 const char *long_format = "%.18i %.9P %.8j %.8u %.8T %.10M %.9l %.6D %R";
-const char *fields = "iAFKajuUtTMlLDCNRrPVSeZEpQqbo";
+const char *fields = "iAFKajuUtTMlLDCNRrPVSeZEpQqbocmfnxkBIJOsvwWyYzhHgGdX";
 
 const std::map<char, std::string> headers = {
     {'i', "JOBID"},       {'A', "JOBID"},         {'F', "ARRAY_JOB_ID"}, {'K', "ARRAY_TASK_ID"},
@@ -32,6 +34,13 @@ const std::map<char, std::string> headers = {
     {'S', "START_TIME"},  {'e', "END_TIME"},      {'Z', "WORK_DIR"},     {'E', "DEPENDENCY"},
     {'p', "PRIORITY"},    {'Q', "PRIORITY"},      {'q', "QOS"},          {'b', "TRES_PER_NODE"},
     {'o', "COMMAND"},
+    /* Fields fluxd keeps nothing for print what Slurm prints when unset. */
+    {'c', "MIN_CPUS"},    {'m', "MIN_MEMORY"},    {'f', "FEATURES"},     {'n', "REQ_NODES"},
+    {'x', "EXC_NODES"},   {'k', "COMMENT"},       {'B', "EXEC_HOST"},    {'I', "CORES_PER_SOCKET"},
+    {'J', "THREADS_PER_CORE"}, {'O', "CONTIGUOUS"}, {'s', "SELECT_JOBINFO"}, {'v', "RESERVATION"},
+    {'w', "WCKEY"},       {'W', "LICENSES"},      {'y', "NICE"},         {'Y', "SCHEDNODES"},
+    {'z', "S:C:T"},       {'h', "OVER_SUBSCRIBE"}, {'H', "SOCKETS_PER_NODE"}, {'g', "GROUP"},
+    {'G', "GROUP"},       {'d', "MIN_TMP_DISK"},  {'X', "CORE_SPEC"},
 };
 
 const std::map<std::string, char> field_names = {
@@ -42,6 +51,11 @@ const std::map<std::string, char> field_names = {
     {"reasonlist", 'R'}, {"reason", 'r'},      {"partition", 'P'},  {"submittime", 'V'},
     {"starttime", 'S'},  {"endtime", 'e'},     {"workdir", 'Z'},    {"dependency", 'E'},
     {"priority", 'p'},   {"prioritylong", 'Q'}, {"qos", 'q'},       {"command", 'o'},
+    {"mincpus", 'c'},    {"minmemory", 'm'},   {"feature", 'f'},    {"reqnodes", 'n'},
+    {"excnodes", 'x'},   {"comment", 'k'},     {"batchhost", 'B'},  {"nice", 'y'},
+    {"reservation", 'v'}, {"wckey", 'w'},      {"licenses", 'W'},   {"schednodes", 'Y'},
+    {"oversubscribe", 'h'}, {"groupname", 'g'}, {"groupid", 'G'},   {"mintmpdisk", 'd'},
+    {"numtasks", 'C'},
 };
 
 std::set<std::string> split_set(const char *s)
@@ -328,6 +342,50 @@ int main(int argc, char **argv)
                 return "N/A";
             case 'o':
                 return j->name;
+            case 'c':
+                return std::to_string(j->cpus_per_task);
+            case 'm':
+                return j->mem_mb <= 0 ? "0"
+                       : j->mem_mb % 1024 == 0 ? std::to_string(j->mem_mb / 1024) + "G"
+                                               : std::to_string(j->mem_mb) + "M";
+            case 'd':
+            case 'y':
+            case 'O':
+                return "0";
+            case 'f':
+            case 'k':
+            case 'v':
+            case 'w':
+            case 'W':
+            case 'Y':
+            case 'X':
+                return "(null)";
+            case 'n':
+            case 'x':
+                return "";
+            case 'B': {
+                std::string first = j->nodelist.substr(0, j->nodelist.find_first_of(",["));
+                return pending || first.empty() ? "n/a" : first;
+            }
+            case 'I':
+            case 'J':
+            case 'H':
+                return "*";
+            case 'z':
+                return "*:*:*";
+            case 's':
+                return "N/A";
+            case 'h':
+                return "OK";
+            case 'g':
+            case 'G': {
+                struct passwd *pw = getpwuid((uid_t)uid);
+                gid_t gid = pw ? pw->pw_gid : (gid_t)uid;
+                if (f == 'G')
+                    return std::to_string(gid);
+                struct group *gr = getgrgid(gid);
+                return gr ? std::string(gr->gr_name) : std::to_string(gid);
+            }
         }
         return "";
     };
