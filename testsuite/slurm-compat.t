@@ -117,7 +117,11 @@ test_expect_success 'scancel cancels; sacct shows the ended jobs with Slurm stat
     bad=$(sbatch --parsable --wait --wrap "exit 2" || true) &&
     sacct -P -n -j $ok,$bad -o JobID,State,ExitCode >acct.out &&
     grep -qx "$ok|COMPLETED|0:0" acct.out &&
-    sacct -P -n -o JobID,State,ExitCode | grep -q "|FAILED|2:0$"
+    sacct -P -n -o JobID,State,ExitCode | grep -q "|FAILED|2:0$" &&
+    held=$(sbatch --parsable -H --wrap true) &&
+    scancel $held &&
+    wait_for 30 sh -c "squeue -h -t all -j $held -o %t | grep -qx CA" &&
+    test "$(sacct -P -n -j $held -o State,ExitCode)" = "CANCELLED|0:0"
 '
 test_expect_success 'sacct default columns and header line are Slurm'"'"'s' '
     sacct | sed -n 1,2p >ah.out &&

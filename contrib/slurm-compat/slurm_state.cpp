@@ -75,8 +75,10 @@ std::string exit_code_pair(json_t *job)
 {
     int waitstatus = 0;
     const char *st = "";
-    json_unpack(job, "{s?s s?i}", "state", &st, "waitstatus", &waitstatus);
-    if (strcmp(st, "INACTIVE") != 0)
+    double t_run = 0;
+    json_unpack(job, "{s?s s?i s?F}", "state", &st, "waitstatus", &waitstatus, "t_run", &t_run);
+    /* A job that never ran (canceled while pending) has no exit: 0:0. */
+    if (strcmp(st, "INACTIVE") != 0 || t_run <= 0)
         return "0:0";
     if (WIFSIGNALED(waitstatus))
         return "0:" + std::to_string(WTERMSIG(waitstatus));
