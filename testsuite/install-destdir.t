@@ -52,6 +52,17 @@ test_expect_success 'the installed flux config check validates the system dir' '
     grep "bad.toml:2.*tbon.fanout" err &&
     rm "$D$prefix/etc/flux/system/conf.d/bad.toml"
 '
+pydir=$(mkvar pyexecdir | sed "s|\${exec_prefix}|$prefix|; s|\${prefix}|$prefix|")
+test_expect_success 'the installed Python package imports, and looks for libflux-core only in libdir' '
+    so=$(ls "$D$pydir"/flux/_core*.so) &&
+    readelf -d "$so" | grep -i runpath >runpath &&
+    ! grep -q "$B" runpath &&
+    grep -q "$(mkvar libdir | sed "s|\${exec_prefix}|$prefix|")" runpath &&
+    PYTHONPATH="$D$pydir" LD_LIBRARY_PATH=$(dirname "$(ls "$D$prefix"/lib*/libflux-core.so.0 | head -1)") \
+        python3 -c "import flux, flux.job; print(flux.__file__); print(flux.job.JobspecV1.from_command([\"true\"]).dumps())" >py.out &&
+    grep -q "^$D$pydir/flux/__init__.py$" py.out &&
+    grep -q "\"command\": \[\"true\"\]" py.out
+'
 test_expect_success 'make uninstall DESTDIR= leaves no file behind' '
     make -s -C "$B" uninstall DESTDIR="$D" >uninstall.out 2>&1 &&
     (cd "$D" && find . ! -type d) >left &&
