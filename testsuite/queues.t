@@ -167,4 +167,17 @@ test_expect_success 'status --verbose adds the job counts' '
     qinst anon.toml "flux queue status --verbose" >out &&
     grep -q "active jobs" out
 '
+test_expect_success 'sinfo lists a partition per named queue on its nodes, the default marked' '
+    PATH=$FLUX_BUILD_DIR/contrib/slurm-compat:$PATH qinst q.toml \
+        "sinfo -h -o \"%P %D %N\" -t all -s; sinfo -h -p debug -o \"%R %D\" -s" >sinfo.out &&
+    cat >sinfo.exp <<-EOF &&
+	batch* 4 node[0-3]
+	debug 2 node[2-3]
+	debug 2
+	EOF
+    test_cmp sinfo.exp sinfo.out &&
+    PATH=$FLUX_BUILD_DIR/contrib/slurm-compat:$PATH qinst anon.toml "sinfo -h -s -o %P" >anon.out &&
+    echo "debug*" >anon.exp &&
+    test_cmp anon.exp anon.out
+'
 test_done

@@ -163,61 +163,112 @@ int main(int argc, char **argv)
         else
             st[r] = {"idle", "idle"};
     }
-    std::string part = default_partition;
-    if (!partitions.empty() && !partitions.count(part)) {
-        if (header)
-            print_table(items, true, headers, 0, [](size_t, char) { return std::string(); });
-        return 0;
+    /* Partitions: the instance's named queues (each on the nodes that have
+     * every property its requires names), else the shims' one partition
+     * over every node; the default one is marked with '*'. */
+    struct Partition {
+        std::string name;
+        bool is_default = false;
+        std::vector<bool> has; /* by rank */
+    };
+    std::vector<Partition> parts;
+    json_error_t jerr;
+    const char *qtext = flux_attr_get(h, "conf.queues");
+    Json queues(qtext ? json_loads(qtext, 0, &jerr) : nullptr);
+    const char *ptext = flux_attr_get(h, "conf.policy");
+    Json policy(ptext ? json_loads(ptext, 0, &jerr) : nullptr);
+    const char *defq = nullptr;
+    json_unpack(policy.get(), "{s:{s:{s:{s:s}}}}", "jobspec", "defaults", "system", "queue", &defq);
+    if (json_object_size(queues.get()) > 0) {
+        const char *qname;
+        json_t *q;
+        json_object_foreach(queues.get(), qname, q)
+        {
+            Partition pt{qname, defq && !strcmp(defq, qname),
+                         std::vector<bool>(st.size(), true)};
+            size_t k;
+            json_t *req;
+            json_array_foreach(json_object_get(q, "requires"), k, req)
+            {
+                if (!json_is_string(req))
+                    continue;
+                std::vector<bool> in(st.size(), false);
+                auto it = nodes.properties.find(json_string_value(req));
+                if (it != nodes.properties.end())
+                    for (int r : idset_ranks(it->second))
+                        if (r < (int)in.size())
+                            in[r] = true;
+                for (size_t r = 0; r < st.size(); r++)
+                    pt.has[r] = pt.has[r] && in[r];
+            }
+            parts.push_back(std::move(pt));
+        }
     }
-    /* Rows: groups of ranks (by state, or one per node, or all). */
+    else
+        parts.push_back(Partition{default_partition, true, std::vector<bool>(st.size(), true)});
+    /* Rows: groups of ranks (by state, or one per node, or all), per
+     * partition. */
     std::vector<std::vector<int>> groups;
     std::vector<std::string> group_state;
-    auto wanted = [&](int r) {
-        if (want_states.empty() || want_states.count("all"))
-            return true;
-        return want_states.count(st[r].code) > 0 || (st[r].code == "drng" && want_states.count("drain"));
-    };
-    if (reasons) {
-        std::map<std::string, std::vector<int>> byreason;
-        for (size_t r = 0; r < st.size(); r++) {
-            if (!drained.count(r) && online.count(r))
+    std::vector<const Partition *> group_part;
+    bool reasons_done = false; /* -R lists each node once, whatever its partitions */
+    for (const Partition &pt : parts) {
+        if (!partitions.empty() && !partitions.count(pt.name))
+            continue;
+        auto wanted = [&](int r) {
+            if (!pt.has[r])
+                return false;
+            if (want_states.empty() || want_states.count("all"))
+                return true;
+            return want_states.count(st[r].code) > 0
+                   || (st[r].code == "drng" && want_states.count("drain"));
+        };
+        if (reasons) {
+            if (reasons_done)
                 continue;
-            std::string why = drained.count(r) ? nodes.drain_reason[r] : "Not responding";
-            byreason[why].push_back((int)r);
-        }
-        for (auto &[why, rs] : byreason) {
-            groups.push_back(rs);
-            group_state.push_back(why);
-        }
-    }
-    else if (per_node) {
-        for (size_t r = 0; r < st.size(); r++)
-            if (wanted(r)) {
-                groups.push_back({(int)r});
-                group_state.push_back(st[r].code);
+            reasons_done = true;
+            std::map<std::string, std::vector<int>> byreason;
+            for (size_t r = 0; r < st.size(); r++) {
+                if (!drained.count(r) && online.count(r))
+                    continue;
+                std::string why = drained.count(r) ? nodes.drain_reason[r] : "Not responding";
+                byreason[why].push_back((int)r);
             }
-    }
-    else if (summary) {
-        groups.push_back({});
-        group_state.push_back("");
-        for (size_t r = 0; r < st.size(); r++)
-            if (wanted(r))
-                groups.back().push_back((int)r);
-    }
-    else {
-        std::map<std::string, std::vector<int>> bystate;
-        std::vector<std::string> order;
-        for (size_t r = 0; r < st.size(); r++) {
-            if (!wanted(r))
-                continue;
-            if (!bystate.count(st[r].code))
-                order.push_back(st[r].code);
-            bystate[st[r].code].push_back((int)r);
+            for (auto &[why, rs] : byreason) {
+                groups.push_back(rs);
+                group_state.push_back(why);
+            }
         }
-        for (const auto &s : order) {
-            groups.push_back(bystate[s]);
-            group_state.push_back(s);
+        else if (per_node) {
+            for (size_t r = 0; r < st.size(); r++)
+                if (wanted(r)) {
+                    groups.push_back({(int)r});
+                    group_state.push_back(st[r].code);
+                }
         }
+        else if (summary) {
+            groups.push_back({});
+            group_state.push_back("");
+            for (size_t r = 0; r < st.size(); r++)
+                if (wanted(r))
+                    groups.back().push_back((int)r);
+        }
+        else {
+            std::map<std::string, std::vector<int>> bystate;
+            std::vector<std::string> order;
+            for (size_t r = 0; r < st.size(); r++) {
+                if (!wanted(r))
+                    continue;
+                if (!bystate.count(st[r].code))
+                    order.push_back(st[r].code);
+                bystate[st[r].code].push_back((int)r);
+            }
+            for (const auto &s : order) {
+                groups.push_back(bystate[s]);
+                group_state.push_back(s);
+            }
+        }
+        group_part.resize(groups.size(), &pt);
     }
     auto names_of = [&](const std::vector<int> &rs) {
         std::vector<std::string> n;
@@ -229,9 +280,9 @@ int main(int argc, char **argv)
         const std::vector<int> &rs = groups[row];
         switch (f) {
             case 'P':
-                return part + "*";
+                return group_part[row]->name + (group_part[row]->is_default ? "*" : "");
             case 'R':
-                return part;
+                return group_part[row]->name;
             case 'a':
                 return "up";
             case 'l':

@@ -137,6 +137,13 @@ Nodes nodes_query(flux_t *h, const char *prog)
     }
     for (size_t r = 0; r < n.hostname.size(); r++)
         n.hostname[r] = r < hosts.size() ? hosts[r] : std::to_string(r);
+    const char *pname;
+    json_t *pset;
+    json_object_foreach(json_object_get(json_object_get(R, "execution"), "properties"), pname, pset)
+    {
+        if (json_is_string(pset))
+            n.properties[pname] = json_string_value(pset);
+    }
     if (drained) {
         const char *key;
         json_t *v;

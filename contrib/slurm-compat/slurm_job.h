@@ -59,6 +59,7 @@ struct Nodes {
     std::vector<int> cores, gpus;      /* by rank */
     std::string online, drained;       /* idsets */
     std::map<int, std::string> drain_reason;
+    std::map<std::string, std::string> properties; /* R's: name -> idset of ranks */
 };
 
 /* The instance's nodes (resource.list). */
