@@ -81,7 +81,8 @@ test_expect_success 'flux alloc -n3 and flux batch -n3 without -N: slots span no
     flux job wait-event -t 60 $id clean >/dev/null &&
     printf "2\nran\n" >n3b.exp &&
     test_cmp n3b.exp flux-$id.out &&
-    flux job info $id jobspec | jq -e ".tasks[0].count.per_resource.type == \"node\""
+    flux job info $id jobspec | jq -e ".tasks[0].count.per_resource.type == \"node\"" &&
+    test "$(flux jobs -n -o "{ntasks} {nnodes}" $id)" = "2 2"
 '
 test_expect_success 'flux start under another launcher without PMI_FD warns, naming it' '
     OMPI_COMM_WORLD_SIZE=4 flux start flux getattr size >ompi.out 2>ompi.err &&

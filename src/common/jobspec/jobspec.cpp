@@ -1347,6 +1347,14 @@ Result<Jobspec> jobspec_revalidate(const Jobspec &js)
     });
 }
 
+uint32_t jobspec_tasks_per_node(const Jobspec &js)
+{
+    if (js.tasks.size() != 1 || js.tasks[0].count.kind != TaskCount::per_resource
+        || js.tasks[0].count.resource_type != "node" || js.tasks[0].count.count > UINT32_MAX)
+        return 0;
+    return (uint32_t)js.tasks[0].count.count;
+}
+
 Result<Jobspec> jobspec_from_request(const JobspecRequest &req)
 {
     return guard([&]() -> Result<Jobspec> { return from_request(req); });

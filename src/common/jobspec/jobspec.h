@@ -178,6 +178,9 @@ struct JobspecRequest {
  * cwd, queue and job.name when set.
  */
 Result<Jobspec> jobspec_from_request(const JobspecRequest &req);
+/* K for a single task entry counted {"per_resource": {"type": "node",
+ * "count": K}} (its task count follows the nodes of R), else 0. */
+uint32_t jobspec_tasks_per_node(const Jobspec &js);
 
 } // namespace flux
 

@@ -608,6 +608,7 @@ flux::Result<std::shared_ptr<Ingest::Validated>> Ingest::finish(const flux_msg_t
     job.name = job_name(stored.get());
     job.ntasks = parsed->ntasks;
     job.nnodes = parsed->nnodes;
+    job.tasks_per_node = flux::jobspec_tasks_per_node(*parsed);
     job.duration = parsed->duration;
     job.test_run_duration = test_run_duration(stored.get());
     job.queue = parsed->queue;

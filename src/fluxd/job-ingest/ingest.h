@@ -34,6 +34,7 @@ struct NewJob {
     /* What the manager needs from the jobspec, parsed once here. */
     std::string name;
     uint64_t ntasks = 1, nnodes = 0;
+    uint32_t tasks_per_node = 0; /* tasks per_resource node: ntasks follows R */
     double duration = 0;
     double test_run_duration = -1; /* exec test mode if >= 0 */
     std::shared_ptr<const std::string> sched_text;   /* its subset for the scheduler */

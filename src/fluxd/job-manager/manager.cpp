@@ -161,6 +161,7 @@ void JobManager::restart()
                 if (auto parsed = flux::jobspec_parse_json(o.get())) {
                     e->ntasks = parsed->ntasks;
                     e->nnodes = parsed->nnodes;
+                    e->tasks_per_node = flux::jobspec_tasks_per_node(*parsed);
                     e->duration = parsed->duration;
                 }
             }
@@ -247,6 +248,7 @@ void JobManager::submit(NewJob &&nj)
     e->name = std::move(nj.name);
     e->ntasks = nj.ntasks;
     e->nnodes = nj.nnodes;
+    e->tasks_per_node = nj.tasks_per_node;
     e->duration = nj.duration;
     e->test_run_duration = nj.test_run_duration;
     e->sched_text = std::move(nj.sched_text);
@@ -1088,6 +1090,8 @@ bool JobManager::may_modify(const flux_msg_t *msg, const Entry &e)
 void JobManager::note_alloc(Entry &e, const flux::Rv1 &R)
 {
     e.nnodes = R.nnodes();
+    if (e.tasks_per_node > 0) /* per_resource node: as many as R has nodes */
+        e.ntasks = (uint64_t)e.tasks_per_node * e.nnodes;
     e.ranks = R.ranks().encode();
     e.ncores = (uint32_t)R.ncores();
     e.nodelist = R.nodelist().encode();

@@ -60,6 +60,7 @@ class JobManager : private JobtapHost {
         Job job;
         std::string name;
         uint64_t ntasks = 1, nnodes = 0; /* nnodes: requested, then allocated */
+        uint32_t tasks_per_node = 0;      /* per_resource node: ntasks from R */
         std::string ranks;                /* allocated ranks (kept after free) */
         uint32_t ncores = 0;              /* allocated cores (kept after free) */
         std::string nodelist;             /* allocated hosts (kept after free) */
