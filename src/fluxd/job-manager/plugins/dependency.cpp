@@ -206,11 +206,14 @@ size_t count_any(flux_plugin_t *p, flux_jobid_t id)
     return n;
 }
 
-/* One alternative of job ID holds: the others are dropped, the job goes. */
+/* Alternative DESC of job ID holds: it and the others are removed (one
+ * not added yet, at submission, is ENOENT: fine), the job goes. */
 void any_satisfied(flux_plugin_t *p, State *s, flux_jobid_t id, const std::string &desc)
 {
     AnyGroup &g = s->any[id];
     g.satisfied = true;
+    std::erase(g.outstanding, desc);
+    flux_jobtap_dependency_remove(p, id, "%s", desc.c_str());
     for (const auto &d : g.outstanding)
         flux_jobtap_dependency_remove(p, id, "%s", d.c_str());
     g.outstanding.clear();
@@ -220,7 +223,6 @@ void any_satisfied(flux_plugin_t *p, State *s, flux_jobid_t id, const std::strin
         else
             ++it;
     }
-    (void)desc;
 }
 
 /* One alternative of job ID failed (WHY): the job fails once all have. */
@@ -254,7 +256,6 @@ int after_any(flux_plugin_t *p, flux_plugin_arg_t *args, State *s, flux_jobid_t 
         return 0;
     }
     if (r > 0) {
-        flux_jobtap_dependency_remove(p, id, "%s", desc.c_str());
         any_satisfied(p, s, id, desc);
         return 0;
     }
@@ -481,11 +482,8 @@ int target_cb(flux_plugin_t *p, const char *topic, flux_plugin_arg_t *args, void
             auto g = s->any.find(w.id);
             if (g == s->any.end() || g->second.satisfied)
                 continue; /* settled by another alternative */
-            if (r > 0) {
-                flux_jobtap_dependency_remove(p, w.id, "%s", w.desc.c_str());
-                std::erase(g->second.outstanding, w.desc);
+            if (r > 0)
                 any_satisfied(p, s, w.id, w.desc);
-            }
             else
                 any_failed(p, s, w, (flux_jobid_t)id, why);
             continue;
