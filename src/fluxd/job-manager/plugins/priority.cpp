@@ -13,7 +13,9 @@
  * t_run)), added when the job enters CLEANUP, decaying exponentially with a
  * half-life of decay_half_life seconds.  It is kept in the plugin store
  * (KVS key jobtap.priority.usage), so it survives a restart with the same
- * statedir.  Each change of usage reprioritizes the pending jobs;
+ * statedir.  A change of usage that moves some user's fairshare factor
+ * reprioritizes the pending jobs (one that moves none, as with a single
+ * user, does not);
  * reprioritize_interval > 0 also does so periodically (age changes).
  *
  * conf (every key optional; flux-jobtap-plugins(7)):
@@ -52,6 +54,12 @@ struct Prio {
     double min_interval = 0.5;
     double t_last = 0;
     bool timer_armed = false;
+    /* A usage change moved some user's fairshare factor since the last
+     * reprioritization.  Most changes move none: with one user (or one
+     * user holding the maximum) 1 - mine / max stays 0 for that user and 1
+     * for users without usage, so the pass over every pending job would
+     * change nothing. */
+    bool dirty = false;
 };
 
 void prio_destroy(void *arg)
@@ -103,13 +111,51 @@ void load(flux_plugin_t *p, Prio *s)
     json_decref(o);
 }
 
+/* Each user's fairshare factor, 1 - usage / max usage (users without
+ * usage: 1, not listed). */
+std::map<json_int_t, double> fairshare_factors(const Prio *s)
+{
+    double max = 0;
+    for (auto &[u, v] : s->usage)
+        max = std::max(max, v);
+    std::map<json_int_t, double> f;
+    for (auto &[u, v] : s->usage)
+        f[u] = max > 0 ? 1.0 - v / max : 1.0;
+    return f;
+}
+
+/* Whether two sets of factors would give some job another priority: the
+ * priority is rounded to an integer, so a change well below one unit of
+ * weight_fairshare * factor is none (decay scales every usage alike and
+ * moves the factors only by rounding error). */
+bool factors_differ(const Prio *s, const std::map<json_int_t, double> &a,
+                    const std::map<json_int_t, double> &b)
+{
+    if (a.size() != b.size())
+        return true;
+    for (auto ia = a.begin(), ib = b.begin(); ia != a.end(); ++ia, ++ib) {
+        if (ia->first != ib->first ||
+            std::fabs(ia->second - ib->second) * s->weight_fairshare > 1e-6)
+            return true;
+    }
+    return false;
+}
+
+int reprioritize_if_dirty(flux_plugin_t *p, Prio *s)
+{
+    if (!s->dirty)
+        return 0;
+    s->dirty = false;
+    return flux_jobtap_reprioritize_all(p);
+}
+
 void usage_changed(flux_plugin_t *p, void *)
 {
     Prio *s = prio_of(p);
     s->timer_armed = false;
     s->t_last = flux_jobtap_now(p);
     store(p, s);
-    flux_jobtap_reprioritize_all(p);
+    reprioritize_if_dirty(p, s);
 }
 
 int priority_get(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
@@ -165,14 +211,17 @@ int finished(flux_plugin_t *p, const char *, flux_plugin_arg_t *args, void *)
     if (t_run <= 0 || t_cleanup < t_run)
         return 0; /* never ran: no usage */
     decay(s, flux_jobtap_now(p));
+    auto before = fairshare_factors(s);
     /* A job's usage counts at least a millisecond of its cores. */
     double cores = (double)(ncores > 0 ? ncores : std::max<json_int_t>(ntasks, 1));
     s->usage[userid] += cores * std::max(t_cleanup - t_run, 0.001);
+    if (!s->dirty && factors_differ(s, before, fairshare_factors(s)))
+        s->dirty = true;
     double now = flux_jobtap_now(p);
     if (now - s->t_last >= s->min_interval) {
         s->t_last = now;
         store(p, s);
-        return flux_jobtap_reprioritize_all(p);
+        return reprioritize_if_dirty(p, s);
     }
     if (!s->timer_armed) {
         s->timer_armed = true;
