@@ -41,7 +41,10 @@ test_expect_success 'a failure propagates through afterok: each dependent ends w
     grep -q "exception type=\"dependency\" severity=0 note=\"dependency afterok:$x failed: job .* did not succeed\"" log &&
     ! grep -q " alloc" log &&
     flux jobs -n -o "{inactive_reason}" $z >info &&
-    grep -q "^Exception: type=dependency note=dependency afterok:$y failed" info
+    grep -q "^Exception: type=dependency note=dependency afterok:$y failed" info &&
+    flux dmesg >dmesg &&
+    grep "jobtap.dependency: job.dependency.afterok" dmesg >logged &&
+    ! grep -q "\.err\|jobtap\.\.dependency" logged
 '
 test_expect_success 'afternotok runs after a failure; after runs once its target starts' '
     f=$(flux submit false) &&

@@ -88,7 +88,7 @@ test_expect_success 'a bad .priority conf is refused' '
     flux jobtap remove .priority &&
     test_must_fail flux jobtap load .priority weight_age=\"x\" 2>err &&
     grep -q ".priority: initialization failed" err &&
-    flux dmesg | grep -q "jobtap..priority: conf: expected numbers"
+    flux dmesg | grep -q "jobtap.priority: conf: expected numbers"
 '
 test_expect_success GUEST 'fairshare: the user with less usage goes first, then they interleave' '
     flux jobtap load .priority weight_age=0 weight_urgency=0 weight_fairshare=1000 &&

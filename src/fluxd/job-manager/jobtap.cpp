@@ -39,6 +39,13 @@ std::string vformat(const char *fmt, va_list ap)
 
 /* The text a failed callback leaves: OUT errmsg (flux_jobtap_reject_job),
  * else the error of its last pack/unpack; "" if neither. */
+/* "jobtap.NAME" in log lines; a built-in's name already starts with the
+ * dot (".dependency" gives "jobtap.dependency"). */
+std::string log_prefix(const std::string &name)
+{
+    return name.starts_with('.') ? "jobtap" + name : "jobtap." + name;
+}
+
 std::string failure_text(flux_plugin_arg_t &args)
 {
     const char *msg = nullptr;
@@ -120,7 +127,7 @@ flux::Result<void> Jobtap::timer_add(flux_plugin *p, double after, flux_jobtap_t
                 cb(p, arg);
             }
             catch (...) {
-                jt->host().jobtap_log(LOG_ERR, "jobtap." + p->name + ": timer callback threw");
+                jt->host().jobtap_log(LOG_ERR, log_prefix(p->name) + ": timer callback threw");
             }
         },
         t.get()));
@@ -231,9 +238,11 @@ std::optional<Jobtap::Failure> Jobtap::call(const char *topic, json_t *(*build)(
         f.explicit_message = !f.text.empty();
         if (f.text.empty())
             f.text = "callback failed";
-        /* A rejected submission is policy at work, not a fault. */
-        host_.jobtap_log(stop_at_failure ? LOG_INFO : LOG_ERR,
-                         "jobtap." + f.plugin + ": " + topic + ": " + f.text);
+        /* A rejected submission, or a dependency that cannot be met
+         * (its target failed), is policy at work, not a fault. */
+        bool policy = stop_at_failure || strncmp(topic, "job.dependency.", 15) == 0;
+        host_.jobtap_log(policy ? LOG_INFO : LOG_ERR,
+                         log_prefix(f.plugin) + ": " + topic + ": " + f.text);
         if (!first)
             first = std::move(f);
         if (stop_at_failure)
@@ -255,7 +264,7 @@ std::optional<int64_t> Jobtap::priority(flux_plugin_arg_t &args)
         args.error.clear();
         int rc = p->call(topic, &args);
         if (rc < 0) {
-            host_.jobtap_log(LOG_ERR, "jobtap." + p->name + ": " + topic + ": " +
+            host_.jobtap_log(LOG_ERR, log_prefix(p->name) + ": " + topic + ": " +
                                           (failure_text(args).empty() ? "callback failed"
                                                                       : failure_text(args)));
             continue;
@@ -581,7 +590,7 @@ void flux_jobtap_log(flux_plugin_t *p, int level, const char *fmt, ...)
     va_start(ap, fmt);
     std::string text = fluxd::vformat(fmt, ap);
     va_end(ap);
-    jt->host().jobtap_log(level, "jobtap." + p->name + ": " + text);
+    jt->host().jobtap_log(level, fluxd::log_prefix(p->name) + ": " + text);
 }
 
 } // extern "C"
