@@ -208,4 +208,41 @@ test_expect_success 'no broker or job of a child is left running' '
     flux jobs -n -o "{id}" >running &&
     test_must_be_empty running
 '
+test_expect_success 'a batch job survives SIGUSR1: its script and its running jobs get it (--signal, flux job kill)' '
+    cat >sig.sh <<-EOF &&
+	#!/bin/bash
+	trap "echo script-got-usr1" USR1
+	flux run bash -c "trap \\"echo step-got-usr1; exit 0\\" USR1; touch \$PWD/step-ready; sleep 30 & wait"
+	echo script-done
+	EOF
+	chmod +x sig.sh &&
+    rm -f step-ready &&
+    id=$(flux batch -N1 -t 8s --signal=USR1@6s --output=sig.out sig.sh) &&
+    flux job wait-event -t 30 $id clean &&
+    test "$(flux jobs -n -o "{status}" $id)" = COMPLETED &&
+    grep -qx step-got-usr1 sig.out &&
+    grep -qx script-got-usr1 sig.out &&
+    grep -qx script-done sig.out &&
+    rm -f step-ready &&
+    id=$(flux batch -N1 --output=kill.out sig.sh) &&
+    wait_for 30 test -e step-ready &&
+    flux job kill -s USR1 $id &&
+    flux job wait-event -t 30 $id clean &&
+    test "$(flux jobs -n -o "{status}" $id)" = COMPLETED &&
+    grep -qx step-got-usr1 kill.out &&
+    grep -qx script-done kill.out
+'
+test_expect_success 'broker.signal-forward=script keeps USR1 from the jobs; =jobs from the initial program' '
+    test_must_fail flux start -Sbroker.signal-forward=bogus true 2>err &&
+    grep -q "expected all, jobs or script" err &&
+    rm -f step-ready &&
+    id=$(flux batch -N1 -t 8s --signal=USR1@6s -B -Sbroker.signal-forward=script --output=script.out sig.sh) &&
+    flux job wait-event -t 30 $id clean &&
+    grep -qx script-got-usr1 script.out &&
+    ! grep -q step-got-usr1 script.out &&
+    id=$(flux batch -N1 -t 8s --signal=USR1@6s -B -Sbroker.signal-forward=jobs --output=jobs.out sig.sh) &&
+    flux job wait-event -t 30 $id clean &&
+    grep -qx step-got-usr1 jobs.out &&
+    ! grep -q script-got-usr1 jobs.out
+'
 test_done

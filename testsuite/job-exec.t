@@ -151,6 +151,30 @@ test_expect_success 'flux job kill delivers a signal to the tasks' '
     test_must_fail flux job kill $id 2>err && grep -q "not running" err &&
     test_must_fail flux job kill -s BOGUS $id 2>err && grep -q "unknown signal" err
 '
+test_expect_success '--signal=SIG@TIME signals the tasks TIME before the time limit' '
+    id=$(flux submit -t 6s --signal=USR1@4s sh -c "trap \"echo got-usr1; exit 7\" USR1; sleep 30 & wait") &&
+    flux job wait-event -t 5 $id start &&
+    test_expect_code 7 flux job attach $id >out &&
+    grep -qx got-usr1 out &&
+    flux jobs -n -o "{runtime}" $id >t &&
+    awk "{ exit !(\$1 + 0 < 5) }" t &&
+    flux job info $id jobspec | grep -q "\"signal\":{\"signum\":10,\"timeleft\":4" &&
+    test_must_fail flux submit --signal=BOGUS true 2>err && grep -q "unknown signal" err &&
+    test_must_fail flux submit --signal=USR1@later true 2>err && grep -q "expected a duration" err
+'
+test_expect_success '--signal follows flux update of the time limit; a time left beyond the limit signals at once' '
+    id=$(flux submit -t 3s --signal=USR2@2s sh -c "trap \"echo got-usr2; exit 3\" USR2; sleep 60 & wait") &&
+    flux job wait-event -t 5 $id start &&
+    flux update $id duration=+5s &&
+    test_expect_code 3 flux job attach $id >out &&
+    grep -qx got-usr2 out &&
+    flux jobs -n -o "{runtime}" $id >t &&
+    awk "{ exit !(\$1 + 0 >= 5 && \$1 + 0 < 8) }" t &&
+    id=$(flux submit -t 10s --signal=@1m sleep 30) &&
+    test_expect_code 138 flux job attach $id &&
+    flux jobs -n -o "{runtime}" $id >t &&
+    awk "{ exit !(\$1 + 0 < 5) }" t
+'
 test_expect_success 'flux submit --wait returns the largest exit code; --watch shows output' '
     test_expect_code 4 flux submit --wait sh -c "exit 4" >id &&
     flux submit --watch -n2 sh -c "echo hi-\$FLUX_TASK_RANK" >out &&

@@ -20,6 +20,7 @@ using namespace slurm;
 
 int main(int argc, char **argv)
 {
+    keep_user_signals();
     Options o;
     o.prog = SALLOC;
     int next = 0;

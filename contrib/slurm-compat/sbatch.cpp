@@ -33,6 +33,10 @@ namespace {
  * program writes the script (passed in SLURM_COMPAT_SCRIPT) to a private
  * file and runs it with its arguments. */
 const char *launcher =
+    /* It waits for the script: a USR1/USR2 for the script (--signal=B:)
+     * must not end it (a trapped signal is default again in the script;
+     * one ignored on entry, --signal without B:, stays ignored). */
+    "trap : USR1 USR2; "
     "d=$(mktemp -d \"${TMPDIR:-/tmp}/sbatch.XXXXXX\") || exit 1; "
     "printf '%s' \"$SLURM_COMPAT_SCRIPT\" >\"$d/script\" && chmod 700 \"$d/script\" || exit 1; "
     "unset SLURM_COMPAT_SCRIPT; "
@@ -148,7 +152,11 @@ int main(int argc, char **argv)
         out = is_array ? "slurm-%A_%a.out" : "slurm-%j.out";
     Env env = job_environment(o);
     env["SLURM_COMPAT_SCRIPT"] = script;
-    std::vector<std::string> command = batch_command({"/bin/sh", "-c", launcher, script_name});
+    /* Slurm's --signal reaches the steps, not the batch script (which
+     * B: alone reaches). */
+    std::string forward = o.signal == 0 ? "" : o.signal_batch ? "script" : "jobs";
+    std::vector<std::string> command =
+        batch_command({"/bin/sh", "-c", launcher, script_name}, forward);
     command.insert(command.end(), script_args.begin(), script_args.end());
 
     std::vector<int> indices = is_array ? o.array.indices : std::vector<int>{-1};

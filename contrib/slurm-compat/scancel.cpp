@@ -11,34 +11,11 @@
 #include <set>
 #include <string>
 
+#include "signame/signame.h"
 #include "slurm_job.h"
 #include "slurm_state.h"
 
 using namespace slurm;
-
-namespace {
-
-int parse_signal(const std::string &s)
-{
-    std::string n = s;
-    if (n.rfind("SIG", 0) == 0)
-        n = n.substr(3);
-    if (!n.empty() && n.find_first_not_of("0123456789") == std::string::npos) {
-        int v = std::stoi(n);
-        return v >= 1 && v < 64 ? v : -1;
-    }
-    static const std::pair<const char *, int> names[] = {
-        {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
-        {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"CONT", SIGCONT},
-        {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"ALRM", SIGALRM}, {"ABRT", SIGABRT},
-    };
-    for (const auto &[name, v] : names)
-        if (n == name)
-            return v;
-    return -1;
-}
-
-} // namespace
 
 int main(int argc, char **argv)
 {
@@ -82,7 +59,7 @@ int main(int argc, char **argv)
                 partition = optarg;
                 break;
             case 's':
-                signum = parse_signal(optarg);
+                signum = flux::signal_parse(optarg);
                 if (signum < 0) {
                     fprintf(stderr, "scancel: error: Invalid job signal: %s\n", optarg);
                     return 1;

@@ -509,4 +509,18 @@ int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string 
     return a.fatal ? 1 : 0;
 }
 
+void keep_user_signals()
+{
+    struct sigaction noop = {};
+    noop.sa_handler = [](int) {};
+    noop.sa_flags = SA_RESTART;
+    sigemptyset(&noop.sa_mask);
+    for (int sig : {SIGUSR1, SIGUSR2}) {
+        struct sigaction old;
+        /* Ignored on entry (sbatch --signal without B:): stays ignored. */
+        if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sig, &noop, nullptr);
+    }
+}
+
 } // namespace slurm

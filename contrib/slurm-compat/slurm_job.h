@@ -90,6 +90,11 @@ std::string user_name(uint32_t uid);
  * code; 128+N for signal N); *EXC gets a fatal exception's note. */
 int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string *exc);
 
+/* srun and salloc live on through SIGUSR1/SIGUSR2 sent to their process
+ * group (a batch job's --signal, scancel -s USR1 of the allocation): the
+ * steps get them from the instance, as with Slurm's --signal. */
+void keep_user_signals();
+
 /* Decode an RFC 24 output "data" entry context: stream, rank, bytes. */
 bool output_decode(json_t *ctx, std::string &stream, std::string &rank, std::string &data);
 

@@ -51,7 +51,8 @@ json_t *constraints(const std::string &c)
 
 } // namespace
 
-std::vector<std::string> batch_command(const std::vector<std::string> &inner)
+std::vector<std::string> batch_command(const std::vector<std::string> &inner,
+                                       const std::string &signal_forward)
 {
     /* Where "flux broker" exists (the hierarchy: one broker per node,
      * booted over PMI) every task runs one and rank 0 runs INNER.
@@ -59,15 +60,18 @@ std::vector<std::string> batch_command(const std::vector<std::string> &inner)
      * nodes the other tasks wait until task 0 ends and tells them (USR1
      * through the job's own signal). */
     static const char *outer =
-        "f=$1; shift; "
-        "if \"$f\" broker --help >/dev/null 2>&1; then exec \"$f\" broker -- \"$@\"; fi; "
+        "f=$1; fw=$2; shift 2; "
+        "if \"$f\" broker --help >/dev/null 2>&1; then "
+        "exec \"$f\" broker ${fw:+-Sbroker.signal-forward=$fw} -- \"$@\"; fi; "
         "if [ \"${FLUX_TASK_RANK:-0}\" != 0 ]; then "
         "trap 'kill $p 2>/dev/null; exit 0' USR1 TERM; "
         "while :; do (trap '' USR1; exec sleep 3600) & p=$!; wait $p; done; fi; "
-        "\"$f\" start --test-size=1 \"$@\"; rc=$?; trap '' USR1; "
+        "\"$f\" start --test-size=1 ${fw:+-Sbroker.signal-forward=$fw} \"$@\"; rc=$?; "
+        "trap '' USR1; "
         "if [ \"${FLUX_JOB_NNODES:-1}\" -gt 1 ]; then "
         "\"$f\" job kill --signal=USR1 \"$FLUX_JOB_ID\"; fi; exit $rc";
-    std::vector<std::string> cmd = {"/bin/sh", "-c", outer, "slurm-batch", find_flux()};
+    std::vector<std::string> cmd = {"/bin/sh", "-c", outer, "slurm-batch", find_flux(),
+                                    signal_forward};
     cmd.insert(cmd.end(), inner.begin(), inner.end());
     return cmd;
 }
@@ -244,6 +248,12 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
     }
     else
         json_decref(output);
+    /* --signal: the shell option flux run --signal sets (job-exec sends
+     * it TIME before the expiration). */
+    if (o.signal > 0)
+        json_object_set_new(shell_opts, "signal",
+                            json_pack("{s:i s:f}", "signum", o.signal, "timeleft",
+                                      (double)o.signal_time));
     json_object_set_new(sys, "shell", json_pack("{s:o}", "options", shell_opts));
 
     /* What squeue/sacct show that Flux does not keep. */

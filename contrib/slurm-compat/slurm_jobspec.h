@@ -31,7 +31,10 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
 /* The command of an allocation (sbatch, salloc): a one-broker child
  * instance (flux start) running INNER as its initial program, on the first
  * node; on more nodes the other tasks wait for it. */
-std::vector<std::string> batch_command(const std::vector<std::string> &inner);
+/* SIGNAL_FORWARD: the child's broker.signal-forward ("" default: jobs
+ * and script; "jobs": sbatch --signal; "script": sbatch --signal=B:). */
+std::vector<std::string> batch_command(const std::vector<std::string> &inner,
+                                       const std::string &signal_forward = "");
 
 /* The flux command on PATH (absolute), or "flux". */
 std::string find_flux();

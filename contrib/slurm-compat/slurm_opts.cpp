@@ -9,6 +9,7 @@
 #include <ctime>
 #include <set>
 
+#include "signame/signame.h"
 #include "slurm_time.h"
 
 namespace slurm {
@@ -35,6 +36,7 @@ enum {
     o_usage,
     o_version,
     o_overlap,
+    o_signal,
     o_ignored,     /* harmless: accepted and ignored */
     o_unsupported, /* known to Slurm, not here: fails naming the option */
 };
@@ -113,7 +115,7 @@ const Opt table[] = {
     {"licenses", required_argument, 'L', ALL},
     {"switches", required_argument, o_unsupported, ALL},
     {"clusters", required_argument, 'M', ALL},
-    {"signal", required_argument, o_unsupported, ALL},
+    {"signal", required_argument, o_signal, ALL},
     {"time-min", required_argument, o_unsupported, ALL},
     {"deadline", required_argument, o_unsupported, ALL},
     {"gpus-per-node", required_argument, o_unsupported, ALL},
@@ -197,6 +199,38 @@ std::string parse_nodes(const std::string &s, int &min, int &max)
         return "invalid node count `" + s + "'";
     min = a;
     max = b;
+    return "";
+}
+
+/* Slurm's [{R|B}:]SIG[@TIME]: SIG a number or name (USR1, SIGUSR1), TIME
+ * seconds (default 60); R: (reservation overlap) changes nothing here. */
+std::string parse_signal_spec(const std::string &s, Program prog, Options &o)
+{
+    std::string v = s;
+    bool batch = false;
+    while (v.size() > 2 && v[1] == ':' && (v[0] == 'B' || v[0] == 'R')) {
+        batch = batch || v[0] == 'B';
+        v = v.substr(2);
+    }
+    std::string bad = "Invalid --signal specification: " + s;
+    if (batch && prog != SBATCH)
+        return bad + " (B: applies to sbatch only)";
+    size_t at = v.find('@');
+    int sig = flux::signal_parse(v.substr(0, at));
+    if (sig < 0)
+        return bad;
+    int64_t t = 60;
+    if (at != std::string::npos) {
+        std::string ts = v.substr(at + 1);
+        if (ts.empty() || ts.size() > 9 || ts.find_first_not_of("0123456789") != std::string::npos)
+            return bad;
+        t = std::stoll(ts);
+        if (t > 65535)
+            return bad + " (at most 65535 seconds)";
+    }
+    o.signal = sig;
+    o.signal_time = t;
+    o.signal_batch = batch;
     return "";
 }
 
@@ -570,6 +604,9 @@ std::string parse_options(Options &o, int argc, char **argv, int *next)
                 break;
             case o_overlap:
                 o.overlap = true;
+                break;
+            case o_signal:
+                err = parse_signal_spec(arg, o.prog, o);
                 break;
             case 'Q':
                 o.quiet = true;

@@ -44,6 +44,11 @@ struct Options {
     bool pty = false, quiet = false, help = false, usage = false, version = false;
     int verbose = 0;
     bool overlap = false;
+    /* --signal=[{R|B}:]SIG[@TIME]: SIG (0 unset) TIME seconds before the
+     * time limit; B: (sbatch) the batch script only, not its steps. */
+    int signal = 0;
+    int64_t signal_time = 60;
+    bool signal_batch = false;
     std::vector<std::string> ignored; /* harmless options accepted and ignored */
 };
 
@@ -63,6 +68,7 @@ std::string parse_array(const std::string &s, ArraySpec &out);
 std::string parse_dependency(const std::string &s, std::vector<Dependency> &out, bool &any);
 std::string parse_memory(const std::string &s, int64_t &mb); /* "4G" -> 4096 */
 std::string parse_nodes(const std::string &s, int &min, int &max);
+std::string parse_signal_spec(const std::string &s, Program prog, Options &o);
 
 /* --export: ALL (default), NONE, or names / NAME=value, optionally after
  * ALL/NONE.  *ALL: the submitter's environment is passed; VARS: names to

@@ -31,6 +31,7 @@ int env_int(const char *name)
 
 int main(int argc, char **argv)
 {
+    keep_user_signals();
     Options o;
     o.prog = SRUN;
     int next = 0;

@@ -156,7 +156,7 @@ int parse_options(const char *prog, std::vector<std::string> &args, JobOptions &
     int c;
     optind = 1;
     while ((c = getopt_long((int)args.size(), av.data(),
-                            (std::string("+") + job_option_shortopts).c_str(), opts.data(),
+                            (std::string("+") + job_option_shortopts + "B:").c_str(), opts.data(),
                             nullptr))
            != -1) {
         if (job_option_handle(o, c, optarg))
@@ -173,7 +173,7 @@ int parse_options(const char *prog, std::vector<std::string> &args, JobOptions &
             *help = true;
             continue;
         }
-        if (c == opt_broker_opts) {
+        if (c == opt_broker_opts || c == 'B') {
             if (!*optarg || optarg[0] != '-')
                 die(1, "%s: --broker-opts: expected a fluxd option (-Sname=value), got '%s'",
                     prog, optarg);

@@ -2,6 +2,7 @@
  * flux-CMD found on FLUX_EXEC_PATH and then the install libexec directory,
  * so sites can extend the CLI. */
 #include <cerrno>
+#include <csignal>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -138,6 +139,17 @@ int main(int argc, char *argv[])
         printf("flux %s\n", PACKAGE_VERSION);
         return 0;
     }
+    /* A batch job's SIGUSR1/SIGUSR2 (flux job kill -s USR1, --signal)
+     * reach its script's whole process group, flux commands included:
+     * the jobs those commands watch get it from the instance's broker, so
+     * the commands themselves live on (a handler, not SIG_IGN: a program
+     * they start gets the default action back at exec). */
+    struct sigaction noop = {};
+    noop.sa_handler = [](int) {};
+    noop.sa_flags = SA_RESTART;
+    sigemptyset(&noop.sa_mask);
+    sigaction(SIGUSR1, &noop, nullptr);
+    sigaction(SIGUSR2, &noop, nullptr);
     for (const auto &b : builtins) {
         if (cmd == b.name)
             return b.fn(argc - 1, argv + 1);

@@ -22,6 +22,7 @@
 #include "jobspec_opts.h"
 #include "libflux/ptr.h"
 #include "sign/sign.h"
+#include "signame/signame.h"
 #include "jobspec/jobspec.h"
 #include "submit_jobs.h"
 
@@ -216,19 +217,10 @@ int job_id(int argc, char **argv)
 /* --signal=SIG: a number 1-63 or a name with or without SIG. */
 int parse_signal(const char *s)
 {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s && !*end && v > 0 && v < 64)
-        return (int)v;
-    std::string name = s;
-    if (name.rfind("SIG", 0) == 0)
-        name = name.substr(3);
-    for (int k = 1; k < 64; k++) {
-        const char *abbrev = sigabbrev_np(k);
-        if (abbrev && name == abbrev)
-            return k;
-    }
-    die(1, "flux-job: kill: unknown signal '%s'", s);
+    int sig = flux::signal_parse(s);
+    if (sig < 0)
+        die(1, "flux-job: kill: unknown signal '%s'", s);
+    return sig;
 }
 
 int job_raise(flux_t *h, int argc, char **argv)

@@ -1,5 +1,6 @@
 /* jobspec_opts.cpp - shared job submission options (see flux-submit(1)). */
 #include <cerrno>
+#include <csignal>
 #include <climits>
 #include <cmath>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "fsd/fsd.h"
 #include "jobspec/jobspec.h"
 #include "jobspec_opts.h"
+#include "signame/signame.h"
 
 extern char **environ;
 
@@ -34,6 +36,7 @@ enum {
     opt_tasks_per_node,
     opt_dependency,
     opt_begin_time,
+    opt_signal,
 };
 
 const struct option job_option_longopts[] = {
@@ -56,6 +59,7 @@ const struct option job_option_longopts[] = {
     {"tasks-per-node", required_argument, nullptr, opt_tasks_per_node},
     {"dependency", required_argument, nullptr, opt_dependency},
     {"begin-time", required_argument, nullptr, opt_begin_time},
+    {"signal", required_argument, nullptr, opt_signal},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -78,6 +82,7 @@ const char *job_option_help =
     "      --dependency=DEP      RFC 26 SCHEME:VALUE: after:ID, afterany:ID, afterok:ID,\n"
     "                            afternotok:ID, begin-time:TIME, singleton (repeatable)\n"
     "      --begin-time=+FSD|T   not before T (seconds since the epoch) or now+FSD\n"
+    "      --signal=SIG@TIME     send SIG TIME before the time limit (default USR1@60)\n"
     "  -S, --setattr=KEY=VAL     set attributes.system.KEY (user.KEY: attributes.user)\n"
     "  -o, --setopt=OPT[=VAL]    set a job shell option\n";
 
@@ -239,6 +244,24 @@ bool job_option_handle(JobOptions &o, int c, const char *arg)
             o.dependencies.emplace_back("begin-time", buf);
             return true;
         }
+        case opt_signal: {
+            /* SIG@TIME, either part optional: USR2, @3m, 10@30s. */
+            std::string a = arg;
+            size_t at = a.find('@');
+            std::string sig = a.substr(0, at);
+            o.signal = sig.empty() ? SIGUSR1 : flux::signal_parse(sig);
+            if (o.signal < 0)
+                die(1, "flux: --signal=%s: unknown signal '%s'", arg, sig.c_str());
+            o.signal_timeleft = 60;
+            if (at != std::string::npos) {
+                auto d = flux::fsd_parse(a.substr(at + 1));
+                if (!d || *d <= 0)
+                    die(1, "flux: --signal=%s: expected a duration after '@' (30s, 2m, ...)%s%s",
+                        arg, d ? "" : ": ", d ? "" : d.error().text.c_str());
+                o.signal_timeleft = *d;
+            }
+            return true;
+        }
     }
     return false;
 }
@@ -349,6 +372,9 @@ flux::Result<flux::JsonPtr> job_options_jobspec(const JobOptions &o,
     if (!o.error.empty())
         set_path(sys, "shell.options.output.stderr", json_pack("{s:s s:s}", "type", "file", "path",
                                                                o.error.c_str()));
+    if (o.signal > 0)
+        set_path(sys, "shell.options.signal",
+                 json_pack("{s:i s:f}", "signum", o.signal, "timeleft", o.signal_timeleft));
     /* RFC 26: attributes.system.dependencies, [{scheme, value}]. */
     if (!o.dependencies.empty()) {
         json_t *deps = json_object_get(sys, "dependencies");

@@ -28,6 +28,10 @@ struct JobOptions {
     std::vector<std::string> setopts;    /* --setopt OPT[=VAL] */
     /* --dependency SCHEME:VALUE, --begin-time (RFC 26), in order. */
     std::vector<std::pair<std::string, std::string>> dependencies;
+    /* --signal=SIG@TIME: SIG (0: not given) TIME seconds before the
+     * time limit (shell option "signal", as Flux). */
+    int signal = 0;
+    double signal_timeleft = 60;
 };
 
 /* getopt_long table entries and handling for the shared options.  handle()

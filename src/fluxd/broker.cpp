@@ -3,7 +3,8 @@
  *
  * Attributes read: log-stderr-level, log-ring-size, access.allow-guest-user,
  * access.allow-root-owner,
- * broker.quorum, broker.shutdown-timeout.  See flux-broker-attributes(7).
+ * broker.quorum, broker.shutdown-timeout, broker.signal-forward.  See
+ * flux-broker-attributes(7).
  */
 #include <cerrno>
 #include <csignal>
@@ -1243,7 +1244,22 @@ void Broker::start_initial_program()
     sigaddset(&dfl, SIGHUP);
     posix_spawnattr_setsigdefault(&attr, &dfl);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    /* broker.signal-forward=jobs: the job's SIGUSR1/SIGUSR2 are for its
+     * jobs, not the initial program, which shares the broker's process
+     * group: it starts with them ignored (an ignored signal stays ignored
+     * across exec; the broker's own handlers are back right after). */
+    bool ignore_usr = attrs_.get("broker.signal-forward").value_or("all") == "jobs";
+    struct sigaction ign = {}, old_usr1 = {}, old_usr2 = {};
+    ign.sa_handler = SIG_IGN;
+    if (ignore_usr) {
+        sigaction(SIGUSR1, &ign, &old_usr1);
+        sigaction(SIGUSR2, &ign, &old_usr2);
+    }
     int rc = posix_spawnp(&initial_pid_, argv[0], nullptr, &attr, argv.data(), envp.data());
+    if (ignore_usr) {
+        sigaction(SIGUSR1, &old_usr1, nullptr);
+        sigaction(SIGUSR2, &old_usr2, nullptr);
+    }
     posix_spawnattr_destroy(&attr);
     if (rc != 0) {
         initial_pid_ = -1;
@@ -1327,6 +1343,28 @@ void Broker::maybe_finish_shutdown()
 
 void Broker::on_signal(int sig)
 {
+    /* SIGUSR1/SIGUSR2 are not fatal: a job signaled with them (flux job
+     * kill -s USR1, --signal=USR1@TIME of a batch job) asks its work to
+     * checkpoint.  The signal reached this broker's whole process group,
+     * so the initial program (the batch script) has it already; rank 0
+     * passes it on to every running job of the instance, and a job that
+     * is an instance does the same one level down.  broker.signal-forward
+     * = script leaves the jobs alone (sbatch --signal=B:), = jobs keeps
+     * it from the initial program (it starts with these signals ignored:
+     * sbatch --signal without B:). */
+    if (sig == SIGUSR1 || sig == SIGUSR2) {
+        if (rank_ != 0 || attrs_.get("broker.signal-forward").value_or("all") == "script")
+            return;
+        rpc("job-manager.killall", json_pack("{s:i}", "signal", sig), 0,
+            [this, sig](const flux_msg_t *rsp) {
+                int count = 0;
+                if (msg::errnum(rsp) == 0)
+                    flux_msg_unpack(rsp, "{s?i}", "count", &count);
+                log(LOG_DEBUG, "signal %s forwarded to %d running job(s)", strsignal(sig),
+                    count);
+            });
+        return;
+    }
     /* A terminal's Ctrl-C reaches the whole process group: the initial
      * program gets it directly, and the other brokers leave it alone. */
     if (sig == SIGINT && (rank_ != 0 || initial_pid_ > 0))
@@ -1513,7 +1551,9 @@ int Broker::run()
     sigchld_ev_.reset(evsignal_new(base_, SIGCHLD, sigcb, this));
     sigterm_ev_.reset(evsignal_new(base_, SIGTERM, sigcb, this));
     sigint_ev_.reset(evsignal_new(base_, SIGINT, sigcb, this));
-    for (auto *ev : {&sigchld_ev_, &sigterm_ev_, &sigint_ev_})
+    sigusr1_ev_.reset(evsignal_new(base_, SIGUSR1, sigcb, this));
+    sigusr2_ev_.reset(evsignal_new(base_, SIGUSR2, sigcb, this));
+    for (auto *ev : {&sigchld_ev_, &sigterm_ev_, &sigint_ev_, &sigusr1_ev_, &sigusr2_ev_})
         event_add(ev->get(), nullptr);
     if (rank_ == 0)
         subtree_changed(); /* a size-1 instance is ready at once */

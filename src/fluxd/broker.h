@@ -340,6 +340,7 @@ class Broker : public ServiceHost {
     flux::EventPtr sigchld_ev_;
     flux::EventPtr sigterm_ev_;
     flux::EventPtr sigint_ev_;
+    flux::EventPtr sigusr1_ev_, sigusr2_ev_;
     flux::EventPtr shutdown_timer_;
 
     /* log */

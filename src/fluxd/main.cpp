@@ -63,6 +63,9 @@ void declare_attrs(Attrs &a)
               [](const std::string &v) { return Attrs::check_int_range(v, 1, 1 << 30); });
     a.declare("broker.shutdown-timeout", "10", Attrs::runtime,
               [](const std::string &v) { return Attrs::check_int_range(v, 0, 3600); });
+    a.declare("broker.signal-forward", "all", Attrs::immutable, [](const std::string &v) {
+        return v == "all" || v == "jobs" || v == "script" ? "" : "expected all, jobs or script";
+    });
     a.declare("access.allow-guest-user", "false", Attrs::immutable, [](const std::string &v) {
         return v == "true" || v == "false" ? "" : "expected true or false";
     });

@@ -2,6 +2,7 @@
  * format, hostlists, arrays, dependencies, --export, memory, directives,
  * output patterns, formats and option errors.  Tables, one row a case. */
 #include <criterion/criterion.h>
+#include <csignal>
 
 #include <cstring>
 
@@ -243,6 +244,47 @@ Test(opts, parse_and_errors)
     cr_assert_str_eq(parse_options(w, {"-J", "cli"}, nullptr).c_str(), "");
     cr_expect_eq(w.ntasks, 2);
     cr_expect_str_eq(w.job_name.c_str(), "cli");
+}
+
+Test(opts, signal)
+{
+    const struct {
+        Program prog;
+        const char *arg;
+        int sig;
+        int64_t time;
+        bool batch;
+    } ok[] = {
+        {SBATCH, "USR1", SIGUSR1, 60, false},      {SBATCH, "B:USR2@120", SIGUSR2, 120, true},
+        {SBATCH, "R:10@5", 10, 5, false},          {SBATCH, "R:B:SIGTERM@0", SIGTERM, 0, true},
+        {SRUN, "SIGUSR1@30", SIGUSR1, 30, false}, {SALLOC, "12", 12, 60, false},
+    };
+    for (const auto &tc : ok) {
+        Options o;
+        o.prog = tc.prog;
+        size_t next;
+        std::string a = std::string("--signal=") + tc.arg;
+        cr_assert_str_eq(parse_options(o, {a, "x"}, &next).c_str(), "", "%s", tc.arg);
+        cr_expect_eq(o.signal, tc.sig, "%s", tc.arg);
+        cr_expect_eq(o.signal_time, tc.time, "%s", tc.arg);
+        cr_expect_eq(o.signal_batch, tc.batch, "%s", tc.arg);
+    }
+    const struct {
+        Program prog;
+        const char *arg;
+    } bad[] = {
+        {SBATCH, "NOPE"}, {SBATCH, "USR1@"}, {SBATCH, "USR1@-5"}, {SBATCH, "USR1@70000"},
+        {SBATCH, "@30"},  {SRUN, "B:USR1"},  {SALLOC, "B:USR1@5"},
+    };
+    for (const auto &tc : bad) {
+        Options o;
+        o.prog = tc.prog;
+        size_t next;
+        std::string a = std::string("--signal=") + tc.arg;
+        std::string err = parse_options(o, {a, "x"}, &next);
+        cr_expect(err.find("Invalid --signal specification") != std::string::npos, "%s: %s",
+                  tc.arg, err.c_str());
+    }
 }
 
 Test(opts, patterns)

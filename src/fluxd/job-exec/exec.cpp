@@ -206,6 +206,15 @@ void JobExec::start(const flux_msg_t *msg)
     L->userid = (uint32_t)userid;
     L->req = flux::msg_ref(msg);
     L->jobspec = flux::JsonPtr(json_incref(jobspec));
+    /* Ingest checked its shape; a malformed one is no warning signal. */
+    json_int_t signum = 0;
+    double timeleft = 60;
+    if (json_unpack(jobspec, "{s:{s:{s:{s:{s:{s:I s?F}}}}}}", "attributes", "system", "shell",
+                    "options", "signal", "signum", &signum, "timeleft", &timeleft) == 0
+        && signum > 0 && signum < 64 && timeleft >= 0) {
+        L->warn_signal = (int)signum;
+        L->warn_timeleft = timeleft;
+    }
     L->R_json = flux::JsonPtr(json_incref(R));
     L->R = std::move(*r);
     L->unreleased = L->R.ranks();
@@ -573,6 +582,20 @@ void JobExec::start_shells(Launch &L)
     finish_if_done(L);
 }
 
+namespace {
+
+struct timeval timeval_of(double seconds)
+{
+    struct timeval tv;
+    if (seconds < 0)
+        seconds = 0;
+    tv.tv_sec = (time_t)seconds;
+    tv.tv_usec = (suseconds_t)((seconds - (double)tv.tv_sec) * 1e6);
+    return tv;
+}
+
+} // namespace
+
 void JobExec::arm_expire(Launch &L)
 {
     L.expire.reset();
@@ -589,12 +612,29 @@ void JobExec::arm_expire(Launch &L)
                                                 "resource allocation expired");
             },
             L.expire_ctx.get()));
-        struct timeval tv;
-        if (left < 0)
-            left = 0;
-        tv.tv_sec = (time_t)left;
-        tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6);
+        struct timeval tv = timeval_of(left);
         event_add(L.expire.get(), &tv);
+    }
+    /* --signal: TIME before the expiration, or at once if less is left
+     * (as Flux); a moved expiration (flux update) moves it, until sent. */
+    L.warn.reset();
+    if (L.warn_signal > 0 && !L.warned && L.R.expiration > 0 && !L.running.empty()
+        && !L.starting) {
+        double left = L.R.expiration - L.warn_timeleft - broker_.now();
+        L.warn.reset(event_new(
+            broker_.base(), -1, 0,
+            [](evutil_socket_t, short, void *arg) {
+                auto *ctx = (std::pair<JobExec *, uint64_t> *)arg;
+                auto it = ctx->first->launches_.find(ctx->second);
+                if (it == ctx->first->launches_.end() || it->second->running.empty())
+                    return;
+                Launch &L = *it->second;
+                L.warned = true;
+                ctx->first->signal_ranks(L, L.warn_signal, false);
+            },
+            L.expire_ctx.get()));
+        struct timeval tv = timeval_of(left);
+        event_add(L.warn.get(), &tv);
     }
 }
 

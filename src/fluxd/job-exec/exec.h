@@ -60,6 +60,12 @@ class JobExec {
         bool starting = false;  /* shells being started: the launch stays */
         flux::EventPtr expire;  /* R's expiration: the time limit */
         std::unique_ptr<std::pair<JobExec *, uint64_t>> expire_ctx;
+        /* --signal=SIG@TIME (shell option "signal" {signum, timeleft}):
+         * SIG to the tasks TIME before the expiration, once. */
+        int warn_signal = 0;
+        double warn_timeleft = 0;
+        bool warned = false;
+        flux::EventPtr warn;
     };
     void start(const flux_msg_t *msg);
     void kill(const flux_msg_t *msg);

@@ -91,6 +91,7 @@ void JobManager::register_methods()
     reg("job-manager.drain", user, &JobManager::drain);
     reg("job-manager.idle", user, &JobManager::drain);
     reg("job-manager.kill", user, &JobManager::kill);
+    reg("job-manager.killall", user, &JobManager::killall);
     reg("job-manager.update", user, &JobManager::update);
     reg("job-manager.events-journal", user, &JobManager::journal);
     reg("job-manager.events-journal-cancel", user, &JobManager::journal_cancel);
@@ -1447,6 +1448,42 @@ void JobManager::kill(const flux_msg_t *msg)
     }
     exec_kill(*e, sig, false);
     broker_.respond(msg, nullptr);
+}
+
+/* job-manager.killall {signal?, userid?, dry_run?} -> {count}: signal every
+ * running job (of USERID; -1 or absent: every user's for the instance
+ * owner, a guest's own otherwise), as flux job killall does, and as a
+ * broker does with the SIGUSR1/SIGUSR2 it receives (a batch job's
+ * --signal reaches the jobs of its instance). */
+void JobManager::killall(const flux_msg_t *msg)
+{
+    int sig = SIGTERM, dry_run = 0;
+    json_int_t userid = -1;
+    if (flux_msg_unpack(msg, "{s?i s?I s?b}", "signal", &sig, "userid", &userid, "dry_run",
+                        &dry_run) < 0
+        || sig <= 0 || sig >= 64) {
+        broker_.respond_error(msg, EINVAL, "job-manager.killall: expected {\"signal\": 1-63, "
+                                           "\"userid\"?, \"dry_run\"?}");
+        return;
+    }
+    bool owner = msg::rolemask(msg) & FLUX_ROLE_OWNER;
+    if (!owner) {
+        if (userid != -1 && userid != (json_int_t)msg::userid(msg)) {
+            broker_.respond_error(msg, EPERM, "only the instance owner may signal other users' jobs");
+            return;
+        }
+        userid = msg::userid(msg);
+    }
+    std::vector<Entry *> todo;
+    for (auto &[id, ep] : jobs_) {
+        if (ep->job.state == JobState::RUN && ep->exec_running
+            && (userid == -1 || ep->job.userid == (uint32_t)userid))
+            todo.push_back(ep.get());
+    }
+    if (!dry_run)
+        for (Entry *e : todo)
+            exec_kill(*e, sig, false);
+    broker_.respond(msg, json_pack("{s:i}", "count", (int)todo.size()));
 }
 
 /* flux update: change a job's time limit (attributes.system.duration:

@@ -149,6 +149,7 @@ class JobManager : private JobtapHost {
     void disconnect(const flux_msg_t *msg);
     void queue_ctl(const flux_msg_t *msg);
     void kill(const flux_msg_t *msg);
+    void killall(const flux_msg_t *msg);
     void update(const flux_msg_t *msg);
     void update_expiration(Entry &e, double expiration);
     void journal(const flux_msg_t *msg);
