@@ -151,6 +151,18 @@ test_expect_success 'flux job kill delivers a signal to the tasks' '
     test_must_fail flux job kill $id 2>err && grep -q "not running" err &&
     test_must_fail flux job kill -s BOGUS $id 2>err && grep -q "unknown signal" err
 '
+test_expect_success 'flux job killall signals every running job; without -f it only counts' '
+    a=$(flux submit sleep 60) && b=$(flux submit sleep 60) &&
+    flux job wait-event -t 5 $a start && flux job wait-event -t 5 $b start &&
+    flux job killall -s USR2 2>err &&
+    grep -q "matched 2 jobs (-f to confirm)" err &&
+    test "$(flux jobs -n -o "{state}" $a $b | sort -u)" = RUN &&
+    flux job killall -s USR2 -f 2>err &&
+    grep -q "matched 2 jobs$" err &&
+    test_expect_code 140 flux job attach $a &&
+    test_expect_code 140 flux job attach $b &&
+    test_must_fail flux job killall -s NOPE 2>err && grep -q "unknown signal" err
+'
 test_expect_success '--signal=SIG@TIME signals the tasks TIME before the time limit' '
     id=$(flux submit -t 6s --signal=USR1@4s sh -c "trap \"echo got-usr1; exit 7\" USR1; sleep 30 & wait") &&
     flux job wait-event -t 5 $id start &&

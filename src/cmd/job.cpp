@@ -7,6 +7,7 @@
 #include <ctime>
 #include <fstream>
 #include <getopt.h>
+#include <pwd.h>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -40,6 +41,7 @@ const char *job_usage = "Usage: flux job submit [--urgency=N] [--flags=debug] [F
                         "       flux job attach [-l|--label-io] JOBID\n"
                         "       flux job info JOBID KEY...\n"
                         "       flux job kill [--signal=SIG] JOBID...\n"
+                        "       flux job killall [--signal=SIG] [--user=USER|all] [--force]\n"
                         "       flux job purge [--age-limit=FSD] [--num-limit=N] [--batch=N] [--force]\n"
                         "                      [JOBID...]\n"
                         "       flux job eventlog [-f text|json] [-T raw|iso|offset|human] [-H] [-F]\n"
@@ -374,6 +376,54 @@ int job_kill(flux_t *h, int argc, char **argv)
     return rc;
 }
 
+/* flux job killall: signal every running job (the caller's; --user=all or
+ * a name/uid for the instance owner), as Flux; without --force, say how
+ * many it would. */
+int job_killall(flux_t *h, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"signal", required_argument, nullptr, 's'},
+        {"user", required_argument, nullptr, 'u'},
+        {"force", no_argument, nullptr, 'f'},
+        {nullptr, 0, nullptr, 0},
+    };
+    int sig = SIGTERM, c;
+    bool force = false;
+    json_int_t userid = getuid();
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+s:u:f", opts, nullptr)) != -1) {
+        if (c == 's')
+            sig = parse_signal(optarg);
+        else if (c == 'u') {
+            if (!strcmp(optarg, "all"))
+                userid = -1;
+            else if (struct passwd *pw = getpwnam(optarg))
+                userid = pw->pw_uid;
+            else {
+                char *end;
+                userid = strtoll(optarg, &end, 10);
+                if (!*optarg || *end || userid < 0)
+                    die(1, "flux-job: killall: unknown user '%s'", optarg);
+            }
+        }
+        else if (c == 'f')
+            force = true;
+        else
+            return 1;
+    }
+    if (optind != argc)
+        die(1, "Usage: flux job killall [--signal=SIG] [--user=USER|all] [--force]");
+    flux::FuturePtr f(flux_rpc_pack(h, "job-manager.killall", FLUX_NODEID_ANY, 0,
+                                    "{s:i s:I s:b}", "signal", sig, "userid", userid, "dry_run",
+                                    !force));
+    int count = 0;
+    if (!f || flux_rpc_get_unpack(f.get(), "{s:i}", "count", &count) < 0)
+        die(1, "flux-job: killall: %s", f ? flux_future_error_string(f.get()) : strerror(errno));
+    fprintf(stderr, "flux-job: Command matched %d job%s%s\n", count, count == 1 ? "" : "s",
+            force || count == 0 ? "" : " (-f to confirm)");
+    return 0;
+}
+
 /* flux job purge: the oldest inactive jobs (or those named) leave the job
  * manager and the KVS, as Flux; without --force, say how many would. */
 int job_purge(flux_t *h, int argc, char **argv)
@@ -680,7 +730,7 @@ int cmd_job(int argc, char **argv)
     }
     if (sub != "raise" && sub != "urgency" && sub != "wait" && sub != "eventlog"
         && sub != "wait-event" && sub != "attach" && sub != "info" && sub != "kill"
-        && sub != "purge")
+        && sub != "killall" && sub != "purge")
         die(1, "flux-job: unknown subcommand '%s'\n%s", sub.c_str(), job_usage);
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -712,6 +762,8 @@ int cmd_job(int argc, char **argv)
         rc = job_info(h, argc, argv);
     else if (sub == "kill")
         rc = job_kill(h, argc, argv);
+    else if (sub == "killall")
+        rc = job_killall(h, argc, argv);
     else if (sub == "purge")
         rc = job_purge(h, argc, argv);
     else
