@@ -3,7 +3,8 @@
 # ids are reported and make the command fail; {ncores} is the allocated
 # core count.  Flux's named formats and --format=help, the fields of
 # flux-jobs(1) ({nodelist}, {id.*}, conversions, "h", "+", "?:"), the INFO
-# column, --stats and --stats-only, and allocations listed after a restart.
+# column, --stats and --stats-only, and allocations listed after a restart;
+# {cwd}, {project}, {bank} from the jobspec and {uri} of an instance job.
 . "$(dirname "$0")/lib/test-lib.sh"
 test_under_flux 1
 
@@ -128,5 +129,31 @@ test_expect_success 'annotation fields by path: {annotations}, {sched}, {sched.K
     sed -n 3p ann.out | jq -e ".sched.reason_pending == \"insufficient resources\"" &&
     test_must_fail flux jobs -o "{annotationsx}" 2>err &&
     grep -q "unknown field" err
+'
+test_expect_success '{cwd}, {project} and {bank} come from the jobspec, also after a restart' '
+    mkdir -p wd state2 &&
+    (cd wd && flux start -Sstatedir=$PWD/../state2 bash -c "
+        id=\$(flux submit --setattr=system.project=physics --setattr=system.bank=b42 true) &&
+        flux job wait \$id && plain=\$(flux submit true) && flux job wait \$plain &&
+        flux jobs -a -n -o \"{cwd}|{project}|{bank}|{name}\"") >acct.out &&
+    printf "%s\n%s\n" "$PWD/wd|||true" "$PWD/wd|physics|b42|true" >acct.exp &&
+    test_cmp acct.exp acct.out &&
+    (cd wd && flux start -Sstatedir=$PWD/../state2 \
+        flux jobs -a -o "{project:<8} {bank}") >acct2.out &&
+    grep -q "^PROJECT  BANK$" acct2.out &&
+    grep -q "^physics  b42$" acct2.out
+'
+test_expect_success '{uri} is the URI of an instance job, empty for other jobs' '
+    plain=$(flux submit true) && flux job wait-event -t 20 $plain clean &&
+    id=$(flux alloc --bg -n1) &&
+    flux jobs -n -o "{id} {uri}" $id $plain >uri.out &&
+    cat uri.out &&
+    echo "$id $(flux uri $id)" >uri.exp &&
+    echo "$plain" >>uri.exp &&
+    test_cmp uri.exp uri.out &&
+    FLUX_URI=$(flux uri $id) flux getattr size &&
+    flux jobs -o "{id} ?:{uri}" $plain >nouri.out &&
+    test "$(head -1 nouri.out)" = "JOBID" &&
+    flux cancel $id && flux job wait-event -t 30 $id clean
 '
 test_done

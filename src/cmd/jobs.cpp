@@ -161,6 +161,30 @@ bool print_stats(flux_t *h = nullptr)
     return pending_n + running_n > 0;
 }
 
+/* {uri}: the URI each job that ran recorded as a Flux instance (guest.uri,
+ * as flux uri JOBID finds it), set as "uri" in its entry.  The lookups go
+ * out together, then are read in turn: one round trip for the listing. */
+void add_instance_uris(flux_t *h, json_t *jobs)
+{
+    std::vector<std::pair<json_t *, flux::FuturePtr>> pending;
+    size_t i;
+    json_t *job;
+    json_array_foreach(jobs, i, job)
+    {
+        json_int_t id = 0;
+        double t_run = 0;
+        if (json_unpack(job, "{s:I s?f}", "id", &id, "t_run", &t_run) < 0 || t_run <= 0)
+            continue;
+        if (flux_future_t *f = flux_job_lookup(h, (flux_jobid_t)id, "guest.uri"))
+            pending.emplace_back(job, flux::FuturePtr(f));
+    }
+    for (auto &[entry, f] : pending) {
+        const char *uri = nullptr;
+        if (flux_job_lookup_get_unpack(f.get(), "s", &uri) == 0 && uri && *uri)
+            json_object_set_new(entry, "uri", json_string(uri));
+    }
+}
+
 } // namespace
 
 int cmd_jobs(int argc, char **argv)
@@ -319,6 +343,8 @@ int cmd_jobs(int argc, char **argv)
             break;
         json_array_append(jobs.get(), entry);
     }
+    if (fmt->uses("uri") && !json)
+        add_instance_uris(h, jobs.get());
     if (json) {
         char *s = json_dumps(jobs.get(), JSON_COMPACT);
         printf("%s\n", s);

@@ -55,6 +55,7 @@ const std::map<std::string, std::string> headers = {
     {"sched.t_estimate", "T_ESTIMATE"}, {"annotations.sched.t_estimate", "T_ESTIMATE"},
     {"sched.reason_pending", "REASON"}, {"annotations.sched.reason_pending", "REASON"},
     {"queue", "QUEUE"},
+    {"cwd", "CWD"}, {"project", "PROJECT"}, {"bank", "BANK"}, {"uri", "URI"},
 };
 
 /* RFC 27 annotations by path, as Flux: {annotations}, {annotations.a.b},
@@ -130,6 +131,9 @@ const std::map<std::string, const char *> field_help = {
     {"sched.t_estimate", "a pending job's estimated start (from a planning scheduler)"},
     {"sched.reason_pending", "why a pending job is not running yet (from the scheduler)"},
     {"queue", "the job's named queue"},
+    {"cwd", "the job's working directory"}, {"project", "the job's accounting project"},
+    {"bank", "the job's accounting bank"},
+    {"uri", "the URI of the Flux instance the job runs (empty if it is not one)"},
 };
 
 std::string pad(const std::string &s, char align, int width, int precision)
@@ -326,6 +330,14 @@ flux::Result<JobsFormat> JobsFormat::parse(const std::string &given)
     return f;
 }
 
+bool JobsFormat::uses(const std::string &prefix) const
+{
+    for (const auto &p : pieces_)
+        if (p.field.starts_with(prefix))
+            return true;
+    return false;
+}
+
 std::string JobsFormat::header() const
 {
     std::string out;
@@ -373,10 +385,10 @@ std::string JobsFormat::render(json_t *job, double now) const
         }
         else if (f == "name")
             v = name;
-        else if (f == "queue") {
-            const char *q = "";
-            json_unpack(job, "{s?s}", "queue", &q);
-            v = q;
+        else if (f == "queue" || f == "cwd" || f == "project" || f == "bank" || f == "uri") {
+            /* uri: filled in by flux jobs for instance jobs, when asked for */
+            json_t *s = json_object_get(job, f.c_str());
+            v = json_is_string(s) ? json_string_value(s) : "";
         }
         else if (f == "state")
             v = state;
