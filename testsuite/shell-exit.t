@@ -53,6 +53,17 @@ test_expect_success 'the default timeout (30s) leaves tasks that end a little ap
     flux run -N2 -n4 sh -c "test \$FLUX_TASK_RANK = 0 || sleep 1.5" 2>dflt.err &&
     ! grep -q exit-timeout dflt.err
 '
+test_expect_success 'flux alloc and flux batch jobs default to exit-timeout=none (as Flux); -o overrides' '
+    id=$(flux alloc --bg -N1) &&
+    flux job info $id jobspec | jq -e ".attributes.system.shell.options[\"exit-timeout\"] == \"none\"" &&
+    flux cancel $id &&
+    printf "#!/bin/sh\ntrue\n" >b.sh &&
+    id=$(flux batch -N1 -o exit-timeout=2s b.sh) &&
+    flux job info $id jobspec | jq -e ".attributes.system.shell.options[\"exit-timeout\"] == \"2s\"" &&
+    flux job wait-event -t 30 $id clean &&
+    id=$(flux submit -N1 true) &&
+    flux job info $id jobspec | jq -e ".attributes.system.shell.options[\"exit-timeout\"] == null"
+'
 test_expect_success 'bad values fail the job naming the option' '
     test_must_fail flux run -n1 -o exit-timeout=soon true 2>bad1.err &&
     grep -q "exit-timeout" bad1.err &&
