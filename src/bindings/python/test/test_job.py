@@ -112,6 +112,9 @@ def test_batch_shape_is_the_cli_shape(h, tmp_path):
         assert py["tasks"][0]["count"] == cli["tasks"][0]["count"], args
         assert py["tasks"][0]["command"][1:] == cli["tasks"][0]["command"][1:], args
         assert py["attributes"]["system"]["files"] == cli["attributes"]["system"]["files"]
+        # As Flux: instances run with -o exit-timeout=none
+        assert cli["attributes"]["system"]["shell"]["options"]["exit-timeout"] == "none"
+        assert py["attributes"]["system"]["shell"]["options"]["exit-timeout"] == "none"
 
 
 def test_nest_conf_is_json():
