@@ -4,7 +4,8 @@
 # core count.  Flux's named formats and --format=help, the fields of
 # flux-jobs(1) ({nodelist}, {id.*}, conversions, "h", "+", "?:"), the INFO
 # column, --stats and --stats-only, and allocations listed after a restart;
-# {cwd}, {project}, {bank} from the jobspec and {uri} of an instance job.
+# {cwd}, {project}, {bank} from the jobspec, {uri} of an instance job and
+# the {instance.*} fields of a running one.
 . "$(dirname "$0")/lib/test-lib.sh"
 test_under_flux 1
 
@@ -155,5 +156,21 @@ test_expect_success '{uri} is the URI of an instance job, empty for other jobs' 
     flux jobs -o "{id} ?:{uri}" $plain >nouri.out &&
     test "$(head -1 nouri.out)" = "JOBID" &&
     flux cancel $id && flux job wait-event -t 30 $id clean
+'
+test_expect_success '{instance.*}: a running instance job'"'"'s own jobs and cores, asked over its URI' '
+    id=$(flux alloc --bg -n1) &&
+    child=$(flux uri $id) &&
+    done=$(FLUX_URI=$child flux submit true) &&
+    FLUX_URI=$child flux job wait-event -t 20 $done clean &&
+    FLUX_URI=$child flux submit --urgency=hold true >/dev/null &&
+    plain=$(flux submit --urgency=hold true) &&
+    flux jobs -o "{id} {instance.stats} {instance.stats.total} {instance.progress!P} {instance.utilization} {instance.resources.all.ncores} {instance.resources.free.ncores} {instance.resources.down.ncores}" $id $plain >inst.out &&
+    cat inst.out &&
+    head -1 inst.out | grep -q "^JOBID STATS NJOBS PROG CORE% CORES FREE DOWN$" &&
+    sed -n 2p inst.out | grep -qx "$id PD:1 R:0 CD:1 F:0 2 50% 0 1 1 0" &&
+    sed -n 3p inst.out | grep -qx "$plain" &&
+    flux cancel $id $plain && flux job wait-event -t 30 $id clean &&
+    flux jobs -n -o "{id} ?:{instance.stats}" $id >ended.out &&
+    echo $id >ended.exp && test_cmp ended.exp ended.out
 '
 test_done

@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "flux/job.h"
+#include "instance_summary.h"
 #include "jobs_format.h"
 #include "libflux/ptr.h"
 
@@ -185,6 +186,28 @@ void add_instance_uris(flux_t *h, json_t *jobs)
     }
 }
 
+/* {instance.*}: each running instance job's own job counts and resources,
+ * asked over its URI (set by add_instance_uris) as "instance". */
+void add_instance_summaries(json_t *jobs)
+{
+    size_t i;
+    json_t *job;
+    json_array_foreach(jobs, i, job)
+    {
+        const char *uri = nullptr, *state = "";
+        if (json_unpack(job, "{s:s s:s}", "uri", &uri, "state", &state) < 0
+            || strcmp(state, "RUN") != 0)
+            continue;
+        flux_error_t error;
+        flux_t *child = flux_open_ex(uri, 0, &error);
+        if (!child)
+            continue; /* not reachable from here: the fields stay empty */
+        if (json_t *s = instance_summary(child))
+            json_object_set_new(job, "instance", s);
+        flux_close(child);
+    }
+}
+
 } // namespace
 
 int cmd_jobs(int argc, char **argv)
@@ -343,8 +366,11 @@ int cmd_jobs(int argc, char **argv)
             break;
         json_array_append(jobs.get(), entry);
     }
-    if (fmt->uses("uri") && !json)
+    bool instance = fmt->uses("instance.");
+    if ((fmt->uses("uri") || instance) && !json)
         add_instance_uris(h, jobs.get());
+    if (instance && !json)
+        add_instance_summaries(jobs.get());
     if (json) {
         char *s = json_dumps(jobs.get(), JSON_COMPACT);
         printf("%s\n", s);

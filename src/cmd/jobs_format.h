@@ -20,6 +20,7 @@ class JobsFormat {
      * state, state_single, ntasks, nnodes, urgency, priority, t_submit, t_run,
      * t_cleanup, t_inactive, runtime, result, status, returncode,
      * exception.type, exception.note, ranks, queue, cwd, project, bank, uri,
+     * instance.* (from the job entry's "instance" summary),
      * sched.t_estimate, sched.reason_pending
      * (also as annotations.sched.*).  Spec: [<>^][width][.precision]. */
     static flux::Result<JobsFormat> parse(const std::string &fmt);
