@@ -3,7 +3,9 @@
 # ids are reported and make the command fail; {ncores} is the allocated
 # core count.  Flux's named formats and --format=help, the fields of
 # flux-jobs(1) ({nodelist}, {id.*}, conversions, "h", "+", "?:"), the INFO
-# column, --stats and --stats-only, and allocations listed after a restart.
+# column, --stats and --stats-only, and allocations listed after a restart;
+# {cwd}, {project}, {bank} from the jobspec, {uri} of an instance job and
+# the {instance.*} fields of a running one.
 . "$(dirname "$0")/lib/test-lib.sh"
 test_under_flux 1
 
@@ -128,5 +130,47 @@ test_expect_success 'annotation fields by path: {annotations}, {sched}, {sched.K
     sed -n 3p ann.out | jq -e ".sched.reason_pending == \"insufficient resources\"" &&
     test_must_fail flux jobs -o "{annotationsx}" 2>err &&
     grep -q "unknown field" err
+'
+test_expect_success '{cwd}, {project} and {bank} come from the jobspec, also after a restart' '
+    mkdir -p wd state2 &&
+    (cd wd && flux start -Sstatedir=$PWD/../state2 bash -c "
+        id=\$(flux submit --setattr=system.project=physics --setattr=system.bank=b42 true) &&
+        flux job wait \$id && plain=\$(flux submit true) && flux job wait \$plain &&
+        flux jobs -a -n -o \"{cwd}|{project}|{bank}|{name}\"") >acct.out &&
+    printf "%s\n%s\n" "$PWD/wd|||true" "$PWD/wd|physics|b42|true" >acct.exp &&
+    test_cmp acct.exp acct.out &&
+    (cd wd && flux start -Sstatedir=$PWD/../state2 \
+        flux jobs -a -o "{project:<8} {bank}") >acct2.out &&
+    grep -q "^PROJECT  BANK$" acct2.out &&
+    grep -q "^physics  b42$" acct2.out
+'
+test_expect_success '{uri} is the URI of an instance job, empty for other jobs' '
+    plain=$(flux submit true) && flux job wait-event -t 20 $plain clean &&
+    id=$(flux alloc --bg -n1) &&
+    flux jobs -n -o "{id} {uri}" $id $plain >uri.out &&
+    cat uri.out &&
+    echo "$id $(flux uri $id)" >uri.exp &&
+    echo "$plain" >>uri.exp &&
+    test_cmp uri.exp uri.out &&
+    FLUX_URI=$(flux uri $id) flux getattr size &&
+    flux jobs -o "{id} ?:{uri}" $plain >nouri.out &&
+    test "$(head -1 nouri.out)" = "JOBID" &&
+    flux cancel $id && flux job wait-event -t 30 $id clean
+'
+test_expect_success '{instance.*}: a running instance job'"'"'s own jobs and cores, asked over its URI' '
+    id=$(flux alloc --bg -n1) &&
+    child=$(flux uri $id) &&
+    done=$(FLUX_URI=$child flux submit true) &&
+    FLUX_URI=$child flux job wait-event -t 20 $done clean &&
+    FLUX_URI=$child flux submit --urgency=hold true >/dev/null &&
+    plain=$(flux submit --urgency=hold true) &&
+    flux jobs -o "{id} {instance.stats} {instance.stats.total} {instance.progress!P} {instance.utilization} {instance.resources.all.ncores} {instance.resources.free.ncores} {instance.resources.down.ncores}" $id $plain >inst.out &&
+    cat inst.out &&
+    head -1 inst.out | grep -q "^JOBID STATS NJOBS PROG CORE% CORES FREE DOWN$" &&
+    sed -n 2p inst.out | grep -qx "$id PD:1 R:0 CD:1 F:0 2 50% 0 1 1 0" &&
+    sed -n 3p inst.out | grep -qx "$plain" &&
+    flux cancel $id $plain && flux job wait-event -t 30 $id clean &&
+    flux jobs -n -o "{id} ?:{instance.stats}" $id >ended.out &&
+    echo $id >ended.exp && test_cmp ended.exp ended.out
 '
 test_done

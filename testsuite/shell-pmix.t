@@ -1,7 +1,7 @@
 #!/bin/bash
 # The shell's PMIx server (src/shell/pmi/pmix.cpp, OpenPMIx server
 # library), driven by a PMIx client in the test tree (helpers/pmix-client.c:
-# registration keys, Put/Commit/Fence/Get within and across nodes,
+# registration keys, per-rank cpuset and locality string, Put/Commit/Fence/Get within and across nodes,
 # Publish/Lookup/Unpublish, an unknown key, PMIx_Abort, an exit without
 # PMIx_Finalize) and by Open MPI programs (mpicc) that can only start
 # through PMIx (-o pmi=pmix: no PMI-1 library offered): init, ring,
@@ -46,6 +46,27 @@ test_expect_success 'registration across two nodes' '
     cat info2.out &&
     grep -q "^rank 1 size 4 local_size 2 local_rank 1 nodeid 0 nnodes 2 " info2.out &&
     grep -q "^rank 2 size 4 local_size 2 local_rank 0 nodeid 1 nnodes 2 " info2.out
+'
+test_expect_success 'per-task affinity: each rank has its own cpuset and locality string' '
+    flux run -N1 -n2 -c1 -o pmi=pmix -o cpu-affinity=per-task \
+        pmix-client locality | sort >loc1.out &&
+    cat loc1.out &&
+    self0=$(sed -n "s/^rank 0 self 0 locality \([^ ]*\) cpuset \(.*\)$/\1 \2/p" loc1.out) &&
+    self1=$(sed -n "s/^rank 1 self 1 locality \([^ ]*\) cpuset \(.*\)$/\1 \2/p" loc1.out) &&
+    test -n "$self0" && test -n "$self1" &&
+    test "$self0" != "$self1" &&
+    grep -qx "rank 0 peer 1 locality $(echo $self1 | sed "s/ / cpuset /")" loc1.out &&
+    grep -qx "rank 1 peer 0 locality $(echo $self0 | sed "s/ / cpuset /")" loc1.out &&
+    grep -q "^rank 0 self 0 locality SK[^ ]*:CR[^ ]* cpuset hwloc:" loc1.out
+'
+test_expect_success 'bound to the whole allocation, local ranks share one locality; two nodes too' '
+    flux run -N1 -n2 -c1 -o pmi=pmix pmix-client locality >loc2.out &&
+    test $(sed "s/^rank [0-9]* [a-z]* [0-9]* //" loc2.out | sort -u | wc -l) = 1 &&
+    flux run -N2 -n4 -c1 -o pmi=pmix -o cpu-affinity=per-task pmix-client locality \
+        | sort >loc3.out &&
+    cat loc3.out &&
+    test $(grep -c " self " loc3.out) = 4 &&
+    grep -q "^rank 3 peer 2 locality " loc3.out
 '
 test_expect_success 'Put/Commit/Fence/Get on one node' '
     flux run -N1 -n2 -o pmi=pmix pmix-client exchange 3 >x1.out &&

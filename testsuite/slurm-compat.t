@@ -62,6 +62,14 @@ test_expect_success 'srun -N2 spreads tasks over both nodes' '
     printf "2 0\n2 1\n" >nodes.exp &&
     test_cmp nodes.exp nodes.out
 '
+test_expect_success 'srun and sbatch jobs run with no exit-timeout (Slurm leaves the other tasks running)' '
+    srun -n1 sh -c "flux job info \$FLUX_JOB_ID jobspec" >srun-js.out &&
+    jq -e ".attributes.system.shell.options[\"exit-timeout\"] == \"none\"" srun-js.out &&
+    id=$(sbatch --parsable -H --wrap true) &&
+    flux job info $(flux job id $id) jobspec >sbatch-js.out &&
+    jq -e ".attributes.system.shell.options[\"exit-timeout\"] == \"none\"" sbatch-js.out &&
+    scancel $id
+'
 test_expect_success 'srun --mpi maps to the shell PMI option' '
     srun --mpi=pmi2 -n2 printenv PMI_RANK | sort | paste -sd, >pmi.out &&
     echo 0,1 >pmi.exp && test_cmp pmi.exp pmi.out &&

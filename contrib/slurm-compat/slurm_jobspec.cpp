@@ -222,6 +222,9 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
         json_object_set_new(slurm_opt, "ntasks", json_integer(ntasks));
     json_t *shell_opts = json_pack("{s:[s] s:o}", "plugins", env_plugin_path().c_str(), "slurm",
                                    slurm_opt);
+    /* Slurm's default (WaitTime=0) leaves the other tasks running when
+     * one exits: no exit-timeout, unlike a plain flux run. */
+    json_object_set_new(shell_opts, "exit-timeout", json_string("none"));
     if (o.mpi == "pmix")
         json_object_set_new(shell_opts, "pmi", json_string("pmix"));
     else if (o.mpi == "pmi2" || o.mpi == "pmi1")

@@ -81,6 +81,28 @@ void per_node_brokers(json_t *js, const JobOptions &o)
                         json_pack("{s:{s:s s:i}}", "per_resource", "type", "node", "count", 1));
 }
 
+/* As Flux (flux-core#6702): an instance job does not end when one of its
+ * brokers does, so -o exit-timeout is none unless the user gave one.  A
+ * lost node that the instance needs still ends it (node-failure). */
+void instance_shell_defaults(json_t *js)
+{
+    json_t *sys = json_object_get(json_object_get(js, "attributes"), "system");
+    if (!sys)
+        return;
+    json_t *shell = json_object_get(sys, "shell");
+    if (!shell) {
+        shell = json_object();
+        json_object_set_new(sys, "shell", shell);
+    }
+    json_t *opts = json_object_get(shell, "options");
+    if (!opts) {
+        opts = json_object();
+        json_object_set_new(shell, "options", opts);
+    }
+    if (!json_object_get(opts, "exit-timeout"))
+        json_object_set_new(opts, "exit-timeout", json_string("none"));
+}
+
 std::string dump(json_t *o)
 {
     char *s = json_dumps(o, JSON_COMPACT);
@@ -274,6 +296,7 @@ int cmd_alloc(int argc, char **argv)
     if (!js)
         die(1, "flux-alloc: %s", js.error().text.c_str());
     per_node_brokers(js->get(), o);
+    instance_shell_defaults(js->get());
     flux_t *h = open_or_die("flux-alloc");
     uint64_t id = submit_one(h, "flux-alloc", dump(js->get()), o.urgency);
     if (bg) {
@@ -363,6 +386,7 @@ int cmd_batch(int argc, char **argv)
     if (!js)
         die(1, "flux-batch: %s", js.error().text.c_str());
     per_node_brokers(js->get(), o);
+    instance_shell_defaults(js->get());
     json_t *sys = json_object_get(json_object_get(js->get(), "attributes"), "system");
     json_t *files = json_object_get(sys, "files");
     if (!files) {

@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "flux/job.h"
+#include "instance_summary.h"
 #include "jobs_format.h"
 #include "libflux/ptr.h"
 
@@ -159,6 +160,52 @@ bool print_stats(flux_t *h = nullptr)
     if (own)
         flux_close(own);
     return pending_n + running_n > 0;
+}
+
+/* {uri}: the URI each job that ran recorded as a Flux instance (guest.uri,
+ * as flux uri JOBID finds it), set as "uri" in its entry.  The lookups go
+ * out together, then are read in turn: one round trip for the listing. */
+void add_instance_uris(flux_t *h, json_t *jobs)
+{
+    std::vector<std::pair<json_t *, flux::FuturePtr>> pending;
+    size_t i;
+    json_t *job;
+    json_array_foreach(jobs, i, job)
+    {
+        json_int_t id = 0;
+        double t_run = 0;
+        if (json_unpack(job, "{s:I s?f}", "id", &id, "t_run", &t_run) < 0 || t_run <= 0)
+            continue;
+        if (flux_future_t *f = flux_job_lookup(h, (flux_jobid_t)id, "guest.uri"))
+            pending.emplace_back(job, flux::FuturePtr(f));
+    }
+    for (auto &[entry, f] : pending) {
+        const char *uri = nullptr;
+        if (flux_job_lookup_get_unpack(f.get(), "s", &uri) == 0 && uri && *uri)
+            json_object_set_new(entry, "uri", json_string(uri));
+    }
+}
+
+/* {instance.*}: each running instance job's own job counts and resources,
+ * asked over its URI (set by add_instance_uris) as "instance". */
+void add_instance_summaries(json_t *jobs)
+{
+    size_t i;
+    json_t *job;
+    json_array_foreach(jobs, i, job)
+    {
+        const char *uri = nullptr, *state = "";
+        if (json_unpack(job, "{s:s s:s}", "uri", &uri, "state", &state) < 0
+            || strcmp(state, "RUN") != 0)
+            continue;
+        flux_error_t error;
+        flux_t *child = flux_open_ex(uri, 0, &error);
+        if (!child)
+            continue; /* not reachable from here: the fields stay empty */
+        if (json_t *s = instance_summary(child))
+            json_object_set_new(job, "instance", s);
+        flux_close(child);
+    }
 }
 
 } // namespace
@@ -319,6 +366,11 @@ int cmd_jobs(int argc, char **argv)
             break;
         json_array_append(jobs.get(), entry);
     }
+    bool instance = fmt->uses("instance.");
+    if ((fmt->uses("uri") || instance) && !json)
+        add_instance_uris(h, jobs.get());
+    if (instance && !json)
+        add_instance_summaries(jobs.get());
     if (json) {
         char *s = json_dumps(jobs.get(), JSON_COMPACT);
         printf("%s\n", s);

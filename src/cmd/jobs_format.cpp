@@ -55,6 +55,17 @@ const std::map<std::string, std::string> headers = {
     {"sched.t_estimate", "T_ESTIMATE"}, {"annotations.sched.t_estimate", "T_ESTIMATE"},
     {"sched.reason_pending", "REASON"}, {"annotations.sched.reason_pending", "REASON"},
     {"queue", "QUEUE"},
+    {"cwd", "CWD"}, {"project", "PROJECT"}, {"bank", "BANK"}, {"uri", "URI"},
+    /* A running instance job's own view (flux-jobs(1)), asked over its URI. */
+    {"instance.stats", "STATS"}, {"instance.stats.total", "NJOBS"},
+    {"instance.utilization", "CORE%"}, {"instance.gpu_utilization", "GPU%"},
+    {"instance.progress", "PROG"},
+    {"instance.resources.all.ncores", "CORES"}, {"instance.resources.all.ngpus", "GPUS"},
+    {"instance.resources.up.ncores", "UP"}, {"instance.resources.up.ngpus", "UP"},
+    {"instance.resources.down.ncores", "DOWN"}, {"instance.resources.down.ngpus", "DOWN"},
+    {"instance.resources.allocated.ncores", "USED"},
+    {"instance.resources.allocated.ngpus", "USED"},
+    {"instance.resources.free.ncores", "FREE"}, {"instance.resources.free.ngpus", "FREE"},
 };
 
 /* RFC 27 annotations by path, as Flux: {annotations}, {annotations.a.b},
@@ -130,6 +141,16 @@ const std::map<std::string, const char *> field_help = {
     {"sched.t_estimate", "a pending job's estimated start (from a planning scheduler)"},
     {"sched.reason_pending", "why a pending job is not running yet (from the scheduler)"},
     {"queue", "the job's named queue"},
+    {"cwd", "the job's working directory"}, {"project", "the job's accounting project"},
+    {"bank", "the job's accounting bank"},
+    {"uri", "the URI of the Flux instance the job runs (empty if it is not one)"},
+    {"instance.stats", "a running instance's jobs: PD:pending R:running CD:successful F:failed"},
+    {"instance.stats.total", "a running instance's job count"},
+    {"instance.utilization", "a running instance's allocated cores / all its cores (!P: %)"},
+    {"instance.gpu_utilization", "the same for GPUs"},
+    {"instance.progress", "a running instance's inactive jobs / all its jobs (!P: %)"},
+    {"instance.resources.all.ncores", "a running instance's cores (all, up, down, allocated, "
+                                      "free; ngpus: GPUs)"},
 };
 
 std::string pad(const std::string &s, char align, int width, int precision)
@@ -162,6 +183,43 @@ std::string num(double v, int precision)
     return buf;
 }
 
+/* {instance.*} as a number, NAN when the job has no instance summary
+ * (not an instance, not running, or not reachable) or it is undefined. */
+double instance_number(json_t *job, const std::string &f)
+{
+    json_t *in = json_object_get(job, "instance");
+    if (!in)
+        return NAN;
+    json_t *st = json_object_get(in, "stats");
+    json_t *res = json_object_get(in, "resources");
+    auto get = [](json_t *o, const char *a, const char *b = nullptr) {
+        json_t *v = json_object_get(o, a);
+        if (b)
+            v = json_object_get(v, b);
+        return json_is_number(v) ? json_number_value(v) : NAN;
+    };
+    if (f == "instance.stats.total")
+        return get(st, "total");
+    if (f == "instance.progress") {
+        double total = get(st, "total");
+        return total > 0 ? (get(st, "successful") + get(st, "failed")) / total : 0;
+    }
+    if (f == "instance.utilization" || f == "instance.gpu_utilization") {
+        const char *what = f == "instance.utilization" ? "ncores" : "ngpus";
+        double all = get(json_object_get(res, "all"), what);
+        return all > 0 ? get(json_object_get(res, "allocated"), what) / all : NAN;
+    }
+    if (f.starts_with("instance.resources.")) {
+        std::string rest = f.substr(19); /* STATE.KIND */
+        size_t dot = rest.find('.');
+        if (dot == std::string::npos)
+            return NAN;
+        return get(json_object_get(res, rest.substr(0, dot).c_str()),
+                   rest.substr(dot + 1).c_str());
+    }
+    return NAN;
+}
+
 /* A field's value as a number (times, durations, counts), NAN if none. */
 double field_number(json_t *job, const std::string &f, double now)
 {
@@ -177,6 +235,8 @@ double field_number(json_t *job, const std::string &f, double now)
     double runtime = t_run > 0 ? (t_cleanup > 0 ? t_cleanup : now) - t_run : NAN;
     if (f == "runtime")
         return runtime;
+    if (f.starts_with("instance."))
+        return instance_number(job, f);
     if (f == "contextual_time")
         return pending ? get("duration") : runtime;
     if (f == "t_remaining") {
@@ -326,6 +386,14 @@ flux::Result<JobsFormat> JobsFormat::parse(const std::string &given)
     return f;
 }
 
+bool JobsFormat::uses(const std::string &prefix) const
+{
+    for (const auto &p : pieces_)
+        if (p.field.starts_with(prefix))
+            return true;
+    return false;
+}
+
 std::string JobsFormat::header() const
 {
     std::string out;
@@ -373,10 +441,10 @@ std::string JobsFormat::render(json_t *job, double now) const
         }
         else if (f == "name")
             v = name;
-        else if (f == "queue") {
-            const char *q = "";
-            json_unpack(job, "{s?s}", "queue", &q);
-            v = q;
+        else if (f == "queue" || f == "cwd" || f == "project" || f == "bank" || f == "uri") {
+            /* uri: filled in by flux jobs for instance jobs, when asked for */
+            json_t *s = json_object_get(job, f.c_str());
+            v = json_is_string(s) ? json_string_value(s) : "";
         }
         else if (f == "state")
             v = state;
@@ -498,6 +566,22 @@ std::string JobsFormat::render(json_t *job, double now) const
                 v = json_string_value(nl);
             else if (*ranks)
                 v = std::string("rank") + (strpbrk(ranks, ",-") ? "s " : " ") + ranks;
+        }
+        else if (f == "instance.stats") {
+            json_t *st = json_object_get(json_object_get(job, "instance"), "stats");
+            int pd = 0, r = 0, cd = 0, fl = 0;
+            if (st && json_unpack(st, "{s:i s:i s:i s:i}", "pending", &pd, "running", &r,
+                                  "successful", &cd, "failed", &fl) == 0)
+                v = "PD:" + std::to_string(pd) + " R:" + std::to_string(r)
+                    + " CD:" + std::to_string(cd) + " F:" + std::to_string(fl);
+        }
+        else if (f.starts_with("instance.")) {
+            double d = instance_number(job, f);
+            if (!std::isnan(d)) {
+                char buf[64];
+                snprintf(buf, sizeof(buf), "%g", d);
+                v = buf;
+            }
         }
         else if (f == "exception.type")
             v = etype;

@@ -19,10 +19,14 @@ class JobsFormat {
      * userid, username, name,
      * state, state_single, ntasks, nnodes, urgency, priority, t_submit, t_run,
      * t_cleanup, t_inactive, runtime, result, status, returncode,
-     * exception.type, exception.note, ranks, queue, sched.t_estimate, sched.reason_pending
+     * exception.type, exception.note, ranks, queue, cwd, project, bank, uri,
+     * instance.* (from the job entry's "instance" summary),
+     * sched.t_estimate, sched.reason_pending
      * (also as annotations.sched.*).  Spec: [<>^][width][.precision]. */
     static flux::Result<JobsFormat> parse(const std::string &fmt);
     std::string header() const;
+    /* Whether a field of the format starts with PREFIX ("uri"). */
+    bool uses(const std::string &prefix) const;
     std::string render(json_t *job, double now) const;
     /* The header (if HEADER) and one line per job of JOBS, trailing blanks
      * trimmed; "?:" columns empty in every row are left out. */

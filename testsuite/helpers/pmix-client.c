@@ -15,6 +15,10 @@
  *                          other nodes' shells must still answer
  *   pmix-client publish    rank 0 publishes "svc"; everyone fences, then
  *                          looks it up; prints "rank R lookup VALUE"
+ *   pmix-client locality   PMIX_LOCALITY_STRING and PMIX_CPUSET of this
+ *                          rank and of its local peer (local rank 0 and 1
+ *                          look at each other): "rank R self|peer P
+ *                          locality L cpuset C"
  *   pmix-client unknown    Get of a key nobody put: prints the error
  *   pmix-client abort C    rank 1 calls PMIx_Abort(C), the others fence
  *   pmix-client nofinalize rank 1 exits 3 without PMIx_Finalize
@@ -86,6 +90,28 @@ int main(int argc, char **argv)
                get_u32(PMIX_LOCAL_RANK, me.rank), get_u32(PMIX_NODEID, me.rank),
                get_u32(PMIX_NUM_NODES, PMIX_RANK_WILDCARD), v->data.string);
         PMIX_VALUE_RELEASE(v);
+    }
+    else if (!strcmp(mode, "locality")) {
+        uint32_t lrank = get_u32(PMIX_LOCAL_RANK, me.rank);
+        pmix_rank_t peer = lrank == 0 ? me.rank + 1 : me.rank - 1;
+        pmix_rank_t who[2] = {me.rank, peer};
+        for (int i = 0; i < 2; i++) {
+            pmix_proc_t p;
+            pmix_value_t *loc = NULL, *cs = NULL;
+            PMIX_LOAD_PROCID(&p, me.nspace, who[i]);
+            if ((rc = PMIx_Get(&p, PMIX_LOCALITY_STRING, NULL, 0, &loc)) != PMIX_SUCCESS)
+                die(PMIX_LOCALITY_STRING, rc);
+            if ((rc = PMIx_Get(&p, PMIX_CPUSET, NULL, 0, &cs)) != PMIX_SUCCESS)
+                die(PMIX_CPUSET, rc);
+            if (loc->type != PMIX_STRING || cs->type != PMIX_STRING) {
+                fprintf(stderr, "rank %u: locality/cpuset is not a string\n", me.rank);
+                return 1;
+            }
+            printf("rank %u %s %u locality %s cpuset %s\n", me.rank, i ? "peer" : "self",
+                   who[i], loc->data.string, cs->data.string);
+            PMIX_VALUE_RELEASE(loc);
+            PMIX_VALUE_RELEASE(cs);
+        }
     }
     else if (!strcmp(mode, "exchange") || !strcmp(mode, "dmodex")
              || !strcmp(mode, "dmodex-late")) {

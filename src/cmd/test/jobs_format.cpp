@@ -17,6 +17,15 @@ const char *ended = R"({"id":1234,"userid":0,"state":"INACTIVE","name":"abcdefgh
 const char *held = R"({"id":99,"userid":0,"state":"SCHED","name":"h","ntasks":1,"nnodes":0,
     "urgency":0,"priority":0,"t_submit":100.0,"t_run":0.0,"t_cleanup":0.0,"t_inactive":0.0,
     "success":false,"waitstatus":-1,"duration":60.0})";
+/* A running instance job, with what flux jobs adds: its URI and summary. */
+const char *inst = R"({"id":7,"userid":0,"state":"RUN","name":"flux","ntasks":1,"nnodes":1,
+    "urgency":16,"priority":16,"t_submit":100.0,"t_run":101.0,"t_cleanup":0.0,
+    "t_inactive":0.0,"success":false,"waitstatus":-1,"cwd":"/home/u","project":"phys",
+    "bank":"b1","uri":"local:///tmp/x/local",
+    "instance":{"stats":{"pending":1,"running":2,"successful":3,"failed":2,"total":8},
+                "resources":{"all":{"ncores":8,"ngpus":0},"up":{"ncores":6,"ngpus":0},
+                             "down":{"ncores":2,"ngpus":0},"allocated":{"ncores":2,"ngpus":0},
+                             "free":{"ncores":4,"ngpus":0}}}})";
 
 std::string render(const char *fmt, const char *job)
 {
@@ -53,6 +62,17 @@ Test(jobs_format, fields_and_specs)
         {"{nnodes:>3h}", held, "  -"},
         {"{t_remaining:h}", ended, "-"},
         {"{{{ncores}}}", ended, "{2}"},
+        {"{cwd}|{project}|{bank}|{uri}", inst, "/home/u|phys|b1|local:///tmp/x/local"},
+        {"{cwd}|{project}|{bank}|{uri}", ended, "|||"},
+        {"{instance.stats}", inst, "PD:1 R:2 CD:3 F:2"},
+        {"{instance.stats.total} {instance.progress} {instance.progress!P}", inst,
+         "8 0.625 62%"},
+        {"{instance.utilization!P} {instance.utilization}", inst, "25% 0.25"},
+        {"{instance.gpu_utilization:h}", inst, "-"}, /* no GPUs */
+        {"{instance.resources.up.ncores} {instance.resources.down.ncores} "
+         "{instance.resources.allocated.ncores} {instance.resources.free.ncores}",
+         inst, "6 2 2 4"},
+        {"{instance.stats:h} {instance.utilization!P:h}", ended, "- -"},
     };
     for (const auto &c : cases)
         cr_expect_eq(render(c.fmt, c.job), c.out, "%s: got '%s', want '%s'", c.fmt,

@@ -73,6 +73,13 @@ std::string dump(json_t *o)
 
 } // namespace
 
+std::string jobspec_system_string(json_t *jobspec, const char *key)
+{
+    json_t *v = json_object_get(json_object_get(json_object_get(jobspec, "attributes"), "system"),
+                                key);
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
 std::string job_name(json_t *jobspec)
 {
     json_t *name = json_object_get(
@@ -613,6 +620,9 @@ flux::Result<std::shared_ptr<Ingest::Validated>> Ingest::finish(const flux_msg_t
     job.test_run_duration = test_run_duration(stored.get());
     job.queue = parsed->queue;
     job.dependencies = job_dependencies(stored.get());
+    job.cwd = jobspec_system_string(stored.get(), "cwd");
+    job.project = jobspec_system_string(stored.get(), "project");
+    job.bank = jobspec_system_string(stored.get(), "bank");
     v->nslots = parsed->nslots;
     v->ncores = parsed->nslots * parsed->cores_per_slot;
     v->ngpus = parsed->nslots * parsed->gpus_per_slot;

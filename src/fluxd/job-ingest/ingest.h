@@ -39,6 +39,8 @@ struct NewJob {
     double test_run_duration = -1; /* exec test mode if >= 0 */
     std::shared_ptr<const std::string> sched_text;   /* its subset for the scheduler */
     std::string queue;                                /* attributes.system.queue */
+    /* attributes.system.{cwd,project,bank}, for listings (flux jobs). */
+    std::string cwd, project, bank;
     /* attributes.system.dependencies (RFC 26) as JSON text; null if none. */
     std::shared_ptr<const std::string> dependencies;
 };
@@ -46,6 +48,8 @@ struct NewJob {
 /* What flux jobs shows as NAME: attributes.system.job.name, else the
  * basename of the command. */
 std::string job_name(json_t *jobspec);
+/* attributes.system.KEY if a string, else "". */
+std::string jobspec_system_string(json_t *jobspec, const char *key);
 /* The parts of a jobspec a scheduler needs, as JSON text. */
 std::string sched_subset(json_t *jobspec);
 /* attributes.system.dependencies as compact JSON text, null if absent. */

@@ -157,6 +157,9 @@ void JobManager::restart()
                 e->queue_name = q ? q : "";
                 e->queue = &queue_for(e->queue_name);
                 e->name = job_name(o.get());
+                e->cwd = jobspec_system_string(o.get(), "cwd");
+                e->project = jobspec_system_string(o.get(), "project");
+                e->bank = jobspec_system_string(o.get(), "bank");
                 e->test_run_duration = test_run_duration(o.get());
                 e->dependencies = job_dependencies(o.get());
                 if (auto parsed = flux::jobspec_parse_json(o.get())) {
@@ -255,6 +258,9 @@ void JobManager::submit(NewJob &&nj)
     e->sched_text = std::move(nj.sched_text);
     e->queue = &queue_for(nj.queue);
     e->queue_name = nj.queue;
+    e->cwd = std::move(nj.cwd);
+    e->project = std::move(nj.project);
+    e->bank = std::move(nj.bank);
     e->dependencies = std::move(nj.dependencies);
     /* The submit event was committed by job-ingest: apply it here too. */
     auto ev = flux::eventlog_entry_create(
@@ -1131,6 +1137,9 @@ json_t *JobManager::list_entry(const Entry &e)
         json_object_set_new(o, "duration", json_real(e.duration));
     if (e.queue && !e.queue->name.empty())
         json_object_set_new(o, "queue", json_string(e.queue->name.c_str()));
+    for (auto [key, val] : {std::pair{"cwd", &e.cwd}, {"project", &e.project}, {"bank", &e.bank}})
+        if (!val->empty())
+            json_object_set_new(o, key, json_string(val->c_str()));
     /* RFC 27 annotations: the scheduler's while pending, then those
      * kept in the alloc event. */
     if (e.annotations)

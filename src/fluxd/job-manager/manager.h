@@ -81,6 +81,7 @@ class JobManager : private JobtapHost {
         flux::JsonPtr annotations; /* RFC 27 annotations while pending */
         QueueState *queue = nullptr; /* its queue (queues_ nodes are stable) */
         std::string queue_name;      /* attributes.system.queue, as plugins see it */
+        std::string cwd, project, bank; /* attributes.system.*, for listings */
         std::shared_ptr<const std::string> dependencies; /* RFC 26, JSON text */
         struct Aux {
             flux_plugin *p; /* its owner: keys are per plugin */

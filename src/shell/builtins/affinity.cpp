@@ -1,12 +1,7 @@
 /* affinity.cpp - built-in plugin "affinity": CPU binding and GPU lists.
  *
- * Shell option cpu-affinity (-o cpu-affinity=MODE):
- *   on (default)  every task is bound to all the allocation's CPUs here
- *   per-task      the CPUs are split into ntasks contiguous, even blocks
- *                 and task i gets block i (with fewer CPUs than tasks,
- *                 task i gets CPU i mod ncpus)
- *   off           no binding
- * The CPUs are the OS CPU numbers of the allocated cores, worked out by
+ * Shell option cpu-affinity=on|per-task|off: see shell/task_cpus.h (the
+ * PMIx plugin tells tasks the same CPUs).  The CPUs are the OS CPU numbers of the allocated cores, worked out by
  * job-exec (info "cpus").  shell.init also sets CUDA_VISIBLE_DEVICES to the
  * allocated GPU ids (info "gpus"), comma separated.  Binding happens in
  * task.exec, in the child, with sched_setaffinity().
@@ -19,13 +14,14 @@
 
 #include "idset/idset.h"
 #include "shell/internal.h"
+#include "shell/task_cpus.h"
 
 namespace {
 
-enum class Mode { on, per_task, off };
+using flux::shell::CpuAffinity;
 
 struct State {
-    Mode mode = Mode::on;
+    CpuAffinity mode = CpuAffinity::on;
     std::vector<int> cpus;
     int ntasks = 0;
 };
@@ -41,21 +37,10 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
         flux_shell_log(shell, 3, "job info is malformed");
         return -1;
     }
-    json_t *opt = flux_shell_getopt(shell, "cpu-affinity");
-    const char *mode = json_string_value(opt);
-    if (opt && !mode) {
-        flux_shell_log(shell, 3, "cpu-affinity: expected on, off or per-task");
-        return -1;
-    }
-    if (!mode || strcmp(mode, "on") == 0)
-        state.mode = Mode::on;
-    else if (strcmp(mode, "per-task") == 0)
-        state.mode = Mode::per_task;
-    else if (strcmp(mode, "off") == 0)
-        state.mode = Mode::off;
-    else {
-        flux_shell_log(shell, 3, "cpu-affinity: unknown value '%s' (expected on, off or per-task)",
-                       mode);
+    std::string error;
+    if (!flux::shell::cpu_affinity_parse(flux_shell_getopt(shell, "cpu-affinity"), &state.mode,
+                                         &error)) {
+        flux_shell_log(shell, 3, "%s", error.c_str());
         return -1;
     }
     if (*cpus) {
@@ -84,20 +69,14 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
 
 int task_exec(flux_shell_t *, const char *, flux_shell_task_t *task, void *)
 {
-    if (state.mode == Mode::off || state.cpus.empty())
+    auto mine = flux::shell::task_cpus(state.cpus, state.mode, state.ntasks,
+                                       flux_shell_task_localid(task));
+    if (mine.empty())
         return 0;
     cpu_set_t set;
     CPU_ZERO(&set);
-    size_t n = state.cpus.size(), k = (size_t)std::max(1, state.ntasks);
-    size_t i = (size_t)flux_shell_task_localid(task);
-    if (state.mode == Mode::on)
-        for (int c : state.cpus)
-            CPU_SET(c, &set);
-    else if (n >= k)
-        for (size_t c = i * n / k; c < (i + 1) * n / k; c++)
-            CPU_SET(state.cpus[c], &set);
-    else
-        CPU_SET(state.cpus[i % n], &set);
+    for (int c : mine)
+        CPU_SET(c, &set);
     /* A failure is reported but does not stop the task (as before). */
     if (sched_setaffinity(0, sizeof(set), &set) < 0)
         fprintf(stderr, "flux-shell: task %d: cpu binding: %s\n", flux_shell_task_rank(task),

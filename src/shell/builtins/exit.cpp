@@ -1,43 +1,83 @@
 /* exit.cpp - built-in plugin "exit": end a job whose tasks stop early.
  *
- *   -o exit-on-error      the first local task that exits with a nonzero
- *                         code or a signal raises a fatal job exception
+ *   -o exit-timeout=FSD   once the first task of the job has exited (on
+ *                         any node), tasks still running FSD later raise
+ *                         a fatal exception naming the first task, the
+ *                         timeout and how many tasks still run.  Default
+ *                         30s as in Flux; "none" disables it.
+ *   -o exit-on-error      the first task that exits with a nonzero code or
+ *                         a signal raises a fatal job exception
  *                         "task R exited with code N" / "killed by signal S"
- *   -o exit-timeout=FSD   once a local task has exited, tasks of this node
- *                         still running FSD later raise a fatal exception
- *                         naming the first task that exited ("none", the
- *                         default, disables it)
  *
  * A fatal exception makes the job manager kill every task of the job.
- * Unlike Flux, the timeout is watched per node (each shell for its own
- * tasks), which needs no message between shells; and it is off unless
- * asked for, so a job whose tasks end at different times is not cut
- * short.  Nothing runs unless an option is given.
+ *
+ * The timeout is watched job-wide by the leader shell (the first node
+ * with tasks).  Every other shell reports its count of exited tasks to
+ * the leader with a request "<uid>-exit-<jobid>.exited" at the leader's
+ * broker rank: one request in flight per shell, the latest count sent
+ * again when the answer comes, so a node sends at most a few messages
+ * however many tasks it runs.  The leader starts the timer at the first
+ * exit it learns of (its own or a report) and holds a completion
+ * reference while tasks of the job still run, so that it outlives its
+ * own tasks to fire the timer.  See doc/design/shell-exit-timeout.md.
+ * exit-on-error needs no message: the failing task's shell raises.
  */
 #include <cerrno>
 #include <string>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <unistd.h>
+#include <vector>
 
 #include <event2/event.h>
 
 #include "flux/job.h"
 #include "fsd/fsd.h"
+#include "jobspec/jobspec.h"
 #include "libflux/ptr.h"
+#include "rv1/rv1.h"
 #include "shell/internal.h"
+#include "taskmap/taskmap.h"
 
 namespace {
 
+constexpr double default_timeout = 30.;
+constexpr const char *ref_name = "exit-timeout";
+
 struct Exit {
     flux_shell_t *shell = nullptr;
+    flux_jobid_t id = 0;
     bool on_error = false;
-    double timeout = -1;
-    bool active = false; /* an option is set */
+    double timeout = default_timeout; /* < 0: none */
     bool raised = false;
-    int first = -1; /* first task to exit */
+    size_t local_ntasks = 0;
+    size_t local_exited = 0;
+
+    /* job-wide (multi-node) */
+    bool multi = false;
+    bool leader = false;
+    uint32_t leader_rank = 0;
+    int node = 0; /* this shell's node id in R */
+    std::string service;
+    size_t job_ntasks = 0;
+    std::vector<size_t> exited_of; /* leader: per node id, tasks exited */
+    flux_msg_handler_t *mh = nullptr;
+    bool holding = false; /* the leader's completion reference */
+
+    /* the first exit the timer counts from */
+    int first = -1;
     std::string first_how;
     flux::EventPtr timer;
-    size_t running = 0;
+
+    /* a follower's report to the leader */
+    flux::FuturePtr report;
+    size_t reported = 0;
+    std::string my_first_how;
+    int my_first = -1;
+    flux::EventPtr retry;
+    double backoff = 0.005;
+    double waited = 0;
+    bool report_ref = false;
 };
 
 void raise_exception(Exit *x, const std::string &note)
@@ -46,9 +86,7 @@ void raise_exception(Exit *x, const std::string &note)
         return;
     x->raised = true;
     flux_shell_log(x->shell, LOG_ERR, "%s", note.c_str());
-    json_int_t id = 0;
-    json_unpack(flux_shell_get_info(x->shell), "{s:I}", "jobid", &id);
-    flux::FuturePtr f(flux_job_raise(flux_shell_get_flux(x->shell), (flux_jobid_t)id, "exec", 0,
+    flux::FuturePtr f(flux_job_raise(flux_shell_get_flux(x->shell), x->id, "exec", 0,
                                      note.c_str()));
     /* EINVAL "already finishing": another shell's exception won. */
     if (!f || (flux_rpc_get(f.get(), nullptr) < 0 && errno != EINVAL))
@@ -63,41 +101,241 @@ std::string how(int status)
     return "exited with code " + std::to_string(WEXITSTATUS(status));
 }
 
+size_t job_exited(const Exit *x)
+{
+    if (!x->multi)
+        return x->local_exited;
+    size_t n = 0;
+    for (size_t e : x->exited_of)
+        n += e;
+    return n;
+}
+
+size_t job_running(const Exit *x)
+{
+    size_t total = x->multi ? x->job_ntasks : x->local_ntasks;
+    size_t done = job_exited(x);
+    return done < total ? total - done : 0;
+}
+
+void release(Exit *x)
+{
+    x->timer.reset();
+    if (x->holding) {
+        x->holding = false;
+        flux_shell_remove_completion_ref(x->shell, ref_name);
+    }
+}
+
 void timeout_cb(evutil_socket_t, short, void *arg)
 {
     auto *x = static_cast<Exit *>(arg);
-    if (x->running > 0)
-        raise_exception(x, "exit-timeout: " + std::to_string(x->running)
+    size_t running = job_running(x);
+    if (running > 0)
+        raise_exception(x, "exit-timeout: " + std::to_string(running)
                                + " task(s) still running after task " + std::to_string(x->first)
-                               + " " + x->first_how);
+                               + " " + x->first_how + " (exit-timeout="
+                               + flux::fsd_format(x->timeout) + " expired)");
+    release(x);
 }
 
-int task_exit(flux_shell_t *shell, const char *, flux_shell_task_t *task, void *arg)
+/* The watcher (the leader, or a single-node shell) saw task RANK end:
+ * start the timer at the first exit, stop watching once all ended. */
+void note_exit(Exit *x, int rank, const std::string &how_text)
 {
-    auto *x = static_cast<Exit *>(arg);
-    if (!x->active)
-        return 0;
-    int status = flux_shell_task_status(task);
-    if (x->running > 0)
-        x->running--;
-    bool failed = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
-    if (x->on_error && failed)
-        raise_exception(x, "task " + std::to_string(flux_shell_task_rank(task)) + " "
-                               + how(status));
-    if (x->first < 0) {
-        x->first = flux_shell_task_rank(task);
-        x->first_how = how(status);
-        if (x->timeout >= 0 && x->running > 0) {
-            x->timer.reset(evtimer_new(flux_shell_get_event_base(shell), timeout_cb, x));
+    if (x->timeout < 0 || x->raised)
+        return;
+    if (x->first < 0 && rank >= 0) {
+        x->first = rank;
+        x->first_how = how_text;
+        if (job_running(x) > 0) {
+            x->timer.reset(evtimer_new(flux_shell_get_event_base(x->shell), timeout_cb, x));
             struct timeval tv = {(time_t)x->timeout,
                                  (suseconds_t)((x->timeout - (long)x->timeout) * 1e6)};
             if (!x->timer || evtimer_add(x->timer.get(), &tv) < 0)
-                flux_shell_log(shell, LOG_ERR, "cannot start the exit-timeout timer");
+                flux_shell_log(x->shell, LOG_ERR, "cannot start the exit-timeout timer");
+            else if (x->multi && !x->holding) {
+                x->holding = true;
+                flux_shell_add_completion_ref(x->shell, ref_name);
+            }
         }
     }
-    if (x->running == 0)
-        x->timer.reset();
+    if (job_running(x) == 0)
+        release(x);
+}
+
+/* ---- leader: reports from the other shells ---- */
+
+void exited_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
+{
+    auto *x = static_cast<Exit *>(arg);
+    uint32_t userid = 0, rolemask = 0;
+    flux_msg_get_userid(msg, &userid);
+    flux_msg_get_rolemask(msg, &rolemask);
+    if (!(rolemask & FLUX_ROLE_OWNER) && userid != (uint32_t)getuid()) {
+        flux_respond_error(h, msg, EPERM, "only the job's own shells may report task exits");
+        return;
+    }
+    int node = -1, exited = -1, first = -1;
+    const char *first_how = "";
+    if (flux_msg_unpack(msg, "{s:i s:i s?i s?s}", "node", &node, "exited", &exited, "first",
+                        &first, "how", &first_how)
+            < 0
+        || node < 0 || (size_t)node >= x->exited_of.size() || exited < 0) {
+        flux_respond_error(h, msg, EPROTO, "exit: expected {node, exited[, first, how]}");
+        return;
+    }
+    if ((size_t)exited > x->exited_of[(size_t)node])
+        x->exited_of[(size_t)node] = (size_t)exited;
+    flux_respond(h, msg, nullptr);
+    note_exit(x, first, first_how);
+}
+
+/* ---- follower: report to the leader ---- */
+
+void send_report(Exit *x);
+
+void retry_cb(evutil_socket_t, short, void *arg)
+{
+    send_report(static_cast<Exit *>(arg));
+}
+
+void report_done(Exit *x)
+{
+    if (x->report_ref) {
+        x->report_ref = false;
+        flux_shell_remove_completion_ref(x->shell, ref_name);
+    }
+}
+
+void report_cb(flux_future_t *f, void *arg)
+{
+    auto *x = static_cast<Exit *>(arg);
+    if (flux_rpc_get(f, nullptr) < 0) {
+        /* ENOSYS: the leader has not registered its service yet (or has
+         * gone); retry with a back-off for a while, then give up. */
+        if (errno == ENOSYS && x->waited < 10.) {
+            if (!x->retry)
+                x->retry.reset(evtimer_new(flux_shell_get_event_base(x->shell), retry_cb, x));
+            struct timeval tv = {(time_t)x->backoff,
+                                 (suseconds_t)((x->backoff - (long)x->backoff) * 1e6)};
+            x->waited += x->backoff;
+            if (x->backoff < 0.5)
+                x->backoff *= 2;
+            if (x->retry && evtimer_add(x->retry.get(), &tv) == 0)
+                return;
+        }
+        flux_shell_log(x->shell, LOG_ERR, "exit-timeout: cannot report task exits to the leader shell: %s",
+                       flux_future_error_string(f));
+        x->report.reset();
+        report_done(x);
+        return;
+    }
+    x->report.reset();
+    if (x->local_exited > x->reported)
+        send_report(x);
+    else
+        report_done(x);
+}
+
+void send_report(Exit *x)
+{
+    x->reported = x->local_exited;
+    x->report.reset(flux_rpc_pack(flux_shell_get_flux(x->shell), (x->service + ".exited").c_str(),
+                                  x->leader_rank, 0, "{s:i s:i s:i s:s}", "node", x->node,
+                                  "exited", (int)x->reported, "first", x->my_first, "how",
+                                  x->my_first_how.c_str()));
+    if (!x->report || flux_future_then(x->report.get(), -1, report_cb, x) < 0) {
+        flux_shell_log(x->shell, LOG_ERR, "exit-timeout: cannot send to the leader shell");
+        x->report.reset();
+        report_done(x);
+        return;
+    }
+    if (!x->report_ref) {
+        x->report_ref = true;
+        flux_shell_add_completion_ref(x->shell, ref_name);
+    }
+}
+
+int task_exit(flux_shell_t *, const char *, flux_shell_task_t *task, void *arg)
+{
+    auto *x = static_cast<Exit *>(arg);
+    int status = flux_shell_task_status(task);
+    int rank = flux_shell_task_rank(task);
+    x->local_exited++;
+    bool failed = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
+    if (x->on_error && failed)
+        raise_exception(x, "task " + std::to_string(rank) + " " + how(status));
+    if (x->timeout < 0)
+        return 0;
+    if (!x->multi) {
+        note_exit(x, rank, how(status));
+        return 0;
+    }
+    if (x->leader) {
+        x->exited_of[(size_t)x->node] = x->local_exited;
+        note_exit(x, rank, how(status));
+        return 0;
+    }
+    if (x->my_first < 0) {
+        x->my_first = rank;
+        x->my_first_how = how(status);
+    }
+    if (!x->report && !(x->retry && evtimer_pending(x->retry.get(), nullptr)))
+        send_report(x);
     return 0;
+}
+
+/* Multi-node: find the leader (first node with tasks) and the job size. */
+flux::Result<void> job_layout(Exit *x)
+{
+    json_t *info = flux_shell_get_info(x->shell);
+    json_t *R = json_object_get(info, "R");
+    if (!R || json_is_null(R))
+        return {}; /* no R: watch this node only */
+    auto r = flux::Rv1::decode(R);
+    if (!r)
+        return r.error();
+    auto js = flux::jobspec_parse_json(json_object_get(info, "jobspec"));
+    if (!js)
+        return js.error();
+    auto m = flux::Taskmap::create(*r, *js);
+    if (!m)
+        return m.error();
+    int leader = -1, with_tasks = 0;
+    for (size_t i = 0; i < m->nodes().size(); i++) {
+        if (m->nodes()[i].ntasks == 0)
+            continue;
+        with_tasks++;
+        if (leader < 0) {
+            leader = (int)i;
+            x->leader_rank = m->nodes()[i].rank;
+        }
+    }
+    if (with_tasks < 2)
+        return {};
+    x->multi = true;
+    x->leader = leader == x->node;
+    x->job_ntasks = m->size();
+    x->exited_of.assign(m->nodes().size(), 0);
+    x->service = std::to_string(getuid()) + "-exit-" + std::to_string(x->id);
+    if (!x->leader)
+        return {};
+    flux_t *h = flux_shell_get_flux(x->shell);
+    std::string topic = x->service + ".exited";
+    struct flux_match match = FLUX_MATCH_REQUEST;
+    match.topic_glob = topic.c_str();
+    x->mh = flux_msg_handler_create(h, match, exited_cb, x);
+    if (!x->mh)
+        return flux::make_error(errno, "cannot create the exit report handler");
+    flux_msg_handler_allow_rolemask(x->mh, FLUX_ROLE_USER);
+    flux_msg_handler_start(x->mh);
+    flux::FuturePtr f(flux_service_register(h, x->service.c_str()));
+    if (!f || flux_rpc_get(f.get(), nullptr) < 0)
+        return flux::make_error(errno, "cannot register service " + x->service + ": "
+                                           + (f ? flux_future_error_string(f.get())
+                                                : "out of memory"));
+    return {};
 }
 
 int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg)
@@ -120,7 +358,7 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg
     if (eto) {
         if (json_is_string(eto) && std::string(json_string_value(eto)) == "none")
             x->timeout = -1;
-        else if (json_is_number(eto))
+        else if (json_is_number(eto) && json_number_value(eto) >= 0)
             x->timeout = json_number_value(eto);
         else if (json_is_string(eto)) {
             auto d = flux::fsd_parse(json_string_value(eto));
@@ -135,12 +373,19 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg
             return -1;
         }
     }
-    if (!x->on_error && x->timeout < 0)
-        return 0;
-    json_int_t ntasks = 0;
-    json_unpack(flux_shell_get_info(shell), "{s:I}", "ntasks", &ntasks);
-    x->running = (size_t)ntasks;
-    x->active = true;
+    json_int_t ntasks = 0, id = 0;
+    int node = 0;
+    json_unpack(flux_shell_get_info(shell), "{s:I s:I s:i}", "ntasks", &ntasks, "jobid", &id,
+                "rank", &node);
+    x->local_ntasks = (size_t)ntasks;
+    x->id = (flux_jobid_t)id;
+    x->node = node;
+    if (x->timeout >= 0 && x->local_ntasks > 0) {
+        if (auto r = job_layout(x); !r) {
+            flux_shell_log(shell, LOG_ERR, "exit-timeout: %s", r.error().text.c_str());
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -148,7 +393,7 @@ int init(flux_shell_t *shell)
 {
     static Exit x; /* one shell per process */
     /* task.exit is registered here, not from shell.init (the stack is
-     * being walked then); it does nothing unless an option is set. */
+     * being walked then). */
     if (flux_shell_add_handler(shell, "shell.init", shell_init, &x) < 0)
         return -1;
     return flux_shell_add_handler(shell, "task.exit", task_exit, &x);

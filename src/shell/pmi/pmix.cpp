@@ -10,7 +10,10 @@
  *                map from PMIx_generate_regex/_ppn, local peers, local
  *                size, local leader, app size/leader) and, per rank, its
  *                local rank, node rank, node id, hostname, app number and
- *                app/global rank.  Multi-node jobs register the service
+ *                app/global rank; for this node's ranks also the CPUs
+ *                the affinity plugin binds them to (PMIX_CPUSET) and
+ *                their PMIX_LOCALITY_STRING, so that an MPI sees which
+ *                local peers share cores or caches.  Multi-node jobs register the service
  *                "<uid>-pmix-<jobid>" (direct modex, publish/lookup; a
  *                guest's services begin with its uid).
  *   task.init    PMIx_server_register_client + PMIx_server_setup_fork:
@@ -60,8 +63,10 @@
 #include <unistd.h>
 #include <vector>
 
+#include <hwloc.h>
 #include <pmix.h>
 #include <pmix_server.h>
+#include <sched.h>
 
 #include "exchange.h"
 #include "flux/job.h"
@@ -70,7 +75,9 @@
 #include "ioencode/ioencode.h"
 #include "jobspec/jobspec.h"
 #include "libflux/ptr.h"
+#include "idset/idset.h"
 #include "rv1/rv1.h"
+#include "shell/task_cpus.h"
 #include "taskmap/taskmap.h"
 
 namespace {
@@ -762,6 +769,55 @@ std::string join(const std::vector<int> &v, char sep)
     return out;
 }
 
+struct BitmapDeleter {
+    void operator()(hwloc_bitmap_t b) const { hwloc_bitmap_free(b); }
+};
+using BitmapPtr = std::unique_ptr<hwloc_bitmap_s, BitmapDeleter>;
+
+/* Per local task (by localid): the CPUs it runs on, as the affinity
+ * plugin binds it (shell/task_cpus.h); a task left unbound runs where
+ * the shell may (its own affinity mask). */
+flux::Result<std::vector<BitmapPtr>> local_cpusets(Server *s, size_t ntasks)
+{
+    const char *cpus = "";
+    json_unpack(flux_shell_get_info(s->shell), "{s?s}", "cpus", &cpus);
+    flux::shell::CpuAffinity mode;
+    std::string error;
+    if (!flux::shell::cpu_affinity_parse(flux_shell_getopt(s->shell, "cpu-affinity"), &mode,
+                                         &error))
+        return flux::make_error(EINVAL, error);
+    std::vector<int> alloc;
+    if (*cpus) {
+        auto ids = flux::IdSet::parse(cpus);
+        if (!ids)
+            return flux::make_error(EINVAL, std::string("cpus: invalid idset ") + cpus);
+        ids->for_each([&](uint32_t c) {
+            if (c < CPU_SETSIZE)
+                alloc.push_back((int)c);
+        });
+    }
+    cpu_set_t own;
+    CPU_ZERO(&own);
+    if (sched_getaffinity(0, sizeof(own), &own) < 0)
+        return flux::make_error(errno, "sched_getaffinity: " + std::string(strerror(errno)));
+    std::vector<BitmapPtr> out;
+    for (size_t i = 0; i < ntasks; i++) {
+        BitmapPtr b(hwloc_bitmap_alloc());
+        if (!b)
+            return flux::make_error(ENOMEM, "out of memory");
+        auto mine = flux::shell::task_cpus(alloc, mode, (int)ntasks, (int)i);
+        if (mine.empty()) {
+            for (int c = 0; c < CPU_SETSIZE; c++)
+                if (CPU_ISSET(c, &own))
+                    hwloc_bitmap_set(b.get(), (unsigned)c);
+        }
+        for (int c : mine)
+            hwloc_bitmap_set(b.get(), (unsigned)c);
+        out.push_back(std::move(b));
+    }
+    return out;
+}
+
 flux::Result<void> register_nspace(Server *s)
 {
     std::string hosts, ppn;
@@ -801,6 +857,11 @@ flux::Result<void> register_nspace(Server *s)
     PMIx_Info_list_add(list, PMIX_TMPDIR, s->tmpdir.c_str(), PMIX_STRING);
     free(node_map);
     free(proc_map);
+    auto cpusets = local_cpusets(s, local.size());
+    if (!cpusets) {
+        PMIx_Info_list_release(list);
+        return cpusets.error();
+    }
     /* Per rank, every rank of the job. */
     for (size_t n = 0; n < s->node_ranks.size(); n++) {
         uint32_t nid = (uint32_t)n;
@@ -816,6 +877,22 @@ flux::Result<void> register_nspace(Server *s)
             PMIx_Info_list_add(p, PMIX_NODE_RANK, &lrank, PMIX_UINT16);
             PMIx_Info_list_add(p, PMIX_NODEID, &nid, PMIX_UINT32);
             PMIx_Info_list_add(p, PMIX_HOSTNAME, s->names[n].c_str(), PMIX_STRING);
+            if ((int)n == s->me) {
+                /* Only the server of a proc's node may describe where it
+                 * runs (pmix_server.h): local ranks only. */
+                pmix_cpuset_t cs;
+                PMIX_CPUSET_CONSTRUCT(&cs);
+                cs.source = const_cast<char *>("hwloc");
+                cs.bitmap = (*cpusets)[i].get();
+                char *text = nullptr, *locality = nullptr;
+                if (PMIx_server_generate_cpuset_string(&cs, &text) == PMIX_SUCCESS && text)
+                    PMIx_Info_list_add(p, PMIX_CPUSET, text, PMIX_STRING);
+                if (PMIx_server_generate_locality_string(&cs, &locality) == PMIX_SUCCESS
+                    && locality)
+                    PMIx_Info_list_add(p, PMIX_LOCALITY_STRING, locality, PMIX_STRING);
+                free(text);
+                free(locality);
+            }
             pmix_data_array_t darray;
             PMIx_Info_list_convert(p, &darray);
             PMIx_Info_list_release(p);

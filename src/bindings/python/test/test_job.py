@@ -112,6 +112,9 @@ def test_batch_shape_is_the_cli_shape(h, tmp_path):
         assert py["tasks"][0]["count"] == cli["tasks"][0]["count"], args
         assert py["tasks"][0]["command"][1:] == cli["tasks"][0]["command"][1:], args
         assert py["attributes"]["system"]["files"] == cli["attributes"]["system"]["files"]
+        # As Flux: instances run with -o exit-timeout=none
+        assert cli["attributes"]["system"]["shell"]["options"]["exit-timeout"] == "none"
+        assert py["attributes"]["system"]["shell"]["options"]["exit-timeout"] == "none"
 
 
 def test_nest_conf_is_json():
@@ -369,6 +372,16 @@ def test_job_list_and_joblist(h):
     done = flux.job.JobList(h, filters=["completed"], name="listme").jobs()
     assert {j.id for j in done} >= set(ids)
     assert flux.job.JobList(h, ids=[ids[0]]).jobs()[0].id == ids[0]
+    # cwd, project, bank: from the jobspec, "" when unset (as Flux)
+    acct = quick(JobspecV1.from_command(["true"]))
+    acct.cwd = "/tmp"
+    acct.setattr("system.project", "physics")
+    acct.setattr("system.bank", "b42")
+    acct_id = flux.job.submit(h, acct)
+    flux.job.wait(h, acct_id)
+    info = flux.job.JobList(h, ids=[acct_id, ids[0]]).jobs()
+    assert [(j.cwd, j.project, j.bank) for j in info] == [("/tmp", "physics", "b42"),
+                                                         (info[1].cwd, "", "")]
     # By id, the job manager looks up just those (in the order asked).
     allstates = flux.constants.FLUX_JOB_STATE_ACTIVE | flux.constants.FLUX_JOB_STATE_INACTIVE
     got = h.rpc("job-manager.list", {"ids": [ids[2], 12345, ids[0]],

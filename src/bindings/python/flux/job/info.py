@@ -28,10 +28,15 @@ class JobInfo:
         self._info = dict(info)
         self._info["id"] = JobID(self._info["id"])
 
+    # As Flux's JobInfo: these read "" when the job has none.
+    defaults = {"cwd": "", "project": "", "bank": "", "queue": ""}
+
     def __getattr__(self, name):
         try:
             return self._info[name]
         except KeyError:
+            if name in JobInfo.defaults:
+                return JobInfo.defaults[name]
             raise AttributeError(name) from None
 
     def to_dict(self, filtered=True):

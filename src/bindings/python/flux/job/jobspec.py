@@ -338,6 +338,8 @@ class JobspecV1(Jobspec):
             count = {"per_slot": 1}
         tasks = [{"command": command, "slot": "task", "count": count}]
         js = cls(resources, tasks, {"system": {"duration": 0}})
+        # As Flux: an instance is not ended when one of its brokers exits.
+        js.setattr_shell_option("exit-timeout", "none")
         if conf is not None:
             js.add_file("conf.json", conf_text)
         return js
