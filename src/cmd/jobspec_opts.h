@@ -28,6 +28,7 @@ struct JobOptions {
     std::vector<std::string> setopts;    /* --setopt OPT[=VAL] */
     /* --dependency SCHEME:VALUE, --begin-time (RFC 26), in order. */
     std::vector<std::pair<std::string, std::string>> dependencies;
+    std::vector<std::string> requires_; /* --requires (RFC 35), ANDed */
 };
 
 /* getopt_long table entries and handling for the shared options.  handle()

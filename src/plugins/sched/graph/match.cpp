@@ -59,6 +59,65 @@ bool Constraint::eval(const Graph &g, int32_t host) const
     return false;
 }
 
+std::string Constraint::describe() const
+{
+    auto join = [](const std::vector<std::string> &v, const char *sep) {
+        std::string out;
+        for (const auto &x : v)
+            out += (out.empty() ? "" : sep) + x;
+        return out;
+    };
+    std::vector<std::string> parts;
+    switch (kind) {
+    case properties:
+        return join(props, ",");
+    case hostlist:
+        return "host:" + join(texts, ",");
+    case ranks:
+        return "rank:" + join(texts, ",");
+    case all:
+    case any:
+    case none:
+        for (const auto &c : sub)
+            parts.push_back(c.describe());
+        if (kind == none)
+            return parts.size() == 1 && sub[0].sub.empty() ? "-" + parts[0]
+                                                           : "not (" + join(parts, " & ") + ")";
+        return parts.size() == 1 ? parts[0]
+                                 : "(" + join(parts, kind == all ? " & " : " | ") + ")";
+    }
+    return "";
+}
+
+std::string constraint_culprit(const Constraint &c, const Graph &g)
+{
+    auto none = [&](const Constraint &t) {
+        for (int32_t h : g.hosts()) {
+            if (h >= 0 && t.eval(g, h))
+                return false;
+        }
+        return true;
+    };
+    if (!none(c))
+        return "";
+    if (c.kind == Constraint::all) {
+        for (const auto &a : c.sub) {
+            if (none(a))
+                return constraint_culprit(a, g);
+        }
+    }
+    if (c.kind == Constraint::properties && c.props.size() > 1) {
+        for (const auto &p : c.props) {
+            Constraint one;
+            one.kind = Constraint::properties;
+            one.props = {p};
+            if (none(one))
+                return p;
+        }
+    }
+    return c.describe();
+}
+
 Result<Constraint> constraint_parse(const json_t *o)
 {
     if (!json_is_object(o))
@@ -108,6 +167,7 @@ Result<Constraint> constraint_parse(const json_t *o)
                                + "': " + (err.empty() ? "expected a hostlist" : err));
                 for (size_t j = 0; j < hl->count(); j++)
                     s.hosts.insert(hl->at(j));
+                s.texts.push_back(json_string_value(e));
             }
         }
         else if (k == "ranks") {
@@ -120,6 +180,7 @@ Result<Constraint> constraint_parse(const json_t *o)
                 if (!ids)
                     return bad("constraints: ranks: expected idsets of ranks");
                 s.rankset.insert(*ids);
+                s.texts.push_back(json_string_value(e));
             }
         }
         else
@@ -957,7 +1018,7 @@ std::string plural(const std::string &t, uint64_t n)
     return n == 1 ? t : t + "s";
 }
 
-std::string short_text(const Request &req, const Matcher &m)
+std::string short_text(const Request &req, const Matcher &m, const Graph &g)
 {
     std::function<const ReqNode *(const std::vector<ReqNode> &)> missing =
         [&](const std::vector<ReqNode> &l) -> const ReqNode * {
@@ -971,6 +1032,11 @@ std::string short_text(const Request &req, const Matcher &m)
     };
     if (const ReqNode *x = missing(req.top))
         return "unsatisfiable request: the graph has no resource of type '" + x->type + "'";
+    if (req.constraint) {
+        std::string c = constraint_culprit(*req.constraint, g);
+        if (!c.empty())
+            return "unsatisfiable request: no node satisfies the constraint '" + c + "'";
+    }
     std::string s = "unsatisfiable request";
     if (m.short_req) {
         const ReqNode &r = *m.short_req;
@@ -981,6 +1047,8 @@ std::string short_text(const Request &req, const Matcher &m)
                  + plural(m.inner_type, m.inner_need) + ", at most "
                  + std::to_string(m.inner_got) + " found together)";
     }
+    if (req.constraint)
+        s += " with the constraint '" + req.constraint->describe() + "'";
     return s + " [" + req.text + "]";
 }
 
@@ -1014,7 +1082,7 @@ Result<MatchResult> match(Planner &p, const Policy &pol, const Request &req, Op 
     if (op == Op::satisfiability) {
         Matcher m(p, pol, req, true, now, now);
         bool ok = m.run();
-        std::string why = ok ? "" : short_text(req, m);
+        std::string why = ok ? "" : short_text(req, m, g);
         m.reset();
         if (!ok)
             return make_error(EOVERFLOW, why);
@@ -1034,7 +1102,7 @@ Result<MatchResult> match(Planner &p, const Policy &pol, const Request &req, Op 
     if (check_sat) {
         Matcher m(p, pol, req, true, now, now);
         bool ok = m.run();
-        std::string why = ok ? "" : short_text(req, m);
+        std::string why = ok ? "" : short_text(req, m, g);
         m.reset();
         if (!ok)
             return make_error(EOVERFLOW, why);
