@@ -294,4 +294,18 @@ queue-policy = \"sideways\"" &&
     ginst qb3.toml "sleep 0.5; flux dmesg" >out 2>&1 &&
     grep -q "sched-graph: queues.debug.queue-policy: bad value" out
 '
+test_expect_success 'variation spreads shared-node jobs: -N1 and -n1 jobs each on a new node' '
+    jq "del(.scheduling)" R.json >Rv.json &&
+    printf "[resource]\npath = \"%s\"\nnoverify = true\n[sched-graph]\nmatch-policy = \"variation\"\n" \
+        "$PWD/Rv.json" >var.toml &&
+    ginst var.toml "for a in -N1 -N1 -N1 -N1 -n1 -n1 -n1 -n1; do
+            flux submit \$a -S exec.test.run_duration=60s true || exit 1
+        done >ids &&
+        for id in \$(cat ids); do
+            flux job wait-event -t 30 \$id alloc >/dev/null &&
+            flux job info \$id R | jq -r \".execution.R_lite[].rank\" || exit 1
+        done && flux cancel \$(cat ids)" >out &&
+    test "$(head -4 out | sort -u | wc -l)" = 4 &&
+    test "$(tail -4 out | sort -u | wc -l)" = 4
+'
 test_done

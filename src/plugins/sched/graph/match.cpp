@@ -625,14 +625,21 @@ class LocalityPolicy : public Policy {
             return true;
         std::vector<std::tuple<int, int64_t, int32_t>> keyed;
         keyed.reserve(out.size());
+        std::vector<std::tuple<int64_t, double, int32_t>> spread;
         for (int32_t c : out) {
             int64_t f = p.free_now(c, type);
             if (spread_)
-                keyed.push_back({0, -f, c});
+                spread.push_back({-f, -free_fraction(p, c), c});
             else if (f >= need)
                 keyed.push_back({0, f, c});
             else
                 keyed.push_back({1, -f, c});
+        }
+        if (spread_) {
+            std::sort(spread.begin(), spread.end());
+            for (size_t i = 0; i < out.size(); i++)
+                out[i] = std::get<2>(spread[i]);
+            return true;
         }
         std::sort(keyed.begin(), keyed.end());
         for (size_t i = 0; i < out.size(); i++)
@@ -642,6 +649,24 @@ class LocalityPolicy : public Policy {
 
   private:
     bool spread_;
+
+    /* How empty subtree C is: the mean free fraction of the types below
+     * its top (cores, gpus, memory...).  It breaks ties of the asked type,
+     * which for a node request is one free node each however loaded. */
+    static double free_fraction(const Planner &p, int32_t c)
+    {
+        const Graph &g = p.graph();
+        double sum = 0;
+        int n = 0;
+        for (uint16_t t = 0; t < g.ntypes(); t++) {
+            int64_t tot = p.total(c, t);
+            if (tot <= 0 || t == g[c].type)
+                continue;
+            sum += (double)p.free_now(c, t) / (double)tot;
+            n++;
+        }
+        return n ? sum / n : 0;
+    }
 };
 
 } // namespace
