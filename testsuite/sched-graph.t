@@ -308,4 +308,27 @@ test_expect_success 'variation spreads shared-node jobs: -N1 and -n1 jobs each o
     test "$(head -4 out | sort -u | wc -l)" = 4 &&
     test "$(tail -4 out | sort -u | wc -l)" = 4
 '
+test_expect_success 'the live graph has hwloc sockets and memory: a socket jobspec runs' '
+    cat >sock.json <<-EOT &&
+	{"version": 1, "resources": [{"type": "node", "count": 1, "with": [{"type": "socket", "count": 1,
+	  "with": [{"type": "slot", "count": 1, "label": "s", "with": [{"type": "core", "count": 1},
+	  {"type": "memory", "count": 1, "unit": "GB"}]}]}]}],
+	 "tasks": [{"command": ["true"], "slot": "s", "count": {"per_slot": 1}}],
+	 "attributes": {"system": {"duration": 0}}}
+	EOT
+    timeout 120 flux start --test-size=2 -Ssched-module=sched-graph sh -c "
+        flux hwloc info &&
+        id=\$(flux job submit $PWD/sock.json) &&
+        flux job wait-event -t 30 \$id clean >/dev/null &&
+        flux jobs -n -o {result} \$id &&
+        flux job info \$id R | jq -c \"[.scheduling.graph.nodes[].metadata | [.type, .size]]\" &&
+        rpc sched-graph.status </dev/null | jq .vertices" >out &&
+    cat out &&
+    test "$(sed -n 2p out)" = COMPLETED &&
+    sed -n 3p out | grep -q "\[\"socket\",1\],\[\"core\",1\],\[\"memory\",1024\]" &&
+    # the totals of both ranks: cluster, 2 nodes, a socket and memory per package, cores
+    packages=$(sed -n "s/.* \([0-9]*\) Packages.*/\1/p" out) &&
+    cores=$(sed -n "s/.* \([0-9]*\) Cores.*/\1/p" out) &&
+    test "$(tail -1 out)" = $((3 + 2 * packages + cores))
+'
 test_done

@@ -510,15 +510,17 @@ void acquire_cb(flux_future_t *f, void *arg)
 {
     Sched *s = ctx(arg);
     if (!s->planner) {
-        json_t *R;
+        json_t *R, *topology = nullptr;
         const char *up = "";
-        if (flux_rpc_get_unpack(f, "{s:o s?s}", "resources", &R, "up", &up) < 0) {
+        if (flux_rpc_get_unpack(f, "{s:o s?s s?o}", "resources", &R, "up", &up, "topology",
+                                &topology)
+            < 0) {
             flux_log(s->h, LOG_ERR, "sched-graph: resource.acquire: %s",
                      flux_future_error_string(f));
             flux_reactor_stop_error(flux_get_reactor(s->h));
             return;
         }
-        auto g = Graph::from_json(R);
+        auto g = Graph::from_json(R, topology);
         auto rv = flux::Rv1::decode(R);
         if (!g || !rv) {
             flux_log(s->h, LOG_ERR, "sched-graph: %s",
