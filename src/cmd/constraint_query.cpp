@@ -221,7 +221,7 @@ class Parser {
         };
         if (val.empty())
             return bad("empty operand");
-        if (op == "properties" || op == "property") {
+        if (op == "properties") {
             json_t *names = json_array();
             size_t start = 0;
             while (true) {
