@@ -220,4 +220,115 @@ colour = 1" &&
     test_must_fail flux start -c badkey.toml true 2>err &&
     grep -q "sched-graph.colour: unknown key" err
 '
+test_expect_success 'queue-depth bounds a pass: a job past the depth is not even backfilled' '
+    flux sched-query --generate="cluster[1]->node[4]->core[2]" --dump-R >R.json &&
+    gconf depth.toml "[sched-graph]
+queue-policy = \"easy\"
+queue-depth = 2" &&
+    ginst depth.toml "A=\$(flux job submit $PWD/a.json) && flux job wait-event -t 30 \$A alloc >/dev/null &&
+        B=\$(flux job submit $PWD/b.json) && C=\$(flux job submit $PWD/c.json) &&
+        D=\$(flux job submit $PWD/d.json) && sleep 1 &&
+        flux jobs -n -o \"{state}\" \$D &&
+        flux jobs --json \$B | jq -r \".[0].annotations.sched.t_estimate // 0\" &&
+        flux jobs --json \$D | jq -r \".[0].annotations.sched // {} | length\" &&
+        flux cancel \$A \$B \$C \$D" >out &&
+    cat out &&
+    test "$(sed -n 1p out)" = SCHED &&
+    test "$(sed -n 2p out | cut -d. -f1)" -gt 0 &&
+    test "$(sed -n 3p out)" = 0
+'
+# Rq.json: four nodes, batch on 0-1 and debug on 2-3, two named queues.
+qconf() {
+    printf "[resource]\npath = \"%s\"\nnoverify = true\n[queues.batch]\nrequires = [\"batch\"]\n[queues.debug]\nrequires = [\"debug\"]\n[policy.jobspec.defaults.system]\nqueue = \"batch\"\nduration = \"10m\"\n%s\n" \
+        "$PWD/Rq.json" "$2" >"$1"
+}
+L="-S exec.test.run_duration=60s"
+test_expect_success 'a queue whose head is blocked does not hold back another queue (fcfs)' '
+    jq "del(.scheduling) | .execution.properties = {\"batch\": \"0-1\", \"debug\": \"2-3\"}" \
+        R.json >Rq.json &&
+    qconf q.toml "[sched-graph]
+queue-policy = \"fcfs\"" &&
+    ginst q.toml "A=\$(flux submit -q batch -N2 --exclusive $L true) &&
+        flux job wait-event -t 30 \$A alloc >/dev/null &&
+        B=\$(flux submit -q batch -N2 --exclusive $L true) &&
+        D=\$(flux submit -q debug -N1 -S exec.test.run_duration=0.1s true) &&
+        flux job wait-event -t 30 \$D clean >/dev/null && echo D-done &&
+        flux jobs -n -o \"{state}\" \$B && flux cancel \$A \$B" >out &&
+    printf "D-done\nSCHED\n" >expected &&
+    test_cmp expected out
+'
+test_expect_success '[sched-graph.queues.NAME] queue-policy: easy in batch, fcfs in debug' '
+    qconf qp.toml "[sched-graph]
+queue-policy = \"fcfs\"
+[sched-graph.queues.batch]
+queue-policy = \"easy\"
+queue-depth = 4" &&
+    ginst qp.toml "rpc sched-graph.status </dev/null | jq -cS \".queues\" &&
+        A=\$(flux submit -q batch -N2 --exclusive $L true) &&
+        A2=\$(flux submit -q debug -N2 --exclusive $L true) &&
+        flux job wait-event -t 30 \$A alloc >/dev/null &&
+        flux job wait-event -t 30 \$A2 alloc >/dev/null &&
+        B=\$(flux submit -q batch -N2 --exclusive $L true) &&
+        B2=\$(flux submit -q debug -N2 --exclusive $L true) && sleep 1 &&
+        flux jobs --json \$B | jq -r \".[0].annotations.sched.t_estimate // 0\" &&
+        flux jobs --json \$B2 | jq -r \".[0].annotations.sched.t_estimate // 0\" &&
+        rpc sched-graph.status </dev/null | jq -c \".queues | map_values(.pending)\" &&
+        flux cancel \$A \$A2 \$B \$B2" >out &&
+    cat out &&
+    test "$(sed -n 1p out)" = "{\"batch\":{\"pending\":0,\"queue-depth\":4,\"queue-policy\":\"easy\",\"reservation-depth\":8}}" &&
+    test "$(sed -n 2p out | cut -d. -f1)" -gt 0 &&
+    test "$(sed -n 3p out)" = 0 &&
+    test "$(sed -n 4p out)" = "{\"batch\":1,\"debug\":1}"
+'
+test_expect_success 'bad per-queue settings are refused naming the queue and key' '
+    qconf qb1.toml "[sched-graph.queues.nosuch]
+queue-policy = \"easy\"" &&
+    test_must_fail flux start -c qb1.toml true 2>err &&
+    grep -q "sched-graph.queues.nosuch: no queue .nosuch. in \[queues\]" err &&
+    qconf qb2.toml "[sched-graph.queues.batch]
+colour = 1" &&
+    test_must_fail flux start -c qb2.toml true 2>err &&
+    grep -q "sched-graph.queues.batch.colour: unknown key" err &&
+    qconf qb3.toml "[sched-graph.queues.debug]
+queue-policy = \"sideways\"" &&
+    ginst qb3.toml "sleep 0.5; flux dmesg" >out 2>&1 &&
+    grep -q "sched-graph: queues.debug.queue-policy: bad value" out
+'
+test_expect_success 'variation spreads shared-node jobs: -N1 and -n1 jobs each on a new node' '
+    jq "del(.scheduling)" R.json >Rv.json &&
+    printf "[resource]\npath = \"%s\"\nnoverify = true\n[sched-graph]\nmatch-policy = \"variation\"\n" \
+        "$PWD/Rv.json" >var.toml &&
+    ginst var.toml "for a in -N1 -N1 -N1 -N1 -n1 -n1 -n1 -n1; do
+            flux submit \$a -S exec.test.run_duration=60s true || exit 1
+        done >ids &&
+        for id in \$(cat ids); do
+            flux job wait-event -t 30 \$id alloc >/dev/null &&
+            flux job info \$id R | jq -r \".execution.R_lite[].rank\" || exit 1
+        done && flux cancel \$(cat ids)" >out &&
+    test "$(head -4 out | sort -u | wc -l)" = 4 &&
+    test "$(tail -4 out | sort -u | wc -l)" = 4
+'
+test_expect_success 'the live graph has hwloc sockets and memory: a socket jobspec runs' '
+    cat >sock.json <<-EOT &&
+	{"version": 1, "resources": [{"type": "node", "count": 1, "with": [{"type": "socket", "count": 1,
+	  "with": [{"type": "slot", "count": 1, "label": "s", "with": [{"type": "core", "count": 1},
+	  {"type": "memory", "count": 1, "unit": "GB"}]}]}]}],
+	 "tasks": [{"command": ["true"], "slot": "s", "count": {"per_slot": 1}}],
+	 "attributes": {"system": {"duration": 0}}}
+	EOT
+    timeout 120 flux start --test-size=2 -Ssched-module=sched-graph sh -c "
+        flux hwloc info &&
+        id=\$(flux job submit $PWD/sock.json) &&
+        flux job wait-event -t 30 \$id clean >/dev/null &&
+        flux jobs -n -o {result} \$id &&
+        flux job info \$id R | jq -c \"[.scheduling.graph.nodes[].metadata | [.type, .size]]\" &&
+        rpc sched-graph.status </dev/null | jq .vertices" >out &&
+    cat out &&
+    test "$(sed -n 2p out)" = COMPLETED &&
+    sed -n 3p out | grep -q "\[\"socket\",1\],\[\"core\",1\],\[\"memory\",1024\]" &&
+    # the totals of both ranks: cluster, 2 nodes, a socket and memory per package, cores
+    packages=$(sed -n "s/.* \([0-9]*\) Packages.*/\1/p" out) &&
+    cores=$(sed -n "s/.* \([0-9]*\) Cores.*/\1/p" out) &&
+    test "$(tail -1 out)" = $((3 + 2 * packages + cores))
+'
 test_done

@@ -91,8 +91,8 @@ test_expect_success 'srun errors are Slurm'"'"'s and submit nothing' '
     grep -q "^srun: unrecognized option .--bogus.$" e1 &&
     test_expect_code 1 srun -t 1:2:3:4 true 2>e2 &&
     grep -q "^srun: error: Invalid --time specification$" e2 &&
-    test_expect_code 1 srun -w node3 true 2>e3 &&
-    grep -q "option --nodelist is not supported" e3 &&
+    test_expect_code 1 srun --tmp=1G true 2>e3 &&
+    grep -q "^srun: error: option --tmp is not supported by the fluxd Slurm shims" e3 &&
     test_expect_code 1 srun 2>e4 &&
     grep -q "No command given" e4 &&
     test $(njobs) -eq $n &&
@@ -181,6 +181,47 @@ test_expect_success '-p NAME reaches the queue NAME, the default partition name 
         flux jobs -a -n -o \"{queue}\" \$d \$b \$n && echo srun=\$s" >pq.out &&
     printf "debug\nbatch\nbatch\nsrun=debug\n" >pq.exp &&
     test_cmp pq.exp pq.out
+'
+# Four synthetic nodes node[0-3] (gpu on 0-1) for -w/-x: jobs are placed
+# (their R is read at alloc) though only rank 0 exists to run them.
+test_expect_success '-w/--nodelist and -x/--exclude place sbatch jobs on those nodes' '
+    flux sched-query --generate="cluster[1]->node[4]->core[2]" --dump-R >R0.json &&
+    jq "del(.scheduling) | .execution.properties = {\"gpu\": \"0-1\"}" R0.json >R4.json &&
+    printf "[resource]\npath = \"%s\"\nnoverify = true\n" "$PWD/R4.json" >n4.toml &&
+    echo "node3 node1" >hosts.txt &&
+    cat >wx.sh <<-EOT &&
+	for a in "-w node[1-2]" "-N1 -w node3" "-N1 -w node[1-2]" "--nodelist=node0 -n2" \
+	         "-x node[0-2]" "--exclude=node[1-3]" "-w $PWD/hosts.txt" "-C gpu -x node0"; do
+	    id=\$(sbatch --parsable \$a --wrap true) &&
+	    flux job wait-event -t 30 \$id alloc >/dev/null &&
+	    echo "\$a: \$(flux job info \$id R | jq -r ".execution.nodelist[]")" || exit 1
+	done
+	EOT
+    timeout 120 flux start -c n4.toml sh wx.sh >wx.out &&
+    cat >wx.exp <<-EOT &&
+	-w node[1-2]: node[1-2]
+	-N1 -w node3: node3
+	-N1 -w node[1-2]: node[1-2]
+	--nodelist=node0 -n2: node0
+	-x node[0-2]: node3
+	--exclude=node[1-3]: node0
+	-w $PWD/hosts.txt: node[1,3]
+	-C gpu -x node0: node1
+	EOT
+    test_cmp wx.exp wx.out
+'
+test_expect_success '-w errors: more nodes than listed, a node that does not exist, a bad list' '
+    timeout 60 flux start -c n4.toml sh -c "
+        srun -N3 -w node[1-2] true; salloc -N3 --nodelist=node[1-2] true;
+        sbatch -w node9 --wrap true; sbatch -x \"n[1-\" --wrap true;
+        sbatch -w /nonexistent --wrap true; flux jobs -a -n | wc -l" >we.out 2>&1 &&
+    cat we.out &&
+    grep -q "^srun: error: .*(-N 3 is more than the 2 nodes of --nodelist=node\[1-2\]; the job may only use the listed nodes)" we.out &&
+    grep -q "^salloc: error: .*(-N 3 is more than the 2 nodes of --nodelist=node\[1-2\]" we.out &&
+    grep -q "^sbatch: error: .*no node satisfies the constraint .host:node9." we.out &&
+    grep -q "^sbatch: error: Invalid node name specified: --exclude=n\[1-$" we.out &&
+    grep -q "^sbatch: error: Unable to open --nodelist file /nonexistent" we.out &&
+    test "$(tail -1 we.out)" = 0
 '
 test_expect_success 'squeue -o/-O: the fields Slurm scripts commonly ask for' '
     id=$(sbatch --parsable -c2 --mem=2G --wrap "sleep 30") &&

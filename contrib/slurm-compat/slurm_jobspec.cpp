@@ -109,6 +109,19 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
 {
     int ntasks = options_ntasks(o);
     int nodes = o.nodes;
+    /* -w: the job's nodes are exactly the listed ones here (a constraint
+     * can only narrow), so at least as many nodes as listed, as Slurm
+     * raises -N, and never more. */
+    if (o.nodelist_count > 0) {
+        if (nodes > o.nodelist_count)
+            return "error: Batch job submission failed: Requested node configuration is not "
+                   "available (-N " + std::to_string(nodes) + " is more than the "
+                   + std::to_string(o.nodelist_count) + " nodes of --nodelist=" + o.nodelist
+                   + "; the job may only use the listed nodes)";
+        nodes = o.nodelist_count;
+        if (o.ntasks == 0)
+            ntasks = o.ntasks_per_node > 0 ? nodes * o.ntasks_per_node : nodes;
+    }
     if (o.exclusive && nodes == 0)
         nodes = 1;
     if (nodes > ntasks && o.ntasks > 0)
@@ -179,8 +192,20 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
         json_object_set_new(sys, "job", json_pack("{s:s}", "name", name.c_str()));
     if (!o.partition.empty() && o.partition != default_partition)
         json_object_set_new(sys, "queue", json_string(o.partition.c_str()));
+    /* -C, -w and -x: RFC 31 constraints, ANDed. */
+    json_t *cons = json_array();
     if (!o.constraint.empty())
-        json_object_set_new(sys, "constraints", constraints(o.constraint));
+        json_array_append_new(cons, constraints(o.constraint));
+    if (!o.nodelist.empty())
+        json_array_append_new(cons, json_pack("{s:[s]}", "hostlist", o.nodelist.c_str()));
+    if (!o.exclude.empty())
+        json_array_append_new(cons, json_pack("{s:[{s:[s]}]}", "not", "hostlist",
+                                              o.exclude.c_str()));
+    if (json_array_size(cons) == 1)
+        json_object_set(sys, "constraints", json_array_get(cons, 0));
+    else if (json_array_size(cons) > 1)
+        json_object_set(sys, "constraints", json_pack("{s:O}", "and", cons));
+    json_decref(cons);
 
     /* RFC 26 dependencies: one entry per job id; '?' lists keep "any". */
     json_t *deps = json_array();

@@ -7,8 +7,10 @@
 #include <climits>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <set>
 
+#include "nodelist.h"
 #include "signame/signame.h"
 #include "slurm_time.h"
 
@@ -108,9 +110,10 @@ const Opt table[] = {
     {"nice", optional_argument, o_ignored, ALL},
     {"wckey", required_argument, o_ignored, ALL},
     {"export-file", required_argument, o_unsupported, SBATCH},
-    /* Known to Slurm, not supported here: fail naming the option. */
     {"nodelist", required_argument, 'w', ALL},
     {"exclude", required_argument, 'x', ALL},
+    /* Known to Slurm, not supported here: fail naming the option. */
+    {"tmp", required_argument, o_unsupported, ALL},
     {"reservation", required_argument, o_unsupported, ALL},
     {"licenses", required_argument, 'L', ALL},
     {"switches", required_argument, o_unsupported, ALL},
@@ -636,7 +639,36 @@ std::string parse_options(Options &o, int argc, char **argv, int *next)
                 o.ignored.push_back(name);
                 break;
             case 'w':
-            case 'x':
+            case 'x': {
+                /* A hostlist, or (with a '/') a file of host names. */
+                std::string expr = arg;
+                if (arg.find('/') != std::string::npos) {
+                    std::ifstream in(arg);
+                    if (!in) {
+                        err = "Unable to open " + name + " file " + arg;
+                        break;
+                    }
+                    expr.clear();
+                    std::string word;
+                    while (in >> word)
+                        expr += (expr.empty() ? "" : ",") + word;
+                }
+                std::vector<std::string> hosts;
+                if (expr.empty() || !nodelist_expand(expr, hosts) || hosts.empty()) {
+                    err = "Invalid node name specified: " + name + "=" + arg;
+                    break;
+                }
+                std::string compressed = nodelist_compress(hosts);
+                if (c == 'w') {
+                    o.nodelist = compressed;
+                    std::vector<std::string> uniq;
+                    nodelist_expand(compressed, uniq);
+                    o.nodelist_count = (int)uniq.size();
+                }
+                else
+                    o.exclude = compressed;
+                break;
+            }
             case 'L':
             case 'M':
             case 'r':

@@ -35,6 +35,10 @@ struct Options {
     int64_t time_limit = 0;        /* seconds; 0 unset, -1 unlimited */
     std::string partition, output, error, input, chdir, export_spec, constraint, open_mode;
     std::string wrap, mpi, array_text, dependency_text, begin_text;
+    /* -w/--nodelist (hosts the job must include, in Slurm's compressed
+     * form) and its host count; -x/--exclude (hosts it must not use). */
+    std::string nodelist, exclude;
+    int nodelist_count = 0;
     ArraySpec array;
     std::vector<Dependency> dependencies;
     bool dependency_any = false;   /* '?' separated: any one suffices */

@@ -12,6 +12,7 @@
 #include <map>
 
 #include "cmd.h"
+#include "constraint_query.h"
 #include "flux/job.h"
 #include "fsd/fsd.h"
 #include "jobspec/jobspec.h"
@@ -37,6 +38,7 @@ enum {
     opt_dependency,
     opt_begin_time,
     opt_signal,
+    opt_requires,
 };
 
 const struct option job_option_longopts[] = {
@@ -60,6 +62,7 @@ const struct option job_option_longopts[] = {
     {"dependency", required_argument, nullptr, opt_dependency},
     {"begin-time", required_argument, nullptr, opt_begin_time},
     {"signal", required_argument, nullptr, opt_signal},
+    {"requires", required_argument, nullptr, opt_requires},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -77,6 +80,8 @@ const char *job_option_help =
     "      --urgency=N           0-31, or hold, default, expedite\n"
     "      --exclusive           whole nodes\n"
     "  -q, --queue=NAME          queue\n"
+    "      --requires=CONSTRAINT nodes must match (RFC 35: gpu, -debug, host:n[1-2],\n"
+    "                            rank:0-3, a|b, not (a & b); repeatable, ANDed)\n"
     "      --output=TEMPLATE     stdout (and stderr) to a file; {{id}}, {{id.dec}}, {{name}}\n"
     "      --error=TEMPLATE      stderr to a file\n"
     "      --dependency=DEP      RFC 26 SCHEME:VALUE: after:ID, afterany:ID, afterok:ID,\n"
@@ -222,6 +227,11 @@ bool job_option_handle(JobOptions &o, int c, const char *arg)
             o.dependencies.emplace_back(scheme, colon == std::string::npos ? "" : d.substr(colon + 1));
             return true;
         }
+        case opt_requires:
+            if (auto c = constraint_query_parse(arg); !c)
+                die(1, "flux: %s", c.error().text.c_str());
+            o.requires_.push_back(arg);
+            return true;
         case opt_begin_time: {
             double t;
             if (arg[0] == '+') {
@@ -375,6 +385,17 @@ flux::Result<flux::JsonPtr> job_options_jobspec(const JobOptions &o,
     if (o.signal > 0)
         set_path(sys, "shell.options.signal",
                  json_pack("{s:i s:f}", "signum", o.signal, "timeleft", o.signal_timeleft));
+    /* RFC 31: --requires, ANDed with constraints given by --setattr. */
+    if (!o.requires_.empty()) {
+        auto c = constraint_query_all(o.requires_);
+        if (!c)
+            return c.error();
+        json_t *have = json_object_get(sys, "constraints");
+        json_t *want = c->release();
+        if (have && !(json_is_object(have) && json_object_size(have) == 0))
+            want = json_pack("{s:[O o]}", "and", have, want);
+        json_object_set_new(sys, "constraints", want);
+    }
     /* RFC 26: attributes.system.dependencies, [{scheme, value}]. */
     if (!o.dependencies.empty()) {
         json_t *deps = json_object_get(sys, "dependencies");

@@ -32,6 +32,7 @@ struct JobOptions {
      * time limit (shell option "signal", as Flux). */
     int signal = 0;
     double signal_timeleft = 60;
+    std::vector<std::string> requires_; /* --requires (RFC 35), ANDed */
 };
 
 /* getopt_long table entries and handling for the shared options.  handle()

@@ -12,7 +12,8 @@
  *   [module] path
  *   [resource] exclude (idset of ranks), path (an R file), noverify (bool)
  *   [sched-graph] match-policy, queue-policy, reservation-depth, queue-depth, mode,
- *                 policy-conf (a table)
+ *                 policy-conf (a table), queues.NAME.{queue-policy,
+ *                 reservation-depth, queue-depth} (a table, as JSON text)
  *   [[job-manager.plugins]] load = PATH, conf = TABLE (jobtap plugins,
  *               handed to the job manager as the JSON text of the
  *               attribute conf.job-manager.plugins)
@@ -539,6 +540,43 @@ bool parse_into(const toml::table &tbl, Config &cfg, std::string *err)
                 if (!v.is_table()) {
                     *err = where(v.source()) + ": " + name + ": expected a table";
                     return false;
+                }
+                cfg.attrs[name] = json_text(*v.as_table());
+                continue;
+            }
+            /* [sched-graph.queues.NAME]: one named queue's own settings. */
+            if (key == "queues") {
+                if (!v.is_table()) {
+                    *err = where(v.source()) + ": " + name + ": expected a table";
+                    return false;
+                }
+                const toml::table *named = tbl["queues"].as_table();
+                for (auto &&[qn, qv] : *v.as_table()) {
+                    std::string qname = name + "." + std::string(qn.str());
+                    if (!qv.is_table()) {
+                        *err = where(qv.source()) + ": " + qname + ": expected a table";
+                        return false;
+                    }
+                    if (!named || !named->contains(qn.str())) {
+                        *err = where(qv.source()) + ": " + qname + ": no queue '"
+                               + std::string(qn.str()) + "' in [queues]";
+                        return false;
+                    }
+                    for (auto &&[qk, qval] : *qv.as_table()) {
+                        std::string k2(qk.str());
+                        if (k2 != "queue-policy" && k2 != "reservation-depth"
+                            && k2 != "queue-depth") {
+                            *err = where(qval.source()) + ": " + qname + "." + k2
+                                   + ": unknown key (queue-policy, reservation-depth, "
+                                     "queue-depth)";
+                            return false;
+                        }
+                        if (!(k2 == "queue-policy" ? qval.is_string() : qval.is_integer())) {
+                            *err = where(qval.source()) + ": " + qname + "." + k2 + ": expected "
+                                   + (k2 == "queue-policy" ? "a string" : "an integer");
+                            return false;
+                        }
+                    }
                 }
                 cfg.attrs[name] = json_text(*v.as_table());
                 continue;

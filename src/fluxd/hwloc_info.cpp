@@ -58,8 +58,27 @@ json_t *discover(std::string *err, std::vector<std::vector<unsigned>> *core_pus)
         core_pus->push_back(std::move(pus));
     }
     hwloc_obj_t root = hwloc_get_root_obj(raw);
-    return json_pack("{s:i s:i s:i s:i s:i s:I}", "packages", packages, "cores", cores, "pus", pus,
-                     "numanodes", numa, "gpus", gpus, "memory", (json_int_t)root->total_memory);
+    /* Per package: its cores (R's core ids) and the memory of the NUMA
+     * nodes under it (an even share of the machine's when NUMA memory
+     * hangs above the packages). */
+    json_t *sockets = json_array();
+    for (int p = 0; p < packages; p++) {
+        hwloc_obj_t pkg = hwloc_get_obj_by_type(raw, HWLOC_OBJ_PACKAGE, (unsigned)p);
+        IdSet ids;
+        for (int c = 0; c < cores; c++) {
+            hwloc_obj_t core = hwloc_get_obj_by_type(raw, HWLOC_OBJ_CORE, (unsigned)c);
+            if (hwloc_bitmap_isincluded(core->cpuset, pkg->cpuset))
+                ids.insert((uint32_t)c);
+        }
+        hwloc_uint64_t mem = pkg->total_memory;
+        if (mem == 0)
+            mem = root->total_memory / (hwloc_uint64_t)packages;
+        json_array_append_new(sockets, json_pack("{s:s s:I}", "cores", ids.encode().c_str(),
+                                                 "memory", (json_int_t)mem));
+    }
+    return json_pack("{s:i s:i s:i s:i s:i s:I s:o}", "packages", packages, "cores", cores, "pus",
+                     pus, "numanodes", numa, "gpus", gpus, "memory",
+                     (json_int_t)root->total_memory, "sockets", sockets);
 }
 
 } // namespace

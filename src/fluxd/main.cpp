@@ -130,7 +130,7 @@ void declare_attrs(Attrs &a)
     });
     /* sched-graph's settings (-Ssched-graph.KEY=VALUE or [sched-graph]). */
     for (const char *key :
-         {"match-policy", "queue-policy", "reservation-depth", "queue-depth", "mode"})
+         {"match-policy", "queue-policy", "reservation-depth", "queue-depth", "mode", "queues"})
         a.declare(std::string("sched-graph.") + key, std::nullopt, Attrs::immutable);
     for (const char *name :
          {"rank", "size", "local-uri", "broker.pid", "broker.boot-method", "broker.ready-time",

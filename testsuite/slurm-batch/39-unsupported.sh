@@ -1,4 +1,4 @@
 #!/bin/bash
-#SBATCH --nodelist=node7
-# fails: option --nodelist is not supported
+#SBATCH --tmp=10G
+# fails: option --tmp is not supported
 true

@@ -158,6 +158,10 @@ void Resource::discover(uint32_t rank)
         IdSet c = cores > 0 ? IdSet::range(0, (uint32_t)cores - 1) : IdSet();
         IdSet g = gpus > 0 ? IdSet::range(0, (uint32_t)gpus - 1) : IdSet();
         R_.add_rank(rank, host, c, g);
+        json_t *sockets = nullptr;
+        if (flux_msg_unpack(rsp, "{s:o}", "sockets", &sockets) == 0 && json_is_array(sockets)
+            && json_array_size(sockets) > 0)
+            sockets_[rank] = flux::JsonPtr(json_incref(sockets));
         known_.insert(rank);
         generation_++;
         if (ready())
@@ -343,8 +347,16 @@ void Resource::acquire(const flux_msg_t *msg)
     /* A graph scheduler reads the JGF (scheduling key) given with R. */
     avail.set_scheduling(const_cast<json_t *>(R_.scheduling()));
     IdSet u = up();
-    broker_.respond(msg, json_pack("{s:O s:s}", "resources", avail.encode_json().get(), "up",
-                                   u.encode().c_str()));
+    /* Per-rank hwloc detail (sockets with their cores and memory) for a
+     * graph scheduler building its graph from R_lite. */
+    json_t *topology = json_object();
+    for (const auto &[rank, sk] : sockets_) {
+        if (!excluded_.contains(rank))
+            json_object_set_new(topology, std::to_string(rank).c_str(),
+                                json_pack("{s:O}", "sockets", sk.get()));
+    }
+    broker_.respond(msg, json_pack("{s:O s:s s:o}", "resources", avail.encode_json().get(), "up",
+                                   u.encode().c_str(), "topology", topology));
     acquirers_.push_back(flux::msg_ref(msg));
     last_up_ = u;
 }

@@ -58,6 +58,9 @@ class Resource {
     ServiceHost &broker_;
     flux::Rv1 R_;                /* discovered (or configured) resources, all ranks */
     flux::IdSet known_;          /* ranks whose resources are in R_ */
+    /* Discovered ranks' hwloc sockets ([{cores, memory}], hwloc.info),
+     * given to a graph scheduler with resource.acquire ("topology"). */
+    std::map<uint32_t, flux::JsonPtr> sockets_;
     flux::IdSet pending_;        /* ranks being discovered */
     flux::IdSet excluded_;       /* resource.exclude */
     bool configured_ = false;    /* R from resource.path, not discovery */

@@ -310,7 +310,7 @@ Result<Graph> Graph::generate(std::string_view spec)
 
 /* From R -------------------------------------------------------------------*/
 
-Result<Graph> Graph::from_rv1(const Rv1 &R)
+Result<Graph> Graph::from_rv1(const Rv1 &R, const json_t *topology)
 {
     if (R.empty())
         return bad("R has no execution targets");
@@ -336,10 +336,65 @@ Result<Graph> Graph::from_rv1(const Rv1 &R)
         n.props = g.add_props(std::move(p));
         int32_t ni = (int32_t)g.v_.size();
         g.v_.push_back(n);
+        /* hwloc sockets of this rank: each with its cores and memory. */
+        IdSet in_sockets;
+        json_t *sockets = json_object_get(
+            json_object_get(topology, std::to_string(rank).c_str()), "sockets");
+        auto cores = rr.children.find("core");
+        size_t i;
+        json_t *sk;
+        json_array_foreach(sockets, i, sk)
+        {
+            const char *ids = nullptr;
+            json_int_t mem = 0;
+            std::string err;
+            std::optional<IdSet> set;
+            if (json_unpack(sk, "{s:s s?I}", "cores", &ids, "memory", &mem) < 0
+                || !(set = IdSet::parse(ids, &err)))
+                return bad("topology: rank " + std::to_string(rank)
+                           + ": expected sockets [{cores: IDSET, memory: BYTES}]");
+            Vertex so;
+            so.parent = ni;
+            so.type = g.add_type("socket");
+            so.basename = g.intern("socket");
+            so.rank = (int32_t)rank;
+            so.id = (int64_t)i;
+            int32_t si = (int32_t)g.v_.size();
+            g.v_.push_back(so);
+            if (cores != rr.children.end()) {
+                uint16_t t = g.add_type("core");
+                uint32_t base = g.intern("core");
+                cores->second.for_each([&](uint32_t id) {
+                    if (!set->contains(id) || in_sockets.contains(id))
+                        return;
+                    in_sockets.insert(id);
+                    Vertex c;
+                    c.parent = si;
+                    c.type = t;
+                    c.basename = base;
+                    c.rank = (int32_t)rank;
+                    c.id = id;
+                    g.v_.push_back(c);
+                });
+            }
+            if (mem >= (json_int_t)1 << 20) {
+                Vertex m;
+                m.parent = si;
+                m.type = g.add_type("memory");
+                m.basename = g.intern("memory");
+                m.rank = (int32_t)rank;
+                m.id = (int64_t)i;
+                m.size = mem >> 20;
+                m.unit = g.intern("MB");
+                g.v_.push_back(m);
+            }
+        }
         for (const auto &[type, ids] : rr.children) {
             uint16_t t = g.add_type(type);
             uint32_t base = g.intern(type);
             ids.for_each([&](uint32_t id) {
+                if (type == "core" && in_sockets.contains(id))
+                    return;
                 Vertex c;
                 c.parent = ni;
                 c.type = t;
@@ -549,7 +604,7 @@ Result<Graph> Graph::from_jgf(const json_t *jgf)
     return g;
 }
 
-Result<Graph> Graph::from_json(const json_t *o)
+Result<Graph> Graph::from_json(const json_t *o, const json_t *topology)
 {
     if (!json_is_object(o))
         return bad("expected a JSON object (R or JGF)");
@@ -565,7 +620,7 @@ Result<Graph> Graph::from_json(const json_t *o)
     auto R = Rv1::decode(o);
     if (!R)
         return bad("R: " + R.error().text);
-    return from_rv1(*R);
+    return from_rv1(*R, topology);
 }
 
 Result<Graph> Graph::load_file(const std::string &path)

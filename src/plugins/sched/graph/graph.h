@@ -69,11 +69,15 @@ struct Edge {
 class Graph {
   public:
     static Result<Graph> generate(std::string_view spec);
-    static Result<Graph> from_rv1(const Rv1 &R);
+    /* TOPOLOGY (optional, resource.acquire's): {"RANK": {"sockets": [{cores:
+     * IDSET, memory: BYTES}, ...]}} puts a rank's cores under socket
+     * vertices, each with a memory pool (MB); other children stay under
+     * the node. */
+    static Result<Graph> from_rv1(const Rv1 &R, const json_t *topology = nullptr);
     /* JGF object ({"graph": {"nodes": [...], "edges": [...]}}). */
     static Result<Graph> from_jgf(const json_t *jgf);
     /* R with a JGF "scheduling" key, R alone, or a bare JGF object. */
-    static Result<Graph> from_json(const json_t *o);
+    static Result<Graph> from_json(const json_t *o, const json_t *topology = nullptr);
     static Result<Graph> load_file(const std::string &path);
 
     size_t size() const { return v_.size(); }

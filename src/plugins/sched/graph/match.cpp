@@ -59,6 +59,65 @@ bool Constraint::eval(const Graph &g, int32_t host) const
     return false;
 }
 
+std::string Constraint::describe() const
+{
+    auto join = [](const std::vector<std::string> &v, const char *sep) {
+        std::string out;
+        for (const auto &x : v)
+            out += (out.empty() ? "" : sep) + x;
+        return out;
+    };
+    std::vector<std::string> parts;
+    switch (kind) {
+    case properties:
+        return join(props, ",");
+    case hostlist:
+        return "host:" + join(texts, ",");
+    case ranks:
+        return "rank:" + join(texts, ",");
+    case all:
+    case any:
+    case none:
+        for (const auto &c : sub)
+            parts.push_back(c.describe());
+        if (kind == none)
+            return parts.size() == 1 && sub[0].sub.empty() ? "-" + parts[0]
+                                                           : "not (" + join(parts, " & ") + ")";
+        return parts.size() == 1 ? parts[0]
+                                 : "(" + join(parts, kind == all ? " & " : " | ") + ")";
+    }
+    return "";
+}
+
+std::string constraint_culprit(const Constraint &c, const Graph &g)
+{
+    auto none = [&](const Constraint &t) {
+        for (int32_t h : g.hosts()) {
+            if (h >= 0 && t.eval(g, h))
+                return false;
+        }
+        return true;
+    };
+    if (!none(c))
+        return "";
+    if (c.kind == Constraint::all) {
+        for (const auto &a : c.sub) {
+            if (none(a))
+                return constraint_culprit(a, g);
+        }
+    }
+    if (c.kind == Constraint::properties && c.props.size() > 1) {
+        for (const auto &p : c.props) {
+            Constraint one;
+            one.kind = Constraint::properties;
+            one.props = {p};
+            if (none(one))
+                return p;
+        }
+    }
+    return c.describe();
+}
+
 Result<Constraint> constraint_parse(const json_t *o)
 {
     if (!json_is_object(o))
@@ -108,6 +167,7 @@ Result<Constraint> constraint_parse(const json_t *o)
                                + "': " + (err.empty() ? "expected a hostlist" : err));
                 for (size_t j = 0; j < hl->count(); j++)
                     s.hosts.insert(hl->at(j));
+                s.texts.push_back(json_string_value(e));
             }
         }
         else if (k == "ranks") {
@@ -120,6 +180,7 @@ Result<Constraint> constraint_parse(const json_t *o)
                 if (!ids)
                     return bad("constraints: ranks: expected idsets of ranks");
                 s.rankset.insert(*ids);
+                s.texts.push_back(json_string_value(e));
             }
         }
         else
@@ -564,14 +625,21 @@ class LocalityPolicy : public Policy {
             return true;
         std::vector<std::tuple<int, int64_t, int32_t>> keyed;
         keyed.reserve(out.size());
+        std::vector<std::tuple<int64_t, double, int32_t>> spread;
         for (int32_t c : out) {
             int64_t f = p.free_now(c, type);
             if (spread_)
-                keyed.push_back({0, -f, c});
+                spread.push_back({-f, -free_fraction(p, c), c});
             else if (f >= need)
                 keyed.push_back({0, f, c});
             else
                 keyed.push_back({1, -f, c});
+        }
+        if (spread_) {
+            std::sort(spread.begin(), spread.end());
+            for (size_t i = 0; i < out.size(); i++)
+                out[i] = std::get<2>(spread[i]);
+            return true;
         }
         std::sort(keyed.begin(), keyed.end());
         for (size_t i = 0; i < out.size(); i++)
@@ -581,6 +649,24 @@ class LocalityPolicy : public Policy {
 
   private:
     bool spread_;
+
+    /* How empty subtree C is: the mean free fraction of the types below
+     * its top (cores, gpus, memory...).  It breaks ties of the asked type,
+     * which for a node request is one free node each however loaded. */
+    static double free_fraction(const Planner &p, int32_t c)
+    {
+        const Graph &g = p.graph();
+        double sum = 0;
+        int n = 0;
+        for (uint16_t t = 0; t < g.ntypes(); t++) {
+            int64_t tot = p.total(c, t);
+            if (tot <= 0 || t == g[c].type)
+                continue;
+            sum += (double)p.free_now(c, t) / (double)tot;
+            n++;
+        }
+        return n ? sum / n : 0;
+    }
 };
 
 } // namespace
@@ -957,7 +1043,7 @@ std::string plural(const std::string &t, uint64_t n)
     return n == 1 ? t : t + "s";
 }
 
-std::string short_text(const Request &req, const Matcher &m)
+std::string short_text(const Request &req, const Matcher &m, const Graph &g)
 {
     std::function<const ReqNode *(const std::vector<ReqNode> &)> missing =
         [&](const std::vector<ReqNode> &l) -> const ReqNode * {
@@ -971,6 +1057,11 @@ std::string short_text(const Request &req, const Matcher &m)
     };
     if (const ReqNode *x = missing(req.top))
         return "unsatisfiable request: the graph has no resource of type '" + x->type + "'";
+    if (req.constraint) {
+        std::string c = constraint_culprit(*req.constraint, g);
+        if (!c.empty())
+            return "unsatisfiable request: no node satisfies the constraint '" + c + "'";
+    }
     std::string s = "unsatisfiable request";
     if (m.short_req) {
         const ReqNode &r = *m.short_req;
@@ -981,6 +1072,8 @@ std::string short_text(const Request &req, const Matcher &m)
                  + plural(m.inner_type, m.inner_need) + ", at most "
                  + std::to_string(m.inner_got) + " found together)";
     }
+    if (req.constraint)
+        s += " with the constraint '" + req.constraint->describe() + "'";
     return s + " [" + req.text + "]";
 }
 
@@ -1014,7 +1107,7 @@ Result<MatchResult> match(Planner &p, const Policy &pol, const Request &req, Op 
     if (op == Op::satisfiability) {
         Matcher m(p, pol, req, true, now, now);
         bool ok = m.run();
-        std::string why = ok ? "" : short_text(req, m);
+        std::string why = ok ? "" : short_text(req, m, g);
         m.reset();
         if (!ok)
             return make_error(EOVERFLOW, why);
@@ -1034,7 +1127,7 @@ Result<MatchResult> match(Planner &p, const Policy &pol, const Request &req, Op 
     if (check_sat) {
         Matcher m(p, pol, req, true, now, now);
         bool ok = m.run();
-        std::string why = ok ? "" : short_text(req, m);
+        std::string why = ok ? "" : short_text(req, m, g);
         m.reset();
         if (!ok)
             return make_error(EOVERFLOW, why);

@@ -45,8 +45,15 @@ struct Constraint {
     std::vector<std::string> props;
     std::unordered_set<std::string> hosts;
     IdSet rankset;
+    std::vector<std::string> texts; // hostlist/ranks operands as written
     bool eval(const Graph &g, int32_t host) const;
+    /* In the RFC 35 syntax of --requires: "gpu,^debug", "host:n[1-2]",
+     * "rank:0-3", "-rank:1", "(a & b)", "(a | b)". */
+    std::string describe() const;
 };
+/* The part of C that no host of G satisfies, to name it in an error (the
+ * first such term of an AND, a single property), or "" if some host does. */
+std::string constraint_culprit(const Constraint &c, const Graph &g);
 /* Errors: EINVAL "constraints: unknown operator 'foo'" and the like. */
 Result<Constraint> constraint_parse(const json_t *o);
 

@@ -4,8 +4,13 @@
  * hierarchy, site types), else the R itself (cluster -> node -> core/gpu).
  * Ranks not up (offline, drained, excluded) are never allocated.
  *
- * Queue: priority (highest first), submit time, id.  Each pass clears the
- * reservations and walks up to queue-depth jobs:
+ * Queues: one per named queue (attributes.system.queue; "" for jobs without
+ * one), each in priority order (highest first), then submit time, id, with
+ * its own queue-policy, reservation-depth and queue-depth
+ * ([sched-graph.queues.NAME], else the global settings).  A blocked job
+ * holds back only its own queue.  Each pass clears the reservations, then
+ * walks the queues (the one whose head comes first in that order first),
+ * up to queue-depth jobs of each:
  *   fcfs          the head allocates now or everything waits;
  *   easy          the first job that does not fit gets a reservation
  *                 (allocate_orelse_reserve), later ones start only where
@@ -18,19 +23,23 @@
  *
  * Services: sched.* and feasibility.check through flux/schedutil.h;
  * sched-graph.status -> {queue, running, reserved, match-policy,
- * queue-policy, vertices}.
+ * queue-policy, vertices, queues: {NAME: {pending, queue-policy,
+ * reservation-depth, queue-depth}}}.
  *
  * Settings (module arguments KEY=VALUE, or the broker attributes
  * sched-graph.KEY, i.e. -Ssched-graph.KEY=VALUE or [sched-graph] in the
  * config): match-policy (first), queue-policy (fcfs), reservation-depth
- * (hybrid, 8), queue-depth (32), mode (RFC 27 concurrency, unlimited).
+ * (hybrid, 8), queue-depth (32), mode (RFC 27 concurrency, unlimited),
+ * queues (JSON {NAME: {queue-policy, reservation-depth, queue-depth}}).
  * See sched-graph(5).
  */
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <syslog.h>
 #include <tuple>
@@ -64,6 +73,25 @@ struct PendingJob {
 
 using QueueKey = std::tuple<int64_t, double, uint64_t>;
 
+struct QueueConf {
+    QueuePolicy qpolicy = QueuePolicy::fcfs;
+    std::string qpolicy_name = "fcfs";
+    int reservation_depth = 8;
+    int queue_depth = 32;
+};
+
+/* [sched-graph.queues.NAME]: what one queue sets; the rest is global. */
+struct QueueOverride {
+    std::optional<std::pair<QueuePolicy, std::string>> qpolicy;
+    std::optional<int> reservation_depth, queue_depth;
+};
+
+struct Queue {
+    std::string name;
+    QueueConf conf;
+    std::map<QueueKey, PendingJob> jobs;
+};
+
 double wallclock()
 {
     struct timespec ts;
@@ -77,13 +105,11 @@ struct Sched {
     std::unique_ptr<Graph> graph;
     std::unique_ptr<Planner> planner;
     std::unique_ptr<Policy> policy;
-    QueuePolicy qpolicy = QueuePolicy::fcfs;
-    std::string qpolicy_name = "fcfs";
-    int reservation_depth = 8;
-    int queue_depth = 32;
+    QueueConf defaults; /* [sched-graph] */
+    std::map<std::string, QueueOverride> overrides;
     std::string mode = "unlimited";
-    std::map<QueueKey, PendingJob> queue;
-    std::map<uint64_t, QueueKey> by_id;
+    std::map<std::string, Queue> queues; /* by name, created on first use */
+    std::map<uint64_t, std::pair<Queue *, QueueKey>> by_id;
     flux_future_t *acquire = nullptr;
     flux_msg_handler_t **handlers = nullptr;
     bool ready = false;
@@ -96,8 +122,9 @@ struct Sched {
 
     ~Sched()
     {
-        for (auto &[k, job] : queue)
-            flux_msg_decref(job.msg);
+        for (auto &[name, q] : queues)
+            for (auto &[k, job] : q.jobs)
+                flux_msg_decref(job.msg);
         for (auto *m : feas_waiting)
             flux_msg_decref(m);
         flux_future_destroy(acquire);
@@ -137,11 +164,40 @@ struct Sched {
         return req;
     }
 
-    void remove(std::map<QueueKey, PendingJob>::iterator it)
+    Queue &queue_for(const std::string &name)
+    {
+        auto it = queues.find(name);
+        if (it != queues.end())
+            return it->second;
+        Queue q;
+        q.name = name;
+        q.conf = defaults;
+        if (auto o = overrides.find(name); o != overrides.end()) {
+            if (o->second.qpolicy) {
+                q.conf.qpolicy = o->second.qpolicy->first;
+                q.conf.qpolicy_name = o->second.qpolicy->second;
+            }
+            if (o->second.reservation_depth)
+                q.conf.reservation_depth = *o->second.reservation_depth;
+            if (o->second.queue_depth)
+                q.conf.queue_depth = *o->second.queue_depth;
+        }
+        return queues.emplace(name, std::move(q)).first->second;
+    }
+
+    size_t npending() const
+    {
+        size_t n = 0;
+        for (const auto &[name, q] : queues)
+            n += q.jobs.size();
+        return n;
+    }
+
+    void remove(Queue &q, std::map<QueueKey, PendingJob>::iterator it)
     {
         by_id.erase(it->second.id);
         flux_msg_decref(it->second.msg);
-        queue.erase(it);
+        q.jobs.erase(it);
     }
 
     void annotate(PendingJob &job, double t_estimate, const char *reason)
@@ -162,9 +218,9 @@ struct Sched {
         json_decref(o);
     }
 
-    bool may_reserve(int reserved) const
+    static bool may_reserve(const QueueConf &c, int reserved)
     {
-        switch (qpolicy) {
+        switch (c.qpolicy) {
         case QueuePolicy::fcfs:
             return false;
         case QueuePolicy::easy:
@@ -172,31 +228,45 @@ struct Sched {
         case QueuePolicy::conservative:
             return true;
         case QueuePolicy::hybrid:
-            return reserved < reservation_depth;
+            return reserved < c.reservation_depth;
         }
         return false;
     }
 
-    /* One pass over the queue (see the top of the file). */
+    /* One pass over the queues (see the top of the file). */
     void schedule()
     {
         if (!planner || !ready)
             return;
         planner->clear_reservations();
         double now = wallclock();
+        std::vector<Queue *> order;
+        for (auto &[name, q] : queues) {
+            if (!q.jobs.empty())
+                order.push_back(&q);
+        }
+        std::sort(order.begin(), order.end(), [](const Queue *a, const Queue *b) {
+            return a->jobs.begin()->first < b->jobs.begin()->first;
+        });
+        for (Queue *q : order)
+            schedule_queue(*q, now);
+    }
+
+    void schedule_queue(Queue &q, double now)
+    {
         int reserved = 0, considered = 0;
         bool blocked = false;
-        for (auto it = queue.begin(); it != queue.end();) {
+        for (auto it = q.jobs.begin(); it != q.jobs.end();) {
             PendingJob &job = it->second;
             /* Bounded work per pass: queue-depth jobs, blocked ones included. */
-            if (considered++ >= queue_depth)
+            if (considered++ >= q.conf.queue_depth)
                 break;
             if (blocked) {
                 annotate(job, 0, "priority");
                 ++it;
                 continue;
             }
-            Op op = may_reserve(reserved) ? Op::allocate_orelse_reserve : Op::allocate;
+            Op op = may_reserve(q.conf, reserved) ? Op::allocate_orelse_reserve : Op::allocate;
             auto r = match(*planner, *policy, *job.req, op, job.id, now, false);
             if (r && !r->reserved) {
                 auto R = alloc_to_R(*graph, r->alloc);
@@ -209,7 +279,7 @@ struct Sched {
                     continue;
                 }
                 auto next = std::next(it);
-                remove(it);
+                remove(q, it);
                 it = next;
                 continue;
             }
@@ -223,12 +293,12 @@ struct Sched {
                 if (flux_schedutil_alloc_deny(util, job.msg, job.id, r.error().text.c_str()) < 0)
                     flux_log_error(h, "sched.alloc: deny");
                 auto next = std::next(it);
-                remove(it);
+                remove(q, it);
                 it = next;
                 continue;
             }
             annotate(job, 0, "insufficient resources");
-            if (qpolicy == QueuePolicy::fcfs)
+            if (q.conf.qpolicy == QueuePolicy::fcfs)
                 blocked = true;
             ++it;
         }
@@ -266,6 +336,9 @@ void alloc_cb(flux_schedutil_t *, const flux_msg_t *msg, json_t *jobj, void *arg
         flux_schedutil_alloc_deny(s->util, msg, (uint64_t)id, sat.error().text.c_str());
         return;
     }
+    const char *qname = nullptr;
+    (void)json_unpack(jobspec, "{s?{s?{s?s}}}", "attributes", "system", "queue", &qname);
+    Queue &q = s->queue_for(qname ? qname : "");
     PendingJob job;
     job.id = (uint64_t)id;
     job.priority = (uint32_t)priority;
@@ -276,8 +349,8 @@ void alloc_cb(flux_schedutil_t *, const flux_msg_t *msg, json_t *jobj, void *arg
         return;
     }
     QueueKey key{-(int64_t)job.priority, job.t_submit, job.id};
-    s->by_id[job.id] = key;
-    s->queue.emplace(key, std::move(job));
+    s->by_id[job.id] = {&q, key};
+    q.jobs.emplace(key, std::move(job));
     s->schedule();
 }
 
@@ -322,9 +395,10 @@ void cancel_cb(flux_schedutil_t *util, uint64_t id, void *arg)
     auto it = s->by_id.find(id);
     if (it == s->by_id.end())
         return;
-    auto q = s->queue.find(it->second);
-    flux_schedutil_alloc_cancel(util, q->second.msg, id);
-    s->remove(q);
+    Queue &q = *it->second.first;
+    auto j = q.jobs.find(it->second.second);
+    flux_schedutil_alloc_cancel(util, j->second.msg, id);
+    s->remove(q, j);
     s->schedule();
 }
 
@@ -341,12 +415,13 @@ void prioritize_cb(flux_schedutil_t *, json_t *jobs, void *arg)
         auto it = s->by_id.find((uint64_t)id);
         if (it == s->by_id.end())
             continue;
-        auto node = s->queue.extract(it->second);
-        QueueKey key{-(int64_t)priority, std::get<1>(it->second), (uint64_t)id};
+        Queue &q = *it->second.first;
+        auto node = q.jobs.extract(it->second.second);
+        QueueKey key{-(int64_t)priority, std::get<1>(it->second.second), (uint64_t)id};
         node.key() = key;
         node.mapped().priority = (uint32_t)priority;
-        s->queue.insert(std::move(node));
-        it->second = key;
+        q.jobs.insert(std::move(node));
+        it->second.second = key;
     }
     s->schedule();
 }
@@ -381,10 +456,18 @@ void status_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg
     if (s->planner)
         for (const auto &[id, a] : s->planner->jobs())
             (a.running ? running : reserved)++;
-    flux_respond_pack(h, msg, "{s:I s:i s:i s:s s:s s:I}", "queue", (json_int_t)s->queue.size(),
+    json_t *queues = json_object();
+    for (const auto &[name, q] : s->queues)
+        json_object_set_new(queues, name.c_str(),
+                            json_pack("{s:I s:s s:i s:i}", "pending", (json_int_t)q.jobs.size(),
+                                      "queue-policy", q.conf.qpolicy_name.c_str(),
+                                      "reservation-depth", q.conf.reservation_depth,
+                                      "queue-depth", q.conf.queue_depth));
+    flux_respond_pack(h, msg, "{s:I s:i s:i s:s s:s s:I s:o}", "queue", (json_int_t)s->npending(),
                       "running", running, "reserved", reserved, "match-policy",
-                      s->policy->name(), "queue-policy", s->qpolicy_name.c_str(), "vertices",
-                      (json_int_t)(s->graph ? s->graph->size() : 0));
+                      s->policy->name(), "queue-policy", s->defaults.qpolicy_name.c_str(),
+                      "vertices", (json_int_t)(s->graph ? s->graph->size() : 0), "queues",
+                      queues);
 }
 
 void ready_cb(flux_schedutil_t *, int, void *arg)
@@ -427,15 +510,17 @@ void acquire_cb(flux_future_t *f, void *arg)
 {
     Sched *s = ctx(arg);
     if (!s->planner) {
-        json_t *R;
+        json_t *R, *topology = nullptr;
         const char *up = "";
-        if (flux_rpc_get_unpack(f, "{s:o s?s}", "resources", &R, "up", &up) < 0) {
+        if (flux_rpc_get_unpack(f, "{s:o s?s s?o}", "resources", &R, "up", &up, "topology",
+                                &topology)
+            < 0) {
             flux_log(s->h, LOG_ERR, "sched-graph: resource.acquire: %s",
                      flux_future_error_string(f));
             flux_reactor_stop_error(flux_get_reactor(s->h));
             return;
         }
-        auto g = Graph::from_json(R);
+        auto g = Graph::from_json(R, topology);
         auto rv = flux::Rv1::decode(R);
         if (!g || !rv) {
             flux_log(s->h, LOG_ERR, "sched-graph: %s",
@@ -461,7 +546,14 @@ void acquire_cb(flux_future_t *f, void *arg)
         flux_log(s->h, LOG_INFO, "sched-graph: %zu vertices, %zu hosts, match-policy=%s "
                                  "queue-policy=%s",
                  s->graph->size(), s->graph->hosts().size(), s->policy->name(),
-                 s->qpolicy_name.c_str());
+                 s->defaults.qpolicy_name.c_str());
+        for (const auto &[name, o] : s->overrides) {
+            Queue &q = s->queue_for(name);
+            flux_log(s->h, LOG_INFO,
+                     "sched-graph: queue %s: queue-policy=%s reservation-depth=%d queue-depth=%d",
+                     name.c_str(), q.conf.qpolicy_name.c_str(), q.conf.reservation_depth,
+                     q.conf.queue_depth);
+        }
         flux_future_reset(f);
         for (auto *m : s->feas_waiting) {
             json_t *jobspec = nullptr;
@@ -494,6 +586,87 @@ const struct flux_msg_handler_spec htab[] = {
     FLUX_MSGHANDLER_TABLE_END,
 };
 
+bool parse_qpolicy(const std::string &val, QueuePolicy *out)
+{
+    static const std::pair<const char *, QueuePolicy> names[] = {
+        {"fcfs", QueuePolicy::fcfs},
+        {"easy", QueuePolicy::easy},
+        {"conservative", QueuePolicy::conservative},
+        {"hybrid", QueuePolicy::hybrid},
+    };
+    for (const auto &[n, p] : names) {
+        if (val == n) {
+            *out = p;
+            return true;
+        }
+    }
+    return false;
+}
+
+int configure(Sched &s, const std::string &key, const std::string &val);
+
+/* queues={"NAME": {"queue-policy": "easy", "queue-depth": 8, ...}, ...} */
+int configure_queues(Sched &s, const std::string &val)
+{
+    flux_t *h = s.h;
+    json_error_t jerr;
+    json_t *o = json_loads(val.c_str(), 0, &jerr);
+    if (!json_is_object(o)) {
+        flux_log(h, LOG_ERR, "sched-graph: queues: expected a JSON object of queues");
+        json_decref(o);
+        return -1;
+    }
+    int rc = 0;
+    const char *name;
+    json_t *conf;
+    json_object_foreach(o, name, conf)
+    {
+        QueueOverride ov;
+        const char *k;
+        json_t *v;
+        if (!json_is_object(conf)) {
+            flux_log(h, LOG_ERR, "sched-graph: queues.%s: expected a table", name);
+            rc = -1;
+            break;
+        }
+        json_object_foreach(conf, k, v)
+        {
+            std::string key = k, text;
+            if (json_is_string(v))
+                text = json_string_value(v);
+            else if (json_is_integer(v))
+                text = std::to_string(json_integer_value(v));
+            /* Check the value as the global KEY would be, on a scratch copy. */
+            Sched scratch;
+            scratch.h = h;
+            if (key != "queue-policy" && key != "reservation-depth" && key != "queue-depth") {
+                flux_log(h, LOG_ERR,
+                         "sched-graph: queues.%s.%s: unknown key (queue-policy, "
+                         "reservation-depth, queue-depth)",
+                         name, k);
+                rc = -1;
+                break;
+            }
+            if (configure(scratch, key, text) < 0) {
+                flux_log(h, LOG_ERR, "sched-graph: queues.%s.%s: bad value", name, k);
+                rc = -1;
+                break;
+            }
+            if (key == "queue-policy")
+                ov.qpolicy = std::make_pair(scratch.defaults.qpolicy, text);
+            else if (key == "reservation-depth")
+                ov.reservation_depth = scratch.defaults.reservation_depth;
+            else
+                ov.queue_depth = scratch.defaults.queue_depth;
+        }
+        if (rc < 0)
+            break;
+        s.overrides[name] = ov;
+    }
+    json_decref(o);
+    return rc;
+}
+
 /* KEY=VALUE from the module arguments or the sched-graph.KEY attribute. */
 int configure(Sched &s, const std::string &key, const std::string &val)
 {
@@ -509,6 +682,8 @@ int configure(Sched &s, const std::string &key, const std::string &val)
         *out = (int)n;
         return 0;
     };
+    if (key == "queues")
+        return configure_queues(s, val);
     if (key == "match-policy") {
         /* A name, or the path of a site policy (flux/sched_policy.h). */
         const char *conf = flux_attr_get(h, "sched-graph.policy-conf");
@@ -521,27 +696,19 @@ int configure(Sched &s, const std::string &key, const std::string &val)
         return 0;
     }
     if (key == "queue-policy") {
-        if (val == "fcfs")
-            s.qpolicy = QueuePolicy::fcfs;
-        else if (val == "easy")
-            s.qpolicy = QueuePolicy::easy;
-        else if (val == "conservative")
-            s.qpolicy = QueuePolicy::conservative;
-        else if (val == "hybrid")
-            s.qpolicy = QueuePolicy::hybrid;
-        else {
+        if (!parse_qpolicy(val, &s.defaults.qpolicy)) {
             flux_log(h, LOG_ERR,
                      "sched-graph: queue-policy '%s': expected fcfs, easy, conservative or hybrid",
                      val.c_str());
             return -1;
         }
-        s.qpolicy_name = val;
+        s.defaults.qpolicy_name = val;
         return 0;
     }
     if (key == "reservation-depth")
-        return positive(&s.reservation_depth);
+        return positive(&s.defaults.reservation_depth);
     if (key == "queue-depth")
-        return positive(&s.queue_depth);
+        return positive(&s.defaults.queue_depth);
     if (key == "mode") {
         bool limited = val.starts_with("limited=") && val.size() > 8
                        && val.find_first_not_of("0123456789", 8) == std::string::npos
@@ -556,7 +723,7 @@ int configure(Sched &s, const std::string &key, const std::string &val)
     }
     flux_log(h, LOG_ERR,
              "sched-graph: unknown setting '%s' (match-policy, queue-policy, "
-             "reservation-depth, queue-depth, mode)",
+             "reservation-depth, queue-depth, mode, queues)",
              key.c_str());
     return -1;
 }
@@ -595,7 +762,7 @@ int sched_main(flux_t *h, int argc, char **argv)
     s.h = h;
     s.policy = policy_create("first");
     for (const char *key :
-         {"match-policy", "queue-policy", "reservation-depth", "queue-depth", "mode"}) {
+         {"match-policy", "queue-policy", "reservation-depth", "queue-depth", "mode", "queues"}) {
         const char *v = flux_attr_get(h, (std::string("sched-graph.") + key).c_str());
         if (v && *v && configure(s, key, v) < 0)
             return -1;

@@ -136,6 +136,7 @@ Result<Constraint> Constraint::parse(const json_t *o)
                         return bad("hostlist: invalid '" + text + "'");
                     for (size_t h = 0; h < hl->count(); h++)
                         c.hosts.push_back(hl->at(h));
+                    c.texts.push_back(text);
                 }
                 else {
                     std::string err;
@@ -143,6 +144,7 @@ Result<Constraint> Constraint::parse(const json_t *o)
                     if (!ids)
                         return bad("ranks: invalid '" + text + "'");
                     c.ranks.insert(*ids);
+                    c.texts.push_back(text);
                 }
             }
         }
@@ -163,6 +165,36 @@ Result<Constraint> Constraint::parse(const json_t *o)
     if (all.args.size() == 1)
         return std::move(all.args[0]);
     return all;
+}
+
+std::string Constraint::describe() const
+{
+    auto join = [](const std::vector<std::string> &v, const char *sep) {
+        std::string out;
+        for (const auto &x : v)
+            out += (out.empty() ? "" : sep) + x;
+        return out;
+    };
+    std::vector<std::string> parts;
+    switch (op) {
+        case Op::properties:
+            return join(names, ",");
+        case Op::hostlist:
+            return "host:" + join(texts, ",");
+        case Op::ranks:
+            return "rank:" + join(texts, ",");
+        case Op::not_:
+        case Op::and_:
+        case Op::or_:
+            for (const auto &a : args)
+                parts.push_back(a.describe());
+            if (op == Op::not_)
+                return parts.size() == 1 && args[0].args.empty() ? "-" + parts[0]
+                                                                 : "not (" + join(parts, " & ") + ")";
+            return parts.size() == 1 ? parts[0]
+                                     : "(" + join(parts, op == Op::and_ ? " & " : " | ") + ")";
+    }
+    return "";
 }
 
 bool Constraint::matches(uint32_t rank, const std::string &hostname,
@@ -413,6 +445,35 @@ IdSet Pool::up() const
     return out;
 }
 
+/* The part of C that no node satisfies, to name it: the first such term
+ * of an AND (or a single property of a properties term), else C. */
+std::string Pool::culprit(const Constraint &c) const
+{
+    auto none = [&](const Constraint &t) {
+        for (const Node &n : nodes_) {
+            if (t.matches(n.rank, n.hostname, n.properties))
+                return false;
+        }
+        return true;
+    };
+    if (c.op == Constraint::Op::and_) {
+        for (const auto &a : c.args) {
+            if (none(a))
+                return culprit(a);
+        }
+    }
+    if (c.op == Constraint::Op::properties && c.names.size() > 1) {
+        for (const auto &name : c.names) {
+            Constraint one;
+            one.op = Constraint::Op::properties;
+            one.names = {name};
+            if (none(one))
+                return name;
+        }
+    }
+    return c.describe();
+}
+
 Result<void> Pool::feasible(const Request &r) const
 {
     if (auto v = validate(r); !v)
@@ -423,11 +484,15 @@ Result<void> Pool::feasible(const Request &r) const
         for (const Node &n : nodes_)
             neligible += eligible(n, r);
         if (neligible == 0)
-            return unsatisfiable("no node satisfies the constraints");
+            return unsatisfiable("no node satisfies the constraint '" + culprit(*r.constraint)
+                                 + "'");
     }
     if (r.nnodes > neligible) {
         return unsatisfiable(count_of(r.nnodes, "node") + " requested, " +
-                             std::to_string(neligible) + " available");
+                             std::to_string(neligible) + " available" +
+                             (r.constraint ? " with the constraint '" + r.constraint->describe()
+                                                 + "'"
+                                           : ""));
     }
     uint64_t total_cores = 0, total_gpus = 0, max_cores = 0, max_gpus = 0;
     bool slot_fits = false;

@@ -52,12 +52,16 @@ struct Constraint {
     std::vector<std::string> names; /* properties */
     std::vector<std::string> hosts; /* hostlist, expanded */
     IdSet ranks;
+    std::vector<std::string> texts; /* hostlist/ranks operands as written */
     std::vector<Constraint> args;
 
     /* EINVAL "invalid constraints: <why>" for anything else. */
     static Result<Constraint> parse(const json_t *o);
     bool matches(uint32_t rank, const std::string &hostname,
                  const std::vector<std::string> &properties) const;
+    /* In the RFC 35 syntax of --requires: "gpu,^debug", "host:n[1-2]",
+     * "rank:0-3", "-(...)", "(a & b)", "(a | b)". */
+    std::string describe() const;
 };
 
 /* What a V1 jobspec asks of the scheduler. */
@@ -194,6 +198,7 @@ class Pool {
     };
 
     long node_of(uint32_t rank) const; // index in nodes_, or -1
+    std::string culprit(const Constraint &c) const;
     bool eligible(const Node &n, const Request &r) const
     {
         return !r.constraint || r.constraint->matches(n.rank, n.hostname, n.properties);

@@ -393,6 +393,98 @@ Test(match, constraints)
     cr_expect(!bad.has_value() && bad.error().text == "constraints: unknown operator 'colour'");
 }
 
+/* R_lite plus resource.acquire's hwloc topology: sockets with their cores
+ * and a memory pool; socket and memory requests match; bad topology fails. */
+Test(graph, R_with_hwloc_sockets)
+{
+    Graph base = gen("cluster[1]->node[2]->core[4]");
+    auto R = base.to_R();
+    json_object_del(R->get(), "scheduling");
+    json_error_t jerr;
+    json_t *topo = json_loads(R"({"0": {"sockets": [{"cores": "0-1", "memory": 2147483648},
+        {"cores": "2-3", "memory": 2147483648}]}})", 0, &jerr);
+    cr_assert_not_null(topo);
+    auto g = Graph::from_json(R->get(), topo);
+    cr_assert(g.has_value(), "%s", g ? "" : g.error().text.c_str());
+    /* cluster, 2 nodes, 8 cores, rank 0's 2 sockets and 2 memory pools. */
+    cr_expect_eq(g->size(), 1u + 2 + 8 + 2 + 2);
+    int sock_t = g->type_index("socket"), mem_t = g->type_index("memory");
+    cr_assert(sock_t >= 0 && mem_t >= 0);
+    int32_t s1 = -1;
+    for (size_t v = 0; v < g->size(); v++) {
+        if ((*g)[(int32_t)v].type == sock_t && (*g)[(int32_t)v].id == 1)
+            s1 = (int32_t)v;
+    }
+    cr_assert(s1 >= 0);
+    int cores_in_s1 = 0;
+    for (int32_t x = s1 + 1; x < (*g)[s1].end; x++) {
+        if (g->type_name((*g)[x].type) == "core") {
+            cr_expect((*g)[x].id == 2 || (*g)[x].id == 3);
+            cores_in_s1++;
+        }
+        if ((*g)[x].type == mem_t)
+            cr_expect_eq((*g)[x].size, 2048);
+    }
+    cr_expect_eq(cores_in_s1, 2);
+    Planner p(*g);
+    auto pol = policy_create("first");
+    Request r = req(*g, js("[{type: node, count: 1, with: [{type: socket, count: 2, with: "
+                           "[{type: slot, count: 1, label: s, with: [{type: core, count: 2}, "
+                           "{type: memory, count: 1, unit: GB}]}]}]}]"));
+    Summary sm = summarize(*g, must_match(p, *pol, r, Op::allocate, 1).alloc);
+    cr_expect_eq(sm.ranks, (std::set<int32_t>{0}));
+    cr_expect_eq(sm.count["core"], 4);
+    cr_expect_eq(sm.count["memory"], 2048);
+    json_decref(topo);
+    topo = json_loads(R"({"0": {"sockets": [{"cores": "x"}]}})", 0, &jerr);
+    auto bad = Graph::from_json(R->get(), topo);
+    cr_expect(!bad.has_value()
+              && bad.error().text.find("topology: rank 0: expected sockets") != std::string::npos);
+    json_decref(topo);
+}
+
+/* variation: node-level requests on shared nodes go to the emptiest node. */
+Test(match, variation_spreads_node_requests)
+{
+    Graph g = gen("cluster[1]->rack[2]->node[2]->core[4]");
+    Planner p(g);
+    auto pol = policy_create("variation");
+    Request one = req(g, js("[{type: node, count: 1, with: [{type: slot, count: 1, label: s, "
+                            "with: [{type: core, count: 1}]}]}]"));
+    std::set<int32_t> used;
+    for (uint64_t id = 1; id <= 4; id++)
+        for (int32_t r : summarize(g, must_match(p, *pol, one, Op::allocate, id).alloc).ranks)
+            used.insert(r);
+    cr_expect_eq(used, (std::set<int32_t>{0, 1, 2, 3}));
+}
+
+/* A constraint no node satisfies is named in the error. */
+Test(match, unsatisfiable_constraint_is_named)
+{
+    Graph g = gen("cluster[1]->node[4]->core[2]");
+    Planner p(g);
+    auto pol = policy_create("first");
+    const struct {
+        const char *cons;
+        const char *error;
+    } cases[] = {
+        {"{and: [{ranks: [\"0-1\"]}, {hostlist: [\"node9\"]}]}",
+         "unsatisfiable request: no node satisfies the constraint 'host:node9'"},
+        {"{properties: [gpu]}", "unsatisfiable request: no node satisfies the constraint 'gpu'"},
+        {"{not: [{ranks: [\"0-3\"]}]}",
+         "unsatisfiable request: no node satisfies the constraint '-rank:0-3'"},
+    };
+    for (const auto &c : cases) {
+        Request r = req(g, js("[{type: node, count: 1, with: [{type: slot, count: 1, label: s, "
+                              "with: [{type: core, count: 1}]}]}]",
+                              0, std::string(", constraints: ") + c.cons));
+        auto m = match(p, *pol, r, Op::satisfiability, 0, 0);
+        cr_assert(!m.has_value(), "%s", c.cons);
+        cr_expect_eq(m.error().errnum, EOVERFLOW);
+        cr_expect_str_eq(m.error().text.c_str(), c.error, "%s", c.cons);
+    }
+}
+
 Test(match, policies)
 {
     Graph g = gen("cluster[1]->rack[2]->node[4]->core[4]");

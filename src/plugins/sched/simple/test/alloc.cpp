@@ -795,6 +795,52 @@ Test(pool, hostnames_and_properties_kept)
     cr_expect(pool.available() == pool.all());
 }
 
+/* A constraint no node can satisfy is refused naming the term at fault. */
+Test(pool, unsatisfiable_constraint_named)
+{
+    Rv1 all = make_r(R"([{"rank":"0-3","children":{"core":"0-3"}}])",
+                     R"(,"nodelist":["node[0-3]"],"properties":{"batch":"0-1","big":"1"})");
+    Pool pool(all);
+    struct {
+        const char *constraints;
+        uint64_t nnodes;
+        const char *error; /* "" feasible */
+    } cases[] = {
+        {R"({"properties":["batch","big"]})", 0, ""},
+        {R"({"properties":["batch","gpu"]})", 0,
+         "unsatisfiable request: no node satisfies the constraint 'gpu'"},
+        {R"({"and":[{"ranks":["0-1"]},{"hostlist":["node[5-6]"]}]})", 0,
+         "unsatisfiable request: no node satisfies the constraint 'host:node[5-6]'"},
+        {R"({"and":[{"ranks":["2"]},{"properties":["big"]}]})", 0,
+         "unsatisfiable request: no node satisfies the constraint '(rank:2 & big)'"},
+        {R"({"not":[{"ranks":["0-3"]}]})", 0,
+         "unsatisfiable request: no node satisfies the constraint '-rank:0-3'"},
+        {R"({"or":[{"properties":["^batch"]},{"ranks":["0"]}]})", 0, ""},
+        {R"({"properties":["^batch"]})", 3,
+         "unsatisfiable request: 3 nodes requested, 2 available with the constraint "
+         "'^batch'"},
+    };
+    for (const auto &c : cases) {
+        json_error_t jerr;
+        json_t *o = json_loads(c.constraints, 0, &jerr);
+        cr_assert_not_null(o);
+        auto k = flux::sched::Constraint::parse(o);
+        json_decref(o);
+        cr_assert(k.has_value(), "%s", c.constraints);
+        Request r = req(c.nnodes ? c.nnodes : 1, 1, 0, c.nnodes);
+        r.constraint = std::make_shared<const flux::sched::Constraint>(std::move(*k));
+        auto f = pool.feasible(r);
+        if (!*c.error) {
+            cr_expect(f.has_value(), "%s: %s", c.constraints,
+                      f.has_value() ? "" : f.error().text.c_str());
+            continue;
+        }
+        cr_assert(!f.has_value(), "%s: expected an error", c.constraints);
+        cr_expect_eq(f.error().errnum, EOVERFLOW);
+        expect_str(f.error().text, c.error);
+    }
+}
+
 /* Many ranks: the rank index crosses its word and summary boundaries. */
 Test(pool, large_rank_index)
 {
