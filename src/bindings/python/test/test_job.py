@@ -493,3 +493,49 @@ def test_jobinfo_status_matches_flux_jobs(h):
     finally:
         flux.job.cancel(h, jobs["running"])
         flux.job.cancel(h, jobs["pending"])
+
+
+def test_wait_any_waitable(fresh_instance):
+    """wait() with no id: waitable jobs only, each once, then ECHILD (as Flux)."""
+    h = flux.Flux(fresh_instance.uri)
+    with pytest.raises(OSError) as e:
+        flux.job.wait(h)
+    assert e.value.errno == errno.ECHILD
+    ok = flux.job.submit(h, quick(JobspecV1.from_command(["true"])), waitable=True)
+    bad = flux.job.submit(h, JobspecV1.from_command(["false"]), waitable=True)
+    plain = flux.job.submit(h, quick(JobspecV1.from_command(["true"])))
+    results = {}
+    for _ in range(2):
+        res = flux.job.wait(h)
+        results[res.jobid] = res
+    assert set(results) == {ok, bad}
+    assert isinstance(results[ok].jobid, JobID)
+    assert results[ok].success and results[ok].errstr == ""
+    assert not results[bad].success and "exit code 1" in results[bad].errstr
+    with pytest.raises(OSError) as e:
+        flux.job.wait_async(h).get_status()
+    assert e.value.errno == errno.ECHILD
+    assert flux.job.wait(h, plain).success  # by id: any job, as before
+
+
+def test_wait_any_async_and_claimed_by_id(fresh_instance):
+    """A pending wait-any gets the next waitable job to end; one left without a
+    job (the only waitable job is waited for by id) gets ECHILD."""
+    h = flux.Flux(fresh_instance.uri)
+    hold = flux.job.submit(h, JobspecV1.from_command(["sleep", "30"]), waitable=True)
+    flux.job.event_wait(h, hold, "start")
+    any_fut = flux.job.wait_async(h)
+    by_id = flux.job.wait_async(h, hold)
+    with pytest.raises(OSError) as e:
+        any_fut.get_status()
+    assert e.value.errno == errno.ECHILD
+    quickjob = flux.job.submit(h, JobspecV1.from_command(["sleep", "0.5"]), waitable=True)
+    any_fut = flux.job.wait_async(h)
+    res = flux.job.wait_get_status(any_fut)
+    assert res.jobid == quickjob and res.success
+    flux.job.cancel(h, hold)
+    res = by_id.get_status()
+    assert res.jobid == hold and not res.success and "cancel" in res.errstr
+    with pytest.raises(OSError) as e:
+        flux.job.wait(h)
+    assert e.value.errno == errno.ECHILD

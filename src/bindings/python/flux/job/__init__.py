@@ -2,6 +2,7 @@
 from flux.job.JobID import JobID, id_parse, id_encode
 from flux.job.jobspec import Jobspec, JobspecV1, parse_fsd
 from flux.job.submit import (submit, submit_async, submit_get_id, SubmitFuture, wait,
+                             wait_get_status,
                              wait_async, JobWaitResult, JobWaitFuture, cancel, cancel_async,
                              kill, kill_async, raise_job, raise_async, set_urgency)
 from flux.job.event import (EventLogEvent, JobException, JobEventWatchFuture, MAIN_EVENTS,
