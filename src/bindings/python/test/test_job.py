@@ -539,3 +539,52 @@ def test_wait_any_async_and_claimed_by_id(fresh_instance):
     with pytest.raises(OSError) as e:
         flux.job.wait(h)
     assert e.value.errno == errno.ECHILD
+
+
+def test_result_async_and_job_list_inactive(h):
+    jobid = flux.job.submit(h, JobspecV1.from_command(["sh", "-c", "exit 2"]))
+    got = []
+    flux.job.result_async(h, jobid).then(lambda f: got.append(f.get_info()))
+    h.reactor_run()
+    assert got[0].id == jobid and got[0].result == "FAILED" and got[0].returncode == 2
+    assert flux.job.result_async(h, jobid).get().returncode == 2
+    rpc = flux.job.job_list_inactive(h, max_entries=1000)
+    infos = list(rpc.get_jobinfos())
+    assert jobid in [i.id for i in infos] and all(i.state == "INACTIVE" for i in infos)
+    assert rpc.get_jobinfo(jobid).returncode == 2
+    with pytest.raises(OSError):
+        rpc.get_jobinfo(JobID(123456789))
+    assert flux.job.job_list_id(h, jobid).get_jobinfo().id == jobid
+
+
+def test_job_kvs(h):
+    jobid = flux.job.submit(h, JobspecV1.from_command(["echo", "hi"]))
+    flux.job.wait(h, jobid)
+    kd = flux.job.job_kvs(h, jobid)
+    assert {"eventlog", "jobspec", "R"} <= set(kd)
+    assert kd["jobspec"]["tasks"][0]["command"] == ["echo", "hi"]
+    assert "output" in flux.job.job_kvs_guest(h, jobid)
+    looked = flux.job.job_kvs_lookup(h, jobid, keys=["jobspec", "R"])
+    assert looked["id"] == jobid and looked["R"]["version"] == 1
+    assert flux.job.job_kvs_lookup(h, JobID(123456789)) is None
+
+
+def test_validate_jobspec():
+    js = JobspecV1.from_command(["true"])
+    assert flux.job.validate_jobspec(js) is True
+    assert flux.job.validate_jobspec(js.dumps(), require_version=1) is True
+    assert flux.job.validate_jobspec("null") == (1, "Unable to parse JSON")
+    bad = json.loads(js.dumps())
+    bad["tasks"][0]["command"] = []
+    with pytest.raises(TypeError):
+        flux.job.validate_jobspec(bad)
+    bad = json.loads(js.dumps())
+    bad["resources"][0]["count"] = 0
+    with pytest.raises(ValueError, match="count"):
+        flux.job.validate_jobspec(bad)
+    bad = json.loads(js.dumps())
+    bad["bogus"] = 1
+    with pytest.raises(ValueError, match="bogus"):
+        flux.job.validate_jobspec(bad)
+    with pytest.raises(ValueError):
+        flux.job.validate_jobspec("{not json")
