@@ -76,4 +76,13 @@ test_expect_success 'flux job submit --flags=waitable, flux run --flags=waitable
     flux job wait >/dev/null &&
     test_expect_code 2 flux job wait
 '
+test_expect_success 'flux submit --cc (job arrays), bulksubmit and batch pass --flags' '
+    flux submit --cc=1-3 --flags=waitable true >/dev/null &&
+    flux bulksubmit --flags=waitable echo {} ::: a b >/dev/null &&
+    flux job wait --all -v 2>err &&
+    test $(grep -c "job completed successfully" err) -eq 5 &&
+    printf "#!/bin/sh\ntrue\n" >batch.sh &&
+    id=$(flux batch -n1 --flags=waitable batch.sh) &&
+    test "$(flux job wait)" = "$id"
+'
 test_done
