@@ -1064,6 +1064,7 @@ void JobManager::notify_waiters(Entry &e)
                                              "success", e.job.success(), "errstr", err.c_str()));
     }
     e.waiters.clear();
+    e.reap_pending = false;
 }
 
 JobManager::Entry *JobManager::lookup(const flux_msg_t *msg, const char *idkey, uint64_t *idp)
@@ -1299,16 +1300,36 @@ void JobManager::urgency(const flux_msg_t *msg)
 void JobManager::waitable_inactive(Entry &e)
 {
     waitables_--;
-    if (!e.waiters.empty())
+    if (!e.waiters.empty()) {
         claimed_--;
-    else if (!any_waiters_.empty()) {
+        e.reap_pending = true;
+    }
+    else
+        hand_over_or_zombie(e, false);
+}
+
+/* An inactive waitable job whose result no one holds: to the oldest wait for
+ * any job (answered once the KVS is flushed), else a zombie (OLDEST: at the
+ * front, as one whose waiter left before hearing). */
+void JobManager::hand_over_or_zombie(Entry &e, bool oldest)
+{
+    if (!any_waiters_.empty()) {
         e.waiters.push_back(std::move(any_waiters_.front()));
         any_waiters_.erase(any_waiters_.begin());
+        e.reap_pending = true;
+        uint64_t id = e.job.id;
+        broker_.kvs()->after_flush([this, id]() {
+            auto it = jobs_.find(id);
+            if (it != jobs_.end())
+                notify_waiters(*it->second);
+        });
+        return;
     }
-    else {
-        e.zombie = true;
+    e.zombie = true;
+    if (oldest)
+        zombies_.push_front(e.job.id);
+    else
         zombies_.push_back(e.job.id);
-    }
 }
 
 /* Waiters for any job beyond the waitable jobs that could answer them get
@@ -1345,6 +1366,7 @@ void JobManager::wait_any(const flux_msg_t *msg)
         if (it == jobs_.end() || !it->second->zombie)
             continue; /* purged by id, or waited by id since */
         it->second->zombie = false;
+        it->second->reap_pending = true;
         it->second->waiters.push_back(flux::msg_ref(msg));
         broker_.kvs()->after_flush([this, id]() {
             auto it = jobs_.find(id);
@@ -1354,6 +1376,7 @@ void JobManager::wait_any(const flux_msg_t *msg)
         return;
     }
     any_waiters_.push_back(flux::msg_ref(msg));
+    broker_.track_disconnect(msg, "job-manager"); /* its disconnect drops the wait */
     wait_any_overflow();
 }
 
@@ -1376,8 +1399,10 @@ void JobManager::wait(const flux_msg_t *msg)
      * reaped (fluxd keeps that of its first versions); a zombie is reaped. */
     if (e->zombie) {
         e->zombie = false; /* zombies_ forgets it lazily */
+        e->reap_pending = true;
     }
     e->waiters.push_back(flux::msg_ref(msg));
+    broker_.track_disconnect(msg, "job-manager"); /* its disconnect drops the wait */
     if (e->waiters.size() == 1)
         wait_claim(*e, +1);
     if (e->job.state == JobState::INACTIVE) {
@@ -1512,7 +1537,13 @@ void JobManager::disconnect(const flux_msg_t *msg)
         if (e->waiters.empty())
             continue;
         std::erase_if(e->waiters, [&](const flux::ConstMsgPtr &w) { return msg::same_sender(w.get(), msg); });
-        if (e->waiters.empty())
+        if (!e->waiters.empty())
+            continue;
+        if (e->reap_pending) { /* a waitable job's result, not heard by anyone */
+            e->reap_pending = false;
+            hand_over_or_zombie(*e, true);
+        }
+        else
             wait_claim(*e, -1);
     }
 }

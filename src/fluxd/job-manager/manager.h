@@ -77,6 +77,7 @@ class JobManager : private JobtapHost {
         flux::EventPtr timer;   /* exec test mode */
         std::vector<flux::ConstMsgPtr> waiters; /* job-manager.wait */
         bool zombie = false; /* waitable, inactive, not yet waited (in zombies_) */
+        bool reap_pending = false; /* waitable, inactive: its waiters are to hear it */
         bool alloc_sent = false;  /* sched.alloc outstanding */
         bool free_sent = false;   /* sched.free outstanding */
         flux::JsonPtr annotations; /* RFC 27 annotations while pending */
@@ -146,6 +147,7 @@ class JobManager : private JobtapHost {
      * next waitable job to end that has no waiter by id, and fails with
      * ECHILD once the waiters outnumber the waitable jobs left. */
     void waitable_inactive(Entry &e);
+    void hand_over_or_zombie(Entry &e, bool oldest);
     void wait_any(const flux_msg_t *msg);
     void wait_any_overflow();
     void wait_claim(Entry &e, int delta); /* its waiters by id went 0 <-> 1+ */

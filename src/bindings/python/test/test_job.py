@@ -588,3 +588,19 @@ def test_validate_jobspec():
         flux.job.validate_jobspec(bad)
     with pytest.raises(ValueError):
         flux.job.validate_jobspec("{not json")
+
+
+def test_wait_by_id_then_disconnect_frees_the_job_for_wait_any(fresh_instance):
+    """A client waiting by id that goes away no longer claims the job: a
+    wait for any job then gets it (it would get ECHILD while the claim held)."""
+    h = flux.Flux(fresh_instance.uri)
+    jobid = flux.job.submit(h, JobspecV1.from_command(["sleep", "1"]), waitable=True)
+    other = flux.Flux(fresh_instance.uri)
+    flux.job.wait_async(other, jobid)
+    with pytest.raises(OSError) as e:
+        flux.job.wait(h)  # the only waitable job is claimed
+    assert e.value.errno == errno.ECHILD
+    other.close()
+    flux.job.event_wait(h, jobid, "start")  # the disconnect is handled by now
+    res = flux.job.wait(h)
+    assert res.jobid == jobid and res.success
