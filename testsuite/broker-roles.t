@@ -89,4 +89,17 @@ test_expect_success 'the journal shows a guest its own jobs only; the owner sees
     grep -q "\"id\":$(cat guest.id)," owner.journal &&
     grep -q "\"id\":$(cat owner.id)," owner.journal
 '
+cat >waitable.sh <<WAITABLE
+as() { runuser -u $guest -- env FLUX_URI=\$FLUX_URI PATH=\$PATH "\$@"; }
+if as flux submit --flags=waitable true 2>submit.err; then echo "waitable allowed"; exit 1; fi
+mine=\$(flux submit --flags=waitable true)
+if as flux job wait 2>wait.err; then echo "wait-any allowed"; exit 1; fi
+test "\$(flux job wait)" = "\$mine"
+WAITABLE
+test_expect_success 'a guest may neither submit waitable jobs nor wait for any job' '
+    { flux start -Saccess.allow-guest-user=true bash waitable.sh >out 2>&1 ||
+        { cat out; false; }; } &&
+    grep -q "only the instance owner may submit with FLUX_JOB_WAITABLE" submit.err &&
+    grep -q "only the instance owner may wait for any job" wait.err
+'
 test_done

@@ -64,7 +64,7 @@ enum {
 enum {
     FLUX_JOB_PRE_SIGNED = 0x01, /* JOBSPEC is a signed J (flux/sign.h), sent as it is */
     FLUX_JOB_DEBUG = 0x02,    /* the job manager logs the job's transitions */
-    FLUX_JOB_WAITABLE = 0x04, /* accepted for Flux compatibility: every job is waitable */
+    FLUX_JOB_WAITABLE = 0x04, /* instance owner only: a zombie until waited (flux_job_wait) */
 };
 
 /* Submit one job.  JOBSPEC is the jobspec's text: JSON or YAML (converted
@@ -96,8 +96,14 @@ FLUX_API int flux_job_submit_get_ids(flux_future_t *f, const flux_jobid_t **ids,
 
 /* Waiting and watching -----------------------------------------------------*/
 
-/* Wait until job ID is inactive. */
+/* Wait until job ID is inactive.  Any job may be waited for by id; a job
+ * submitted with FLUX_JOB_WAITABLE stays (a zombie) until waited.  ID
+ * FLUX_JOBID_ANY (instance owner only) waits for the next waitable job to
+ * end, or takes a zombie; it fails with ECHILD when no waitable job is left
+ * for it. */
 FLUX_API flux_future_t *flux_job_wait(flux_t *h, flux_jobid_t id);
+/* The id of the job a wait answered for (the one taken by FLUX_JOBID_ANY). */
+FLUX_API int flux_job_wait_get_id(flux_future_t *f, flux_jobid_t *id);
 /* *success: it exited 0 without a fatal exception; otherwise *errstr says
  * why ("job exited with status 1", "job had a fatal exception: ...").
  * Either pointer may be NULL. */

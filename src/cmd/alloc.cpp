@@ -111,9 +111,11 @@ std::string dump(json_t *o)
     return text;
 }
 
-uint64_t submit_one(flux_t *h, const char *prog, const std::string &jobspec, int urgency)
+uint64_t submit_one(flux_t *h, const char *prog, const std::string &jobspec, int urgency,
+                    int flags)
 {
     JobRequest req(jobspec, urgency, "");
+    req.flags = flags;
     req.json = true;
     auto ids = submit_jobspecs(h, prog, JobList(std::vector<JobRequest>{req}), nullptr);
     if (ids.empty() || ids[0] == 0)
@@ -298,7 +300,7 @@ int cmd_alloc(int argc, char **argv)
     per_node_brokers(js->get(), o);
     instance_shell_defaults(js->get());
     flux_t *h = open_or_die("flux-alloc");
-    uint64_t id = submit_one(h, "flux-alloc", dump(js->get()), o.urgency);
+    uint64_t id = submit_one(h, "flux-alloc", dump(js->get()), o.urgency, o.flags);
     if (bg) {
         wait_instance(h, "flux-alloc", id, wait_timeout);
         printf("%s\n", jobid_str(id).c_str());
@@ -397,7 +399,7 @@ int cmd_batch(int argc, char **argv)
                         json_pack("{s:s s:s s:i s:I}", "data", script.c_str(), "encoding",
                                   "utf-8", "mode", 0100700, "size", (json_int_t)script.size()));
     flux_t *h = open_or_die("flux-batch");
-    uint64_t id = submit_one(h, "flux-batch", dump(js->get()), o.urgency);
+    uint64_t id = submit_one(h, "flux-batch", dump(js->get()), o.urgency, o.flags);
     printf("%s\n", jobid_str(id).c_str());
     flux_close(h);
     return 0;

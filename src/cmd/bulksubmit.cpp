@@ -343,6 +343,7 @@ int cmd_bulksubmit(int argc, char **argv)
         std::string log = per_job_log ? expand_or_die(flags.log, fields) : "";
         jobs.push_back({{text, o.urgency, log}, "bulksubmit: submit" + shown});
         jobs.back().request.json = true;
+        jobs.back().request.flags = o.flags;
         free(text);
     };
     for (size_t seq = 0; seq < combos.size(); seq++) {

@@ -31,12 +31,12 @@ namespace fluxcmd {
 
 namespace {
 
-const char *job_usage = "Usage: flux job submit [--urgency=N] [--flags=debug] [FILE]\n"
+const char *job_usage = "Usage: flux job submit [--urgency=N] [--flags=debug,waitable,signed] [FILE]\n"
                         "       flux job id [--to=dec|hex|dothex|kvs|f58|f58plain|words] [ID...]\n"
                         "       flux job raise [--severity=N] [--type=TYPE] JOBID [NOTE...]\n"
                         "       flux job cancel [-m NOTE] JOBID...\n"
                         "       flux job urgency JOBID N|hold|default|expedite\n"
-                        "       flux job wait JOBID\n"
+                        "       flux job wait [-v|--verbose] [-a|--all] [JOBID]\n"
                         "       flux job sign [--mechanism=none|munge] [FILE]\n"
                         "       flux job attach [-l|--label-io] JOBID\n"
                         "       flux job info JOBID KEY...\n"
@@ -272,16 +272,74 @@ int job_urgency(flux_t *h, int argc, char **argv)
     return 0;
 }
 
+/* flux job wait [-v] [-a|--all] [JOBID] (flux-job(1)): without JOBID the
+ * next waitable job to end (its id on stdout; exit 2 when there is none),
+ * with --all every waitable job, failures on stderr, exit 1 if any failed. */
 int job_wait(flux_t *h, int argc, char **argv)
 {
-    if (argc != 2)
-        die(1, "Usage: flux job wait JOBID");
-    uint64_t id = parse_jobid_or_die("flux-job", argv[1]);
-    flux::FuturePtr f(flux_job_wait(h, id));
+    const char *usage = "Usage: flux job wait [-v|--verbose] [-a|--all] [JOBID]";
+    static const struct option opts[] = {
+        {"all", no_argument, nullptr, 'a'},
+        {"verbose", no_argument, nullptr, 'v'},
+        {nullptr, 0, nullptr, 0},
+    };
+    bool all = false, verbose = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+av", opts, nullptr)) != -1) {
+        if (c == 'a')
+            all = true;
+        else if (c == 'v')
+            verbose = true;
+        else
+            die(1, "%s", usage);
+    }
+    if (argc - optind > 1)
+        die(1, "%s", usage);
+    uint64_t id = FLUX_JOBID_ANY;
+    if (optind < argc) {
+        if (all)
+            die(1, "flux-job: wait: a JOBID cannot be given with --all");
+        id = parse_jobid_or_die("flux-job", argv[optind]);
+    }
     bool success;
     const char *errstr;
-    if (!f || flux_job_wait_get_status(f.get(), &success, &errstr) < 0)
-        die(1, "flux-job: wait: %s", f ? flux_future_error_string(f.get()) : strerror(errno));
+    if (all) {
+        int rc = 0;
+        for (;;) {
+            flux::FuturePtr f(flux_job_wait(h, FLUX_JOBID_ANY));
+            if (!f)
+                die(1, "flux-job: wait: %s", strerror(errno));
+            flux_jobid_t got;
+            if (flux_job_wait_get_status(f.get(), &success, &errstr) < 0) {
+                if (errno == ECHILD) /* no waitable job left */
+                    break;
+                die(1, "flux-job: wait: %s", flux_future_error_string(f.get()));
+            }
+            if (flux_job_wait_get_id(f.get(), &got) < 0)
+                die(1, "flux-job: wait: %s", flux_future_error_string(f.get()));
+            if (!success) {
+                fprintf(stderr, "%s: %s\n", jobid_str(got).c_str(), errstr);
+                rc = 1;
+            }
+            else if (verbose) /* -v: a line for every job, not only failed ones */
+                fprintf(stderr, "%s: job completed successfully\n", jobid_str(got).c_str());
+        }
+        return rc;
+    }
+    flux::FuturePtr f(flux_job_wait(h, id));
+    if (!f || flux_job_wait_get_status(f.get(), &success, &errstr) < 0) {
+        int err = errno;
+        fprintf(stderr, "flux-job: wait: %s\n",
+                f ? flux_future_error_string(f.get()) : strerror(err));
+        return err == ECHILD ? 2 : 1; /* as wait(2): no job to wait for */
+    }
+    if (id == FLUX_JOBID_ANY) {
+        if (flux_job_wait_get_id(f.get(), &id) < 0)
+            die(1, "flux-job: wait: %s", flux_future_error_string(f.get()));
+        printf("%s\n", jobid_str(id).c_str());
+        fflush(stdout);
+    }
     if (!success) {
         fprintf(stderr, "flux-job: %s: %s\n", jobid_str(id).c_str(), errstr);
         return 1;

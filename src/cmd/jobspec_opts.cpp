@@ -39,6 +39,7 @@ enum {
     opt_begin_time,
     opt_signal,
     opt_requires,
+    opt_flags,
 };
 
 const struct option job_option_longopts[] = {
@@ -63,6 +64,7 @@ const struct option job_option_longopts[] = {
     {"begin-time", required_argument, nullptr, opt_begin_time},
     {"signal", required_argument, nullptr, opt_signal},
     {"requires", required_argument, nullptr, opt_requires},
+    {"flags", required_argument, nullptr, opt_flags},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -78,6 +80,7 @@ const char *job_option_help =
     "      --env-remove=PATTERN  remove matching variables\n"
     "      --cwd=DIR             working directory (default: current)\n"
     "      --urgency=N           0-31, or hold, default, expedite\n"
+    "      --flags=LIST          submit flags: debug, waitable (instance owner)\n"
     "      --exclusive           whole nodes\n"
     "  -q, --queue=NAME          queue\n"
     "      --requires=CONSTRAINT nodes must match (RFC 35: gpu, -debug, host:n[1-2],\n"
@@ -205,6 +208,24 @@ bool job_option_handle(JobOptions &o, int c, const char *arg)
                 o.urgency = (int)u;
             }
             return true;
+        case opt_flags: {
+            std::string list = arg;
+            size_t pos = 0;
+            while (pos <= list.size()) {
+                size_t comma = list.find(',', pos);
+                std::string w = list.substr(pos, comma == std::string::npos ? comma : comma - pos);
+                if (w == "debug")
+                    o.flags |= FLUX_JOB_DEBUG;
+                else if (w == "waitable")
+                    o.flags |= FLUX_JOB_WAITABLE;
+                else
+                    die(1, "flux: --flags: unknown flag '%s' (debug, waitable)", w.c_str());
+                if (comma == std::string::npos)
+                    break;
+                pos = comma + 1;
+            }
+            return true;
+        }
         case opt_exclusive:
             o.exclusive = true;
             return true;

@@ -23,6 +23,7 @@ struct JobOptions {
     bool exclusive = false;
     std::string job_name, cwd, queue, output, error;
     int urgency = 16;
+    int flags = 0; /* --flags: FLUX_JOB_DEBUG, FLUX_JOB_WAITABLE */
     std::vector<std::string> env_rules;  /* --env */
     std::vector<std::string> setattrs;   /* --setattr KEY=VAL */
     std::vector<std::string> setopts;    /* --setopt OPT[=VAL] */

@@ -129,6 +129,7 @@ int cmd_submit(int argc, char **argv)
         }
         std::string log = per_job_log && id ? replace_all(log_template, "{cc}", *id) : "";
         JobRequest r(jobspec_text(o, cmd, "flux-submit"), o.urgency, log);
+        r.flags = o.flags;
         r.json = true;
         return r;
     };
@@ -157,11 +158,12 @@ int cmd_submit(int argc, char **argv)
                     && tmpl.jobspec.find(mark, at + mark.size() + 2) == std::string::npos)) {
             /* One shared text for every copy. */
             auto text = std::make_shared<const std::string>(std::move(tmpl.jobspec));
-            int urgency = tmpl.urgency;
+            int urgency = tmpl.urgency, flags = tmpl.flags;
             size_t len = mark.size() + 2;
-            jobs.emplace(ccs.size(), [text, urgency, at, len, bcc, &ccs](size_t k) {
+            jobs.emplace(ccs.size(), [text, urgency, flags, at, len, bcc, &ccs](size_t k) {
                 JobRequest r;
                 r.urgency = urgency;
+                r.flags = flags;
                 r.tmpl = text;
                 r.json = true;
                 r.cc = ccs[k];
@@ -248,6 +250,7 @@ int cmd_run(int argc, char **argv)
     }
     flux_t *h = open_or_die("flux-run");
     JobRequest req(text, o.urgency, "");
+    req.flags = o.flags;
     req.json = true;
     auto ids = submit_jobspecs(h, "flux", JobList(std::vector<JobRequest>{req}), nullptr);
     if (ids[0] == 0)

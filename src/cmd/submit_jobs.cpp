@@ -349,7 +349,7 @@ std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog, const JobList
             /* The API takes C text: name a NUL byte or bad UTF-8 here. */
             if (auto checked = flux::jobspec_check_text(text); !checked)
                 die(1, "%s: submit: %s", prog, checked.error().text.c_str());
-            if (!sent(flux_job_submit(h, text.c_str(), job.urgency, 0), i, 0)) {
+            if (!sent(flux_job_submit(h, text.c_str(), job.urgency, job.flags), i, 0)) {
                 unsent_from = i;
                 break;
             }
@@ -364,6 +364,7 @@ std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog, const JobList
         while (i + n < jobs.size() && n < array_chunk) {
             const JobRequest next = jobs[i + n];
             if (next.cc < 0 || next.tmpl != job.tmpl || next.urgency != job.urgency
+                || next.flags != job.flags
                 || next.bcc != job.bcc || next.cc <= last)
                 break;
             ccs.insert((uint32_t)next.cc);
@@ -373,13 +374,13 @@ std::vector<uint64_t> submit_jobspecs(flux_t *h, const char *prog, const JobList
         std::string text = *job.tmpl;
         if (!job.bcc)
             text.replace(job.at, job.len, "\"\"");
-        flux_future_t *f = flux_job_submit_array(h, text.c_str(), job.urgency, 0,
+        flux_future_t *f = flux_job_submit_array(h, text.c_str(), job.urgency, job.flags,
                                                  ccs.encode().c_str(),
                                                  job.bcc ? FLUX_JOB_ARRAY_BCC : 0);
         if (!f && errno == EINVAL) {
             /* Not JSON (a copy of a YAML file): one request per copy. */
             for (size_t k = 0; k < n; k++) {
-                if (!sent(flux_job_submit(h, jobs[i + k].text().c_str(), job.urgency, 0), i + k,
+                if (!sent(flux_job_submit(h, jobs[i + k].text().c_str(), job.urgency, job.flags), i + k,
                           0)) {
                     unsent_from = i + k;
                     break;

@@ -24,6 +24,7 @@ struct JobRequest {
     }
     std::string jobspec; /* JSON or YAML text */
     int urgency = 16;
+    int flags = 0; /* FLUX_JOB_DEBUG, FLUX_JOB_WAITABLE */
     /* This job's --log file when --log held a replacement ({cc}, {}...):
      * its id, and with --watch its output, go there.  Empty: stdout. */
     std::string log;

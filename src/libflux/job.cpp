@@ -412,12 +412,22 @@ int flux_job_submit_get_ids(flux_future_t *f, const flux_jobid_t **ids, size_t *
 
 flux_future_t *flux_job_wait(flux_t *h, flux_jobid_t id)
 {
-    if (!h || !valid_id(id)) {
+    if (!h) {
         errno = EINVAL;
         return nullptr;
     }
     return flux_rpc_pack(h, "job-manager.wait", FLUX_NODEID_ANY, 0, "{s:I}", "id",
                          (json_int_t)id);
+}
+
+int flux_job_wait_get_id(flux_future_t *f, flux_jobid_t *id)
+{
+    json_int_t v;
+    if (flux_rpc_get_unpack(f, "{s:I}", "id", &v) < 0)
+        return -1;
+    if (id)
+        *id = (flux_jobid_t)v;
+    return 0;
 }
 
 int flux_job_wait_get_status(flux_future_t *f, bool *success, const char **errstr)

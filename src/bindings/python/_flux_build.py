@@ -124,6 +124,7 @@ flux_future_t *flux_job_submit(flux_t *h, const char *jobspec, int urgency, int 
 int flux_job_submit_get_id(flux_future_t *f, flux_jobid_t *id);
 flux_future_t *flux_job_wait(flux_t *h, flux_jobid_t id);
 int flux_job_wait_get_status(flux_future_t *f, bool *success, const char **errstr);
+int flux_job_wait_get_id(flux_future_t *f, flux_jobid_t *id);
 flux_future_t *flux_job_event_watch(flux_t *h, flux_jobid_t id, const char *path, int flags);
 int flux_job_event_watch_get(flux_future_t *f, const char **event);
 int flux_job_event_watch_cancel(flux_future_t *f);

@@ -37,6 +37,7 @@
 #include <cstring>
 
 #include "eventlog/eventlog.h"
+#include "flux/job.h"
 #include "fsd/fsd.h"
 #include "fluxd/service.h"
 #include "fluxd/kvs/kvs.h"
@@ -753,6 +754,12 @@ void Ingest::proceed(const flux_msg_t *msg, const flux::Result<std::shared_ptr<c
     const Validated &val = **v;
     if (val.tmpl.urgency == urgency_max && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
         broker_.respond_error(msg, EPERM, "only the instance owner may expedite a job");
+        return;
+    }
+    /* Zombies of guests' jobs would pile up unwaited in a system instance. */
+    if ((val.tmpl.flags & FLUX_JOB_WAITABLE) && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
+        broker_.respond_error(msg, EPERM, "only the instance owner may submit with"
+                                          " FLUX_JOB_WAITABLE (--flags=waitable)");
         return;
     }
     if (val.tmpl.urgency > urgency_default && !(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {

@@ -4,7 +4,9 @@
  *   job-manager.list     {states?: mask, max?: int}  -> {jobs: [...]}
  *   job-manager.raise    {id, type, severity, note?}  (owner or the job's user)
  *   job-manager.urgency  {id, urgency}
- *   job-manager.wait     {id}  -> {id, success, errstr?} once the job is inactive
+ *   job-manager.wait     {id}  -> {id, success, errstr?} once the job is inactive;
+ *                        id FLUX_JOBID_ANY (owner): the next waitable job to end
+ *                        (zombies first), ECHILD when none is left
  *   job-manager.queue    {queue?, all?, start?: bool, enable?: bool, reason?} (changes:
  *                        owner) -> {running, active, pending, scheduler, queues: [...]}
  *   job-manager.events-journal {full?: bool} (streaming) -> {id, events: [...]}
@@ -204,6 +206,8 @@ void JobManager::restart()
             continue;
         }
         active_++;
+        if (ref.job.flags & JOB_FLAG_WAITABLE)
+            waitables_++;
         replayed.push_back(&ref);
     }
     /* Purge takes the oldest inactive jobs first. */
@@ -274,6 +278,8 @@ void JobManager::submit(NewJob &&nj)
     Entry &ref = *e;
     jobs_[nj.id] = std::move(e);
     active_++;
+    if (ref.job.flags & JOB_FLAG_WAITABLE)
+        waitables_++;
     if (!journals_.empty()) {
         if (auto line = flux::eventlog_entry_encode(ev))
             journal_send(ref, *line);
@@ -337,6 +343,8 @@ void JobManager::post(Entry &e, const char *name, json_t *context, bool then_adv
         }
         e.jobspec_text.reset();
         e.sched_text.reset();
+        if (e.job.flags & JOB_FLAG_WAITABLE)
+            waitable_inactive(e);
         /* Waiters may read the eventlog next: answer once it is stored. */
         if (!e.waiters.empty()) {
             uint64_t id = e.job.id;
@@ -1063,6 +1071,7 @@ void JobManager::notify_waiters(Entry &e)
                                              "success", e.job.success(), "errstr", err.c_str()));
     }
     e.waiters.clear();
+    e.reap_pending = false;
 }
 
 JobManager::Entry *JobManager::lookup(const flux_msg_t *msg, const char *idkey, uint64_t *idp)
@@ -1296,8 +1305,98 @@ void JobManager::urgency(const flux_msg_t *msg)
     broker_.respond(msg, json_pack("{s:i}", "old_urgency", old));
 }
 
+/* A waitable job ended: its waiters by id have it, else the oldest waiter
+ * for any job, else it stays a zombie until waited. */
+void JobManager::waitable_inactive(Entry &e)
+{
+    waitables_--;
+    if (!e.waiters.empty()) {
+        claimed_--;
+        e.reap_pending = true;
+    }
+    else
+        hand_over_or_zombie(e, false);
+}
+
+/* An inactive waitable job whose result no one holds: to the oldest wait for
+ * any job (answered once the KVS is flushed), else a zombie (OLDEST: at the
+ * front, as one whose waiter left before hearing). */
+void JobManager::hand_over_or_zombie(Entry &e, bool oldest)
+{
+    if (!any_waiters_.empty()) {
+        e.waiters.push_back(std::move(any_waiters_.front()));
+        any_waiters_.erase(any_waiters_.begin());
+        e.reap_pending = true;
+        uint64_t id = e.job.id;
+        broker_.kvs()->after_flush([this, id]() {
+            auto it = jobs_.find(id);
+            if (it != jobs_.end())
+                notify_waiters(*it->second);
+        });
+        return;
+    }
+    e.zombie = true;
+    if (oldest)
+        zombies_.push_front(e.job.id);
+    else
+        zombies_.push_back(e.job.id);
+}
+
+/* Waiters for any job beyond the waitable jobs that could answer them get
+ * ECHILD, the newest first (as wait(2) when there are no children). */
+void JobManager::wait_any_overflow()
+{
+    while (!any_waiters_.empty() && any_waiters_.size() + claimed_ > waitables_) {
+        broker_.respond_error(any_waiters_.back().get(), ECHILD, "there are no more waitable jobs");
+        any_waiters_.pop_back();
+    }
+}
+
+void JobManager::wait_claim(Entry &e, int delta)
+{
+    if (!(e.job.flags & JOB_FLAG_WAITABLE) || e.job.state == JobState::INACTIVE)
+        return;
+    claimed_ += delta;
+    if (delta > 0)
+        wait_any_overflow();
+}
+
+void JobManager::wait_any(const flux_msg_t *msg)
+{
+    /* Waitable jobs are the owner's: a guest would take them. */
+    if (!(msg::rolemask(msg) & FLUX_ROLE_OWNER)) {
+        broker_.respond_error(msg, EPERM, "only the instance owner may wait for any job"
+                                          " (FLUX_JOBID_ANY)");
+        return;
+    }
+    while (!zombies_.empty()) {
+        uint64_t id = zombies_.front();
+        zombies_.pop_front();
+        auto it = jobs_.find(id);
+        if (it == jobs_.end() || !it->second->zombie)
+            continue; /* purged by id, or waited by id since */
+        it->second->zombie = false;
+        it->second->reap_pending = true;
+        it->second->waiters.push_back(flux::msg_ref(msg));
+        broker_.kvs()->after_flush([this, id]() {
+            auto it = jobs_.find(id);
+            if (it != jobs_.end())
+                notify_waiters(*it->second);
+        });
+        return;
+    }
+    any_waiters_.push_back(flux::msg_ref(msg));
+    broker_.track_disconnect(msg, "job-manager"); /* its disconnect drops the wait */
+    wait_any_overflow();
+}
+
 void JobManager::wait(const flux_msg_t *msg)
 {
+    json_int_t raw;
+    if (flux_msg_unpack(msg, "{s:I}", "id", &raw) == 0 && (uint64_t)raw == FLUX_JOBID_ANY) {
+        wait_any(msg);
+        return;
+    }
     uint64_t id;
     Entry *e = lookup(msg, "id", &id);
     if (!e)
@@ -1306,7 +1405,16 @@ void JobManager::wait(const flux_msg_t *msg)
         broker_.respond_error(msg, EPERM, "job belongs to another user");
         return;
     }
+    /* By id, any job may be waited for, by any number of waiters, also once
+     * reaped (fluxd keeps that of its first versions); a zombie is reaped. */
+    if (e->zombie) {
+        e->zombie = false; /* zombies_ forgets it lazily */
+        e->reap_pending = true;
+    }
     e->waiters.push_back(flux::msg_ref(msg));
+    broker_.track_disconnect(msg, "job-manager"); /* its disconnect drops the wait */
+    if (e->waiters.size() == 1)
+        wait_claim(*e, +1);
     if (e->job.state == JobState::INACTIVE) {
         broker_.kvs()->after_flush([this, id]() {
             auto it = jobs_.find(id);
@@ -1434,8 +1542,20 @@ void JobManager::disconnect(const flux_msg_t *msg)
     std::erase_if(journals_, [&](const flux::ConstMsgPtr &j) { return msg::same_sender(j.get(), msg); });
     if (sched_ready_ && sched_hello_ && msg::same_sender(sched_hello_.get(), msg))
         sched_lost("the scheduler disconnected");
-    for (auto &[id, e] : jobs_)
+    std::erase_if(any_waiters_, [&](const flux::ConstMsgPtr &w) { return msg::same_sender(w.get(), msg); });
+    for (auto &[id, e] : jobs_) {
+        if (e->waiters.empty())
+            continue;
         std::erase_if(e->waiters, [&](const flux::ConstMsgPtr &w) { return msg::same_sender(w.get(), msg); });
+        if (!e->waiters.empty())
+            continue;
+        if (e->reap_pending) { /* a waitable job's result, not heard by anyone */
+            e->reap_pending = false;
+            hand_over_or_zombie(*e, true);
+        }
+        else
+            wait_claim(*e, -1);
+    }
 }
 
 void JobManager::kill(const flux_msg_t *msg)
@@ -1910,7 +2030,7 @@ std::vector<uint64_t> JobManager::purge_candidates(double age_limit, int64_t num
         if (any_limit && !over_count && !too_old)
             break; /* the rest are younger and within the count */
         /* Housekeeping still holds its nodes, or a waiter has yet to hear. */
-        if (housekeeping_jobs_.contains(*it) || !e.waiters.empty())
+        if (housekeeping_jobs_.contains(*it) || !e.waiters.empty() || e.zombie)
             continue;
         out.push_back(*it);
     }

@@ -76,6 +76,8 @@ class JobManager : private JobtapHost {
         bool exec_running = false; /* job-exec.start sent, final release not yet heard */
         flux::EventPtr timer;   /* exec test mode */
         std::vector<flux::ConstMsgPtr> waiters; /* job-manager.wait */
+        bool zombie = false; /* waitable, inactive, not yet waited (in zombies_) */
+        bool reap_pending = false; /* waitable, inactive: its waiters are to hear it */
         bool alloc_sent = false;  /* sched.alloc outstanding */
         bool free_sent = false;   /* sched.free outstanding */
         flux::JsonPtr annotations; /* RFC 27 annotations while pending */
@@ -140,6 +142,20 @@ class JobManager : private JobtapHost {
     void housekeeping_list(const flux_msg_t *msg);
     void send_partial_free(uint64_t id, const flux::Rv1 &part, bool final);
     void notify_waiters(Entry &e);
+    /* Waitable jobs (FLUX_JOB_WAITABLE, flux_job_wait(3)): an inactive one
+     * no one waited for by id is a zombie, kept (not purged) until a wait
+     * takes it; a wait for FLUX_JOBID_ANY takes the oldest zombie or the
+     * next waitable job to end that has no waiter by id, and fails with
+     * ECHILD once the waiters outnumber the waitable jobs left. */
+    void waitable_inactive(Entry &e);
+    void hand_over_or_zombie(Entry &e, bool oldest);
+    void wait_any(const flux_msg_t *msg);
+    void wait_any_overflow();
+    void wait_claim(Entry &e, int delta); /* its waiters by id went 0 <-> 1+ */
+    std::deque<uint64_t> zombies_;                 /* oldest first */
+    std::vector<flux::ConstMsgPtr> any_waiters_;   /* wait(FLUX_JOBID_ANY), oldest first */
+    uint64_t waitables_ = 0; /* active waitable jobs */
+    uint64_t claimed_ = 0;   /* active waitable jobs with a waiter by id */
     Entry *lookup(const flux_msg_t *msg, const char *idkey, uint64_t *id);
     bool may_modify(const flux_msg_t *msg, const Entry &e);
 

@@ -2,6 +2,7 @@
 
 put()/put_mkdir()/put_unlink() stage operations in a transaction kept on
 the handle; commit() applies them atomically."""
+import collections.abc
 import errno
 import json
 
@@ -194,3 +195,120 @@ def watch(flux_handle, key, namespace=None, waitcreate=False):
         except OSError:
             pass
         fut.destroy()
+
+
+class KVSDir(collections.abc.MutableMapping):
+    """A KVS directory as a dict (as Flux's flux.kvs.KVSDir): kd["a.b"]
+    reads a value (a KVSDir for a directory, KeyError if none), kd[k] = v
+    and del kd[k] stage a put or an unlink that commit() applies (so does
+    leaving a `with KVSDir(h) as kd:` block); iteration gives the names in
+    the directory."""
+
+    def __init__(self, flux_handle=None, path=".", namespace=None):
+        if flux_handle is None:
+            raise ValueError("KVSDir needs a flux handle")
+        self.fhdl = flux_handle
+        self.path = path.rstrip(".") if path not in (".", "") else "."
+        self.namespace = namespace
+
+    def key_at(self, key):
+        if not isinstance(key, str) or not key:
+            raise KeyError(key)
+        return key if self.path == "." else self.path + "." + key
+
+    def __getitem__(self, key):
+        full = self.key_at(key)
+        try:
+            return get(self.fhdl, full, self.namespace)
+        except OSError as e:
+            if e.errno == errno.EISDIR:
+                return KVSDir(self.fhdl, full, self.namespace)
+            if e.errno == errno.ENOENT:
+                raise KeyError(key) from None
+            raise
+
+    def __setitem__(self, key, value):
+        if isinstance(value, dict):
+            self.mkdir(key, value)
+        else:
+            put(self.fhdl, self.key_at(key), value)
+
+    def __delitem__(self, key):
+        put_unlink(self.fhdl, self.key_at(key))
+
+    def __contains__(self, key):
+        try:
+            self[key]
+            return True
+        except KeyError:
+            return False
+
+    def exists(self, key):
+        return key in self
+
+    def _entries(self):
+        try:
+            return get_dir(self.fhdl, self.path, self.namespace)
+        except OSError as e:
+            if e.errno == errno.ENOENT:
+                return {}
+            raise
+
+    def __iter__(self):
+        return iter(sorted(self._entries()))
+
+    def __len__(self):
+        return len(self._entries())
+
+    def __repr__(self):
+        return "KVSDir(%r)" % self.path
+
+    def files(self):
+        return sorted(k for k, t in self._entries().items() if t != "dir")
+
+    def directories(self):
+        return sorted(k for k, t in self._entries().items() if t == "dir")
+
+    def list_all(self, topdown=False):
+        """(files, directories) of this directory."""
+        return self.files(), self.directories()
+
+    def mkdir(self, key, contents=None):
+        """Stage directory KEY, filled from the dict CONTENTS if given."""
+        put_mkdir(self.fhdl, self.key_at(key))
+        if contents:
+            KVSDir(self.fhdl, self.key_at(key), self.namespace).fill(contents)
+
+    def fill(self, contents):
+        """Stage every key of the dict CONTENTS (nested dicts: directories)."""
+        for k, v in contents.items():
+            self[k] = v
+
+    def commit(self, flags=0):
+        """Apply the staged puts and unlinks; returns the new root version."""
+        return commit(self.fhdl, flags, self.namespace)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.commit()
+        return False
+
+
+def walk(directory, topdown=False, flux_handle=None, namespace=None):
+    """Yield (path, directories, files) under DIRECTORY (a KVSDir or a key),
+    as os.walk."""
+    if not isinstance(directory, KVSDir):
+        if flux_handle is None:
+            raise ValueError("walk() of a key needs flux_handle")
+        directory = KVSDir(flux_handle, directory, namespace)
+    dirs, files = directory.directories(), directory.files()
+    if topdown:
+        yield directory.path, dirs, files
+    for d in dirs:
+        yield from walk(KVSDir(directory.fhdl, directory.key_at(d), directory.namespace),
+                        topdown)
+    if not topdown:
+        yield directory.path, dirs, files

@@ -45,18 +45,24 @@ def test_1000_futures_callbacks_cancel(instance):
             f.add_event_callback("clean", on_event)
             f.add_done_callback(lambda f: done_cbs.append(f))
             futs.append(f)
-        # a job that cannot start (held at urgency 0), then cancelled
+        # a job that cannot start (held at urgency 0): submitted, so the
+        # future is running and cancel() leaves it (as Flux); flux.job.cancel
+        # ends the job and the future gets a JobException
         held = ex.submit(JobspecV1.from_command(["true"]), urgency=0)
         held.jobid(timeout=60)
-        assert held.cancel()
-        assert held.cancelled()
+        assert held.running()
+        assert not held.cancel()
+        assert not held.cancelled()
+        with flux.Flux() as h:
+            assert flux.job.get_job(h, held.jobid())["state"] == "SCHED"
+            flux.job.cancel(h, held.jobid())
         results = [f.result(timeout=120) for f in futs]
     assert results == [0] * 1000
     assert len(set(jobid_cbs)) == 1000 and held.jobid() not in jobid_cbs
     assert events == {"start": 1000, "clean": 1000}
     assert len(done_cbs) == 1000
-    with pytest.raises(concurrent.futures.CancelledError):
-        held.result()
+    exc = held.exception(timeout=60)
+    assert isinstance(exc, JobException) and exc.type == "cancel"
     with flux.Flux() as h:
         assert flux.job.result(h, held.jobid()).result == "CANCELED"
 
@@ -83,12 +89,39 @@ def test_as_completed_and_threads(instance):
 
 
 def test_cancel_before_submit(instance):
+    """cancel() succeeds only for a future the executor has not taken up
+    (never submitted); one it has taken up is running() and cancel() leaves
+    it alone (as Flux).  The executor's thread is held in a jobid callback
+    so that the second future is still queued when it is cancelled."""
+    js = quick(JobspecV1.from_command(["true"]))
+    gate, entered = threading.Event(), threading.Event()
+
+    def hold_executor_thread(f):
+        if threading.current_thread() is not threading.main_thread():
+            entered.set()
+            gate.wait(60)
+
     with FluxExecutor() as ex:
-        fut = ex.submit(JobspecV1.from_command(["true"]), urgency=0)
-        cancelled = fut.cancel()
-        assert cancelled and fut.cancelled()
-        done, _ = concurrent.futures.wait([fut], timeout=60)
-        assert fut in done
+        for _ in range(5):  # the callback may run here if the id came first
+            first = ex.submit(js)
+            first.add_jobid_callback(hold_executor_thread)
+            if entered.wait(10):
+                break
+        assert entered.is_set()
+        queued = ex.submit(js)
+        assert queued.cancel() and queued.cancelled() and queued.cancel()
+        gate.set()
+        later = ex.submit(js)
+        later.jobid(timeout=60)
+        assert later.running() or later.done()
+        assert not later.cancel() and not later.cancelled()
+        done, _ = concurrent.futures.wait([first, queued, later], timeout=60)
+        assert len(done) == 3
+    assert first.result() == 0 and later.result() == 0
+    with pytest.raises(concurrent.futures.CancelledError):
+        queued.jobid(timeout=0)
+    with pytest.raises(concurrent.futures.CancelledError):
+        queued.result()
 
 
 def test_exception_and_events(instance):

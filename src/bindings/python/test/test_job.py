@@ -506,3 +506,114 @@ def test_jobinfo_status_matches_flux_jobs(h):
     finally:
         flux.job.cancel(h, jobs["running"])
         flux.job.cancel(h, jobs["pending"])
+
+
+def test_wait_any_waitable(fresh_instance):
+    """wait() with no id: waitable jobs only, each once, then ECHILD (as Flux)."""
+    h = flux.Flux(fresh_instance.uri)
+    with pytest.raises(OSError) as e:
+        flux.job.wait(h)
+    assert e.value.errno == errno.ECHILD
+    ok = flux.job.submit(h, quick(JobspecV1.from_command(["true"])), waitable=True)
+    bad = flux.job.submit(h, JobspecV1.from_command(["false"]), waitable=True)
+    plain = flux.job.submit(h, quick(JobspecV1.from_command(["true"])))
+    results = {}
+    for _ in range(2):
+        res = flux.job.wait(h)
+        results[res.jobid] = res
+    assert set(results) == {ok, bad}
+    assert isinstance(results[ok].jobid, JobID)
+    assert results[ok].success and results[ok].errstr == ""
+    assert not results[bad].success and "exit code 1" in results[bad].errstr
+    with pytest.raises(OSError) as e:
+        flux.job.wait_async(h).get_status()
+    assert e.value.errno == errno.ECHILD
+    assert flux.job.wait(h, plain).success  # by id: any job, as before
+
+
+def test_wait_any_async_and_claimed_by_id(fresh_instance):
+    """A pending wait-any gets the next waitable job to end; one left without a
+    job (the only waitable job is waited for by id) gets ECHILD."""
+    h = flux.Flux(fresh_instance.uri)
+    hold = flux.job.submit(h, JobspecV1.from_command(["sleep", "30"]), waitable=True)
+    flux.job.event_wait(h, hold, "start")
+    any_fut = flux.job.wait_async(h)
+    by_id = flux.job.wait_async(h, hold)
+    with pytest.raises(OSError) as e:
+        any_fut.get_status()
+    assert e.value.errno == errno.ECHILD
+    quickjob = flux.job.submit(h, JobspecV1.from_command(["sleep", "0.5"]), waitable=True)
+    any_fut = flux.job.wait_async(h)
+    res = flux.job.wait_get_status(any_fut)
+    assert res.jobid == quickjob and res.success
+    flux.job.cancel(h, hold)
+    res = by_id.get_status()
+    assert res.jobid == hold and not res.success and "cancel" in res.errstr
+    with pytest.raises(OSError) as e:
+        flux.job.wait(h)
+    assert e.value.errno == errno.ECHILD
+
+
+def test_result_async_and_job_list_inactive(h):
+    jobid = flux.job.submit(h, JobspecV1.from_command(["sh", "-c", "exit 2"]))
+    got = []
+    flux.job.result_async(h, jobid).then(lambda f: got.append(f.get_info()))
+    h.reactor_run()
+    assert got[0].id == jobid and got[0].result == "FAILED" and got[0].returncode == 2
+    assert flux.job.result_async(h, jobid).get().returncode == 2
+    rpc = flux.job.job_list_inactive(h, max_entries=1000)
+    infos = list(rpc.get_jobinfos())
+    assert jobid in [i.id for i in infos] and all(i.state == "INACTIVE" for i in infos)
+    assert rpc.get_jobinfo(jobid).returncode == 2
+    with pytest.raises(OSError):
+        rpc.get_jobinfo(JobID(123456789))
+    assert flux.job.job_list_id(h, jobid).get_jobinfo().id == jobid
+
+
+def test_job_kvs(h):
+    jobid = flux.job.submit(h, JobspecV1.from_command(["echo", "hi"]))
+    flux.job.wait(h, jobid)
+    kd = flux.job.job_kvs(h, jobid)
+    assert {"eventlog", "jobspec", "R"} <= set(kd)
+    assert kd["jobspec"]["tasks"][0]["command"] == ["echo", "hi"]
+    assert "output" in flux.job.job_kvs_guest(h, jobid)
+    looked = flux.job.job_kvs_lookup(h, jobid, keys=["jobspec", "R"])
+    assert looked["id"] == jobid and looked["R"]["version"] == 1
+    assert flux.job.job_kvs_lookup(h, JobID(123456789)) is None
+
+
+def test_validate_jobspec():
+    js = JobspecV1.from_command(["true"])
+    assert flux.job.validate_jobspec(js) is True
+    assert flux.job.validate_jobspec(js.dumps(), require_version=1) is True
+    assert flux.job.validate_jobspec("null") == (1, "Unable to parse JSON")
+    bad = json.loads(js.dumps())
+    bad["tasks"][0]["command"] = []
+    with pytest.raises(TypeError):
+        flux.job.validate_jobspec(bad)
+    bad = json.loads(js.dumps())
+    bad["resources"][0]["count"] = 0
+    with pytest.raises(ValueError, match="count"):
+        flux.job.validate_jobspec(bad)
+    bad = json.loads(js.dumps())
+    bad["bogus"] = 1
+    with pytest.raises(ValueError, match="bogus"):
+        flux.job.validate_jobspec(bad)
+    with pytest.raises(ValueError):
+        flux.job.validate_jobspec("{not json")
+
+
+def test_wait_by_id_then_disconnect_frees_the_job_for_wait_any(fresh_instance):
+    """A client waiting by id that goes away no longer claims the job: a
+    wait for any job then gets it (it would get ECHILD while the claim held)."""
+    h = flux.Flux(fresh_instance.uri)
+    jobid = flux.job.submit(h, JobspecV1.from_command(["sleep", "1"]), waitable=True)
+    other = flux.Flux(fresh_instance.uri)
+    flux.job.wait_async(other, jobid)
+    with pytest.raises(OSError) as e:
+        flux.job.wait(h)  # the only waitable job is claimed
+    assert e.value.errno == errno.ECHILD
+    other.close()
+    flux.job.event_wait(h, jobid, "start")  # the disconnect is handled by now
+    res = flux.job.wait(h)
+    assert res.jobid == jobid and res.success

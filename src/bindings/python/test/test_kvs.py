@@ -71,3 +71,32 @@ def test_watch_async_then(h):
     flux.kvs.kvs_watch_async(h, "pytest.w2").then(cb)
     h.reactor_run()
     assert got == ["a"]
+
+
+def test_kvsdir(h):
+    """KVSDir as Flux's: dotted keys, nested dicts as directories, staged
+    until commit() or the end of a with block."""
+    with flux.kvs.KVSDir(h) as kd:
+        kd["kvsdir.a.b"] = 1
+        kd.mkdir("kvsdir.d", {"x": "y", "sub": {"z": [1, 2]}})
+        kd["kvsdir.e"] = {"k": "v"}
+    kd = flux.kvs.KVSDir(h, "kvsdir")
+    assert kd["a.b"] == 1 and kd["a"]["b"] == 1
+    assert isinstance(kd["d"], flux.kvs.KVSDir) and kd["d"]["sub"]["z"] == [1, 2]
+    assert kd["d.x"] == "y" and kd["e.k"] == "v"
+    assert sorted(kd) == ["a", "d", "e"] and len(kd) == 3
+    assert kd.directories() == ["a", "d", "e"] and kd["d"].files() == ["x"]
+    assert "a.b" in kd and "nope" not in kd
+    with pytest.raises(KeyError):
+        kd["nope"]
+    kd["new"] = "value"
+    assert "new" not in kd  # staged, not yet committed
+    kd.commit()
+    assert kd["new"] == "value"
+    del kd["new"]
+    kd.commit()
+    assert not kd.exists("new")
+    walked = list(flux.kvs.walk("kvsdir.d", flux_handle=h))
+    assert walked == [("kvsdir.d.sub", [], ["z"]), ("kvsdir.d", ["sub"], ["x"])]
+    with pytest.raises(ValueError):
+        flux.kvs.KVSDir()

@@ -17,7 +17,7 @@ from flux.job.JobID import JobID
 from flux.job.event import MAIN_EVENTS, JobException, event_watch_async
 from flux.job.journal import JournalConsumer
 from flux.job.jobspec import Jobspec
-from flux.job.submit import submit_async, cancel_async
+from flux.job.submit import submit_async
 
 LOGGER = logging.getLogger(__name__)
 _COUNTER = itertools.count()
@@ -110,10 +110,7 @@ class FluxExecutorFuture(concurrent.futures.Future):
         with self._lock:
             self._events.append(ev)
             cbs = list(self._event_callbacks.get(ev.name, ()))
-        if ev.name == "start":
-            if not self.done() and not self.running():
-                self.set_running_or_notify_cancel()
-        elif ev.name == "exception" and ev.context.get("severity", 0) == 0:
+        if ev.name == "exception" and ev.context.get("severity", 0) == 0:
             if self._exception_event is None:
                 self._exception_event = ev
         elif ev.name == "finish":
@@ -138,10 +135,6 @@ class FluxExecutorFuture(concurrent.futures.Future):
             return
         exc_ev = self._exception_event
         if exc_ev is not None:
-            if exc_ev.context.get("type") == "cancel" and not self.running():
-                super().cancel()
-                self._notify_cancel()
-                return
             self._settle(exc=JobException(exc_ev))
         else:
             self._settle(result=_returncode(self._status or 0))
@@ -157,17 +150,17 @@ class FluxExecutorFuture(concurrent.futures.Future):
 
     # -- user API
     def cancel(self, *args, **kwargs):
-        """Cancel a job that has not started: True if the future is now
-        cancelled (the job gets a "cancel" exception)."""
-        with self._lock:
-            if self.done() or self.running():
-                return False
-            if not super().cancel():
-                return False
-            jobid = self._jobid
-        if jobid is not None and self._executor is not None:
-            self._executor._request_cancel(jobid)
-        return True
+        """As concurrent.futures and Flux: True if the future is cancelled,
+        which it can be only until the executor takes it up; from then on
+        it is running() (whatever the job's state), cancel() returns False
+        and the job is left alone (flux.job.cancel() ends it, and the
+        future gets a JobException)."""
+        if self.cancelled():
+            return True
+        cancelled = super().cancel()
+        if cancelled:
+            self._jobid_event.set()  # jobid() raises CancelledError
+        return cancelled
 
     def exception(self, timeout=None):
         return super().exception(timeout)
@@ -241,8 +234,9 @@ class _ExecutorThread(threading.Thread):
             kind = op[0]
             if kind == "submit":
                 _, fut, jobspec, kwargs = op
-                if fut.cancelled():
-                    fut._notify_cancel()
+                # Running from here on, as Flux: too late for cancel().
+                if not fut.set_running_or_notify_cancel():
+                    fut._jobid_event.set()
                     continue
                 try:
                     f = submit_async(self.h, jobspec, **kwargs)
@@ -251,13 +245,11 @@ class _ExecutorThread(threading.Thread):
                     continue
                 self.outstanding += 1
                 f.then(self._on_submit, fut)
-            elif kind == "cancel":
-                try:
-                    cancel_async(self.h, op[1]).then(self._ignore)
-                except OSError:
-                    pass
             elif kind == "attach":
                 _, fut, jobid = op
+                if not fut.set_running_or_notify_cancel():
+                    fut._jobid_event.set()
+                    continue
                 fut._set_jobid(jobid)
                 self.attached += 1
                 try:
@@ -266,13 +258,6 @@ class _ExecutorThread(threading.Thread):
                     self.attached -= 1
                     fut._fail_submit(exc)
         self._maybe_stop()
-
-    @staticmethod
-    def _ignore(f):
-        try:
-            f.get()
-        except OSError:
-            pass
 
     def _on_submit(self, f, fut):
         self.outstanding -= 1
@@ -286,8 +271,6 @@ class _ExecutorThread(threading.Thread):
         f.destroy()
         self.jobs[jobid] = fut
         fut._set_jobid(jobid)
-        if fut.cancelled():
-            cancel_async(self.h, jobid).then(self._ignore)
         for ev in self.early.pop(jobid, ()):
             self._dispatch(jobid, fut, ev)
         if self.outstanding == 0:
@@ -402,11 +385,6 @@ class FluxExecutor(concurrent.futures.Executor):
         fut = FluxExecutorFuture(self._thread.ident, self)
         self._put(("attach", fut, JobID(jobid)))
         return fut
-
-    def _request_cancel(self, jobid):
-        with self._submit_lock:
-            self._queue.append(("cancel", jobid))
-        self._wake()
 
     def _broken(self, exc, futures):
         with self._submit_lock:

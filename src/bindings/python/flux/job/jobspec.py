@@ -393,3 +393,110 @@ class JobspecV1(Jobspec):
             entry["size"] = len(data.encode("utf-8"))
         files = self.attributes["system"].setdefault("files", {})
         files[path] = entry
+
+
+def _check_keys(where, keys, allowed, required=()):
+    for k in required:
+        if k not in keys:
+            raise ValueError("%s: %s is required" % (where, k))
+    extra = set(keys) - set(allowed)
+    if extra:
+        raise ValueError("%s: unknown key(s) %s" % (where, ", ".join(sorted(extra))))
+
+
+def _check_resource(res):
+    if not isinstance(res, collections.abc.Mapping):
+        raise TypeError("resource must be a mapping")
+    if not isinstance(res.get("type"), str):
+        raise (ValueError if "type" not in res else TypeError)("resource type must be a string")
+    if "count" not in res:
+        raise ValueError("count is a required key for resources")
+    count = res["count"]
+    if isinstance(count, collections.abc.Mapping):
+        if "min" not in count:
+            raise ValueError("count must have min")
+        for k in ("min", "max", "operand"):
+            if k in count and (isinstance(count[k], bool) or not isinstance(count[k], int)
+                               or count[k] < 1):
+                raise ValueError("count %s must be an integer > 0" % k)
+    elif isinstance(count, bool) or not isinstance(count, int):
+        raise TypeError("count must be an int or mapping")
+    elif count < (1 if res["type"] in ("node", "slot", "core") else 0):
+        raise ValueError("%s count must be > 0" % res["type"])
+    if res["type"] == "slot" and "label" not in res:
+        raise ValueError("slots must have labels")
+    if "exclusive" in res and res["exclusive"] not in (True, False):
+        raise TypeError("exclusive must be a boolean")
+    children = res.get("with", [])
+    if not isinstance(children, collections.abc.Sequence) or isinstance(children, str):
+        raise TypeError("with must be a list of resources")
+    for child in children:
+        _check_resource(child)
+
+
+def _check_task(task):
+    if not isinstance(task, collections.abc.Mapping):
+        raise TypeError("task must be a mapping")
+    _check_keys("task", task.keys(), set(task.keys()), ("command", "slot", "count"))
+    command = task["command"]
+    if (isinstance(command, str) or not isinstance(command, collections.abc.Sequence)
+            or not all(isinstance(x, str) for x in command)):
+        raise TypeError("command must be a list of strings")
+    if not command:
+        raise TypeError("command array cannot have length of zero")
+    if not isinstance(task["slot"], str):
+        raise TypeError("slot must be a string")
+    count = task["count"]
+    if not isinstance(count, collections.abc.Mapping):
+        raise TypeError("count must be a mapping")
+    for k in ("total", "per_slot"):
+        if k in count and (isinstance(count[k], bool) or not isinstance(count[k], int)
+                           or count[k] < 1):
+            raise ValueError("count %s must be an integer > 0" % k)
+
+
+def validate_jobspec(jobspec, require_version=None):
+    """As Flux's flux.job.validate_jobspec: True if JOBSPEC (a Jobspec, a
+    dict or JSON text) is a valid RFC 14 jobspec (RFC 25 if its version, or
+    REQUIRE_VERSION, is 1); (1, "Unable to parse JSON") for JSON null;
+    otherwise raises ValueError or TypeError naming the problem."""
+    if isinstance(jobspec, Jobspec):
+        obj = jobspec.jobspec
+    elif isinstance(jobspec, (str, bytes)):
+        obj = json.loads(jobspec)  # ValueError (json.JSONDecodeError) if not JSON
+    elif isinstance(jobspec, collections.abc.Mapping):
+        obj = jobspec
+    else:
+        raise TypeError("jobspec must be a Jobspec, a mapping or JSON text")
+    if obj is None:
+        return (1, "Unable to parse JSON")
+    if not isinstance(obj, collections.abc.Mapping):
+        raise TypeError("jobspec must be a JSON object")
+    _check_keys("jobspec", obj.keys(), Jobspec.top_level_keys, ("resources", "tasks", "version"))
+    version = obj["version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise TypeError("version must be an integer")
+    if version < 1:
+        raise ValueError("version must be >= 1")
+    if require_version is not None and version != require_version:
+        raise ValueError("jobspec version %d, version %d required" % (version, require_version))
+    for key in ("resources", "tasks"):
+        if isinstance(obj[key], str) or not isinstance(obj[key], collections.abc.Sequence):
+            raise TypeError("%s must be a sequence" % key)
+    for res in obj["resources"]:
+        _check_resource(res)
+    for task in obj["tasks"]:
+        _check_task(task)
+    attrs = obj.get("attributes")
+    if attrs is not None:
+        if not isinstance(attrs, collections.abc.Mapping):
+            raise TypeError("attributes must be a mapping")
+        _check_keys("attributes", attrs.keys(), ("system", "user"))
+    if version == 1:
+        if len(obj["tasks"]) != 1:
+            raise ValueError("a version 1 jobspec has exactly one task")
+        system = (attrs or {}).get("system", {})
+        duration = system.get("duration", 0)
+        if isinstance(duration, bool) or not isinstance(duration, numbers.Real) or duration < 0:
+            raise ValueError("attributes.system.duration must be a number >= 0")
+    return True

@@ -1,4 +1,5 @@
 """job_list, JobList, get_job, result: listing jobs through flux_job_list()."""
+import errno
 import json
 import os
 import pwd
@@ -50,6 +51,19 @@ class JobListRPC(Future):
 
     def get(self):
         return {"jobs": self.get_jobs()}
+
+    def get_jobinfos(self):
+        """The jobs as JobInfo objects (as Flux), a generator."""
+        for job in self.get_jobs():
+            yield JobInfo(job)
+
+    def get_jobinfo(self, jobid=None):
+        """One job's JobInfo: JOBID's (default the first listed);
+        OSError(ENOENT) if the list does not hold it."""
+        for job in self.get_jobs():
+            if jobid is None or job["id"] == int(JobID(jobid)):
+                return JobInfo(job)
+        raise OSError(errno.ENOENT, "job %s not found" % (jobid if jobid is not None else ""))
 
 
 def _userid(user):
@@ -151,6 +165,49 @@ def result(flux_handle, jobid, flags=0):
     if not jobs:
         raise OSError(2, "unknown job id %s" % jobid)
     return JobInfo(jobs[0])
+
+
+class JobResultFuture(Future):
+    """The future of result_async(): ready once the job is inactive; get()
+    and get_info() return its JobInfo (result, returncode, ...)."""
+
+    def __init__(self, handle, pimpl, jobid):
+        super().__init__(handle, pimpl, prefix="result")
+        self.jobid = jobid
+
+    def get_info(self):
+        self._check()
+        ok = ffi.new("bool *")
+        errstr = ffi.new("char **")
+        if lib.flux_job_wait_get_status(self.pimpl, ok, errstr) < 0:
+            raise oserror(self.pimpl)
+        jobs = job_list_id(self.flux_handle, self.jobid).get_jobs()
+        if not jobs:
+            raise OSError(errno.ENOENT, "unknown job id %s" % self.jobid)
+        return JobInfo(jobs[0])
+
+    def get(self):
+        return self.get_info()
+
+
+def result_async(flux_handle, jobid, flags=0):
+    """A JobResultFuture for JOBID (get(), get_info(), then()), as Flux.
+    Any job may be waited for this way: fluxd answers a wait by id for
+    every job, waitable or not."""
+    jobid = JobID(jobid)
+    f = lib.flux_job_wait(flux_handle._h(), jobid)
+    if f == ffi.NULL:
+        raise OSError(ffi.errno, os.strerror(ffi.errno))
+    return JobResultFuture(flux_handle, f, jobid)
+
+
+def job_list_inactive(flux_handle, since=0.0, max_entries=1000, attrs=("all",), name=None,
+                      queue=None):
+    """A JobListRPC of the inactive jobs (every user's the caller may see),
+    newest first; SINCE: only those inactive after that time."""
+    return job_list(flux_handle, max_entries=max_entries, attrs=attrs,
+                    userid=lib.FLUX_USERID_UNKNOWN, states=lib.FLUX_JOB_STATE_INACTIVE,
+                    since=since, name=name, queue=queue)
 
 
 class JobList:

@@ -62,20 +62,34 @@ class JobWaitFuture(Future):
         self.jobid = jobid
 
     def get_status(self):
+        """JobWaitResult(jobid, success, errstr); for a wait on
+        FLUX_JOBID_ANY, jobid is the job that ended.  OSError ECHILD when
+        no waitable job is left."""
         self._check()
         ok = ffi.new("bool *")
         errstr = ffi.new("char **")
         if lib.flux_job_wait_get_status(self.pimpl, ok, errstr) < 0:
             raise oserror(self.pimpl)
-        return JobWaitResult(self.jobid, bool(ok[0]), _string(errstr[0]) or "")
+        jobid = self.jobid
+        out = ffi.new("flux_jobid_t *")
+        if lib.flux_job_wait_get_id(self.pimpl, out) == 0:
+            jobid = JobID(int(out[0]))
+        return JobWaitResult(jobid, bool(ok[0]), _string(errstr[0]) or "")
 
     get = get_status
 
 
 def wait_async(flux_handle, jobid=lib.FLUX_JOBID_ANY):
-    """Wait for JOBID to become inactive; returns a JobWaitFuture."""
+    """Wait for JOBID to become inactive; returns a JobWaitFuture.  The
+    default, FLUX_JOBID_ANY, waits for the next job submitted with
+    waitable=True to end (instance owner only)."""
     jobid = JobID(jobid)
     return JobWaitFuture(flux_handle, lib.flux_job_wait(flux_handle._h(), jobid), jobid)
+
+
+def wait_get_status(future):
+    """The JobWaitResult of a wait_async() future (as Flux)."""
+    return future.get_status()
 
 
 def wait(flux_handle, jobid=lib.FLUX_JOBID_ANY):
