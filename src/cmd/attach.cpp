@@ -2,10 +2,15 @@
  * exit status, "clean") and its output, through flux_job_event_watch(),
  * whose streams end by themselves once the job is inactive and all of the
  * log has been delivered.  Used by flux job attach, flux run and flux submit
- * --wait/--watch. */
+ * --wait/--watch.  flux run and flux job attach also forward their stdin
+ * to the job (flux_job_input_create(): RFC 24 guest.input) until its end
+ * or the job's. */
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <map>
 #include <string>
@@ -97,6 +102,8 @@ struct Attach {
     std::string error; /* the job could not be followed */
     bool done = false; /* "clean" was seen */
     bool events_ended = false, output_ended = false, output_cancelled = false;
+    const char *stdin_ranks = nullptr; /* forward stdin to these tasks */
+    flux_job_input_t *input = nullptr;
 };
 
 /* Stop once both streams have ended. */
@@ -122,8 +129,27 @@ void attach_output_cb(flux_future_t *f, void *arg)
     flux_future_reset(f);
 }
 
+void input_cb(flux_job_input_t *in, void *)
+{
+    const char *err = nullptr;
+    if (flux_job_input_status(in, &err) < 0)
+        fprintf(stderr, "flux-job: stdin: %s\n", err);
+}
+
 void attach_event(Attach *a, const flux::EventlogEntry &e)
 {
+    /* stdin is read while the job runs: not before (a pending job keeps
+     * it unread), not after (attaching to a finished job takes none). */
+    if (e.name == "start" && a->stdin_ranks && !a->input) {
+        a->input = flux_job_input_create(a->h, a->id, STDIN_FILENO, a->stdin_ranks, input_cb,
+                                         nullptr);
+        if (!a->input)
+            fprintf(stderr, "flux-job: stdin: %s\n", strerror(errno));
+    }
+    else if (e.name == "finish" && a->input) {
+        flux_job_input_destroy(a->input);
+        a->input = nullptr;
+    }
     if (e.name == "exception" && e.context) {
         int sev = 1;
         const char *type = "", *note = "";
@@ -166,9 +192,24 @@ void attach_events_cb(flux_future_t *f, void *arg)
 
 } // namespace
 
-int job_attach(flux_t *h, uint64_t id, bool quiet, bool label)
+bool stdin_forwardable()
+{
+    int fl = fcntl(STDIN_FILENO, F_GETFL);
+    if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY)
+        return false;
+    struct stat st, null;
+    if (fstat(STDIN_FILENO, &st) < 0)
+        return false;
+    if (S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev)
+        return false;
+    return true;
+}
+
+int job_attach(flux_t *h, uint64_t id, bool quiet, bool label, const char *stdin_ranks)
 {
     Attach a;
+    if (stdin_ranks && stdin_forwardable())
+        a.stdin_ranks = stdin_ranks;
     a.printer.label = label;
     a.h = h;
     a.id = id;
@@ -181,6 +222,7 @@ int job_attach(flux_t *h, uint64_t id, bool quiet, bool label)
     if (!a.events || flux_future_then(a.events, -1, attach_events_cb, &a) < 0)
         die(1, "flux-job: attach: %s", strerror(errno));
     flux_reactor_run(flux_get_reactor(h), 0);
+    flux_job_input_destroy(a.input);
     a.printer.finish();
     flux_future_destroy(a.output);
     flux_future_destroy(a.events);

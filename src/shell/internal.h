@@ -115,6 +115,7 @@ const flux_shell_plugin_info *env();
 const flux_shell_plugin_info *signals();
 const flux_shell_plugin_info *affinity();
 const flux_shell_plugin_info *output();
+const flux_shell_plugin_info *input();
 const flux_shell_plugin_info *exitcode();
 const flux_shell_plugin_info *pmi_simple();
 const flux_shell_plugin_info *pmix_loader();

@@ -1,7 +1,7 @@
 /* output.cpp - built-in plugin "output": the tasks' stdout and stderr.
  *
  * task.init makes two pipes per task; task.exec (in the child) puts them
- * on fds 1 and 2 and /dev/null on 0; task.fork watches the read ends in
+ * on fds 1 and 2 (fd 0 is the input plugin's); task.fork watches the read ends in
  * the event loop, holding a completion reference per pipe until EOF.
  *
  * Output is bytes and is carried losslessly (src/common/ioencode): each
@@ -240,11 +240,6 @@ int task_exec(flux_shell_t *, const char *, flux_shell_task_t *task, void *)
     if (dup2(state.pipes[i].wfd, STDOUT_FILENO) < 0
         || dup2(state.pipes[i + 1].wfd, STDERR_FILENO) < 0)
         return -1;
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0 && devnull != STDIN_FILENO) {
-        dup2(devnull, STDIN_FILENO);
-        close(devnull);
-    }
     return 0;
 }
 
