@@ -2,7 +2,7 @@
 # The Slurm shims outside batch scripts: squeue and sinfo columns compared
 # field by field with Slurm 22.05's, squeue filters and formats, pending
 # reasons, scancel, sacct from the job history, srun (labels, exit codes,
-# SLURM_* in tasks, --mpi) and errors like Slurm's with nothing submitted.
+# SLURM_* in tasks, --mpi, stdin and -i) and errors like Slurm's with nothing submitted.
 . "$(dirname "$0")/lib/test-lib.sh"
 test_under_flux 2
 
@@ -67,6 +67,37 @@ test_expect_success 'srun --mpi maps to the shell PMI option' '
     echo 0,1 >pmi.exp && test_cmp pmi.exp pmi.out &&
     test_must_fail srun --mpi=none -n1 printenv PMI_RANK &&
     srun --mpi=list | grep -q pmix
+'
+test_expect_success 'srun sends its stdin to every task by default (srun(1) -i all)' '
+    printf "in\n" | srun -N2 -n2 -l cat | sort >in.out &&
+    printf "0: in\n1: in\n" >in.exp &&
+    test_cmp in.exp in.out &&
+    printf "in\n" | srun -n2 -l -i all cat | sort >inall.out &&
+    test_cmp in.exp inall.out
+'
+test_expect_success 'srun -i 1 sends stdin to task 1 only, the others read /dev/null' '
+    printf "one\n" | srun -N2 -n2 -l -i 1 sh -c "cat; echo end" | sort >in1.out &&
+    printf "0: end\n1: end\n1: one\n" >in1.exp &&
+    test_cmp in1.exp in1.out
+'
+test_expect_success 'srun -i none: tasks read /dev/null' '
+    printf "dropped\n" | srun -n2 -l -i none sh -c "cat; echo end" | sort >innone.out &&
+    printf "0: end\n1: end\n" >innone.exp &&
+    test_cmp innone.exp innone.out
+'
+test_expect_success 'srun -i FILE: every task reads FILE; a missing one is an error' '
+    printf "f\n" >srun-in.txt &&
+    srun -n2 -l -i srun-in.txt cat | sort >infile.out &&
+    printf "0: f\n1: f\n" >infile.exp &&
+    test_cmp infile.exp infile.out &&
+    test_must_fail srun -i nosuch.txt cat 2>infile.err &&
+    grep "input nosuch.txt: No such file or directory" infile.err
+'
+test_expect_success 'srun < 1 MB of binary input: cksum agrees' '
+    head -c 1000000 /dev/urandom >srun-bin &&
+    cksum <srun-bin >srun-bin.sum &&
+    srun cksum <srun-bin >srun-run.sum &&
+    test_cmp srun-bin.sum srun-run.sum
 '
 test_expect_success 'srun cancels its job on SIGINT and follows it to the end' '
     { srun -J intme sleep 60 >int.out 2>int.err & } &&

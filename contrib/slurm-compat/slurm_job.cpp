@@ -4,7 +4,10 @@
 #include <event2/event.h>
 #include <pwd.h>
 #include <csignal>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -333,7 +336,17 @@ struct Follow {
     bool fatal = false, done = false, output_ended = false, output_cancelled = false;
     std::string note, error;
     std::map<std::pair<std::string, std::string>, std::string> partial;
+    const char *stdin_ranks = nullptr;
+    flux_job_input_t *input = nullptr;
 };
+
+void input_cb(flux_job_input_t *in, void *arg)
+{
+    auto *a = static_cast<Follow *>(arg);
+    const char *err = nullptr;
+    if (flux_job_input_status(in, &err) < 0)
+        fprintf(stderr, "%s: error: stdin: %s\n", a->prog, err);
+}
 
 void print_data(Follow *a, const std::string &stream, const std::string &rank,
                 const std::string &data)
@@ -414,8 +427,18 @@ void events_cb(flux_future_t *f, void *arg)
                 a->note = std::string(type) + (*note ? ": " : "") + note;
             }
         }
-        else if (!strcmp(name, "finish") && ctx)
+        else if (!strcmp(name, "start") && a->stdin_ranks && !a->input) {
+            /* stdin is read while the job runs only. */
+            a->input = flux_job_input_create(a->h, a->id, STDIN_FILENO, a->stdin_ranks, input_cb,
+                                             a);
+            if (!a->input)
+                fprintf(stderr, "%s: error: stdin: %s\n", a->prog, strerror(errno));
+        }
+        else if (!strcmp(name, "finish") && ctx) {
             json_unpack(ctx, "{s:i}", "status", &a->status);
+            flux_job_input_destroy(a->input);
+            a->input = nullptr;
+        }
         else if (!strcmp(name, "clean"))
             a->done = true;
     }
@@ -463,12 +486,25 @@ bool output_decode(json_t *ctx, std::string &stream, std::string &rank, std::str
     return true;
 }
 
-int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string *exc)
+bool stdin_forwardable()
+{
+    int fl = fcntl(STDIN_FILENO, F_GETFL);
+    if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY)
+        return false;
+    struct stat st, null;
+    if (fstat(STDIN_FILENO, &st) < 0)
+        return false;
+    return !(S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev);
+}
+
+int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string *exc,
+               const char *stdin_ranks)
 {
     Follow a;
     a.h = h;
     a.id = id;
     a.label = label;
+    a.stdin_ranks = stdin_ranks;
     struct event_base *base = flux_reactor_get_event_base(flux_get_reactor(h));
     struct event *sigint = base ? evsignal_new(base, SIGINT, signal_cb, &a) : nullptr;
     struct event *sigterm = base ? evsignal_new(base, SIGTERM, signal_cb, &a) : nullptr;
@@ -493,6 +529,7 @@ int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string 
         flux_job_event_watch_cancel(a.output);
     if (a.error.empty())
         flux_job_event_watch_cancel(a.events);
+    flux_job_input_destroy(a.input);
     flux_future_destroy(a.output);
     flux_future_destroy(a.events);
     flux_future_destroy(a.cancel);

@@ -87,8 +87,14 @@ std::string user_name(uint32_t uid);
 
 /* Follow job ID: print its output as it comes (LABEL: "RANK: " before each
  * line), wait for the end.  Returns Slurm's exit code (largest task exit
- * code; 128+N for signal N); *EXC gets a fatal exception's note. */
-int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string *exc);
+ * code; 128+N for signal N); *EXC gets a fatal exception's note.  With
+ * STDIN_RANKS ("all" or an idset), this process's stdin is sent to those
+ * tasks while the job runs (flux_job_input_create()). */
+int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string *exc,
+               const char *stdin_ranks = nullptr);
+
+/* fd 0 is open for reading and is not /dev/null: worth forwarding. */
+bool stdin_forwardable();
 
 /* Decode an RFC 24 output "data" entry context: stream, rank, bytes. */
 bool output_decode(json_t *ctx, std::string &stream, std::string &rank, std::string &data);

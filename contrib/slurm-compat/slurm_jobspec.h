@@ -22,6 +22,8 @@ struct JobspecExtra {
     std::string step_of;         /* srun inside an allocation: the job's id */
     std::vector<std::string> dependency_ids; /* -d ids resolved to Flux ids (decimal) */
     std::string output, error;   /* patterns already expanded but %j */
+    std::string input_file;      /* -i FILE (expanded) or /dev/null: every task's stdin */
+    std::string input_ranks;     /* -i N: only task N gets srun's stdin */
 };
 
 /* Build the jobspec; "" and the JSON in *OUT, or the error text. */
