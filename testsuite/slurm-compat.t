@@ -2,7 +2,8 @@
 # The Slurm shims outside batch scripts: squeue and sinfo columns compared
 # field by field with Slurm 22.05's, squeue filters and formats, pending
 # reasons, scancel, sacct from the job history, srun (labels, exit codes,
-# SLURM_* in tasks, --mpi, stdin and -i) and errors like Slurm's with nothing submitted.
+# SLURM_* in tasks, --mpi, stdin and -i), salloc (a local $SHELL in the
+# allocation, or a command) and errors like Slurm's with nothing submitted.
 . "$(dirname "$0")/lib/test-lib.sh"
 test_under_flux 2
 
@@ -98,6 +99,32 @@ test_expect_success 'srun < 1 MB of binary input: cksum agrees' '
     cksum <srun-bin >srun-bin.sum &&
     srun cksum <srun-bin >srun-run.sum &&
     test_cmp srun-bin.sum srun-run.sum
+'
+test_expect_success 'salloc with no command runs $SHELL here in the allocation, then relinquishes it' '
+    echo "srun hostname; exit" | SHELL=/bin/sh salloc -N1 >sa.out 2>sa.err &&
+    hostname >sa.exp &&
+    test_cmp sa.exp sa.out &&
+    id=$(sed -n "s/^salloc: Granted job allocation //p" sa.err) &&
+    test -n "$id" &&
+    grep -q "^salloc: Relinquishing job allocation $id$" sa.err &&
+    wait_for 30 test "$(flux jobs -n -o {state} $id)" = INACTIVE &&
+    flux job eventlog $id | grep -q "exception.*type=\"cancel\""
+'
+test_expect_success 'the salloc shell has the allocation: SLURM_JOB_ID, nodes, its instance FLUX_URI' '
+    outer=$FLUX_URI &&
+    echo "echo \$SLURM_JOB_ID \$SLURM_NNODES \$SLURM_JOB_NODELIST; echo \$FLUX_URI; srun printenv SLURM_JOB_ID; exit 7" |
+        SHELL=/bin/sh test_expect_code 7 salloc -N1 >env.out 2>env.err &&
+    id=$(sed -n "s/^salloc: Granted job allocation //p" env.err) &&
+    echo "$id 1 $(hostname)" >env.exp &&
+    sed -n 1p env.out >env.line1 &&
+    test_cmp env.exp env.line1 &&
+    test "$(sed -n 2p env.out)" != "$outer" &&
+    test "$(sed -n 3p env.out)" = "$id"
+'
+test_expect_success 'salloc COMMAND gets salloc'"'"'s stdin' '
+    echo piped | salloc -N1 cat >sacmd.out 2>/dev/null &&
+    echo piped >sacmd.exp &&
+    test_cmp sacmd.exp sacmd.out
 '
 test_expect_success 'srun cancels its job on SIGINT and follows it to the end' '
     { srun -J intme sleep 60 >int.out 2>int.err & } &&
