@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -338,7 +339,40 @@ struct Follow {
     std::map<std::pair<std::string, std::string>, std::string> partial;
     const char *stdin_ranks = nullptr;
     flux_job_input_t *input = nullptr;
+    bool raw = false;
 };
+
+struct termios saved_tio;
+volatile sig_atomic_t tio_saved = 0;
+
+void restore_tty()
+{
+    if (tio_saved) {
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tio);
+        tio_saved = 0;
+    }
+}
+
+void restore_tty_signal(int sig)
+{
+    restore_tty();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void raw_tty()
+{
+    if (tio_saved || tcgetattr(STDIN_FILENO, &saved_tio) < 0)
+        return;
+    struct termios t = saved_tio;
+    cfmakeraw(&t);
+    if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) < 0)
+        return;
+    tio_saved = 1;
+    atexit(restore_tty);
+    for (int sig : {SIGTERM, SIGHUP, SIGQUIT})
+        signal(sig, restore_tty_signal);
+}
 
 void input_cb(flux_job_input_t *in, void *arg)
 {
@@ -433,11 +467,14 @@ void events_cb(flux_future_t *f, void *arg)
                                              a);
             if (!a->input)
                 fprintf(stderr, "%s: error: stdin: %s\n", a->prog, strerror(errno));
+            else if (a->raw)
+                raw_tty();
         }
         else if (!strcmp(name, "finish") && ctx) {
             json_unpack(ctx, "{s:i}", "status", &a->status);
             flux_job_input_destroy(a->input);
             a->input = nullptr;
+            restore_tty();
         }
         else if (!strcmp(name, "clean"))
             a->done = true;
@@ -498,13 +535,14 @@ bool stdin_forwardable()
 }
 
 int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string *exc,
-               const char *stdin_ranks)
+               const char *stdin_ranks, bool raw)
 {
     Follow a;
     a.h = h;
     a.id = id;
     a.label = label;
     a.stdin_ranks = stdin_ranks;
+    a.raw = raw && stdin_ranks && isatty(STDIN_FILENO);
     struct event_base *base = flux_reactor_get_event_base(flux_get_reactor(h));
     struct event *sigint = base ? evsignal_new(base, SIGINT, signal_cb, &a) : nullptr;
     struct event *sigterm = base ? evsignal_new(base, SIGTERM, signal_cb, &a) : nullptr;
@@ -530,6 +568,7 @@ int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string 
     if (a.error.empty())
         flux_job_event_watch_cancel(a.events);
     flux_job_input_destroy(a.input);
+    restore_tty();
     flux_future_destroy(a.output);
     flux_future_destroy(a.events);
     flux_future_destroy(a.cancel);

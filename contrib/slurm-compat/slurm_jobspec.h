@@ -24,6 +24,8 @@ struct JobspecExtra {
     std::string output, error;   /* patterns already expanded but %j */
     std::string input_file;      /* -i FILE (expanded) or /dev/null: every task's stdin */
     std::string input_ranks;     /* -i N: only task N gets srun's stdin */
+    bool pty = false;            /* srun --pty: task 0 on a pseudo-terminal */
+    int pty_rows = 0, pty_cols = 0;
 };
 
 /* Build the jobspec; "" and the JSON in *OUT, or the error text. */

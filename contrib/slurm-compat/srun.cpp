@@ -6,6 +6,7 @@
  * "RANK: " labels); stdin goes to every task unless -i says otherwise
  * (none, a task id, a file); the exit code is Slurm's: the largest task
  * exit code, 128+N for signal N. */
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -76,8 +77,18 @@ int main(int argc, char **argv)
             if (const char *p = getenv("SLURM_JOB_PARTITION"))
                 o.partition = p;
     }
-    if (o.pty)
-        fprintf(stderr, "srun: warning: --pty: no terminal is attached here; running without one\n");
+    /* --pty: task 0 runs on a pseudo-terminal (flux-shell -o pty) that
+     * gets srun's stdin; srun's terminal, if it has one, is relayed raw. */
+    if (o.pty) {
+        x.pty = true;
+        struct winsize ws;
+        if (isatty(STDIN_FILENO) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) {
+            x.pty_rows = ws.ws_row;
+            x.pty_cols = ws.ws_col;
+        }
+        if (o.input.empty())
+            o.input = "0";
+    }
     Env env = job_environment(o);
     if (!o.output.empty()) {
         PatternFields pf;
@@ -138,7 +149,8 @@ int main(int argc, char **argv)
     if (o.verbose)
         fprintf(stderr, "srun: jobid %s: submitted\n", jobid_dec(id).c_str());
     std::string exc;
-    int rc = job_follow(h, id, true, o.label, &exc, forward ? stdin_ranks.c_str() : nullptr);
+    int rc = job_follow(h, id, true, o.label, &exc, forward ? stdin_ranks.c_str() : nullptr,
+                        o.pty);
     if (!exc.empty())
         fprintf(stderr, "srun: error: %s: %s\n", jobid_dec(id).c_str(), exc.c_str());
     else if (rc > 128)

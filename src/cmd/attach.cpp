@@ -8,8 +8,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <csignal>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <map>
@@ -104,7 +106,64 @@ struct Attach {
     bool events_ended = false, output_ended = false, output_cancelled = false;
     const char *stdin_ranks = nullptr; /* forward stdin to these tasks */
     flux_job_input_t *input = nullptr;
+    bool raw = false; /* the job has a pty and stdin is a terminal: relay raw */
 };
+
+/* The local terminal in raw mode while it is relayed to a job's pty (the
+ * job's terminal echoes, edits and turns ^C into SIGINT, as in Flux);
+ * put back on every way out. */
+struct termios saved_tio;
+volatile sig_atomic_t tio_saved = 0;
+
+void restore_tty()
+{
+    if (tio_saved) {
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tio);
+        tio_saved = 0;
+    }
+}
+
+void restore_tty_signal(int sig)
+{
+    restore_tty();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void raw_tty()
+{
+    if (tio_saved || tcgetattr(STDIN_FILENO, &saved_tio) < 0)
+        return;
+    struct termios t = saved_tio;
+    cfmakeraw(&t);
+    if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) < 0)
+        return;
+    tio_saved = 1;
+    static bool registered = false;
+    if (!registered) {
+        atexit(restore_tty);
+        for (int sig : {SIGTERM, SIGHUP, SIGQUIT})
+            signal(sig, restore_tty_signal);
+        registered = true;
+    }
+}
+
+/* Whether job ID was submitted with -o pty (its jobspec's shell option). */
+bool job_has_pty(flux_t *h, uint64_t id)
+{
+    flux_future_t *f = flux_job_lookup(h, id, "jobspec");
+    json_t *js = nullptr;
+    bool pty = false;
+    if (f && flux_job_lookup_get_unpack(f, "o", &js) == 0) {
+        json_t *opts = json_object_get(
+            json_object_get(json_object_get(json_object_get(js, "attributes"), "system"), "shell"),
+            "options");
+        json_t *p = json_object_get(opts, "pty");
+        pty = p && !json_is_false(p) && !(json_is_integer(p) && json_integer_value(p) == 0);
+    }
+    flux_future_destroy(f);
+    return pty;
+}
 
 /* Stop once both streams have ended. */
 void attach_check_done(Attach *a)
@@ -145,10 +204,13 @@ void attach_event(Attach *a, const flux::EventlogEntry &e)
                                          nullptr);
         if (!a->input)
             fprintf(stderr, "flux-job: stdin: %s\n", strerror(errno));
+        else if (a->raw)
+            raw_tty();
     }
     else if (e.name == "finish" && a->input) {
         flux_job_input_destroy(a->input);
         a->input = nullptr;
+        restore_tty();
     }
     if (e.name == "exception" && e.context) {
         int sev = 1;
@@ -210,6 +272,9 @@ int job_attach(flux_t *h, uint64_t id, bool quiet, bool label, const char *stdin
     Attach a;
     if (stdin_ranks && stdin_forwardable())
         a.stdin_ranks = stdin_ranks;
+    /* Looked up only for a terminal: flux run < file pays nothing. */
+    if (a.stdin_ranks && isatty(STDIN_FILENO) && job_has_pty(h, id))
+        a.raw = true;
     a.printer.label = label;
     a.h = h;
     a.id = id;
@@ -223,6 +288,7 @@ int job_attach(flux_t *h, uint64_t id, bool quiet, bool label, const char *stdin
         die(1, "flux-job: attach: %s", strerror(errno));
     flux_reactor_run(flux_get_reactor(h), 0);
     flux_job_input_destroy(a.input);
+    restore_tty();
     a.printer.finish();
     flux_future_destroy(a.output);
     flux_future_destroy(a.events);

@@ -89,6 +89,7 @@ struct flux_shell_task {
     int localid = 0; /* index on this node */
     pid_t pid = -1;
     int status = -1;
+    int pty_master = -1; /* -o pty: the task's terminal (output.cpp owns it) */
     flux::shell::Environ env;
 };
 

@@ -10,6 +10,8 @@
  *                       eof: true closes them.
  *   {type: "file", path: P}  each task opens P (relative: to the job's
  *                       cwd) as its stdin; checked at shell.init.
+ * A task with a pty (-o pty, output.cpp) gets its input on the terminal,
+ * and the end of input as VEOF (^D).
  *   ranks: "all" | IDSET  only those tasks get the input, the others
  *                       /dev/null (a shell with none of them watches
  *                       nothing).
@@ -48,6 +50,7 @@ struct TaskInput {
     struct evbuffer *buf = nullptr;
     struct event *ev = nullptr; /* EV_WRITE on wfd while buf holds bytes */
     bool eof = false;           /* close once buf is drained */
+    bool pty = false;           /* wfd is the task's pty master (-o pty) */
 };
 
 struct State {
@@ -124,6 +127,8 @@ void deliver(TaskInput &t, const std::string &data, bool eof)
         return;
     if (!data.empty())
         evbuffer_add(t.buf, data.data(), data.size());
+    if (eof && !t.eof && t.pty)
+        evbuffer_add(t.buf, "\x04", 1); /* end of input on a terminal: VEOF */
     if (eof)
         t.eof = true;
     if (evbuffer_get_length(t.buf) > 0)
@@ -262,6 +267,16 @@ int task_init(flux_shell_t *shell, const char *, flux_shell_task_t *task, void *
     t.wanted = !state.ranks || state.ranks->contains((uint32_t)t.rank);
     if (state.type != State::service || !t.wanted)
         return 0;
+    if (task->pty_master >= 0) {
+        /* -o pty (output.cpp): input goes to the terminal. */
+        t.pty = true;
+        t.wfd = fcntl(task->pty_master, F_DUPFD_CLOEXEC, 3);
+        if (t.wfd < 0) {
+            flux_shell_log(shell, 3, "dup: %s", strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0) {
         flux_shell_log(shell, 3, "pipe: %s", strerror(errno));
@@ -276,6 +291,8 @@ int task_init(flux_shell_t *shell, const char *, flux_shell_task_t *task, void *
 int task_exec(flux_shell_t *, const char *, flux_shell_task_t *task, void *)
 {
     TaskInput &t = state.tasks[(size_t)flux_shell_task_localid(task)];
+    if (task->pty_master >= 0)
+        return 0; /* fd 0 is the terminal (output.cpp) */
     int fd;
     if (t.rfd >= 0)
         fd = t.rfd;
@@ -301,9 +318,10 @@ int task_exec(flux_shell_t *, const char *, flux_shell_task_t *task, void *)
 int task_fork(flux_shell_t *shell, const char *, flux_shell_task_t *task, void *)
 {
     TaskInput &t = state.tasks[(size_t)flux_shell_task_localid(task)];
-    if (t.rfd < 0)
+    if (t.wfd < 0)
         return 0;
-    close(t.rfd);
+    if (t.rfd >= 0)
+        close(t.rfd);
     t.rfd = -1;
     fcntl(t.wfd, F_SETFL, fcntl(t.wfd, F_GETFL) | O_NONBLOCK);
     t.buf = evbuffer_new();
