@@ -2,7 +2,7 @@
 # Terminals for jobs: -o pty gives tasks a pseudo-terminal (their stdin,
 # stdout and stderr; output captured as stdout), flux alloc with no
 # command runs an interactive $SHELL on one, relayed to the caller's
-# terminal (raw mode, window size, ^C reaching the job), and srun --pty
+# terminal (raw mode, window size and its changes, ^C reaching the job), and srun --pty
 # does the same for task 0.  The caller's terminal is a pty the test makes
 # (helpers/ptydrive.py types the input lines).
 . "$(dirname "$0")/lib/test-lib.sh"
@@ -46,6 +46,12 @@ test_expect_success 'flux alloc with no command: an interactive shell on a termi
 test_expect_success 'flux alloc: Ctrl-C interrupts the job'"'"'s foreground command, not the shell' '
     SHELL=/bin/sh $drive "sleep 60" "^C" "echo after-\$((1+1))" "exit" -- flux alloc -N1 >int.out &&
     tr -d "\r" <int.out | grep -q "^after-2$"
+'
+test_expect_success 'flux alloc: a window size change reaches the job'"'"'s terminal' '
+    SHELL=/bin/sh $drive "stty size" "^W50x150" "stty size" "exit" -- flux alloc -N1 >winch.out &&
+    tr -d "\r" <winch.out >winch.txt &&
+    grep -q "^40 120$" winch.txt &&
+    grep -q "^50 150$" winch.txt
 '
 test_expect_success 'flux alloc with no command and stdin /dev/null is refused' '
     test_must_fail flux alloc -N1 </dev/null 2>null.err &&

@@ -257,6 +257,11 @@ FLUX_API flux_job_input_t *flux_job_input_create(flux_t *h, flux_jobid_t id, int
 /* 1: FD's end was reached and sent; 0: still forwarding; -1: failed, and
  * *errstr (may be NULL; owned by IN) says why ("unknown job id", ...). */
 FLUX_API int flux_job_input_status(flux_job_input_t *in, const char **errstr);
+/* Append a {"name": "resize", context: {rank: RANKS, rows, cols}} entry
+ * (after the input sent so far): the shells set the window size of those
+ * tasks' terminals (-o pty), which signals SIGWINCH there.  0, or -1 with
+ * EINVAL (bad sizes) or once forwarding has ended. */
+FLUX_API int flux_job_input_resize(flux_job_input_t *in, int rows, int cols);
 /* Stop forwarding (what was not sent is dropped; the tasks' stdin stays
  * open) and free IN.  NULL is accepted.  FD is not closed. */
 FLUX_API void flux_job_input_destroy(flux_job_input_t *in);

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <csignal>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -16,6 +17,8 @@
 
 #include <map>
 #include <string>
+
+#include <event2/event.h>
 
 #include "cmd.h"
 #include "eventlog/eventlog.h"
@@ -107,6 +110,7 @@ struct Attach {
     const char *stdin_ranks = nullptr; /* forward stdin to these tasks */
     flux_job_input_t *input = nullptr;
     bool raw = false; /* the job has a pty and stdin is a terminal: relay raw */
+    struct event *winch = nullptr; /* SIGWINCH: pass the new size on */
 };
 
 /* The local terminal in raw mode while it is relayed to a job's pty (the
@@ -146,6 +150,14 @@ void raw_tty()
             signal(sig, restore_tty_signal);
         registered = true;
     }
+}
+
+void winch_cb(evutil_socket_t, short, void *arg)
+{
+    auto *a = static_cast<Attach *>(arg);
+    struct winsize ws;
+    if (a->input && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+        (void)flux_job_input_resize(a->input, ws.ws_row, ws.ws_col);
 }
 
 /* Whether job ID was submitted with -o pty (its jobspec's shell option). */
@@ -204,8 +216,13 @@ void attach_event(Attach *a, const flux::EventlogEntry &e)
                                          nullptr);
         if (!a->input)
             fprintf(stderr, "flux-job: stdin: %s\n", strerror(errno));
-        else if (a->raw)
+        else if (a->raw) {
             raw_tty();
+            struct event_base *base = flux_reactor_get_event_base(flux_get_reactor(a->h));
+            a->winch = base ? evsignal_new(base, SIGWINCH, winch_cb, a) : nullptr;
+            if (a->winch)
+                evsignal_add(a->winch, nullptr);
+        }
     }
     else if (e.name == "finish" && a->input) {
         flux_job_input_destroy(a->input);
@@ -287,6 +304,8 @@ int job_attach(flux_t *h, uint64_t id, bool quiet, bool label, const char *stdin
     if (!a.events || flux_future_then(a.events, -1, attach_events_cb, &a) < 0)
         die(1, "flux-job: attach: %s", strerror(errno));
     flux_reactor_run(flux_get_reactor(h), 0);
+    if (a.winch)
+        event_free(a.winch);
     flux_job_input_destroy(a.input);
     restore_tty();
     a.printer.finish();

@@ -40,6 +40,7 @@ struct flux_job_input {
     std::string error;
     struct event *ev = nullptr;
     flux_future_t *commit = nullptr;
+    std::string queued; /* entries waiting for the outstanding commit */
     flux_job_input_f cb = nullptr;
     void *arg = nullptr;
 };
@@ -88,6 +89,8 @@ void resume(flux_job_input_t *in)
         finish(in, -1, "cannot watch the input");
 }
 
+void send(flux_job_input_t *in, std::string lines);
+
 void commit_cb(flux_future_t *f, void *arg)
 {
     auto *in = static_cast<flux_job_input_t *>(arg);
@@ -99,6 +102,11 @@ void commit_cb(flux_future_t *f, void *arg)
         return;
     }
     flux_future_destroy(f);
+    if (!in->queued.empty()) {
+        send(in, std::move(in->queued));
+        in->queued.clear();
+        return;
+    }
     if (in->eof)
         finish(in, 1, "");
     else
@@ -107,6 +115,8 @@ void commit_cb(flux_future_t *f, void *arg)
 
 void send(flux_job_input_t *in, std::string lines)
 {
+    if (!in->regular)
+        event_del(in->ev); /* not read until this commit is done */
     if (!in->header_sent) {
         json_t *hdr = json_pack("{s:i s:{s:s} s:{s:i} s:{}}", "version", 1, "encoding", "stdin",
                                 "UTF-8", "count", "stdin", 1, "options");
@@ -207,6 +217,21 @@ flux_job_input_t *flux_job_input_create(flux_t *h, flux_jobid_t id, int fd, cons
         return nullptr;
     }
     return in;
+}
+
+int flux_job_input_resize(flux_job_input_t *in, int rows, int cols)
+{
+    if (!in || rows <= 0 || cols <= 0 || rows > 65535 || cols > 65535 || in->status != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    std::string line = entry_line("resize", json_pack("{s:s s:i s:i}", "rank", in->ranks.c_str(),
+                                                      "rows", rows, "cols", cols));
+    if (in->commit)
+        in->queued += line;
+    else
+        send(in, line);
+    return 0;
 }
 
 int flux_job_input_status(flux_job_input_t *in, const char **errstr)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ptydrive.py LINE... -- CMD...: run CMD on a new pseudo-terminal (40 rows,
 120 columns), type each LINE followed by Enter ("^C" types Ctrl-C) about a
-second apart, then print everything CMD wrote until it exits (at most 60s
+second apart ("^WROWSxCOLS" resizes the terminal instead), then print everything CMD wrote until it exits (at most 60s
 more) and exit with its exit code.  For tests of interactive jobs."""
 import os, pty, sys, time, select
 i = sys.argv.index('--')
@@ -28,7 +28,11 @@ def pump(t):
     return True
 pump(1.5)
 for l in lines:
-    os.write(fd, b'\x03' if l == '^C' else l.encode() + b'\r')
+    if l.startswith('^W'):
+        rows, cols = (int(v) for v in l[2:].split('x'))
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
+    else:
+        os.write(fd, b'\x03' if l == '^C' else l.encode() + b'\r')
     pump(1.0)
 deadline = time.time() + 60
 while time.time() < deadline and pump(0.5):

@@ -11,7 +11,8 @@
  *   {type: "file", path: P}  each task opens P (relative: to the job's
  *                       cwd) as its stdin; checked at shell.init.
  * A task with a pty (-o pty, output.cpp) gets its input on the terminal,
- * and the end of input as VEOF (^D).
+ * and the end of input as VEOF (^D); a "resize" entry {rank, rows, cols}
+ * sets the terminal's window size.
  *   ranks: "all" | IDSET  only those tasks get the input, the others
  *                       /dev/null (a shell with none of them watches
  *                       nothing).
@@ -26,6 +27,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <optional>
@@ -139,11 +142,37 @@ void deliver(TaskInput &t, const std::string &data, bool eof)
     }
 }
 
+/* {rank, rows, cols}: the window size of those tasks' terminals (-o pty);
+ * the kernel sends SIGWINCH to their foreground process group. */
+void resize(const flux::EventlogEntry &e)
+{
+    const char *rank = "all";
+    int rows = 0, cols = 0;
+    if (json_unpack(e.context, "{s?s s:i s:i}", "rank", &rank, "rows", &rows, "cols", &cols) < 0
+        || rows <= 0 || cols <= 0 || rows > 65535 || cols > 65535) {
+        flux_shell_log(state.shell, 3, "guest.input: malformed resize entry");
+        return;
+    }
+    std::optional<flux::IdSet> set;
+    if (strcmp(rank, "all") != 0 && !(set = flux::IdSet::parse(rank)))
+        return;
+    struct winsize ws = {};
+    ws.ws_row = (unsigned short)rows;
+    ws.ws_col = (unsigned short)cols;
+    for (auto &t : state.tasks)
+        if (t.pty && t.wfd >= 0 && (!set || set->contains((uint32_t)t.rank)))
+            ioctl(t.wfd, TIOCSWINSZ, &ws);
+}
+
 void entry(const std::string &line)
 {
     auto e = flux::eventlog_entry_decode(line);
     if (!e) {
         flux_shell_log(state.shell, 3, "guest.input: %s", e.error().text.c_str());
+        return;
+    }
+    if (e->name == "resize" && e->context) {
+        resize(*e);
         return;
     }
     if (e->name != "data" || !e->context)
