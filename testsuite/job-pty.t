@@ -63,6 +63,10 @@ test_expect_success 'srun --pty: task 0 on a terminal that gets srun'"'"'s input
     grep -q "^TTY$" srun.txt &&
     grep -q "^got-line-one$" srun.txt
 '
+test_expect_success 'srun --pty: a window size change reaches the task' '
+    $drive "^W50x150" "go" -- srun --pty sh -c "read x; stty size" >srunw.out &&
+    tr -d "\r" <srunw.out | grep -q "^50 150$"
+'
 test_expect_success 'the caller'"'"'s terminal is restored after flux alloc' '
     SHELL=/bin/sh $drive "exit" -- sh -c "flux alloc -N1; stty -a" >stty.out &&
     tr -d "\r" <stty.out | grep -q " icanon " &&

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -340,7 +341,16 @@ struct Follow {
     const char *stdin_ranks = nullptr;
     flux_job_input_t *input = nullptr;
     bool raw = false;
+    struct event *winch = nullptr; /* --pty: window size changes */
 };
+
+void winch_cb(evutil_socket_t, short, void *arg)
+{
+    auto *a = static_cast<Follow *>(arg);
+    struct winsize ws;
+    if (a->input && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+        (void)flux_job_input_resize(a->input, ws.ws_row, ws.ws_col);
+}
 
 struct termios saved_tio;
 volatile sig_atomic_t tio_saved = 0;
@@ -467,8 +477,13 @@ void events_cb(flux_future_t *f, void *arg)
                                              a);
             if (!a->input)
                 fprintf(stderr, "%s: error: stdin: %s\n", a->prog, strerror(errno));
-            else if (a->raw)
+            else if (a->raw) {
                 raw_tty();
+                struct event_base *base = flux_reactor_get_event_base(flux_get_reactor(a->h));
+                a->winch = base ? evsignal_new(base, SIGWINCH, winch_cb, a) : nullptr;
+                if (a->winch)
+                    evsignal_add(a->winch, nullptr);
+            }
         }
         else if (!strcmp(name, "finish") && ctx) {
             json_unpack(ctx, "{s:i}", "status", &a->status);
@@ -567,6 +582,8 @@ int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string 
         flux_job_event_watch_cancel(a.output);
     if (a.error.empty())
         flux_job_event_watch_cancel(a.events);
+    if (a.winch)
+        event_free(a.winch);
     flux_job_input_destroy(a.input);
     restore_tty();
     flux_future_destroy(a.output);
