@@ -2,7 +2,8 @@
 # The Slurm shims outside batch scripts: squeue and sinfo columns compared
 # field by field with Slurm 22.05's, squeue filters and formats, pending
 # reasons, scancel, sacct from the job history, srun (labels, exit codes,
-# SLURM_* in tasks, --mpi) and errors like Slurm's with nothing submitted.
+# SLURM_* in tasks, --mpi, stdin and -i), salloc (a local $SHELL in the
+# allocation, or a command) and errors like Slurm's with nothing submitted.
 . "$(dirname "$0")/lib/test-lib.sh"
 test_under_flux 2
 
@@ -75,6 +76,63 @@ test_expect_success 'srun --mpi maps to the shell PMI option' '
     echo 0,1 >pmi.exp && test_cmp pmi.exp pmi.out &&
     test_must_fail srun --mpi=none -n1 printenv PMI_RANK &&
     srun --mpi=list | grep -q pmix
+'
+test_expect_success 'srun sends its stdin to every task by default (srun(1) -i all)' '
+    printf "in\n" | srun -N2 -n2 -l cat | sort >in.out &&
+    printf "0: in\n1: in\n" >in.exp &&
+    test_cmp in.exp in.out &&
+    printf "in\n" | srun -n2 -l -i all cat | sort >inall.out &&
+    test_cmp in.exp inall.out
+'
+test_expect_success 'srun -i 1 sends stdin to task 1 only, the others read /dev/null' '
+    printf "one\n" | srun -N2 -n2 -l -i 1 sh -c "cat; echo end" | sort >in1.out &&
+    printf "0: end\n1: end\n1: one\n" >in1.exp &&
+    test_cmp in1.exp in1.out
+'
+test_expect_success 'srun -i none: tasks read /dev/null' '
+    printf "dropped\n" | srun -n2 -l -i none sh -c "cat; echo end" | sort >innone.out &&
+    printf "0: end\n1: end\n" >innone.exp &&
+    test_cmp innone.exp innone.out
+'
+test_expect_success 'srun -i FILE: every task reads FILE; a missing one is an error' '
+    printf "f\n" >srun-in.txt &&
+    srun -n2 -l -i srun-in.txt cat | sort >infile.out &&
+    printf "0: f\n1: f\n" >infile.exp &&
+    test_cmp infile.exp infile.out &&
+    test_must_fail srun -i nosuch.txt cat 2>infile.err &&
+    grep "input nosuch.txt: No such file or directory" infile.err
+'
+test_expect_success 'srun < 1 MB of binary input: cksum agrees' '
+    head -c 1000000 /dev/urandom >srun-bin &&
+    cksum <srun-bin >srun-bin.sum &&
+    srun cksum <srun-bin >srun-run.sum &&
+    test_cmp srun-bin.sum srun-run.sum
+'
+test_expect_success 'salloc with no command runs $SHELL here in the allocation, then relinquishes it' '
+    echo "srun hostname; exit" | SHELL=/bin/sh salloc -N1 >sa.out 2>sa.err &&
+    hostname >sa.exp &&
+    test_cmp sa.exp sa.out &&
+    id=$(sed -n "s/^salloc: Granted job allocation //p" sa.err) &&
+    test -n "$id" &&
+    grep -q "^salloc: Relinquishing job allocation $id$" sa.err &&
+    wait_for 30 test "$(flux jobs -n -o {state} $id)" = INACTIVE &&
+    flux job eventlog $id | grep -q "exception.*type=\"cancel\""
+'
+test_expect_success 'the salloc shell has the allocation: SLURM_JOB_ID, nodes, its instance FLUX_URI' '
+    outer=$FLUX_URI &&
+    echo "echo \$SLURM_JOB_ID \$SLURM_NNODES \$SLURM_JOB_NODELIST; echo \$FLUX_URI; srun printenv SLURM_JOB_ID; exit 7" |
+        SHELL=/bin/sh test_expect_code 7 salloc -N1 >env.out 2>env.err &&
+    id=$(sed -n "s/^salloc: Granted job allocation //p" env.err) &&
+    echo "$id 1 $(hostname)" >env.exp &&
+    sed -n 1p env.out >env.line1 &&
+    test_cmp env.exp env.line1 &&
+    test "$(sed -n 2p env.out)" != "$outer" &&
+    test "$(sed -n 3p env.out)" = "$id"
+'
+test_expect_success 'salloc COMMAND gets salloc'"'"'s stdin' '
+    echo piped | salloc -N1 cat >sacmd.out 2>/dev/null &&
+    echo piped >sacmd.exp &&
+    test_cmp sacmd.exp sacmd.out
 '
 test_expect_success 'srun cancels its job on SIGINT and follows it to the end' '
     { srun -J intme sleep 60 >int.out 2>int.err & } &&

@@ -120,6 +120,8 @@ int main(int argc, char **argv)
     /* Dependencies name Slurm ids: "12" (with its array tasks), "12_3". */
     JobspecExtra x;
     x.batch = true;
+    /* The script reads -i FILE, else /dev/null (nobody attaches to it). */
+    x.input_file = o.input.empty() ? "/dev/null" : o.input;
     if (!o.dependencies.empty()) {
         bool needs_list = false;
         for (const auto &d : o.dependencies)

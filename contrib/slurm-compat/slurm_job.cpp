@@ -4,7 +4,12 @@
 #include <event2/event.h>
 #include <pwd.h>
 #include <csignal>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -333,7 +338,59 @@ struct Follow {
     bool fatal = false, done = false, output_ended = false, output_cancelled = false;
     std::string note, error;
     std::map<std::pair<std::string, std::string>, std::string> partial;
+    const char *stdin_ranks = nullptr;
+    flux_job_input_t *input = nullptr;
+    bool raw = false;
+    struct event *winch = nullptr; /* --pty: window size changes */
 };
+
+void winch_cb(evutil_socket_t, short, void *arg)
+{
+    auto *a = static_cast<Follow *>(arg);
+    struct winsize ws;
+    if (a->input && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+        (void)flux_job_input_resize(a->input, ws.ws_row, ws.ws_col);
+}
+
+struct termios saved_tio;
+volatile sig_atomic_t tio_saved = 0;
+
+void restore_tty()
+{
+    if (tio_saved) {
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tio);
+        tio_saved = 0;
+    }
+}
+
+void restore_tty_signal(int sig)
+{
+    restore_tty();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void raw_tty()
+{
+    if (tio_saved || tcgetattr(STDIN_FILENO, &saved_tio) < 0)
+        return;
+    struct termios t = saved_tio;
+    cfmakeraw(&t);
+    if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) < 0)
+        return;
+    tio_saved = 1;
+    atexit(restore_tty);
+    for (int sig : {SIGTERM, SIGHUP, SIGQUIT})
+        signal(sig, restore_tty_signal);
+}
+
+void input_cb(flux_job_input_t *in, void *arg)
+{
+    auto *a = static_cast<Follow *>(arg);
+    const char *err = nullptr;
+    if (flux_job_input_status(in, &err) < 0)
+        fprintf(stderr, "%s: error: stdin: %s\n", a->prog, err);
+}
 
 void print_data(Follow *a, const std::string &stream, const std::string &rank,
                 const std::string &data)
@@ -414,8 +471,26 @@ void events_cb(flux_future_t *f, void *arg)
                 a->note = std::string(type) + (*note ? ": " : "") + note;
             }
         }
-        else if (!strcmp(name, "finish") && ctx)
+        else if (!strcmp(name, "start") && a->stdin_ranks && !a->input) {
+            /* stdin is read while the job runs only. */
+            a->input = flux_job_input_create(a->h, a->id, STDIN_FILENO, a->stdin_ranks, input_cb,
+                                             a);
+            if (!a->input)
+                fprintf(stderr, "%s: error: stdin: %s\n", a->prog, strerror(errno));
+            else if (a->raw) {
+                raw_tty();
+                struct event_base *base = flux_reactor_get_event_base(flux_get_reactor(a->h));
+                a->winch = base ? evsignal_new(base, SIGWINCH, winch_cb, a) : nullptr;
+                if (a->winch)
+                    evsignal_add(a->winch, nullptr);
+            }
+        }
+        else if (!strcmp(name, "finish") && ctx) {
             json_unpack(ctx, "{s:i}", "status", &a->status);
+            flux_job_input_destroy(a->input);
+            a->input = nullptr;
+            restore_tty();
+        }
         else if (!strcmp(name, "clean"))
             a->done = true;
     }
@@ -463,12 +538,26 @@ bool output_decode(json_t *ctx, std::string &stream, std::string &rank, std::str
     return true;
 }
 
-int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string *exc)
+bool stdin_forwardable()
+{
+    int fl = fcntl(STDIN_FILENO, F_GETFL);
+    if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY)
+        return false;
+    struct stat st, null;
+    if (fstat(STDIN_FILENO, &st) < 0)
+        return false;
+    return !(S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev);
+}
+
+int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string *exc,
+               const char *stdin_ranks, bool raw)
 {
     Follow a;
     a.h = h;
     a.id = id;
     a.label = label;
+    a.stdin_ranks = stdin_ranks;
+    a.raw = raw && stdin_ranks && isatty(STDIN_FILENO);
     struct event_base *base = flux_reactor_get_event_base(flux_get_reactor(h));
     struct event *sigint = base ? evsignal_new(base, SIGINT, signal_cb, &a) : nullptr;
     struct event *sigterm = base ? evsignal_new(base, SIGTERM, signal_cb, &a) : nullptr;
@@ -493,6 +582,10 @@ int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string 
         flux_job_event_watch_cancel(a.output);
     if (a.error.empty())
         flux_job_event_watch_cancel(a.events);
+    if (a.winch)
+        event_free(a.winch);
+    flux_job_input_destroy(a.input);
+    restore_tty();
     flux_future_destroy(a.output);
     flux_future_destroy(a.events);
     flux_future_destroy(a.cancel);

@@ -85,10 +85,19 @@ bool resolve_jobid(const JobList &jobs, const std::string &text, std::vector<flu
 /* User name of UID ("uid N" if unknown). */
 std::string user_name(uint32_t uid);
 
+/* RAW (srun --pty on a terminal): the local terminal is in raw mode while
+ * stdin is sent (restored at exit and on SIGTERM/SIGHUP/SIGQUIT), so the
+ * job's pty echoes and turns ^C into SIGINT there. */
 /* Follow job ID: print its output as it comes (LABEL: "RANK: " before each
  * line), wait for the end.  Returns Slurm's exit code (largest task exit
- * code; 128+N for signal N); *EXC gets a fatal exception's note. */
-int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string *exc);
+ * code; 128+N for signal N); *EXC gets a fatal exception's note.  With
+ * STDIN_RANKS ("all" or an idset), this process's stdin is sent to those
+ * tasks while the job runs (flux_job_input_create()). */
+int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string *exc,
+               const char *stdin_ranks = nullptr, bool raw = false);
+
+/* fd 0 is open for reading and is not /dev/null: worth forwarding. */
+bool stdin_forwardable();
 
 /* srun and salloc live on through SIGUSR1/SIGUSR2 sent to their process
  * group (a batch job's --signal, scancel -s USR1 of the allocation): the

@@ -256,6 +256,23 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
         json_object_set_new(shell_opts, "pmi", json_string("simple"));
     else if (o.mpi == "none")
         json_object_set_new(shell_opts, "pmi", json_string("off"));
+    /* srun --pty: flux-shell(1) -o pty.interactive (task 0). */
+    if (x.pty) {
+        json_t *p = json_pack("{s:i}", "interactive", 1);
+        if (x.pty_rows > 0 && x.pty_cols > 0) {
+            json_object_set_new(p, "rows", json_integer(x.pty_rows));
+            json_object_set_new(p, "cols", json_integer(x.pty_cols));
+        }
+        json_object_set_new(shell_opts, "pty", p);
+    }
+    /* flux-shell(1) input.stdin: a file, or the tasks that get stdin. */
+    if (!x.input_file.empty())
+        json_object_set_new(shell_opts, "input",
+                            json_pack("{s:{s:s s:s}}", "stdin", "type", "file", "path",
+                                      x.input_file.c_str()));
+    else if (!x.input_ranks.empty())
+        json_object_set_new(shell_opts, "input",
+                            json_pack("{s:{s:s}}", "stdin", "ranks", x.input_ranks.c_str()));
     json_t *output = json_object();
     if (!x.output.empty())
         json_object_set_new(output, "stdout",

@@ -22,6 +22,10 @@ struct JobspecExtra {
     std::string step_of;         /* srun inside an allocation: the job's id */
     std::vector<std::string> dependency_ids; /* -d ids resolved to Flux ids (decimal) */
     std::string output, error;   /* patterns already expanded but %j */
+    std::string input_file;      /* -i FILE (expanded) or /dev/null: every task's stdin */
+    std::string input_ranks;     /* -i N: only task N gets srun's stdin */
+    bool pty = false;            /* srun --pty: task 0 on a pseudo-terminal */
+    int pty_rows = 0, pty_cols = 0;
 };
 
 /* Build the jobspec; "" and the JSON in *OUT, or the error text. */

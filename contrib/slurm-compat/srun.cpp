@@ -3,8 +3,10 @@
  * (SLURM_JOB_ID set: a batch script or salloc's command, whose FLUX_URI
  * is the allocation's own instance) it runs a step there, taking the
  * allocation's task count by default.  Output is shown as it comes (-l:
- * "RANK: " labels); the exit code is Slurm's: the largest task exit code,
- * 128+N for signal N. */
+ * "RANK: " labels); stdin goes to every task unless -i says otherwise
+ * (none, a task id, a file); the exit code is Slurm's: the largest task
+ * exit code, 128+N for signal N. */
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -76,8 +78,18 @@ int main(int argc, char **argv)
             if (const char *p = getenv("SLURM_JOB_PARTITION"))
                 o.partition = p;
     }
-    if (o.pty)
-        fprintf(stderr, "srun: warning: --pty: no terminal is attached here; running without one\n");
+    /* --pty: task 0 runs on a pseudo-terminal (flux-shell -o pty) that
+     * gets srun's stdin; srun's terminal, if it has one, is relayed raw. */
+    if (o.pty) {
+        x.pty = true;
+        struct winsize ws;
+        if (isatty(STDIN_FILENO) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) {
+            x.pty_rows = ws.ws_row;
+            x.pty_cols = ws.ws_col;
+        }
+        if (o.input.empty())
+            o.input = "0";
+    }
     Env env = job_environment(o);
     if (!o.output.empty()) {
         PatternFields pf;
@@ -91,6 +103,31 @@ int main(int argc, char **argv)
         pf.jobid = "{{id.dec}}";
         pf.name = o.job_name;
         x.error = expand_pattern(o.error, pf);
+    }
+    /* -i/--input (srun(1) IO Redirection): all (the default) sends srun's
+     * stdin to every task, none gives them /dev/null, a task id sends it
+     * to that task only (the others: /dev/null), anything else is a file
+     * every task reads.  With stdin /dev/null or closed nothing is sent. */
+    std::string stdin_ranks = "all";
+    bool forward = false;
+    if (o.input == "none")
+        x.input_file = "/dev/null";
+    else if (!o.input.empty() && o.input != "all"
+             && o.input.find_first_not_of("0123456789") != std::string::npos) {
+        PatternFields pf;
+        pf.jobid = "{{id.dec}}";
+        pf.name = o.job_name;
+        pf.user = getenv("USER") ? getenv("USER") : "";
+        x.input_file = expand_pattern(o.input, pf);
+    }
+    else if (!stdin_forwardable())
+        x.input_file = "/dev/null";
+    else {
+        forward = true;
+        if (!o.input.empty() && o.input != "all") {
+            stdin_ranks = std::to_string(atoi(o.input.c_str()));
+            x.input_ranks = stdin_ranks;
+        }
     }
     Json js;
     err = build_jobspec(o, command, env, x, js);
@@ -113,7 +150,8 @@ int main(int argc, char **argv)
     if (o.verbose)
         fprintf(stderr, "srun: jobid %s: submitted\n", jobid_dec(id).c_str());
     std::string exc;
-    int rc = job_follow(h, id, true, o.label, &exc);
+    int rc = job_follow(h, id, true, o.label, &exc, forward ? stdin_ranks.c_str() : nullptr,
+                        o.pty);
     if (!exc.empty())
         fprintf(stderr, "srun: error: %s: %s\n", jobid_dec(id).c_str(), exc.c_str());
     else if (rc > 128)

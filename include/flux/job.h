@@ -241,6 +241,37 @@ FLUX_API flux_future_t *flux_job_lookup(flux_t *h, flux_jobid_t id, const char *
 FLUX_API int flux_job_lookup_get(flux_future_t *f, const char **value);
 FLUX_API int flux_job_lookup_get_unpack(flux_future_t *f, const char *fmt, ...);
 
+/* Standard input (RFC 24 guest.input) ---------------------------------------*/
+
+/* Forward what FD holds to job ID's tasks, in H's reactor: each read (at
+ * most 256 KiB) becomes a "data" entry {stream: "stdin", rank: RANKS,
+ * data[, encoding: "base64"]} appended to the job's guest.input eventlog
+ * (after a header entry), and FD's end an entry {stream, rank, eof: true}.
+ * RANKS is "all" or an RFC 22 idset of task ranks.  FD is not read while
+ * a commit is outstanding, so a fast writer waits for the instance; a
+ * regular file is read without waiting for readiness.  The job's shells
+ * write the bytes to their tasks' stdin (see flux-shell(1) input).
+ *
+ * CB (may be NULL) is called once, from the reactor, when FD's end has
+ * been sent or forwarding failed; flux_job_input_status() tells which.
+ * NULL with EINVAL on bad arguments (a bad RANKS). */
+typedef struct flux_job_input flux_job_input_t;
+typedef void (*flux_job_input_f)(flux_job_input_t *in, void *arg);
+FLUX_API flux_job_input_t *flux_job_input_create(flux_t *h, flux_jobid_t id, int fd,
+                                                 const char *ranks, flux_job_input_f cb,
+                                                 void *arg);
+/* 1: FD's end was reached and sent; 0: still forwarding; -1: failed, and
+ * *errstr (may be NULL; owned by IN) says why ("unknown job id", ...). */
+FLUX_API int flux_job_input_status(flux_job_input_t *in, const char **errstr);
+/* Append a {"name": "resize", context: {rank: RANKS, rows, cols}} entry
+ * (after the input sent so far): the shells set the window size of those
+ * tasks' terminals (-o pty), which signals SIGWINCH there.  0, or -1 with
+ * EINVAL (bad sizes) or once forwarding has ended. */
+FLUX_API int flux_job_input_resize(flux_job_input_t *in, int rows, int cols);
+/* Stop forwarding (what was not sent is dropped; the tasks' stdin stays
+ * open) and free IN.  NULL is accepted.  FD is not closed. */
+FLUX_API void flux_job_input_destroy(flux_job_input_t *in);
+
 /* Job ids (RFC 19) ---------------------------------------------------------*/
 
 /* Parse any job id form: decimal, "0x" hex, dothex, the KVS key

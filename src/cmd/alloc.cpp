@@ -16,6 +16,7 @@
 #include <iostream>
 #include <getopt.h>
 #include <sstream>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <string>
@@ -259,7 +260,8 @@ std::string wait_instance(flux_t *h, const char *prog, uint64_t id, double timeo
 }
 
 const char *alloc_help = "Usage: flux alloc [OPTIONS] [COMMAND [ARGS...]]\n"
-                         "Run COMMAND in a new instance on the resources of a job (one broker\n"
+                         "Run COMMAND (default: an interactive $SHELL on a pty relayed to this\n"
+                         "terminal) in a new instance on the resources of a job (one broker\n"
                          "per node); the instance ends when COMMAND does.\n%s"
                          "      --bg                  leave the instance running; print its id\n"
                          "      --wait-timeout=SEC    --bg: give up after SEC seconds\n"
@@ -280,9 +282,26 @@ int cmd_alloc(int argc, char **argv)
         return 0;
     }
     std::vector<std::string> cmd(args.begin() + ind, args.end());
-    if (cmd.empty() && !bg)
-        die(1, "flux-alloc: an interactive shell needs a terminal forwarded into the job, which"
-               " flux-shell does not do yet: give a COMMAND, or --bg and then flux proxy");
+    /* No COMMAND: an interactive $SHELL in the instance, on a pty of the
+     * broker of rank 0 (-o pty.interactive) that flux job attach relays
+     * to this terminal. */
+    bool interactive = cmd.empty() && !bg;
+    if (interactive) {
+        const char *sh = getenv("SHELL");
+        cmd.push_back(sh && *sh ? sh : "/bin/sh");
+        o.setopts.push_back("pty.interactive=1");
+        o.input_ranks = "0";
+        struct winsize ws;
+        if (isatty(STDIN_FILENO) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) {
+            o.setopts.push_back("pty.rows=" + std::to_string(ws.ws_row));
+            o.setopts.push_back("pty.cols=" + std::to_string(ws.ws_col));
+        }
+    }
+    bool forward = !bg && stdin_forwardable();
+    if (interactive && !forward)
+        die(1, "flux-alloc: with no COMMAND, an interactive shell reads this standard input,"
+               " which is /dev/null or closed: give a COMMAND, or --bg and then flux proxy");
+    o.input_null = !bg && !interactive && !forward && o.input.empty();
     if (!cmd.empty() && bg)
         die(1, "flux-alloc: --bg takes no COMMAND (the instance runs until cancelled)");
     /* With --bg, no initial program: the instance runs until cancelled. */
@@ -307,7 +326,8 @@ int cmd_alloc(int argc, char **argv)
         flux_close(h);
         return 0;
     }
-    int rc = job_attach(h, id, false, false);
+    int rc = job_attach(h, id, false, false,
+                        forward ? (interactive ? "0" : "all") : nullptr);
     flux_close(h);
     return rc;
 }
@@ -373,6 +393,7 @@ int cmd_batch(int argc, char **argv)
             directives[dind].c_str());
     std::vector<std::string> cli(args.begin(), args.begin() + ind);
     parse_options("flux-batch", cli, o, nullptr, nullptr, &dhelp);
+    o.input_null = true; /* the script reads --input=FILE, else /dev/null */
 
     std::vector<std::string> command = {flux_path(), "broker"};
     command.insert(command.end(), broker_opts.begin(), broker_opts.end());

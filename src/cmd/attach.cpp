@@ -2,13 +2,23 @@
  * exit status, "clean") and its output, through flux_job_event_watch(),
  * whose streams end by themselves once the job is inactive and all of the
  * log has been delivered.  Used by flux job attach, flux run and flux submit
- * --wait/--watch. */
+ * --wait/--watch.  flux run and flux job attach also forward their stdin
+ * to the job (flux_job_input_create(): RFC 24 guest.input) until its end
+ * or the job's. */
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <csignal>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <map>
 #include <string>
+
+#include <event2/event.h>
 
 #include "cmd.h"
 #include "eventlog/eventlog.h"
@@ -97,7 +107,75 @@ struct Attach {
     std::string error; /* the job could not be followed */
     bool done = false; /* "clean" was seen */
     bool events_ended = false, output_ended = false, output_cancelled = false;
+    const char *stdin_ranks = nullptr; /* forward stdin to these tasks */
+    flux_job_input_t *input = nullptr;
+    bool raw = false; /* the job has a pty and stdin is a terminal: relay raw */
+    struct event *winch = nullptr; /* SIGWINCH: pass the new size on */
 };
+
+/* The local terminal in raw mode while it is relayed to a job's pty (the
+ * job's terminal echoes, edits and turns ^C into SIGINT, as in Flux);
+ * put back on every way out. */
+struct termios saved_tio;
+volatile sig_atomic_t tio_saved = 0;
+
+void restore_tty()
+{
+    if (tio_saved) {
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tio);
+        tio_saved = 0;
+    }
+}
+
+void restore_tty_signal(int sig)
+{
+    restore_tty();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void raw_tty()
+{
+    if (tio_saved || tcgetattr(STDIN_FILENO, &saved_tio) < 0)
+        return;
+    struct termios t = saved_tio;
+    cfmakeraw(&t);
+    if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) < 0)
+        return;
+    tio_saved = 1;
+    static bool registered = false;
+    if (!registered) {
+        atexit(restore_tty);
+        for (int sig : {SIGTERM, SIGHUP, SIGQUIT})
+            signal(sig, restore_tty_signal);
+        registered = true;
+    }
+}
+
+void winch_cb(evutil_socket_t, short, void *arg)
+{
+    auto *a = static_cast<Attach *>(arg);
+    struct winsize ws;
+    if (a->input && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+        (void)flux_job_input_resize(a->input, ws.ws_row, ws.ws_col);
+}
+
+/* Whether job ID was submitted with -o pty (its jobspec's shell option). */
+bool job_has_pty(flux_t *h, uint64_t id)
+{
+    flux_future_t *f = flux_job_lookup(h, id, "jobspec");
+    json_t *js = nullptr;
+    bool pty = false;
+    if (f && flux_job_lookup_get_unpack(f, "o", &js) == 0) {
+        json_t *opts = json_object_get(
+            json_object_get(json_object_get(json_object_get(js, "attributes"), "system"), "shell"),
+            "options");
+        json_t *p = json_object_get(opts, "pty");
+        pty = p && !json_is_false(p) && !(json_is_integer(p) && json_integer_value(p) == 0);
+    }
+    flux_future_destroy(f);
+    return pty;
+}
 
 /* Stop once both streams have ended. */
 void attach_check_done(Attach *a)
@@ -122,8 +200,35 @@ void attach_output_cb(flux_future_t *f, void *arg)
     flux_future_reset(f);
 }
 
+void input_cb(flux_job_input_t *in, void *)
+{
+    const char *err = nullptr;
+    if (flux_job_input_status(in, &err) < 0)
+        fprintf(stderr, "flux-job: stdin: %s\n", err);
+}
+
 void attach_event(Attach *a, const flux::EventlogEntry &e)
 {
+    /* stdin is read while the job runs: not before (a pending job keeps
+     * it unread), not after (attaching to a finished job takes none). */
+    if (e.name == "start" && a->stdin_ranks && !a->input) {
+        a->input = flux_job_input_create(a->h, a->id, STDIN_FILENO, a->stdin_ranks, input_cb,
+                                         nullptr);
+        if (!a->input)
+            fprintf(stderr, "flux-job: stdin: %s\n", strerror(errno));
+        else if (a->raw) {
+            raw_tty();
+            struct event_base *base = flux_reactor_get_event_base(flux_get_reactor(a->h));
+            a->winch = base ? evsignal_new(base, SIGWINCH, winch_cb, a) : nullptr;
+            if (a->winch)
+                evsignal_add(a->winch, nullptr);
+        }
+    }
+    else if (e.name == "finish" && a->input) {
+        flux_job_input_destroy(a->input);
+        a->input = nullptr;
+        restore_tty();
+    }
     if (e.name == "exception" && e.context) {
         int sev = 1;
         const char *type = "", *note = "";
@@ -166,9 +271,27 @@ void attach_events_cb(flux_future_t *f, void *arg)
 
 } // namespace
 
-int job_attach(flux_t *h, uint64_t id, bool quiet, bool label)
+bool stdin_forwardable()
+{
+    int fl = fcntl(STDIN_FILENO, F_GETFL);
+    if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY)
+        return false;
+    struct stat st, null;
+    if (fstat(STDIN_FILENO, &st) < 0)
+        return false;
+    if (S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev)
+        return false;
+    return true;
+}
+
+int job_attach(flux_t *h, uint64_t id, bool quiet, bool label, const char *stdin_ranks)
 {
     Attach a;
+    if (stdin_ranks && stdin_forwardable())
+        a.stdin_ranks = stdin_ranks;
+    /* Looked up only for a terminal: flux run < file pays nothing. */
+    if (a.stdin_ranks && isatty(STDIN_FILENO) && job_has_pty(h, id))
+        a.raw = true;
     a.printer.label = label;
     a.h = h;
     a.id = id;
@@ -181,6 +304,10 @@ int job_attach(flux_t *h, uint64_t id, bool quiet, bool label)
     if (!a.events || flux_future_then(a.events, -1, attach_events_cb, &a) < 0)
         die(1, "flux-job: attach: %s", strerror(errno));
     flux_reactor_run(flux_get_reactor(h), 0);
+    if (a.winch)
+        event_free(a.winch);
+    flux_job_input_destroy(a.input);
+    restore_tty();
     a.printer.finish();
     flux_future_destroy(a.output);
     flux_future_destroy(a.events);

@@ -49,8 +49,14 @@ int cmd_queue(int argc, char **argv);
 int cmd_housekeeping(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_jobtap(int argc, char **argv);
-/* Follow a job's output and events until it is inactive; its exit code. */
-int job_attach(flux_t *h, uint64_t id, bool quiet, bool label = false);
+/* Follow a job's output and events until it is inactive; its exit code.
+ * With STDIN_RANKS ("all" or an idset), this process's stdin is forwarded
+ * to those tasks (flux_job_input_create()) while the job runs, when
+ * stdin_forwardable(). */
+int job_attach(flux_t *h, uint64_t id, bool quiet, bool label = false,
+               const char *stdin_ranks = nullptr);
+/* fd 0 is open for reading and is not /dev/null: worth forwarding. */
+bool stdin_forwardable();
 int cmd_run(int argc, char **argv);
 int cmd_sched_query(int argc, char **argv);
 int cmd_broker(int argc, char **argv);

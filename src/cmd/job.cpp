@@ -38,7 +38,7 @@ const char *job_usage = "Usage: flux job submit [--urgency=N] [--flags=debug,wai
                         "       flux job urgency JOBID N|hold|default|expedite\n"
                         "       flux job wait [-v|--verbose] [-a|--all] [JOBID]\n"
                         "       flux job sign [--mechanism=none|munge] [FILE]\n"
-                        "       flux job attach [-l|--label-io] JOBID\n"
+                        "       flux job attach [-l|--label-io] [-i|--stdin-ranks=RANKS] [-r|--read-only] JOBID\n"
                         "       flux job info JOBID KEY...\n"
                         "       flux job kill [--signal=SIG] JOBID...\n"
                         "       flux job killall [--signal=SIG] [--user=USER|all] [--force]\n"
@@ -799,12 +799,39 @@ int cmd_job(int argc, char **argv)
     argc--;
     argv++;
     if (sub == "attach") {
-        bool label = argc == 3 && (!strcmp(argv[1], "-l") || !strcmp(argv[1], "--label-io"));
-        if (argc != 2 && !label)
-            die(1, "Usage: flux job attach [-l|--label-io] JOBID");
-        uint64_t id = parse_jobid_or_die("flux-job", argv[argc - 1]);
+        const char *usage = "Usage: flux job attach [-l|--label-io] [-i|--stdin-ranks=RANKS]"
+                            " [-r|--read-only] JOBID";
+        static const struct option attach_opts[] = {
+            {"label-io", no_argument, nullptr, 'l'},
+            {"stdin-ranks", required_argument, nullptr, 'i'},
+            {"read-only", no_argument, nullptr, 'r'},
+            {nullptr, 0, nullptr, 0},
+        };
+        bool label = false, read_only = false;
+        std::string ranks = "all";
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+li:r", attach_opts, nullptr)) != -1) {
+            if (c == 'l')
+                label = true;
+            else if (c == 'r')
+                read_only = true;
+            else if (c == 'i') {
+                ranks = optarg;
+                if (ranks.empty()
+                    || (ranks != "all"
+                        && ranks.find_first_not_of("0123456789,-") != std::string::npos))
+                    die(1, "flux-job: --stdin-ranks: '%s' is not \"all\" or an idset of task"
+                        " ranks", optarg);
+            }
+            else
+                die(1, "%s", usage);
+        }
+        if (optind != argc - 1)
+            die(1, "%s", usage);
+        uint64_t id = parse_jobid_or_die("flux-job", argv[optind]);
         flux_t *h = open_or_die("flux-job");
-        int rc = job_attach(h, id, false, label);
+        int rc = job_attach(h, id, false, label, read_only ? nullptr : ranks.c_str());
         flux_close(h);
         return rc;
     }

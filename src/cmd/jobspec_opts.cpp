@@ -40,6 +40,7 @@ enum {
     opt_signal,
     opt_requires,
     opt_flags,
+    opt_input,
 };
 
 const struct option job_option_longopts[] = {
@@ -59,6 +60,7 @@ const struct option job_option_longopts[] = {
     {"queue", required_argument, nullptr, 'q'},
     {"output", required_argument, nullptr, opt_output},
     {"error", required_argument, nullptr, opt_error},
+    {"input", required_argument, nullptr, opt_input},
     {"tasks-per-node", required_argument, nullptr, opt_tasks_per_node},
     {"dependency", required_argument, nullptr, opt_dependency},
     {"begin-time", required_argument, nullptr, opt_begin_time},
@@ -87,6 +89,8 @@ const char *job_option_help =
     "                            rank:0-3, a|b, not (a & b); repeatable, ANDed)\n"
     "      --output=TEMPLATE     stdout (and stderr) to a file; {{id}}, {{id.dec}}, {{name}}\n"
     "      --error=TEMPLATE      stderr to a file\n"
+    "      --input=FILE|RANKS    every task reads FILE as stdin (flux run: RANKS, an idset,\n"
+    "                            gets stdin, the other tasks /dev/null)\n"
     "      --dependency=DEP      RFC 26 SCHEME:VALUE: after:ID, afterany:ID, afterok:ID,\n"
     "                            afternotok:ID, begin-time:TIME, singleton (repeatable)\n"
     "      --begin-time=+FSD|T   not before T (seconds since the epoch) or now+FSD\n"
@@ -237,6 +241,11 @@ bool job_option_handle(JobOptions &o, int c, const char *arg)
             return true;
         case opt_error:
             o.error = arg;
+            return true;
+        case opt_input:
+            if (!*arg)
+                die(1, "flux: --input: expected a file name or (flux run) an idset of task ranks");
+            o.input = arg;
             return true;
         case opt_dependency: {
             std::string d = arg;
@@ -400,6 +409,18 @@ flux::Result<flux::JsonPtr> job_options_jobspec(const JobOptions &o,
     if (!o.output.empty())
         set_path(sys, "shell.options.output.stdout", json_pack("{s:s s:s}", "type", "file", "path",
                                                                o.output.c_str()));
+    /* RFC 24 / flux-shell(1) input.stdin: a file for every task, or the
+     * tasks that get the job's guest.input. */
+    if (!o.input.empty())
+        set_path(sys, "shell.options.input.stdin",
+                 json_pack("{s:s s:s}", "type", "file", "path", o.input.c_str()));
+    /* flux run with nothing to forward: /dev/null unless -o input said. */
+    json_t *shopts = json_object_get(json_object_get(sys, "shell"), "options");
+    if (o.input.empty() && o.input_null && !json_object_get(shopts, "input"))
+        set_path(sys, "shell.options.input.stdin",
+                 json_pack("{s:s s:s}", "type", "file", "path", "/dev/null"));
+    if (!o.input_ranks.empty())
+        set_path(sys, "shell.options.input.stdin.ranks", json_string(o.input_ranks.c_str()));
     if (!o.error.empty())
         set_path(sys, "shell.options.output.stderr", json_pack("{s:s s:s}", "type", "file", "path",
                                                                o.error.c_str()));

@@ -22,6 +22,9 @@ struct JobOptions {
     double duration = 0;
     bool exclusive = false;
     std::string job_name, cwd, queue, output, error;
+    std::string input;       /* --input=FILE: every task's stdin */
+    std::string input_ranks; /* flux run --input=RANKS: who gets stdin */
+    bool input_null = false; /* no stdin to forward: /dev/null unless -o input */
     int urgency = 16;
     int flags = 0; /* --flags: FLUX_JOB_DEBUG, FLUX_JOB_WAITABLE */
     std::vector<std::string> env_rules;  /* --env */

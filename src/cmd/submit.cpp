@@ -243,6 +243,18 @@ int cmd_run(int argc, char **argv)
     if (optind >= argc)
         die(1, "Usage: flux run [OPTIONS] COMMAND [ARGS...]");
     std::vector<std::string> command(argv + optind, argv + argc);
+    /* --input=RANKS (an idset, as Flux): stdin goes to those tasks only. */
+    std::string ranks = "all";
+    if (!o.input.empty() && o.input.find_first_not_of("0123456789,-") == std::string::npos) {
+        ranks = o.input;
+        o.input_ranks = o.input;
+        o.input.clear();
+    }
+    /* Nothing to forward (stdin is /dev/null or closed): the tasks read
+     * /dev/null and no shell watches guest.input.  --dry-run prints the
+     * jobspec of the options alone, as flux submit --dry-run does. */
+    bool forward = o.input.empty() && stdin_forwardable();
+    o.input_null = o.input.empty() && !forward && !dry_run;
     std::string text = jobspec_text(o, command, "flux-run");
     if (dry_run) { /* as flux submit --dry-run: no instance needed */
         printf("%s\n", text.c_str());
@@ -255,7 +267,7 @@ int cmd_run(int argc, char **argv)
     auto ids = submit_jobspecs(h, "flux", JobList(std::vector<JobRequest>{req}), nullptr);
     if (ids[0] == 0)
         return 1;
-    int rc = job_attach(h, ids[0], false, label);
+    int rc = job_attach(h, ids[0], false, label, forward ? ranks.c_str() : nullptr);
     flux_close(h);
     return rc;
 }

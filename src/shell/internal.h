@@ -89,6 +89,7 @@ struct flux_shell_task {
     int localid = 0; /* index on this node */
     pid_t pid = -1;
     int status = -1;
+    int pty_master = -1; /* -o pty: the task's terminal (output.cpp owns it) */
     flux::shell::Environ env;
 };
 
@@ -115,6 +116,7 @@ const flux_shell_plugin_info *env();
 const flux_shell_plugin_info *signals();
 const flux_shell_plugin_info *affinity();
 const flux_shell_plugin_info *output();
+const flux_shell_plugin_info *input();
 const flux_shell_plugin_info *exitcode();
 const flux_shell_plugin_info *pmi_simple();
 const flux_shell_plugin_info *pmix_loader();

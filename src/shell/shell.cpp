@@ -296,6 +296,7 @@ int main(int argc, char **argv)
 
     for (auto info : {flux::shell::builtins::env(), flux::shell::builtins::signals(),
                       flux::shell::builtins::affinity(), flux::shell::builtins::output(),
+                      flux::shell::builtins::input(),
                       flux::shell::builtins::exitcode(), flux::shell::builtins::pmi_simple(),
                       flux::shell::builtins::pmix_loader(), flux::shell::builtins::exit(),
                       flux::shell::builtins::jobtmp()}) {

@@ -1,7 +1,7 @@
 /* output.cpp - built-in plugin "output": the tasks' stdout and stderr.
  *
  * task.init makes two pipes per task; task.exec (in the child) puts them
- * on fds 1 and 2 and /dev/null on 0; task.fork watches the read ends in
+ * on fds 1 and 2 (fd 0 is the input plugin's); task.fork watches the read ends in
  * the event loop, holding a completion reference per pipe until EOF.
  *
  * Output is bytes and is carried losslessly (src/common/ioencode): each
@@ -11,6 +11,11 @@
  * RFC 24 end-of-stream entry {stream, rank, eof: true}, so a reader knows
  * that stream of that rank is complete.  The events of one loop wake-up go
  * in one commit.
+ * With -o pty (pty.ranks=IDSET, default all; pty.interactive: rank 0),
+ * those tasks get a pseudo-terminal instead: fds 0, 1 and 2 are its slave
+ * (their controlling terminal, in a new session), and what they write on
+ * it is their stdout; the input plugin writes their input to the master.
+ * pty.rows / pty.cols set its window size.
  * With the shell option output.stdout / output.stderr {type: "file",
  * path} (flux run --output/--error) the bytes are appended to the file
  * instead ({{id}}, {{id.f58}}, {{id.dec}}, {{name}} expanded; stderr
@@ -19,7 +24,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
+#include <sys/ioctl.h>
 #include <sys/time.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <string>
@@ -28,6 +36,7 @@
 #include "eventlog/eventlog.h"
 #include "flux/kvs.h"
 #include "fluid/fluid.h"
+#include "idset/idset.h"
 #include "ioencode/ioencode.h"
 #include "shell/internal.h"
 
@@ -47,6 +56,10 @@ struct State {
     struct event *flush_ev = nullptr;
     int out_fd = -1, err_fd = -1;
     std::vector<Pipe> pipes; /* 2 per task: [2*localid] out, [2*localid+1] err */
+    bool pty = false;                     /* -o pty */
+    std::optional<flux::IdSet> pty_ranks; /* unset: all */
+    int pty_rows = 0, pty_cols = 0;
+    std::vector<std::string> pty_slaves; /* per task: the slave's path, or "" */
 };
 
 State state;
@@ -134,6 +147,7 @@ void read_cb(evutil_socket_t fd, short, void *arg)
     }
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return;
+    /* A pty master reads EIO once the task side is closed: its end. */
     event_free(p->ev);
     p->ev = nullptr;
     close(p->rfd);
@@ -194,6 +208,69 @@ int open_output(flux_shell_t *shell, const char *which, bool *failed)
     return fd;
 }
 
+/* -o pty: 1 (every task), or {ranks, interactive, rows, cols}. */
+int parse_pty(flux_shell_t *shell)
+{
+    json_t *opt = flux_shell_getopt(shell, "pty");
+    if (!opt || json_is_false(opt) || (json_is_integer(opt) && json_integer_value(opt) == 0))
+        return 0;
+    state.pty = true;
+    if (json_is_integer(opt) || json_is_true(opt))
+        return 0;
+    if (!json_is_object(opt)) {
+        flux_shell_log(shell, 3, "shell option pty: expected 1 or an object {ranks, interactive}");
+        return -1;
+    }
+    json_t *ranks = nullptr, *interactive = nullptr, *capture = nullptr;
+    json_error_t jerr;
+    if (json_unpack_ex(opt, &jerr, JSON_STRICT, "{s?o s?o s?o s?i s?i}", "ranks", &ranks,
+                       "interactive", &interactive, "capture", &capture, "rows", &state.pty_rows,
+                       "cols", &state.pty_cols)
+        < 0) {
+        flux_shell_log(shell, 3, "shell option pty: %s", jerr.text);
+        return -1;
+    }
+    std::string r = json_is_integer(ranks) ? std::to_string(json_integer_value(ranks))
+                    : json_is_string(ranks) ? json_string_value(ranks)
+                    : ranks                 ? "?"
+                    : interactive           ? "0"
+                                            : "all";
+    if (r != "all") {
+        std::string err;
+        state.pty_ranks = flux::IdSet::parse(r, &err);
+        if (!state.pty_ranks) {
+            flux_shell_log(shell, 3, "shell option pty.ranks: expected \"all\" or an idset%s%s",
+                           err.empty() ? "" : ": ", err.c_str());
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A pseudo-terminal for TASK: the master in its stdout slot. */
+int open_pty(flux_shell_t *shell, flux_shell_task_t *task, size_t i)
+{
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || !ptsname(m)) {
+        flux_shell_log(shell, 3, "task %d: pty: %s", flux_shell_task_rank(task), strerror(errno));
+        if (m >= 0)
+            close(m);
+        return -1;
+    }
+    if (state.pty_rows > 0 && state.pty_cols > 0) {
+        struct winsize ws = {};
+        ws.ws_row = (unsigned short)state.pty_rows;
+        ws.ws_col = (unsigned short)state.pty_cols;
+        ioctl(m, TIOCSWINSZ, &ws);
+    }
+    state.pty_slaves[(size_t)flux_shell_task_localid(task)] = ptsname(m);
+    state.pipes[i].rfd = m;
+    state.pipes[i].rank = flux_shell_task_rank(task);
+    state.pipes[i + 1].rank = flux_shell_task_rank(task);
+    task->pty_master = m;
+    return 0;
+}
+
 int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
 {
     state.shell = shell;
@@ -214,12 +291,16 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
     if (state.err_fd < 0 && state.out_fd >= 0)
         state.err_fd = dup(state.out_fd);
     state.pipes.resize((size_t)ntasks * 2);
-    return 0;
+    state.pty_slaves.resize((size_t)ntasks);
+    return parse_pty(shell);
 }
 
 int task_init(flux_shell_t *shell, const char *, flux_shell_task_t *task, void *)
 {
     size_t i = (size_t)flux_shell_task_localid(task) * 2;
+    if (state.pty && (!state.pty_ranks || state.pty_ranks->contains(
+                                              (uint32_t)flux_shell_task_rank(task))))
+        return open_pty(shell, task, i);
     for (size_t k = i; k < i + 2; k++) {
         int fds[2];
         if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -237,14 +318,23 @@ int task_init(flux_shell_t *shell, const char *, flux_shell_task_t *task, void *
 int task_exec(flux_shell_t *, const char *, flux_shell_task_t *task, void *)
 {
     size_t i = (size_t)flux_shell_task_localid(task) * 2;
+    const std::string &slave = state.pty_slaves[(size_t)flux_shell_task_localid(task)];
+    if (!slave.empty()) {
+        /* A new session whose controlling terminal is the pty. */
+        setsid();
+        int fd = open(slave.c_str(), O_RDWR);
+        if (fd < 0)
+            return -1;
+        ioctl(fd, TIOCSCTTY, 0);
+        for (int k = 0; k < 3; k++)
+            dup2(fd, k);
+        if (fd > 2)
+            close(fd);
+        return 0;
+    }
     if (dup2(state.pipes[i].wfd, STDOUT_FILENO) < 0
         || dup2(state.pipes[i + 1].wfd, STDERR_FILENO) < 0)
         return -1;
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0 && devnull != STDIN_FILENO) {
-        dup2(devnull, STDIN_FILENO);
-        close(devnull);
-    }
     return 0;
 }
 
@@ -253,6 +343,8 @@ int task_fork(flux_shell_t *shell, const char *, flux_shell_task_t *task, void *
     size_t i = (size_t)flux_shell_task_localid(task) * 2;
     for (size_t k = i; k < i + 2; k++) {
         Pipe &p = state.pipes[k];
+        if (p.rfd < 0)
+            continue; /* a pty task's stderr: the terminal carries it */
         close(p.wfd);
         p.wfd = -1;
         p.ev = event_new(flux_shell_get_event_base(shell), p.rfd, EV_READ | EV_PERSIST, read_cb,
