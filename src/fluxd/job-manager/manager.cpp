@@ -159,9 +159,9 @@ void JobManager::restart()
                 e->queue_name = q ? q : "";
                 e->queue = &queue_for(e->queue_name);
                 e->name = job_name(o.get());
-                e->cwd = jobspec_system_string(o.get(), "cwd");
-                e->project = jobspec_system_string(o.get(), "project");
-                e->bank = jobspec_system_string(o.get(), "bank");
+                e->cwd = intern(jobspec_system_string(o.get(), "cwd"));
+                e->project = intern(jobspec_system_string(o.get(), "project"));
+                e->bank = intern(jobspec_system_string(o.get(), "bank"));
                 e->test_run_duration = test_run_duration(o.get());
                 e->dependencies = job_dependencies(o.get());
                 if (auto parsed = flux::jobspec_parse_json(o.get())) {
@@ -262,9 +262,9 @@ void JobManager::submit(NewJob &&nj)
     e->sched_text = std::move(nj.sched_text);
     e->queue = &queue_for(nj.queue);
     e->queue_name = nj.queue;
-    e->cwd = std::move(nj.cwd);
-    e->project = std::move(nj.project);
-    e->bank = std::move(nj.bank);
+    e->cwd = intern(nj.cwd);
+    e->project = intern(nj.project);
+    e->bank = intern(nj.bank);
     e->dependencies = std::move(nj.dependencies);
     /* The submit event was committed by job-ingest: apply it here too. */
     auto ev = flux::eventlog_entry_create(
@@ -1146,8 +1146,8 @@ json_t *JobManager::list_entry(const Entry &e)
         json_object_set_new(o, "duration", json_real(e.duration));
     if (e.queue && !e.queue->name.empty())
         json_object_set_new(o, "queue", json_string(e.queue->name.c_str()));
-    for (auto [key, val] : {std::pair{"cwd", &e.cwd}, {"project", &e.project}, {"bank", &e.bank}})
-        if (!val->empty())
+    for (auto [key, val] : {std::pair{"cwd", e.cwd}, {"project", e.project}, {"bank", e.bank}})
+        if (val)
             json_object_set_new(o, key, json_string(val->c_str()));
     /* RFC 27 annotations: the scheduler's while pending, then those
      * kept in the alloc event. */

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "fluxd/job-ingest/ingest.h"
@@ -83,7 +84,9 @@ class JobManager : private JobtapHost {
         flux::JsonPtr annotations; /* RFC 27 annotations while pending */
         QueueState *queue = nullptr; /* its queue (queues_ nodes are stable) */
         std::string queue_name;      /* attributes.system.queue, as plugins see it */
-        std::string cwd, project, bank; /* attributes.system.*, for listings */
+        /* attributes.system.{cwd,project,bank} for listings, interned
+         * (intern()): jobs share a few distinct values; null if unset. */
+        const std::string *cwd = nullptr, *project = nullptr, *bank = nullptr;
         std::shared_ptr<const std::string> dependencies; /* RFC 26, JSON text */
         struct Aux {
             flux_plugin *p; /* its owner: keys are per plugin */
@@ -269,6 +272,13 @@ class JobManager : private JobtapHost {
     void jobtap_reprioritize_all() override;
     void jobtap_reprioritize_now(const Entry *skip);
     bool reprioritize_all_ = false; /* asked for, not yet done */
+    /* Interned listing strings (Entry::cwd, ...): one copy per distinct
+     * value, kept for the job manager's life (node pointers are stable). */
+    std::unordered_set<std::string> interned_;
+    const std::string *intern(const std::string &s)
+    {
+        return s.empty() ? nullptr : &*interned_.insert(s).first;
+    }
     bool in_reprioritize_ = false;
     flux::Result<void> jobtap_aux_set(flux_plugin *p, uint64_t id, const std::string &key,
                                       void *val, void (*destroy)(void *)) override;
