@@ -211,8 +211,8 @@ Test(opts, parse_and_errors)
         {SBATCH, {"--bogus"}, "unrecognized option '--bogus'"},
         {SBATCH, {"-t", "xx"}, "Invalid --time specification"},
         {SBATCH, {"-N", "0"}, "invalid node count"},
-        {SBATCH, {"--nodelist=n1"}, "option --nodelist is not supported"},
-        {SBATCH, {"-w", "n1"}, "option --nodelist is not supported"},
+        {SBATCH, {"--tmp=10G"}, "option --tmp is not supported"},
+        {SRUN, {"--tmp", "10G"}, "option --tmp is not supported"},
         {SRUN, {"--mpi=openmpi"}, "MPI type 'openmpi' is not supported"},
         {SRUN, {"--array=1-3"}, "unrecognized option '--array=1-3'"},
         {SBATCH, {"--label"}, "unrecognized option '--label'"},
@@ -237,6 +237,18 @@ Test(opts, parse_and_errors)
     cr_expect_str_eq(parse_options(h, {"-A", "proj", "--mail-type=END", "--requeue"}, nullptr).c_str(),
                      "");
     cr_expect_eq(h.ignored.size(), 3);
+    /* -w keeps the hosts in compressed form with their distinct count;
+     * -x likewise; a malformed host list is named. */
+    Options nl;
+    nl.prog = SRUN;
+    cr_assert_str_eq(parse_options(nl, {"-w", "n3,n[1-2],n1", "-x", "n4"}, nullptr).c_str(), "");
+    cr_expect_str_eq(nl.nodelist.c_str(), "n[1-3]");
+    cr_expect_eq(nl.nodelist_count, 3);
+    cr_expect_str_eq(nl.exclude.c_str(), "n4");
+    Options bad;
+    bad.prog = SBATCH;
+    std::string why = parse_options(bad, {"--nodelist=n[3-"}, nullptr);
+    cr_expect(why.find("Invalid node name specified: --nodelist=n[3-") != std::string::npos, "%s", why.c_str());
     /* Directives then command line: the command line wins. */
     Options w;
     w.prog = SBATCH;
