@@ -29,6 +29,8 @@
  *        |            return -1 to fail the task with code 126)
  *     task.fork       in the shell, after fork: the pid is known
  *        |
+ *   shell.start       every local task has been started
+ *        |
  *   event loop: output, signals, ... until every task has exited and
  *        |      every completion reference is dropped
  *     task.exit       in the shell, per task, once it is reaped

@@ -18,7 +18,7 @@ namespace flux::shell {
 namespace {
 
 const char *const topics[] = {"shell.init", "shell.post-init", "task.init", "task.exec",
-                              "task.fork",  "task.exit",       "shell.exit"};
+                              "task.fork",  "task.exit",       "shell.start", "shell.exit"};
 
 bool known_topic(const std::string &t)
 {

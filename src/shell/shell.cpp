@@ -337,6 +337,7 @@ int main(int argc, char **argv)
         task->pid = pid;
         (void)shell.stack.call(&shell, "task.fork", task, false);
     }
+    (void)shell.stack.call(&shell, "shell.start", nullptr, false);
 
     /* Reap anything that exited before SIGCHLD was first noticed. */
     sigchld_cb(-1, 0, &shell);

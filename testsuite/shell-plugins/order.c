@@ -4,6 +4,9 @@
  *   -o order-log=PATH   append "TOPIC" or "TOPIC TASKRANK" per call (the
  *                       task.exec line is written by the child)
  *   -o order-fail=TOPIC return -1 from that topic's handler
+ *   -o order-hold=PATH  in task.init of task rank 1, wait (up to 60 s)
+ *                       until PATH exists: task 0 runs, task 1 is not
+ *                       forked yet
  * It also sets TEST_ORDER_JOB=1 in the job environment (shell.init),
  * TEST_ORDER_TASK=<rank> per task (task.init), overrides FLUX_JOB_NNODES
  * to prove a plugin's settings win (task.init, only with
@@ -53,7 +56,11 @@ static int cb(flux_shell_t *shell, const char *topic, flux_shell_task_t *task, v
         return flux_shell_setenv(shell, "TEST_ORDER_JOB", "1", 1);
     }
     if (strcmp(topic, "task.init") == 0) {
+        const char *hold = json_string_value(flux_shell_getopt(shell, "order-hold"));
         char rank[16];
+        if (hold && flux_shell_task_rank(task) == 1)
+            for (int i = 0; i < 6000 && access(hold, F_OK) != 0; i++)
+                usleep(10000);
         snprintf(rank, sizeof(rank), "%d", flux_shell_task_rank(task));
         if (flux_shell_task_setenv(task, "TEST_ORDER_TASK", rank, 1) < 0)
             return -1;
@@ -71,6 +78,7 @@ static int init(flux_shell_t *shell)
     return flux_shell_add_handler(shell, "shell.init", cb, NULL) < 0
                    || flux_shell_add_handler(shell, "shell.post-init", cb, NULL) < 0
                    || flux_shell_add_handler(shell, "task.*", cb, NULL) < 0
+                   || flux_shell_add_handler(shell, "shell.start", cb, NULL) < 0
                    || flux_shell_add_handler(shell, "shell.exit", cb, NULL) < 0
                ? -1
                : 0;

@@ -6,9 +6,19 @@
  * the event loop (and ignores SIGPIPE).  task.exec, in the child, puts
  * every signal back to its default action and unblocks them all (the core
  * holds signals across fork).
+ *
+ * job-exec posts "start" before the shell has forked its tasks, so flux
+ * job kill, scancel or a --signal timer may signal the group while a task
+ * is not in it yet.  None is lost: from shell.init to shell.start the
+ * shell keeps the forwarded signals blocked; after each fork, what is
+ * pending in the shell arrived before that task joined the group (or
+ * just as it did), and at shell.start each task is sent what it may have
+ * missed.  A signal right at a fork may so reach that task twice, never
+ * zero times.
  */
 #include <csignal>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 #include "shell/internal.h"
@@ -21,6 +31,19 @@ const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,   SIGUSR2,
                          SIGVTALRM, SIGPROF, SIGWINCH, SIGPOLL, SIGPWR};
 
 void noted(evutil_socket_t, short, void *) {}
+
+sigset_t forwarded_set()
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : forwarded)
+        sigaddset(&set, sig);
+    return set;
+}
+
+/* Each task forked before shell.start, with what was pending in the
+ * shell just after its fork. */
+std::vector<std::pair<pid_t, sigset_t>> early;
 
 /* The broker that started this shell.  If it dies (kill -9, a node
  * failure) and job-exec asked for it ("pdeathsig" on stdin: the broker's
@@ -48,6 +71,30 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
         }
     }
     signal(SIGPIPE, SIG_IGN);
+    sigset_t set = forwarded_set();
+    sigprocmask(SIG_BLOCK, &set, nullptr);
+    return 0;
+}
+
+int task_fork(flux_shell_t *, const char *, flux_shell_task_t *task, void *)
+{
+    sigset_t pending;
+    if (sigpending(&pending) == 0)
+        early.push_back({task->pid, pending});
+    return 0;
+}
+
+int shell_start(flux_shell_t *, const char *, flux_shell_task_t *, void *)
+{
+    for (const auto &[pid, pending] : early)
+        for (int sig : forwarded)
+            if (sigismember(&pending, sig))
+                kill(pid, sig);
+    early.clear();
+    early.shrink_to_fit();
+    /* What the shell holds now runs its handlers in the loop. */
+    sigset_t set = forwarded_set();
+    sigprocmask(SIG_UNBLOCK, &set, nullptr);
     return 0;
 }
 
@@ -66,6 +113,8 @@ int task_exec(flux_shell_t *, const char *, flux_shell_task_t *, void *)
 int init(flux_shell_t *shell)
 {
     if (flux_shell_add_handler(shell, "shell.init", shell_init, nullptr) < 0
+        || flux_shell_add_handler(shell, "task.fork", task_fork, nullptr) < 0
+        || flux_shell_add_handler(shell, "shell.start", shell_start, nullptr) < 0
         || flux_shell_add_handler(shell, "task.exec", task_exec, nullptr) < 0)
         return -1;
     return 0;
