@@ -565,6 +565,7 @@ int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string 
         evsignal_add(sigint, nullptr);
     if (sigterm)
         evsignal_add(sigterm, nullptr);
+    release_interrupts();
     if (output) {
         a.output = flux_job_event_watch(h, id, "guest.output", FLUX_JOB_EVENT_WATCH_WAITCREATE);
         if (!a.output || flux_future_then(a.output, -1, output_cb, &a) < 0)
@@ -600,6 +601,31 @@ int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string 
     if (a.status >= 0)
         return WIFSIGNALED(a.status) ? 128 + WTERMSIG(a.status) : WEXITSTATUS(a.status);
     return a.fatal ? 1 : 0;
+}
+
+/* Blocked, not ignored: the kernel keeps a blocked signal pending even
+ * where its action is SIG_IGN (as for a background job of a
+ * non-interactive shell), so an interrupt between submit and the
+ * follower's handlers is acted on once they are in place. */
+static sigset_t interrupts()
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return set;
+}
+
+void hold_interrupts()
+{
+    sigset_t set = interrupts();
+    sigprocmask(SIG_BLOCK, &set, nullptr);
+}
+
+void release_interrupts()
+{
+    sigset_t set = interrupts();
+    sigprocmask(SIG_UNBLOCK, &set, nullptr);
 }
 
 void keep_user_signals()

@@ -104,6 +104,12 @@ bool stdin_forwardable();
  * steps get them from the instance, as with Slurm's --signal. */
 void keep_user_signals();
 
+/* SIGINT/SIGTERM are held (blocked) from just before submit until
+ * job_follow() has its handlers in place, which releases them: an
+ * interrupt in between cancels the job instead of being lost. */
+void hold_interrupts();
+void release_interrupts();
+
 /* Decode an RFC 24 output "data" entry context: stream, rank, bytes. */
 bool output_decode(json_t *ctx, std::string &stream, std::string &rank, std::string &data);
 

@@ -138,6 +138,9 @@ int main(int argc, char **argv)
     flux_t *h = connect_or_die("srun");
     partition_queue(h, o.partition, js.get());
     char *text = json_dumps(js.get(), JSON_COMPACT);
+    /* An interrupt from here on cancels the job: held until job_follow()
+     * can act on it. */
+    hold_interrupts();
     flux_future_t *f = flux_job_submit(h, text, FLUX_JOB_URGENCY_DEFAULT, 0);
     free(text);
     flux_jobid_t id;
