@@ -207,6 +207,28 @@ test_expect_success '--output/--error write task output to files with {{id}} tem
     grep -qx out a.out && grep -qx err a.err && ! grep -q err a.out &&
     test_must_fail flux submit --wait --output=/nonexistent/dir/x true 2>/dev/null
 '
+test_expect_success 'output files are truncated once per job, or appended with output.mode=append' '
+    echo stale >t.out &&
+    flux run -N2 -n4 --output=t.out sh -c "echo r\$FLUX_TASK_RANK" &&
+    sort t.out >t.sorted && printf "r0\nr1\nr2\nr3\n" >t.want && cmp t.want t.sorted &&
+    id=$(flux submit --wait -N2 -n4 --output=t.out sh -c "echo r\$FLUX_TASK_RANK") &&
+    sort t.out >t.sorted && cmp t.want t.sorted &&
+    # the shells agreed through the mark the first of them left (where
+    # this file system has user xattrs)
+    if python3 -c "import os; open(\"x.probe\", \"w\"); os.setxattr(\"x.probe\", \"user.t\", b\"1\")" 2>/dev/null; then
+        mark=$(python3 -c "import os; print(os.getxattr(\"t.out\", \"user.fluxd.job\").decode())") &&
+        test "${mark%@*}" = "$(flux job id --to=dec $id)"
+    fi &&
+    flux run -N2 -n2 -o output.mode=append --output=t.out echo more &&
+    test $(wc -l <t.out) -eq 6 && test $(grep -c more t.out) -eq 2 &&
+    echo stale >both.out &&
+    flux run --output=both.out --error=both.out sh -c "echo out; echo err >&2" &&
+    sort both.out >both.sorted && printf "err\nout\n" >both.want && cmp both.want both.sorted &&
+    flux run --output=/dev/null echo gone &&
+    test_must_fail flux run -o output.mode=sideways --output=t.out true 2>mode.err &&
+    grep -q "shell option output.mode: expected \"truncate\" or \"append\"" mode.err &&
+    test $(wc -l <t.out) -eq 6
+'
 test_expect_success 'flux update changes a pending job time limit' '
     id=$(flux submit --urgency=hold sleep 30) &&
     flux job wait-event -t 5 $id priority &&

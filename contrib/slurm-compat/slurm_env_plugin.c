@@ -7,12 +7,12 @@
  * SLURM_NNODES/JOB_NUM_NODES, SLURM_JOB_NODELIST/NODELIST, SLURM_NODEID,
  * SLURM_CPUS_ON_NODE, SLURM_CPUS_PER_TASK (with -c), SLURM_TASKS_PER_NODE,
  * SLURM_JOB_PARTITION, SLURM_CLUSTER_NAME, SLURM_JOB_USER/UID/GID,
- * SLURMD_NODENAME, SLURM_ARRAY_JOB_ID (array tasks), SLURM_STEP_* (steps);
- * output files are truncated unless --open-mode=append (slurm.truncate).
+ * SLURMD_NODENAME, SLURM_ARRAY_JOB_ID (array tasks), SLURM_STEP_* (steps),
  * SLURM_GTIDS, SLURM_JOB_CPUS_PER_NODE.  task.init: SLURM_PROCID, SLURM_LOCALID.
  *
  * Options (attributes.system.shell.options.slurm): cluster, partition,
- * step_of, cpus_per_task, truncate (paths, {{id.dec}} expanded).  Written
+ * step_of, cpus_per_task, ntasks.  (--open-mode is the shell's
+ * output.mode.)  Written
  * in C on flux/shell.h alone so a job pays no C++ runtime load for it. */
 #include <flux/shell.h>
 
@@ -203,37 +203,6 @@ static void cpus_per_node(json_t *R, char *buf, size_t size)
     }
 }
 
-static void truncate_outputs(json_t *paths, const char *cwd, long long id)
-{
-    size_t i;
-    json_t *p;
-    json_array_foreach(paths, i, p)
-    {
-        const char *tmpl = json_string_value(p);
-        char out[4096] = "";
-        if (!tmpl || !*tmpl)
-            continue;
-        if (tmpl[0] != '/' && cwd)
-            snprintf(out, sizeof(out), "%s/", cwd);
-        for (const char *s = tmpl; *s;) {
-            size_t l = strlen(out);
-            if (!strncmp(s, "{{id.dec}}", 10)) {
-                snprintf(out + l, sizeof(out) - l, "%lld", id);
-                s += 10;
-            }
-            else {
-                if (l + 1 < sizeof(out)) {
-                    out[l] = *s;
-                    out[l + 1] = '\0';
-                }
-                s++;
-            }
-        }
-        if (strstr(out, "{{") == NULL)
-            (void)truncate(out, 0);
-    }
-}
-
 static int shell_init(flux_shell_t *shell, const char *topic, flux_shell_task_t *task, void *arg)
 {
     (void)topic;
@@ -254,11 +223,9 @@ static int shell_init(flux_shell_t *shell, const char *topic, flux_shell_task_t 
     json_t *opt = flux_shell_getopt(shell, "slurm");
     const char *cluster = "fluxd", *partition = "debug", *step_of = NULL;
     int cpt = 0, alloc_ntasks = 0;
-    json_t *trunc = NULL;
     if (opt)
-        json_unpack(opt, "{s?s s?s s?s s?i s?o s?i}", "cluster", &cluster, "partition", &partition,
-                    "step_of", &step_of, "cpus_per_task", &cpt, "truncate", &trunc, "ntasks",
-                    &alloc_ntasks);
+        json_unpack(opt, "{s?s s?s s?s s?i s?i}", "cluster", &cluster, "partition", &partition,
+                    "step_of", &step_of, "cpus_per_task", &cpt, "ntasks", &alloc_ntasks);
     /* A batch job runs one instance: the script sees the allocation's
      * task count, spread over its nodes in blocks. */
     if (alloc_ntasks > 0 && nnodes > 0) {
@@ -352,8 +319,6 @@ static int shell_init(flux_shell_t *shell, const char *topic, flux_shell_task_t 
             flux_shell_setenv(shell, "SLURM_STEP_TASKS_PER_NODE", tpn, 1);
         flux_shell_setenv(shell, "SLURM_DISTRIBUTION", "block", 1);
     }
-    if (trunc && rank == 0)
-        truncate_outputs(trunc, json_string_value(json_object_get(sys, "cwd")), (long long)id);
     return 0;
 }
 

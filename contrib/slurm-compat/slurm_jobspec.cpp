@@ -282,14 +282,10 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
                             json_pack("{s:s s:s}", "type", "file", "path", x.error.c_str()));
     if (json_object_size(output) > 0) {
         json_object_set_new(shell_opts, "output", output);
-        /* Slurm truncates unless --open-mode=append; the shell appends. */
-        if (o.open_mode != "append") {
-            json_t *tr = json_array();
-            json_array_append_new(tr, json_string(x.output.c_str()));
-            if (!x.error.empty())
-                json_array_append_new(tr, json_string(x.error.c_str()));
-            json_object_set_new(slurm_opt, "truncate", tr);
-        }
+        /* Slurm truncates unless --open-mode=append, as the shell does
+         * unless output.mode=append. */
+        if (o.open_mode == "append")
+            json_object_set_new(output, "mode", json_string("append"));
     }
     else
         json_decref(output);

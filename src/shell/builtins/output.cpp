@@ -17,16 +17,29 @@
  * it is their stdout; the input plugin writes their input to the master.
  * pty.rows / pty.cols set its window size.
  * With the shell option output.stdout / output.stderr {type: "file",
- * path} (flux run --output/--error) the bytes are appended to the file
- * instead ({{id}}, {{id.f58}}, {{id.dec}}, {{name}} expanded; stderr
- * follows stdout unless given).
+ * path} (flux run --output/--error) the bytes go to the file instead
+ * ({{id}}, {{id.f58}}, {{id.dec}}, {{name}} expanded; stderr follows
+ * stdout unless given).  output.mode is "truncate" (the default, as
+ * Flux) or "append".
+ *
+ * Every shell of the job writes its own tasks' output to the file
+ * (O_APPEND), so truncation must happen once, before any of them writes:
+ * under an flock, the first shell to open the file finds it not yet
+ * marked with this job's id (user.fluxd.job), truncates it and marks it;
+ * the others, and the second open of a file named by both --output and
+ * --error, find the mark and append.  On a file system without user
+ * xattrs, only the leader shell truncates, at its start
+ * (doc/design/output-files.md).
  */
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <optional>
+#include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/xattr.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -55,6 +68,8 @@ struct State {
     std::string pending;
     struct event *flush_ev = nullptr;
     int out_fd = -1, err_fd = -1;
+    bool truncate = true;    /* output.mode */
+    int shell_rank = 0;      /* this shell's node index (0: the leader) */
     std::vector<Pipe> pipes; /* 2 per task: [2*localid] out, [2*localid+1] err */
     bool pty = false;                     /* -o pty */
     std::optional<flux::IdSet> pty_ranks; /* unset: all */
@@ -177,6 +192,46 @@ std::string expand_template(std::string s, uint64_t id, const std::string &name)
     return s;
 }
 
+/* Empty the regular file FD unless a shell of this run of the job
+ * already did (see the top of this file).  Not a regular file (/dev/null,
+ * a FIFO): as is.  The mark is the job id and R's starttime: ids restart
+ * with each new instance. */
+int truncate_once(int fd, const std::string &mine)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -1;
+    if (!S_ISREG(st.st_mode))
+        return 0;
+    const char *attr = "user.fluxd.job";
+    if (flock(fd, LOCK_EX) < 0)
+        return -1;
+    char buf[64];
+    ssize_t n = fgetxattr(fd, attr, buf, sizeof(buf));
+    int rc = 0;
+    if (n >= 0 && std::string(buf, (size_t)n) == mine)
+        ; /* another shell of this job (or the other stream) emptied it */
+    else if ((n >= 0 || errno == ENODATA || errno == ERANGE)
+             && fsetxattr(fd, attr, mine.data(), mine.size(), 0) == 0)
+        rc = ftruncate(fd, 0);
+    else if (state.shell_rank == 0) /* no user xattrs here */
+        rc = ftruncate(fd, 0);
+    int saved = errno;
+    flock(fd, LOCK_UN);
+    errno = saved;
+    return rc;
+}
+
+std::string run_mark(flux_shell_t *shell, uint64_t id)
+{
+    double start = 0;
+    (void)json_unpack(flux_shell_get_info(shell), "{s:{s:{s:F}}}", "R", "execution",
+                      "starttime", &start);
+    char mark[64];
+    snprintf(mark, sizeof(mark), "%llu@%.6f", (unsigned long long)id, start);
+    return mark;
+}
+
 /* Open output.stdout / output.stderr if it names a file; -1 if not. */
 int open_output(flux_shell_t *shell, const char *which, bool *failed)
 {
@@ -204,6 +259,13 @@ int open_output(flux_shell_t *shell, const char *which, bool *failed)
     if (fd < 0) {
         flux_shell_log(shell, 3, "output %s: %s", p.c_str(), strerror(errno));
         *failed = true;
+        return -1;
+    }
+    if (state.truncate && truncate_once(fd, run_mark(shell, (uint64_t)id)) < 0) {
+        flux_shell_log(shell, 3, "output %s: truncate: %s", p.c_str(), strerror(errno));
+        close(fd);
+        *failed = true;
+        return -1;
     }
     return fd;
 }
@@ -283,6 +345,14 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
     state.flush_ev = event_new(flux_shell_get_event_base(shell), -1, 0, flush_cb, nullptr);
     if (!state.flush_ev)
         return -1;
+    json_t *mode = json_object_get(flux_shell_getopt(shell, "output"), "mode");
+    if (mode && !(json_is_string(mode) && (strcmp(json_string_value(mode), "truncate") == 0
+                                           || strcmp(json_string_value(mode), "append") == 0))) {
+        flux_shell_log(shell, 3, "shell option output.mode: expected \"truncate\" or \"append\"");
+        return -1;
+    }
+    state.truncate = !mode || strcmp(json_string_value(mode), "truncate") == 0;
+    (void)json_unpack(flux_shell_get_info(shell), "{s:i}", "rank", &state.shell_rank);
     bool failed = false;
     state.out_fd = open_output(shell, "stdout", &failed);
     state.err_fd = open_output(shell, "stderr", &failed);
