@@ -95,6 +95,21 @@ test_expect_success 'Open MPI without FLUX_PMI_LIBRARY_PATH fails in MPI_Init, n
         sh -c "unset FLUX_PMI_LIBRARY_PATH; exec ./hello-ompi" >nolib.out 2>nolib.err &&
     ! grep -q "size=" nolib.out
 '
+# The same programs on a size-2 instance (the tests above use size 4).
+test -x "$FLUX_BUILD_DIR/testsuite/helpers/pmix-client" && test_set_prereq PMIX
+test_expect_success 'both MPIs on a size-2 instance: -N2 -n4 and -N1 -n2' '
+    timeout 300 flux start --test-size=2 sh -c "
+        flux run -N2 -n4 ./hello-ompi >s2.ompi &&
+        flux run -N2 -n4 ./hello-mpich >s2.mpich &&
+        flux run -N1 -n2 ./hello-mpich >s21.mpich" &&
+    grep -qx "size=4 sum=4 ring=4" s2.ompi &&
+    grep -qx "size=4 sum=4 ring=4" s2.mpich &&
+    grep -qx "size=2 sum=2 ring=2" s21.mpich
+'
+test_expect_success PMIX 'Open MPI through PMIx on a size-2 instance: -N2 -n4' '
+    timeout 300 flux start --test-size=2 flux run -N2 -n4 -o pmi=pmix ./hello-ompi >s2.pmix &&
+    grep -qx "size=4 sum=4 ring=4" s2.pmix
+'
 test_expect_success 'with -o pmi=off, MPICH runs each rank as a singleton' '
     timeout 120 flux run -N1 -n2 -o pmi=off ./hello-mpich >off.out &&
     test $(grep -c "^size=1 sum=1 ring=1$" off.out) -eq 2
