@@ -189,6 +189,18 @@ test_expect_success 'scancel cancels; sacct shows the ended jobs with Slurm stat
     wait_for 30 sh -c "squeue -h -t all -j $held -o %t | grep -qx CA" &&
     test "$(sacct -P -n -j $held -o State,ExitCode)" = "CANCELLED|0:0"
 '
+test_expect_success 'srun in srun: a step of the outer job (N.1, N.2), not a job of its own' '
+    test_expect_code 1 srun -n1 -J outer sh -c "echo \$SLURM_STEP_ID; srun -n1 sh -c \"echo \\\$SLURM_STEP_ID\"; srun -n1 false" >sis.out 2>sis.err &&
+    test "$(cat sis.out | paste -sd,)" = "0,1" &&
+    id=$(sacct -n -P -X -o JobID,JobName | sed -n "s/|outer$//p" | tail -1) &&
+    test -n "$id" &&
+    sacct -n -P -o JobID,JobName,State,ExitCode -j $id >sis.acct &&
+    cat sis.acct &&
+    test "$(sed -n 2p sis.acct)" = "$id.0|outer|FAILED|1:0" &&
+    test "$(sed -n 3p sis.acct)" = "$id.1|sh|COMPLETED|0:0" &&
+    test "$(sed -n 4p sis.acct)" = "$id.2|false|FAILED|1:0" &&
+    ! sacct -n -P -X -o JobName | grep -qx false
+'
 test_expect_success 'sacct default columns and header line are Slurm'"'"'s' '
     sacct | sed -n 1,2p >ah.out &&
     printf "%-12s %10s %10s %10s %10s %10s %8s \n" JobID JobName Partition Account AllocCPUS State ExitCode >ah.exp &&

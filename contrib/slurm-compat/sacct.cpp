@@ -1,7 +1,12 @@
 /* sacct - job history of a fluxd instance as Slurm's sacct shows it
  * (sacct(1) here), from the job manager's job list (the KVS keeps every
  * job's record: no accounting daemon).  -j, -X, -u, -a, -s, -n, -p, -P,
- * --name, -o/--format FIELD[%WIDTH],... */
+ * --name, -o/--format FIELD[%WIDTH],...
+ *
+ * Under each job, its steps as Slurm lists them (not with -X): N.batch for
+ * a batch job's script, N.0 for srun's own job, and N.S for each srun step
+ * run inside the allocation, from the records srun leaves
+ * (slurm_steps.h). */
 #include <getopt.h>
 #include <unistd.h>
 
@@ -10,10 +15,13 @@
 #include <functional>
 #include <strings.h>
 #include <ctime>
+#include <map>
 #include <set>
 
+#include "nodelist.h"
 #include "slurm_job.h"
 #include "slurm_state.h"
+#include "slurm_steps.h"
 #include "slurm_time.h"
 
 using namespace slurm;
@@ -50,6 +58,8 @@ int main(int argc, char **argv)
     std::string format = "JobID,JobName,Partition,Account,AllocCPUS,State,ExitCode";
     std::set<std::string> jobs_wanted, users, states, names;
     bool header = true, allusers = false, parsable = false, parsable2 = false, brief = false;
+    bool allocations = false;
+    std::map<std::string, std::set<std::string>> step_wanted; /* -j N.S: id -> suffixes */
     const struct option opts[] = {
         {"jobs", required_argument, nullptr, 'j'},   {"allocations", no_argument, nullptr, 'X'},
         {"user", required_argument, nullptr, 'u'},   {"allusers", no_argument, nullptr, 'a'},
@@ -81,10 +91,21 @@ int main(int argc, char **argv)
     std::string partition;
     while ((c = getopt_long(argc, argv, "j:Xu:as:npPo:S:E:bhlDr:", opts, nullptr)) != -1) {
         switch (c) {
-            case 'j':
-                split(optarg, jobs_wanted);
+            case 'j': {
+                std::set<std::string> items;
+                split(optarg, items);
+                for (const auto &item : items) {
+                    size_t dot = item.find('.');
+                    std::string id = item.substr(0, dot);
+                    jobs_wanted.insert(id);
+                    if (dot != std::string::npos)
+                        step_wanted[id].insert(item.substr(dot + 1));
+                }
                 break;
+            }
             case 'X':
+                allocations = true;
+                break;
             case 'D':
                 break;
             case 'u':
@@ -187,6 +208,7 @@ int main(int argc, char **argv)
     Nodes nodes = nodes_query(h, "sacct");
     JobList list = jobs_query(h, "sacct", FLUX_JOB_STATE_ALL, true, &nodes);
     std::set<flux_jobid_t> idset;
+    std::map<flux_jobid_t, std::set<std::string>> only_steps; /* -j N.S */
     for (const auto &j : jobs_wanted) {
         std::vector<flux_jobid_t> ids;
         if (!resolve_jobid(list, j, ids)) {
@@ -194,13 +216,22 @@ int main(int argc, char **argv)
             return 1;
         }
         idset.insert(ids.begin(), ids.end());
+        if (auto it = step_wanted.find(j); it != step_wanted.end())
+            for (flux_jobid_t id : ids)
+                only_steps[id].insert(it->second.begin(), it->second.end());
     }
     std::string me = user_name(getuid());
     if (users.empty() && !allusers && jobs_wanted.empty() && getuid() != 0)
         users.insert(me);
+    /* A step of a job listed here (srun in srun) is shown under it. */
+    std::set<flux_jobid_t> listed;
+    for (const auto &ji : list.info)
+        listed.insert(ji.id);
     std::vector<const JobInfo *> rows;
     for (auto it = list.info.rbegin(); it != list.info.rend(); ++it) {
         const JobInfo &ji = *it;
+        if (ji.step_of && listed.count(ji.step_of))
+            continue;
         State s = job_state(ji.job);
         if (!idset.empty() && !idset.count(ji.id))
             continue;
@@ -264,8 +295,8 @@ int main(int argc, char **argv)
             return format_limit(j->time_limit);
         if (n == "WorkDir")
             return j->workdir;
-        if (n == "NTasks")
-            return std::to_string(ntasks);
+        if (n == "NTasks") /* a step's, as Slurm: blank on the allocation's row */
+            return "";
         if (n == "Priority")
             return std::to_string(prio);
         if (n == "Reason")
@@ -296,8 +327,100 @@ int main(int argc, char **argv)
         if (!parsable && !parsable2)
             emit([](const Col &c) { return std::string(c.width, '-'); });
     }
-    for (const JobInfo *j : rows)
-        emit([&](const Col &c) { return value(j, c.f.name); });
+    /* Each row's recorded steps: all lookups in flight together. */
+    std::vector<std::vector<StepRecord>> recorded(rows.size());
+    if (!allocations) {
+        std::vector<flux_future_t *> fs;
+        for (const JobInfo *j : rows)
+            fs.push_back(flux_job_lookup(h, j->id, "guest.slurm.steps"));
+        for (size_t k = 0; k < fs.size(); k++) {
+            const char *text;
+            if (fs[k] && flux_job_lookup_get(fs[k], &text) == 0) {
+                json_t *v = json_loads(text, JSON_DECODE_ANY, nullptr);
+                recorded[k] = steps_parse(json_string_value(v));
+                json_decref(v);
+            }
+            flux_future_destroy(fs[k]);
+        }
+    }
+    /* A step row: REC, or (null) the job's own batch script or srun step. */
+    auto step_value = [&](const JobInfo *j, const std::string &suffix, const StepRecord *rec,
+                          const char *name) -> std::string {
+        std::string n = name;
+        if (n == "JobID")
+            return j->display_id() + "." + suffix;
+        if (n == "JobIDRaw")
+            return jobid_dec(j->id) + "." + suffix;
+        if (n == "Partition" || n == "User" || n == "UID" || n == "Timelimit" || n == "WorkDir"
+            || n == "Priority" || n == "QOS" || n == "Reason" || n == "Submit")
+            return n == "Submit" && rec ? format_timestamp(rec->start) : "";
+        if (!rec) {
+            if (n == "JobName" && suffix == "batch")
+                return "batch";
+            if (suffix == "batch" && (n == "NNodes" || n == "AllocNodes" || n == "NTasks"))
+                return "1";
+            if (n == "NTasks") {
+                json_int_t ntasks = 0;
+                json_unpack(j->job, "{s?I}", "ntasks", &ntasks);
+                return std::to_string(ntasks);
+            }
+            if (suffix == "batch" && n == "NodeList") {
+                std::string nl = value(j, "NodeList");
+                std::vector<std::string> hosts;
+                if (nodelist_expand(nl, hosts) && !hosts.empty())
+                    return hosts[0];
+                return nl;
+            }
+            return value(j, name);
+        }
+        if (n == "JobName")
+            return rec->name;
+        if (n == "AllocCPUS" || n == "NCPUS" || n == "ReqCPUS")
+            return std::to_string(rec->ncpus);
+        if (n == "State")
+            return rec->state;
+        if (n == "ExitCode" || n == "DerivedExitCode")
+            return rec->exitcode;
+        int64_t el = rec->start > 0 ? (int64_t)(rec->end - rec->start) : 0;
+        if (n == "Elapsed")
+            return format_elapsed(el);
+        if (n == "ElapsedRaw")
+            return std::to_string(el);
+        if (n == "Start")
+            return rec->start > 0 ? format_timestamp(rec->start) : "Unknown";
+        if (n == "End")
+            return rec->end > 0 ? format_timestamp(rec->end) : "Unknown";
+        if (n == "NNodes" || n == "AllocNodes")
+            return std::to_string(rec->nnodes);
+        if (n == "NodeList")
+            return rec->nodelist;
+        if (n == "NTasks")
+            return std::to_string(rec->ntasks);
+        return value(j, name);
+    };
+    for (size_t k = 0; k < rows.size(); k++) {
+        const JobInfo *j = rows[k];
+        auto only = only_steps.find(j->id);
+        auto want = [&](const std::string &suffix) {
+            return only == only_steps.end() || only->second.count(suffix);
+        };
+        if (only == only_steps.end())
+            emit([&](const Col &c) { return value(j, c.f.name); });
+        if (allocations)
+            continue;
+        double t_run = 0;
+        json_unpack(j->job, "{s?F}", "t_run", &t_run);
+        bool started = t_run > 0;
+        if (j->batch && started && want("batch"))
+            emit([&](const Col &c) { return step_value(j, "batch", nullptr, c.f.name); });
+        if (j->srun && started && want("0"))
+            emit([&](const Col &c) { return step_value(j, "0", nullptr, c.f.name); });
+        for (const StepRecord &r : recorded[k]) {
+            std::string suffix = std::to_string(r.step);
+            if (want(suffix))
+                emit([&](const Col &c) { return step_value(j, suffix, &r, c.f.name); });
+        }
+    }
     flux_close(h);
     return 0;
 }

@@ -11,7 +11,7 @@
  * SLURM_GTIDS, SLURM_JOB_CPUS_PER_NODE.  task.init: SLURM_PROCID, SLURM_LOCALID.
  *
  * Options (attributes.system.shell.options.slurm): cluster, partition,
- * step_of, cpus_per_task, ntasks.  (--open-mode is the shell's
+ * step_of, step_id, cpus_per_task, ntasks.  (--open-mode is the shell's
  * output.mode.)  Written
  * in C on flux/shell.h alone so a job pays no C++ runtime load for it. */
 #include <flux/shell.h>
@@ -222,10 +222,11 @@ static int shell_init(flux_shell_t *shell, const char *topic, flux_shell_task_t 
     }
     json_t *opt = flux_shell_getopt(shell, "slurm");
     const char *cluster = "fluxd", *partition = "debug", *step_of = NULL;
-    int cpt = 0, alloc_ntasks = 0;
+    int cpt = 0, alloc_ntasks = 0, step_id = -1;
     if (opt)
-        json_unpack(opt, "{s?s s?s s?s s?i s?i}", "cluster", &cluster, "partition", &partition,
-                    "step_of", &step_of, "cpus_per_task", &cpt, "ntasks", &alloc_ntasks);
+        json_unpack(opt, "{s?s s?s s?s s?i s?i s?i}", "cluster", &cluster, "partition",
+                    &partition, "step_of", &step_of, "cpus_per_task", &cpt, "ntasks",
+                    &alloc_ntasks, "step_id", &step_id);
     /* A batch job runs one instance: the script sees the allocation's
      * task count, spread over its nodes in blocks. */
     if (alloc_ntasks > 0 && nnodes > 0) {
@@ -307,8 +308,16 @@ static int shell_init(flux_shell_t *shell, const char *topic, flux_shell_task_t 
     if (atid >= 0)
         setenv_int(shell, "SLURM_ARRAY_JOB_ID", ajid > 0 ? (long long)ajid : (long long)id);
     if (!batch) {
-        /* A step: srun's own job, or a step of an allocation. */
-        const char *stepid = step_of && *step_of ? jobid_dec : "0";
+        /* A step: srun's own job (step 0), or a step of an allocation
+         * (numbered by srun; without a number, this job's id). */
+        char stepbuf[32];
+        const char *stepid = "0";
+        if (step_id >= 0) {
+            snprintf(stepbuf, sizeof(stepbuf), "%d", step_id);
+            stepid = stepbuf;
+        }
+        else if (step_of && *step_of)
+            stepid = jobid_dec;
         flux_shell_setenv(shell, "SLURM_STEP_ID", stepid, 1);
         flux_shell_setenv(shell, "SLURM_STEPID", stepid, 1);
         setenv_int(shell, "SLURM_STEP_NUM_TASKS", size);

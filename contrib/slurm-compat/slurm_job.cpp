@@ -233,16 +233,22 @@ JobList jobs_query(flux_t *h, const char *prog, int states, bool with_jobspec, c
             ji.workdir = cwd;
         ji.time_limit = (int64_t)duration;
         json_int_t cpt = 0;
-        json_unpack(sys, "{s?{s?{s?{s?I}}}}", "shell", "options", "slurm", "cpus_per_task", &cpt);
+        const char *step_of = nullptr;
+        json_unpack(sys, "{s?{s?{s?{s?I s?s}}}}", "shell", "options", "slurm", "cpus_per_task", &cpt,
+                    "step_of", &step_of);
         if (cpt > 0)
             ji.cpus_per_task = cpt;
+        flux_jobid_t alloc;
+        if (step_of && flux_job_id_parse(step_of, &alloc) == 0)
+            ji.step_of = alloc;
         if (sl) {
             json_int_t ajid = 0, atid = -1;
-            int batch = 0;
+            int batch = 0, srun = 0;
             const char *dep = nullptr;
             json_int_t mem = 0;
-            json_unpack(sl, "{s?I s?I s?b s?s s?I}", "array_job_id", &ajid, "array_task_id", &atid,
-                        "batch", &batch, "dependency", &dep, "mem_mb", &mem);
+            json_unpack(sl, "{s?I s?I s?b s?s s?I s?b}", "array_job_id", &ajid, "array_task_id",
+                        &atid, "batch", &batch, "dependency", &dep, "mem_mb", &mem, "srun", &srun);
+            ji.srun = srun;
             ji.mem_mb = mem;
             ji.array_task_id = (int)atid;
             ji.array_job_id = (flux_jobid_t)ajid;

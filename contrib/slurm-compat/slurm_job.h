@@ -45,6 +45,8 @@ struct JobInfo {
     int array_task_id = -1;
     std::string nodelist;         /* running/finished: its nodes */
     bool batch = false;           /* submitted by sbatch */
+    bool srun = false;            /* srun's own job (its step 0 is itself) */
+    flux_jobid_t step_of = 0;     /* a step of that allocation (srun in srun) */
     std::string dependency;       /* as typed */
     std::string workdir;
     int64_t cpus_per_task = 1;    /* -c (squeue %c) */

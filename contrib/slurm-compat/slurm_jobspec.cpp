@@ -241,6 +241,8 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
         json_object_set_new(slurm_opt, "partition", json_string(o.partition.c_str()));
     if (!x.step_of.empty())
         json_object_set_new(slurm_opt, "step_of", json_string(x.step_of.c_str()));
+    if (x.step_id >= 0)
+        json_object_set_new(slurm_opt, "step_id", json_integer(x.step_id));
     if (o.cpus_per_task > 0)
         json_object_set_new(slurm_opt, "cpus_per_task", json_integer(o.cpus_per_task));
     if (x.batch) /* the allocation's task count: the job itself runs one instance */
@@ -301,6 +303,8 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
     json_t *sl = json_object();
     if (x.batch)
         json_object_set_new(sl, "batch", json_true());
+    if (x.srun)
+        json_object_set_new(sl, "srun", json_true());
     if (x.array_task_id >= 0) {
         json_object_set_new(sl, "array_task_id", json_integer(x.array_task_id));
         if (!x.array_job_id.empty())

@@ -18,6 +18,7 @@
 #include "slurm_job.h"
 #include "slurm_jobspec.h"
 #include "slurm_opts.h"
+#include "slurm_steps.h"
 
 using namespace slurm;
 
@@ -71,9 +72,8 @@ int main(int argc, char **argv)
         }
         if (o.cpus_per_task == 0 && env_int("SLURM_CPUS_PER_TASK") > 0)
             o.cpus_per_task = env_int("SLURM_CPUS_PER_TASK");
-        if (o.job_name.empty())
-            if (const char *n = getenv("SLURM_JOB_NAME"))
-                o.job_name = n;
+        /* SLURM_JOB_NAME is the allocation's: a step is named after its
+         * command unless -J (srun(1), as Slurm). */
         if (o.partition.empty())
             if (const char *p = getenv("SLURM_JOB_PARTITION"))
                 o.partition = p;
@@ -91,17 +91,21 @@ int main(int argc, char **argv)
             o.input = "0";
     }
     Env env = job_environment(o);
+    /* %x: the job's name (a step's is the allocation's). */
+    std::string xname = o.job_name;
+    if (xname.empty() && !x.step_of.empty() && getenv("SLURM_JOB_NAME"))
+        xname = getenv("SLURM_JOB_NAME");
     if (!o.output.empty()) {
         PatternFields pf;
         pf.jobid = "{{id.dec}}";
-        pf.name = o.job_name;
+        pf.name = xname;
         pf.user = getenv("USER") ? getenv("USER") : "";
         x.output = expand_pattern(o.output, pf);
     }
     if (!o.error.empty()) {
         PatternFields pf;
         pf.jobid = "{{id.dec}}";
-        pf.name = o.job_name;
+        pf.name = xname;
         x.error = expand_pattern(o.error, pf);
     }
     /* -i/--input (srun(1) IO Redirection): all (the default) sends srun's
@@ -116,7 +120,7 @@ int main(int argc, char **argv)
              && o.input.find_first_not_of("0123456789") != std::string::npos) {
         PatternFields pf;
         pf.jobid = "{{id.dec}}";
-        pf.name = o.job_name;
+        pf.name = xname;
         pf.user = getenv("USER") ? getenv("USER") : "";
         x.input_file = expand_pattern(o.input, pf);
     }
@@ -129,13 +133,23 @@ int main(int argc, char **argv)
             x.input_ranks = stdin_ranks;
         }
     }
+    flux_t *h = connect_or_die("srun");
+    /* A step of an allocation gets the allocation's next step number;
+     * srun's own job is step 0 of itself. */
+    StepPlace place;
+    if (!x.step_of.empty()) {
+        place = step_place(h);
+        if (place.valid() && (x.step_id = step_claim(h, place)) < 0)
+            fprintf(stderr, "srun: warning: cannot number this step: %s\n", strerror(errno));
+    }
+    else
+        x.srun = true;
     Json js;
     err = build_jobspec(o, command, env, x, js);
     if (!err.empty()) {
         fprintf(stderr, "srun: %s\n", err.c_str());
         return 1;
     }
-    flux_t *h = connect_or_die("srun");
     partition_queue(h, o.partition, js.get());
     char *text = json_dumps(js.get(), JSON_COMPACT);
     /* An interrupt from here on cancels the job: held until job_follow()
@@ -163,6 +177,11 @@ int main(int argc, char **argv)
     else if (rc != 0)
         fprintf(stderr, "srun: error: job %s: task(s) exited with exit code %d\n",
                 jobid_dec(id).c_str(), rc);
+    /* For sacct's N.S rows (best effort: a step that ran is not failed
+     * for want of its record). */
+    if (x.step_id >= 0 && !step_record(h, place, x.step_id, id))
+        fprintf(stderr, "srun: warning: step %s.%d: no accounting record: %s\n",
+                x.step_of.c_str(), x.step_id, strerror(errno));
     flux_close(h);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "nodelist.h"
 #include "slurm_format.h"
 #include "slurm_opts.h"
+#include "slurm_steps.h"
 #include "slurm_time.h"
 
 using namespace slurm;
@@ -339,4 +340,42 @@ Test(format, percent_and_fields)
     cr_expect_eq(items[1].width, 30);
     cr_expect(items[1].right);
     cr_expect_str_neq(parse_field_format("Bogus", names, 20, items).c_str(), "");
+}
+
+Test(steps, records_round_trip)
+{
+    slurm::StepRecord a;
+    a.step = 2;
+    a.name = "a \"quoted\" name";
+    a.state = "FAILED";
+    a.exitcode = "3:0";
+    a.nodelist = "n[1-2]";
+    a.ntasks = 4;
+    a.ncpus = 8;
+    a.nnodes = 2;
+    a.start = 100.5;
+    a.end = 160.25;
+    slurm::StepRecord b = a;
+    b.step = 0;
+    b.name = "first";
+    /* Out of order (concurrent sruns end in any order), a line that is not
+     * JSON, one missing fields and a negative step are skipped. */
+    std::string text = slurm::step_line(a) + "\nnot json\n{\"step\":1}\n"
+                       + slurm::step_line(b) + "\n{\"step\":-1,\"name\":\"x\"}\n";
+    auto v = slurm::steps_parse(text.c_str());
+    cr_assert_eq(v.size(), 2);
+    cr_expect_eq(v[0].step, 0);
+    cr_expect_str_eq(v[0].name.c_str(), "first");
+    cr_expect_eq(v[1].step, 2);
+    cr_expect_str_eq(v[1].name.c_str(), "a \"quoted\" name");
+    cr_expect_str_eq(v[1].state.c_str(), "FAILED");
+    cr_expect_str_eq(v[1].exitcode.c_str(), "3:0");
+    cr_expect_str_eq(v[1].nodelist.c_str(), "n[1-2]");
+    cr_expect_eq(v[1].ntasks, 4);
+    cr_expect_eq(v[1].ncpus, 8);
+    cr_expect_eq(v[1].nnodes, 2);
+    cr_expect_eq(v[1].start, 100.5);
+    cr_expect_eq(v[1].end, 160.25);
+    cr_expect_eq(slurm::steps_parse(nullptr).size(), 0);
+    cr_expect_eq(slurm::steps_parse("").size(), 0);
 }
