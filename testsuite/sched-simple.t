@@ -11,6 +11,8 @@ ncores=$(nproc)
 sched_queue() {
     rpc sched-simple.status | sed -n 's/.*"queue": *\([0-9]*\).*/\1/p'
 }
+# wait_for re-runs its command: the queue length is read each time.
+queue_is() { test "$(sched_queue)" = "$1"; }
 has_event() { flux job eventlog "$1" | grep -q " $2\( \|$\)"; }
 
 test_expect_success 'sched-simple is loaded at startup and answers status' '
@@ -25,7 +27,7 @@ test_expect_success 'a blocker takes every core; the next job waits in the sched
     flux job wait-event -t 10 $(cat blocker) start &&
     flux submit -n1 true >waiter &&
     flux job wait-event -t 10 $(cat waiter) priority &&
-    wait_for 5 test "$(sched_queue)" = 1 &&
+    wait_for 5 queue_is 1 &&
     ! has_event $(cat waiter) alloc
 '
 test_expect_success 'reloading the scheduler keeps running jobs allocated (hello)' '
@@ -35,7 +37,7 @@ test_expect_success 'reloading the scheduler keeps running jobs allocated (hello
     flux module load sched-simple &&
     rpc sched-simple.status >status2 &&
     grep -q "\"free_cores\": *0" status2 &&
-    wait_for 5 test "$(sched_queue)" = 1 &&
+    wait_for 5 queue_is 1 &&
     ! has_event $(cat waiter) alloc
 '
 event_time() { flux job eventlog "$1" | awk -v e="$2" '$2 == e { print $1; exit }'; }
@@ -44,15 +46,15 @@ test_expect_success 'urgency changes reorder the scheduler queue (prioritize)' '
     flux submit -n$ncores --urgency=10 --job-name=low true >low &&
     flux submit -n$ncores --urgency=10 --job-name=high true >high &&
     flux submit -n1 --job-name=doomed true >doomed &&
-    wait_for 5 test "$(sched_queue)" = 4 &&
+    wait_for 5 queue_is 4 &&
     flux job urgency $(cat high) 20 &&
     flux job urgency $(cat waiter) 0 &&
-    wait_for 5 test "$(sched_queue)" = 3
+    wait_for 5 queue_is 3
 '
 test_expect_success 'cancel of a job waiting in the scheduler removes its request' '
     flux cancel $(cat doomed) &&
     flux job wait-event -t 10 $(cat doomed) clean &&
-    wait_for 5 test "$(sched_queue)" = 2 &&
+    wait_for 5 queue_is 2 &&
     ! has_event $(cat doomed) alloc
 '
 test_expect_success 'freed resources go to the highest priority request first' '

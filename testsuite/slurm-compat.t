@@ -115,7 +115,7 @@ test_expect_success 'salloc with no command runs $SHELL here in the allocation, 
     id=$(sed -n "s/^salloc: Granted job allocation //p" sa.err) &&
     test -n "$id" &&
     grep -q "^salloc: Relinquishing job allocation $id$" sa.err &&
-    wait_for 30 test "$(flux jobs -n -o {state} $id)" = INACTIVE &&
+    flux job wait-event -t 30 $id clean &&
     flux job eventlog $id | grep -q "exception.*type=\"cancel\""
 '
 test_expect_success 'the salloc shell has the allocation: SLURM_JOB_ID, nodes, its instance FLUX_URI' '
