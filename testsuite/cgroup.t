@@ -96,6 +96,25 @@ test_expect_success 'the same job under its limit runs to the end' '
     flux start -c cg.toml flux run -o cgroup.memory=400M memhog 200 >out &&
     grep -q "touched 200" out
 '
+test_expect_success 'sched-graph: the memory R gives a job is its memory limit' '
+    for mb in 32 400; do
+        flux run --dry-run -n1 memhog 200 |
+            jq -c ".resources[0].with += [{\"type\": \"memory\", \"count\": $mb, \"unit\": \"MB\"}]" >mem$mb.json ||
+            return 1
+    done &&
+    flux start -c cg.toml -Ssched-module=sched-graph sh -c "
+        flux getattr broker.pid >pid &&
+        id=\$(flux job submit $PWD/mem32.json) &&
+        flux job wait-event -t 60 \$id clean >/dev/null &&
+        flux job eventlog \$id >eventlog.R &&
+        flux job info \$id R >R32.json &&
+        id=\$(flux job submit $PWD/mem400.json) &&
+        flux job attach \$id >out.R" &&
+    jq -e "[.scheduling.graph.nodes[].metadata | select(.type == \"memory\") | .size] | add == 32" R32.json &&
+    grep "exception" eventlog.R | grep "type=\"oom\"" | grep -q "memory limit 32M" &&
+    grep -q "touched 200" out.R &&
+    test -z "$(left_by $(cat pid))"
+'
 test_expect_success 'a bad cgroup option fails the job with a message naming it' '
     test_must_fail flux start -c cg.toml flux run -o cgroup.memory=lots true 2>err &&
     grep -q "cgroup.memory: .lots.: expected a size" err

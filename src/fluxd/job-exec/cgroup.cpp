@@ -228,6 +228,29 @@ flux::Result<CgroupLimits> cgroup_limits(json_t *jobspec, const std::string &cpu
     return l;
 }
 
+uint64_t cgroup_memory_from_R(json_t *R, uint32_t rank)
+{
+    json_t *nodes = json_object_get(
+        json_object_get(json_object_get(R, "scheduling"), "graph"), "nodes");
+    uint64_t total = 0;
+    size_t i;
+    json_t *n;
+    json_array_foreach(nodes, i, n)
+    {
+        const char *type = nullptr, *unit = "";
+        json_int_t r = -1, size = 0;
+        if (json_unpack(json_object_get(n, "metadata"), "{s:s s:I s:I s?s}", "type", &type,
+                        "rank", &r, "size", &size, "unit", &unit)
+                < 0
+            || strcmp(type, "memory") != 0 || r != (json_int_t)rank || size <= 0)
+            continue;
+        auto bytes = cgroup_parse_size(std::to_string((long long)size) + unit);
+        if (bytes)
+            total += *bytes;
+    }
+    return total;
+}
+
 flux::Result<Cgroups::Mode> Cgroups::parse_mode(const std::string &text)
 {
     if (text.empty() || text == "false" || text == "off" || text == "0")

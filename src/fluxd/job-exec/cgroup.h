@@ -47,6 +47,12 @@ flux::Result<uint64_t> cgroup_parse_size(const std::string &text);
  * option ("cgroup.memory: ..."). */
 flux::Result<CgroupLimits> cgroup_limits(json_t *jobspec, const std::string &cpus);
 
+/* The memory the scheduler gave the job on broker RANK: the sum of the
+ * memory vertices of R's scheduling graph (JGF, as sched-graph writes it:
+ * metadata {type: "memory", rank, size, unit}) on that rank, in bytes; 0
+ * when R schedules no memory there. */
+uint64_t cgroup_memory_from_R(json_t *R, uint32_t rank);
+
 /* The size in the units a person reads ("32M", "1.5G", "100 bytes"). */
 std::string cgroup_size_text(uint64_t bytes);
 

@@ -910,6 +910,11 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
             return flux::make_error(EINVAL, l.error().text);
         }
         limits = *l;
+        /* Memory the scheduler allocated here (sched-graph) caps the job
+         * too; -o cgroup.memory may ask for less. */
+        uint64_t given = cgroup_memory_from_R(json_object_get(input, "R"), broker_.rank());
+        if (given > 0 && (limits.memory == 0 || given < limits.memory))
+            limits.memory = given;
         if (auto ok = cgroups_->create_job(id, limits); ok)
             in_cgroup = true;
         else

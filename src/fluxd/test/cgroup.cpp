@@ -136,6 +136,36 @@ Test(cgroup, limits_from_jobspec)
     json_decref(plain);
 }
 
+Test(cgroup, memory_from_R)
+{
+    /* Two ranks: rank 0 holds 2 memory vertices (1024 MB + 1 G), rank 1 one
+     * of 512 MB; cores and a vertex without a unit (bytes) are counted only
+     * where they are memory. */
+    const char *text = R"({"version": 1, "execution": {"R_lite": []},
+      "scheduling": {"graph": {"nodes": [
+        {"id": "0", "metadata": {"type": "node", "rank": 0, "size": 1}},
+        {"id": "1", "metadata": {"type": "memory", "rank": 0, "size": 1024, "unit": "MB"}},
+        {"id": "2", "metadata": {"type": "memory", "rank": 0, "size": 1, "unit": "G"}},
+        {"id": "3", "metadata": {"type": "core", "rank": 0, "size": 1}},
+        {"id": "4", "metadata": {"type": "memory", "rank": 1, "size": 512, "unit": "MB"}},
+        {"id": "5", "metadata": {"type": "memory", "rank": 2, "size": 4096}},
+        {"id": "6", "metadata": {"type": "memory", "rank": 2, "size": 1, "unit": "parsecs"}}
+      ], "edges": []}}})";
+    json_error_t err;
+    json_t *R = json_loads(text, 0, &err);
+    cr_assert(R, "%s", err.text);
+    cr_expect_eq(cgroup_memory_from_R(R, 0), 2ULL << 30);
+    cr_expect_eq(cgroup_memory_from_R(R, 1), 512ULL << 20);
+    cr_expect_eq(cgroup_memory_from_R(R, 2), 4096);
+    cr_expect_eq(cgroup_memory_from_R(R, 3), 0);
+    json_decref(R);
+    /* R without a scheduling key (sched-simple), or none at all. */
+    json_t *plain = json_pack("{s:i}", "version", 1);
+    cr_expect_eq(cgroup_memory_from_R(plain, 0), 0);
+    cr_expect_eq(cgroup_memory_from_R(nullptr, 0), 0);
+    json_decref(plain);
+}
+
 Test(cgroup, oom_counter)
 {
     /* v1 memory.oom_control, v2 memory.events */
