@@ -45,6 +45,30 @@ test_expect_success 'flux run -N2 flux start: two brokers boot over PMI' '
     printf "2\npmi\n1\n" >run.exp &&
     test_cmp run.exp run.out
 '
+# PMIx boot: pmix_boot.so is built with OpenPMIx (its test client too).
+test -x "$FLUX_BUILD_DIR/testsuite/helpers/pmix-client" && test_set_prereq PMIX
+command -v mpirun >/dev/null && test_set_prereq MPIRUN
+test_expect_success PMIX 'flux run -N2 -o pmi=pmix flux start: two brokers boot over PMIx' '
+    flux run -N2 -o pmi=pmix flux start sh -c "flux getattr size; flux getattr broker.boot-method; flux run -N2 -l flux getattr rank" >pmix.out &&
+    printf "2\npmix\n0: 0\n1: 1\n" >pmix.exp &&
+    test_cmp pmix.exp pmix.out
+'
+test_expect_success PMIX,MPIRUN 'mpirun -n 3 flux start: one instance over Open MPI'"'"'s PMIx (loopback)' '
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+        OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo \
+        timeout 120 mpirun -n 3 --oversubscribe flux start \
+        sh -c "flux getattr size; flux getattr broker.boot-method; flux overlay status" >mpirun.out 2>mpirun.err &&
+    cat mpirun.out &&
+    test "$(sed -n 1p mpirun.out)" = 3 &&
+    test "$(sed -n 2p mpirun.out)" = pmix &&
+    test "$(grep -c ": full$" mpirun.out)" = 3 &&
+    test_must_be_empty mpirun.err
+'
+test_expect_success PMIX 'an unreachable PMIx server fails the broker at once, naming PMIx_Init' '
+    test_must_fail env PMIX_NAMESPACE=x PMIX_RANK=0 PMIX_SERVER_URI41="x.0;tcp4://127.0.0.1:1" \
+        timeout 30 flux start true 2>unreach.err &&
+    grep -q "PMIx boot: PMIx_Init: " unreach.err
+'
 test_expect_success 'flux run -N4 flux start: a tree of four over TCP' '
     flux run -N4 flux start flux overlay status >ov.out &&
     grep -c ": full$" ov.out | grep -qx 4

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "launcher/launcher.h"
 #include "selfexe/selfexe.h"
 #include "cmd.h"
 #include "config.h"
@@ -29,6 +30,11 @@ namespace {
  * PMIx launcher, srun), or "" when nothing did. */
 std::string foreign_launcher()
 {
+#ifdef HAVE_PMIX
+    /* The brokers boot over PMIx (pmi_boot.cpp). */
+    if (flux::pmix_server_in_env())
+        return "";
+#endif
     auto num = [](const char *var) {
         const char *s = getenv(var);
         return s && *s ? strtol(s, nullptr, 10) : 0L;
@@ -185,9 +191,13 @@ int cmd_start(int argc, char **argv)
         initial.push_back(sh && *sh ? sh : "/bin/sh");
     }
     std::string broker = find_broker();
-    /* A task of a job (or of srun/mpirun): one broker, booted over PMI by
-     * the job's other tasks' brokers (doc/design/pmi-boot.md). */
-    if (size == 0 && config.empty() && getenv("PMI_FD") && *getenv("PMI_FD")) {
+    /* A task of a job (or of srun/mpirun): one broker, booted over PMI-1
+     * or PMIx by the job's other tasks' brokers (doc/design/pmi-boot.md). */
+    bool pmi = getenv("PMI_FD") && *getenv("PMI_FD");
+#ifdef HAVE_PMIX
+    pmi = pmi || flux::pmix_server_in_env();
+#endif
+    if (size == 0 && config.empty() && pmi) {
         std::vector<std::string> args = {broker};
         args.insert(args.end(), broker_args.begin(), broker_args.end());
         args.push_back("--");
@@ -200,9 +210,10 @@ int cmd_start(int argc, char **argv)
     if (size == 0 && !config_boot) {
         if (std::string who = foreign_launcher(); !who.empty())
             fprintf(stderr,
-                    "flux-start: warning: %s, but without PMI_FD: this process starts an"
-                    " instance of size 1 on its own (brokers join over PMI-1: flux run flux"
-                    " start, srun --mpi=pmi2; or from a config: -c)\n",
+                    "flux-start: warning: %s, but without PMI_FD or a PMIx server: this"
+                    " process starts an instance of size 1 on its own (brokers join over"
+                    " PMI-1 or PMIx: flux run flux start, srun --mpi=pmi2|pmix, mpirun; or"
+                    " from a config: -c)\n",
                     who.c_str());
     }
     if (size == 0)

@@ -1,9 +1,14 @@
-/* pmi_boot.cpp - PMI-1 boot: a small client of the simple wire protocol
- * (init, get_my_kvsname, put, barrier_in, get, finalize), the overlay
- * endpoint exchange, and the enclosing job's R from the parent instance.
+/* pmi_boot.cpp - PMI boot: a small client of the PMI-1 simple wire
+ * protocol (init, get_my_kvsname, put, barrier_in, get, finalize) or,
+ * under a PMIx launcher, the PMIx client of pmix_boot.so (dlopened); the
+ * overlay endpoint exchange over either; and the enclosing job's R from
+ * the parent instance.
  */
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <cerrno>
+#include <dlfcn.h>
 #include <cmath>
 #include <cstring>
 #include <fcntl.h>
@@ -15,13 +20,17 @@
 #include <unistd.h>
 
 #include <map>
+#include <memory>
 
 #include <flux/core.h>
 #include <flux/job.h>
 #include <flux/kvs.h>
 
+#include "launcher/launcher.h"
 #include "pmi_boot.h"
+#include "pmix_boot.h"
 #include "rv1/rv1.h"
+#include "selfexe/selfexe.h"
 #include "topology.h"
 
 namespace fluxd {
@@ -168,48 +177,208 @@ flux::Result<std::string> listen_addr(const std::string &hint)
     return found;
 }
 
+/* What a boot needs of a PMI: publish this rank's key, wait for all, read
+ * another rank's key. */
+class BootPmi {
+  public:
+    virtual ~BootPmi() = default;
+    virtual flux::Result<void> put(uint32_t rank, const std::string &key,
+                                   const std::string &value) = 0;
+    virtual flux::Result<void> barrier() = 0;
+    virtual flux::Result<std::string> get(uint32_t rank, const std::string &key) = 0;
+    virtual flux::Result<void> finalize() = 0;
+};
+
+/* PMI-1 on PMI_FD: one global key space, so keys carry the rank. */
+class SimpleBoot : public BootPmi {
+  public:
+    SimpleBoot(int fd, double timeout) : fd_(fd), pmi_(fd, timeout) {}
+    flux::Result<void> init()
+    {
+        if (auto r = pmi_.call("cmd=init pmi_version=1 pmi_subversion=1", "response_to_init"); !r)
+            return r.error();
+        return {};
+    }
+    flux::Result<void> put(uint32_t rank, const std::string &key, const std::string &value) override
+    {
+        auto kvs = kvsname();
+        if (!kvs)
+            return kvs.error();
+        if (auto r = pmi_.call("cmd=put kvsname=" + *kvs + " key=" + key + "."
+                                   + std::to_string(rank) + " value=" + value,
+                               "put_result");
+            !r)
+            return r.error();
+        return {};
+    }
+    flux::Result<void> barrier() override
+    {
+        if (auto r = pmi_.call("cmd=barrier_in", "barrier_out"); !r)
+            return r.error();
+        return {};
+    }
+    flux::Result<std::string> get(uint32_t rank, const std::string &key) override
+    {
+        auto kvs = kvsname();
+        if (!kvs)
+            return kvs.error();
+        auto v = pmi_.call("cmd=get kvsname=" + *kvs + " key=" + key + "." + std::to_string(rank),
+                           "get_result");
+        if (!v)
+            return v.error();
+        return (*v)["value"];
+    }
+    flux::Result<void> finalize() override
+    {
+        if (auto r = pmi_.call("cmd=finalize", "finalize_ack"); !r)
+            return r.error();
+        close(fd_);
+        return {};
+    }
+
+  private:
+    flux::Result<std::string> kvsname()
+    {
+        if (kvsname_.empty()) {
+            auto kvs = pmi_.call("cmd=get_my_kvsname", "my_kvsname");
+            if (!kvs)
+                return kvs.error();
+            kvsname_ = (*kvs)["kvsname"];
+        }
+        return kvsname_;
+    }
+    int fd_;
+    PmiClient pmi_;
+    std::string kvsname_;
+};
+
+#ifdef HAVE_PMIX
+/* PMIx through pmix_boot.so: keys are per process. */
+class PmixBoot : public BootPmi {
+  public:
+    explicit PmixBoot(double timeout) : timeout_(timeout) {}
+    /* Never unloaded: libpmix set libevent's thread callbacks (through
+     * libevent_pthreads), which the broker's own event bases then use. */
+    ~PmixBoot() override
+    {
+        if (ops_)
+            ops_->finalize();
+    }
+    flux::Result<void> init(uint32_t *rank, uint32_t *size)
+    {
+        /* Run from the build tree: the module beside the broker. */
+        std::string path = flux::self_dir() + "/.libs/pmix_boot.so";
+        if (access(path.c_str(), R_OK) != 0)
+            path = FLUX_PKGLIB_DIR "/pmix_boot.so";
+        dso_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+        if (!dso_)
+            return flux::make_error(ENOENT, std::string("PMIx boot: ") + dlerror());
+        auto f = (fluxd_pmix_boot_ops_f)dlsym(dso_, FLUXD_PMIX_BOOT_SYMBOL);
+        if (!f || !(ops_ = f()))
+            return flux::make_error(ENOENT, "PMIx boot: " + path + " has no "
+                                                + FLUXD_PMIX_BOOT_SYMBOL);
+        if (ops_->init(rank, size, err_, sizeof(err_)) < 0)
+            return fail();
+        return {};
+    }
+    flux::Result<void> put(uint32_t, const std::string &key, const std::string &value) override
+    {
+        if (ops_->put(key.c_str(), value.c_str(), err_, sizeof(err_)) < 0)
+            return fail();
+        return {};
+    }
+    flux::Result<void> barrier() override
+    {
+        if (ops_->fence(timeout_, err_, sizeof(err_)) < 0)
+            return fail();
+        return {};
+    }
+    flux::Result<std::string> get(uint32_t rank, const std::string &key) override
+    {
+        char buf[1024];
+        if (ops_->get(rank, key.c_str(), buf, sizeof(buf), err_, sizeof(err_)) < 0)
+            return fail();
+        return std::string(buf);
+    }
+    flux::Result<void> finalize() override
+    {
+        ops_->finalize();
+        return {};
+    }
+
+  private:
+    flux::Error fail() const { return flux::make_error(EPROTO, std::string("PMIx boot: ") + err_); }
+    double timeout_;
+    void *dso_ = nullptr;
+    const fluxd_pmix_ops *ops_ = nullptr;
+    char err_[512] = "";
+};
+#endif
+
 } // namespace
 
 bool pmi_boot_wanted()
 {
     const char *fd = getenv("PMI_FD");
-    return fd && *fd;
+    if (fd && *fd)
+        return true;
+#ifdef HAVE_PMIX
+    return flux::pmix_server_in_env();
+#else
+    return false;
+#endif
 }
 
 flux::Result<BootInfo> boot_from_pmi(uint32_t fanout, const std::string &hint, double timeout)
 {
-    auto fd = env_u32("PMI_FD");
-    if (!fd)
-        return fd.error();
-    if (fcntl((int)*fd, F_GETFD) < 0)
-        return flux::make_error(EBADF, "PMI boot: PMI_FD=" + std::to_string(*fd)
-                                           + " is not an open file descriptor");
-    auto rank = env_u32("PMI_RANK");
-    if (!rank)
-        return rank.error();
-    auto size = env_u32("PMI_SIZE");
-    if (!size)
-        return size.error();
-    if (*size < 1 || *rank >= *size)
-        return flux::make_error(EINVAL, "PMI boot: PMI_RANK=" + std::to_string(*rank)
-                                            + " is not below PMI_SIZE=" + std::to_string(*size));
-    PmiClient pmi((int)*fd, timeout);
-    if (auto r = pmi.call("cmd=init pmi_version=1 pmi_subversion=1", "response_to_init"); !r)
-        return r.error();
+    std::unique_ptr<BootPmi> pmi;
     BootInfo b;
-    b.method = "pmi";
-    b.rank = *rank;
-    b.size = *size;
-    b.connect_uri.assign(*size, "");
-    if (*size > 1) {
-        auto kvs = pmi.call("cmd=get_my_kvsname", "my_kvsname");
-        if (!kvs)
-            return kvs.error();
-        std::string kvsname = (*kvs)["kvsname"];
+    const char *pmi_fd = getenv("PMI_FD");
+    if (pmi_fd && *pmi_fd) {
+        auto fd = env_u32("PMI_FD");
+        if (!fd)
+            return fd.error();
+        if (fcntl((int)*fd, F_GETFD) < 0)
+            return flux::make_error(EBADF, "PMI boot: PMI_FD=" + std::to_string(*fd)
+                                               + " is not an open file descriptor");
+        auto rank = env_u32("PMI_RANK");
+        if (!rank)
+            return rank.error();
+        auto size = env_u32("PMI_SIZE");
+        if (!size)
+            return size.error();
+        if (*size < 1 || *rank >= *size)
+            return flux::make_error(EINVAL, "PMI boot: PMI_RANK=" + std::to_string(*rank)
+                                                + " is not below PMI_SIZE=" + std::to_string(*size));
+        auto simple = std::make_unique<SimpleBoot>((int)*fd, timeout);
+        if (auto r = simple->init(); !r)
+            return r.error();
+        b.method = "pmi";
+        b.rank = *rank;
+        b.size = *size;
+        pmi = std::move(simple);
+    }
+    else {
+#ifdef HAVE_PMIX
+        auto pmix = std::make_unique<PmixBoot>(timeout);
+        if (auto r = pmix->init(&b.rank, &b.size); !r)
+            return r.error();
+        b.method = "pmix";
+        pmi = std::move(pmix);
+#else
+        return flux::make_error(ENOSYS, "PMI boot: PMI_FD is not set (this broker was built "
+                                        "without OpenPMIx)");
+#endif
+    }
+    if (b.size < 1 || b.rank >= b.size)
+        return flux::make_error(EINVAL, "PMI boot: rank " + std::to_string(b.rank)
+                                            + " is not below size " + std::to_string(b.size));
+    b.connect_uri.assign(b.size, "");
+    if (b.size > 1) {
         auto addr = listen_addr(hint);
         if (!addr)
             return addr.error();
-        bool has_children = !tree_children(*rank, fanout, *size).empty();
+        bool has_children = !tree_children(b.rank, fanout, b.size).empty();
         if (has_children) {
             int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
             struct sockaddr_in sin = {};
@@ -226,27 +395,21 @@ flux::Result<BootInfo> boot_from_pmi(uint32_t fanout, const std::string &hint, d
             }
             b.listen_fd = s;
             b.bind_uri = "tcp://" + *addr + ":" + std::to_string(ntohs(sin.sin_port));
-            if (auto r = pmi.call("cmd=put kvsname=" + kvsname + " key=flux.tbon."
-                                      + std::to_string(*rank) + " value=" + b.bind_uri,
-                                  "put_result");
-                !r)
+            if (auto r = pmi->put(b.rank, "flux.tbon", b.bind_uri); !r)
                 return r.error();
         }
-        if (auto r = pmi.call("cmd=barrier_in", "barrier_out"); !r)
+        if (auto r = pmi->barrier(); !r)
             return r.error();
-        if (*rank > 0) {
-            uint32_t parent = tree_parent(*rank, fanout);
-            auto v = pmi.call("cmd=get kvsname=" + kvsname + " key=flux.tbon."
-                                  + std::to_string(parent),
-                              "get_result");
+        if (b.rank > 0) {
+            uint32_t parent = tree_parent(b.rank, fanout);
+            auto v = pmi->get(parent, "flux.tbon");
             if (!v)
                 return v.error();
-            b.connect_uri[parent] = (*v)["value"];
+            b.connect_uri[parent] = *v;
         }
     }
-    if (auto r = pmi.call("cmd=finalize", "finalize_ack"); !r)
+    if (auto r = pmi->finalize(); !r)
         return r.error();
-    close((int)*fd);
     return b;
 }
 
