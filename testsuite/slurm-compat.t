@@ -143,6 +143,13 @@ test_expect_success 'srun cancels its job on SIGINT and follows it to the end' '
     grep -q "forcing job termination" int.err &&
     squeue -h -t all -n intme -o %t | grep -qx CA
 '
+test -x "$FLUX_BUILD_DIR/testsuite/helpers/pmix-client" && test_set_prereq PMIX
+test_expect_success PMIX 'srun --mpi=pmix flux start: an instance over the allocation, booted by PMIx' '
+    srun -N2 --mpi=pmix flux start sh -c "flux getattr size; flux getattr broker.boot-method" >spmix.out &&
+    printf "2\npmix\n" >spmix.exp &&
+    test_cmp spmix.exp spmix.out &&
+    test "$(srun -N2 --mpi=pmi2 flux start flux getattr broker.boot-method)" = pmi
+'
 test_expect_success 'srun errors are Slurm'"'"'s and submit nothing' '
     n=$(njobs) &&
     test_expect_code 1 srun --bogus true 2>e1 &&
