@@ -66,6 +66,7 @@ struct State {
     flux_shell_t *shell = nullptr;
     std::string key;
     std::string pending;
+    flux_future_t *inflight = nullptr; /* the commit on its way */
     struct event *flush_ev = nullptr;
     int out_fd = -1, err_fd = -1;
     bool truncate = true;    /* output.mode */
@@ -99,8 +100,52 @@ bool write_all(int fd, const char *p, size_t len)
     return true;
 }
 
+void flush();
+
+void commit_cb(flux_future_t *f, void *)
+{
+    if (flux_rpc_get(f, nullptr) < 0)
+        flux_shell_log(state.shell, 3, "%s: %s", state.key.c_str(), flux_future_error_string(f));
+    flux_future_destroy(f);
+    state.inflight = nullptr;
+    /* What arrived meanwhile goes next, in order. */
+    flush();
+    flux_shell_remove_completion_ref(state.shell, "output.commit");
+}
+
+/* Append what is pending to the log.  One commit in flight at a time (the
+ * appends stay in order); the loop goes on meanwhile (reaping, reading
+ * other tasks), and the commit's completion reference keeps the shell
+ * until the log has it. */
 void flush()
 {
+    if (state.pending.empty() || state.inflight)
+        return;
+    flux_kvs_txn_t *txn = flux_kvs_txn_create();
+    flux_kvs_txn_put_string(txn, FLUX_KVS_APPEND, state.key.c_str(), state.pending.c_str());
+    flux_future_t *f = flux_kvs_commit(flux_shell_get_flux(state.shell), nullptr, 0, txn);
+    flux_kvs_txn_destroy(txn);
+    state.pending.clear();
+    if (!f || flux_future_then(f, -1, commit_cb, nullptr) < 0) {
+        flux_shell_log(state.shell, 3, "%s: %s", state.key.c_str(), strerror(errno));
+        flux_future_destroy(f);
+        return;
+    }
+    state.inflight = f;
+    flux_shell_add_completion_ref(state.shell, "output.commit");
+}
+
+/* At exit, with the loop over: what is still pending or in flight. */
+void flush_wait()
+{
+    if (state.inflight) {
+        flux_future_t *f = state.inflight;
+        state.inflight = nullptr;
+        if (flux_rpc_get(f, nullptr) < 0)
+            flux_shell_log(state.shell, 3, "%s: %s", state.key.c_str(),
+                           flux_future_error_string(f));
+        flux_future_destroy(f);
+    }
     if (state.pending.empty())
         return;
     flux_kvs_txn_t *txn = flux_kvs_txn_create();
@@ -430,7 +475,7 @@ int task_fork(flux_shell_t *shell, const char *, flux_shell_task_t *task, void *
 
 int shell_exit(flux_shell_t *, const char *, flux_shell_task_t *, void *)
 {
-    flush();
+    flush_wait();
     return 0;
 }
 
