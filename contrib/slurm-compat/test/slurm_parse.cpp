@@ -5,6 +5,8 @@
 #include <csignal>
 
 #include <cstring>
+#include <deque>
+#include <string>
 
 #include "nodelist.h"
 #include "slurm_format.h"
@@ -13,6 +15,17 @@
 #include "slurm_time.h"
 
 using namespace slurm;
+
+/* Criterion's string asserts hold a const char * to their argument past
+ * the statement that made it, so a temporary std::string's c_str() would
+ * dangle (a parser's "" answer read as garbage: a CI failure).  keep()
+ * gives each result a home for the rest of the test binary's life. */
+static const char *keep(std::string s)
+{
+    static std::deque<std::string> kept;
+    kept.push_back(std::move(s));
+    return kept.back().c_str();
+}
 
 Test(time, limits)
 {
@@ -46,9 +59,9 @@ Test(time, elapsed)
              {3600, "1:00:00"},  {86399, "23:59:59"}, {90061, "1-01:01:01"},
              {-3, "0:00"}};
     for (auto &c : t)
-        cr_expect_str_eq(format_elapsed(c.s).c_str(), c.out, "elapsed %lld", (long long)c.s);
-    cr_expect_str_eq(format_limit(0).c_str(), "UNLIMITED");
-    cr_expect_str_eq(format_limit(1800).c_str(), "30:00");
+        cr_expect_str_eq(keep(format_elapsed(c.s)), c.out, "elapsed %lld", (long long)c.s);
+    cr_expect_str_eq(keep(format_limit(0)), "UNLIMITED");
+    cr_expect_str_eq(keep(format_limit(1800)), "30:00");
 }
 
 Test(time, begin)
@@ -88,12 +101,12 @@ Test(nodelist, expand_and_compress)
         std::vector<std::string> v;
         cr_expect_not(nodelist_expand(bad, v), "'%s' is malformed", bad);
     }
-    cr_expect_str_eq(nodelist_compress({"n1", "n2", "n3", "n5"}).c_str(), "n[1-3,5]");
-    cr_expect_str_eq(nodelist_compress({"n01", "n02"}).c_str(), "n[01-02]");
-    cr_expect_str_eq(nodelist_compress({"localhost", "localhost"}).c_str(), "localhost");
-    cr_expect_str_eq(nodelist_compress({"login", "n1"}).c_str(), "login,n1");
-    cr_expect_str_eq(nodelist_compress({}).c_str(), "");
-    cr_expect_str_eq(tasks_per_node_string({2, 2, 2, 1}).c_str(), "2(x3),1");
+    cr_expect_str_eq(keep(nodelist_compress({"n1", "n2", "n3", "n5"})), "n[1-3,5]");
+    cr_expect_str_eq(keep(nodelist_compress({"n01", "n02"})), "n[01-02]");
+    cr_expect_str_eq(keep(nodelist_compress({"localhost", "localhost"})), "localhost");
+    cr_expect_str_eq(keep(nodelist_compress({"login", "n1"})), "login,n1");
+    cr_expect_str_eq(keep(nodelist_compress({})), "");
+    cr_expect_str_eq(keep(tasks_per_node_string({2, 2, 2, 1})), "2(x3),1");
 }
 
 Test(opts, array)
@@ -108,7 +121,7 @@ Test(opts, array)
     };
     for (auto &c : t) {
         ArraySpec a;
-        cr_assert_str_eq(parse_array(c.in, a).c_str(), "", "%s", c.in);
+        cr_assert_str_eq(keep(parse_array(c.in, a)), "", "%s", c.in);
         std::string j;
         for (int i : a.indices)
             j += (j.empty() ? "" : ",") + std::to_string(i);
@@ -117,7 +130,7 @@ Test(opts, array)
     }
     for (const char *bad : {"", "3-1", "a", "1-3%", "1-3%0", "1-5:0", "0-5000", "-1"}) {
         ArraySpec a;
-        cr_expect_str_neq(parse_array(bad, a).c_str(), "", "'%s' is invalid", bad);
+        cr_expect_str_neq(keep(parse_array(bad, a)), "", "'%s' is invalid", bad);
     }
 }
 
@@ -125,48 +138,48 @@ Test(opts, dependency)
 {
     std::vector<Dependency> d;
     bool any = false;
-    cr_assert_str_eq(parse_dependency("afterok:12:13,afterany:14", d, any).c_str(), "");
+    cr_assert_str_eq(keep(parse_dependency("afterok:12:13,afterany:14", d, any)), "");
     cr_expect_eq(d.size(), 2);
     cr_expect_str_eq(d[0].type.c_str(), "afterok");
     cr_expect_eq(d[0].ids.size(), 2);
     cr_expect_str_eq(d[1].ids[0].c_str(), "14");
     cr_expect_not(any);
-    cr_assert_str_eq(parse_dependency("afterok:1?afternotok:2", d, any).c_str(), "");
+    cr_assert_str_eq(keep(parse_dependency("afterok:1?afternotok:2", d, any)), "");
     cr_expect(any);
-    cr_assert_str_eq(parse_dependency("singleton", d, any).c_str(), "");
+    cr_assert_str_eq(keep(parse_dependency("singleton", d, any)), "");
     cr_expect_str_eq(d[0].type.c_str(), "singleton");
-    cr_assert_str_eq(parse_dependency("afterok:12_3", d, any).c_str(), "");
+    cr_assert_str_eq(keep(parse_dependency("afterok:12_3", d, any)), "");
     for (const char *bad : {"", "afterok", "afterok:", "sometime:3", "afterok:1,afterok:2?after:3",
                             "singleton:4", "afterok:x"})
-        cr_expect_str_neq(parse_dependency(bad, d, any).c_str(), "", "'%s' is invalid", bad);
+        cr_expect_str_neq(keep(parse_dependency(bad, d, any)), "", "'%s' is invalid", bad);
 }
 
 Test(opts, export_and_memory)
 {
     bool all;
     std::vector<std::string> vars;
-    cr_expect_str_eq(parse_export("ALL", all, vars).c_str(), "");
+    cr_expect_str_eq(keep(parse_export("ALL", all, vars)), "");
     cr_expect(all);
-    cr_expect_str_eq(parse_export("NONE", all, vars).c_str(), "");
+    cr_expect_str_eq(keep(parse_export("NONE", all, vars)), "");
     cr_expect_not(all);
-    cr_expect_str_eq(parse_export("ALL,FOO=1,BAR", all, vars).c_str(), "");
+    cr_expect_str_eq(keep(parse_export("ALL,FOO=1,BAR", all, vars)), "");
     cr_expect(all);
     cr_expect_eq(vars.size(), 2);
-    cr_expect_str_eq(parse_export("FOO=x", all, vars).c_str(), "");
+    cr_expect_str_eq(keep(parse_export("FOO=x", all, vars)), "");
     cr_expect_not(all);
-    cr_expect_str_neq(parse_export("=x", all, vars).c_str(), "");
+    cr_expect_str_neq(keep(parse_export("=x", all, vars)), "");
     struct {
         const char *in;
         int64_t mb;
     } m[] = {{"100", 100}, {"4G", 4096}, {"512M", 512}, {"2048K", 2}, {"1T", 1048576}};
     for (auto &c : m) {
         int64_t v = 0;
-        cr_expect_str_eq(parse_memory(c.in, v).c_str(), "");
+        cr_expect_str_eq(keep(parse_memory(c.in, v)), "");
         cr_expect_eq(v, c.mb, "%s", c.in);
     }
     int64_t v;
     for (const char *bad : {"", "G", "4X", "-1"})
-        cr_expect_str_neq(parse_memory(bad, v).c_str(), "", "'%s'", bad);
+        cr_expect_str_neq(keep(parse_memory(bad, v)), "", "'%s'", bad);
 }
 
 Test(opts, directives)
@@ -235,14 +248,14 @@ Test(opts, parse_and_errors)
     /* Harmless options are accepted and remembered. */
     Options h;
     h.prog = SBATCH;
-    cr_expect_str_eq(parse_options(h, {"-A", "proj", "--mail-type=END", "--requeue"}, nullptr).c_str(),
+    cr_expect_str_eq(keep(parse_options(h, {"-A", "proj", "--mail-type=END", "--requeue"}, nullptr)),
                      "");
     cr_expect_eq(h.ignored.size(), 3);
     /* -w keeps the hosts in compressed form with their distinct count;
      * -x likewise; a malformed host list is named. */
     Options nl;
     nl.prog = SRUN;
-    cr_assert_str_eq(parse_options(nl, {"-w", "n3,n[1-2],n1", "-x", "n4"}, nullptr).c_str(), "");
+    cr_assert_str_eq(keep(parse_options(nl, {"-w", "n3,n[1-2],n1", "-x", "n4"}, nullptr)), "");
     cr_expect_str_eq(nl.nodelist.c_str(), "n[1-3]");
     cr_expect_eq(nl.nodelist_count, 3);
     cr_expect_str_eq(nl.exclude.c_str(), "n4");
@@ -253,8 +266,8 @@ Test(opts, parse_and_errors)
     /* Directives then command line: the command line wins. */
     Options w;
     w.prog = SBATCH;
-    cr_assert_str_eq(parse_options(w, {"-n", "2", "-J", "dir"}, nullptr).c_str(), "");
-    cr_assert_str_eq(parse_options(w, {"-J", "cli"}, nullptr).c_str(), "");
+    cr_assert_str_eq(keep(parse_options(w, {"-n", "2", "-J", "dir"}, nullptr)), "");
+    cr_assert_str_eq(keep(parse_options(w, {"-J", "cli"}, nullptr)), "");
     cr_expect_eq(w.ntasks, 2);
     cr_expect_str_eq(w.job_name.c_str(), "cli");
 }
@@ -277,7 +290,7 @@ Test(opts, signal)
         o.prog = tc.prog;
         size_t next;
         std::string a = std::string("--signal=") + tc.arg;
-        cr_assert_str_eq(parse_options(o, {a, "x"}, &next).c_str(), "", "%s", tc.arg);
+        cr_assert_str_eq(keep(parse_options(o, {a, "x"}, &next)), "", "%s", tc.arg);
         cr_expect_eq(o.signal, tc.sig, "%s", tc.arg);
         cr_expect_eq(o.signal_time, tc.time, "%s", tc.arg);
         cr_expect_eq(o.signal_batch, tc.batch, "%s", tc.arg);
@@ -318,7 +331,7 @@ Test(opts, patterns)
         {"%n-%t-%s", "0-0-batch"},       {"end%", "end%"},
     };
     for (auto &c : t)
-        cr_expect_str_eq(expand_pattern(c.in, f).c_str(), c.out, "%s", c.in);
+        cr_expect_str_eq(keep(expand_pattern(c.in, f)), c.out, "%s", c.in);
     cr_expect(pattern_needs_jobid("x-%j"));
     cr_expect_not(pattern_needs_jobid("x-%%j"));
 }
@@ -326,20 +339,20 @@ Test(opts, patterns)
 Test(format, percent_and_fields)
 {
     std::vector<FormatItem> items;
-    cr_assert_str_eq(parse_percent_format("%.18i %.9P %.8j %R", "iPjR", items).c_str(), "");
+    cr_assert_str_eq(keep(parse_percent_format("%.18i %.9P %.8j %R", "iPjR", items)), "");
     cr_expect_eq(items.size(), 4);
     cr_expect(items[0].right);
     cr_expect_eq(items[0].width, 18);
     cr_expect_eq(items[3].width, 0);
     cr_expect_str_eq(items[1].literal.c_str(), " ");
-    cr_expect_str_neq(parse_percent_format("%Y", "iP", items).c_str(), "");
-    cr_expect_str_neq(parse_percent_format("%.5", "iP", items).c_str(), "");
+    cr_expect_str_neq(keep(parse_percent_format("%Y", "iP", items)), "");
+    cr_expect_str_neq(keep(parse_percent_format("%.5", "iP", items)), "");
     std::map<std::string, char> names = {{"jobid", 'i'}, {"name", 'j'}};
-    cr_assert_str_eq(parse_field_format("JobID,Name:.30", names, 20, items).c_str(), "");
+    cr_assert_str_eq(keep(parse_field_format("JobID,Name:.30", names, 20, items)), "");
     cr_expect_eq(items[0].width, 20);
     cr_expect_eq(items[1].width, 30);
     cr_expect(items[1].right);
-    cr_expect_str_neq(parse_field_format("Bogus", names, 20, items).c_str(), "");
+    cr_expect_str_neq(keep(parse_field_format("Bogus", names, 20, items)), "");
 }
 
 Test(steps, records_round_trip)
