@@ -11,7 +11,7 @@
  *                        owner) -> {running, active, pending, scheduler, queues: [...]}
  *   job-manager.events-journal {full?: bool} (streaming) -> {id, events: [...]}
  *   job-manager.events-journal-cancel {matchtag} (no response): end that journal (ENODATA)
- *                        per job (backlog), {id: -1, events: []}, then per event
+ *                        per job (backlog), {id: -1, events: []}, then per job and loop turn
  *   job-manager.sched-hello, job-manager.sched-ready   (RFC 27, owner)
  *   job-manager.running-on {userid?, rank} -> {userid, rank, jobs: [id...]}: the
  *                        user's jobs in RUN whose R holds rank (running_on.cpp)
@@ -69,6 +69,9 @@ flux::Result<std::unique_ptr<JobManager>> JobManager::create(ServiceHost &broker
     jm->purge_timer_.reset(event_new(
         broker.base(), -1, 0,
         [](evutil_socket_t, short, void *arg) { ((JobManager *)arg)->purge_auto(); }, jm.get()));
+    jm->journal_ev_.reset(event_new(
+        broker.base(), -1, 0,
+        [](evutil_socket_t, short, void *arg) { ((JobManager *)arg)->journal_flush(); }, jm.get()));
     if (auto r = jm->jobtap_load_config(); !r)
         return r.error();
     jm->restart();
@@ -1427,7 +1430,8 @@ void JobManager::wait(const flux_msg_t *msg)
 /* The journal: every event of every job (the caller's jobs, for a guest),
  * as {id, events: [entry, ...]}.  The backlog comes first, one response per
  * job (active jobs; with full, inactive ones too), read from the KVS; then
- * {id: -1, events: []}; then each event as it is posted. */
+ * {id: -1, events: []}; then the events as they are posted, a job's events
+ * of one loop turn in one response. */
 void JobManager::journal(const flux_msg_t *msg)
 {
     int full = 0;
@@ -1439,6 +1443,9 @@ void JobManager::journal(const flux_msg_t *msg)
         broker_.respond_error(msg, EPROTO, "job-manager.events-journal: expected {\"full\"?: bool}");
         return;
     }
+    /* Events still waiting for the turn's end go to the journals there
+     * already; the new one reads them in its backlog. */
+    journal_flush();
     bool owner = msg::rolemask(msg) & FLUX_ROLE_OWNER;
     Kvs *kvs = broker_.kvs();
     kvs->sync(); /* the backlog must hold every event posted so far */
@@ -1493,13 +1500,31 @@ void JobManager::journal_cancel(const flux_msg_t *msg)
 
 void JobManager::journal_send(const Entry &e, const std::string &line)
 {
-    std::string entry = line;
-    while (!entry.empty() && entry.back() == '\n')
-        entry.pop_back();
-    std::string payload = "{\"id\":" + std::to_string(e.job.id) + ",\"events\":[" + entry + "]}";
-    for (const auto &req : journals_) {
-        if ((msg::rolemask(req.get()) & FLUX_ROLE_OWNER) || msg::userid(req.get()) == e.job.userid)
-            broker_.respond_text(req.get(), payload);
+    size_t len = line.size();
+    while (len > 0 && line[len - 1] == '\n')
+        len--;
+    if (journal_runs_.empty())
+        event_active(journal_ev_.get(), 0, 0);
+    if (!journal_runs_.empty() && journal_runs_.back().id == e.job.id) {
+        journal_runs_.back().events += ',';
+        journal_runs_.back().events.append(line, 0, len);
+    }
+    else
+        journal_runs_.push_back({e.job.id, e.job.userid, line.substr(0, len)});
+}
+
+/* Send this loop turn's events: a response per run of one job's events,
+ * in the order they were posted. */
+void JobManager::journal_flush()
+{
+    auto runs = std::move(journal_runs_);
+    journal_runs_.clear();
+    for (const auto &r : runs) {
+        std::string payload = "{\"id\":" + std::to_string(r.id) + ",\"events\":[" + r.events + "]}";
+        for (const auto &req : journals_) {
+            if ((msg::rolemask(req.get()) & FLUX_ROLE_OWNER) || msg::userid(req.get()) == r.userid)
+                broker_.respond_text(req.get(), payload);
+        }
     }
 }
 

@@ -174,8 +174,19 @@ class JobManager : private JobtapHost {
     void update_expiration(Entry &e, double expiration);
     void journal(const flux_msg_t *msg);
     void journal_send(const Entry &e, const std::string &line);
+    void journal_flush();
     void journal_cancel(const flux_msg_t *msg);
     std::vector<flux::ConstMsgPtr> journals_; /* job-manager.events-journal */
+    /* Live journal events of this loop turn, a run of one job's events per
+     * item (entries comma-joined), sent at the turn's end: a job's events
+     * posted together go in one response, in order. */
+    struct JournalRun {
+        uint64_t id;
+        uint32_t userid;
+        std::string events;
+    };
+    std::vector<JournalRun> journal_runs_;
+    flux::EventPtr journal_ev_;
 
     ServiceHost &broker_;
     std::map<uint64_t, std::unique_ptr<Entry>> jobs_;

@@ -107,10 +107,11 @@ class JournalConsumer:
             if self.include_sentinel:
                 self._pending.append(JournalEvent(-1))
             return
+        jid = JobID(jobid)  # once per answer: it may carry several events
         for ev in events:
             if not self.backlog_done and self.since and ev.get("timestamp", 0) <= self.since:
                 continue
-            self._pending.append(JournalEvent(jobid, ev))
+            self._pending.append(JournalEvent(jid, ev))
 
     def poll(self, timeout=-1.0):
         """The next JournalEvent; None once the stream has ended (after
