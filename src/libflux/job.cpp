@@ -536,43 +536,41 @@ int flux_job_journal_cancel(flux_future_t *f)
 
 int flux_job_journal_get(flux_future_t *f, flux_jobid_t *id, const char **events)
 {
-    /* The job manager's own compact form, {"id":N,"events":[...]}: the
-     * array's text as sent, no parse and re-encode (a journal carries
-     * every event of every job).  Anything else: parsed. */
     const char *text = nullptr;
     if (flux_rpc_get(f, &text) < 0)
         return -1;
+    /* The job manager's own compact form, {"id":N,"events":[...]}: the
+     * array's text as sent, no parse and re-encode (a journal carries
+     * every event of every job).  Anything else: parsed. */
     static const char head[] = "{\"id\":";
     static const char mid[] = ",\"events\":";
+    long long n = 0;
+    char *s = nullptr;
+    const char *end = nullptr;
+    size_t len = text ? strlen(text) : 0;
     if (text && strncmp(text, head, sizeof(head) - 1) == 0) {
-        char *end;
         errno = 0;
-        long long n = strtoll(text + sizeof(head) - 1, &end, 10);
-        size_t len = strlen(text);
-        if (errno == 0 && end != text + sizeof(head) - 1
-            && strncmp(end, mid, sizeof(mid) - 1) == 0 && end[sizeof(mid) - 1] == '['
-            && len >= 2 && text[len - 1] == '}' && text[len - 2] == ']') {
-            const char *a = end + sizeof(mid) - 1;
-            if (events) {
-                char *s = strndup(a, (size_t)(text + len - 1 - a));
-                if (!s) {
-                    errno = ENOMEM;
-                    return -1;
-                }
-                flux_future_aux_set(f, "flux::job_journal_events", s, free);
-                *events = s;
-            }
-            if (id)
-                *id = n < 0 ? FLUX_JOBID_ANY : (flux_jobid_t)n;
-            return 0;
-        }
+        n = strtoll(text + sizeof(head) - 1, (char **)&end, 10);
+        if (errno != 0 || end == text + sizeof(head) - 1 || strncmp(end, mid, sizeof(mid) - 1) != 0
+            || end[sizeof(mid) - 1] != '[' || len < 2 || text[len - 2] != ']'
+            || text[len - 1] != '}')
+            end = nullptr;
     }
-    json_int_t v;
-    json_t *array;
-    if (flux_rpc_get_unpack(f, "{s:I s:o}", "id", &v, "events", &array) < 0)
-        return -1;
+    if (end) {
+        const char *array = end + sizeof(mid) - 1;
+        if (events)
+            s = strndup(array, (size_t)(text + len - 1 - array));
+    }
+    else {
+        json_int_t v;
+        json_t *array;
+        if (flux_rpc_get_unpack(f, "{s:I s:o}", "id", &v, "events", &array) < 0)
+            return -1;
+        n = v;
+        if (events)
+            s = json_dumps(array, JSON_COMPACT);
+    }
     if (events) {
-        char *s = json_dumps(array, JSON_COMPACT);
         if (!s) {
             errno = ENOMEM;
             return -1;
@@ -581,7 +579,7 @@ int flux_job_journal_get(flux_future_t *f, flux_jobid_t *id, const char **events
         *events = s;
     }
     if (id)
-        *id = v < 0 ? FLUX_JOBID_ANY : (flux_jobid_t)v;
+        *id = n < 0 ? FLUX_JOBID_ANY : (flux_jobid_t)n;
     return 0;
 }
 

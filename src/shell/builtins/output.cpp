@@ -100,13 +100,33 @@ bool write_all(int fd, const char *p, size_t len)
     return true;
 }
 
-void flush();
+/* Send what is pending as one append to the log: the commit's future,
+ * or null (logged). */
+flux_future_t *commit_pending()
+{
+    flux_kvs_txn_t *txn = flux_kvs_txn_create();
+    flux_kvs_txn_put_string(txn, FLUX_KVS_APPEND, state.key.c_str(), state.pending.c_str());
+    flux_future_t *f = flux_kvs_commit(flux_shell_get_flux(state.shell), nullptr, 0, txn);
+    flux_kvs_txn_destroy(txn);
+    state.pending.clear();
+    if (!f)
+        flux_shell_log(state.shell, 3, "%s: %s", state.key.c_str(), strerror(errno));
+    return f;
+}
 
-void commit_cb(flux_future_t *f, void *)
+/* F's answer (waited for if need be); a failure is logged. */
+void commit_done(flux_future_t *f)
 {
     if (flux_rpc_get(f, nullptr) < 0)
         flux_shell_log(state.shell, 3, "%s: %s", state.key.c_str(), flux_future_error_string(f));
     flux_future_destroy(f);
+}
+
+void flush();
+
+void commit_cb(flux_future_t *f, void *)
+{
+    commit_done(f);
     state.inflight = nullptr;
     /* What arrived meanwhile goes next, in order. */
     flush();
@@ -121,12 +141,10 @@ void flush()
 {
     if (state.pending.empty() || state.inflight)
         return;
-    flux_kvs_txn_t *txn = flux_kvs_txn_create();
-    flux_kvs_txn_put_string(txn, FLUX_KVS_APPEND, state.key.c_str(), state.pending.c_str());
-    flux_future_t *f = flux_kvs_commit(flux_shell_get_flux(state.shell), nullptr, 0, txn);
-    flux_kvs_txn_destroy(txn);
-    state.pending.clear();
-    if (!f || flux_future_then(f, -1, commit_cb, nullptr) < 0) {
+    flux_future_t *f = commit_pending();
+    if (!f)
+        return;
+    if (flux_future_then(f, -1, commit_cb, nullptr) < 0) {
         flux_shell_log(state.shell, 3, "%s: %s", state.key.c_str(), strerror(errno));
         flux_future_destroy(f);
         return;
@@ -135,28 +153,16 @@ void flush()
     flux_shell_add_completion_ref(state.shell, "output.commit");
 }
 
-/* At exit, with the loop over: what is still pending or in flight. */
+/* At exit, with the loop over: what is still in flight or pending. */
 void flush_wait()
 {
-    if (state.inflight) {
-        flux_future_t *f = state.inflight;
+    if (flux_future_t *f = state.inflight) {
         state.inflight = nullptr;
-        if (flux_rpc_get(f, nullptr) < 0)
-            flux_shell_log(state.shell, 3, "%s: %s", state.key.c_str(),
-                           flux_future_error_string(f));
-        flux_future_destroy(f);
+        commit_done(f);
     }
-    if (state.pending.empty())
-        return;
-    flux_kvs_txn_t *txn = flux_kvs_txn_create();
-    flux_kvs_txn_put_string(txn, FLUX_KVS_APPEND, state.key.c_str(), state.pending.c_str());
-    flux_future_t *f = flux_kvs_commit(flux_shell_get_flux(state.shell), nullptr, 0, txn);
-    if (!f || flux_rpc_get(f, nullptr) < 0)
-        flux_shell_log(state.shell, 3, "%s: %s", state.key.c_str(),
-                       f ? flux_future_error_string(f) : strerror(errno));
-    flux_future_destroy(f);
-    flux_kvs_txn_destroy(txn);
-    state.pending.clear();
+    if (!state.pending.empty())
+        if (flux_future_t *f = commit_pending())
+            commit_done(f);
 }
 
 void flush_cb(evutil_socket_t, short, void *)
