@@ -26,15 +26,12 @@ namespace fluxcmd {
 
 namespace {
 
-/* What launched this process as one of several without PMI-1 (mpirun, a
- * PMIx launcher, srun), or "" when nothing did. */
+/* What launched this process as one of several without PMI (mpirun, a
+ * PMIx launcher, srun), or "" when nothing did.  Asked only when neither
+ * PMI_FD nor a PMIx server is there (main execs a PMI-booted broker
+ * before). */
 std::string foreign_launcher()
 {
-#ifdef HAVE_PMIX
-    /* The brokers boot over PMIx (pmi_boot.cpp). */
-    if (flux::pmix_server_in_env())
-        return "";
-#endif
     auto num = [](const char *var) {
         const char *s = getenv(var);
         return s && *s ? strtol(s, nullptr, 10) : 0L;
