@@ -95,10 +95,7 @@ Broker::~Broker()
     job_exec_.reset();
     resource_.reset();
     kvs_.reset(); /* flushes pending commits; its events need base_ */
-    for (auto &[name, m] : modules_) {
-        if (m->thread.joinable())
-            m->thread.detach();
-    }
+    modules_reap_at_exit();
     links_.clear();
     dead_links_.clear();
     dmesg_followers_.clear();

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <map>
@@ -75,6 +76,8 @@ struct Module {
     flux::Dso dso; /* closed when the Module is destroyed */
     const struct flux_module_info *info = nullptr;
     std::thread thread;
+    /* Set by the thread as its last act: it may be joined without blocking. */
+    std::shared_ptr<std::atomic<bool>> thread_done = std::make_shared<std::atomic<bool>>(false);
     Link *link = nullptr;
     enum class State { loading, running, exiting } state = State::loading;
     flux::ConstMsgPtr load_request;
@@ -259,6 +262,7 @@ class Broker : public ServiceHost {
                                        const std::vector<std::string> &args);
     void module_exited(Module *m);
     void module_stop(Module *m);
+    void modules_reap_at_exit();
     std::string module_find(const std::string &name) const;
 
     /* lifecycle */

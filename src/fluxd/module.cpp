@@ -118,9 +118,10 @@ flux::Result<Module *> Broker::module_load(const std::string &arg,
     services_[name] = m->link;
     modules_[name] = std::move(mod);
     int fd = sv[1];
-    m->thread = std::thread([info, fd, args]() {
+    m->thread = std::thread([info, fd, args, done = m->thread_done]() {
         std::vector<std::string> argv_s = args;
         flux::module_run(info->name, info->main, fd, argv_s);
+        done->store(true);
     });
     return m;
 }
@@ -136,6 +137,35 @@ void Broker::module_stop(Module *m)
     req->userid = getuid();
     req->rolemask = FLUX_ROLE_OWNER;
     send_to(m->link, req.get());
+}
+
+/* The broker is going away with modules still running (init failed after
+ * the scheduler was loaded, or one did not stop in time).  Their connection
+ * is shut so each main() sees the broker gone and returns; each thread is
+ * joined before its shared object is closed.  One still running after a
+ * grace period is left running with its object kept loaded: unloading code
+ * a thread executes would crash the exit. */
+void Broker::modules_reap_at_exit()
+{
+    for (auto &[name, m] : modules_) {
+        if (m->link && m->link->stream && m->link->stream->fd() >= 0)
+            shutdown(m->link->stream->fd(), SHUT_RDWR);
+    }
+    double deadline = now() + 5.0;
+    for (auto &[name, m] : modules_) {
+        if (!m->thread.joinable())
+            continue;
+        while (!m->thread_done->load() && now() < deadline)
+            usleep(1000);
+        if (m->thread_done->load()) {
+            m->thread.join();
+        }
+        else {
+            fprintf(stderr, "fluxd: module '%s' did not stop; leaving it loaded\n", name.c_str());
+            m->thread.detach();
+            m->dso.leak();
+        }
+    }
 }
 
 /* The module's end of the socketpair closed: main() returned. */

@@ -45,6 +45,9 @@ class FLUX_API Dso {
     explicit operator bool() const { return h_ != nullptr; }
     /* The address of SYMBOL, or nullptr if it is not exported. */
     void *symbol(const char *name) const;
+    /* Keep the object loaded for good (no dlclose): for code that may still
+     * run, such as a module thread that would not stop. */
+    void leak() { h_ = nullptr; }
 
   private:
     void *h_ = nullptr;
