@@ -35,4 +35,38 @@ test_expect_success 'a job runs with this shell (the loader finds everything it 
     printf "2\n2\n" >size.exp &&
     test_cmp size.exp size.out
 '
+
+# Every flux command pays its own start (doc/design/cli-startup.md): with
+# yaml-cpp's archive installed (libyaml-cpp-dev ships it), the flux
+# command links it and the C++ runtime in.
+FLUX_BIN=$FLUX_BUILD_DIR/src/cmd/flux
+yamlcpp_a=$(pkg-config --variable=libdir yaml-cpp 2>/dev/null)/libyaml-cpp.a
+test -f "$yamlcpp_a" && test_set_prereq YAMLCPP_ARCHIVE
+test_expect_success YAMLCPP_ARCHIVE 'flux needs neither yaml-cpp nor the shared C++ runtime' '
+    needed "$FLUX_BIN" >flux-needed &&
+    cat flux-needed &&
+    grep -q "^libc\.so" flux-needed &&
+    ! grep -E "yaml|libstdc\+\+|libgcc_s|^libevent-" flux-needed
+'
+test_expect_success 'flux still reads a YAML jobspec' '
+    cat >js.yaml <<-EOF &&
+	version: 1
+	resources:
+	  - type: slot
+	    count: 1
+	    label: task
+	    with:
+	      - type: core
+	        count: 1
+	tasks:
+	  - command: ["true"]
+	    slot: task
+	    count:
+	      per_slot: 1
+	attributes:
+	  system:
+	    duration: 0
+	EOF
+    flux start sh -c "flux job submit js.yaml >/dev/null && flux job wait --all"
+'
 test_done
