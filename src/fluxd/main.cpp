@@ -74,6 +74,11 @@ void declare_attrs(Attrs &a)
             return v == "true" || v == "false" ? "" : "expected true or false";
         });
     }
+    /* job-exec forks the owner's shells from one launcher (on) or execs
+     * each (off): doc/design/shell-launcher.md. */
+    a.declare("exec.shell-launcher", "on", Attrs::immutable, [](const std::string &v) {
+        return v == "on" || v == "off" ? "" : "expected on or off";
+    });
     a.declare("statedir", std::nullopt, Attrs::immutable);
     a.declare("rundir", std::nullopt, Attrs::immutable);
     a.declare("hostname", std::nullopt, Attrs::immutable);

@@ -24,6 +24,13 @@
 
 namespace flux::shell {
 
+/* The shell's life for one job (`flux-shell JOBID`, description on
+ * stdin); ends in _exit() with the job's code. */
+int shell_main(int argc, char **argv);
+/* `flux-shell --launcher FD`: fork a shell per request on FD
+ * (launcher.cpp, doc/design/shell-launcher.md). */
+int launcher_main(const char *fd);
+
 /* An environment in which each name appears once, in insertion order. */
 class Environ {
   public:

@@ -17,7 +17,8 @@
  * task.fork), reap them (task.exit) on SIGCHLD, and shell.exit once every
  * task has exited and every completion reference is dropped.
  *
- * job-exec starts the shell as the leader of a process group its tasks
+ * job-exec starts the shell (exec'd, or forked by the launcher:
+ * launcher.cpp) as the leader of a process group its tasks
  * share and signals the group; the shell exits with the exit code the
  * plugins set (the built-in: the largest task code).
  */
@@ -220,7 +221,7 @@ void flux_shell::maybe_finish()
         event_base_loopbreak(base);
 }
 
-int main(int argc, char **argv)
+int flux::shell::shell_main(int argc, char **argv)
 {
     if (argc != 2)
         fatal("Usage: flux-shell JOBID (job description on stdin)");
@@ -351,4 +352,11 @@ int main(int argc, char **argv)
      * an event in the loop. */
     flux_close(shell.h);
     _exit(code);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--launcher") == 0)
+        return flux::shell::launcher_main(argv[2]);
+    return flux::shell::shell_main(argc, argv);
 }

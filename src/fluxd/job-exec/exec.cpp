@@ -52,7 +52,9 @@
 #include "fluid/fluid.h"
 #include "fluxd/service.h"
 #include "fluxd/kvs/kvs.h"
+#include "launcher.h"
 #include "selfexe/selfexe.h"
+#include "spawnattr/spawnattr.h"
 
 extern char **environ;
 
@@ -84,6 +86,9 @@ std::unique_ptr<JobExec> JobExec::create(ServiceHost &broker)
     je->reap_orphans();
     je->site_plugins_ = broker.attr("conf.shell.plugins").value_or("");
     je->imp_path_ = broker.attr("conf.exec.imp").value_or("");
+    /* A configured shell (a wrapper, a test's) is always exec'd. */
+    je->launcher_wanted_ = broker.attr("exec.shell-launcher").value_or("on") == "on"
+                           && broker.attr("conf.shell_path").value_or("").empty();
     je->prolog_cfg_ = PerilogConfig::load(broker, PerilogPhase::prolog);
     je->epilog_cfg_ = PerilogConfig::load(broker, PerilogPhase::epilog);
     je->housekeeping_cfg_ = PerilogConfig::load(broker, PerilogPhase::housekeeping);
@@ -848,20 +853,14 @@ namespace {
  * the spawn attributes do (new process group, signals DFL, empty mask,
  * stdin from the pipe), take C's identity, exec.  Returns 0 or an errno. */
 int fork_as(const JobCredentials &c, pid_t *pidp, int in_fd, const char *path, char **argv,
-            char **envp, const sigset_t *dfl)
+            char **envp)
 {
     pid_t pid = fork();
     if (pid < 0)
         return errno;
     if (pid == 0) {
         setpgid(0, 0);
-        for (int sig = 1; sig < NSIG; sig++) {
-            if (sigismember(dfl, sig) == 1)
-                signal(sig, SIG_DFL);
-        }
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
+        flux::child_reset_signals();
         if (dup2(in_fd, STDIN_FILENO) < 0)
             _exit(126);
         if (int e = apply_credentials(c); e != 0) {
@@ -963,19 +962,35 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, pfd[0], STDIN_FILENO);
     posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setpgroup(&attr, 0);
-    sigset_t none, dfl;
-    sigemptyset(&none);
-    sigemptyset(&dfl);
-    for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD})
-        sigaddset(&dfl, s);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &dfl);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
-                                        | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    int rc = *cred ? fork_as(**cred, &pid, pfd[0], path.c_str(), argv.data(), envp.data(), &dfl)
+    flux::child_spawnattr_init(&attr, true);
+    pid_t pid = -1;
+    int rc = 0;
+    /* The owner's jobs with the built-in shell: forked by the launcher
+     * (launcher.h), no exec per job.  Exec if it cannot. */
+    ShellLauncher *launcher = nullptr;
+    if (!*cred && !via_imp && launcher_wanted_) {
+        if (!launcher_) {
+            auto l = ShellLauncher::start(broker_, path, env);
+            if (!l) {
+                broker_.log(LOG_ERR, "job-exec: %s; shells are exec'd", l.error().text.c_str());
+                launcher_wanted_ = false;
+            }
+            else
+                launcher_ = std::move(*l);
+        }
+        if (launcher_ && launcher_->alive()) {
+            if (auto p = launcher_->spawn(id, pfd[0]); p) {
+                pid = *p;
+                launcher = launcher_.get();
+            }
+            else
+                broker_.log(LOG_ERR, "job-exec: job %s: %s; its shell is exec'd",
+                            flux::fluid_encode(id, flux::FluidFormat::f58).c_str(),
+                            p.error().text.c_str());
+        }
+    }
+    if (!launcher)
+        rc = *cred ? fork_as(**cred, &pid, pfd[0], path.c_str(), argv.data(), envp.data())
                    : posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
@@ -1021,7 +1036,7 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
     sh.done = std::move(done);
     sh.cgroup = in_cgroup;
     sh.limits = limits;
-    broker_.watch_child(pid, [this, pid, id](int status) {
+    auto on_exit = [this, pid, id](int status) {
         records_.exited(pid);
         auto it = shells_.find(id);
         if (it == shells_.end())
@@ -1036,7 +1051,11 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
             return;
         }
         cgroup_end(id, lim, [done, code](std::string oom) { done(code, oom); });
-    });
+    };
+    if (launcher)
+        launcher->watch(pid, std::move(on_exit));
+    else
+        broker_.watch_child(pid, std::move(on_exit));
     return flux::Result<void>();
 }
 

@@ -16,6 +16,7 @@
 
 #include "cgroup.h"
 #include "idset/idset.h"
+#include "launcher.h"
 #include "libflux/ptr.h"
 #include "jobspec/jobspec.h"
 #include "perilog.h"
@@ -128,6 +129,9 @@ class JobExec {
         flux::EventPtr kill_timer; /* SIGKILL after the grace period */
         std::unique_ptr<std::pair<JobExec *, uint64_t>> kill_ctx;
     };
+    /* Forks the owner's shells (launcher.h); started at the first. */
+    std::unique_ptr<ShellLauncher> launcher_;
+    bool launcher_wanted_ = false; /* attribute exec.shell-launcher, no conf.shell_path */
     void shell_request(const flux_msg_t *msg);
     void signal_request(const flux_msg_t *msg);
     /* Spawn the shell with INPUT (its stdin object, stolen), in the job's

@@ -25,6 +25,7 @@
 #include "fluxd/service.h"
 #include "libflux/ptr.h"
 #include "perilog.h"
+#include "spawnattr/spawnattr.h"
 
 extern char **environ;
 
@@ -353,17 +354,7 @@ void PerilogRunner::next(Run &r)
     posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, pfd[1], STDERR_FILENO);
     posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, dfl;
-    sigemptyset(&none);
-    sigemptyset(&dfl);
-    for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD})
-        sigaddset(&dfl, s);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &dfl);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
-                                        | POSIX_SPAWN_SETSIGDEF);
+    flux::child_spawnattr_init(&attr, true);
     pid_t pid;
     int rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
