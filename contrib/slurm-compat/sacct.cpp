@@ -205,6 +205,16 @@ int main(int argc, char **argv)
         }
     }
     flux_t *h = connect_or_die("sacct");
+    /* Inside a batch job or salloc (SLURM_JOB_ID is this instance's own
+     * job), the accounting is the enclosing instance's, as Slurm's sacct
+     * inside a job shows the cluster's: the job itself and its steps. */
+    if (StepPlace p = step_place(h); p.valid() && p.in_child) {
+        const char *uri = flux_attr_get(h, "parent-uri");
+        if (flux_t *parent = uri ? flux_open(uri, 0) : nullptr) {
+            flux_close(h);
+            h = parent;
+        }
+    }
     Nodes nodes = nodes_query(h, "sacct");
     JobList list = jobs_query(h, "sacct", FLUX_JOB_STATE_ALL, true, &nodes);
     std::set<flux_jobid_t> idset;
@@ -274,7 +284,7 @@ int main(int argc, char **argv)
         if (n == "ExitCode" || n == "DerivedExitCode")
             return exit_code_pair(o);
         if (n == "Elapsed")
-            return format_elapsed(el);
+            return format_elapsed_sacct(el);
         if (n == "ElapsedRaw")
             return std::to_string(el);
         if (n == "Start")
@@ -292,7 +302,7 @@ int main(int argc, char **argv)
         if (n == "UID")
             return std::to_string(uid);
         if (n == "Timelimit")
-            return format_limit(j->time_limit);
+            return format_limit_sacct(j->time_limit);
         if (n == "WorkDir")
             return j->workdir;
         if (n == "NTasks") /* a step's, as Slurm: blank on the allocation's row */
@@ -381,9 +391,10 @@ int main(int argc, char **argv)
             return rec->state;
         if (n == "ExitCode" || n == "DerivedExitCode")
             return rec->exitcode;
-        int64_t el = rec->start > 0 ? (int64_t)(rec->end - rec->start) : 0;
+        double end = rec->end > 0 ? rec->end : (double)time(nullptr); /* running */
+        int64_t el = rec->start > 0 ? (int64_t)(end - rec->start) : 0;
         if (n == "Elapsed")
-            return format_elapsed(el);
+            return format_elapsed_sacct(el);
         if (n == "ElapsedRaw")
             return std::to_string(el);
         if (n == "Start")

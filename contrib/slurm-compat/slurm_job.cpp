@@ -346,6 +346,8 @@ struct Follow {
     std::map<std::pair<std::string, std::string>, std::string> partial;
     const char *stdin_ranks = nullptr;
     flux_job_input_t *input = nullptr;
+    std::function<void()> on_start; /* once, at the job's start event */
+    bool started = false;
     bool raw = false;
     struct event *winch = nullptr; /* --pty: window size changes */
 };
@@ -477,7 +479,11 @@ void events_cb(flux_future_t *f, void *arg)
                 a->note = std::string(type) + (*note ? ": " : "") + note;
             }
         }
-        else if (!strcmp(name, "start") && a->stdin_ranks && !a->input) {
+        else if (!strcmp(name, "start") && a->on_start && !a->started) {
+            a->started = true;
+            a->on_start();
+        }
+        if (!strcmp(name, "start") && a->stdin_ranks && !a->input) {
             /* stdin is read while the job runs only. */
             a->input = flux_job_input_create(a->h, a->id, STDIN_FILENO, a->stdin_ranks, input_cb,
                                              a);
@@ -556,10 +562,11 @@ bool stdin_forwardable()
 }
 
 int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string *exc,
-               const char *stdin_ranks, bool raw)
+               const char *stdin_ranks, bool raw, std::function<void()> on_start)
 {
     Follow a;
     a.h = h;
+    a.on_start = std::move(on_start);
     a.id = id;
     a.label = label;
     a.stdin_ranks = stdin_ranks;

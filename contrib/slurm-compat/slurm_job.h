@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -96,7 +97,8 @@ std::string user_name(uint32_t uid);
  * STDIN_RANKS ("all" or an idset), this process's stdin is sent to those
  * tasks while the job runs (flux_job_input_create()). */
 int job_follow(flux_t *h, flux_jobid_t id, bool output, bool label, std::string *exc,
-               const char *stdin_ranks = nullptr, bool raw = false);
+               const char *stdin_ranks = nullptr, bool raw = false,
+               std::function<void()> on_start = {});
 
 /* fd 0 is open for reading and is not /dev/null: worth forwarding. */
 bool stdin_forwardable();

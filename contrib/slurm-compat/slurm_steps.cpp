@@ -135,7 +135,9 @@ bool step_record(flux_t *h, const StepPlace &p, int step, flux_jobid_t id)
     r.ncpus = ncores > 0 ? ncores : ntasks;
     r.nnodes = nnodes;
     r.start = t_run;
-    r.end = t_cleanup > 0 ? t_cleanup : (double)time(nullptr);
+    /* A step still running is recorded with no end (sacct: RUNNING,
+     * End Unknown); its final record follows. */
+    r.end = t_cleanup > 0 ? t_cleanup : (r.state == "RUNNING" ? 0 : (double)time(nullptr));
     flux_future_destroy(f);
 
     flux_t *target = h;
@@ -195,7 +197,15 @@ std::vector<StepRecord> steps_parse(const char *text)
     }
     std::stable_sort(v.begin(), v.end(),
                      [](const StepRecord &a, const StepRecord &b) { return a.step < b.step; });
-    return v;
+    /* A step's later record (its end) replaces its earlier one (its start). */
+    std::vector<StepRecord> last;
+    for (auto &r : v) {
+        if (!last.empty() && last.back().step == r.step)
+            last.back() = std::move(r);
+        else
+            last.push_back(std::move(r));
+    }
+    return last;
 }
 
 } // namespace slurm

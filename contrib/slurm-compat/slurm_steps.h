@@ -1,6 +1,6 @@
 /* slurm_steps.h - job steps: srun inside an allocation (sbatch, salloc,
  * or an srun job's own tasks) numbers its step 0, 1, 2... as Slurm does,
- * and records it when it ends, so sacct lists N.0, N.1... under the
+ * and records it when it starts and when it ends, so sacct lists N.0, N.1... under the
  * allocation N (doc/design/slurm-compat.md, "Steps").
  *
  * The records are lines of JSON appended (FLUX_KVS_APPEND) to
@@ -31,8 +31,9 @@ StepPlace step_place(flux_t *h);
  * concurrent sruns; -1 on error (errno set). */
 int step_claim(flux_t *h, const StepPlace &p);
 
-/* Append the record of step STEP (job ID of H, finished) to the
- * allocation's steps.  Best effort: false if it could not be written. */
+/* Append the record of step STEP (job ID of H) to the allocation's steps:
+ * once when it starts (state RUNNING, no end) and once when it has
+ * finished.  Best effort: false if it could not be written. */
 bool step_record(flux_t *h, const StepPlace &p, int step, flux_jobid_t id);
 
 /* One recorded step, as sacct shows it. */
@@ -43,7 +44,8 @@ struct StepRecord {
     double start = 0, end = 0;
 };
 /* Parse the text of job.<N>.guest.slurm.steps (lines of JSON); bad lines
- * are skipped.  Ordered by step number. */
+ * are skipped.  Ordered by step number; a step recorded twice (start,
+ * then end) appears once, as its last record says. */
 std::vector<StepRecord> steps_parse(const char *text);
 /* The JSON line of a record (without the newline). */
 std::string step_line(const StepRecord &r);

@@ -89,6 +89,26 @@ std::string format_elapsed(int64_t t)
     return buf;
 }
 
+std::string format_elapsed_sacct(int64_t t)
+{
+    if (t < 0)
+        t = 0;
+    int64_t d = t / 86400, h = t / 3600 % 24, m = t / 60 % 60, s = t % 60;
+    char buf[64];
+    if (d > 0)
+        snprintf(buf, sizeof(buf), "%lld-%02lld:%02lld:%02lld", (long long)d, (long long)h,
+                 (long long)m, (long long)s);
+    else
+        snprintf(buf, sizeof(buf), "%02lld:%02lld:%02lld", (long long)h, (long long)m,
+                 (long long)s);
+    return buf;
+}
+
+std::string format_limit_sacct(int64_t seconds)
+{
+    return seconds <= 0 ? "UNLIMITED" : format_elapsed_sacct(seconds);
+}
+
 std::string format_limit(int64_t seconds, const char *unlimited_word)
 {
     if (seconds <= 0)

@@ -22,6 +22,12 @@ int64_t parse_time_limit_seconds(const std::string &s);
  * "2-03:04:05". */
 std::string format_elapsed(int64_t seconds);
 
+/* An elapsed time or limit as sacct prints it (Slurm's secs2time_str):
+ * hours always two digits, "00:00:05", "01:00:00", "2-03:04:05";
+ * sacct's Timelimit "UNLIMITED" when < 0 or 0. */
+std::string format_elapsed_sacct(int64_t seconds);
+std::string format_limit_sacct(int64_t seconds);
+
 /* A time limit in seconds as squeue/sinfo print it: "UNLIMITED" (or
  * INFINITE_WORD when < 0... callers pick), "30:00", "1-00:00:00". */
 std::string format_limit(int64_t seconds, const char *unlimited_word = "UNLIMITED");

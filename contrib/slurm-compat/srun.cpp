@@ -167,8 +167,13 @@ int main(int argc, char **argv)
     if (o.verbose)
         fprintf(stderr, "srun: jobid %s: submitted\n", jobid_dec(id).c_str());
     std::string exc;
+    /* sacct shows a running step (N.S RUNNING) from its start. */
+    auto record_start = [&]() {
+        if (x.step_id >= 0)
+            (void)step_record(h, place, x.step_id, id);
+    };
     int rc = job_follow(h, id, true, o.label, &exc, forward ? stdin_ranks.c_str() : nullptr,
-                        o.pty);
+                        o.pty, record_start);
     if (!exc.empty())
         fprintf(stderr, "srun: error: %s: %s\n", jobid_dec(id).c_str(), exc.c_str());
     else if (rc > 128)

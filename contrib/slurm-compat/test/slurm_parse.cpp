@@ -62,6 +62,17 @@ Test(time, elapsed)
         cr_expect_str_eq(keep(format_elapsed(c.s)), c.out, "elapsed %lld", (long long)c.s);
     cr_expect_str_eq(keep(format_limit(0)), "UNLIMITED");
     cr_expect_str_eq(keep(format_limit(1800)), "30:00");
+    /* sacct's (Slurm's secs2time_str): two-digit hours always. */
+    struct {
+        int64_t s;
+        const char *out;
+    } a[] = {{0, "00:00:00"}, {5, "00:00:05"}, {3600, "01:00:00"}, {90061, "1-01:01:01"},
+             {-3, "00:00:00"}};
+    for (auto &c : a)
+        cr_expect_str_eq(keep(format_elapsed_sacct(c.s)), c.out, "sacct elapsed %lld",
+                         (long long)c.s);
+    cr_expect_str_eq(keep(format_limit_sacct(0)), "UNLIMITED");
+    cr_expect_str_eq(keep(format_limit_sacct(1800)), "00:30:00");
 }
 
 Test(time, begin)
