@@ -426,7 +426,15 @@ int main(int argc, char **argv)
             emit([&](const Col &c) { return step_value(j, "batch", nullptr, c.f.name); });
         if (j->srun && started && want("0"))
             emit([&](const Col &c) { return step_value(j, "0", nullptr, c.f.name); });
-        for (const StepRecord &r : recorded[k]) {
+        double t_cleanup = 0;
+        json_unpack(j->job, "{s?F}", "t_cleanup", &t_cleanup);
+        for (StepRecord r : recorded[k]) {
+            /* Only its start was recorded and the allocation is over: the
+             * step went down with it (srun too), as Slurm's CANCELLED. */
+            if (r.state == "RUNNING" && t_cleanup > 0) {
+                r.state = "CANCELLED";
+                r.end = t_cleanup;
+            }
             std::string suffix = std::to_string(r.step);
             if (want(suffix))
                 emit([&](const Col &c) { return step_value(j, suffix, &r, c.f.name); });
