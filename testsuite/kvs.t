@@ -257,6 +257,16 @@ test_expect_success 'a commit whose last op fails at apply time leaves nothing' 
     flux kvs get -N vns atom.num >out && test "$(cat out)" = 5 &&
     test "$(ns_version vns)" = $v
 '
+test_expect_success 'an ordered commit is answered before it is stored, and lands in order' '
+    rpc kvs.commit "{\"namespace\":\"vns\",\"flags\":16,\"ops\":[{\"key\":\"ord\",\"value\":\"a\"}]}" >o1 &&
+    ! grep -q version o1 &&
+    rpc kvs.commit "{\"namespace\":\"vns\",\"flags\":16,\"ops\":[{\"key\":\"ord\",\"value\":\"b\",\"append\":true}]}" >o2 &&
+    rpc kvs.commit "{\"namespace\":\"vns\",\"ops\":[{\"key\":\"ord\",\"value\":\"c\",\"append\":true}]}" >o3 &&
+    grep -q version o3 &&
+    flux kvs get -N vns ord >out && test "$(cat out)" = abc &&
+    test_must_fail rpc kvs.commit "{\"flags\":32,\"ops\":[{\"key\":\"x\",\"value\":1}]}" 2>err &&
+    grep -q "unknown flags 32" err
+'
 test_expect_success 'malformed commits are protocol errors' '
     test_must_fail rpc kvs.commit "{\"ops\":[{\"key\":\"x\"}]}" 2>err &&
     grep -q "^Protocol error: ops\[0\]" err &&

@@ -21,6 +21,7 @@ enum {
     FLUX_KVS_WAITCREATE = 0x02,   /* lookup+watch: wait for a missing key to appear */
     FLUX_KVS_WATCH_APPEND = 0x04, /* lookup+watch: stream only what is appended */
     FLUX_KVS_APPEND = 0x08,       /* txn put: append to a string value */
+    FLUX_KVS_ORDERED = 0x10,      /* commit: answered once ordered, not once stored */
 };
 
 /* Transactions: a list of operations committed atomically. */
@@ -35,7 +36,13 @@ FLUX_API int flux_kvs_txn_put_string(flux_kvs_txn_t *txn, int flags, const char 
                                      const char *s);
 FLUX_API int flux_kvs_txn_unlink(flux_kvs_txn_t *txn, int flags, const char *key);
 
-/* Commit; the future is fulfilled once the change is durable. */
+/* Commit; the future is fulfilled once the change is durable.  With
+ * FLUX_KVS_ORDERED it is fulfilled as soon as the KVS has the change in
+ * its commit order: every commit it receives later, from anyone, lands
+ * after it, and readers see it once stored, but the answer does not wait
+ * for the write (no version in it; a failure to store is only logged by
+ * the broker).  For a writer that must come before what follows it and
+ * need not read back, such as the job shell's output. */
 FLUX_API flux_future_t *flux_kvs_commit(flux_t *h, const char *ns, int flags,
                                         flux_kvs_txn_t *txn);
 FLUX_API int flux_kvs_commit_get_version(flux_future_t *f, uint64_t *version);

@@ -140,10 +140,13 @@ int flux_kvs_txn_unlink(flux_kvs_txn_t *txn, int flags, const char *key)
 
 flux_future_t *flux_kvs_commit(flux_t *h, const char *ns, int flags, flux_kvs_txn_t *txn)
 {
-    if (!h || !txn || flags != 0) {
+    if (!h || !txn || (flags & ~FLUX_KVS_ORDERED)) {
         errno = EINVAL;
         return nullptr;
     }
+    if (flags)
+        return flux_rpc_pack(h, "kvs.commit", FLUX_NODEID_ANY, 0, "{s:s s:O s:i}", "namespace",
+                             ns ? ns : "primary", "ops", txn->ops.get(), "flags", flags);
     return flux_rpc_pack(h, "kvs.commit", FLUX_NODEID_ANY, 0, "{s:s s:O}", "namespace",
                          ns ? ns : "primary", "ops", txn->ops.get());
 }

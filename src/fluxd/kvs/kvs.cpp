@@ -23,6 +23,8 @@
 
 #include "fluxd/service.h"
 #include "kvs.h"
+
+#include "flux/kvs.h"
 #include "guest_access.h"
 #include "fluid/fluid.h"
 
@@ -311,10 +313,15 @@ void Kvs::commit(const flux_msg_t *msg)
 {
     const char *ns = default_ns;
     json_t *ops;
-    if (flux_msg_unpack(msg, "{s:o s?s}", "ops", &ops, "namespace", &ns) < 0
+    int flags = 0;
+    if (flux_msg_unpack(msg, "{s:o s?s s?i}", "ops", &ops, "namespace", &ns, "flags", &flags) < 0
         || !json_is_array(ops)) {
         broker_.respond_error(msg, EPROTO,
                               "kvs.commit: expected {\"ops\": [{\"key\": string, \"value\": any}]}");
+        return;
+    }
+    if (flags & ~FLUX_KVS_ORDERED) {
+        broker_.respond_error(msg, EPROTO, "kvs.commit: unknown flags " + std::to_string(flags));
         return;
     }
     bool guest = is_guest_primary(msg, ns);
@@ -358,6 +365,12 @@ void Kvs::commit(const flux_msg_t *msg)
             kop.value = dump(value);
         }
         p.ops.push_back(std::move(kop));
+    }
+    /* Ordered: it is in the commit order now; answered at once, stored
+     * with its batch (a failure is logged there). */
+    if (flags & FLUX_KVS_ORDERED) {
+        broker_.respond(msg, json_object());
+        p.req.reset();
     }
     pending_.push_back(std::move(p));
     /* Everything committed during this loop iteration shares one transaction. */
@@ -520,6 +533,9 @@ void Kvs::complete_batch()
             broker_.respond_error(p.req.get(), res.error().errnum, res.error().text);
         else if (p.req)
             broker_.respond(p.req.get(), json_pack("{s:I}", "version", (json_int_t)*res));
+        else if (!res && !p.writes) /* an ordered commit: answered already */
+            broker_.log(LOG_ERR, "kvs: ordered commit to %s: %s", p.ns.c_str(),
+                        res.error().text.c_str());
         if (res || p.writes)
             notify(p.ns, p.ops);
     }

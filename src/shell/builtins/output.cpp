@@ -106,7 +106,10 @@ flux_future_t *commit_pending()
 {
     flux_kvs_txn_t *txn = flux_kvs_txn_create();
     flux_kvs_txn_put_string(txn, FLUX_KVS_APPEND, state.key.c_str(), state.pending.c_str());
-    flux_future_t *f = flux_kvs_commit(flux_shell_get_flux(state.shell), nullptr, 0, txn);
+    /* Ordered, not stored, is what the shell waits for: whatever follows
+     * (the job's finish, which readers end on) is committed after it. */
+    flux_future_t *f = flux_kvs_commit(flux_shell_get_flux(state.shell), nullptr,
+                                       FLUX_KVS_ORDERED, txn);
     flux_kvs_txn_destroy(txn);
     state.pending.clear();
     if (!f)
