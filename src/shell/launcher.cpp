@@ -34,6 +34,7 @@
 
 #include <string>
 
+#include "fluid/fluid.h"
 #include "internal.h"
 #include "spawnattr/spawnattr.h"
 
@@ -104,6 +105,9 @@ int launcher_main(const char *fdarg)
     /* The bindings are done (the broker started us with LD_BIND_NOW);
      * shells and their tasks must not inherit the setting. */
     unsetenv("LD_BIND_NOW");
+    /* Work every shell would repeat, done once: whether the environment's
+     * locale is UTF-8 (the job id's "ƒ"; it reads locale files). */
+    (void)flux::fluid_locale_utf8();
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <langinfo.h>
+#include <mutex>
+#include <string>
 #include <locale.h>
 #include <strings.h>
 #include <thread>
@@ -297,13 +299,31 @@ bool fluid_locale_utf8()
         return is_utf8_codeset(nl_langinfo(CODESET));
 
     /* The program has not chosen a locale (or chose "C"): look at the one the
-     * environment names, without touching the global locale.
+     * environment names, without touching the global locale.  Loading it
+     * reads locale files, so the answer is kept for as long as the
+     * variables that name it are unchanged (a forked job shell inherits
+     * its launcher's).
      */
+    auto var = [](const char *name) {
+        const char *v = getenv(name);
+        return std::string(v ? v : "") + '\n';
+    };
+    std::string names = var("LC_ALL") + var("LC_CTYPE") + var("LANG");
+    static std::mutex mu;
+    static std::string cached_names;
+    static bool cached = false, cached_utf8 = false;
+    std::lock_guard<std::mutex> lock(mu);
+    if (cached && names == cached_names)
+        return cached_utf8;
     locale_t loc = newlocale(LC_CTYPE_MASK, "", static_cast<locale_t>(0));
-    if (loc == static_cast<locale_t>(0))
-        return false;
-    bool utf8 = is_utf8_codeset(nl_langinfo_l(CODESET, loc));
-    freelocale(loc);
+    bool utf8 = false;
+    if (loc != static_cast<locale_t>(0)) {
+        utf8 = is_utf8_codeset(nl_langinfo_l(CODESET, loc));
+        freelocale(loc);
+    }
+    cached = true;
+    cached_names = names;
+    cached_utf8 = utf8;
     return utf8;
 }
 
