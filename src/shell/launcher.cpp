@@ -32,6 +32,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include <string>
 
 #include "fluid/fluid.h"
@@ -108,6 +110,9 @@ int launcher_main(const char *fdarg)
     /* Work every shell would repeat, done once: whether the environment's
      * locale is UTF-8 (the job id's "ƒ"; it reads locale files). */
     (void)flux::fluid_locale_utf8();
+    /* jansson seeds its hash function from /dev/urandom at its first
+     * object; seeded here, the shells inherit the seed. */
+    json_object_seed(0);
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
