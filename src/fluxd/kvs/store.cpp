@@ -131,9 +131,13 @@ KvsOp kvs_eventlog_op(std::string key, const std::string &lines, bool append)
 flux::Result<std::unique_ptr<KvsStore>> KvsStore::open(const std::string &path)
 {
     sqlite3 *db = nullptr;
+    /* "unix-excl": the broker's connections (writer thread, reader) are
+     * the only ones, so the file is locked once for the process and the
+     * WAL index lives in the heap: no fcntl() lock and unlock around every
+     * transaction of either (doc/design/kvs-sqlite.md). */
     int rc = sqlite3_open_v2(path.c_str(), &db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+                             "unix-excl");
     if (rc != SQLITE_OK) {
         std::string err = "kvs: cannot open " + path + ": "
                           + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
