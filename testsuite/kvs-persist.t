@@ -8,6 +8,21 @@ test_expect_success 'a value put in one instance is found by the next with the s
     flux start -Sstatedir=$PWD/state flux kvs get p >out &&
     test "$(cat out)" = persist
 '
+# The broker holds the database for itself (SQLite's unix-excl VFS: no
+# fcntl locks per transaction, doc/design/kvs-sqlite.md): another process
+# cannot read it while the broker runs, and can once it has exited.
+python3 -c "import sqlite3" 2>/dev/null && test_set_prereq PYSQLITE
+test_expect_success PYSQLITE 'the running broker holds kvs.sqlite; it is readable after exit' '
+    cat >peek.py <<-EOF &&
+	import sqlite3, sys
+	db = sqlite3.connect(sys.argv[1], timeout=0.2)
+	print(db.execute("SELECT value FROM kv WHERE key = ?", ("p",)).fetchone()[0])
+	EOF
+    test_must_fail flux start -Sstatedir=$PWD/state python3 peek.py state/kvs.sqlite 2>err &&
+    grep -q "database is locked" err &&
+    python3 peek.py state/kvs.sqlite >peek.out &&
+    test "$(cat peek.out)" = "\"persist\""
+'
 test_expect_success 'directories, JSON values, appends and unlinks persist' '
     flux start -Sstatedir=$PWD/state sh -c "
         flux kvs put -j d.a.b=\"{\\\"x\\\":[1,2]}\" d.n=7 &&
