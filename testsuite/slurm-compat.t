@@ -180,6 +180,17 @@ test_expect_success 'a held job is PD (JobHeldUser); pending jobs show Resources
     squeue -h -j $big1 -o "%t %D %N" | grep -qx "R 2 $(hostname)" &&
     scancel $p1 $p2 $big1 $held
 '
+test_expect_success 'a cancelled or timed-out batch job leaves no copy of its script behind' '
+    mkdir -p tmpd &&
+    id=$(TMPDIR=$PWD/tmpd sbatch --parsable --wrap "sleep 300") &&
+    wait_for 20 sh -c "ls tmpd | grep -q ^sbatch\\." &&
+    scancel $id &&
+    flux job wait-event -t 30 $id clean &&
+    id=$(TMPDIR=$PWD/tmpd sbatch --parsable -t 0:02 --wrap "sleep 300") &&
+    flux job wait-event -t 30 $id clean &&
+    ls tmpd >left &&
+    ! grep "^sbatch\\." left
+'
 test_expect_success 'scancel cancels; sacct shows the ended jobs with Slurm states' '
     id=$(sbatch --parsable --wrap "sleep 60") &&
     wait_for 30 sh -c "squeue -h -j $id -o %t | grep -qx R" &&

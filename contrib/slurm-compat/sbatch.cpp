@@ -38,6 +38,10 @@ const char *launcher =
      * one ignored on entry, --signal without B:, stays ignored). */
     "trap : USR1 USR2; "
     "d=$(mktemp -d \"${TMPDIR:-/tmp}/sbatch.XXXXXX\") || exit 1; "
+    /* The private copy goes however the job ends short of SIGKILL: a
+     * cancel's TERM (the script gets it too) or the instance's HUP run
+     * these once the script has ended. */
+    "trap 'rm -rf \"$d\"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM; "
     "printf '%s' \"$SLURM_COMPAT_SCRIPT\" >\"$d/script\" && chmod 700 \"$d/script\" || exit 1; "
     "unset SLURM_COMPAT_SCRIPT; "
     "\"$d/script\" \"$@\"; rc=$?; rm -rf \"$d\"; exit $rc";
