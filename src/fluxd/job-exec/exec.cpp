@@ -132,11 +132,13 @@ std::string JobExec::shell_path() const
 {
     if (auto p = broker_.attr("conf.shell_path"); p && !p->empty())
         return *p;
-    std::string built = flux::self_dir() + "/../shell/flux-shell";
-    struct stat sb;
-    if (stat(built.c_str(), &sb) == 0)
-        return built;
-    return FLUX_SHELL_PATH;
+    /* Where the built-in shell is does not change while the broker runs. */
+    if (builtin_shell_.empty()) {
+        std::string built = flux::self_dir() + "/../shell/flux-shell";
+        struct stat sb;
+        builtin_shell_ = stat(built.c_str(), &sb) == 0 ? built : FLUX_SHELL_PATH;
+    }
+    return builtin_shell_;
 }
 
 /* The layout depends on resources and tasks only: jobs that differ in
@@ -934,35 +936,17 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
         return flux::make_error(e, std::string("job-exec: pipe: ") + strerror(e));
     }
     std::string path = shell_path();
-    std::string idarg = std::to_string((unsigned long long)id);
-    std::vector<std::string> env;
-    for (char **e = environ; *e; e++) {
-        if (strncmp(*e, "FLUX_URI=", 9) != 0)
-            env.push_back(*e);
-    }
-    env.push_back("FLUX_URI=local://" + broker_.local_uri_path());
-    std::vector<char *> envp;
-    for (auto &e : env)
-        envp.push_back(e.data());
-    envp.push_back(nullptr);
-    /* Through the IMP: `IMP exec SHELL JOBID`, J as the first line of stdin. */
-    std::string shell = path, exec_arg = "exec";
     bool via_imp = !J.empty();
-    if (via_imp)
-        path = imp_path_;
-    std::vector<char *> argv;
-    argv.push_back(path.data());
-    if (via_imp) {
-        argv.push_back(exec_arg.data());
-        argv.push_back(shell.data());
-    }
-    argv.push_back(idarg.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, pfd[0], STDIN_FILENO);
-    posix_spawnattr_t attr;
-    flux::child_spawnattr_init(&attr, true);
+    /* The shells' environment: the broker's, FLUX_URI naming this broker. */
+    auto shell_env = [this]() {
+        std::vector<std::string> env;
+        for (char **e = environ; *e; e++) {
+            if (strncmp(*e, "FLUX_URI=", 9) != 0)
+                env.push_back(*e);
+        }
+        env.push_back("FLUX_URI=local://" + broker_.local_uri_path());
+        return env;
+    };
     pid_t pid = -1;
     int rc = 0;
     /* The owner's jobs with the built-in shell: forked by the launcher
@@ -970,7 +954,7 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
     ShellLauncher *launcher = nullptr;
     if (!*cred && !via_imp && launcher_wanted_) {
         if (!launcher_) {
-            auto l = ShellLauncher::start(broker_, path, env);
+            auto l = ShellLauncher::start(broker_, path, shell_env());
             if (!l) {
                 broker_.log(LOG_ERR, "job-exec: %s; shells are exec'd", l.error().text.c_str());
                 launcher_wanted_ = false;
@@ -989,11 +973,38 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
                             p.error().text.c_str());
         }
     }
-    if (!launcher)
-        rc = *cred ? fork_as(**cred, &pid, pfd[0], path.c_str(), argv.data(), envp.data())
-                   : posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
+    if (!launcher) {
+        std::vector<std::string> env = shell_env();
+        std::vector<char *> envp;
+        for (auto &e : env)
+            envp.push_back(e.data());
+        envp.push_back(nullptr);
+        /* Through the IMP: `IMP exec SHELL JOBID`, J as the first line of stdin. */
+        std::string shell = path, exec_arg = "exec";
+        std::string idarg = std::to_string((unsigned long long)id);
+        if (via_imp)
+            path = imp_path_;
+        std::vector<char *> argv;
+        argv.push_back(path.data());
+        if (via_imp) {
+            argv.push_back(exec_arg.data());
+            argv.push_back(shell.data());
+        }
+        argv.push_back(idarg.data());
+        argv.push_back(nullptr);
+        if (*cred)
+            rc = fork_as(**cred, &pid, pfd[0], path.c_str(), argv.data(), envp.data());
+        else {
+            posix_spawn_file_actions_t fa;
+            posix_spawn_file_actions_init(&fa);
+            posix_spawn_file_actions_adddup2(&fa, pfd[0], STDIN_FILENO);
+            posix_spawnattr_t attr;
+            flux::child_spawnattr_init(&attr, true);
+            rc = posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), envp.data());
+            posix_spawn_file_actions_destroy(&fa);
+            posix_spawnattr_destroy(&attr);
+        }
+    }
     close(pfd[0]);
     if (rc != 0) {
         close(pfd[1]);

@@ -131,6 +131,7 @@ class JobExec {
     };
     /* Forks the owner's shells (launcher.h); started at the first. */
     std::unique_ptr<ShellLauncher> launcher_;
+    mutable std::string builtin_shell_; /* shell_path() without conf.shell_path */
     bool launcher_wanted_ = false; /* attribute exec.shell-launcher, no conf.shell_path */
     void shell_request(const flux_msg_t *msg);
     void signal_request(const flux_msg_t *msg);
