@@ -839,7 +839,7 @@ struct Model {
 
 } // namespace
 
-Test(store, shape_cache_matches_model, .init = setup, .fini = teardown)
+Test(store, shape_cache_matches_model)
 {
     auto s = open_store();
     Model m;
