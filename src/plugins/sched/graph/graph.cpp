@@ -9,6 +9,8 @@
 #include <map>
 #include <unistd.h>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace flux::graph {
 
@@ -644,28 +646,35 @@ Result<Graph> Graph::load_file(const std::string &path)
 JsonPtr Graph::to_jgf(const std::vector<int32_t> *subset,
                       const std::vector<int64_t> *pool_amount) const
 {
-    std::vector<uint8_t> keep;
+    /* An allocation's subgraph: its vertices and their ancestors, in index
+     * order, found without a pass over the whole graph (an allocation on
+     * a 16k-node graph is a few hundred of its 700k vertices). */
+    std::vector<int32_t> order;
+    std::unordered_set<int32_t> kept;
+    std::unordered_map<int32_t, int64_t> amount;
     if (subset) {
-        keep.assign(v_.size(), 0);
-        for (int32_t v : *subset)
-            for (int32_t x = v; x >= 0 && !keep[x]; x = v_[x].parent)
-                keep[x] = 1;
+        for (size_t k = 0; k < subset->size(); k++) {
+            int32_t v = (*subset)[k];
+            if (pool_amount)
+                amount[v] = (*pool_amount)[k];
+            for (int32_t x = v; x >= 0 && kept.insert(x).second; x = v_[x].parent)
+                order.push_back(x);
+        }
+        std::sort(order.begin(), order.end());
+    }
+    else {
+        order.resize(v_.size());
+        for (size_t i = 0; i < v_.size(); i++)
+            order[i] = (int32_t)i;
     }
     json_t *nodes = json_array();
     json_t *edges = json_array();
-    std::vector<int64_t> amount;
-    if (subset && pool_amount) {
-        amount.assign(v_.size(), -1);
-        for (size_t i = 0; i < subset->size(); i++)
-            amount[(*subset)[i]] = (*pool_amount)[i];
-    }
     char idbuf[24];
-    for (size_t i = 0; i < v_.size(); i++) {
-        if (subset && !keep[i])
-            continue;
+    for (int32_t i : order) {
         const Vertex &x = v_[i];
-        snprintf(idbuf, sizeof(idbuf), "%zu", i);
-        int64_t size = !amount.empty() && amount[i] >= 0 ? amount[i] : x.size;
+        snprintf(idbuf, sizeof(idbuf), "%d", i);
+        auto a = amount.find(i);
+        int64_t size = a != amount.end() && a->second >= 0 ? a->second : x.size;
         json_t *md = json_pack("{s:s s:s s:s s:I s:I s:I s:I s:b s:s}", "type",
                                types_[x.type].c_str(), "basename", strings_[x.basename].c_str(),
                                "name", name((int32_t)i).c_str(), "id", (json_int_t)x.id,
@@ -691,7 +700,7 @@ JsonPtr Graph::to_jgf(const std::vector<int32_t> *subset,
         }
     }
     for (const Edge &e : edges_) {
-        if (subset && (!keep[e.source] || !keep[e.target]))
+        if (subset && (!kept.count(e.source) || !kept.count(e.target)))
             continue;
         json_array_append_new(edges,
                               json_pack("{s:s s:s s:{s:s s:s}}", "source",

@@ -69,6 +69,10 @@ struct PendingJob {
     std::shared_ptr<const Request> req;
     const flux_msg_t *msg = nullptr; /* payload-less copy of sched.alloc */
     std::string annotation;          /* the last one sent */
+    /* What it said (a pass re-annotates every job it considers: most
+     * passes change nothing, and then no JSON is built). */
+    const char *reason = nullptr;
+    double t_estimate = -1;
 };
 
 using QueueKey = std::tuple<int64_t, double, uint64_t>;
@@ -202,6 +206,10 @@ struct Sched {
 
     void annotate(PendingJob &job, double t_estimate, const char *reason)
     {
+        if (job.reason && !strcmp(job.reason, reason) && job.t_estimate == t_estimate)
+            return;
+        job.reason = reason;
+        job.t_estimate = t_estimate;
         json_t *sched = json_pack("{s:s}", "reason_pending", reason);
         if (t_estimate > 0)
             json_object_set_new(sched, "t_estimate", json_real(t_estimate));
@@ -351,6 +359,15 @@ void alloc_cb(flux_schedutil_t *, const flux_msg_t *msg, json_t *jobj, void *arg
     QueueKey key{-(int64_t)job.priority, job.t_submit, job.id};
     s->by_id[job.id] = {&q, key};
     q.jobs.emplace(key, std::move(job));
+    /* A pass considers the first queue-depth jobs of each queue: a job that
+     * lands behind them changes no pass (a long queue of submissions costs
+     * no match each); the next free, arrival ahead, or priority change
+     * runs one. */
+    if ((int)q.jobs.size() > q.conf.queue_depth) {
+        auto last = std::next(q.jobs.begin(), q.conf.queue_depth - 1);
+        if (last->first < key)
+            return;
+    }
     s->schedule();
 }
 
