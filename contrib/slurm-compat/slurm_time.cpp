@@ -73,35 +73,37 @@ int64_t parse_time_limit(const std::string &s)
     return (sec + 59) / 60;
 }
 
-std::string format_elapsed(int64_t t)
+namespace {
+
+/* [D-]H:MM:SS as Slurm prints times: squeue drops zero hours ("5:03"),
+ * sacct keeps them in two digits ("00:05:03"). */
+std::string format_hms(int64_t t, bool sacct)
 {
     if (t < 0)
         t = 0;
-    int64_t d = t / 86400, h = t / 3600 % 24, m = t / 60 % 60, s = t % 60;
+    long long d = t / 86400, h = t / 3600 % 24, m = t / 60 % 60, s = t % 60;
     char buf[64];
     if (d > 0)
-        snprintf(buf, sizeof(buf), "%lld-%02lld:%02lld:%02lld", (long long)d, (long long)h,
-                 (long long)m, (long long)s);
+        snprintf(buf, sizeof(buf), "%lld-%02lld:%02lld:%02lld", d, h, m, s);
+    else if (sacct)
+        snprintf(buf, sizeof(buf), "%02lld:%02lld:%02lld", h, m, s);
     else if (h > 0)
-        snprintf(buf, sizeof(buf), "%lld:%02lld:%02lld", (long long)h, (long long)m, (long long)s);
+        snprintf(buf, sizeof(buf), "%lld:%02lld:%02lld", h, m, s);
     else
-        snprintf(buf, sizeof(buf), "%lld:%02lld", (long long)m, (long long)s);
+        snprintf(buf, sizeof(buf), "%lld:%02lld", m, s);
     return buf;
+}
+
+} // namespace
+
+std::string format_elapsed(int64_t t)
+{
+    return format_hms(t, false);
 }
 
 std::string format_elapsed_sacct(int64_t t)
 {
-    if (t < 0)
-        t = 0;
-    int64_t d = t / 86400, h = t / 3600 % 24, m = t / 60 % 60, s = t % 60;
-    char buf[64];
-    if (d > 0)
-        snprintf(buf, sizeof(buf), "%lld-%02lld:%02lld:%02lld", (long long)d, (long long)h,
-                 (long long)m, (long long)s);
-    else
-        snprintf(buf, sizeof(buf), "%02lld:%02lld:%02lld", (long long)h, (long long)m,
-                 (long long)s);
-    return buf;
+    return format_hms(t, true);
 }
 
 std::string format_limit_sacct(int64_t seconds)
