@@ -219,6 +219,51 @@ test_expect_success 'srun in srun: a step of the outer job (N.1, N.2), not a job
     test "$(sed -n 4p sis.acct)" = "$id.2|false|FAILED|1:0" &&
     ! sacct -n -P -X -o JobName | grep -qx false
 '
+test_expect_success 'squeue -s: running steps (N.0..., N.batch, srun'"'"'s own N.0) in Slurm'"'"'s step format' '
+    id=$(sbatch --parsable -J stepjob --wrap "srun -J stepA sleep 120") &&
+    { srun -J solo sleep 120 >solo.out 2>&1 & } &&
+    spid=$! &&
+    wait_for 30 sh -c "squeue -h -s -o %i | grep -qx $id.0" &&
+    wait_for 30 sh -c "squeue -h -s -o %j | grep -qx solo" &&
+    squeue -s >steps.out &&
+    cat steps.out &&
+    printf "%15s %8s %9s %8s %9s %s\n" STEPID NAME PARTITION USER TIME NODELIST >steps.exp &&
+    head -1 steps.out >steps.head &&
+    test_cmp steps.exp steps.head &&
+    squeue -h -s -o "%i|%j|%A|%u" >steps.p &&
+    grep -qx "$id.0|stepA|1|$(id -un)" steps.p &&
+    grep -qx "$id.batch|batch|1|$(id -un)" steps.p &&
+    test "$(grep -n "^$id\." steps.p | cut -d: -f1 | paste -sd,)" = \
+        "$(grep -n "^$id.0|" steps.p | cut -d: -f1),$(grep -n "^$id.batch|" steps.p | cut -d: -f1)" &&
+    solo=$(grep "|solo|" steps.p | cut -d"|" -f1) &&
+    test "${solo##*.}" = 0 &&
+    test "$(squeue -h -s $id.batch -o %i)" = "$id.batch" &&
+    test "$(squeue -h --steps=$id.0 -o %j)" = stepA &&
+    test "$(squeue -h -s -j $id -o %i | paste -sd,)" = "$id.0,$id.batch" &&
+    test_expect_code 1 squeue -s bogus 2>s.err &&
+    grep -q "Invalid job step id" s.err &&
+    squeue -h -j $id -o %i >jobs.only &&
+    test "$(cat jobs.only)" = "$id" &&
+    scancel $id "${solo%.0}" &&
+    { wait $spid || true; } &&
+    wait_for 30 sh -c "! squeue -h -s -o %i | grep -q ."
+'
+test_expect_success 'in a batch job, squeue, sbatch, scancel and sinfo address the enclosing instance' '
+    cat >chain.sh <<-EOF &&
+	#!/bin/sh
+	squeue -h -j \$SLURM_JOB_ID -o %t >$PWD/chain.st
+	sinfo -h -o %D >$PWD/chain.nodes
+	sbatch --parsable -J chained --wrap true >$PWD/chain.next
+	EOF
+    id=$(sbatch --parsable -N1 --wait chain.sh) &&
+    test "$(cat chain.st)" = R &&
+    test "$(awk "{n += \$1} END {print n}" chain.nodes)" = 2 &&
+    next=$(cat chain.next) &&
+    test -n "$next" &&
+    wait_for 30 sh -c "sacct -n -P -X -j $next -o JobName,State | grep -qx chained.COMPLETED" &&
+    me=$(sbatch --parsable --wrap "scancel \$SLURM_JOB_ID; sleep 60") &&
+    wait_for 30 sh -c "squeue -h -t all -j $me -o %t | grep -qx CA"
+'
 test_expect_success 'sacct default columns and header line are Slurm'"'"'s' '
     sacct | sed -n 1,2p >ah.out &&
     printf "%-12s %10s %10s %10s %10s %10s %8s \n" JobID JobName Partition Account AllocCPUS State ExitCode >ah.exp &&

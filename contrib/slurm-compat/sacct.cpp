@@ -204,17 +204,9 @@ int main(int argc, char **argv)
             start = comma + 1;
         }
     }
-    flux_t *h = connect_or_die("sacct");
-    /* Inside a batch job or salloc (SLURM_JOB_ID is this instance's own
-     * job), the accounting is the enclosing instance's, as Slurm's sacct
-     * inside a job shows the cluster's: the job itself and its steps. */
-    if (StepPlace p = step_place(h); p.valid() && p.in_child) {
-        const char *uri = flux_attr_get(h, "parent-uri");
-        if (flux_t *parent = uri ? flux_open(uri, 0) : nullptr) {
-            flux_close(h);
-            h = parent;
-        }
-    }
+    /* Inside a batch job or salloc, the enclosing instance: the job
+     * itself and its steps, as Slurm's sacct inside a job shows. */
+    flux_t *h = cluster_handle(connect_or_die("sacct"));
     Nodes nodes = nodes_query(h, "sacct");
     JobList list = jobs_query(h, "sacct", FLUX_JOB_STATE_ALL, true, &nodes);
     std::set<flux_jobid_t> idset;

@@ -19,6 +19,7 @@
 
 #include "slurm_env.h"
 #include "slurm_job.h"
+#include "slurm_steps.h"
 #include "slurm_jobspec.h"
 #include "slurm_opts.h"
 
@@ -157,7 +158,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "salloc: %s\n", err.c_str());
         return 1;
     }
-    flux_t *h = connect_or_die("salloc");
+    flux_t *h = cluster_handle(connect_or_die("salloc"));
     partition_queue(h, o.partition, js.get());
     char *text = json_dumps(js.get(), JSON_COMPACT);
     flux_future_t *f = flux_job_submit(h, text, o.hold ? 0 : FLUX_JOB_URGENCY_DEFAULT, 0);

@@ -22,6 +22,7 @@
 
 #include "slurm_env.h"
 #include "slurm_job.h"
+#include "slurm_steps.h"
 #include "slurm_jobspec.h"
 #include "slurm_opts.h"
 
@@ -120,7 +121,7 @@ int main(int argc, char **argv)
         /* No -t: the partition's limit (unlimited here). */
     }
 
-    flux_t *h = connect_or_die("sbatch");
+    flux_t *h = cluster_handle(connect_or_die("sbatch"));
     /* Dependencies name Slurm ids: "12" (with its array tasks), "12_3". */
     JobspecExtra x;
     x.batch = true;

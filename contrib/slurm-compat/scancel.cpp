@@ -13,6 +13,7 @@
 
 #include "signame/signame.h"
 #include "slurm_job.h"
+#include "slurm_steps.h"
 #include "slurm_state.h"
 
 using namespace slurm;
@@ -94,7 +95,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "scancel: error: No job identification provided\n");
         return 1;
     }
-    flux_t *h = connect_or_die("scancel");
+    flux_t *h = cluster_handle(connect_or_die("scancel"));
     JobList jobs = jobs_query(h, "scancel", FLUX_JOB_STATE_ALL, true, nullptr);
     std::set<flux_jobid_t> targets;
     std::vector<std::pair<std::string, flux_jobid_t>> named; /* as typed, for messages */

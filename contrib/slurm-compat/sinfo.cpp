@@ -13,6 +13,7 @@
 #include "nodelist.h"
 #include "slurm_format.h"
 #include "slurm_job.h"
+#include "slurm_steps.h"
 #include "slurm_time.h"
 
 using namespace slurm;
@@ -131,7 +132,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "sinfo: error: %s\n", err.c_str());
         return 1;
     }
-    flux_t *h = connect_or_die("sinfo");
+    flux_t *h = cluster_handle(connect_or_die("sinfo"));
     Nodes nodes = nodes_query(h, "sinfo");
     /* Cores in use per rank, from the running jobs. */
     JobList jobs = jobs_query(h, "sinfo", FLUX_JOB_STATE_RUNNING, false, nullptr);

@@ -66,6 +66,18 @@ StepPlace step_place(flux_t *h)
     return p;
 }
 
+flux_t *cluster_handle(flux_t *h)
+{
+    if (StepPlace p = step_place(h); p.valid() && p.in_child) {
+        const char *uri = flux_attr_get(h, "parent-uri");
+        if (flux_t *parent = uri ? flux_open(uri, 0) : nullptr) {
+            flux_close(h);
+            return parent;
+        }
+    }
+    return h;
+}
+
 int step_claim(flux_t *h, const StepPlace &p)
 {
     /* Append a token unique to this srun, read the list back: its line

@@ -27,6 +27,12 @@ struct StepPlace {
 };
 StepPlace step_place(flux_t *h);
 
+/* The instance a Slurm command means: inside a batch job or salloc (H is
+ * the allocation's own instance), the enclosing one, where the job and
+ * its step records are, as Slurm's commands inside a job see the
+ * cluster; otherwise H.  H is closed when another handle is returned. */
+flux_t *cluster_handle(flux_t *h);
+
 /* The next step number of the allocation (0, 1, ...), unique among
  * concurrent sruns; -1 on error (errno set). */
 int step_claim(flux_t *h, const StepPlace &p);

@@ -1,6 +1,7 @@
 /* squeue - Slurm's job queue view of a fluxd instance (squeue(1) here).
  * Default columns as Slurm 22.05: JOBID PARTITION NAME USER ST TIME NODES
- * NODELIST(REASON); -o/-O formats, -u -j -t -p -n --me -h -l. */
+ * NODELIST(REASON); -o/-O formats, -u -j -t -p -n --me -h -l; -s lists
+ * the running steps (STEPID NAME PARTITION USER TIME NODELIST). */
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -12,9 +13,11 @@
 #include <ctime>
 #include <set>
 
+#include "nodelist.h"
 #include "slurm_format.h"
 #include "slurm_job.h"
 #include "slurm_state.h"
+#include "slurm_steps.h"
 #include "slurm_time.h"
 
 using namespace slurm;
@@ -23,7 +26,33 @@ namespace {
 
 const char *default_format = "%.18i %.9P %.8j %.8u %.2t %.10M %.6D %R";
 const char *long_format = "%.18i %.9P %.8j %.8u %.8T %.10M %.9l %.6D %R";
+const char *steps_format = "%.15i %.8j %.9P %.8u %.9M %N";
 const char *fields = "iAFKajuUtTMlLDCNRrPVSeZEpQqbocmfnxkBIJOsvwWyYzhHgGdX";
+
+/* What a step row prints for each letter Slurm's -s accepts; any other
+ * letter prints nothing there. */
+const std::map<char, std::string> step_headers = {
+    {'i', "STEPID"}, {'j', "NAME"},       {'P', "PARTITION"},  {'u', "USER"},
+    {'U', "UID"},    {'M', "TIME"},       {'l', "TIME_LIMIT"}, {'S', "START_TIME"},
+    {'N', "NODELIST"}, {'A', "TASKS"},    {'b', "TRES_PER_NODE"},
+};
+const std::map<std::string, char> step_field_names = {
+    {"stepid", 'i'},   {"jobid", 'i'},     {"stepname", 'j'},  {"name", 'j'},
+    {"partition", 'P'}, {"username", 'u'}, {"userid", 'U'},    {"timeused", 'M'},
+    {"timelimit", 'l'}, {"starttime", 'S'}, {"nodelist", 'N'}, {"numtasks", 'A'},
+    {"tres", 'b'},
+};
+
+/* One running step: the batch script (N.batch), srun's own job (N.0) or
+ * a step srun recorded (slurm_steps.h). */
+struct StepRow {
+    const JobInfo *job = nullptr;
+    std::string suffix, name, nodelist;
+    int order = 0; /* step number; the batch step after them, as Slurm sorts */
+    int64_t ntasks = 0;
+    double start = 0;
+    int64_t limit = 0; /* 0: UNLIMITED */
+};
 
 const std::map<char, std::string> headers = {
     {'i', "JOBID"},       {'A', "JOBID"},         {'F', "ARRAY_JOB_ID"}, {'K', "ARRAY_TASK_ID"},
@@ -79,7 +108,7 @@ std::set<std::string> split_set(const char *s)
 void usage(FILE *f)
 {
     fprintf(f, "Usage: squeue [-j jobs] [-u users] [-t states] [-p partitions] [-n names]\n"
-               "              [--me] [-h] [-l] [-o format] [-O fields]\n");
+               "              [--me] [-h] [-l] [-s [steps]] [-o format] [-O fields]\n");
 }
 
 std::string ts(double t)
@@ -87,13 +116,123 @@ std::string ts(double t)
     return format_timestamp(t);
 }
 
+/* Parse "-s N.S,..." into (job id text, step suffix) pairs. */
+bool parse_step_list(const std::set<std::string> &in,
+                     std::set<std::pair<std::string, std::string>> &out)
+{
+    for (const auto &t : in) {
+        size_t dot = t.rfind('.');
+        if (dot == std::string::npos || dot == 0 || dot + 1 == t.size())
+            return false;
+        out.insert({t.substr(0, dot), t.substr(dot + 1)});
+    }
+    return true;
+}
+
+/* squeue -s: the running steps of the running jobs in ROWS (already
+ * filtered by -j -u -p), WANTED ("N.S") if given; sorted by partition,
+ * job, step. */
+void print_steps(flux_t *h, const std::vector<const JobInfo *> &rows,
+                 const std::set<std::pair<std::string, std::string>> &wanted,
+                 const std::vector<FormatItem> &items, bool header)
+{
+    std::vector<const JobInfo *> running;
+    for (const JobInfo *j : rows)
+        if (!strcmp(job_state(j->job).code, "R"))
+            running.push_back(j);
+    /* Each job's recorded steps: all lookups in flight together. */
+    std::vector<flux_future_t *> fs;
+    for (const JobInfo *j : running)
+        fs.push_back(flux_job_lookup(h, j->id, "guest.slurm.steps"));
+    std::vector<StepRow> out;
+    for (size_t k = 0; k < running.size(); k++) {
+        const JobInfo *j = running[k];
+        double t_run = 0;
+        json_int_t ntasks = 0;
+        json_unpack(j->job, "{s?F s?I}", "t_run", &t_run, "ntasks", &ntasks);
+        if (j->batch) {
+            StepRow r{j, "batch", "batch", j->nodelist, 1 << 30, 1, t_run, 0};
+            std::vector<std::string> hosts; /* the script runs on the first node */
+            if (nodelist_expand(j->nodelist, hosts) && !hosts.empty())
+                r.nodelist = hosts[0];
+            out.push_back(r);
+        }
+        if (j->srun)
+            out.push_back({j, "0", j->name, j->nodelist, 0, ntasks, t_run, j->time_limit});
+        const char *text;
+        if (fs[k] && flux_job_lookup_get(fs[k], &text) == 0) {
+            json_t *v = json_loads(text, JSON_DECODE_ANY, nullptr);
+            for (const StepRecord &rec : steps_parse(json_string_value(v))) {
+                if (rec.end > 0) /* finished */
+                    continue;
+                out.push_back({j, std::to_string(rec.step), rec.name, rec.nodelist, rec.step,
+                               rec.ntasks, rec.start, 0});
+            }
+            json_decref(v);
+        }
+        flux_future_destroy(fs[k]);
+    }
+    if (!wanted.empty()) {
+        std::vector<StepRow> keep;
+        for (const StepRow &r : out) {
+            std::string id = r.job->display_id(), raw = jobid_dec(r.job->id);
+            if (wanted.count({id, r.suffix}) || wanted.count({raw, r.suffix})
+                || (r.job->array_task_id >= 0
+                    && wanted.count({jobid_dec(r.job->array_job_id) + "_"
+                                         + std::to_string(r.job->array_task_id),
+                                     r.suffix})))
+                keep.push_back(r);
+        }
+        out.swap(keep);
+    }
+    std::stable_sort(out.begin(), out.end(), [](const StepRow &a, const StepRow &b) {
+        if (a.job->partition != b.job->partition)
+            return a.job->partition < b.job->partition;
+        if (a.job->id != b.job->id)
+            return a.job->id < b.job->id;
+        return a.order < b.order;
+    });
+    double now = (double)time(nullptr);
+    print_table(items, header, step_headers, out.size(), [&](size_t i, char f) -> std::string {
+        const StepRow &r = out[i];
+        switch (f) {
+            case 'i':
+                return r.job->display_id() + "." + r.suffix;
+            case 'j':
+                return r.name;
+            case 'P':
+                return r.job->partition;
+            case 'u':
+                return r.job->user;
+            case 'U': {
+                json_int_t uid = 0;
+                json_unpack(r.job->job, "{s?I}", "userid", &uid);
+                return std::to_string(uid);
+            }
+            case 'M':
+                return format_elapsed(r.start > 0 && now > r.start ? (int64_t)(now - r.start) : 0);
+            case 'l':
+                return format_limit(r.limit);
+            case 'S':
+                return r.start > 0 ? ts(r.start) : "N/A";
+            case 'N':
+                return r.nodelist;
+            case 'A':
+                return std::to_string(r.ntasks);
+            case 'b':
+                return "N/A";
+        }
+        return "";
+    });
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
     std::string format = default_format, Format;
-    bool header = true, longfmt = false, me = false;
-    std::set<std::string> users, jobs_wanted, states, partitions, names;
+    bool header = true, longfmt = false, me = false, steps = false, format_given = false;
+    std::set<std::string> users, jobs_wanted, states, partitions, names, steps_wanted;
     const struct option opts[] = {
         {"user", required_argument, nullptr, 'u'},   {"jobs", optional_argument, nullptr, 'j'},
         {"states", required_argument, nullptr, 't'}, {"partition", required_argument, nullptr, 'p'},
@@ -103,11 +242,12 @@ int main(int argc, char **argv)
         {"all", no_argument, nullptr, 'a'},          {"array", no_argument, nullptr, 'r'},
         {"help", no_argument, nullptr, 'H'},         {"usage", no_argument, nullptr, 'Z'},
         {"verbose", no_argument, nullptr, 'v'},      {"account", required_argument, nullptr, 'A'},
-        {"qos", required_argument, nullptr, 'q'},    {nullptr, 0, nullptr, 0},
+        {"qos", required_argument, nullptr, 'q'},    {"steps", optional_argument, nullptr, 's'},
+        {nullptr, 0, nullptr, 0},
     };
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "u:j::t:p:o:O:hlMn:arvA:q:", opts, nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "u:j::t:p:o:O:hlMn:arvA:q:s::", opts, nullptr)) != -1) {
         switch (c) {
             case 'u':
                 users = split_set(optarg);
@@ -132,8 +272,17 @@ int main(int argc, char **argv)
             case 'p':
                 partitions = split_set(optarg);
                 break;
+            case 's':
+                /* "-s 12.0,12.1": the list follows without '=' too. */
+                steps = true;
+                if (optarg)
+                    steps_wanted = split_set(optarg);
+                else if (optind < argc && argv[optind][0] != '-')
+                    steps_wanted = split_set(argv[optind++]);
+                break;
             case 'o':
                 format = optarg;
+                format_given = true;
                 break;
             case 'O':
                 Format = optarg;
@@ -171,16 +320,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "squeue: error: Unrecognized option: %s\n", argv[optind]);
         return 1;
     }
+    if (steps && !format_given)
+        format = steps_format;
     std::vector<FormatItem> items;
     std::string err = Format.empty() ? parse_percent_format(format, fields, items)
-                                     : parse_field_format(Format, field_names, 20, items);
+                      : parse_field_format(Format, steps ? step_field_names : field_names, 20, items);
     if (!err.empty()) {
         fprintf(stderr, "squeue: error: %s\n", err.c_str());
         return 1;
     }
     if (me)
         users.insert(user_name(getuid()));
-    flux_t *h = connect_or_die("squeue");
+    /* Inside a batch job or salloc, the enclosing instance's queue, as
+     * Slurm's squeue inside a job shows the cluster's. */
+    std::set<std::pair<std::string, std::string>> step_pairs;
+    if (!parse_step_list(steps_wanted, step_pairs)) {
+        fprintf(stderr, "squeue: error: Invalid job step id specified\n");
+        return 1;
+    }
+    flux_t *h = cluster_handle(connect_or_die("squeue"));
     Nodes nodes = nodes_query(h, "squeue");
     bool any_state = states.count("ALL") > 0;
     bool wants_inactive = any_state || !jobs_wanted.empty();
@@ -200,10 +358,17 @@ int main(int argc, char **argv)
             idset.insert(ids.begin(), ids.end());
         }
     }
+    /* A job that is a step of a job listed here (srun in srun's tasks)
+     * is that job's step, not a job of the queue, as in Slurm. */
+    std::set<flux_jobid_t> listed;
+    for (const auto &ji : list.info)
+        listed.insert(ji.id);
     /* Which pending job is next: the highest priority, then the oldest. */
     const JobInfo *next = nullptr;
     std::vector<const JobInfo *> rows;
     for (const auto &ji : list.info) {
+        if (ji.step_of && listed.count(ji.step_of))
+            continue;
         const char *st = "";
         json_int_t prio = 0, urgency = 16;
         json_unpack(ji.job, "{s?s s?I s?I}", "state", &st, "priority", &prio, "urgency", &urgency);
@@ -389,6 +554,11 @@ int main(int argc, char **argv)
         }
         return "";
     };
+    if (steps) {
+        print_steps(h, rows, step_pairs, items, header);
+        flux_close(h);
+        return 0;
+    }
     if (longfmt && header) {
         time_t t = time(nullptr);
         char buf[64];
