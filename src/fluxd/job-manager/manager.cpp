@@ -108,6 +108,20 @@ void JobManager::register_methods()
     reg("job-manager.purge", 0, &JobManager::purge_rpc);
     broker_.add_method("job-manager.ping", user,
                         [this](const flux_msg_t *m) { broker_.respond(m, json_object()); });
+    /* flux module stats job-manager: as Flux's, and how many inactive
+     * jobs are kept as a Summary only. */
+    broker_.add_method("job-manager.stats-get", user, [this](const flux_msg_t *m) {
+        uint64_t max_id = 0;
+        if (!jobs_.empty())
+            max_id = jobs_.rbegin()->first;
+        if (!done_.empty())
+            max_id = std::max(max_id, done_.rbegin()->first);
+        broker_.respond(m, json_pack("{s:{s:I} s:I s:I s:I s:I}", "journal", "listeners",
+                                     (json_int_t)journals_.size(), "active_jobs",
+                                     (json_int_t)active_, "inactive_jobs",
+                                     (json_int_t)inactive_live_, "inactive_summarized",
+                                     (json_int_t)done_.size(), "max_jobid", (json_int_t)max_id));
+    });
 }
 
 /* An instance restarted with its statedir: replay every job's eventlog.
@@ -206,6 +220,7 @@ void JobManager::restart()
                 else
                     housekeeping_store(*id, nullptr);
             }
+            compact_later(*id);
             continue;
         }
         active_++;
@@ -348,6 +363,7 @@ void JobManager::post(Entry &e, const char *name, json_t *context, bool then_adv
         e.sched_text.reset();
         if (e.job.flags & JOB_FLAG_WAITABLE)
             waitable_inactive(e);
+        compact_later(e.job.id);
         /* Waiters may read the eventlog next: answer once it is stored. */
         if (!e.waiters.empty()) {
             uint64_t id = e.job.id;
@@ -1075,6 +1091,8 @@ void JobManager::notify_waiters(Entry &e)
     }
     e.waiters.clear();
     e.reap_pending = false;
+    if (e.job.state == JobState::INACTIVE)
+        compact_later(e.job.id);
 }
 
 JobManager::Entry *JobManager::lookup(const flux_msg_t *msg, const char *idkey, uint64_t *idp)
@@ -1084,8 +1102,8 @@ JobManager::Entry *JobManager::lookup(const flux_msg_t *msg, const char *idkey, 
         broker_.respond_error(msg, EPROTO, std::string("expected {\"") + idkey + "\": integer}");
         return nullptr;
     }
-    auto it = jobs_.find((uint64_t)id);
-    if (it == jobs_.end()) {
+    Entry *e = find_entry((uint64_t)id);
+    if (!e) {
         broker_.respond_error(msg, ENOENT, "unknown job id "
                                                + flux::fluid_encode((uint64_t)id,
                                                                     flux::FluidFormat::f58));
@@ -1093,7 +1111,7 @@ JobManager::Entry *JobManager::lookup(const flux_msg_t *msg, const char *idkey, 
     }
     if (idp)
         *idp = (uint64_t)id;
-    return it->second.get();
+    return e;
 }
 
 bool JobManager::may_modify(const flux_msg_t *msg, const Entry &e)
@@ -1117,57 +1135,193 @@ void JobManager::note_alloc(Entry &e, const flux::Rv1 &R)
     e.expiration = R.expiration;
 }
 
-/* One job as job-manager.list shows it. */
-json_t *JobManager::list_entry(const Entry &e)
+/* What a listing shows of E (and all that is kept of an inactive job
+ * once nothing waits on it). */
+void JobManager::summarize(const Entry &e, Summary &s)
 {
     const Job &j = e.job;
+    s.userid = j.userid;
+    s.state = j.state;
+    s.urgency = (int8_t)j.urgency;
+    s.exception = j.exception;
+    s.success = j.success();
+    s.exception_severity = (int8_t)j.exception_severity;
+    s.phase = j.prolog_active > 0 ? 'p' : j.epilog_active > 0 ? 'e' : 0;
+    s.flags = j.flags;
+    s.wait_status = j.wait_status;
+    s.priority = j.priority;
+    s.t_submit = j.t_submit;
+    s.t_depend = j.t_depend;
+    s.t_run = j.t_run;
+    s.t_cleanup = j.t_cleanup;
+    s.t_inactive = j.t_inactive;
+    s.expiration = e.expiration;
+    s.duration = e.duration;
+    s.ntasks = (uint32_t)e.ntasks;
+    s.nnodes = (uint32_t)e.nnodes;
+    s.ncores = e.ncores;
+    s.text.clear();
+    s.text.reserve(e.name.size() + e.ranks.size() + e.nodelist.size() + 2);
+    s.text.append(e.name.c_str()).append(1, '\0');
+    s.text.append(e.ranks.c_str()).append(1, '\0');
+    s.text.append(e.nodelist.c_str());
+    s.queue = e.queue;
+    s.queue_name = intern(e.queue_name);
+    s.cwd = e.cwd;
+    s.project = e.project;
+    s.bank = e.bank;
+    s.rare.reset();
+    if (!j.dependencies.empty() || !j.alloc_annotations.empty() || j.exception || e.annotations) {
+        s.rare = std::make_unique<Summary::Rare>();
+        s.rare->dependencies.assign(j.dependencies.begin(), j.dependencies.end());
+        s.rare->alloc_annotations = j.alloc_annotations;
+        s.rare->exception_type = j.exception_type;
+        s.rare->exception_note = j.exception_note;
+        s.rare->exception_userid = j.exception_userid;
+        if (e.annotations)
+            s.rare->annotations.reset(json_incref(e.annotations.get()));
+    }
+}
+
+void JobManager::compact_later(uint64_t id)
+{
+    compact_ids_.push_back(id);
+    if (!compact_ev_)
+        compact_ev_.reset(event_new(
+            broker_.base(), -1, 0,
+            [](evutil_socket_t, short, void *arg) { ((JobManager *)arg)->compact_now(); }, this));
+    if (compact_ids_.size() == 1)
+        event_active(compact_ev_.get(), 0, 0);
+}
+
+/* Keep only the Summary of the inactive jobs nothing needs an Entry for. */
+void JobManager::compact_now()
+{
+    std::vector<uint64_t> ids;
+    ids.swap(compact_ids_);
+    for (uint64_t id : ids) {
+        auto it = jobs_.find(id);
+        if (it == jobs_.end())
+            continue;
+        const Entry &e = *it->second;
+        if (e.job.state != JobState::INACTIVE || !e.waiters.empty() || e.zombie
+            || e.reap_pending || !e.aux.empty() || e.timer || e.exec_running || e.alloc_sent
+            || e.free_sent || e.R)
+            continue;
+        Summary &sm = done_[id];
+        summarize(e, sm);
+        jobs_.erase(it);
+    }
+}
+
+JobManager::Entry *JobManager::find_entry(uint64_t id)
+{
+    if (auto it = jobs_.find(id); it != jobs_.end())
+        return it->second.get();
+    auto d = done_.find(id);
+    if (d == done_.end())
+        return nullptr;
+    /* Back to an Entry: what the job manager reads of an inactive job. */
+    const Summary &sm = d->second;
+    auto e = std::make_unique<Entry>();
+    Job &j = e->job;
+    j.id = id;
+    j.userid = sm.userid;
+    j.urgency = sm.urgency;
+    j.priority = sm.priority;
+    j.flags = sm.flags;
+    j.state = JobState::INACTIVE;
+    j.submitted = true;
+    j.t_submit = sm.t_submit;
+    j.t_depend = sm.t_depend;
+    j.t_run = sm.t_run;
+    j.t_cleanup = sm.t_cleanup;
+    j.t_inactive = sm.t_inactive;
+    j.wait_status = sm.wait_status;
+    j.exception = sm.exception;
+    j.exception_severity = sm.exception_severity;
+    j.allocated = sm.t_run > 0;
+    j.started = sm.t_run > 0;
+    j.finished = sm.wait_status >= 0;
+    j.released = true;
+    if (sm.rare) {
+        j.dependencies.insert(sm.rare->dependencies.begin(), sm.rare->dependencies.end());
+        j.alloc_annotations = sm.rare->alloc_annotations;
+        j.exception_type = sm.rare->exception_type;
+        j.exception_note = sm.rare->exception_note;
+        j.exception_userid = sm.rare->exception_userid;
+        if (sm.rare->annotations)
+            e->annotations.reset(json_incref(sm.rare->annotations.get()));
+    }
+    e->name = sm.name();
+    e->ntasks = sm.ntasks;
+    e->nnodes = sm.nnodes;
+    e->ranks = sm.ranks();
+    e->ncores = sm.ncores;
+    e->nodelist = sm.nodelist();
+    e->expiration = sm.expiration;
+    e->duration = sm.duration;
+    e->queue = sm.queue;
+    e->queue_name = sm.queue_name ? *sm.queue_name : "";
+    e->cwd = sm.cwd;
+    e->project = sm.project;
+    e->bank = sm.bank;
+    done_.erase(d);
+    Entry *ep = e.get();
+    jobs_[id] = std::move(e);
+    compact_later(id); /* once the request is done with it */
+    return ep;
+}
+
+/* One job as job-manager.list shows it. */
+json_t *JobManager::list_entry(uint64_t id, const Summary &s)
+{
     json_t *o = json_pack("{s:I s:i s:s s:s s:I s:I s:i s:I s:f s:f s:f s:f s:b s:i}", "id",
-                          (json_int_t)j.id, "userid", (int)j.userid, "state",
-                          job_state_name(j.state), "name", e.name.c_str(), "ntasks",
-                          (json_int_t)e.ntasks, "nnodes",
-                          (json_int_t)e.nnodes, "urgency", j.urgency,
-                          "priority", (json_int_t)j.priority, "t_submit", j.t_submit, "t_run",
-                          j.t_run, "t_cleanup", j.t_cleanup, "t_inactive", j.t_inactive,
-                          "success", j.success(), "waitstatus", j.wait_status);
-    if (!j.dependencies.empty()) {
+                          (json_int_t)id, "userid", (int)s.userid, "state",
+                          job_state_name(s.state), "name", s.name(), "ntasks",
+                          (json_int_t)s.ntasks, "nnodes", (json_int_t)s.nnodes, "urgency",
+                          (int)s.urgency, "priority", (json_int_t)s.priority, "t_submit",
+                          s.t_submit, "t_run", s.t_run, "t_cleanup", s.t_cleanup, "t_inactive",
+                          s.t_inactive, "success", s.success, "waitstatus", s.wait_status);
+    if (s.rare && !s.rare->dependencies.empty()) {
         json_t *deps = json_array();
-        for (const auto &d : j.dependencies)
+        for (const auto &d : s.rare->dependencies)
             json_array_append_new(deps, json_string(d.c_str()));
         json_object_set_new(o, "dependencies", deps);
     }
-    if (!e.ranks.empty())
-        json_object_set_new(o, "ranks", json_string(e.ranks.c_str()));
-    if (e.ncores > 0)
-        json_object_set_new(o, "ncores", json_integer(e.ncores));
-    if (j.t_depend > 0)
-        json_object_set_new(o, "t_depend", json_real(j.t_depend));
-    if (!e.nodelist.empty())
-        json_object_set_new(o, "nodelist", json_string(e.nodelist.c_str()));
-    if (e.expiration > 0)
-        json_object_set_new(o, "expiration", json_real(e.expiration));
-    if (e.duration > 0)
-        json_object_set_new(o, "duration", json_real(e.duration));
-    if (e.queue && !e.queue->name.empty())
-        json_object_set_new(o, "queue", json_string(e.queue->name.c_str()));
-    for (auto [key, val] : {std::pair{"cwd", e.cwd}, {"project", e.project}, {"bank", e.bank}})
+    if (*s.ranks())
+        json_object_set_new(o, "ranks", json_string(s.ranks()));
+    if (s.ncores > 0)
+        json_object_set_new(o, "ncores", json_integer(s.ncores));
+    if (s.t_depend > 0)
+        json_object_set_new(o, "t_depend", json_real(s.t_depend));
+    if (*s.nodelist())
+        json_object_set_new(o, "nodelist", json_string(s.nodelist()));
+    if (s.expiration > 0)
+        json_object_set_new(o, "expiration", json_real(s.expiration));
+    if (s.duration > 0)
+        json_object_set_new(o, "duration", json_real(s.duration));
+    if (s.queue && !s.queue->name.empty())
+        json_object_set_new(o, "queue", json_string(s.queue->name.c_str()));
+    for (auto [key, val] : {std::pair{"cwd", s.cwd}, {"project", s.project}, {"bank", s.bank}})
         if (val)
             json_object_set_new(o, key, json_string(val->c_str()));
     /* RFC 27 annotations: the scheduler's while pending, then those
      * kept in the alloc event. */
-    if (e.annotations)
-        json_object_set(o, "annotations", e.annotations.get());
-    else if (!j.alloc_annotations.empty()) {
+    if (s.rare && s.rare->annotations)
+        json_object_set(o, "annotations", s.rare->annotations.get());
+    else if (s.rare && !s.rare->alloc_annotations.empty()) {
         json_error_t jerr;
-        if (json_t *a = json_loads(j.alloc_annotations.c_str(), 0, &jerr))
+        if (json_t *a = json_loads(s.rare->alloc_annotations.c_str(), 0, &jerr))
             json_object_set_new(o, "annotations", a);
     }
-    if (j.prolog_active > 0 || j.epilog_active > 0)
-        json_object_set_new(o, "phase", json_string(j.prolog_active > 0 ? "prolog" : "epilog"));
-    if (j.exception)
+    if (s.phase)
+        json_object_set_new(o, "phase", json_string(s.phase == 'p' ? "prolog" : "epilog"));
+    if (s.exception)
         json_object_set_new(o, "exception",
-                            json_pack("{s:s s:i s:s}", "type", j.exception_type.c_str(),
-                                      "severity", j.exception_severity, "note",
-                                      j.exception_note.c_str()));
+                            json_pack("{s:s s:i s:s}", "type", s.rare->exception_type.c_str(),
+                                      "severity", (int)s.exception_severity, "note",
+                                      s.rare->exception_note.c_str()));
     return o;
 }
 
@@ -1186,11 +1340,16 @@ void JobManager::list(const flux_msg_t *msg)
                               " \"ids\": [int]}");
         return;
     }
-    auto visible = [&](const Entry &e) {
+    auto visible = [&](JobState state, uint32_t userid) {
         /* A guest lists its own jobs, every user's where the config allows. */
-        return ((int)e.job.state & states)
+        return ((int)state & states)
                && ((msg::rolemask(msg) & FLUX_ROLE_OWNER) || guest_list_all_
-                   || e.job.userid == msg::userid(msg));
+                   || userid == msg::userid(msg));
+    };
+    Summary scratch;
+    auto entry_json = [&](const Entry &e) {
+        summarize(e, scratch);
+        return list_entry(e.job.id, scratch);
     };
     json_t *a = json_array();
     if (ids) {
@@ -1198,19 +1357,40 @@ void JobManager::list(const flux_msg_t *msg)
         json_t *v;
         json_array_foreach(ids, i, v)
         {
-            auto it = jobs_.find((uint64_t)json_integer_value(v));
-            if (json_is_integer(v) && it != jobs_.end() && visible(*it->second))
-                json_array_append_new(a, list_entry(*it->second));
+            if (!json_is_integer(v))
+                continue;
+            uint64_t id = (uint64_t)json_integer_value(v);
+            if (auto it = jobs_.find(id); it != jobs_.end()) {
+                if (visible(it->second->job.state, it->second->job.userid))
+                    json_array_append_new(a, entry_json(*it->second));
+            }
+            else if (auto d = done_.find(id);
+                     d != done_.end() && visible(d->second.state, d->second.userid))
+                json_array_append_new(a, list_entry(id, d->second));
         }
         broker_.respond(msg, json_pack("{s:o}", "jobs", a));
         return;
     }
     int n = 0;
-    /* Newest first, as flux jobs shows them. */
-    for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) {
-        if (!visible(*it->second))
+    /* Newest first, as flux jobs shows them: the live entries and the
+     * summaries merged by id (none of the latter without INACTIVE). */
+    auto it = jobs_.rbegin();
+    auto d = (states & (int)JobState::INACTIVE) ? done_.rbegin() : done_.rend();
+    while (it != jobs_.rend() || d != done_.rend()) {
+        json_t *o = nullptr;
+        if (d == done_.rend() || (it != jobs_.rend() && it->first > d->first)) {
+            if (visible(it->second->job.state, it->second->job.userid))
+                o = entry_json(*it->second);
+            ++it;
+        }
+        else {
+            if (visible(d->second.state, d->second.userid))
+                o = list_entry(d->first, d->second);
+            ++d;
+        }
+        if (!o)
             continue;
-        json_array_append_new(a, list_entry(*it->second));
+        json_array_append_new(a, o);
         if (max > 0 && ++n >= max)
             break;
     }
@@ -1449,11 +1629,22 @@ void JobManager::journal(const flux_msg_t *msg)
     bool owner = msg::rolemask(msg) & FLUX_ROLE_OWNER;
     Kvs *kvs = broker_.kvs();
     kvs->sync(); /* the backlog must hold every event posted so far */
+    /* Every job (with full, the summarized inactive ones too), by id. */
+    std::vector<uint64_t> backlog;
     for (auto &[id, e] : jobs_) {
         if (!full && e->job.state == JobState::INACTIVE)
             continue;
         if (!owner && e->job.userid != msg::userid(msg))
             continue;
+        backlog.push_back(id);
+    }
+    if (full) {
+        for (auto &[id, sm] : done_)
+            if (owner || sm.userid == msg::userid(msg))
+                backlog.push_back(id);
+        std::sort(backlog.begin(), backlog.end());
+    }
+    for (uint64_t id : backlog) {
         auto text = kvs->lookup("primary", Ingest::job_key(id) + ".eventlog");
         if (!text)
             continue;
@@ -2037,7 +2228,7 @@ std::vector<uint64_t> JobManager::purge_candidates(double age_limit, int64_t num
                                                    size_t batch)
 {
     /* Forget the front's ids of jobs already gone. */
-    while (!inactive_order_.empty() && !jobs_.contains(inactive_order_.front()))
+    while (!inactive_order_.empty() && !known_job(inactive_order_.front()))
         inactive_order_.pop_front();
     bool any_limit = age_limit >= 0 || num_limit >= 0;
     double now = broker_.now();
@@ -2045,17 +2236,23 @@ std::vector<uint64_t> JobManager::purge_candidates(double age_limit, int64_t num
     size_t i = 0; /* live inactive jobs passed so far, oldest first */
     for (auto it = inactive_order_.begin(); it != inactive_order_.end() && out.size() < batch;
          ++it) {
-        auto j = jobs_.find(*it);
-        if (j == jobs_.end())
+        const Entry *e = nullptr;
+        double t_inactive;
+        if (auto j = jobs_.find(*it); j != jobs_.end()) {
+            e = j->second.get();
+            t_inactive = e->job.t_inactive;
+        }
+        else if (auto d = done_.find(*it); d != done_.end())
+            t_inactive = d->second.t_inactive;
+        else
             continue; /* purged by id */
-        const Entry &e = *j->second;
         bool over_count = num_limit >= 0 && inactive_live_ - i > (size_t)num_limit;
-        bool too_old = age_limit >= 0 && now - e.job.t_inactive > age_limit;
+        bool too_old = age_limit >= 0 && now - t_inactive > age_limit;
         i++;
         if (any_limit && !over_count && !too_old)
             break; /* the rest are younger and within the count */
         /* Housekeeping still holds its nodes, or a waiter has yet to hear. */
-        if (housekeeping_jobs_.contains(*it) || !e.waiters.empty() || e.zombie)
+        if (housekeeping_jobs_.contains(*it) || (e && (!e->waiters.empty() || e->zombie)))
             continue;
         out.push_back(*it);
     }
@@ -2064,17 +2261,23 @@ std::vector<uint64_t> JobManager::purge_candidates(double age_limit, int64_t num
 
 void JobManager::purge_job(uint64_t id)
 {
-    auto it = jobs_.find(id);
-    if (it == jobs_.end() || it->second->job.state != JobState::INACTIVE)
+    /* Plugins hear of it with its Entry (brought back for them). */
+    if (!jobtap_.empty() && find_entry(id) == nullptr)
         return;
-    Entry &e = *it->second;
-    if (!jobtap_.empty())
-        jobtap_job(e, "job.inactive-remove", nullptr, JobState::INACTIVE);
+    auto it = jobs_.find(id);
+    if (it != jobs_.end()) {
+        if (it->second->job.state != JobState::INACTIVE)
+            return;
+        if (!jobtap_.empty())
+            jobtap_job(*it->second, "job.inactive-remove", nullptr, JobState::INACTIVE);
+        jobs_.erase(it);
+    }
+    else if (done_.erase(id) == 0)
+        return;
     KvsOp op;
     op.kind = KvsOp::Kind::unlink;
     op.key = Ingest::job_key(id);
     broker_.kvs()->write("primary", std::move(op));
-    jobs_.erase(it);
     inactive_live_--;
 }
 
@@ -2128,9 +2331,9 @@ void JobManager::purge_rpc(const flux_msg_t *msg)
             uint64_t id = (uint64_t)json_integer_value(v);
             auto it = jobs_.find(id);
             std::string err;
-            if (!json_is_integer(v) || it == jobs_.end())
+            if (!json_is_integer(v) || (it == jobs_.end() && !done_.contains(id)))
                 err = "unknown job id";
-            else if (it->second->job.state != JobState::INACTIVE)
+            else if (it != jobs_.end() && it->second->job.state != JobState::INACTIVE)
                 err = "job is not inactive";
             else if (housekeeping_jobs_.contains(id))
                 err = "job is still in housekeeping";

@@ -4,10 +4,12 @@
  * answers list/raise/urgency requests. */
 #pragma once
 
+#include <cstring>
 #include <functional>
 #include <deque>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <set>
 #include <string>
@@ -96,6 +98,59 @@ class JobManager : private JobtapHost {
         };
         std::vector<Aux> aux; /* jobtap plugins' data (flux_jobtap_job_aux_set) */
     };
+
+    /* What a listing shows of a job.  An inactive job that nothing waits
+     * on any more (no waiter, not a zombie, no housekeeping, no plugin
+     * data) is kept as only this, about a third of an Entry
+     * (doc/design/inactive-jobs.md); a request that needs its Entry gets
+     * one back (find_entry()). */
+    struct Summary {
+        uint32_t userid = 0;
+        JobState state = JobState::INACTIVE;
+        int8_t urgency = 0;
+        bool exception = false;
+        bool success = false;
+        int8_t exception_severity = -1;
+        char phase = 0; /* 'p' prolog, 'e' epilog, 0 none */
+        int flags = 0;
+        int wait_status = -1;
+        int64_t priority = -1;
+        double t_submit = 0, t_depend = 0, t_run = 0, t_cleanup = 0, t_inactive = 0;
+        double expiration = 0, duration = 0;
+        uint32_t ntasks = 1, nnodes = 0, ncores = 0;
+        /* "NAME\0RANKS\0NODELIST": one string, most often short enough
+         * to need no allocation of its own. */
+        std::string text;
+        const char *name() const { return text.c_str(); }
+        const char *ranks() const { return name() + strlen(name()) + 1; }
+        const char *nodelist() const { return ranks() + strlen(ranks()) + 1; }
+        QueueState *queue = nullptr;
+        const std::string *queue_name = nullptr, *cwd = nullptr, *project = nullptr,
+                          *bank = nullptr; /* interned */
+        /* What few jobs have, allocated only for them. */
+        struct Rare {
+            std::vector<std::string> dependencies;
+            std::string alloc_annotations, exception_type, exception_note;
+            int64_t exception_userid = -1;
+            flux::JsonPtr annotations;
+        };
+        std::unique_ptr<Rare> rare;
+    };
+    void summarize(const Entry &e, Summary &s);
+    /* Summaries come from a pool of their own: packed together, they leave
+     * the pages of the Entries they replace wholly free, for malloc_trim
+     * to give back. */
+    std::pmr::unsynchronized_pool_resource done_pool_;
+    std::pmr::map<uint64_t, Summary> done_{&done_pool_};
+    /* Inactive jobs to summarize on the next loop turn (an Entry must
+     * outlive the call-outs of the event that made it inactive). */
+    std::vector<uint64_t> compact_ids_;
+    flux::EventPtr compact_ev_;
+    void compact_later(uint64_t id);
+    void compact_now();
+    /* The job's Entry, brought back from done_ if need be; null if unknown. */
+    Entry *find_entry(uint64_t id);
+    bool known_job(uint64_t id) const { return jobs_.contains(id) || done_.contains(id); }
 
     explicit JobManager(ServiceHost &b) : broker_(b) {}
     void register_methods();
@@ -200,7 +255,7 @@ class JobManager : private JobtapHost {
      * inactive-num-limit, as Flux): the oldest inactive jobs leave the job
      * manager and the KVS; job.inactive-remove is called for each. */
     void purge_rpc(const flux_msg_t *msg);
-    json_t *list_entry(const Entry &e);
+    json_t *list_entry(uint64_t id, const Summary &s);
     /* The inactive jobs a purge with these limits (< 0: none) would take,
      * oldest first, at most BATCH. */
     std::vector<uint64_t> purge_candidates(double age_limit, int64_t num_limit, size_t batch);

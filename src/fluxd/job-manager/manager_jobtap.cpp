@@ -536,8 +536,8 @@ int JobManager::jobtap_foreach_active(const std::function<int(uint64_t)> &f)
 
 json_t *JobManager::jobtap_job_info(uint64_t id)
 {
-    auto it = jobs_.find(id);
-    return it == jobs_.end() ? nullptr : jobtap_entry_info(*it->second);
+    Entry *e = find_entry(id);
+    return e ? jobtap_entry_info(*e) : nullptr;
 }
 
 flux::Result<void> JobManager::jobtap_dependency(uint64_t id, const std::string &desc, bool add)
@@ -623,10 +623,10 @@ void JobManager::jobtap_reprioritize_all()
 flux::Result<void> JobManager::jobtap_aux_set(flux_plugin *p, uint64_t id, const std::string &key,
                                               void *val, void (*destroy)(void *))
 {
-    auto it = jobs_.find(id);
-    if (it == jobs_.end())
+    Entry *e = find_entry(id);
+    if (!e)
         return flux::make_error(ENOENT, "no such job");
-    auto &aux = it->second->aux;
+    auto &aux = e->aux;
     for (auto x = aux.begin(); x != aux.end(); ++x) {
         if (x->p == p && x->key == key) {
             Entry::Aux old = *x;
@@ -710,10 +710,10 @@ std::optional<std::string> JobManager::jobtap_store_get(const std::string &key)
 json_t *JobManager::jobtap_jobspec(uint64_t id)
 {
     auto it = jobs_.find(id);
-    if (it == jobs_.end())
+    if (it == jobs_.end() && !done_.contains(id))
         return nullptr;
     std::string text;
-    if (it->second->jobspec_text)
+    if (it != jobs_.end() && it->second->jobspec_text)
         text = *it->second->jobspec_text;
     else if (auto t = broker_.kvs()->lookup("primary", Ingest::job_key(id) + ".jobspec"))
         text = std::move(*t);
