@@ -248,6 +248,31 @@ test_expect_success 'squeue -s: running steps (N.0..., N.batch, srun'"'"'s own N
     { wait $spid || true; } &&
     wait_for 30 sh -c "! squeue -h -s -o %i | grep -q ."
 '
+test_expect_success 'scancel N.S cancels one step and the allocation goes on; N.0 of srun is its job' '
+    id=$(sbatch --parsable --wrap "srun -J s0 sleep 120; echo after=\$?; srun -J s1 true") &&
+    wait_for 30 sh -c "squeue -h -s -o %i | grep -qx $id.0" &&
+    test_expect_code 1 scancel $id.7 2>e7 &&
+    grep -q "Kill job error on job id $id.7: Invalid job id specified" e7 &&
+    scancel $id.0 &&
+    flux job wait-event -t 60 $id clean &&
+    sacct -n -P -j $id -o JobID,State >st &&
+    grep -qx "$id|COMPLETED" st &&
+    grep -qx "$id.0|CANCELLED" st &&
+    grep -qx "$id.1|COMPLETED" st &&
+    grep -q "after=143" slurm-$id.out &&
+    test_expect_code 1 scancel $id.1 2>e1 &&
+    grep -q "already completing or completed" e1 &&
+    { srun -J outer2 sh -c "srun -J inner sleep 120; echo inner=\$?; sleep 120" >sis2.out 2>&1 & } &&
+    pid=$! &&
+    wait_for 30 sh -c "squeue -h -s -o \"%i %j\" | grep -q \" inner$\"" &&
+    outer=$(squeue -h -n outer2 -o %i) &&
+    scancel $outer.1 &&
+    wait_for 30 sh -c "grep -q inner=143 sis2.out" &&
+    test "$(squeue -h -j $outer -o %t)" = R &&
+    scancel $outer.0 &&
+    { wait $pid || true; } &&
+    wait_for 30 sh -c "squeue -h -t all -j $outer -o %t | grep -qx CA"
+'
 test_expect_success 'in a batch job, squeue, sbatch, scancel and sinfo address the enclosing instance' '
     cat >chain.sh <<-EOF &&
 	#!/bin/sh

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <string>
@@ -104,6 +105,38 @@ int main(int argc, char **argv)
     std::set<flux_jobid_t> chosen;
     for (int i = optind; i < argc; i++) {
         std::vector<flux_jobid_t> ids;
+        /* N.S: step S of job N (slurm_steps.h). */
+        if (const char *dot = strrchr(argv[i], '.')) {
+            std::string job(argv[i], dot - argv[i]);
+            char *end;
+            long step = strtol(dot + 1, &end, 10);
+            const JobInfo *ji = nullptr;
+            if (*(dot + 1) && !*end && step >= 0 && resolve_jobid(jobs, job, ids) && ids.size() == 1)
+                for (const auto &j : jobs.info)
+                    if (j.id == ids[0])
+                        ji = &j;
+            if (!ji) {
+                fprintf(stderr, "scancel: error: Invalid job id %s\n", argv[i]);
+                rc = 1;
+                continue;
+            }
+            bool whole = false;
+            std::string err;
+            if (step_kill(h, ji->id, !strcmp(job_state(ji->job).code, "R"), ji->srun, (int)step,
+                          signum, &whole, &err) < 0) {
+                fprintf(stderr, "scancel: error: Kill job error on job id %s: %s\n", argv[i],
+                        err.c_str());
+                rc = 1;
+            }
+            else if (whole) {
+                chosen.insert(ji->id);
+                named.push_back({argv[i], ji->id});
+            }
+            else if (verbose)
+                fprintf(stderr, "scancel: %s step %s\n", signum ? "Signal sent to" : "Terminating",
+                        argv[i]);
+            continue;
+        }
         if (!resolve_jobid(jobs, argv[i], ids)) {
             fprintf(stderr, "scancel: error: Invalid job id %s\n", argv[i]);
             rc = 1;

@@ -150,6 +150,8 @@ bool step_record(flux_t *h, const StepPlace &p, int step, flux_jobid_t id)
     /* A step still running is recorded with no end (sacct: RUNNING,
      * End Unknown); its final record follows. */
     r.end = t_cleanup > 0 ? t_cleanup : (r.state == "RUNNING" ? 0 : (double)time(nullptr));
+    r.jobid = id;
+    r.inner = p.in_child;
     flux_future_destroy(f);
 
     flux_t *target = h;
@@ -166,16 +168,80 @@ bool step_record(flux_t *h, const StepPlace &p, int step, flux_jobid_t id)
 
 std::string step_line(const StepRecord &r)
 {
-    json_t *o = json_pack("{s:i s:s s:s s:s s:s s:I s:I s:I s:f s:f}", "step", r.step, "name",
-                          r.name.c_str(), "state", r.state.c_str(), "exitcode", r.exitcode.c_str(),
-                          "nodelist", r.nodelist.c_str(), "ntasks", (json_int_t)r.ntasks, "ncpus",
-                          (json_int_t)r.ncpus, "nnodes", (json_int_t)r.nnodes, "start", r.start,
-                          "end", r.end);
+    json_t *o = json_pack("{s:i s:s s:s s:s s:s s:I s:I s:I s:f s:f s:I s:b}", "step", r.step,
+                          "name", r.name.c_str(), "state", r.state.c_str(), "exitcode",
+                          r.exitcode.c_str(), "nodelist", r.nodelist.c_str(), "ntasks",
+                          (json_int_t)r.ntasks, "ncpus", (json_int_t)r.ncpus, "nnodes",
+                          (json_int_t)r.nnodes, "start", r.start, "end", r.end, "jobid",
+                          (json_int_t)r.jobid, "inner", r.inner);
     char *s = o ? json_dumps(o, JSON_COMPACT) : nullptr;
     std::string line = s ? s : "";
     free(s);
     json_decref(o);
     return line;
+}
+
+int step_kill(flux_t *h, flux_jobid_t alloc, bool running, bool srun_job, int step, int signum,
+              bool *whole, std::string *err)
+{
+    *whole = false;
+    if (!running) {
+        *err = "Job/step already completing or completed";
+        return -1;
+    }
+    flux_future_t *f;
+    f = flux_job_lookup(h, alloc, "guest.slurm.steps");
+    const char *text = nullptr;
+    std::vector<StepRecord> recs;
+    if (f && flux_job_lookup_get(f, &text) == 0) {
+        json_t *v = json_loads(text, JSON_DECODE_ANY, nullptr);
+        recs = steps_parse(json_string_value(v));
+        json_decref(v);
+    }
+    flux_future_destroy(f);
+    const StepRecord *rec = nullptr;
+    for (const auto &r : recs)
+        if (r.step == step)
+            rec = &r;
+    if (!rec) {
+        if (step == 0 && srun_job) {
+            *whole = true;
+            return 0;
+        }
+        *err = "Invalid job id specified";
+        return -1;
+    }
+    if (rec->end > 0) {
+        *err = "Job/step already completing or completed";
+        return -1;
+    }
+    if (rec->jobid == 0) {
+        *err = "the step was started by an older srun (no job id recorded)";
+        return -1;
+    }
+    flux_t *target = h;
+    if (rec->inner) {
+        f = flux_job_lookup(h, alloc, "guest.uri");
+        const char *uri = nullptr;
+        if (!f || flux_job_lookup_get_unpack(f, "s", &uri) < 0 || !uri
+            || !(target = flux_open(uri, 0))) {
+            flux_future_destroy(f);
+            *err = "cannot reach the allocation's instance";
+            return -1;
+        }
+        flux_future_destroy(f);
+    }
+    f = signum ? flux_job_kill(target, rec->jobid, signum)
+               : flux_job_cancel(target, rec->jobid, "Cancelled by scancel");
+    int rc = 0;
+    if (!f || flux_rpc_get(f, nullptr) < 0) {
+        *err = f ? flux_future_error_string(f) : strerror(errno);
+        rc = -1;
+    }
+    flux_future_destroy(f);
+    if (target != h)
+        flux_close(target);
+    return rc;
 }
 
 std::vector<StepRecord> steps_parse(const char *text)
@@ -195,6 +261,11 @@ std::vector<StepRecord> steps_parse(const char *text)
                            &r.start, "end", &r.end)
                    == 0
             && r.step >= 0) {
+            json_int_t jobid = 0;
+            int inner = 0;
+            json_unpack(o, "{s?I s?b}", "jobid", &jobid, "inner", &inner);
+            r.jobid = (flux_jobid_t)jobid;
+            r.inner = inner;
             r.name = name;
             r.state = state;
             r.exitcode = exitcode;

@@ -48,6 +48,11 @@ struct StepRecord {
     std::string name, state, exitcode, nodelist;
     int64_t ntasks = 0, ncpus = 0, nnodes = 0;
     double start = 0, end = 0;
+    /* The step's own job: its id, in the allocation's own instance
+     * (inner: a batch or salloc instance, whose URI is job.<N>.guest.uri)
+     * or beside the allocation (srun in srun); 0 in older records. */
+    flux_jobid_t jobid = 0;
+    bool inner = false;
 };
 /* Parse the text of job.<N>.guest.slurm.steps (lines of JSON); bad lines
  * are skipped.  Ordered by step number; a step recorded twice (start,
@@ -55,5 +60,13 @@ struct StepRecord {
 std::vector<StepRecord> steps_parse(const char *text);
 /* The JSON line of a record (without the newline). */
 std::string step_line(const StepRecord &r);
+
+/* Cancel (SIGNUM 0) or signal the running step STEP of allocation ALLOC
+ * (RUNNING: the allocation is), H being the instance that holds it
+ * (scancel N.S).  Step 0 of srun's own job (SRUN_JOB) is the job itself
+ * (*WHOLE set: the caller acts on ALLOC).  Returns 0, or -1 with *ERR
+ * Slurm's words for why not. */
+int step_kill(flux_t *h, flux_jobid_t alloc, bool running, bool srun_job, int step, int signum,
+              bool *whole, std::string *err);
 
 } // namespace slurm

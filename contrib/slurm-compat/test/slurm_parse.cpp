@@ -379,9 +379,13 @@ Test(steps, records_round_trip)
     a.nnodes = 2;
     a.start = 100.5;
     a.end = 160.25;
+    a.jobid = 123456789012ULL;
+    a.inner = true;
     slurm::StepRecord b = a;
     b.step = 0;
     b.name = "first";
+    b.jobid = 7;
+    b.inner = false;
     /* Out of order (concurrent sruns end in any order), a line that is not
      * JSON, one missing fields and a negative step are skipped. */
     std::string text = slurm::step_line(a) + "\nnot json\n{\"step\":1}\n"
@@ -400,6 +404,17 @@ Test(steps, records_round_trip)
     cr_expect_eq(v[1].nnodes, 2);
     cr_expect_eq(v[1].start, 100.5);
     cr_expect_eq(v[1].end, 160.25);
+    cr_expect_eq(v[1].jobid, 123456789012ULL);
+    cr_expect(v[1].inner);
+    cr_expect_eq(v[0].jobid, 7);
+    cr_expect_not(v[0].inner);
+    /* A record of an older srun (no jobid, no inner) still parses. */
+    auto old = slurm::steps_parse("{\"step\":3,\"name\":\"o\",\"state\":\"RUNNING\","
+                                  "\"exitcode\":\"\",\"nodelist\":\"n1\",\"ntasks\":1,"
+                                  "\"ncpus\":1,\"nnodes\":1,\"start\":1.0,\"end\":0.0}\n");
+    cr_assert_eq(old.size(), 1);
+    cr_expect_eq(old[0].jobid, 0);
+    cr_expect_not(old[0].inner);
     cr_expect_eq(slurm::steps_parse(nullptr).size(), 0);
     cr_expect_eq(slurm::steps_parse("").size(), 0);
 }
