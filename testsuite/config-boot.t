@@ -119,6 +119,13 @@ test_expect_success 'requests from rank 2 reach rank 1' '
     FLUX_URI=local://$PWD/a-r2/local flux ping --count=1 1 >out &&
     grep -q "^1!broker.ping" out
 '
+test_expect_success 'srun in srun: the step stays on its allocation'"'"'s node (as Slurm)' '
+    PATH=$FLUX_BUILD_DIR/contrib/slurm-compat:$PATH &&
+    srun -N1 -w fake2 sh -c "srun -N1 flux getattr hostname" >sis.out &&
+    test "$(cat sis.out)" = fake2 &&
+    srun -N1 -w fake1 sh -c "srun -N1 flux getattr hostname" >sis.out &&
+    test "$(cat sis.out)" = fake1
+'
 test_expect_success 'flux shutdown stops all three brokers' '
     flux shutdown &&
     wait_for 20 all_gone $APIDS

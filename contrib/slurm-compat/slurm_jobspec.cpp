@@ -201,6 +201,8 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
     if (!o.exclude.empty())
         json_array_append_new(cons, json_pack("{s:[{s:[s]}]}", "not", "hostlist",
                                               o.exclude.c_str()));
+    if (!x.within.empty())
+        json_array_append_new(cons, json_pack("{s:[s]}", "hostlist", x.within.c_str()));
     if (json_array_size(cons) == 1)
         json_object_set(sys, "constraints", json_array_get(cons, 0));
     else if (json_array_size(cons) > 1)

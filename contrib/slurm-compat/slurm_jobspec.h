@@ -20,6 +20,8 @@ struct JobspecExtra {
     std::string array_job_id;    /* decimal, "" for the first task (itself) */
     int array_count = 0, array_min = 0, array_max = 0, array_step = 0;
     std::string step_of;         /* srun inside an allocation: the job's id */
+    std::string within;          /* hostlist the job must stay inside (a step
+                                  * beside its allocation: srun in srun) */
     int step_id = -1;            /* its step number (slurm_steps.h), -1: none */
     bool srun = false;           /* srun's own job (not a step of another) */
     std::vector<std::string> dependency_ids; /* -d ids resolved to Flux ids (decimal) */

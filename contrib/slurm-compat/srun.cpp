@@ -141,6 +141,12 @@ int main(int argc, char **argv)
         place = step_place(h);
         if (place.valid() && (x.step_id = step_claim(h, place)) < 0)
             fprintf(stderr, "srun: warning: cannot number this step: %s\n", strerror(errno));
+        /* Beside its allocation (srun in srun's tasks), a step stays on
+         * the allocation's nodes, as Slurm's steps do; in a batch or
+         * salloc instance those are all the nodes there are. */
+        const char *nl = getenv("SLURM_JOB_NODELIST");
+        if (place.valid() && !place.in_child && nl && *nl)
+            x.within = nl;
     }
     else
         x.srun = true;
