@@ -87,7 +87,8 @@ test_expect_success 'each shell writes an entry to the tasks its rank idset name
 " &&
     flux kvs put --append $key="{\"timestamp\":1,\"name\":\"data\",\"context\":{\"stream\":\"stdin\",\"rank\":\"0\",\"data\":\"zero\\n\"}}
 " &&
-    flux job attach -r -l $id | sort >idset.out &&
+    flux job attach -r -l $id >idset.raw &&
+    sort idset.raw >idset.out &&
     printf "0: zero\n1: one\n" >idset.exp &&
     test_cmp idset.exp idset.out
 '

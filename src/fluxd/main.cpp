@@ -362,7 +362,12 @@ int main(int argc, char *argv[])
                 fprintf(stderr, "fluxd: %s; resources are discovered instead\n",
                         R.error().text.c_str());
             else {
-                const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+                /* The job's own directory where the shell made one (flux
+                 * batch): removed with the job, so a broker killed before
+                 * its unlink below leaves nothing behind. */
+                const char *tmp = getenv("FLUX_JOB_TMPDIR");
+                if (!tmp || !*tmp)
+                    tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
                 std::string path = std::string(tmp) + "/fluxd-R-XXXXXX";
                 int fd = mkstemp(path.data());
                 if (fd < 0 || write(fd, R->data(), R->size()) != (ssize_t)R->size()) {
