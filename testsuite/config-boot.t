@@ -126,6 +126,14 @@ test_expect_success 'srun in srun: the step stays on its allocation'"'"'s node (
     srun -N1 -w fake1 sh -c "srun -N1 flux getattr hostname" >sis.out &&
     test "$(cat sis.out)" = fake1
 '
+test_expect_success 'sbatch -o %N names the node the script ran on; srun -o %N makes a file per node' '
+    PATH=$FLUX_BUILD_DIR/contrib/slurm-compat:$PATH &&
+    id=$(sbatch --parsable --wait -w fake1 -o "batch-%N-%j.out" --wrap "echo here") &&
+    test "$(cat batch-fake1-$id.out)" = here &&
+    srun -N2 -w "fake[1-2]" -o "step-%N.out" echo hi &&
+    test "$(cat step-fake1.out)" = hi &&
+    test "$(cat step-fake2.out)" = hi
+'
 test_expect_success 'flux shutdown stops all three brokers' '
     flux shutdown &&
     wait_for 20 all_gone $APIDS

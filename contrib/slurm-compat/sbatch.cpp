@@ -212,11 +212,9 @@ int main(int argc, char **argv)
         else {
             pf.array_jobid = "{{id.dec}}";
         }
-        {
-            char host[256] = "";
-            gethostname(host, sizeof(host) - 1);
-            pf.node = host;
-        }
+        /* %N: the node the script runs on (the job's first), named by
+         * the shell that opens the file. */
+        pf.node = "{{node.name}}";
         xx.output = expand_pattern(out, pf);
         xx.error = errf.empty() ? "" : expand_pattern(errf, pf);
         Json js;

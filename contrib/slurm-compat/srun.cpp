@@ -99,6 +99,7 @@ int main(int argc, char **argv)
         PatternFields pf;
         pf.jobid = "{{id.dec}}";
         pf.name = xname;
+        pf.node = "{{node.name}}"; /* %N: a file per node, as srun(1) */
         pf.user = getenv("USER") ? getenv("USER") : "";
         x.output = expand_pattern(o.output, pf);
     }
@@ -106,6 +107,7 @@ int main(int argc, char **argv)
         PatternFields pf;
         pf.jobid = "{{id.dec}}";
         pf.name = xname;
+        pf.node = "{{node.name}}";
         x.error = expand_pattern(o.error, pf);
     }
     /* -i/--input (srun(1) IO Redirection): all (the default) sends srun's

@@ -18,7 +18,7 @@
  * pty.rows / pty.cols set its window size.
  * With the shell option output.stdout / output.stderr {type: "file",
  * path} (flux run --output/--error) the bytes go to the file instead
- * ({{id}}, {{id.f58}}, {{id.dec}}, {{name}} expanded; stderr follows
+ * ({{id}}, {{id.f58}}, {{id.dec}}, {{name}}, {{node.name}}, {{node.id}} expanded; stderr follows
  * stdout unless given).  output.mode is "truncate" (the default, as
  * Flux) or "append".
  *
@@ -232,13 +232,16 @@ void read_cb(evutil_socket_t fd, short, void *arg)
     flux_shell_remove_completion_ref(state.shell, "output");
 }
 
-std::string expand_template(std::string s, uint64_t id, const std::string &name)
+std::string expand_template(std::string s, uint64_t id, const std::string &name,
+                            const std::string &node_name, int node_id)
 {
     const std::pair<std::string, std::string> subs[] = {
         {"{{id}}", flux::fluid_encode(id, flux::FluidFormat::f58)},
         {"{{id.f58}}", flux::fluid_encode(id, flux::FluidFormat::f58)},
         {"{{id.dec}}", std::to_string((unsigned long long)id)},
         {"{{name}}", name},
+        {"{{node.name}}", node_name},
+        {"{{node.id}}", std::to_string(node_id)},
     };
     for (const auto &[from, to] : subs)
         for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size())
@@ -295,7 +298,19 @@ int open_output(flux_shell_t *shell, const char *which, bool *failed)
         return -1;
     json_int_t id = 0;
     json_t *jobspec = nullptr;
-    (void)json_unpack(flux_shell_get_info(shell), "{s:I s:o}", "jobid", &id, "jobspec", &jobspec);
+    int node_id = 0;
+    (void)json_unpack(flux_shell_get_info(shell), "{s:I s:o s?i}", "jobid", &id, "jobspec",
+                      &jobspec, "rank", &node_id);
+    /* {{node.name}}: this shell's node as the instance names it (the
+     * broker's hostname attribute), as Flux's flux-shell(1). */
+    std::string node_name;
+    if (strstr(path, "{{node.name}}")) {
+        const char *h = flux_attr_get(flux_shell_get_flux(shell), "hostname");
+        char buf[256] = "";
+        if (!h && gethostname(buf, sizeof(buf) - 1) == 0)
+            h = buf;
+        node_name = h ? h : "";
+    }
     json_t *sys = json_object_get(json_object_get(jobspec, "attributes"), "system");
     std::string name;
     if (const char *n = json_string_value(json_object_get(json_object_get(sys, "job"), "name")))
@@ -305,7 +320,7 @@ int open_output(flux_shell_t *shell, const char *which, bool *failed)
                                                 "command"),
                                 0)))
         name = strrchr(a0, '/') ? strrchr(a0, '/') + 1 : a0;
-    std::string p = expand_template(path, (uint64_t)id, name);
+    std::string p = expand_template(path, (uint64_t)id, name, node_name, node_id);
     const char *cwd = json_string_value(json_object_get(sys, "cwd"));
     if (!p.empty() && p[0] != '/' && cwd)
         p = std::string(cwd) + "/" + p;
