@@ -189,8 +189,7 @@ int step_kill(flux_t *h, flux_jobid_t alloc, bool running, bool srun_job, int st
         *err = "Job/step already completing or completed";
         return -1;
     }
-    flux_future_t *f;
-    f = flux_job_lookup(h, alloc, "guest.slurm.steps");
+    flux_future_t *f = flux_job_lookup(h, alloc, "guest.slurm.steps");
     const char *text = nullptr;
     std::vector<StepRecord> recs;
     if (f && flux_job_lookup_get(f, &text) == 0) {

@@ -1166,7 +1166,6 @@ void JobManager::summarize(const Entry &e, Summary &s)
     s.text.append(e.ranks.c_str()).append(1, '\0');
     s.text.append(e.nodelist.c_str());
     s.queue = e.queue;
-    s.queue_name = intern(e.queue_name);
     s.cwd = e.cwd;
     s.project = e.project;
     s.bank = e.bank;
@@ -1210,6 +1209,7 @@ void JobManager::compact_now()
             continue;
         Summary &sm = done_[id];
         summarize(e, sm);
+        sm.queue_name = intern(e.queue_name); /* for an Entry brought back */
         jobs_.erase(it);
     }
 }
