@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libevent-dev libjansson-dev libhwloc-dev libsqlite3-dev
-      libtomlplusplus-dev libyaml-cpp-dev libcriterion-dev
+      libtomlplusplus-dev libyaml-cpp-dev libsimdjson-dev libcriterion-dev
       iproute2 iputils-ping procps jq sharness)
 # MPI launch tests (testsuite/shell-mpi.t) and the shell's PMIx server.
 pkgs+=(openmpi-bin libopenmpi-dev mpich libmpich-dev libpmix-dev)

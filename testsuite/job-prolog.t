@@ -196,10 +196,11 @@ command = ["sh", "-c", "test \$(flux getattr rank) = 0 || while test -e $PWD/hk-
 EOT
 cat >hk.sh <<'EOT'
 set -e
-free() { rpc sched-simple.status | jq .free_cores; }
+# The scheduler's view (sched-simple or sched-graph: flux resource list).
+free() { flux resource list -s free -no "{ncores}"; }
 # Both nodes up and free (housekeeping does not hold yet).
 flux run -N2 -n2 --exclusive true
-timeout 20 sh -c "until test \$(rpc sched-simple.status | jq .allocated_cores) -eq 0; do sleep 0.1; done"
+timeout 20 sh -c "until test \$(flux resource list -s allocated -no {ncores}) -eq 0; do sleep 0.1; done"
 ncores=$(free)
 touch hk-hold
 a=$(flux submit -N2 -n2 --exclusive true)
@@ -208,7 +209,7 @@ flux job wait-event -t 30 $a clean >/dev/null
 flux job eventlog $a | grep -q " free"
 # Only rank 0's cores came back to the scheduler (a partial sched.free).
 half=$((ncores / 2))
-timeout 20 sh -c "until test \$(rpc sched-simple.status | jq .free_cores) -eq $half; do sleep 0.1; done"
+timeout 20 sh -c "until test \$(flux resource list -s free -no {ncores}) -eq $half; do sleep 0.1; done"
 # A one-node job runs on rank 0 at once; a two-node job waits for rank 1.
 b=$(flux submit -N1 --exclusive true)
 flux job wait $b
@@ -217,7 +218,7 @@ sleep 1
 flux jobs -n -o "{state}" $c >state.c
 rm hk-hold
 flux job wait $c
-timeout 20 sh -c "until test \$(rpc sched-simple.status | jq .free_cores) -eq $ncores; do sleep 0.1; done"
+timeout 20 sh -c "until test \$(flux resource list -s free -no {ncores}) -eq $ncores; do sleep 0.1; done"
 flux jobs -n -o "{ranks}" $b >ranks.b
 EOT
 test_expect_success 'housekeeping holds only its node; the next job waits only for that node' '
@@ -225,6 +226,16 @@ test_expect_success 'housekeeping holds only its node; the next job waits only f
     grep -q SCHED state.c &&
     test "$(cat ranks.b)" = 0 &&
     test $(grep -c "^hk " hk-ran) -eq 7
+'
+# sched-graph frees a job's allocation by its id on the final free (it
+# never decodes R then) and by rank on a partial one.
+test_expect_success 'sched-graph: housekeeping holds only its node too (partial sched.free)' '
+    rm -f hk-ran &&
+    flux start --test-size=2 -Ssched-module=sched-graph -c hk.toml bash hk.sh 2>hk-graph.err &&
+    grep -q SCHED state.c &&
+    test "$(cat ranks.b)" = 0 &&
+    test $(grep -c "^hk " hk-ran) -eq 7 &&
+    test_must_fail grep "sched.free" hk-graph.err
 '
 
 test_expect_success 'failed housekeeping drains its node with the reason; the job keeps its result' '

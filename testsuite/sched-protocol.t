@@ -79,8 +79,35 @@ test_expect_success 'scheduler reload while a job holds the core: it is freed th
 test_expect_success 'a scheduler built for another schedutil ABI is refused at load' '
     flux module remove sched-onecore &&
     test_must_fail flux module load sched-onecore api=2.0 2>err &&
-    grep -q "schedutil API version 2.0 is not supported (this is 1.1)" err &&
+    grep -q "schedutil API version 2.0 is not supported (this is 1.2)" err &&
     flux module load sched-onecore
+'
+test_expect_success 'FLUX_SCHEDUTIL_FREE_BY_ID: a final free comes without R; a 1.1 table never sees the flag' '
+    for arg in free-by-id api=1.1 ""; do
+        flux module remove sched-onecore &&
+        flux module load sched-onecore $arg &&
+        id=$(flux submit $T=0s true) &&
+        flux job wait-event -t 10 $id clean &&
+        id=$(flux submit $T=0s true) &&
+        flux job wait-event -t 10 $id clean || return 1
+    done &&
+    flux dmesg >log &&
+    test_must_fail grep "sched-onecore: final free" log
+'
+# A response that is not JSON (here deep in R's scheduling key, which the
+# job manager checks without decoding it) drops the scheduler, as in
+# flux-core; the job waits, and runs under the next one.
+test_expect_success 'R as text: kept as sent; a scheduling key that is not JSON drops the scheduler, not the job' '
+    flux module remove sched-onecore &&
+    flux module load sched-onecore R-text=bad &&
+    id=$(flux submit $T=0s true) &&
+    wait_for 10 sh -c "flux dmesg | grep -q \"scheduler lost (sched.alloc: malformed response (\"" &&
+    test "$(flux jobs -n -o {state} $id)" = SCHED &&
+    flux module remove sched-onecore &&
+    flux module load sched-onecore R-text=good &&
+    flux job wait-event -t 10 $id clean &&
+    flux job info $id R | jq -e ".scheduling.graph.nodes[0].metadata.type == \"core\"" &&
+    test "$(flux job info $id R | jq -r ".execution.R_lite[0].children.core")" = 0
 '
 test_expect_success 'back to sched-simple' '
     flux module remove sched-onecore &&

@@ -19,7 +19,8 @@
  *                             success, deny or cancel (annotate: any
  *                             number of times before that)
  *   ops.free(msg, id, R)      R: all or part of the job's resources
- *                             (final in msg); respond with
+ *                             (final in msg; NULL when final with
+ *                             FLUX_SCHEDUTIL_FREE_BY_ID); respond with
  *                             flux_schedutil_free_respond()
  *   ops.cancel(id)            the job's pending alloc: respond "cancel"
  *   ops.prioritize(jobs)      [[id, priority], ...]
@@ -56,7 +57,7 @@ extern "C" {
 
 /* major << 16 | minor: a scheduler built against another major version is
  * refused by flux_schedutil_create(). */
-#define FLUX_SCHEDUTIL_API_VERSION ((1u << 16) | 1u)
+#define FLUX_SCHEDUTIL_API_VERSION ((1u << 16) | 2u)
 
 typedef struct flux_schedutil flux_schedutil_t;
 
@@ -94,7 +95,15 @@ struct flux_schedutil_ops {
      * flux_schedutil_expiration_respond(). */
     void (*expiration)(flux_schedutil_t *util, const flux_msg_t *msg, uint64_t id,
                        double expiration, void *arg);
+    /* 1.2: FLUX_SCHEDUTIL_* flags. */
+    unsigned int flags;
 };
+
+/* The scheduler returns a job's whole allocation by the job's id on its
+ * final free: ops.free then gets R == NULL for a final free (R, often
+ * the largest part of the message, is not decoded), and R (a part of the
+ * allocation, final false) for a partial release. */
+#define FLUX_SCHEDUTIL_FREE_BY_ID 0x1u
 
 /* Register the services and handlers on H.  OPS is copied; ARG is passed
  * to every callback.  NULL with ERROR filled in (bad version, no alloc or
@@ -119,6 +128,13 @@ FLUX_API flux_t *flux_schedutil_handle(flux_schedutil_t *util);
  * committed job.<id>.R to the KVS itself.  ANNOTATIONS: object or NULL. */
 FLUX_API int flux_schedutil_alloc_success(flux_schedutil_t *util, const flux_msg_t *msg,
                                           uint64_t id, json_t *R, json_t *annotations);
+/* The same with R as JSON text (an RFC 20 object, compact, written by the
+ * scheduler: it is sent as given, so a scheduler that writes R directly
+ * skips building a jansson tree to print it).  EINVAL if R is not an
+ * object's text. */
+FLUX_API int flux_schedutil_alloc_success_text(flux_schedutil_t *util, const flux_msg_t *msg,
+                                               uint64_t id, const char *R,
+                                               json_t *annotations);
 /* Not yet: annotations for flux jobs (e.g. {"sched": {"reason_pending": ...}}). */
 FLUX_API int flux_schedutil_alloc_annotate(flux_schedutil_t *util, const flux_msg_t *msg,
                                            uint64_t id, json_t *annotations);

@@ -276,11 +276,46 @@ std::string list_pad(std::string v, const ListPiece &p)
     return v;
 }
 
-/* Cores held by running jobs: the union of their R (a scheduler's view
- * without asking the scheduler, so any scheduler module will do). */
+void add_R(flux_t *h, flux::Rv1 &all, flux_jobid_t id, const flux::IdSet *ranks = nullptr)
+{
+    flux_future_t *rf = flux_job_lookup(h, id, "R");
+    json_t *o;
+    if (rf && flux_job_lookup_get_unpack(rf, "o", &o) == 0) {
+        auto R = json_is_string(o) ? flux::Rv1::decode(std::string_view(json_string_value(o)))
+                                   : flux::Rv1::decode(o);
+        if (R) {
+            if (ranks)
+                *R = R->copy_ranks(*ranks);
+            if (auto u = all.union_with(*R))
+                all = std::move(*u);
+        }
+    }
+    flux_future_destroy(rf);
+}
+
+/* Cores held by running jobs (the union of their R) and by housekeeping
+ * (the nodes it has not given back yet, as Flux shows them): a
+ * scheduler's view without asking the scheduler, so any scheduler module
+ * will do. */
 flux::Rv1 allocated(flux_t *h)
 {
     flux::Rv1 all;
+    flux_future_t *hk = flux_job_housekeeping_list(h);
+    json_t *held;
+    if (hk && flux_job_housekeeping_list_get(hk, &held) == 0) {
+        size_t k;
+        json_t *job;
+        json_array_foreach(held, k, job)
+        {
+            json_int_t id;
+            const char *ranks;
+            if (json_unpack(job, "{s:I s:s}", "id", &id, "ranks", &ranks) < 0)
+                continue;
+            if (auto r = flux::IdSet::parse(ranks))
+                add_R(h, all, (flux_jobid_t)id, &*r);
+        }
+    }
+    flux_future_destroy(hk);
     flux_future_t *f = flux_job_list(h, 0, nullptr, FLUX_USERID_UNKNOWN, FLUX_JOB_STATE_RUNNING);
     json_t *jobs;
     if (!f || flux_job_list_get(f, &jobs) < 0)
@@ -292,17 +327,7 @@ flux::Rv1 allocated(flux_t *h)
         json_int_t id;
         if (json_unpack(job, "{s:I}", "id", &id) < 0)
             continue;
-        flux_future_t *rf = flux_job_lookup(h, (flux_jobid_t)id, "R");
-        json_t *o;
-        if (rf && flux_job_lookup_get_unpack(rf, "o", &o) == 0) {
-            auto R = json_is_string(o) ? flux::Rv1::decode(std::string_view(json_string_value(o)))
-                                       : flux::Rv1::decode(o);
-            if (R) {
-                if (auto u = all.union_with(*R))
-                    all = std::move(*u);
-            }
-        }
-        flux_future_destroy(rf);
+        add_R(h, all, (flux_jobid_t)id);
     }
     flux_future_destroy(f);
     return all;

@@ -77,12 +77,44 @@ void alloc_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
     json_decref(job);
 }
 
+/* The job manager writes a final free as {"id":N,"final":true,"R":...}:
+ * the id is read from that prefix when the scheduler frees by id, and R
+ * (the bulk of the message: with a JGF, a kilobyte or more per job) is
+ * never decoded.  Anything else is decoded in full. */
+bool free_by_id_fast(const flux_msg_t *msg, uint64_t *id)
+{
+    const void *data;
+    size_t len;
+    static const char head[] = "{\"id\":";
+    static const char tail[] = ",\"final\":true,\"R\":{";
+    if (flux_msg_get_payload(msg, &data, &len) < 0 || !data)
+        return false;
+    const char *p = static_cast<const char *>(data), *end = p + len;
+    if ((size_t)(end - p) < sizeof(head) - 1 || memcmp(p, head, sizeof(head) - 1) != 0)
+        return false;
+    p += sizeof(head) - 1;
+    uint64_t v = 0;
+    const char *digits = p;
+    while (p < end && *p >= '0' && *p <= '9' && p - digits < 19)
+        v = v * 10 + (uint64_t)(*p++ - '0');
+    if (p == digits || (size_t)(end - p) < sizeof(tail) - 1
+        || memcmp(p, tail, sizeof(tail) - 1) != 0)
+        return false;
+    *id = v;
+    return true;
+}
+
 void free_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
 {
     flux_schedutil_t *u = util_of(arg);
     json_int_t id;
     json_t *R = nullptr;
     int final = 1;
+    uint64_t fast_id;
+    if ((u->ops.flags & FLUX_SCHEDUTIL_FREE_BY_ID) && free_by_id_fast(msg, &fast_id)) {
+        u->ops.free(u, msg, fast_id, nullptr, u->arg);
+        return;
+    }
     /* final: RFC 27 partial release (the scheduler reads it from msg). */
     if (flux_msg_unpack(msg, "{s:I s?o s?b}", "id", &id, "R", &R, "final", &final) < 0) {
         flux_respond_error(h, msg, EPROTO, "sched.free: expected {id, R, final?: bool}");
@@ -246,9 +278,12 @@ FLUX_API flux_schedutil_t *flux_schedutil_create(flux_t *h,
     }
     auto *u = new flux_schedutil;
     u->h = h;
-    /* A 1.0 scheduler's table ends before expiration: copy what it has. */
-    if ((ops->api_version & 0xffff) >= 1)
+    /* An older scheduler's table is shorter: copy what it has (1.0 ends
+     * before expiration, 1.1 before flags). */
+    if ((ops->api_version & 0xffff) >= 2)
         u->ops = *ops;
+    else if ((ops->api_version & 0xffff) == 1)
+        memcpy(&u->ops, ops, offsetof(struct flux_schedutil_ops, flags));
     else
         memcpy(&u->ops, ops, offsetof(struct flux_schedutil_ops, expiration));
     u->arg = arg;
@@ -355,6 +390,30 @@ FLUX_API int flux_schedutil_alloc_success(flux_schedutil_t *util, const flux_msg
         return flux_respond_pack(util->h, msg, "{s:I s:i s:O}", "id", (json_int_t)id, "type", 0,
                                  "annotations", annotations);
     return flux_respond_pack(util->h, msg, "{s:I s:i}", "id", (json_int_t)id, "type", 0);
+}
+
+FLUX_API int flux_schedutil_alloc_success_text(flux_schedutil_t *util, const flux_msg_t *msg,
+                                               uint64_t id, const char *R, json_t *annotations)
+{
+    if (!util || !msg || !R || *R != '{' || (annotations && !json_is_object(annotations))) {
+        errno = EINVAL;
+        return -1;
+    }
+    /* {id, type, R[, annotations]}: R's text goes in as given. */
+    std::string payload = "{\"id\":" + std::to_string(id) + ",\"type\":0,\"R\":";
+    payload += R;
+    if (annotations) {
+        char *a = json_dumps(annotations, JSON_COMPACT);
+        if (!a) {
+            errno = ENOMEM;
+            return -1;
+        }
+        payload += ",\"annotations\":";
+        payload += a;
+        free(a);
+    }
+    payload += '}';
+    return flux_respond(util->h, msg, payload.c_str());
 }
 
 FLUX_API int flux_schedutil_alloc_annotate(flux_schedutil_t *util, const flux_msg_t *msg,

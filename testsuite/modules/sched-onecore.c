@@ -9,7 +9,15 @@
  *   - feasibility.check: refuses more than one core with EOVERFLOW, or,
  *     with the argument feasibility=silent, never answers (job-ingest's
  *     timeout), or with feasibility=none is not offered (ENOSYS);
- *   - api=2.0 claims a schedutil ABI this broker does not have (refused).
+ *   - api=2.0 claims a schedutil ABI this broker does not have (refused);
+ *   - free-by-id sets FLUX_SCHEDUTIL_FREE_BY_ID (a final free comes without
+ *     R); api=1.1 claims the older table and sets the flag past its end
+ *     (the helper must not read it: every free comes with R).  A free that
+ *     breaks the rule is logged as an error;
+ *   - R-text=good answers SUCCESS with R as text (with a scheduling key),
+ *     R-text=bad with a scheduling key that is not JSON (the job manager
+ *     must refuse it: an alloc exception), through
+ *     flux_schedutil_alloc_success_text().
  * A synchronous RPC right after the handshake is started also exercises
  * the module runtime's look at buffered input when the reactor starts. */
 #include <errno.h>
@@ -32,6 +40,8 @@ struct onecore {
     const flux_msg_t *pending; /* the sched.alloc waiting for the core */
     uint64_t pending_id;
     uint64_t holder; /* job holding core 0, 0 if free */
+    int free_by_id;  /* a final free must come without R */
+    const char *R_text; /* NULL, "good" or "bad" */
     char hostname[256];
 };
 
@@ -42,10 +52,32 @@ static void job_key(char *buf, size_t len, uint64_t id, const char *leaf)
              leaf);
 }
 
+/* Give core 0 to the pending job with R as text (R-text=good|bad). */
+static void grant_text(struct onecore *s)
+{
+    char R[1024];
+    int bad = strcmp(s->R_text, "bad") == 0;
+    snprintf(R, sizeof(R),
+             "{\"version\":1,\"execution\":{\"R_lite\":[{\"rank\":\"0\",\"children\":"
+             "{\"core\":\"0\"}}],\"starttime\":0.0,\"expiration\":0.0,\"nodelist\":[\"%s\"]},"
+             "\"scheduling\":{\"graph\":{\"nodes\":[%s],\"edges\":[]}}}",
+             s->hostname, bad ? "1,,2" : "{\"id\":\"0\",\"metadata\":{\"type\":\"core\"}}");
+    if (flux_schedutil_alloc_success_text(s->util, s->pending, s->pending_id, R, NULL) < 0)
+        flux_log(s->h, LOG_ERR, "sched-onecore: alloc_success_text: %s", strerror(errno));
+    if (!bad) /* a bad R is refused: the job never holds the core */
+        s->holder = s->pending_id;
+    flux_msg_decref(s->pending);
+    s->pending = NULL;
+}
+
 /* Give core 0 to the pending job: commit R, then answer SUCCESS without R. */
 static void grant(struct onecore *s)
 {
     char key[128];
+    if (s->R_text) {
+        grant_text(s);
+        return;
+    }
     flux_kvs_txn_t *txn = flux_kvs_txn_create();
     flux_future_t *f;
     job_key(key, sizeof(key), s->pending_id, "R");
@@ -113,9 +145,15 @@ static void free_cb(flux_schedutil_t *util, const flux_msg_t *msg, uint64_t id, 
 {
     struct onecore *s = arg;
     int final = 1;
-    (void)R;
+    if (!R)
+        final = 1; /* FLUX_SCHEDUTIL_FREE_BY_ID: only a final free lacks R */
+    else
+        (void)flux_msg_unpack(msg, "{s?b}", "final", &final);
+    if (final && (s->free_by_id ? R != NULL : R == NULL))
+        flux_log(s->h, LOG_ERR, "sched-onecore: final free of %ju %s R", (uintmax_t)id,
+                 R ? "with" : "without");
     /* Core 0 is free once the job's last part comes back (RFC 27). */
-    if (flux_msg_unpack(msg, "{s?b}", "final", &final) == 0 && final && id == s->holder)
+    if (final && id == s->holder)
         s->holder = 0;
     flux_schedutil_free_respond(util, msg, id);
     if (s->pending && s->holder == 0)
@@ -179,6 +217,16 @@ static int onecore_main(flux_t *h, int argc, char **argv)
             ops.feasibility = NULL;
         else if (strcmp(argv[i], "api=2.0") == 0) /* a future helper's ABI */
             ops.api_version = 2u << 16;
+        else if (strcmp(argv[i], "api=1.1") == 0) { /* flags lie past its table */
+            ops.api_version = (1u << 16) | 1u;
+            ops.flags = FLUX_SCHEDUTIL_FREE_BY_ID;
+        }
+        else if (strcmp(argv[i], "R-text=good") == 0 || strcmp(argv[i], "R-text=bad") == 0)
+            s.R_text = argv[i] + 7;
+        else if (strcmp(argv[i], "free-by-id") == 0) {
+            ops.flags = FLUX_SCHEDUTIL_FREE_BY_ID;
+            s.free_by_id = 1;
+        }
         else {
             flux_log(h, LOG_ERR, "sched-onecore: unknown argument '%s'", argv[i]);
             return -1;

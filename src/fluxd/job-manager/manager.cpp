@@ -31,6 +31,7 @@
  */
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <malloc.h>
 #include <cerrno>
 #include <csignal>
@@ -45,6 +46,7 @@
 #include "fluxd/service.h"
 #include "fluxd/kvs/kvs.h"
 #include "manager.h"
+#include "r_fast.h"
 
 namespace fluxd {
 
@@ -529,21 +531,49 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
         sched_lost("sched.alloc: " + why);
         return true;
     }
-    json_int_t rid;
-    int type;
+    json_int_t rid = (json_int_t)id;
+    int type = 0;
     json_t *annotations = nullptr, *R = nullptr;
     const char *note = nullptr;
-    json_error_t jerr;
-    flux::JsonPtr whole(msg::has_payload(rsp) ? json_loadb(msg::payload(rsp).data(), msg::payload(rsp).size(),
-                                                      JSON_REJECT_DUPLICATES, &jerr)
-                                         : nullptr);
-    if (!whole
-        || json_unpack(whole.get(), "{s:I s:i s?o s?o s?s}", "id", &rid, "type", &type,
-                       "annotations", &annotations, "R", &R, "note", &note)
-               < 0
-        || (uint64_t)rid != id || type < 0 || type > 3) {
-        sched_lost("sched.alloc: malformed response");
-        return true;
+    /* A success exactly {"id":ID,"type":0,"R":{...}} (as schedutil writes
+     * it): R's text is checked whole and only its execution part decoded
+     * (r_fast.h), not built as a jansson tree of the JGF. */
+    std::string_view payload = msg::has_payload(rsp) ? msg::payload(rsp) : std::string_view();
+    std::string_view R_fast_text;
+    std::optional<flux::Rv1> R_fast;
+    {
+        char head[64];
+        int n = snprintf(head, sizeof(head), "{\"id\":%llu,\"type\":0,\"R\":{",
+                         (unsigned long long)id);
+        if (n > 0 && (size_t)n < sizeof(head) && payload.starts_with(std::string_view(head, n))
+            && payload.ends_with("}}")) {
+            std::string_view text = payload.substr(n - 1, payload.size() - n);
+            if (auto r = decode_R_fast(text)) {
+                R_fast_text = text;
+                R_fast = std::move(*r);
+            }
+        }
+    }
+    flux::JsonPtr whole;
+    if (!R_fast) {
+        json_error_t jerr;
+        snprintf(jerr.text, sizeof(jerr.text), "no payload");
+        whole.reset(payload.empty() ? nullptr
+                                    : json_loadb(payload.data(), payload.size(),
+                                                 JSON_REJECT_DUPLICATES, &jerr));
+        if (!whole) {
+            /* Not JSON: the scheduler is broken (as flux-core, drop it;
+             * the jobs wait for the next one). */
+            sched_lost(std::string("sched.alloc: malformed response (") + jerr.text + ")");
+            return true;
+        }
+        if (json_unpack(whole.get(), "{s:I s:i s?o s?o s?s}", "id", &rid, "type", &type,
+                        "annotations", &annotations, "R", &R, "note", &note)
+                < 0
+            || (uint64_t)rid != id || type < 0 || type > 3) {
+            sched_lost("sched.alloc: malformed response");
+            return true;
+        }
     }
     auto it = jobs_.find(id);
     Entry *e = it == jobs_.end() ? nullptr : it->second.get();
@@ -563,7 +593,10 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
         /* R comes in the response (as flux-core's schedulers send it); a
          * scheduler that follows the first RFC 27 commits it to the KVS. */
         flux::Result<flux::Rv1> r = flux::make_error(EPROTO, "no R in the response or the KVS");
-        if (R)
+        bool have_R = R_fast || R;
+        if (R_fast)
+            r = std::move(*R_fast);
+        else if (R)
             r = flux::Rv1::decode(R);
         else if (auto text = broker_.kvs()->lookup("primary", Ingest::job_key(id) + ".R"))
             r = flux::Rv1::decode(*text);
@@ -579,12 +612,18 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
          * end earlier: a nested instance's scheduler bounds every job by
          * its own expiration. */
         double t = broker_.now();
-        bool as_given = R && r->starttime > 0 && fabs(r->starttime - t) < 60
+        bool as_given = have_R && r->starttime > 0 && fabs(r->starttime - t) < 60
                         && (e->duration > 0
                                 ? r->expiration > 0
                                       && r->expiration < r->starttime + e->duration + 1e-3
                                 : r->expiration >= 0);
         if (!as_given) {
+            /* Written again below: with its scheduling key, which the
+             * fast read left out (the text was checked whole already). */
+            if (R_fast) {
+                if (auto full = flux::Rv1::decode(R_fast_text))
+                    r = std::move(*full);
+            }
             r->starttime = t;
             r->expiration = e->duration > 0 ? t + e->duration : 0;
         }
@@ -595,11 +634,9 @@ bool JobManager::alloc_response(uint64_t id, uint64_t gen, const flux_msg_t *rsp
         op.key = Ingest::job_key(id) + ".R";
         if (as_given) {
             /* R's own text when the response is exactly {id, type, R} in
-             * that order (as sched-simple sends it), else encoded again. */
-            std::string_view p(msg::payload(rsp));
-            std::string head = "{\"id\":" + std::to_string(id) + ",\"type\":0,\"R\":{";
-            if (json_object_size(whole.get()) == 3 && p.starts_with(head) && p.ends_with("}}"))
-                op.value = p.substr(head.size() - 1, p.size() - head.size());
+             * that order (as schedutil sends it), else encoded again. */
+            if (R_fast)
+                op.value = R_fast_text;
             else if (char *text = json_dumps(R, JSON_COMPACT)) {
                 op.value = text;
                 free(text);
@@ -656,8 +693,10 @@ void JobManager::send_free(Entry &e)
     }
     e.free_sent = true;
     uint64_t id = e.job.id, gen = sched_gen_;
+    /* id and final ahead of R: a scheduler that frees by id reads them
+     * without decoding R (schedutil's FLUX_SCHEDUTIL_FREE_BY_ID). */
     broker_.rpc("sched.free",
-                "{\"id\":" + std::to_string(id) + ",\"R\":" + e.R_text + ",\"final\":true}",
+                "{\"id\":" + std::to_string(id) + ",\"final\":true,\"R\":" + e.R_text + "}",
                 FLUX_NODEID_ANY, [this, id, gen](const flux_msg_t *rsp) {
                     if (gen != sched_gen_)
                         return;
@@ -714,7 +753,11 @@ void JobManager::sched_hello(const flux_msg_t *msg)
     for (auto &[id, e] : jobs_) {
         if (!e->job.has_resources || !e->R)
             continue;
-        auto o = e->R->encode_json();
+        /* R as stored (with its scheduling key: the job manager decodes
+         * only the execution part, see r_fast.h). */
+        flux::JsonPtr o(e->R_text.empty() ? nullptr : json_loads(e->R_text.c_str(), 0, nullptr));
+        if (!o)
+            o = e->R->encode_json();
         json_array_append_new(a, json_pack("{s:I s:I s:i s:f s:O}", "id", (json_int_t)id,
                                            "priority", (json_int_t)e->job.priority, "userid",
                                            (int)e->job.userid, "t_submit", e->job.t_submit, "R",
@@ -972,8 +1015,11 @@ void JobManager::release(Entry &e)
 void JobManager::start_housekeeping(Entry &e)
 {
     uint64_t id = e.job.id;
-    housekeeping_jobs_[id] =
-        Housekept{e.job.userid, e.job.priority, e.job.t_submit, *e.R, broker_.now()};
+    /* With R's scheduling key (a scheduler restarted meanwhile hears of it
+     * in hello): the job's Rv1 was decoded without it (r_fast.h). */
+    auto whole = flux::Rv1::decode(e.R_text);
+    housekeeping_jobs_[id] = Housekept{e.job.userid, e.job.priority, e.job.t_submit,
+                                       whole ? std::move(*whole) : *e.R, broker_.now()};
     housekeeping_store(id, e.R.get());
     std::string R_text = std::move(e.R_text);
     e.R.reset();
@@ -1063,8 +1109,8 @@ void JobManager::send_partial_free(uint64_t id, const flux::Rv1 &part, bool fina
         return;
     uint64_t gen = sched_gen_;
     broker_.rpc("sched.free",
-                "{\"id\":" + std::to_string(id) + ",\"R\":" + *text + ",\"final\":"
-                    + (final ? "true" : "false") + "}",
+                "{\"id\":" + std::to_string(id) + ",\"final\":" + (final ? "true" : "false")
+                    + ",\"R\":" + *text + "}",
                 FLUX_NODEID_ANY, [this, gen](const flux_msg_t *rsp) {
                     if (gen == sched_gen_ && msg::errnum(rsp) != 0)
                         sched_lost("sched.free: " + (msg::has_payload(rsp)

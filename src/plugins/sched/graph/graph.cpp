@@ -3,6 +3,7 @@
 #include "graph.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -643,8 +644,69 @@ Result<Graph> Graph::load_file(const std::string &path)
 
 /* Writers ------------------------------------------------------------------*/
 
-JsonPtr Graph::to_jgf(const std::vector<int32_t> *subset,
-                      const std::vector<int64_t> *pool_amount) const
+namespace {
+
+/* S as a JSON string: jansson does the quoting and escaping. */
+void append_quoted(std::string &out, std::string_view s)
+{
+    JsonPtr j(json_stringn(s.data(), s.size()));
+    char *t = j ? json_dumps(j.get(), JSON_ENCODE_ANY | JSON_COMPACT) : nullptr;
+    out += t ? t : "\"\""; /* not UTF-8: jansson refused it at load already */
+    free(t);
+}
+
+void append_int(std::string &out, long long n)
+{
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof(buf), n);
+    out.append(buf, r.ptr);
+}
+
+} // namespace
+
+/* A vertex's JGF node, less what varies from one writing to the next:
+ * HEAD is `{"id":"I","metadata":{...,"size":` and TAIL is `,"unit":...,
+ * "paths":{...}[,"properties":{...}]` (the writer adds size, exclusive,
+ * status and the closing braces, in the order jansson would). */
+void Graph::jgf_fragment(int32_t i, std::string &head, std::string &tail) const
+{
+    const Vertex &x = v_[i];
+    head = "{\"id\":\"";
+    append_int(head, i);
+    head += "\",\"metadata\":{\"type\":";
+    append_quoted(head, types_[x.type]);
+    head += ",\"basename\":";
+    append_quoted(head, strings_[x.basename]);
+    head += ",\"name\":";
+    append_quoted(head, name(i));
+    head += ",\"id\":";
+    append_int(head, x.id);
+    head += ",\"uniq_id\":";
+    append_int(head, i);
+    head += ",\"rank\":";
+    append_int(head, x.rank);
+    head += ",\"size\":";
+    tail = ",\"unit\":";
+    append_quoted(tail, strings_[x.unit]);
+    tail += ",\"paths\":{\"containment\":";
+    append_quoted(tail, path(i));
+    tail += '}';
+    if (x.props) {
+        tail += ",\"properties\":{";
+        bool first = true;
+        for (uint32_t s : prop_sets_[x.props]) {
+            if (!first)
+                tail += ',';
+            first = false;
+            append_quoted(tail, strings_[s]);
+            tail += ":\"\"";
+        }
+        tail += '}';
+    }
+}
+
+void Graph::append_jgf(std::string &out, const std::vector<int32_t> *subset,
+                       const std::vector<int64_t> *pool_amount) const
 {
     /* An allocation's subgraph: its vertices and their ancestors, in index
      * order, found without a pass over the whole graph (an allocation on
@@ -667,53 +729,80 @@ JsonPtr Graph::to_jgf(const std::vector<int32_t> *subset,
         for (size_t i = 0; i < v_.size(); i++)
             order[i] = (int32_t)i;
     }
-    json_t *nodes = json_array();
-    json_t *edges = json_array();
-    char idbuf[24];
-    for (int32_t i : order) {
+    std::string edges, head, tail;
+    out += "{\"graph\":{\"nodes\":[";
+    for (size_t k = 0; k < order.size(); k++) {
+        int32_t i = order[k];
         const Vertex &x = v_[i];
-        snprintf(idbuf, sizeof(idbuf), "%d", i);
         auto a = amount.find(i);
         int64_t size = a != amount.end() && a->second >= 0 ? a->second : x.size;
-        json_t *md = json_pack("{s:s s:s s:s s:I s:I s:I s:I s:b s:s}", "type",
-                               types_[x.type].c_str(), "basename", strings_[x.basename].c_str(),
-                               "name", name((int32_t)i).c_str(), "id", (json_int_t)x.id,
-                               "uniq_id", (json_int_t)i, "rank", (json_int_t)x.rank, "size",
-                               (json_int_t)size, "exclusive", subset ? 1 : 0, "unit",
-                               strings_[x.unit].c_str());
-        json_object_set_new(md, "paths", json_pack("{s:s}", "containment", path((int32_t)i).c_str()));
-        if (x.props) {
-            json_t *p = json_object();
-            for (uint32_t s : prop_sets_[x.props])
-                json_object_set_new(p, strings_[s].c_str(), json_string(""));
-            json_object_set_new(md, "properties", p);
+        /* Allocations come back to the same vertices: their fragments are
+         * kept (up to a bound, so a huge graph's memory stays its own). */
+        const std::string *h = &head, *t = &tail;
+        if (subset) {
+            auto c = jgf_cache_.find(i);
+            if (c == jgf_cache_.end()) {
+                jgf_fragment(i, head, tail);
+                if (jgf_cache_.size() < jgf_cache_max)
+                    c = jgf_cache_.emplace(i, std::make_pair(head, tail)).first;
+            }
+            if (c != jgf_cache_.end()) {
+                h = &c->second.first;
+                t = &c->second.second;
+            }
         }
+        else
+            jgf_fragment(i, head, tail);
+        if (k > 0)
+            out += ',';
+        out += *h;
+        append_int(out, size);
+        out += subset ? ",\"exclusive\":true" : ",\"exclusive\":false";
+        out += *t;
         if (x.status == Status::down || x.status == Status::excluded)
-            json_object_set_new(md, "status", json_string("down"));
-        json_array_append_new(nodes, json_pack("{s:s s:o}", "id", idbuf, "metadata", md));
+            out += ",\"status\":\"down\"";
+        out += "}}";
         if (x.parent >= 0) {
-            char pbuf[24];
-            snprintf(pbuf, sizeof(pbuf), "%d", x.parent);
-            json_array_append_new(edges,
-                                  json_pack("{s:s s:s s:{s:{s:s}}}", "source", pbuf, "target",
-                                            idbuf, "metadata", "name", "containment", "contains"));
+            if (!edges.empty())
+                edges += ',';
+            edges += "{\"source\":\"";
+            append_int(edges, x.parent);
+            edges += "\",\"target\":\"";
+            append_int(edges, i);
+            edges += "\",\"metadata\":{\"name\":{\"containment\":\"contains\"}}}";
         }
     }
     for (const Edge &e : edges_) {
         if (subset && (!kept.count(e.source) || !kept.count(e.target)))
             continue;
-        json_array_append_new(edges,
-                              json_pack("{s:s s:s s:{s:s s:s}}", "source",
-                                        std::to_string(e.source).c_str(), "target",
-                                        std::to_string(e.target).c_str(), "metadata",
-                                        "subsystem", strings_[e.subsystem].c_str(), "relation",
-                                        strings_[e.relation].c_str()));
+        if (!edges.empty())
+            edges += ',';
+        edges += "{\"source\":\"";
+        append_int(edges, e.source);
+        edges += "\",\"target\":\"";
+        append_int(edges, e.target);
+        edges += "\",\"metadata\":{\"subsystem\":";
+        append_quoted(edges, strings_[e.subsystem]);
+        edges += ",\"relation\":";
+        append_quoted(edges, strings_[e.relation]);
+        edges += "}}";
     }
-    return JsonPtr(json_pack("{s:{s:o s:o}}", "graph", "nodes", nodes, "edges", edges));
+    out += "],\"edges\":[";
+    out += edges;
+    out += "]}}";
 }
 
-Result<JsonPtr> Graph::to_R(const std::vector<int32_t> *subset,
-                            const std::vector<int64_t> *pool_amount) const
+JsonPtr Graph::to_jgf(const std::vector<int32_t> *subset,
+                      const std::vector<int64_t> *pool_amount) const
+{
+    std::string text;
+    append_jgf(text, subset, pool_amount);
+    return JsonPtr(json_loadb(text.data(), text.size(), 0, nullptr));
+}
+
+Result<std::string> Graph::R_text(const std::vector<int32_t> *subset,
+                                  const std::vector<int64_t> *pool_amount, double starttime,
+                                  double expiration) const
 {
     Rv1 R;
     int core_t = type_index("core"), gpu_t = type_index("gpu");
@@ -748,13 +837,35 @@ Result<JsonPtr> Graph::to_R(const std::vector<int32_t> *subset,
     for (auto &[name, ranks] : props)
         if (auto r = R.add_property(name, ranks); !r)
             return r.error();
-    JsonPtr jgf = to_jgf(subset, pool_amount);
-    R.set_scheduling(jgf.get());
-    auto enc = R.encode_json();
-    if (!enc)
+    R.starttime = starttime;
+    R.expiration = expiration;
+    auto enc = R.encode();
+    if (!enc || enc->empty() || enc->back() != '}')
         return bad("R: cannot encode (hostnames must be unique, set for every rank and free "
                    "of '[],' and spaces)");
-    return enc;
+    /* The JGF goes in as text: an allocation's R is written once per job,
+     * and building it as a jansson tree to print it cost more than the
+     * match. */
+    std::string text = std::move(*enc);
+    text.pop_back();
+    text += ",\"scheduling\":";
+    append_jgf(text, subset, pool_amount);
+    text += '}';
+    return text;
+}
+
+Result<JsonPtr> Graph::to_R(const std::vector<int32_t> *subset,
+                            const std::vector<int64_t> *pool_amount, double starttime,
+                            double expiration) const
+{
+    auto text = R_text(subset, pool_amount, starttime, expiration);
+    if (!text)
+        return text.error();
+    json_error_t err;
+    JsonPtr R(json_loadb(text->data(), text->size(), 0, &err));
+    if (!R)
+        return bad(std::string("R: ") + err.text);
+    return R;
 }
 
 } // namespace flux::graph

@@ -121,9 +121,19 @@ class Graph {
      * (and their ancestors) are written; POOL_AMOUNT gives the size written
      * for a marked pool vertex (NULL: its size). */
     Result<JsonPtr> to_R(const std::vector<int32_t> *subset = nullptr,
-                         const std::vector<int64_t> *pool_amount = nullptr) const;
+                         const std::vector<int64_t> *pool_amount = nullptr,
+                         double starttime = 0, double expiration = 0) const;
     JsonPtr to_jgf(const std::vector<int32_t> *subset = nullptr,
                    const std::vector<int64_t> *pool_amount = nullptr) const;
+    /* to_R() as compact JSON text, with the given starttime and expiration
+     * (0: none).  Written directly (names, paths and properties quoted by
+     * jansson), for the scheduler's per-job path; to_R() parses it. */
+    Result<std::string> R_text(const std::vector<int32_t> *subset = nullptr,
+                               const std::vector<int64_t> *pool_amount = nullptr,
+                               double starttime = 0, double expiration = 0) const;
+    /* Append the JGF object's text to OUT. */
+    void append_jgf(std::string &out, const std::vector<int32_t> *subset = nullptr,
+                    const std::vector<int64_t> *pool_amount = nullptr) const;
 
     /* Find the vertex of type T with id ID under the host of RANK. */
     int32_t find_in_host(uint32_t rank, uint16_t type, int64_t id) const;
@@ -143,6 +153,11 @@ class Graph {
     std::vector<std::vector<uint32_t>> prop_sets_{{}};
     std::vector<int32_t> hosts_;
     std::vector<Edge> edges_;
+    /* Each allocated vertex's JGF text, less size, exclusive and status
+     * (see jgf_fragment()); at most jgf_cache_max vertices. */
+    static constexpr size_t jgf_cache_max = 65536;
+    mutable std::unordered_map<int32_t, std::pair<std::string, std::string>> jgf_cache_;
+    void jgf_fragment(int32_t v, std::string &head, std::string &tail) const;
     uint16_t add_type(std::string_view t);
     uint32_t add_props(std::vector<uint32_t> p);
 };

@@ -478,6 +478,22 @@ std::vector<std::pair<double, int64_t>> Planner::usage(uint16_t t) const
     return out;
 }
 
+Result<void> Planner::release_ranks(uint64_t job, const IdSet &ranks)
+{
+    auto it = jobs_.find(job);
+    if (it == jobs_.end())
+        return make_error(ENOENT, "job " + std::to_string(job) + " holds nothing");
+    Alloc rest = it->second;
+    std::erase_if(rest.items, [&](const std::pair<int32_t, int64_t> &item) {
+        int64_t r = g_[item.first].rank;
+        return r >= 0 && r <= (int64_t)UINT32_MAX && ranks.contains((uint32_t)r);
+    });
+    if (rest.items.size() == it->second.items.size())
+        return {};
+    (void)remove(job);
+    return add(job, std::move(rest)); /* a subset of what it held: cannot fail */
+}
+
 Result<void> Planner::remove(uint64_t job)
 {
     auto it = jobs_.find(job);
@@ -1189,24 +1205,36 @@ Result<MatchResult> match(Planner &p, const Policy &pol, const Request &req, Op 
 
 /* R ------------------------------------------------------------------------*/
 
-Result<JsonPtr> alloc_to_R(const Graph &g, const Alloc &a)
-{
+namespace {
+
+struct AllocParts {
     std::vector<int32_t> subset;
     std::vector<int64_t> amounts;
-    subset.reserve(a.items.size());
-    for (auto [v, amt] : a.items) {
-        subset.push_back(v);
-        amounts.push_back(amt);
+    double start, end;
+    explicit AllocParts(const Alloc &a)
+        : start(a.start > 0 ? a.start : 0), end(a.end < forever ? a.end : 0)
+    {
+        subset.reserve(a.items.size());
+        amounts.reserve(a.items.size());
+        for (auto [v, amt] : a.items) {
+            subset.push_back(v);
+            amounts.push_back(amt);
+        }
     }
-    auto R = g.to_R(&subset, &amounts);
-    if (!R)
-        return R;
-    json_t *exec = json_object_get(R->get(), "execution");
-    if (a.start > 0)
-        json_object_set_new(exec, "starttime", json_real(a.start));
-    if (a.end < forever)
-        json_object_set_new(exec, "expiration", json_real(a.end));
-    return R;
+};
+
+} // namespace
+
+Result<std::string> alloc_to_R_text(const Graph &g, const Alloc &a)
+{
+    AllocParts p(a);
+    return g.R_text(&p.subset, &p.amounts, p.start, p.end);
+}
+
+Result<JsonPtr> alloc_to_R(const Graph &g, const Alloc &a)
+{
+    AllocParts p(a);
+    return g.to_R(&p.subset, &p.amounts, p.start, p.end);
 }
 
 Result<Alloc> alloc_from_R(const Graph &g, const json_t *Rj)

@@ -120,6 +120,10 @@ class Planner {
     Result<void> add(uint64_t job, Alloc a);
     /* Drop a job's allocation or reservation; ENOENT if none. */
     Result<void> remove(uint64_t job);
+    /* RFC 27 partial release: the job's running allocation gives back
+     * what it holds on RANKS (vertices above the hosts stay with it until
+     * the final free); ENOENT if the job holds nothing. */
+    Result<void> release_ranks(uint64_t job, const IdSet &ranks);
     const Alloc *find(uint64_t job) const;
     void clear_reservations();
     const std::unordered_map<uint64_t, Alloc> &jobs() const { return jobs_; }
@@ -192,6 +196,8 @@ Result<MatchResult> match(Planner &p, const Policy &pol, const Request &req, Op 
 /* R (RFC 20) for an allocation: core/gpu per rank, hostnames, properties,
  * starttime/expiration, and the matched subgraph as JGF in "scheduling". */
 Result<JsonPtr> alloc_to_R(const Graph &g, const Alloc &a);
+/* The same R as compact text (what the scheduler sends). */
+Result<std::string> alloc_to_R_text(const Graph &g, const Alloc &a);
 /* An allocation from R (for restart): R_lite cores and gpus per rank, and
  * pool amounts from JGF vertices in "scheduling" when present. */
 Result<Alloc> alloc_from_R(const Graph &g, const json_t *R);

@@ -45,6 +45,7 @@
 #include <tuple>
 #include <vector>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include <flux/core.h>
@@ -134,6 +135,8 @@ struct Sched {
         flux_future_destroy(acquire);
         flux_msg_handler_delvec(handlers);
         flux_schedutil_destroy(util);
+        if (annotate_timer)
+            event_free(annotate_timer);
         for (auto &k : known)
             json_decref(k.jobspec);
     }
@@ -204,12 +207,59 @@ struct Sched {
         q.jobs.erase(it);
     }
 
+    /* A pass says why each job it considers waits; the job manager hears
+     * of it after annotate_delay, and only if the job still waits then:
+     * under a stream of short jobs most of them start within a pass or
+     * two, and telling it for each cost as much as the rest of the
+     * scheduler (two messages, a JSON tree each way, a larger alloc event). */
+    static constexpr double annotate_delay = 0.05;
+    struct event *annotate_timer = nullptr;
+    std::vector<uint64_t> annotate_due;
+
     void annotate(PendingJob &job, double t_estimate, const char *reason)
     {
         if (job.reason && !strcmp(job.reason, reason) && job.t_estimate == t_estimate)
             return;
         job.reason = reason;
         job.t_estimate = t_estimate;
+        annotate_due.push_back(job.id);
+        if (!annotate_timer) {
+            annotate_timer = evtimer_new(flux_reactor_get_event_base(flux_get_reactor(h)),
+                                         annotate_timer_cb, this);
+            if (!annotate_timer) {
+                send_annotations(); /* no timer: say it now */
+                return;
+            }
+        }
+        if (!evtimer_pending(annotate_timer, nullptr)) {
+            struct timeval tv = {0, (suseconds_t)(annotate_delay * 1e6)};
+            evtimer_add(annotate_timer, &tv);
+        }
+    }
+
+    static void annotate_timer_cb(evutil_socket_t, short, void *arg)
+    {
+        static_cast<Sched *>(arg)->send_annotations();
+    }
+
+    void send_annotations()
+    {
+        std::vector<uint64_t> due;
+        due.swap(annotate_due);
+        for (uint64_t id : due) {
+            auto it = by_id.find(id);
+            if (it == by_id.end())
+                continue; /* started or gone meanwhile */
+            auto j = it->second.first->jobs.find(it->second.second);
+            if (j != it->second.first->jobs.end() && j->second.reason)
+                send_annotation(j->second);
+        }
+    }
+
+    void send_annotation(PendingJob &job)
+    {
+        const char *reason = job.reason;
+        double t_estimate = job.t_estimate;
         json_t *sched = json_pack("{s:s}", "reason_pending", reason);
         if (t_estimate > 0)
             json_object_set_new(sched, "t_estimate", json_real(t_estimate));
@@ -277,9 +327,10 @@ struct Sched {
             Op op = may_reserve(q.conf, reserved) ? Op::allocate_orelse_reserve : Op::allocate;
             auto r = match(*planner, *policy, *job.req, op, job.id, now, false);
             if (r && !r->reserved) {
-                auto R = alloc_to_R(*graph, r->alloc);
-                if (!R || flux_schedutil_alloc_success(util, job.msg, job.id, R->get(), nullptr)
-                               < 0) {
+                auto R = alloc_to_R_text(*graph, r->alloc);
+                if (!R
+                    || flux_schedutil_alloc_success_text(util, job.msg, job.id, R->c_str(), nullptr)
+                           < 0) {
                     flux_log(h, LOG_ERR, "sched.alloc: job %ju: %s", (uintmax_t)job.id,
                              R ? strerror(errno) : R.error().text.c_str());
                     (void)planner->remove(job.id);
@@ -371,11 +422,24 @@ void alloc_cb(flux_schedutil_t *, const flux_msg_t *msg, json_t *jobj, void *arg
     s->schedule();
 }
 
-void free_cb(flux_schedutil_t *util, const flux_msg_t *msg, uint64_t id, json_t *, void *arg)
+/* With FLUX_SCHEDUTIL_FREE_BY_ID, R is NULL on the final free (the whole
+ * allocation goes back by the job's id) and names the ranks of a partial
+ * release (housekeeping returning nodes one by one). */
+void free_cb(flux_schedutil_t *util, const flux_msg_t *msg, uint64_t id, json_t *R, void *arg)
 {
     Sched *s = ctx(arg);
+    int final = 1;
+    if (R)
+        (void)flux_msg_unpack(msg, "{s?b}", "final", &final);
     if (s->planner) {
-        if (auto r = s->planner->remove(id); !r)
+        flux::Result<void> r;
+        if (final)
+            r = s->planner->remove(id);
+        else if (auto part = flux::Rv1::decode(R); !part)
+            r = flux::make_error(EPROTO, "R: " + part.error().text);
+        else
+            r = s->planner->release_ranks(id, part->ranks());
+        if (!r)
             flux_log(s->h, LOG_ERR, "sched.free: %s", r.error().text.c_str());
     }
     flux_schedutil_free_respond(util, msg, id);
@@ -750,6 +814,7 @@ int setup(Sched &s)
     flux_t *h = s.h;
     struct flux_schedutil_ops ops = {};
     ops.api_version = FLUX_SCHEDUTIL_API_VERSION;
+    ops.flags = FLUX_SCHEDUTIL_FREE_BY_ID;
     ops.hello = hello_cb;
     ops.ready = ready_cb;
     ops.alloc = alloc_cb;

@@ -139,6 +139,71 @@ Test(graph, R_with_JGF_round_trip)
     cr_expect_eq(g3->type_index("rack"), -1);
 }
 
+/* R is written as text (vertex fragments kept between allocations):
+ * strings quoted by jansson, sizes and status written each time, and
+ * the text exactly what jansson would print of the same object. */
+Test(graph, R_text_quotes_and_writes_what_varies)
+{
+    const char *jgf =
+        "{\"graph\": {\"nodes\": ["
+        "{\"id\": \"0\", \"metadata\": {\"type\": \"cluster\", \"name\": \"c\\\"0\"}},"
+        "{\"id\": \"1\", \"metadata\": {\"type\": \"node\", \"name\": \"n\\\\0\u00e9\", "
+        "\"rank\": 0, \"properties\": {\"p\u00e9\": \"\"}}},"
+        "{\"id\": \"2\", \"metadata\": {\"type\": \"core\", \"id\": 0, \"rank\": 0}},"
+        "{\"id\": \"3\", \"metadata\": {\"type\": \"memory\", \"id\": 0, \"rank\": 0, "
+        "\"size\": 16, \"unit\": \"GB\"}}],"
+        "\"edges\": [{\"source\": \"0\", \"target\": \"1\"}, {\"source\": \"1\", \"target\": "
+        "\"2\"}, {\"source\": \"1\", \"target\": \"3\"}]}}";
+    json_error_t e;
+    json_t *o = json_loads(jgf, 0, &e);
+    cr_assert(o, "%s", e.text);
+    auto g = Graph::from_json(o);
+    json_decref(o);
+    cr_assert(g.has_value(), "%s", g ? "" : g.error().text.c_str());
+    auto same_as_jansson = [](const std::string &text) {
+        json_error_t err;
+        json_t *j = json_loads(text.c_str(), 0, &err);
+        cr_assert(j, "not JSON (%s): %s", err.text, text.c_str());
+        char *again = json_dumps(j, JSON_COMPACT);
+        cr_expect_str_eq(again, text.c_str());
+        free(again);
+        json_decref(j);
+    };
+    /* The whole graph, then two allocations of the node's memory. */
+    auto whole = g->R_text();
+    cr_assert(whole.has_value(), "%s", whole ? "" : whole.error().text.c_str());
+    same_as_jansson(*whole);
+    cr_expect(whole->find("\"name\":\"n\\\\0\u00e9\"") != std::string::npos, "%s",
+              whole->c_str());
+    cr_expect(whole->find("\"properties\":{\"p\u00e9\":\"\"}") != std::string::npos, "%s",
+              whole->c_str());
+    int32_t mem = 3;
+    std::vector<int32_t> subset{2, mem};
+    std::vector<int64_t> eight{1, 8}, four{1, 4};
+    auto a = g->R_text(&subset, &eight, 10, 20);
+    auto b = g->R_text(&subset, &four, 10, 0);
+    cr_assert(a.has_value() && b.has_value());
+    same_as_jansson(*a);
+    same_as_jansson(*b);
+    cr_expect(a->find("\"unit\":\"GB\"") != std::string::npos, "%s", a->c_str());
+    cr_expect(a->find("\"size\":8,") != std::string::npos, "%s", a->c_str());
+    cr_expect(b->find("\"size\":4,") != std::string::npos, "%s", b->c_str());
+    cr_expect(a->find("\"expiration\":20") != std::string::npos, "%s", a->c_str());
+    cr_expect(b->find("\"status\"") == std::string::npos, "%s", b->c_str());
+    /* A node that went down says so in the next R written. */
+    g->at(1).status = Status::down;
+    auto c = g->R_text(&subset, &four);
+    cr_assert(c.has_value());
+    same_as_jansson(*c);
+    cr_expect(c->find("\"status\":\"down\"") != std::string::npos, "%s", c->c_str());
+    /* What sched-query and restarts read back: the same graph. */
+    json_t *Rj = json_loads(whole->c_str(), 0, nullptr);
+    auto g2 = Graph::from_json(Rj);
+    json_decref(Rj);
+    cr_assert(g2.has_value(), "%s", g2 ? "" : g2.error().text.c_str());
+    cr_expect_eq(g2->name(g2->host_of(0)), g->name(g->host_of(0)));
+}
+
 Test(graph, bad_jgf)
 {
     const struct {
