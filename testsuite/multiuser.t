@@ -199,13 +199,16 @@ test_expect_success 'listing: with allow-guest-list-all a guest lists every user
 '
 test_expect_success 'an unprivileged broker without an IMP refuses a guest job clearly' '
     mkdir -p unpriv && chown $ua unpriv &&
+    # The unprivileged instance runs in a session of its own (setsid): if
+    # runuser ever stops itself (it does when its child stops), the group
+    # left orphaned gets SIGHUP, and that must not be this script.
     cat >unpriv/inner.sh <<-EOF &&
 	echo "\$FLUX_URI" >uri.tmp && mv uri.tmp uri
 	i=0
 	while ! test -e go && test \$i -lt 600; do sleep 0.1; i=\$((i+1)); done
 	EOF
-    { (cd unpriv && runuser -u $ua -- env PATH="$PATH" FLUX_BROKER_PATH="$FLUX_BROKER_PATH" \
-        flux start -Saccess.allow-guest-user=true bash inner.sh) & } &&
+    { (cd unpriv && setsid runuser -u $ua -- env PATH="$PATH" FLUX_BROKER_PATH="$FLUX_BROKER_PATH" \
+        flux start -Saccess.allow-guest-user=true bash inner.sh </dev/null) & } &&
     wait_for 30 test -e unpriv/uri &&
     test_must_fail env FLUX_URI=$(cat unpriv/uri) flux run true 2>unpriv.err &&
     test_must_fail env FLUX_URI=$(cat unpriv/uri) flux dmesg 2>unpriv.dmesg.err &&
@@ -216,9 +219,9 @@ test_expect_success 'an unprivileged broker without an IMP refuses a guest job c
 '
 test_expect_success 'allow-root-owner makes root an owner of an unprivileged broker' '
     rm -f unpriv/uri unpriv/go &&
-    { (cd unpriv && runuser -u $ua -- env PATH="$PATH" FLUX_BROKER_PATH="$FLUX_BROKER_PATH" \
+    { (cd unpriv && setsid runuser -u $ua -- env PATH="$PATH" FLUX_BROKER_PATH="$FLUX_BROKER_PATH" \
         flux start -Saccess.allow-guest-user=true -Saccess.allow-root-owner=true \
-        bash inner.sh) & } &&
+        bash inner.sh </dev/null) & } &&
     wait_for 30 test -e unpriv/uri &&
     env FLUX_URI=$(cat unpriv/uri) flux dmesg >root.dmesg &&
     touch unpriv/go &&
