@@ -129,6 +129,26 @@ Result<void> Graph::finish()
         if (v_[v].unit && type_units_[v_[v].type].empty())
             type_units_[v_[v].type] = strings_[v_[v].unit];
     }
+    host_shape_.assign(hosts_.size(), 0);
+    for (int32_t h : hosts_) {
+        if (h < 0)
+            continue;
+        uint64_t x = 14695981039346656037ull; /* FNV-1a over the subtree */
+        auto mix = [&x](uint64_t w) {
+            for (int b = 0; b < 64; b += 8) {
+                x ^= (w >> b) & 0xff;
+                x *= 1099511628211ull;
+            }
+        };
+        for (int32_t i = h; i < v_[h].end; i++) {
+            const Vertex &y = v_[i];
+            mix((uint64_t)(i - h) | (uint64_t)(uint32_t)(i == h ? 0 : y.parent - h) << 32);
+            mix((uint64_t)y.type | (uint64_t)y.unit << 16 | (uint64_t)y.props << 40);
+            mix((uint64_t)y.size);
+            mix((uint64_t)(i == h ? 0 : (y.status == Status::excluded)) | (uint64_t)(y.end - h) << 8);
+        }
+        host_shape_[(size_t)v_[h].rank] = x;
+    }
     return {};
 }
 

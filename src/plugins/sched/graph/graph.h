@@ -109,6 +109,10 @@ class Graph {
         return v_[v].rank >= 0 && (v_[v].parent < 0 || v_[v].rank != v_[v_[v].parent].rank);
     }
     const std::vector<int32_t> &hosts() const { return hosts_; }
+    /* A hash of the host's subtree as built (types, sizes, units,
+     * properties, excluded vertices, shape): hosts with the same one are
+     * interchangeable for a request on an empty graph. */
+    uint64_t host_shape(int32_t host) const { return host_shape_[(size_t)v_[host].rank]; }
     /* The unit the pool vertices of type T are counted in ("" for none). */
     const std::string &type_unit(uint16_t t) const { return type_units_[t]; }
     /* Types that host vertices have (usually just node). */
@@ -152,6 +156,7 @@ class Graph {
     std::unordered_map<std::string, uint32_t> string_index_;
     std::vector<std::vector<uint32_t>> prop_sets_{{}};
     std::vector<int32_t> hosts_;
+    std::vector<uint64_t> host_shape_; // by rank
     std::vector<Edge> edges_;
     /* Each allocated vertex's JGF text, less size, exclusive and status
      * (see jgf_fragment()); at most jgf_cache_max vertices. */

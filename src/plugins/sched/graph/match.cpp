@@ -780,6 +780,30 @@ class Matcher {
     std::vector<int64_t> &tent;
     std::vector<std::pair<int32_t, int64_t>> journal;
     std::vector<std::vector<int32_t>> scratch;
+    /* Satisfiability on a big graph: a host that cannot hold a request
+     * settles it for every host of the same shape (Graph::host_shape)
+     * that nothing in this match has touched yet, so a request too big
+     * for any node costs one host's walk per shape, not one per host. */
+    std::vector<int32_t> touched; /* by rank, takes in the journal */
+    std::vector<std::pair<const ReqNode *, uint64_t>> short_shapes;
+
+    bool untouched(int32_t host) const
+    {
+        size_t r = (size_t)G[host].rank;
+        return r >= touched.size() || touched[r] == 0;
+    }
+    bool known_short(const ReqNode *r, uint64_t shape) const
+    {
+        for (const auto &[q, s] : short_shapes)
+            if (q == r && s == shape)
+                return true;
+        return false;
+    }
+    void remember_short(const ReqNode *r, uint64_t shape)
+    {
+        if (short_shapes.size() < 256)
+            short_shapes.emplace_back(r, shape);
+    }
 
     bool usable(int32_t v) const
     {
@@ -838,6 +862,11 @@ class Matcher {
         tent[v] += a;
         if (at_now)
             P.adjust(v, G[v].type, -a);
+        if (sat && G[v].rank >= 0) {
+            if (touched.size() <= (size_t)G[v].rank)
+                touched.resize(G.hosts().size(), 0);
+            touched[(size_t)G[v].rank]++;
+        }
     }
 
     void rollback(size_t pos)
@@ -848,6 +877,8 @@ class Matcher {
             tent[v] -= a;
             if (at_now)
                 P.adjust(v, G[v].type, a);
+            if (sat && G[v].rank >= 0)
+                touched[(size_t)G[v].rank]--;
         }
     }
 
@@ -963,13 +994,22 @@ class Matcher {
         bool excl = r.exclusive_set ? r.exclusive : (in_slot || r.with.empty());
         visit(u, t, (int64_t)std::min<uint64_t>(want, INT64_MAX),
               [&](int32_t c) {
-                  if (!prune_ok(c, r))
+                  const bool memo = sat && G.is_host(c) && untouched(c);
+                  const uint64_t shape = memo ? G.host_shape(c) : 0;
+                  if (memo && known_short(&r, shape))
                       return false;
+                  if (!prune_ok(c, r)) {
+                      if (memo)
+                          remember_short(&r, shape);
+                      return false;
+                  }
                   if (excl && !subtree_free(c))
                       return false;
                   size_t cp = journal.size();
                   if (!r.with.empty() && !match_list(c, r.with, in_slot)) {
                       rollback(cp);
+                      if (memo)
+                          remember_short(&r, shape);
                       return false;
                   }
                   if (excl) {

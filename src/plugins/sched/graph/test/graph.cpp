@@ -590,6 +590,67 @@ Test(match, policies)
     (void)hold;
 }
 
+/* Satisfiability settles a request for every untouched host of the same
+ * shape at once: hosts that differ only in a size must not be taken for
+ * one another, and a host this match already used is walked again. */
+Test(match, satisfiability_by_host_shape)
+{
+    /* A cluster of nodes, each with CORES[i] cores and MEM[i] GB. */
+    auto build = [](std::vector<std::pair<int, int64_t>> hosts) {
+        std::string nodes = "{\"id\": \"0\", \"metadata\": {\"type\": \"cluster\"}}", edges;
+        int next = 1;
+        auto vertex = [&](const std::string &md, int parent) {
+            std::string id = std::to_string(next++);
+            nodes += ",{\"id\": \"" + id + "\", \"metadata\": {" + md + "}}";
+            edges += std::string(edges.empty() ? "" : ",") + "{\"source\": \""
+                     + std::to_string(parent) + "\", \"target\": \"" + id + "\"}";
+            return next - 1;
+        };
+        for (size_t i = 0; i < hosts.size(); i++) {
+            std::string rank = std::to_string(i);
+            int n = vertex("\"type\": \"node\", \"id\": " + rank + ", \"rank\": " + rank, 0);
+            for (int c = 0; c < hosts[i].first; c++)
+                vertex("\"type\": \"core\", \"id\": " + std::to_string(c) + ", \"rank\": " + rank, n);
+            vertex("\"type\": \"memory\", \"rank\": " + rank + ", \"size\": "
+                       + std::to_string(hosts[i].second) + ", \"unit\": \"GB\"",
+                   n);
+        }
+        std::string jgf = "{\"graph\": {\"nodes\": [" + nodes + "], \"edges\": [" + edges + "]}}";
+        json_t *o = json_loads(jgf.c_str(), 0, nullptr);
+        cr_assert(o, "%s", jgf.c_str());
+        auto g = Graph::from_json(o);
+        json_decref(o);
+        cr_assert(g.has_value(), "%s", g ? "" : g.error().text.c_str());
+        return std::move(*g);
+    };
+    auto pol = policy_create("first");
+    /* Shapes that differ only in a size are not taken for one another:
+     * only rank 2 has 16 GB. */
+    Graph g = build({{1, 8}, {1, 8}, {1, 32}, {1, 8}});
+    cr_expect_eq(g.host_shape(g.host_of(0)), g.host_shape(g.host_of(1)));
+    cr_expect_neq(g.host_shape(g.host_of(0)), g.host_shape(g.host_of(2)));
+    Planner p(g);
+    must_match(p, *pol,
+               req(g, js("[{type: node, count: 1, with: [{type: slot, count: 1, label: s, with: "
+                         "[{type: memory, count: 16, unit: GB}]}]}]")),
+               Op::satisfiability, 0);
+    auto m = match(p, *pol, req(g, js("[{type: node, count: 1, with: [{type: slot, count: 1, "
+                                      "label: s, with: [{type: memory, count: 40, unit: GB}]}]}]")),
+                   Op::satisfiability, 0, 0);
+    cr_expect(!m.has_value() && m.error().errnum == EOVERFLOW);
+    /* A host this match already used is no sample of its shape: the
+     * second two-core node request fails on rank 0 (taken by the first)
+     * and fits on rank 1, of the same shape. */
+    Graph g2 = build({{2, 8}, {2, 8}, {1, 8}});
+    Planner p2(g2);
+    auto two = [](const char *label) {
+        return std::string("{type: node, count: 1, with: [{type: slot, count: 1, label: ") + label
+               + ", with: [{type: core, count: 2}]}]}";
+    };
+    must_match(p2, *pol, req(g2, js("[" + two("s") + ", " + two("t") + "]")), Op::satisfiability,
+               0);
+}
+
 Test(match, unsatisfiable_names_the_short_resource)
 {
     Graph g = gen("cluster[1]->rack[2]->node[2]->core[4]");
