@@ -115,6 +115,22 @@ test_expect_success 'sched-graph: the memory R gives a job is its memory limit' 
     grep -q "touched 200" out.R &&
     test -z "$(left_by $(cat pid))"
 '
+# Slurm's --mem (per node) and --mem-per-cpu through the shims: the job's
+# cgroup limit, as Slurm's ConstrainRAMSpace (-c2: twice the per-CPU size).
+test_expect_success 'srun --mem and --mem-per-cpu are the job memory limit' '
+    flux start -c cg.toml sh -c "
+        PATH=$FLUX_BUILD_DIR/contrib/slurm-compat:\$PATH &&
+        { srun --mem=32M memhog 200 >mem.out 2>mem.err; echo \$? >mem.rc; } &&
+        flux job eventlog \$(flux jobs -a -n -c1 -o {id}) >mem.log &&
+        { srun -c2 --mem-per-cpu=20M memhog 200 >per.out 2>per.err; echo \$? >per.rc; } &&
+        flux job eventlog \$(flux jobs -a -n -c1 -o {id}) >per.log &&
+        srun -c2 --mem-per-cpu=250M memhog 200 >big.out" &&
+    test $(cat mem.rc) -ne 0 &&
+    grep "type=\"oom\"" mem.log | grep -q "memory limit 32M" &&
+    test $(cat per.rc) -ne 0 &&
+    grep "type=\"oom\"" per.log | grep -q "memory limit 40M" &&
+    grep -q "touched 200" big.out
+'
 test_expect_success 'a bad cgroup option fails the job with a message naming it' '
     test_must_fail flux start -c cg.toml flux run -o cgroup.memory=lots true 2>err &&
     grep -q "cgroup.memory: .lots.: expected a size" err

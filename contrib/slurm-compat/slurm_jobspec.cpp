@@ -299,6 +299,18 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
         json_object_set_new(shell_opts, "signal",
                             json_pack("{s:i s:f}", "signum", o.signal, "timeleft",
                                       (double)o.signal_time));
+    /* --mem (per node) and --mem-per-cpu: the job's memory limit on each
+     * node where the instance puts jobs in cgroups ([exec] cgroup, as
+     * Slurm's ConstrainRAMSpace); recorded only where it does not. */
+    if (o.mem_mb > 0 || o.mem_per_cpu_mb > 0) {
+        json_t *cg = json_object();
+        if (o.mem_mb > 0)
+            json_object_set_new(cg, "memory", json_string((std::to_string(o.mem_mb) + "M").c_str()));
+        if (o.mem_per_cpu_mb > 0)
+            json_object_set_new(cg, "memory-per-cpu",
+                                json_string((std::to_string(o.mem_per_cpu_mb) + "M").c_str()));
+        json_object_set_new(shell_opts, "cgroup", cg);
+    }
     json_object_set_new(sys, "shell", json_pack("{s:o}", "options", shell_opts));
 
     /* What squeue/sacct show that Flux does not keep. */

@@ -8,6 +8,7 @@
  */
 #include "cgroup.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -191,10 +192,12 @@ std::string cgroup_job_dir(const std::string &parent, uint64_t id)
     return parent + "/job-" + std::to_string((unsigned long long)id);
 }
 
-flux::Result<CgroupLimits> cgroup_limits(json_t *jobspec, const std::string &cpus)
+flux::Result<CgroupLimits> cgroup_limits(json_t *jobspec, const std::string &cpus,
+                                         size_t ncpus)
 {
     CgroupLimits l;
     l.cpus = cpus;
+    uint64_t per_cpu = 0;
     json_t *o = json_object_get(jobspec, "attributes");
     for (const char *k : {"system", "shell", "options", "cgroup"})
         o = json_object_get(o, k);
@@ -207,12 +210,14 @@ flux::Result<CgroupLimits> cgroup_limits(json_t *jobspec, const std::string &cpu
     json_object_foreach(o, key, v)
     {
         std::string name = std::string("cgroup.") + key;
-        if (strcmp(key, "memory") != 0 && strcmp(key, "pids") != 0)
-            return flux::make_error(EINVAL, name + ": unknown option (cgroup.memory, cgroup.pids)");
+        bool pids = strcmp(key, "pids") == 0, per = strcmp(key, "memory-per-cpu") == 0;
+        if (strcmp(key, "memory") != 0 && !pids && !per)
+            return flux::make_error(EINVAL, name + ": unknown option (cgroup.memory, "
+                                                   "cgroup.memory-per-cpu, cgroup.pids)");
         uint64_t n = 0;
         if (json_is_integer(v) && json_integer_value(v) > 0)
             n = (uint64_t)json_integer_value(v);
-        else if (json_is_string(v) && strcmp(key, "memory") == 0) {
+        else if (json_is_string(v) && !pids) {
             auto s = cgroup_parse_size(json_string_value(v));
             if (!s)
                 return flux::make_error(EINVAL, name + ": " + s.error().text);
@@ -220,10 +225,17 @@ flux::Result<CgroupLimits> cgroup_limits(json_t *jobspec, const std::string &cpu
         }
         else
             return flux::make_error(EINVAL, name + ": expected "
-                                                + (strcmp(key, "memory") == 0
-                                                       ? std::string("a size such as 512M")
-                                                       : std::string("a count > 0")));
-        (strcmp(key, "memory") == 0 ? l.memory : l.pids) = n;
+                                                + (pids ? std::string("a count > 0")
+                                                        : std::string("a size such as 512M")));
+        (pids ? l.pids : per ? per_cpu : l.memory) = n;
+    }
+    /* Per CPU (Slurm's --mem-per-cpu): times the CPUs the job has here;
+     * with cgroup.memory too, the smaller. */
+    if (per_cpu > 0) {
+        uint64_t n = std::max<size_t>(ncpus, 1);
+        uint64_t m = per_cpu > UINT64_MAX / n ? UINT64_MAX : per_cpu * n;
+        if (l.memory == 0 || m < l.memory)
+            l.memory = m;
     }
     return l;
 }

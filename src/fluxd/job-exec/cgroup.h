@@ -42,10 +42,12 @@ struct CgroupLimits {
  * 1024) -> bytes.  Errors name the text. */
 flux::Result<uint64_t> cgroup_parse_size(const std::string &text);
 
-/* Limits for a job whose shell gets CPUS on this node, from the jobspec's
- * attributes.system.shell.options.cgroup {memory, pids}.  Errors name the
- * option ("cgroup.memory: ..."). */
-flux::Result<CgroupLimits> cgroup_limits(json_t *jobspec, const std::string &cpus);
+/* Limits for a job whose shell gets CPUS (NCPUS of them) on this node,
+ * from the jobspec's attributes.system.shell.options.cgroup {memory,
+ * memory-per-cpu (times NCPUS, at least 1; with memory, the smaller),
+ * pids}.  Errors name the option ("cgroup.memory: ..."). */
+flux::Result<CgroupLimits> cgroup_limits(json_t *jobspec, const std::string &cpus,
+                                         size_t ncpus = 0);
 
 /* The memory the scheduler gave the job on broker RANK: the sum of the
  * memory vertices of R's scheduling graph (JGF, as sched-graph writes it:

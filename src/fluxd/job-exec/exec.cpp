@@ -50,6 +50,8 @@
 #include "exec.h"
 #include "credentials.h"
 #include "fluid/fluid.h"
+#include "idset/idset.h"
+#include "rv1/rv1.h"
 #include "fluxd/service.h"
 #include "fluxd/kvs/kvs.h"
 #include "launcher.h"
@@ -905,7 +907,21 @@ flux::Result<void> JobExec::spawn_shell(uint64_t id, uint32_t userid, json_t *in
     CgroupLimits limits;
     if (cgroups_) {
         const char *cpus = json_string_value(json_object_get(input, "cpus"));
-        auto l = cgroup_limits(json_object_get(input, "jobspec"), cpus ? cpus : "");
+        /* The CPUs the job has here (for cgroup.memory-per-cpu): the OS
+         * CPUs of its cores, or its cores in R when those are unknown. */
+        size_t ncpus = 0;
+        if (cpus && *cpus) {
+            if (auto set = flux::IdSet::parse(cpus))
+                ncpus = set->count();
+        }
+        if (ncpus == 0) {
+            if (auto R = flux::Rv1::decode(json_object_get(input, "R"))) {
+                auto it = R->by_rank().find(broker_.rank());
+                if (it != R->by_rank().end())
+                    ncpus = it->second.cores().count();
+            }
+        }
+        auto l = cgroup_limits(json_object_get(input, "jobspec"), cpus ? cpus : "", ncpus);
         if (!l) {
             json_decref(input);
             return flux::make_error(EINVAL, l.error().text);

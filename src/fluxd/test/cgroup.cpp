@@ -127,6 +127,31 @@ Test(cgroup, limits_from_jobspec)
         cr_assert(l.error().text.find(t.error) == 0, "%s: %s", t.cgroup, l.error().text.c_str());
         json_decref(js);
     }
+    /* memory-per-cpu: times the CPUs the job has on the node (at least
+     * one); with memory too, the smaller. */
+    const struct {
+        const char *cgroup;
+        size_t ncpus;
+        uint64_t memory;
+    } per_cpu[] = {
+        {"{\"memory-per-cpu\":\"100M\"}", 3, 300ULL << 20},
+        {"{\"memory-per-cpu\":\"100M\"}", 0, 100ULL << 20},
+        {"{\"memory-per-cpu\":\"1G\",\"memory\":\"2G\"}", 4, 2ULL << 30},
+        {"{\"memory-per-cpu\":\"1G\",\"memory\":\"8G\"}", 4, 4ULL << 30},
+    };
+    for (auto &t : per_cpu) {
+        json_t *js = jobspec_with(t.cgroup);
+        auto l = cgroup_limits(js, "", t.ncpus);
+        cr_assert(l, "%s: %s", t.cgroup, l ? "" : l.error().text.c_str());
+        cr_expect_eq(l->memory, t.memory, "%s with %zu cpus: %ju", t.cgroup, t.ncpus,
+                     (uintmax_t)l->memory);
+        json_decref(js);
+    }
+    json_t *bad_per = jobspec_with("{\"memory-per-cpu\":\"some\"}");
+    auto lp = cgroup_limits(bad_per, "", 2);
+    cr_assert(!lp);
+    cr_expect(lp.error().text.find("cgroup.memory-per-cpu: ") == 0, "%s", lp.error().text.c_str());
+    json_decref(bad_per);
     /* No option at all: only the cpus. */
     json_t *plain = json_pack("{s:i}", "version", 1);
     auto l = cgroup_limits(plain, "0-1");
