@@ -393,6 +393,20 @@ test_expect_success 'squeue -o/-O: the fields Slurm scripts commonly ask for' '
     head -1 O.out | grep -q "^JOBID *MIN_CPUS *MIN_MEMORY *GROUP" &&
     scancel $id
 '
+# Memory in each slot: sched-graph places jobs by it (R carries it), the
+# instance's sched-simple passes it by; more than the graph holds is
+# refused at submission, naming the memory.
+test_expect_success '--mem and --mem-per-cpu: memory in each slot, scheduled by sched-graph' '
+    srun -n2 --mem-per-cpu=50M -c1 true &&
+    flux job info $(flux jobs -a -n -c1 -o {id}) jobspec >mpc.js &&
+    jq -e "[.resources[] | .. | objects | select(.type == \"memory\")][0] | .count == 50 and .unit == \"MB\"" mpc.js &&
+    flux start -Ssched-module=sched-graph sh -c "
+        srun -N1 -n2 --mem=300M true &&
+        flux job info \$(flux jobs -a -n -c1 -o {id}) R >mem.R &&
+        ! srun --mem=100000G true 2>big.err" &&
+    jq -e "[.scheduling.graph.nodes[].metadata | select(.type == \"memory\") | .size] | add == 300" mem.R &&
+    grep -q "unsatisfiable request: .* MB of memory requested" big.err
+'
 test_expect_success 'the daemon keeps running after bad input' '
     test_expect_code 1 sbatch -N 0 --wrap true &&
     test_expect_code 1 sbatch -a 9-1 --wrap true &&

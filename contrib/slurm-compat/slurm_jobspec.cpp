@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -152,6 +153,24 @@ std::string build_jobspec(const Options &o, const std::vector<std::string> &comm
     json_array_append_new(with, resource("core", cpt * per_slot, nullptr));
     if (gpt > 0)
         json_array_append_new(with, resource("gpu", gpt * per_slot, nullptr));
+    /* Memory in each slot (MB): a scheduler with memory (sched-graph)
+     * places the job by it and R carries it, sched-simple passes it by.
+     * --mem-per-cpu: per CPU of the slot; --mem (per node): the node's
+     * share of each slot on it (with -n alone, as if the tasks shared one
+     * node). */
+    int64_t slot_mb = 0;
+    if (o.mem_per_cpu_mb > 0)
+        slot_mb = o.mem_per_cpu_mb * cpt * per_slot;
+    else if (o.mem_mb > 0) {
+        int64_t share = x.batch && nodes > 0 ? 1 : nodes > 0 ? slots_per_node : ntasks;
+        slot_mb = (o.mem_mb + share - 1) / std::max<int64_t>(share, 1);
+    }
+    if (slot_mb > 0) {
+        json_t *mem = resource("memory", 0, nullptr);
+        json_object_set_new(mem, "count", json_integer(slot_mb));
+        json_object_set_new(mem, "unit", json_string("MB"));
+        json_array_append_new(with, mem);
+    }
     json_t *slot = resource("slot", x.batch && nodes > 0 ? 1 : nodes > 0 ? slots_per_node : ntasks,
                             with);
     json_object_set_new(slot, "label", json_string("task"));

@@ -1141,11 +1141,19 @@ Result<MatchResult> match(Planner &p, const Policy &pol, const Request &req, Op 
     const Graph &g = p.graph();
     /* Whole-graph totals: the quick answer to "can never fit". */
     for (auto [t, n] : req.need) {
-        if (p.total(0, t) < n)
-            return make_error(EOVERFLOW, "unsatisfiable request: " + std::to_string(n) + " "
-                                             + plural(g.type_name(t), (uint64_t)n)
-                                             + " requested, " + std::to_string(p.total(0, t))
+        if (p.total(0, t) >= n)
+            continue;
+        /* A pool in units: "102400 MB of memory requested, 24105 MB in
+         * the graph"; else "5 nodes requested, 4 in the graph". */
+        const std::string &unit = g.type_unit(t);
+        if (!unit.empty())
+            return make_error(EOVERFLOW, "unsatisfiable request: " + std::to_string(n) + " " + unit
+                                             + " of " + g.type_name(t) + " requested, "
+                                             + std::to_string(p.total(0, t)) + " " + unit
                                              + " in the graph");
+        return make_error(EOVERFLOW, "unsatisfiable request: " + std::to_string(n) + " "
+                                         + plural(g.type_name(t), (uint64_t)n) + " requested, "
+                                         + std::to_string(p.total(0, t)) + " in the graph");
     }
     auto try_at = [&](double t, bool sat) -> std::optional<Alloc> {
         Matcher m(p, pol, req, sat, now, t);
