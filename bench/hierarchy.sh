@@ -10,6 +10,8 @@
 #     submitted inside each child with flux submit --cc) vs a 2-level one
 #     (W children of W grandchildren each).  jobs/s from the first submit
 #     to the last job inactive, the children's start-up included.
+#     BENCH_EXEC=real: the jobs really run /bin/true (no test mode), and
+#     the child start-up part is skipped (BENCH_STARTUP=0 skips it too).
 # Usage: bash bench/hierarchy.sh [N] [W] [REPS]   (default 4000 2 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +20,10 @@ N=${1:-4000}
 W=${2:-2}
 REPS=${3:-5}
 
-echo "== child start-up on a size-16 parent ($REPS runs each, median)"
-flux start --test-size=16 bash -c '
+startup=${BENCH_STARTUP:-1}
+[ "${BENCH_EXEC:-test}" = real ] && startup=0
+[ "$startup" = 1 ] && echo "== child start-up on a size-16 parent ($REPS runs each, median)"
+[ "$startup" = 1 ] && flux start --test-size=16 bash -c '
     for size in 1 4 16; do
         walls=() readys=()
         for i in $(seq '"$REPS"'); do
@@ -37,7 +41,9 @@ flux start --test-size=16 bash -c '
 '
 
 # jobs N: submit N test-mode jobs here and wait for all to be inactive.
-inner='flux submit --cc=1-$1 --quiet -S exec.test.run_duration=0s true && flux queue drain'
+testmode='-S exec.test.run_duration=0s'
+[ "${BENCH_EXEC:-test}" = real ] && testmode=
+inner='flux submit --cc=1-$1 --quiet '"$testmode"' true && flux queue drain'
 
 run_level() { # LEVELS: 0 one instance, 1 or 2 levels of W children
     local levels=$1
@@ -62,7 +68,9 @@ run_level() { # LEVELS: 0 one instance, 1 or 2 levels of W children
         (l == 0 ? "one instance " : l " level(s) x" '"$W"'), n, $2 - $1, n / ($2 - $1) }'
 }
 
-echo "== $N exec-test jobs: one instance vs hierarchies of width $W"
+kind="exec-test jobs"
+[ -z "$testmode" ] && kind="jobs (real exec of /bin/true)"
+echo "== $N $kind: one instance vs hierarchies of width $W"
 run_level 0
 run_level 1
 run_level 2
