@@ -98,9 +98,14 @@ hosts = [
 ]
 EOF
 
-# start_broker R: run host R's broker inside its namespace, in the background.
+# start_broker R: run host R's broker inside its namespace, in the background;
+# with a UTS namespace of its own where unshare(1) can make one, so that
+# hostname(1) in its tasks says host R too (each exec keeps the pid).
 start_broker() {
-    ip netns exec "${NS[$1]}" env FLUX_FAKE_HOSTNAME=host$1 \
+    local uts=
+    test_have_prereq UTS && uts="unshare --uts"
+    ip netns exec "${NS[$1]}" $uts env FLUX_FAKE_HOSTNAME=host$1 sh -c \
+        'test -z "$0" || hostname "$0"; exec "$@"' "${uts:+host$1}" \
         "$FLUX_BROKER_PATH" -c "$PWD/conf.toml" -Srundir="$PWD/rundir$1" \
         </dev/null >>"broker$1.log" 2>&1 &
     echo $! >"pid.$1"
@@ -124,6 +129,7 @@ is_full() {
     printf "0 host0: full\n├─ 1 host1: full\n└─ 2 host2: full\n" | cmp -s - status.out
 }
 
+unshare --uts true 2>/dev/null && test_set_prereq UTS
 for r in 0 1 2; do start_broker $r; done
 # Unix sockets are not affected by network namespaces.
 export FLUX_URI="local://$PWD/rundir0/local"
@@ -149,6 +155,24 @@ test_expect_success 'overlay status is full, with the host names' '
     printf "0 host0: full\n├─ 1 host1: full\n└─ 2 host2: full\n" >expected &&
     cmp expected out
 '
+# Jobs across the namespaces: one task per host, the shells reached over
+# the namespaces' TCP overlay.
+test_expect_success 'a job across the three namespaces runs a task on each host' '
+    flux run -N3 -n3 flux getattr hostname | sort >hosts.out &&
+    printf "host0\nhost1\nhost2\n" >hosts.exp &&
+    test_cmp hosts.exp hosts.out
+'
+test_expect_success UTS 'each host has its own host name: hostname(1) in the tasks' '
+    flux run -N3 -n3 hostname | sort >uts.out &&
+    test_cmp hosts.exp uts.out &&
+    test "$(hostname)" != host0
+'
+test_expect_success 'a job that only needs hosts 0 and 1 is started beside one on all three' '
+    flux submit -N3 -n3 sleep 300 >all3.id &&
+    flux submit -N1 -n1 --requires=host:host1 sleep 300 >one.id &&
+    flux job wait-event -t 30 $(cat all3.id) start &&
+    flux job wait-event -t 30 $(cat one.id) start
+'
 test_expect_success 'kill -9 the broker of host2' '
     kill -9 $(cat pid.2) &&
     wait_for 10 gone $(cat pid.2)
@@ -159,6 +183,14 @@ test_expect_success 'overlay status shows host2 lost' '
     grep -q "^degraded" out && grep -q "lost 2" out &&
     test_must_fail flux ping --count=1 2 2>err &&
     grep -q unreachable err
+'
+test_expect_success 'the job on host2 gets a node-failure exception; the other job runs on' '
+    flux job wait-event -t 30 $(cat all3.id) exception >exc &&
+    grep -q "node-failure" exc &&
+    flux job wait-event -t 30 $(cat all3.id) clean &&
+    test "$(flux jobs -n -o {state} $(cat one.id))" = RUN &&
+    flux cancel $(cat one.id) &&
+    flux job wait-event -t 30 $(cat one.id) clean
 '
 test_expect_success 'restart the broker of host2: status is full again' '
     start_broker 2 &&
