@@ -25,11 +25,17 @@ test_expect_success 'tasks get a PMIx namespace (the F58 job id), rank and serve
     grep -qx "$ns 0 ext3x" env.out &&
     grep -qx "$ns 1 ext3x" env.out
 '
-test_expect_success 'the job overrides OMPI_MCA_pmix; the default (simple) offers no PMIx' '
+test_expect_success 'the job overrides OMPI_MCA_pmix; -o pmi=pmix offers PMIx alone' '
     flux run -n1 -o pmi=pmix --env=OMPI_MCA_pmix=isolated printenv OMPI_MCA_pmix >ovr.out &&
     test "$(cat ovr.out)" = isolated &&
-    flux run -n1 sh -c "test -z \"\$PMIX_NAMESPACE\" && test -n \"\$PMI_FD\"" &&
     flux run -n1 -o pmi=pmix sh -c "test -n \"\$PMIX_NAMESPACE\" && test -z \"\$PMI_FD\""
+'
+test_expect_success 'default: both offered to a job of 2+ tasks, simple only to one task' '
+    flux run -N2 -n2 sh -c "test -n \"\$PMIX_NAMESPACE\" && test -n \"\$PMI_FD\" && echo \$OMPI_MCA_pmix" >dflt2.out &&
+    test "$(sort -u dflt2.out)" = ext3x &&
+    flux run -n2 sh -c "test -n \"\$PMIX_NAMESPACE\" && test -n \"\$PMI_FD\"" &&
+    flux run -n1 sh -c "test -z \"\$PMIX_NAMESPACE\" && test -n \"\$PMI_FD\"" &&
+    flux run -n1 -o pmi=simple,pmix sh -c "test -n \"\$PMIX_NAMESPACE\" && test -n \"\$PMI_FD\""
 '
 test_expect_success 'a bad -o pmi is refused naming the entry' '
     ! flux run -n1 -o pmi=pmix,bogus true 2>bad.err &&
@@ -138,9 +144,11 @@ test_expect_success OMPI 'Open MPI through PMIx: -N4 -n4' '
     timeout 120 flux run -N4 -n4 -o pmi=pmix ./hello-ompi >n44.out &&
     grep -qx "size=4 sum=4 ring=4" n44.out
 '
-test_expect_success OMPI 'Open MPI with both offered runs' '
-    timeout 120 flux run -N2 -n4 -o pmi=simple,pmix ./hello-ompi >both.out &&
-    grep -qx "size=4 sum=4 ring=4" both.out
+test_expect_success OMPI 'Open MPI with both offered runs (the default, and asked for)' '
+    timeout 120 flux run -N2 -n4 ./hello-ompi >both.out &&
+    grep -qx "size=4 sum=4 ring=4" both.out &&
+    timeout 120 flux run -N2 -n4 -o pmi=simple,pmix ./hello-ompi >both2.out &&
+    grep -qx "size=4 sum=4 ring=4" both2.out
 '
 test_expect_success OMPI 'Open MPI MPI_Abort through PMIx names the rank and code' '
     ! timeout 120 flux run -N2 -n4 -o pmi=pmix $PWD/abort-ompi 2>oabort.err &&

@@ -7,6 +7,7 @@
  * INITIAL-PROGRAM once the instance is up and exits with its status.
  */
 #include <string>
+#include <vector>
 #include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +27,37 @@
 using namespace fluxd;
 
 namespace {
+
+/* The PMIx server of whatever started this broker (a parent's job shell,
+ * mpirun) is not the instance's: its jobs must not find it.  Once booted,
+ * drop the variables PMIx_server_setup_fork gave this process (PMIX_*,
+ * except the user's PMIX_MCA_* settings), and the Open MPI settings a
+ * fluxd shell adds beside them when they point at that server's session.
+ * A one-task job of the instance, which gets no PMIx server, would
+ * otherwise hand its task the parent's URI and rank. */
+void unset_pmix_server_env()
+{
+    const char *ns = getenv("PMIX_NAMESPACE");
+    if (!ns || !*ns)
+        return;
+    std::string tmpdir = getenv("PMIX_SERVER_TMPDIR") ? getenv("PMIX_SERVER_TMPDIR") : "";
+    std::vector<std::string> drop;
+    for (char **e = environ; *e; e++) {
+        std::string kv = *e;
+        std::string name = kv.substr(0, kv.find('='));
+        std::string value = kv.size() > name.size() ? kv.substr(name.size() + 1) : "";
+        if (name.starts_with("PMIX_") && !name.starts_with("PMIX_MCA_"))
+            drop.push_back(name);
+        else if (name == "OMPI_MCA_pmix" && value == "ext3x")
+            drop.push_back(name);
+        else if ((name == "OMPI_MCA_orte_tmpdir_base"
+                  || name == "OMPI_MCA_btl_vader_backing_directory")
+                 && !tmpdir.empty() && value == tmpdir)
+            drop.push_back(name);
+    }
+    for (auto &name : drop)
+        unsetenv(name.c_str());
+}
 
 void usage(FILE *f)
 {
@@ -388,6 +420,7 @@ int main(int argc, char *argv[])
                             "FLUX_TASK_RANK", "FLUX_TASK_LOCAL_ID", "FLUX_KVS_NAMESPACE",
                             "FLUX_JOB_TMPDIR"})
         unsetenv(var);
+    unset_pmix_server_env();
     auto r = broker.init(boot, initial);
     if (!r_file.empty())
         unlink(r_file.c_str());

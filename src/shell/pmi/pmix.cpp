@@ -1,10 +1,12 @@
 /* pmix.cpp - shell plugin "pmix": an OpenPMIx server in the job shell.
  *
  * Loaded by the built-in pmix-loader when -o pmi offers pmix (the
- * default).  Per shell (one per node per job):
+ * default for jobs of two or more tasks).  Per shell (one per node per job):
  *
  *   shell.init   PMIx_server_init with a private tmpdir (removed at
- *                shell.exit); PMIx_server_register_nspace: the namespace
+ *                shell.exit) and the node's topology (loaded here,
+ *                without I/O devices: cheaper than PMIx's discovery);
+ *                PMIx_server_register_nspace: the namespace
  *                is the job's F58 id, with the job-level keys (job and
  *                universe size, max procs, node count, node map and proc
  *                map from PMIx_generate_regex/_ppn, local peers, local
@@ -22,7 +24,8 @@
  *   task.exit    a task that connected and exits without PMIx_Finalize
  *                (and did not abort) raises a fatal job exception naming
  *                its rank and exit status.
- *   shell.exit   PMIx_server_finalize, the tmpdir removed.
+ *   shell.exit   PMIx_server_finalize when a client connected, the
+ *                tmpdir removed.
  *
  * Server module callbacks (the rest are NULL: not supported):
  *   client_connected, client_finalized   tracked per task
@@ -106,6 +109,7 @@ struct Server {
     std::vector<int> node_of;                  /* per task rank */
     std::vector<Task> tasks;                   /* local, by localid */
     std::string tmpdir;
+    hwloc_topology_t topology = nullptr; /* given to PMIx, ours to destroy */
     bool initialized = false;
     bool raised = false;
     Handoff handoff;
@@ -923,6 +927,25 @@ int remove_entry(const char *path, const struct stat *, int, struct FTW *)
     return 0;
 }
 
+/* This node's CPUs and memory as hwloc sees them, without I/O devices
+ * (PCI discovery is most of the cost of a topology here, and nothing the
+ * shell registers needs it).  hwloc's GL and OpenCL plugins, loaded at
+ * the process's first hwloc_topology_init, only find I/O devices: they are
+ * left out unless the user chose plugins.  False: PMIx discovers instead. */
+bool load_topology(Server *s)
+{
+    setenv("HWLOC_PLUGINS_BLACKLIST", "hwloc_gl,hwloc_opencl,hwloc_pci,hwloc_xml_libxml", 0);
+    hwloc_topology_t t;
+    if (hwloc_topology_init(&t) < 0)
+        return false;
+    if (hwloc_topology_load(t) < 0) {
+        hwloc_topology_destroy(t);
+        return false;
+    }
+    s->topology = t;
+    return true;
+}
+
 int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg)
 {
     Server *s = static_cast<Server *>(arg);
@@ -965,16 +988,32 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *arg
     bool no = false;
     pmix_rank_t srank = (pmix_rank_t)s->me;
     std::string server_ns = "flux-shell." + s->nspace;
-    pmix_info_t info[6];
+    pmix_info_t info[7];
+    size_t ninfo = 6;
     PMIX_INFO_LOAD(&info[0], PMIX_SERVER_TMPDIR, s->tmpdir.c_str(), PMIX_STRING);
     PMIX_INFO_LOAD(&info[1], PMIX_SYSTEM_TMPDIR, s->tmpdir.c_str(), PMIX_STRING);
     PMIX_INFO_LOAD(&info[2], PMIX_SERVER_SYSTEM_SUPPORT, &no, PMIX_BOOL);
     PMIX_INFO_LOAD(&info[3], PMIX_SERVER_TOOL_SUPPORT, &no, PMIX_BOOL);
     PMIX_INFO_LOAD(&info[4], PMIX_SERVER_RANK, &srank, PMIX_PROC_RANK);
     PMIX_INFO_LOAD(&info[5], PMIX_HOSTNAME, s->names[(size_t)s->me].c_str(), PMIX_STRING);
-    pmix_status_t rc = PMIx_server_init(&module, info, 6);
-    for (auto &i : info)
-        PMIX_INFO_DESTRUCT(&i);
+    /* The node's topology, discovered here: left to itself PMIx also
+     * discovers PCI devices, which costs every job's shell ~20 ms more
+     * (doc/design/shell-pmix.md, "Start-up cost").  PMIx keeps the
+     * pointer (an "external" topology it never frees), so the value is
+     * built in place and not destructed below. */
+    pmix_topology_t topo_arg = {};
+    if (load_topology(s)) {
+        topo_arg.source = const_cast<char *>("hwloc");
+        topo_arg.topology = s->topology;
+        PMIX_INFO_CONSTRUCT(&info[6]);
+        PMIX_LOAD_KEY(info[6].key, PMIX_TOPOLOGY2);
+        info[6].value.type = PMIX_TOPO;
+        info[6].value.data.topo = &topo_arg;
+        ninfo = 7;
+    }
+    pmix_status_t rc = PMIx_server_init(&module, info, ninfo);
+    for (size_t i = 0; i < 6; i++)
+        PMIX_INFO_DESTRUCT(&info[i]);
     if (rc != PMIX_SUCCESS) {
         flux_shell_log(shell, LOG_ERR, "PMIx_server_init: %s", PMIx_Error_string(rc));
         nftw(s->tmpdir.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -1091,9 +1130,20 @@ int task_exit(flux_shell_t *, const char *, flux_shell_task_t *task, void *arg)
 int shell_exit(flux_shell_t *, const char *, flux_shell_task_t *, void *arg)
 {
     Server *s = static_cast<Server *>(arg);
-    if (s->initialized) {
+    /* PMIx_server_finalize only when a client connected: otherwise it
+     * just stops PMIx's threads and empties the tmpdir (removed below),
+     * ~3 ms of every non-PMIx job's exit that the process exit does for
+     * free.  PMIx then still owns the topology: it is not destroyed. */
+    bool connected = false;
+    for (const Task &t : s->tasks)
+        connected = connected || t.connected;
+    if (s->initialized && connected) {
         PMIx_server_finalize();
         s->initialized = false;
+        if (s->topology) {
+            hwloc_topology_destroy(s->topology);
+            s->topology = nullptr;
+        }
     }
     if (s->mh) {
         flux_msg_handler_destroy(s->mh);

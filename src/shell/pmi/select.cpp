@@ -10,10 +10,15 @@ Result<Selection> select(flux_shell_t *shell)
     Selection sel;
     json_t *opt = flux_shell_getopt(shell, "pmi");
     if (!opt) {
-        /* simple only, as Flux: starting a PMIx server costs every shell
-         * ~45 ms (PMIx_server_init: hwloc, components), tripling the cost
-         * of a non-MPI job; -o pmi=pmix asks for it (shell-pmix.md). */
+        /* Both, for a job of two or more tasks.  A one-task job has no
+         * peers to wire up (an MPI singleton needs no server; Open MPI
+         * 4.1 and MPICH use simple): it gets simple only, and is spared
+         * the PMIx server's start (~15 ms of CPU per shell, most of
+         * a `true` job's cost; doc/design/shell-pmix.md). */
+        int size = 0;
+        (void)json_unpack(flux_shell_get_info(shell), "{s:i}", "size", &size);
         sel.simple = true;
+        sel.pmix = size > 1;
         return sel;
     }
     if (!json_is_string(opt))

@@ -2,7 +2,8 @@
  *
  * LIST is a comma list of "simple" (PMI-1 on PMI_FD; aliases pmi1, pmi)
  * and "pmix" (the OpenPMIx server plugin), or "off"/"none".  Unset: both
- * are offered (pmix only where the shell was built with OpenPMIx).
+ * are offered to a job of two or more tasks, simple only to a one-task job
+ * (pmix only where the shell was built with OpenPMIx).
  * Errors name the bad entry.
  */
 #ifndef FLUX_SHELL_PMI_SELECT_H
