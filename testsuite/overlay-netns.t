@@ -167,6 +167,15 @@ test_expect_success UTS 'each host has its own host name: hostname(1) in the tas
     test_cmp hosts.exp uts.out &&
     test "$(hostname)" != host0
 '
+test_expect_success 'nested: flux alloc -N2, the child overlay across two namespaces' '
+    timeout 60 flux alloc -N2 --requires=host:host[1-2] sh -c \
+        "flux overlay status; flux run -N2 -n2 sh -c \"flux getattr hostname; flux getattr tbon.parent-endpoint || :\"" >nested.out 2>nested.err &&
+    cat nested.out &&
+    grep -q "^0 host1: full" nested.out &&
+    grep -q "1 host2: full" nested.out &&
+    grep -qx "tcp://${ADDR[1]}:[0-9]*" nested.out &&
+    test "$(grep -c "^host[12]\$" nested.out)" = 2
+'
 test_expect_success 'a job that only needs hosts 0 and 1 is started beside one on all three' '
     flux submit -N3 -n3 sleep 300 >all3.id &&
     flux submit -N1 -n1 --requires=host:host1 sleep 300 >one.id &&

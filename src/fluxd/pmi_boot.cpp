@@ -15,12 +15,15 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <net/if.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <map>
 #include <memory>
+#include <vector>
 
 #include <flux/core.h>
 #include <flux/job.h>
@@ -148,33 +151,105 @@ flux::Result<uint32_t> env_u32(const char *var)
     return (uint32_t)v;
 }
 
-/* The IPv4 address to listen on: HINT as an address, else the address of
- * the interface named HINT, else loopback. */
+/* The IPv4 address of interface IFNAME (any up, non-loopback interface
+ * when IFNAME is empty); "" if none. */
+std::string interface_addr(const std::string &ifname)
+{
+    struct ifaddrs *ifs = nullptr;
+    if (getifaddrs(&ifs) < 0)
+        return "";
+    std::string found;
+    for (struct ifaddrs *i = ifs; i && found.empty(); i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+            continue;
+        if (ifname.empty() ? (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP)
+                           : ifname != i->ifa_name)
+            continue;
+        char buf[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf, sizeof(buf));
+        found = buf;
+    }
+    freeifaddrs(ifs);
+    return found;
+}
+
+/* The interface of the IPv4 default route (/proc/net/route); "" if none. */
+std::string default_route_interface()
+{
+    FILE *f = fopen("/proc/net/route", "r");
+    if (!f)
+        return "";
+    char line[512], ifname[64];
+    unsigned long dest, gw, flags;
+    std::string found;
+    while (found.empty() && fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "%63s %lx %lx %lx", ifname, &dest, &gw, &flags) == 4 && dest == 0
+            && (flags & 1 /* RTF_UP */))
+            found = ifname;
+    }
+    fclose(f);
+    return found;
+}
+
+/* An address other brokers can reach this host on: that of the default
+ * route's interface, else of the first up, non-loopback interface. */
+flux::Result<std::string> routable_addr()
+{
+    std::string ifname = default_route_interface();
+    std::string addr = ifname.empty() ? "" : interface_addr(ifname);
+    if (addr.empty())
+        addr = interface_addr("");
+    if (addr.empty())
+        return flux::make_error(ENOENT, "PMI boot: brokers on other hosts or network namespaces,"
+                                        " and no IPv4 interface but loopback here (set"
+                                        " tbon.interface-hint)");
+    return addr;
+}
+
+/* The IPv4 address to listen on: HINT as an address, "default-route",
+ * else the address of the interface named HINT. */
 flux::Result<std::string> listen_addr(const std::string &hint)
 {
-    if (hint.empty())
-        return std::string("127.0.0.1");
     struct in_addr a;
     if (inet_pton(AF_INET, hint.c_str(), &a) == 1)
         return hint;
-    struct ifaddrs *ifs = nullptr;
-    if (getifaddrs(&ifs) < 0)
-        return flux::make_error(errno, std::string("getifaddrs: ") + strerror(errno));
-    std::string found;
-    for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
-        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && hint == i->ifa_name) {
-            char buf[INET_ADDRSTRLEN];
-            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf, sizeof(buf));
-            found = buf;
-            break;
-        }
+    if (hint == "default-route") {
+        std::string ifname = default_route_interface();
+        std::string addr = ifname.empty() ? "" : interface_addr(ifname);
+        if (addr.empty())
+            return flux::make_error(ENOENT, "tbon.interface-hint: no IPv4 default route here");
+        return addr;
     }
-    freeifaddrs(ifs);
+    std::string found = interface_addr(hint);
     if (found.empty())
         return flux::make_error(ENOENT, "tbon.interface-hint: '" + hint
                                             + "' is neither an IPv4 address nor an interface"
                                               " with one");
     return found;
+}
+
+/* Which kernel and network namespace this broker runs in: brokers with
+ * the same id reach each other on loopback. */
+std::string net_id()
+{
+    std::string id;
+    if (FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r")) {
+        char buf[64] = "";
+        if (fgets(buf, sizeof(buf), f))
+            id = buf;
+        fclose(f);
+        while (!id.empty() && (id.back() == '\n' || id.back() == ' '))
+            id.pop_back();
+    }
+    if (id.empty()) {
+        char host[256] = "";
+        gethostname(host, sizeof(host) - 1);
+        id = host;
+    }
+    struct stat st;
+    if (stat("/proc/self/ns/net", &st) == 0)
+        id += ":" + std::to_string((unsigned long long)st.st_ino);
+    return id;
 }
 
 /* What a boot needs of a PMI: publish this rank's key, wait for all, read
@@ -375,10 +450,33 @@ flux::Result<BootInfo> boot_from_pmi(uint32_t fanout, const std::string &hint, d
                                             + " is not below size " + std::to_string(b.size));
     b.connect_uri.assign(b.size, "");
     if (b.size > 1) {
-        auto addr = listen_addr(hint);
+        std::vector<uint32_t> children = tree_children(b.rank, fanout, b.size);
+        bool has_children = !children.empty();
+        /* With no hint, a broker whose children all run on its host, in
+         * its network namespace, listens on loopback; otherwise on an
+         * address they can reach (doc/design/pmi-boot-address.md).  That
+         * takes one more exchange: every broker's net_id(). */
+        flux::Result<std::string> addr = std::string("127.0.0.1");
+        if (!hint.empty())
+            addr = listen_addr(hint);
+        else {
+            std::string me = net_id();
+            if (auto r = pmi->put(b.rank, "flux.netid", me); !r)
+                return r.error();
+            if (auto r = pmi->barrier(); !r)
+                return r.error();
+            for (uint32_t c : children) {
+                auto v = pmi->get(c, "flux.netid");
+                if (!v)
+                    return v.error();
+                if (*v != me) {
+                    addr = routable_addr();
+                    break;
+                }
+            }
+        }
         if (!addr)
             return addr.error();
-        bool has_children = !tree_children(b.rank, fanout, b.size).empty();
         if (has_children) {
             int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
             struct sockaddr_in sin = {};
