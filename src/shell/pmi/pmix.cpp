@@ -115,6 +115,8 @@ struct Server {
     Handoff handoff;
     std::unique_ptr<Exchange> exchange;
     std::unique_ptr<Exchange> exit_barrier; /* multi-node jobs */
+    bool fenced = false;       /* a fence of the job completed */
+    bool exit_decided = false; /* exit barrier started, or skipped */
     size_t exited = 0;                      /* local tasks */
     std::string service; /* "pmix-<jobid>", multi-node jobs */
     flux_msg_handler_t *mh = nullptr;
@@ -492,6 +494,7 @@ void fence_start(Server *s, std::string blob, pmix_modex_cbfunc_t cbfunc, void *
             fence_finish(PMIX_ERROR, nullptr, cbfunc, cbdata);
             return;
         }
+        s->fenced = true;
         auto *all = new std::string;
         for (int n = 0; n < nnodes; n++) {
             const char *b64 = json_string_value(json_object_get(*res, std::to_string(n).c_str()));
@@ -1094,6 +1097,37 @@ int task_init(flux_shell_t *shell, const char *, flux_shell_task_t *task, void *
     return 0;
 }
 
+/* Once every local task has exited (multi-node jobs): the ranks of other
+ * nodes may still ask this shell for its ranks' data (a Get after a fence
+ * without data collection) or node 0's for a lookup, so leave only when
+ * every shell's tasks are done.  That is needed only by a job whose ranks
+ * exchanged data, i.e. completed a fence (MPI_Init does): every shell sees
+ * a fence complete, so all of them agree.  A job that never fenced (no
+ * PMIx clients: `flux run -N2 hostname`) leaves at once, so a node whose
+ * tasks finish first is released before the others (partial release).
+ * After an exception every task is killed, so every shell still gets
+ * here. */
+void exit_barrier_maybe(Server *s)
+{
+    if (!s->exit_barrier || s->exit_decided || s->exited < s->tasks.size())
+        return;
+    s->exit_decided = true;
+    flux_shell_t *shell = s->shell;
+    if (!s->fenced) {
+        flux_shell_remove_completion_ref(shell, "pmix");
+        return;
+    }
+    auto r = s->exit_barrier->start(json_object(), [shell](const flux::Result<json_t *> &res) {
+        if (!res)
+            flux_shell_log(shell, LOG_ERR, "pmix: exit barrier: %s", res.error().text.c_str());
+        flux_shell_remove_completion_ref(shell, "pmix");
+    });
+    if (!r) {
+        flux_shell_log(shell, LOG_ERR, "pmix: exit barrier: %s", r.error().text.c_str());
+        flux_shell_remove_completion_ref(shell, "pmix");
+    }
+}
+
 int task_exit(flux_shell_t *, const char *, flux_shell_task_t *task, void *arg)
 {
     Server *s = static_cast<Server *>(arg);
@@ -1107,23 +1141,8 @@ int task_exit(flux_shell_t *, const char *, flux_shell_task_t *task, void *arg)
         raise_exception(s, "task " + std::to_string(t.rank)
                                + " exited without calling PMIx_Finalize (" + how + ")");
     }
-    if (++s->exited == s->tasks.size() && s->exit_barrier) {
-        /* The ranks of other nodes may still ask this shell for its
-         * ranks' data (a Get after a fence without data collection) or
-         * node 0's for a lookup: leave only when every shell's tasks are
-         * done.  After an exception every task is killed, so every shell
-         * still gets here. */
-        flux_shell_t *shell = s->shell;
-        auto r = s->exit_barrier->start(json_object(), [shell](const flux::Result<json_t *> &res) {
-            if (!res)
-                flux_shell_log(shell, LOG_ERR, "pmix: exit barrier: %s", res.error().text.c_str());
-            flux_shell_remove_completion_ref(shell, "pmix");
-        });
-        if (!r) {
-            flux_shell_log(shell, LOG_ERR, "pmix: exit barrier: %s", r.error().text.c_str());
-            flux_shell_remove_completion_ref(shell, "pmix");
-        }
-    }
+    ++s->exited;
+    exit_barrier_maybe(s);
     return 0;
 }
 
