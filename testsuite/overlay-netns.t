@@ -111,6 +111,13 @@ start_broker() {
     echo $! >"pid.$1"
     disown $!   # no "Killed" notice when a test kills it
 }
+# exit_status_to FILE CMD...: run CMD, write its exit status to FILE.
+exit_status_to() {
+    local f=$1
+    shift
+    "$@"
+    echo $? >"$f"
+}
 # gone PID: the process has exited (a zombie counts).
 gone() {
     test ! -e "/proc/$1" || test "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z
@@ -175,6 +182,14 @@ test_expect_success 'nested: flux alloc -N2, the child overlay across two namesp
     grep -q "1 host2: full" nested.out &&
     grep -qx "tcp://${ADDR[1]}:[0-9]*" nested.out &&
     test "$(grep -c "^host[12]\$" nested.out)" = 2
+'
+test_expect_success 'nested, told to listen on loopback: the unreachable parent is named, no hang' '
+    exit_status_to unreach.rc timeout 60 flux alloc -N2 --requires=host:host[1-2] \
+        -o exit-timeout=1 --broker-opts=-Stbon.interface-hint=127.0.0.1 \
+        --broker-opts=-Sbroker.boot-timeout=3 true 2>unreach.err &&
+    cat unreach.err &&
+    test "$(cat unreach.rc)" != 0 && test "$(cat unreach.rc)" != 124 &&
+    grep -q "the parent broker (rank 0) at tcp://127.0.0.1:[0-9]* was not reached within 3s" unreach.err
 '
 test_expect_success 'a job that only needs hosts 0 and 1 is started beside one on all three' '
     flux submit -N3 -n3 sleep 300 >all3.id &&

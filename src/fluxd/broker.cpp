@@ -1531,8 +1531,40 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         if (auto r = overlay_check_parent(); !r)
             return r;
         parent_connect();
+        /* Booted over PMI, the parent had bound its socket before the
+         * barrier: one it cannot reach (a wrong address, a firewall) is
+         * an error within broker.boot-timeout, not a broker retrying
+         * forever inside its job. */
+        if (boot.method == "pmi" || boot.method == "pmix")
+            boot_connect_watch((double)attrs_.get_long("broker.boot-timeout").value_or(60));
     }
     return {};
+}
+
+void Broker::boot_connect_watch(double timeout)
+{
+    boot_connect_timer_.reset(event_new(
+        base_, -1, 0,
+        [](evutil_socket_t, short, void *arg) {
+            auto *b = (Broker *)arg;
+            if (b->parent_ever_connected_ || b->state_ == State::shutdown)
+                return;
+            uint32_t prank = tree_parent(b->rank_, b->fanout_);
+            std::string msg = "PMI boot: the parent broker (rank " + std::to_string(prank) + ") at "
+                              + b->boot_.connect_uri[prank] + " was not reached within "
+                              + std::to_string((long)b->boot_timeout_) + "s"
+                              + (b->parent_connect_error_.empty()
+                                     ? ""
+                                     : " (" + b->parent_connect_error_ + ")");
+            b->log(LOG_CRIT, "%s", msg.c_str());
+            b->exit_code_ = 1;
+            b->begin_shutdown("parent unreachable");
+            event_base_loopexit(b->base_, nullptr);
+        },
+        this));
+    boot_timeout_ = timeout;
+    struct timeval tv = {(time_t)timeout, (suseconds_t)((timeout - (time_t)timeout) * 1e6)};
+    event_add(boot_connect_timer_.get(), &tv);
 }
 
 int Broker::run()

@@ -270,6 +270,8 @@ class Broker : public ServiceHost {
     void start_initial_program();
     void reap_children();
     void begin_shutdown(const std::string &why);
+    void boot_connect_watch(double timeout);
+    double boot_timeout_ = 60;
     void maybe_finish_shutdown();
     void on_signal(int sig);
 
@@ -324,6 +326,8 @@ class Broker : public ServiceHost {
     int connect_fd_ = -1;
     double reconnect_delay_ = 0.005;
     bool parent_ever_connected_ = false;
+    std::string parent_connect_error_; /* the last failed connect's */
+    flux::EventPtr boot_connect_timer_; /* PMI boot: the parent must answer */
     std::map<uint32_t, ChildState> children_;
     std::map<uint32_t, Link *> child_links_;
     uint32_t event_seq_ = 0;

@@ -227,6 +227,7 @@ void Broker::parent_connect()
     }
     if (errno != EINPROGRESS) {
         /* Expected while the parent is still starting: retry quietly. */
+        parent_connect_error_ = strerror(errno);
         if (parent_ever_connected_ || reconnect_delay_ >= 2.0)
             log(LOG_DEBUG, "connect to parent %s: %s", uri.c_str(), strerror(errno));
         close(fd);
@@ -244,6 +245,7 @@ void Broker::parent_connect()
             if (what & EV_WRITE)
                 getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
             if (err != 0) {
+                b->parent_connect_error_ = strerror(err);
                 b->log(LOG_DEBUG, "connect to parent: %s", strerror(err));
                 close(fd);
                 b->parent_schedule_reconnect();
