@@ -1,10 +1,10 @@
 #!/bin/bash
 # mpi-total.sh PMI NTASKS CMD... - run CMD as NTASKS tasks over the 4 nodes
-# of a test instance (2 cores each) with -o pmi=PMI: a jobspec whose task
+# (MPI_NODES of them, if set) of a test instance (2 cores each) with -o pmi=PMI: a jobspec whose task
 # total exceeds its slots (RFC 25), oversubscribed as in shell-mpi.t.
 # Used by bench/mpi.sh inside `flux start`.
 set -euo pipefail
-pmi=$1 n=$2
+pmi=$1 n=$2 nodes=${MPI_NODES:-4}
 shift 2
 cmd=$(printf '"%s", ' "$@")
 cmd="[${cmd%, }]"
@@ -13,7 +13,7 @@ cat >"$spec" <<EOF
 version: 1
 resources:
   - type: node
-    count: 4
+    count: $nodes
     with:
       - type: slot
         count: 1

@@ -1,7 +1,9 @@
 #!/bin/bash
 # MPI launch cost: wall time of a program doing MPI_Init + MPI_Finalize
 # (Open MPI, bench/mpi-init.c) for 2, 16 and 64 ranks under `flux run` on a
-# size-4 test instance vs Open MPI's own mpirun (pinned to loopback), on the
+# size-4 test instance (on one of its nodes, as mpirun's ranks share one
+# node, and across its 4, whose ranks then talk TCP over loopback) vs Open
+# MPI's own mpirun (pinned to loopback), on the
 # same machine in one run; and the PMI fence latency for 64 ranks (a
 # pmi-client doing 50 put+barrier rounds across 4 nodes, per round), for
 # both of the shell's servers: -o pmi=simple (Open MPI's flux component,
@@ -33,6 +35,7 @@ done
 for pmi in simple pmix; do
     echo "flux run -o pmi=$pmi -N1 -n2: $(ms flux run -o pmi=$pmi -N1 -n2 .bench/mpi-init) ms"
     for n in 16 64; do
+        echo "flux, -o pmi=$pmi, $n ranks on 1 node: $(MPI_NODES=1 ms $rt $pmi $n $PWD/.bench/mpi-init) ms"
         echo "flux, -o pmi=$pmi, $n ranks on 4 nodes: $(ms $rt $pmi $n $PWD/.bench/mpi-init) ms"
     done
 done
