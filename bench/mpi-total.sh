@@ -20,7 +20,7 @@ resources:
         label: task
         with:
           - type: core
-            count: 1
+            count: ${MPI_CORES:-1}
 tasks:
   - command: $cmd
     slot: task

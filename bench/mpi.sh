@@ -35,7 +35,7 @@ done
 for pmi in simple pmix; do
     echo "flux run -o pmi=$pmi -N1 -n2: $(ms flux run -o pmi=$pmi -N1 -n2 .bench/mpi-init) ms"
     for n in 16 64; do
-        echo "flux, -o pmi=$pmi, $n ranks on 1 node: $(MPI_NODES=1 ms $rt $pmi $n $PWD/.bench/mpi-init) ms"
+        echo "flux, -o pmi=$pmi, $n ranks on 1 node: $(MPI_NODES=1 MPI_CORES=2 ms $rt $pmi $n $PWD/.bench/mpi-init) ms"
         echo "flux, -o pmi=$pmi, $n ranks on 4 nodes: $(ms $rt $pmi $n $PWD/.bench/mpi-init) ms"
     done
 done
