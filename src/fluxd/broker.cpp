@@ -1531,13 +1531,14 @@ flux::Result<void> Broker::init(const BootInfo &boot, std::vector<std::string> i
         if (auto r = overlay_check_parent(); !r)
             return r;
         parent_connect();
-        /* Booted over PMI, the parent had bound its socket before the
-         * barrier: one it cannot reach (a wrong address, a firewall) is
-         * an error within broker.boot-timeout, not a broker retrying
-         * forever inside its job. */
-        if (boot.method == "pmi" || boot.method == "pmix")
-            boot_connect_watch((double)attrs_.get_long("broker.boot-timeout").value_or(60));
     }
+    /* Booted over PMI, every broker had bound its socket before the
+     * barrier: a parent that cannot be reached (a wrong address, a
+     * firewall), or ranks that never join rank 0, are an error within
+     * broker.boot-timeout, not brokers waiting for ever inside their job
+     * (whose shell has no exit-timeout under flux alloc). */
+    if (size_ > 1 && (boot.method == "pmi" || boot.method == "pmix"))
+        boot_connect_watch((double)attrs_.get_long("broker.boot-timeout").value_or(60));
     return {};
 }
 
@@ -1547,7 +1548,25 @@ void Broker::boot_connect_watch(double timeout)
         base_, -1, 0,
         [](evutil_socket_t, short, void *arg) {
             auto *b = (Broker *)arg;
-            if (b->parent_ever_connected_ || b->state_ == State::shutdown)
+            if (b->state_ == State::shutdown)
+                return;
+            if (b->rank_ == 0) {
+                if (b->state_ != State::join)
+                    return;
+                IdSet missing;
+                IdSet online = b->subtree_online();
+                for (uint32_t r = 0; r < b->size_; r++) {
+                    if (!online.contains(r))
+                        missing.insert(r);
+                }
+                b->log(LOG_CRIT, "PMI boot: rank(s) %s did not join within %lds",
+                       missing.encode().c_str(), (long)b->boot_timeout_);
+                b->exit_code_ = 1;
+                b->begin_shutdown("ranks did not join");
+                event_base_loopexit(b->base_, nullptr);
+                return;
+            }
+            if (b->parent_ever_connected_)
                 return;
             uint32_t prank = tree_parent(b->rank_, b->fanout_);
             std::string msg = "PMI boot: the parent broker (rank " + std::to_string(prank) + ") at "
