@@ -13,6 +13,9 @@ pkgs+=(python3 python3-dev python3-cffi python3-pytest libffi-dev)
 # System instance: munge (signed jobspec, broker authentication), PAM
 # module and its tests, RPM packaging checks, libFuzzer for the IMP's parser.
 pkgs+=(munge libmunge-dev libpam0g-dev pamtester libpam-wrapper rpm libfuzzer-14-dev clang)
+# `srun flux start` under Debian's real Slurm (testsuite/slurm-launch.t):
+# the daemons run in a network namespace of the test's own.
+pkgs+=(slurmctld slurmd slurm-client)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
