@@ -20,15 +20,15 @@ test_expect_success 'flux module stats job-manager: the counts, and -p picks one
     test_expect_code 1 flux module stats -p nosuch job-manager 2>err &&
     grep -q "no field nosuch" err
 '
-test_expect_success 'jobs that ended in different ways' '
+test_expect_success 'jobs that ended in different ways, one after the other (purge order)' '
     a=$(flux submit -n2 -N2 --job-name=alpha -t 5m sh -c "exit 3") &&
+    flux job wait-event -t 30 $a clean &&
     b=$(flux submit --urgency=hold --job-name=held true) &&
     flux cancel -m "not needed" $b &&
-    c=$(flux submit --job-name=a-name-longer-than-fifteen-chars true) &&
-    d=$(flux submit --flags=waitable --job-name=waitme true) &&
-    flux job wait-event -t 30 $a clean &&
     flux job wait-event -t 30 $b clean &&
+    c=$(flux submit --job-name=a-name-longer-than-fifteen-chars true) &&
     flux job wait-event -t 30 $c clean &&
+    d=$(flux submit --flags=waitable --job-name=waitme true) &&
     flux job wait-event -t 30 $d clean &&
     echo $a $b $c $d >ids
 '
