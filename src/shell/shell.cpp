@@ -295,12 +295,16 @@ int flux::shell::shell_main(int argc, char **argv)
             shell.env.set(key, json_string_value(val), true);
     }
 
+    /* pmix-loader last: the PMIx plugin's shell.init (server start,
+     * namespace registration) is the slow one, and the leader shell's
+     * exit service must be registered before a fast task on another node
+     * reports its exit. */
     for (auto info : {flux::shell::builtins::env(), flux::shell::builtins::signals(),
                       flux::shell::builtins::affinity(), flux::shell::builtins::output(),
                       flux::shell::builtins::input(),
                       flux::shell::builtins::exitcode(), flux::shell::builtins::pmi_simple(),
-                      flux::shell::builtins::pmix_loader(), flux::shell::builtins::exit(),
-                      flux::shell::builtins::jobtmp()}) {
+                      flux::shell::builtins::exit(), flux::shell::builtins::jobtmp(),
+                      flux::shell::builtins::pmix_loader()}) {
         if (auto r = shell.stack.add(&shell, info, "built-in"); !r)
             fail(&shell, r.error());
     }

@@ -212,9 +212,12 @@ void report_cb(flux_future_t *f, void *arg)
 {
     auto *x = static_cast<Exit *>(arg);
     if (flux_rpc_get(f, nullptr) < 0) {
-        /* ENOSYS: the leader has not registered its service yet (or has
-         * gone); retry with a back-off for a while, then give up. */
-        if (errno == ENOSYS && x->waited < 10.) {
+        /* ENOSYS: the leader has not registered its service yet (a
+         * loaded node starts shells late).  It cannot have gone while
+         * this node's exits are unreported (it waits for them), except
+         * after an exception, which kills this shell too: retry with a
+         * back-off for up to a minute, then give up. */
+        if (errno == ENOSYS && x->waited < 60.) {
             if (!x->retry)
                 x->retry.reset(evtimer_new(flux_shell_get_event_base(x->shell), retry_cb, x));
             struct timeval tv = {(time_t)x->backoff,
