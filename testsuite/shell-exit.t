@@ -53,9 +53,10 @@ test_expect_success 'the default timeout (30s) leaves tasks that end a little ap
     flux run -N2 -n4 sh -c "test \$FLUX_TASK_RANK = 0 || sleep 1.5" 2>dflt.err &&
     ! grep -q exit-timeout dflt.err
 '
-test_expect_success 'flux alloc and flux batch jobs default to exit-timeout=none (as Flux); -o overrides' '
+test_expect_success 'flux alloc and flux batch jobs default to exit-timeout=none (as Flux) and pmi=simple; -o overrides' '
     id=$(flux alloc --bg -N1) &&
     flux job info $id jobspec | jq -e ".attributes.system.shell.options[\"exit-timeout\"] == \"none\"" &&
+    flux job info $id jobspec | jq -e ".attributes.system.shell.options.pmi == \"simple\"" &&
     flux cancel $id &&
     printf "#!/bin/sh\ntrue\n" >b.sh &&
     id=$(flux batch -N1 -o exit-timeout=2s b.sh) &&

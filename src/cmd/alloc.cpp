@@ -84,7 +84,10 @@ void per_node_brokers(json_t *js, const JobOptions &o)
 
 /* As Flux (flux-core#6702): an instance job does not end when one of its
  * brokers does, so -o exit-timeout is none unless the user gave one.  A
- * lost node that the instance needs still ends it (node-failure). */
+ * lost node that the instance needs still ends it (node-failure).  Its
+ * tasks are brokers, which boot over PMI-1 (PMI_FD): -o pmi is simple
+ * unless the user gave one, sparing each shell a PMIx server's start
+ * that nothing would use. */
 void instance_shell_defaults(json_t *js)
 {
     json_t *sys = json_object_get(json_object_get(js, "attributes"), "system");
@@ -102,6 +105,8 @@ void instance_shell_defaults(json_t *js)
     }
     if (!json_object_get(opts, "exit-timeout"))
         json_object_set_new(opts, "exit-timeout", json_string("none"));
+    if (!json_object_get(opts, "pmi"))
+        json_object_set_new(opts, "pmi", json_string("simple"));
 }
 
 std::string dump(json_t *o)
