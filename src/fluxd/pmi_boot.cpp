@@ -191,12 +191,18 @@ std::string default_route_interface()
     return found;
 }
 
+/* The IPv4 address of the default route's interface; "" if none. */
+std::string default_route_addr()
+{
+    std::string ifname = default_route_interface();
+    return ifname.empty() ? "" : interface_addr(ifname);
+}
+
 /* An address other brokers can reach this host on: that of the default
  * route's interface, else of the first up, non-loopback interface. */
 flux::Result<std::string> routable_addr()
 {
-    std::string ifname = default_route_interface();
-    std::string addr = ifname.empty() ? "" : interface_addr(ifname);
+    std::string addr = default_route_addr();
     if (addr.empty())
         addr = interface_addr("");
     if (addr.empty())
@@ -214,8 +220,7 @@ flux::Result<std::string> listen_addr(const std::string &hint)
     if (inet_pton(AF_INET, hint.c_str(), &a) == 1)
         return hint;
     if (hint == "default-route") {
-        std::string ifname = default_route_interface();
-        std::string addr = ifname.empty() ? "" : interface_addr(ifname);
+        std::string addr = default_route_addr();
         if (addr.empty())
             return flux::make_error(ENOENT, "tbon.interface-hint: no IPv4 default route here");
         return addr;
