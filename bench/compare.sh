@@ -26,7 +26,7 @@ for t in this other; do
     j=$(grep -o 'submit-to-inactive *[0-9]*' "$out/$t.jobs" | awk '{print $2}' | median)
     k=$(grep -o '([0-9.]* KiB/job)' "$out/$t.jobs" | tr -d '(' | awk '{print $1}' | median)
     e=$(grep -o 'end to end: [0-9]*' "$out/$t.exec" | awk '{print $4}' | median)
-    p=$(grep -o 'p50 [0-9.]*' "$out/$t.exec" | awk '{print $2}' | median)
+    p=$(grep -o 'flux run true: p50 [0-9.]*' "$out/$t.exec" | awk '{print $5}' | median)
     echo "$t $j $k $e $p" >>"$out/medians"
 done
 awk '{v[$1,1]=$2; v[$1,2]=$3; v[$1,3]=$4; v[$1,4]=$5}

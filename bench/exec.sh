@@ -4,7 +4,8 @@
 #    flight (bench/spawn-ceiling), run first in the same invocation;
 #  - throughput of N `true` jobs (flux submit --cc, then flux queue drain),
 #    and its ratio to that ceiling;
-#  - `flux run true` latency, median of 20 runs.
+#  - `flux run true` latency, median of 51 runs, beside what a bare process,
+#    a flux command and the job pipeline alone take in the same loop.
 # Usage: bash bench/exec.sh [N]   (default 2000)
 # BENCH_CONFIG=FILE: the instances start with -c FILE (e.g. [exec] cgroup).
 set -euo pipefail
@@ -31,9 +32,23 @@ awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" -v ceil="$ceiling" 'BEGIN {
     r = n / (c - a)
     printf "%d true jobs end to end: %.0f jobs/s (submit %.0f/s); %.2f of the ceiling (%.0f/s)\n",
         n, r, n / (b - a), (cr > 0 ? r / cr : 0), cr }'
+# Each run is timed with bash's $EPOCHREALTIME (no process of its own):
+# a `date` on each side would add its own fork and exec to the figure.
+# Beside it, from the same loop: a bare /bin/true (the process start any
+# command pays), `flux getattr rank` (a flux command and one RPC), and a
+# `flux run` of the exec test mode (the command and the job pipeline,
+# without the shell and the task).
 flux start "${cfg[@]}" bash -c '
-    for i in $(seq 1 20); do
-        s=$(date +%s%N); flux run true; e=$(date +%s%N)
-        echo $(( (e - s) / 1000 ))
-    done | sort -n | awk "{a[NR]=\$1} END {printf \"flux run true: p50 %.1f ms, min %.1f ms, max %.1f ms (20 runs)\n\", a[10]/1000, a[1]/1000, a[20]/1000}"
+    p50() {
+        for i in $(seq 1 51); do
+            s=$EPOCHREALTIME; "$@" >/dev/null; e=$EPOCHREALTIME
+            echo "$s $e"
+        done | awk "{ printf \"%.0f\\n\", (\$2 - \$1) * 1e6 }" | sort -n |
+            awk "{a[NR]=\$1} END {printf \"p50 %.1f ms, min %.1f ms, max %.1f ms (%d runs)\", a[26]/1000, a[1]/1000, a[NR]/1000, NR}"
+    }
+    flux run true >/dev/null
+    echo "flux run true: $(p50 flux run true)"
+    echo "  beside it: /bin/true $(p50 /bin/true | cut -d, -f1);" \
+        "flux getattr rank $(p50 flux getattr rank | cut -d, -f1);" \
+        "flux run (exec test mode) $(p50 flux run -S exec.test.run_duration=0s true | cut -d, -f1)"
 '
