@@ -98,8 +98,9 @@ test_expect_success '--wait-event waits for an event; a job that never posts it 
     flux submit --quiet --wait-event=start true &&
     test_must_fail flux submit --quiet --wait-event=nosuch true 2>err &&
     grep -q "ended without event nosuch" err &&
-    test_must_fail flux submit --wait-event=exec.shell.init true 2>err &&
-    grep -q "exec eventlog is not supported" err
+    flux submit --quiet --wait-event=exec.shell.init true &&
+    test_must_fail flux submit --wait-event=exec. true 2>err &&
+    grep -q "expected an event name after exec." err
 '
 test_expect_success 'flux submit --progress is accepted without a terminal, adding nothing' '
     flux submit --progress --cc=1-3 true >ids 2>err &&

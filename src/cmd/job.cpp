@@ -639,6 +639,20 @@ struct EventPrinter {
     }
 };
 
+/* -m KEY=VALUE: the context's KEY is VALUE, as JSON text or as a string. */
+bool context_matches(json_t *context, const std::string &key, const std::string &value)
+{
+    json_t *v = json_object_get(context, key.c_str());
+    if (!v)
+        return false;
+    if (json_is_string(v) && value == json_string_value(v))
+        return true;
+    char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    bool same = text && value == text;
+    free(text);
+    return same;
+}
+
 /* flux job eventlog [-f FMT] [-T TFMT] [-F] [-p PATH] JOBID,
  * flux job wait-event [-f FMT] [-T TFMT] [-t T] [-q] [-p PATH] JOBID NAME */
 int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
@@ -651,15 +665,23 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
         {"path", required_argument, nullptr, 'p'},
         {"timeout", required_argument, nullptr, 't'},
         {"quiet", no_argument, nullptr, 'q'},
+        {"match-context", required_argument, nullptr, 'm'},
+        {"count", required_argument, nullptr, 'c'},
+        {"verbose", no_argument, nullptr, 'v'},
+        {"waitcreate", no_argument, nullptr, 'W'},
         {nullptr, 0, nullptr, 0},
     };
-    bool follow = sub == "wait-event", quiet = false, human = false;
+    bool follow = sub == "wait-event", quiet = false, human = false, verbose = false;
+    bool waitcreate = false;
+    std::string match_key, match_val;
+    long count = 1;
     double timeout = -1;
     std::string path = "eventlog";
     EventPrinter out;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+f:T:HFp:t:q", opts, nullptr)) != -1) {
+    const char *shortopts = "+f:T:HFp:t:qm:c:vW";
+    while ((c = getopt_long(argc, argv, shortopts, opts, nullptr)) != -1) {
         if (c == 'f') {
             if (strcmp(optarg, "text") && strcmp(optarg, "json"))
                 die(1, "flux-job: %s: unknown format '%s' (text, json)", sub.c_str(), optarg);
@@ -676,8 +698,35 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
             human = true;
         else if (c == 'F')
             follow = true;
-        else if (c == 'p')
+        else if (c == 'p') {
+            /* Flux's shorthands for the job's other logs. */
             path = optarg;
+            if (path == "exec")
+                path = "guest.exec.eventlog";
+            else if (path == "output")
+                path = "guest.output";
+            else if (path == "input")
+                path = "guest.input";
+        }
+        else if (c == 'm') {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg)
+                die(1, "flux-job: wait-event: --match-context: expected KEY=VALUE, got '%s'",
+                    optarg);
+            match_key.assign(optarg, (size_t)(eq - optarg));
+            match_val = eq + 1;
+        }
+        else if (c == 'c') {
+            char *end;
+            count = strtol(optarg, &end, 10);
+            if (*end || count <= 0)
+                die(1, "flux-job: wait-event: --count: expected a positive integer, got '%s'",
+                    optarg);
+        }
+        else if (c == 'v')
+            verbose = true;
+        else if (c == 'W')
+            waitcreate = true;
         else if (c == 't') {
             auto t = flux::fsd_parse(optarg);
             if (!t)
@@ -698,11 +747,12 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
     if (argc - optind != want)
         die(1, sub == "wait-event"
                    ? "Usage: flux job wait-event [-f text|json] [-T raw|iso|offset|human] [-H] "
-                     "[-t TIMEOUT] [-q] [-p PATH] JOBID NAME"
+                     "[-t TIMEOUT] [-q] [-v] [-W] [-m KEY=VALUE] [-c COUNT] [-p PATH] JOBID NAME"
                    : "Usage: flux job eventlog [-f text|json] [-T raw|iso|offset|human] [-H] [-F] "
                      "[-p PATH] JOBID");
     uint64_t id = parse_jobid_or_die("flux-job", argv[optind]);
     const char *wanted = want == 2 ? argv[optind + 1] : nullptr;
+    long matched = 0;
     /* Without --follow, print what is there. */
     if (!follow) {
         flux::FuturePtr once(flux_job_lookup(h, id, path.c_str()));
@@ -725,7 +775,8 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
             out.print(e);
         return 0;
     }
-    flux::FuturePtr f(flux_job_event_watch(h, id, path.c_str(), 0));
+    flux::FuturePtr f(
+        flux_job_event_watch(h, id, path.c_str(), waitcreate ? FLUX_JOB_EVENT_WATCH_WAITCREATE : 0));
     if (!f)
         die(1, "flux-job: %s: %s", sub.c_str(), strerror(errno));
     /* The watch ends by itself (ENODATA) once the job is inactive and the
@@ -748,11 +799,14 @@ int job_eventlog(flux_t *h, const std::string &sub, int argc, char **argv)
         auto e = flux::eventlog_entry_decode(line);
         if (e) {
             out.see(*e);
-            if ((!wanted || e->name == wanted) && !quiet) {
+            bool match = wanted && e->name == wanted
+                         && (match_key.empty() || context_matches(e->context, match_key, match_val))
+                         && ++matched == count;
+            if ((!wanted || match || (verbose && wanted)) && !quiet) {
                 out.print(*e);
                 fflush(stdout);
             }
-            if (wanted && e->name == wanted)
+            if (match)
                 break;
         }
         flux_future_reset(f.get());

@@ -82,24 +82,34 @@ void wait_with_progress(flux_t *h, const char *prog, const std::vector<uint64_t>
  * (false, with a message). */
 bool wait_job_event(flux_t *h, const char *prog, uint64_t id, const std::string &name)
 {
-    flux::FuturePtr f(flux_job_event_watch(h, id, "eventlog", 0));
+    /* exec.NAME: NAME in the exec eventlog, which may not exist yet. */
+    bool exec = name.starts_with("exec.");
+    std::string want = exec ? name.substr(5) : name;
+    flux::FuturePtr f(flux_job_event_watch(h, id, exec ? "guest.exec.eventlog" : "eventlog",
+                                           exec ? FLUX_JOB_EVENT_WATCH_WAITCREATE : 0));
     if (!f)
         die(1, "%s: %s: %s", prog, jobid_str(id).c_str(), strerror(errno));
     for (;;) {
         const char *line;
-        if (flux_job_event_watch_get(f.get(), &line) < 0)
+        if (flux_job_event_watch_get(f.get(), &line) < 0) {
+            if (errno == ENODATA)
+                break; /* the log ended with the job */
             die(1, "%s: %s: %s", prog, jobid_str(id).c_str(), flux_future_error_string(f.get()));
+        }
         auto e = flux::eventlog_entry_decode(line);
-        if (e && (e->name == name || e->name == "clean")) {
+        if (e && e->name == want) {
             flux_job_event_watch_cancel(f.get());
-            if (e->name == name)
-                return true;
-            fprintf(stderr, "%s: %s: the job ended without event %s\n", prog,
-                    jobid_str(id).c_str(), name.c_str());
-            return false;
+            return true;
+        }
+        if (e && !exec && e->name == "clean") {
+            flux_job_event_watch_cancel(f.get());
+            break;
         }
         flux_future_reset(f.get());
     }
+    fprintf(stderr, "%s: %s: the job ended without event %s\n", prog, jobid_str(id).c_str(),
+            name.c_str());
+    return false;
 }
 
 /* After the connection was lost: which jobs were sent but never answered
@@ -222,10 +232,8 @@ bool submit_flag_handle(SubmitFlags &flags, int c, const char *arg)
         case opt_wait_event:
             if (!*arg || strchr(arg, ' '))
                 die(1, "flux: --wait-event: expected an event name, got '%s'", arg);
-            if (!strncmp(arg, "exec.", 5))
-                die(1, "flux: --wait-event=%s: the exec eventlog is not supported (use a main "
-                       "eventlog event: alloc, start, finish, clean...)",
-                    arg);
+            if (!strcmp(arg, "exec."))
+                die(1, "flux: --wait-event: expected an event name after exec.");
             flags.wait_event = arg;
             return true;
         case opt_watch:

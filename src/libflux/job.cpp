@@ -152,7 +152,8 @@ bool signed_value(flux_t *h, const char *jobspec, int flags, std::string &out,
  * in order), and every write to the log was answered before "clean" was
  * committed, so the stream delivers all of it and then ENODATA.  With
  * FLUX_JOB_EVENT_WATCH_WAITCREATE, a log still not written by then ends the
- * stream with no entries. */
+ * stream with no entries.  A guest log (PATH "guest.*") is always waited
+ * for, as Flux's job-info waits for the job's start before watching one. */
 struct EventWatch {
     std::string partial;
     bool main_log = false; /* PATH is "eventlog": it ends at "clean" */
@@ -456,7 +457,9 @@ flux_future_t *flux_job_event_watch(flux_t *h, flux_jobid_t id, const char *path
     }
     w->main_log = strcmp(path, "eventlog") == 0;
     int kvs_flags = FLUX_KVS_WATCH | FLUX_KVS_WATCH_APPEND;
-    if (flags & FLUX_JOB_EVENT_WATCH_WAITCREATE)
+    /* A guest log (guest.exec.eventlog, guest.output) is written once the
+     * job runs: as in Flux, watching one waits for it. */
+    if ((flags & FLUX_JOB_EVENT_WATCH_WAITCREATE) || strncmp(path, "guest.", 6) == 0)
         kvs_flags |= FLUX_KVS_WAITCREATE;
     /* The log's watch first: the KVS then answers it before the main
      * eventlog's watch, which may already hold "clean". */

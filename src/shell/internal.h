@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "libflux/plugin_internal.h"
 #include "libflux/ptr.h"
 #include "result/result.h"
+#include "taskmap/taskmap.h"
 
 namespace flux::shell {
 
@@ -109,6 +111,7 @@ struct flux_shell {
     flux::JsonPtr info;            /* flux_shell_get_info() */
     json_t *options = nullptr;     /* borrowed from info's jobspec */
     flux::shell::Environ env;      /* job-wide task environment */
+    std::optional<flux::Taskmap> taskmap; /* every node's tasks, from R and the jobspec */
     std::vector<flux_shell_task> tasks;
     size_t exited = 0;
     int exit_code = 0;
@@ -129,6 +132,7 @@ const flux_shell_plugin_info *pmi_simple();
 const flux_shell_plugin_info *pmix_loader();
 const flux_shell_plugin_info *exit();
 const flux_shell_plugin_info *jobtmp();
+const flux_shell_plugin_info *exec_events();
 } // namespace flux::shell::builtins
 
 #endif // FLUX_SHELL_INTERNAL_H

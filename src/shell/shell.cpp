@@ -92,6 +92,7 @@ struct Layout {
     std::vector<int> tasks; /* global ids on this node */
     int size = 0, nnodes = 0, node = 0;
     std::string taskmap;
+    std::optional<flux::Taskmap> map;
 };
 
 /* This node's tasks, from R + jobspec (src/common/taskmap). */
@@ -119,6 +120,7 @@ flux::Result<Layout> layout(json_t *in, json_t *jobspec, int broker_rank)
         l.nnodes = (int)m->nnodes();
         l.node = (int)(n - m->nodes().data());
         l.taskmap = m->encode();
+        l.map = std::move(*m);
         return l;
     }
     return flux::make_error(EPROTO, "malformed job description on stdin: no R");
@@ -270,6 +272,7 @@ int flux::shell::shell_main(int argc, char **argv)
     if (!lr)
         fail(&shell, lr.error());
     Layout &l = *lr;
+    shell.taskmap = std::move(l.map);
     shell.rank = l.node;
     /* The loop is the handle's own, so RPC continuations and request
      * handlers (the PMI exchange) run in it. */
@@ -304,6 +307,7 @@ int flux::shell::shell_main(int argc, char **argv)
                       flux::shell::builtins::input(),
                       flux::shell::builtins::exitcode(), flux::shell::builtins::pmi_simple(),
                       flux::shell::builtins::exit(), flux::shell::builtins::jobtmp(),
+                      flux::shell::builtins::exec_events(),
                       flux::shell::builtins::pmix_loader()}) {
         if (auto r = shell.stack.add(&shell, info, "built-in"); !r)
             fail(&shell, r.error());

@@ -230,6 +230,7 @@ void JobExec::start(const flux_msg_t *msg)
     Launch &ref = *L;
     launches_[(uint64_t)id] = std::move(L);
     uint64_t jobid = (uint64_t)id;
+    exec_log(jobid, "init");
     prolog(ref, [this, jobid](flux::Result<void> ok) {
         auto it = launches_.find(jobid);
         if (it == launches_.end())
@@ -524,6 +525,7 @@ void JobExec::start_shells(Launch &L)
         return;
     }
     L.phase = Phase::shells;
+    exec_log(L.id, "starting");
     respond_event(L, "start", nullptr);
     uint64_t id = L.id;
     /* Every rank with tasks is running before any is started: a shell
@@ -738,6 +740,14 @@ void JobExec::rank_done(Launch &L, uint32_t rank)
 /* Once no shell runs: finish (if the job started), the epilog (if one is
  * configured), then the final release of every rank not yet given back,
  * which ends the stream. */
+void JobExec::exec_log(uint64_t id, const char *name, json_t *context)
+{
+    auto line = flux::eventlog_entry_encode(flux::eventlog_entry_create(broker_.now(), name, context));
+    if (line && broker_.kvs())
+        broker_.kvs()->write("primary",
+                             kvs_eventlog_op(job_dir(id) + ".guest.exec.eventlog", *line, true));
+}
+
 void JobExec::finish_if_done(Launch &L)
 {
     if (!L.running.empty() || L.epilogs > 0 || L.starting)
@@ -747,6 +757,7 @@ void JobExec::finish_if_done(Launch &L)
         int c = L.max_code;
         /* wait(2) form: the shell reports 128+N for signal N. */
         int status = c > 128 && c < 128 + 65 ? c - 128 : c << 8;
+        exec_log(L.id, "complete", json_pack("{s:i}", "status", status));
         respond_event(L, "finish", json_pack("{s:i}", "status", status));
     }
     L.phase = Phase::done;
@@ -754,6 +765,7 @@ void JobExec::finish_if_done(Launch &L)
         epilog(L);
         return;
     }
+    exec_log(L.id, "done");
     respond_event(L, "release",
                   json_pack("{s:s s:b}", "ranks", L.unreleased.encode().c_str(), "final", 1));
     launches_.erase(L.id); /* L is gone */

@@ -113,6 +113,10 @@ class JobExec {
     void rank_done(Launch &L, uint32_t rank);
     void finish_if_done(Launch &L);
     void respond_event(Launch &L, const char *type, json_t *data /* stolen */);
+    /* Append NAME (CONTEXT stolen, may be null) to the job's exec eventlog,
+     * job.<id>.guest.exec.eventlog: init, starting, complete, done here;
+     * the leader shell adds shell.init and shell.start. */
+    void exec_log(uint64_t id, const char *name, json_t *context = nullptr);
     void exception_event(Launch &L, const char *type, const std::string &note);
     void signal_ranks(Launch &L, int sig, bool escalate);
     const flux::Jobspec *shape_of(json_t *jobspec, std::string *error);

@@ -33,9 +33,7 @@
 
 #include "flux/job.h"
 #include "fsd/fsd.h"
-#include "jobspec/jobspec.h"
 #include "libflux/ptr.h"
-#include "rv1/rv1.h"
 #include "shell/internal.h"
 #include "taskmap/taskmap.h"
 
@@ -292,19 +290,9 @@ int task_exit(flux_shell_t *, const char *, flux_shell_task_t *task, void *arg)
 /* Multi-node: find the leader (first node with tasks) and the job size. */
 flux::Result<void> job_layout(Exit *x)
 {
-    json_t *info = flux_shell_get_info(x->shell);
-    json_t *R = json_object_get(info, "R");
-    if (!R || json_is_null(R))
+    if (!x->shell->taskmap)
         return {}; /* no R: watch this node only */
-    auto r = flux::Rv1::decode(R);
-    if (!r)
-        return r.error();
-    auto js = flux::jobspec_parse_json(json_object_get(info, "jobspec"));
-    if (!js)
-        return js.error();
-    auto m = flux::Taskmap::create(*r, *js);
-    if (!m)
-        return m.error();
+    const flux::Taskmap *m = &*x->shell->taskmap;
     int leader = -1, with_tasks = 0;
     for (size_t i = 0; i < m->nodes().size(); i++) {
         if (m->nodes()[i].ntasks == 0)
