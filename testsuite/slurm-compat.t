@@ -191,12 +191,14 @@ test_expect_success 'a cancelled or timed-out batch job leaves no copy of its sc
     ls tmpd >left &&
     ! grep "^sbatch\\." left
 '
+# JobID%20: as Slurm's, sacct cuts a JobID wider than its 12 columns to 11
+# and '+', and the ids of an instance up for a minute have 13 digits.
 test_expect_success 'scancel cancels; sacct shows the ended jobs with Slurm states' '
     id=$(sbatch --parsable --wrap "sleep 60") &&
     wait_for 30 sh -c "squeue -h -j $id -o %t | grep -qx R" &&
     scancel $id &&
     wait_for 30 sh -c "squeue -h -t all -j $id -o %t | grep -qx CA" &&
-    sacct -n -j $id -o JobID,State | grep -q "^$id  *CANCELLED" &&
+    sacct -n -j $id -o JobID%20,State | grep -q "^$id  *CANCELLED" &&
     ok=$(sbatch --parsable --wait --wrap true) &&
     bad=$(sbatch --parsable --wait --wrap "exit 2" || true) &&
     sacct -P -n -j $ok,$bad -o JobID,State,ExitCode >acct.out &&
