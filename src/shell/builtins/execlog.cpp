@@ -28,6 +28,7 @@
 
 #include <event2/event.h>
 
+#include "shell/peer.h"
 #include "eventlog/eventlog.h"
 #include "flux/kvs.h"
 #include "fluid/fluid.h"
@@ -107,13 +108,8 @@ void maybe_post_start()
 
 void started_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *)
 {
-    uint32_t userid = 0, rolemask = 0;
-    flux_msg_get_userid(msg, &userid);
-    flux_msg_get_rolemask(msg, &rolemask);
-    if (!(rolemask & FLUX_ROLE_OWNER) && userid != (uint32_t)getuid()) {
-        flux_respond_error(h, msg, EPERM, "only the job's own shells may report");
+    if (!flux::shell::from_job_shell(h, msg, "report"))
         return;
-    }
     int node = -1;
     if (flux_msg_unpack(msg, "{s:i}", "node", &node) < 0 || node < 0
         || (size_t)node >= x.started_of.size()) {

@@ -31,6 +31,7 @@
 
 #include <event2/event.h>
 
+#include "shell/peer.h"
 #include "flux/job.h"
 #include "fsd/fsd.h"
 #include "libflux/ptr.h"
@@ -167,13 +168,8 @@ void note_exit(Exit *x, int rank, const std::string &how_text)
 void exited_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg)
 {
     auto *x = static_cast<Exit *>(arg);
-    uint32_t userid = 0, rolemask = 0;
-    flux_msg_get_userid(msg, &userid);
-    flux_msg_get_rolemask(msg, &rolemask);
-    if (!(rolemask & FLUX_ROLE_OWNER) && userid != (uint32_t)getuid()) {
-        flux_respond_error(h, msg, EPERM, "only the job's own shells may report task exits");
+    if (!flux::shell::from_job_shell(h, msg, "report task exits"))
         return;
-    }
     int node = -1, exited = -1, first = -1;
     const char *first_how = "";
     if (flux_msg_unpack(msg, "{s:i s:i s?i s?s}", "node", &node, "exited", &exited, "first",

@@ -1,5 +1,6 @@
 /* exchange.cpp - the job's shells exchange a JSON object by tree fan-in
  * then fan-out over the broker overlay (see exchange.h). */
+#include "shell/peer.h"
 #include "exchange.h"
 
 #include <cerrno>
@@ -80,13 +81,8 @@ void Exchange::request_cb(flux_t *, flux_msg_handler_t *, const flux_msg_t *msg,
 void Exchange::request(const flux_msg_t *msg)
 {
     flux_t *h = flux_shell_get_flux(shell_);
-    uint32_t userid = 0, rolemask = 0;
-    flux_msg_get_userid(msg, &userid);
-    flux_msg_get_rolemask(msg, &rolemask);
-    if (!(rolemask & FLUX_ROLE_OWNER) && userid != (uint32_t)getuid()) {
-        flux_respond_error(h, msg, EPERM, "only the job's own shells may exchange");
+    if (!flux::shell::from_job_shell(h, msg, "exchange"))
         return;
-    }
     int seq = -1, from = -1;
     json_t *data = nullptr;
     if (flux_msg_unpack(msg, "{s:i s:i s:o}", "seq", &seq, "from", &from, "data", &data) < 0

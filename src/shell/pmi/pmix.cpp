@@ -73,6 +73,7 @@
 #include <pmix_server.h>
 #include <sched.h>
 
+#include "shell/peer.h"
 #include "exchange.h"
 #include "flux/job.h"
 #include "fluid/fluid.h"
@@ -350,13 +351,8 @@ void service_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *ar
 {
     auto *s = static_cast<Server *>(arg);
     const char *topic = nullptr;
-    uint32_t userid = 0, rolemask = 0;
-    flux_msg_get_userid(msg, &userid);
-    flux_msg_get_rolemask(msg, &rolemask);
-    if (!(rolemask & FLUX_ROLE_OWNER) && userid != (uint32_t)getuid()) {
-        flux_respond_error(h, msg, EPERM, "only the job's own shells may ask");
+    if (!flux::shell::from_job_shell(h, msg, "ask"))
         return;
-    }
     if (flux_msg_get_topic(msg, &topic) < 0) {
         flux_respond_error(h, msg, EPROTO, "no topic");
         return;
