@@ -82,11 +82,11 @@ void wait_with_progress(flux_t *h, const char *prog, const std::vector<uint64_t>
  * (false, with a message). */
 bool wait_job_event(flux_t *h, const char *prog, uint64_t id, const std::string &name)
 {
-    /* exec.NAME: NAME in the exec eventlog, which may not exist yet. */
+    /* exec.NAME: NAME in the exec eventlog (a guest log: the watch waits
+     * for it to be written, and ends with the job). */
     bool exec = name.starts_with("exec.");
     std::string want = exec ? name.substr(5) : name;
-    flux::FuturePtr f(flux_job_event_watch(h, id, exec ? "guest.exec.eventlog" : "eventlog",
-                                           exec ? FLUX_JOB_EVENT_WATCH_WAITCREATE : 0));
+    flux::FuturePtr f(flux_job_event_watch(h, id, exec ? "guest.exec.eventlog" : "eventlog", 0));
     if (!f)
         die(1, "%s: %s: %s", prog, jobid_str(id).c_str(), strerror(errno));
     for (;;) {

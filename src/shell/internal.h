@@ -8,6 +8,7 @@
 #ifndef FLUX_SHELL_INTERNAL_H
 #define FLUX_SHELL_INTERNAL_H
 
+#include <cerrno>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -119,6 +120,37 @@ struct flux_shell {
     flux::shell::Plugstack stack;
     void maybe_finish();
 };
+
+namespace flux::shell {
+
+/* A report to the leader shell that got ENOSYS: the leader has not
+ * registered its service yet (a loaded node starts shells late).  It
+ * cannot have gone while the report is owed (it waits for it), short of
+ * an exception that ends this shell too, so the report is sent again
+ * after a back-off (5 ms, doubling to 0.5 s), for up to a minute. */
+struct LeaderRetry {
+    flux::EventPtr timer;
+    double backoff = 0.005;
+    double waited = 0;
+
+    /* ERRNUM is the report's error: if it is ENOSYS and the minute is not
+     * over, CB(ARG) is scheduled and true returned. */
+    bool schedule(flux_shell_t *shell, int errnum, event_callback_fn cb, void *arg)
+    {
+        if (errnum != ENOSYS || waited >= 60.)
+            return false;
+        if (!timer)
+            timer.reset(evtimer_new(flux_shell_get_event_base(shell), cb, arg));
+        struct timeval tv = {(time_t)backoff, (suseconds_t)((backoff - (long)backoff) * 1e6)};
+        waited += backoff;
+        if (backoff < 0.5)
+            backoff *= 2;
+        return timer && evtimer_add(timer.get(), &tv) == 0;
+    }
+    bool pending() const { return timer && evtimer_pending(timer.get(), nullptr); }
+};
+
+} // namespace flux::shell
 
 /* Built-in plugins, registered in this order before any site plugin. */
 namespace flux::shell::builtins {

@@ -737,9 +737,6 @@ void JobExec::rank_done(Launch &L, uint32_t rank)
     finish_if_done(L);
 }
 
-/* Once no shell runs: finish (if the job started), the epilog (if one is
- * configured), then the final release of every rank not yet given back,
- * which ends the stream. */
 void JobExec::exec_log(uint64_t id, const char *name, json_t *context)
 {
     auto line = flux::eventlog_entry_encode(flux::eventlog_entry_create(broker_.now(), name, context));
@@ -748,6 +745,9 @@ void JobExec::exec_log(uint64_t id, const char *name, json_t *context)
                              kvs_eventlog_op(job_dir(id) + ".guest.exec.eventlog", *line, true));
 }
 
+/* Once no shell runs: finish (if the job started), the epilog (if one is
+ * configured), then the final release of every rank not yet given back,
+ * which ends the stream. */
 void JobExec::finish_if_done(Launch &L)
 {
     if (!L.running.empty() || L.epilogs > 0 || L.starting)

@@ -13,9 +13,9 @@
  *
  * The leader is the shell of the first node with tasks.  On a multi-node
  * job every other shell reports to it, once, with a request
- * "<uid>-shell-<jobid>.started" at the leader's broker rank; as for exit
- * reports (exit.cpp), ENOSYS (the leader's service not registered yet)
- * is retried with a back-off for up to a minute.  The commits are not
+ * "<uid>-shell-<jobid>.started" at the leader's broker rank; ENOSYS (the
+ * leader's service not registered yet) is retried as exit reports are
+ * (flux::shell::LeaderRetry).  The commits are not
  * waited for before the tasks start; a completion reference keeps the
  * shell until they are done, so they precede the job's "complete".
  */
@@ -28,12 +28,12 @@
 
 #include <event2/event.h>
 
-#include "shell/peer.h"
 #include "eventlog/eventlog.h"
 #include "flux/kvs.h"
 #include "fluid/fluid.h"
 #include "libflux/ptr.h"
 #include "shell/internal.h"
+#include "shell/peer.h"
 #include "taskmap/taskmap.h"
 
 namespace {
@@ -58,9 +58,7 @@ struct ExecLog {
 
     /* a follower's report */
     flux::FuturePtr report;
-    flux::EventPtr retry;
-    double backoff = 0.005;
-    double waited = 0;
+    flux::shell::LeaderRetry retry;
 };
 
 ExecLog x;
@@ -136,17 +134,8 @@ void retry_cb(evutil_socket_t, short, void *)
 void report_cb(flux_future_t *f, void *)
 {
     if (flux_rpc_get(f, nullptr) < 0) {
-        if (errno == ENOSYS && x.waited < 60.) {
-            if (!x.retry)
-                x.retry.reset(evtimer_new(flux_shell_get_event_base(x.shell), retry_cb, nullptr));
-            struct timeval tv = {(time_t)x.backoff,
-                                 (suseconds_t)((x.backoff - (long)x.backoff) * 1e6)};
-            x.waited += x.backoff;
-            if (x.backoff < 0.5)
-                x.backoff *= 2;
-            if (x.retry && evtimer_add(x.retry.get(), &tv) == 0)
-                return;
-        }
+        if (x.retry.schedule(x.shell, errno, retry_cb, nullptr))
+            return;
         flux_shell_log(x.shell, LOG_ERR, "cannot report started tasks to the leader shell: %s",
                        flux_future_error_string(f));
     }

@@ -31,11 +31,11 @@
 
 #include <event2/event.h>
 
-#include "shell/peer.h"
 #include "flux/job.h"
 #include "fsd/fsd.h"
 #include "libflux/ptr.h"
 #include "shell/internal.h"
+#include "shell/peer.h"
 #include "taskmap/taskmap.h"
 
 namespace {
@@ -73,9 +73,7 @@ struct Exit {
     size_t reported = 0;
     std::string my_first_how;
     int my_first = -1;
-    flux::EventPtr retry;
-    double backoff = 0.005;
-    double waited = 0;
+    flux::shell::LeaderRetry retry;
     bool report_ref = false;
 };
 
@@ -211,17 +209,8 @@ void report_cb(flux_future_t *f, void *arg)
          * this node's exits are unreported (it waits for them), except
          * after an exception, which kills this shell too: retry with a
          * back-off for up to a minute, then give up. */
-        if (errno == ENOSYS && x->waited < 60.) {
-            if (!x->retry)
-                x->retry.reset(evtimer_new(flux_shell_get_event_base(x->shell), retry_cb, x));
-            struct timeval tv = {(time_t)x->backoff,
-                                 (suseconds_t)((x->backoff - (long)x->backoff) * 1e6)};
-            x->waited += x->backoff;
-            if (x->backoff < 0.5)
-                x->backoff *= 2;
-            if (x->retry && evtimer_add(x->retry.get(), &tv) == 0)
-                return;
-        }
+        if (x->retry.schedule(x->shell, errno, retry_cb, x))
+            return;
         flux_shell_log(x->shell, LOG_ERR, "exit-timeout: cannot report task exits to the leader shell: %s",
                        flux_future_error_string(f));
         x->report.reset();
@@ -278,7 +267,7 @@ int task_exit(flux_shell_t *, const char *, flux_shell_task_t *task, void *arg)
         x->my_first = rank;
         x->my_first_how = how(status);
     }
-    if (!x->report && !(x->retry && evtimer_pending(x->retry.get(), nullptr)))
+    if (!x->report && !x->retry.pending())
         send_report(x);
     return 0;
 }

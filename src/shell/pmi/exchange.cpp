@@ -1,12 +1,13 @@
 /* exchange.cpp - the job's shells exchange a JSON object by tree fan-in
  * then fan-out over the broker overlay (see exchange.h). */
-#include "shell/peer.h"
 #include "exchange.h"
 
 #include <cerrno>
 #include <cstring>
 #include <syslog.h>
 #include <unistd.h>
+
+#include "shell/peer.h"
 
 namespace flux::shell::pmi {
 

@@ -73,7 +73,6 @@
 #include <pmix_server.h>
 #include <sched.h>
 
-#include "shell/peer.h"
 #include "exchange.h"
 #include "flux/job.h"
 #include "fluid/fluid.h"
@@ -83,6 +82,7 @@
 #include "libflux/ptr.h"
 #include "idset/idset.h"
 #include "rv1/rv1.h"
+#include "shell/peer.h"
 #include "shell/task_cpus.h"
 #include "taskmap/taskmap.h"
 
