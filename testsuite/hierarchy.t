@@ -240,7 +240,13 @@ test_expect_success 'a batch job survives SIGUSR1: its script and its running jo
     cat >sig.sh <<-EOF &&
 	#!/bin/bash
 	trap "echo script-got-usr1" USR1
-	flux run bash -c "trap \\"echo step-got-usr1; exit 0\\" USR1; touch \$PWD/step-ready; sleep 30 & wait"
+	# flux run in the background: bash runs a trap at once in "wait",
+	# only after the command ends in the foreground (which, when the step
+	# ignores USR1, is the time limit: then racing the kill)
+	flux run bash -c "trap \\"echo step-got-usr1; exit 0\\" USR1; touch \$PWD/step-ready; sleep 30 & wait" &
+	step=\$!
+	wait \$step
+	wait \$step 2>/dev/null
 	echo script-done
 	EOF
 	chmod +x sig.sh &&

@@ -83,7 +83,29 @@ cat >slow-rank0 <<EOF
 [ "\$(flux getattr rank)" = 0 ] && sleep 1
 exec $SHELL_BIN "\$@"
 EOF
-chmod +x slow-rank1 slow-rank0
+# Jobs of two nodes whose task on node 1 ends after D seconds (the one on
+# node 0 at once), and one with -o exit-timeout=none: each must end in
+# seconds, with shell.start.  The late leader makes node 1's reports
+# meet ENOSYS and be sent again, so a report of the end of its tasks
+# could overtake the one of their start, and the leader be gone when
+# the start is sent again (then retried for a minute).
+cat >late-order <<'EOF'
+#!/bin/bash
+check() {
+    local t0=$EPOCHREALTIME
+    timeout 40 flux run -N2 -n2 "$@" sh -c "test \$FLUX_TASK_RANK = 0 || sleep $d" || return 1
+    local secs=$(echo "$EPOCHREALTIME - $t0" | bc)
+    echo "$* d=$d: $secs s"
+    test "$(echo "$secs < 15" | bc)" = 1 &&
+    flux job eventlog -p exec $(flux job last) | grep -q " shell.start task-count=2$"
+}
+for d in 0.2 0.5 0.8; do
+    check || exit 1
+done
+d=0.5
+check -o exit-timeout=none
+EOF
+chmod +x slow-rank1 slow-rank0 late-order
 test_expect_success 'two nodes: shell.start waits for the late node, with every task counted' '
     flux start --test-size=2 -Sconf.shell_path=$PWD/slow-rank1 bash -c "
         flux run -N2 -n4 true && flux job eventlog -p exec \$(flux job last) >two.log
@@ -98,5 +120,8 @@ test_expect_success 'two nodes, late leader: the other shell retries until it is
     " &&
     test "$(awk "{print \$2}" late.log | paste -sd" ")" = "init starting shell.init shell.start complete done" &&
     grep -q " shell.start task-count=2$" late.log
+'
+test_expect_success 'two nodes, late leader: no report is lost, whatever the order tasks end in' '
+    flux start --test-size=2 -Sconf.shell_path=$PWD/slow-rank0 ./late-order
 '
 test_done

@@ -3,7 +3,9 @@
  * flux_shell is the one object of a shell process: the job description,
  * the job-wide task environment, the tasks, the plugin stack and the
  * libevent loop.  Built-in plugins (builtins/) include this header only
- * for their info structs; they use the public API like any site plugin.
+ * for their info structs and what the shell keeps for them (the task map,
+ * the channel to the leader shell); otherwise they use the public API
+ * like any site plugin.
  */
 #ifndef FLUX_SHELL_INTERNAL_H
 #define FLUX_SHELL_INTERNAL_H
@@ -11,6 +13,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -103,6 +106,53 @@ struct flux_shell_task {
     flux::shell::Environ env;
 };
 
+namespace flux::shell {
+
+/* Requests from this shell to a service of its job's leader shell (the
+ * first node with tasks): task exit counts, "my tasks started".  They go
+ * one at a time, in the order they were queued, each once the one before
+ * it was answered.  The order is what keeps a report from being lost: the
+ * leader outlives a follower's exit report (it waits for it), so a report
+ * queued before that one is answered too, even when it had to be sent
+ * again.
+ *
+ * ENOSYS means the leader has not registered its service yet (a loaded
+ * node starts its shell late): the request is sent again after a back-off
+ * (5 ms, doubling to 0.64 s), for up to a minute.  While anything is
+ * queued the shell holds a completion reference ("leader-channel"). */
+class LeaderChannel {
+  public:
+    /* The payload is built when the request is sent (a new reference), so
+     * a request sent again carries the state of then. */
+    using Payload = std::function<json_t *()>;
+    /* The request's final answer: flux_rpc_get(F) tells which. */
+    using Done = std::function<void(flux_future_t *f)>;
+
+    void send(flux_shell_t *shell, uint32_t rank, std::string topic, Payload payload, Done done);
+
+  private:
+    struct Request {
+        uint32_t rank;
+        std::string topic;
+        Payload payload;
+        Done done;
+    };
+    void start();
+    void finish(flux_future_t *f);
+    static void answered(flux_future_t *f, void *arg);
+    static void retry(evutil_socket_t, short, void *arg);
+
+    flux_shell_t *shell_ = nullptr;
+    std::deque<Request> queue_; /* the front one is in flight or waiting to retry */
+    flux::FuturePtr inflight_;
+    flux::EventPtr timer_;
+    double backoff_ = 0;
+    double waited_ = 0;
+    bool finishing_ = false; /* in a Done callback: send() only queues */
+};
+
+} // namespace flux::shell
+
 struct flux_shell {
     uint64_t id = 0;
     int rank = 0; /* this shell's node index */
@@ -118,39 +168,9 @@ struct flux_shell {
     int exit_code = 0;
     std::map<std::string, int> refs; /* completion references */
     flux::shell::Plugstack stack;
+    flux::shell::LeaderChannel to_leader; /* reports to the leader shell */
     void maybe_finish();
 };
-
-namespace flux::shell {
-
-/* A report to the leader shell that got ENOSYS: the leader has not
- * registered its service yet (a loaded node starts shells late).  It
- * cannot have gone while the report is owed (it waits for it), short of
- * an exception that ends this shell too, so the report is sent again
- * after a back-off (5 ms, doubling to 0.5 s), for up to a minute. */
-struct LeaderRetry {
-    flux::EventPtr timer;
-    double backoff = 0.005;
-    double waited = 0;
-
-    /* ERRNUM is the report's error: if it is ENOSYS and the minute is not
-     * over, CB(ARG) is scheduled and true returned. */
-    bool schedule(flux_shell_t *shell, int errnum, event_callback_fn cb, void *arg)
-    {
-        if (errnum != ENOSYS || waited >= 60.)
-            return false;
-        if (!timer)
-            timer.reset(evtimer_new(flux_shell_get_event_base(shell), cb, arg));
-        struct timeval tv = {(time_t)backoff, (suseconds_t)((backoff - (long)backoff) * 1e6)};
-        waited += backoff;
-        if (backoff < 0.5)
-            backoff *= 2;
-        return timer && evtimer_add(timer.get(), &tv) == 0;
-    }
-    bool pending() const { return timer && evtimer_pending(timer.get(), nullptr); }
-};
-
-} // namespace flux::shell
 
 /* Built-in plugins, registered in this order before any site plugin. */
 namespace flux::shell::builtins {

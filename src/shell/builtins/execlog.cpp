@@ -13,11 +13,16 @@
  *
  * The leader is the shell of the first node with tasks.  On a multi-node
  * job every other shell reports to it, once, with a request
- * "<uid>-shell-<jobid>.started" at the leader's broker rank; ENOSYS (the
- * leader's service not registered yet) is retried as exit reports are
- * (flux::shell::LeaderRetry).  The commits are not
- * waited for before the tasks start; a completion reference keeps the
- * shell until they are done, so they precede the job's "complete".
+ * "<uid>-shell-<jobid>.started" at the leader's broker rank, on the
+ * shell's channel to the leader (flux::shell::LeaderChannel: in order
+ * with the exit reports, ENOSYS retried while the leader is not up yet).
+ * The leader waits for every report before it exits, so none is sent to
+ * a leader that is gone (a report would then be retried for a minute, or
+ * never answered if it reached the leader as it closed); if a shell never
+ * reports (it failed before starting its tasks) the leader stops waiting
+ * a minute after its own tasks ended.  The commits are not waited for
+ * before the tasks start; a completion reference keeps the shell until
+ * they are done, so they precede the job's "complete".
  */
 #include <cerrno>
 #include <cstring>
@@ -39,6 +44,8 @@
 namespace {
 
 constexpr const char *ref_name = "exec-events";
+constexpr const char *await_ref = "exec-events-started";
+constexpr double await_grace = 60.; /* after the leader's own tasks ended */
 
 struct ExecLog {
     flux_shell_t *shell = nullptr;
@@ -55,10 +62,9 @@ struct ExecLog {
     bool posted_start = false;
     int commits = 0; /* in flight */
     flux_msg_handler_t *mh = nullptr;
-
-    /* a follower's report */
-    flux::FuturePtr report;
-    flux::shell::LeaderRetry retry;
+    bool awaiting = false;     /* leader: holds a reference until every shell started */
+    size_t local_exited = 0;   /* leader: its own tasks that ended */
+    flux::EventPtr grace;      /* leader: stop awaiting reports that never come */
 };
 
 ExecLog x;
@@ -94,11 +100,21 @@ void post(const char *name, json_t *context /* stolen */)
         flux_shell_add_completion_ref(x.shell, ref_name);
 }
 
+void stop_awaiting()
+{
+    x.grace.reset();
+    if (x.awaiting) {
+        x.awaiting = false;
+        flux_shell_remove_completion_ref(x.shell, await_ref);
+    }
+}
+
 void maybe_post_start()
 {
     if (x.leader && !x.posted_start && x.started == x.nshells) {
         x.posted_start = true;
         post("shell.start", json_pack("{s:i}", "task-count", x.size));
+        stop_awaiting();
     }
 }
 
@@ -122,36 +138,33 @@ void started_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *)
     maybe_post_start();
 }
 
+void grace_cb(evutil_socket_t, short, void *)
+{
+    flux_shell_log(x.shell, LOG_ERR, "%d of %d shells did not report their tasks started",
+                   x.nshells - x.started, x.nshells);
+    stop_awaiting();
+}
+
+/* The leader's own task ended: once all did, wait for missing reports a
+ * bounded time only. */
+int task_exit(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
+{
+    if (!x.awaiting || ++x.local_exited < shell->tasks.size() || x.grace)
+        return 0;
+    x.grace.reset(evtimer_new(flux_shell_get_event_base(shell), grace_cb, nullptr));
+    struct timeval tv = {(time_t)await_grace, 0};
+    if (!x.grace || evtimer_add(x.grace.get(), &tv) < 0)
+        stop_awaiting();
+    return 0;
+}
+
 /* ---- follower: report to the leader ---- */
 
-void send_report();
-
-void retry_cb(evutil_socket_t, short, void *)
+void report_done(flux_future_t *f)
 {
-    send_report();
-}
-
-void report_cb(flux_future_t *f, void *)
-{
-    if (flux_rpc_get(f, nullptr) < 0) {
-        if (x.retry.schedule(x.shell, errno, retry_cb, nullptr))
-            return;
+    if (f && flux_rpc_get(f, nullptr) < 0)
         flux_shell_log(x.shell, LOG_ERR, "cannot report started tasks to the leader shell: %s",
                        flux_future_error_string(f));
-    }
-    x.report.reset();
-    flux_shell_remove_completion_ref(x.shell, ref_name);
-}
-
-void send_report()
-{
-    x.report.reset(flux_rpc_pack(flux_shell_get_flux(x.shell), (x.service + ".started").c_str(),
-                                 x.leader_rank, 0, "{s:i}", "node", x.node));
-    if (!x.report || flux_future_then(x.report.get(), -1, report_cb, nullptr) < 0) {
-        flux_shell_log(x.shell, LOG_ERR, "cannot report started tasks to the leader shell");
-        x.report.reset();
-        flux_shell_remove_completion_ref(x.shell, ref_name);
-    }
 }
 
 /* Multi-node: the leader (first node with tasks), and the nodes with tasks. */
@@ -207,6 +220,8 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
                        f ? flux_future_error_string(f.get()) : "out of memory");
         return -1;
     }
+    x.awaiting = true;
+    flux_shell_add_completion_ref(shell, await_ref);
     return 0;
 }
 
@@ -229,8 +244,9 @@ int shell_start(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
         maybe_post_start();
         return 0;
     }
-    flux_shell_add_completion_ref(shell, ref_name);
-    send_report();
+    shell->to_leader.send(
+        shell, x.leader_rank, x.service + ".started",
+        [] { return json_pack("{s:i}", "node", x.node); }, report_done);
     return 0;
 }
 
@@ -238,6 +254,8 @@ int init(flux_shell_t *shell)
 {
     if (flux_shell_add_handler(shell, "shell.init", shell_init, nullptr) < 0
         || flux_shell_add_handler(shell, "shell.post-init", shell_post_init, nullptr) < 0)
+        return -1;
+    if (flux_shell_add_handler(shell, "task.exit", task_exit, nullptr) < 0)
         return -1;
     return flux_shell_add_handler(shell, "shell.start", shell_start, nullptr);
 }

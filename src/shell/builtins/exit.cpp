@@ -69,12 +69,10 @@ struct Exit {
     flux::EventPtr timer;
 
     /* a follower's report to the leader */
-    flux::FuturePtr report;
+    bool queued = false; /* on the shell's channel to the leader */
     size_t reported = 0;
     std::string my_first_how;
     int my_first = -1;
-    flux::shell::LeaderRetry retry;
-    bool report_ref = false;
 };
 
 void raise_exception(Exit *x, const std::string &note)
@@ -187,60 +185,36 @@ void exited_cb(flux_t *h, flux_msg_handler_t *, const flux_msg_t *msg, void *arg
 
 void send_report(Exit *x);
 
-void retry_cb(evutil_socket_t, short, void *arg)
+/* The report's answer: send the latest count if more tasks exited since. */
+void report_done(Exit *x, flux_future_t *f)
 {
-    send_report(static_cast<Exit *>(arg));
-}
-
-void report_done(Exit *x)
-{
-    if (x->report_ref) {
-        x->report_ref = false;
-        flux_shell_remove_completion_ref(x->shell, ref_name);
-    }
-}
-
-void report_cb(flux_future_t *f, void *arg)
-{
-    auto *x = static_cast<Exit *>(arg);
+    x->queued = false;
+    if (!f)
+        return; /* not sent: the channel said why */
     if (flux_rpc_get(f, nullptr) < 0) {
-        /* ENOSYS: the leader has not registered its service yet (a
-         * loaded node starts shells late).  It cannot have gone while
-         * this node's exits are unreported (it waits for them), except
-         * after an exception, which kills this shell too: retry with a
-         * back-off for up to a minute, then give up. */
-        if (x->retry.schedule(x->shell, errno, retry_cb, x))
-            return;
-        flux_shell_log(x->shell, LOG_ERR, "exit-timeout: cannot report task exits to the leader shell: %s",
+        flux_shell_log(x->shell, LOG_ERR,
+                       "exit-timeout: cannot report task exits to the leader shell: %s",
                        flux_future_error_string(f));
-        x->report.reset();
-        report_done(x);
         return;
     }
-    x->report.reset();
     if (x->local_exited > x->reported)
         send_report(x);
-    else
-        report_done(x);
 }
 
+/* Queued behind this shell's earlier reports (the exec eventlog's
+ * "started"), so the leader, which waits for the exit counts, has
+ * answered those too before it goes. */
 void send_report(Exit *x)
 {
-    x->reported = x->local_exited;
-    x->report.reset(flux_rpc_pack(flux_shell_get_flux(x->shell), (x->service + ".exited").c_str(),
-                                  x->leader_rank, 0, "{s:i s:i s:i s:s}", "node", x->node,
-                                  "exited", (int)x->reported, "first", x->my_first, "how",
-                                  x->my_first_how.c_str()));
-    if (!x->report || flux_future_then(x->report.get(), -1, report_cb, x) < 0) {
-        flux_shell_log(x->shell, LOG_ERR, "exit-timeout: cannot send to the leader shell");
-        x->report.reset();
-        report_done(x);
-        return;
-    }
-    if (!x->report_ref) {
-        x->report_ref = true;
-        flux_shell_add_completion_ref(x->shell, ref_name);
-    }
+    x->queued = true;
+    x->shell->to_leader.send(
+        x->shell, x->leader_rank, x->service + ".exited",
+        [x] {
+            x->reported = x->local_exited;
+            return json_pack("{s:i s:i s:i s:s}", "node", x->node, "exited", (int)x->reported,
+                             "first", x->my_first, "how", x->my_first_how.c_str());
+        },
+        [x](flux_future_t *f) { report_done(x, f); });
 }
 
 int task_exit(flux_shell_t *, const char *, flux_shell_task_t *task, void *arg)
@@ -267,7 +241,7 @@ int task_exit(flux_shell_t *, const char *, flux_shell_task_t *task, void *arg)
         x->my_first = rank;
         x->my_first_how = how(status);
     }
-    if (!x->report && !x->retry.pending())
+    if (!x->queued)
         send_report(x);
     return 0;
 }
