@@ -137,6 +137,7 @@ class LeaderChannel {
         Payload payload;
         Done done;
     };
+    void begin();
     void start();
     void finish(flux_future_t *f);
     static void answered(flux_future_t *f, void *arg);

@@ -27,10 +27,16 @@ void LeaderChannel::send(flux_shell_t *shell, uint32_t rank, std::string topic, 
     queue_.push_back({rank, std::move(topic), std::move(payload), std::move(done)});
     if (idle) {
         flux_shell_add_completion_ref(shell_, ref_name);
-        backoff_ = first_backoff;
-        waited_ = 0;
-        start();
+        begin();
     }
+}
+
+/* The front request's first try. */
+void LeaderChannel::begin()
+{
+    backoff_ = first_backoff;
+    waited_ = 0;
+    start();
 }
 
 void LeaderChannel::start()
@@ -81,9 +87,7 @@ void LeaderChannel::finish(flux_future_t *f)
         r.done(f);
     finishing_ = false;
     if (!queue_.empty()) {
-        backoff_ = first_backoff;
-        waited_ = 0;
-        start();
+        begin();
         return;
     }
     flux_shell_remove_completion_ref(shell_, ref_name);
