@@ -41,6 +41,13 @@ pam_acct() {
         PAM_WRAPPER_SERVICE_DIR=$FLUX_TEST_TRASH/pam.d \
         pamtester -v "$1" "$2" acct_mgmt
 }
+# has TEXT FILE: FILE holds TEXT, or show FILE (the module's log) and fail.
+has() {
+    grep -q "$1" "$2" && return 0
+    echo "no '$1' in $2:"
+    cat "$2"
+    return 1
+}
 # service NAME OPTIONS...: a service file with pam_fluxd.so alone.
 service() {
     local name=$1; shift
@@ -49,8 +56,8 @@ service() {
 }
 
 test_expect_success 'services: one per broker, allow_users, broker down, bad option' '
-    service rank0 uri=$(rank_uri 0) debug &&
-    service rank1 uri=$(rank_uri 1) debug &&
+    service rank0 uri=$(rank_uri 0) timeout=60 debug &&
+    service rank1 uri=$(rank_uri 1) timeout=60 debug &&
     service allow uri=$(rank_uri 0) allow_users=nobody,$user2 &&
     service down uri=local://$FLUX_TEST_TRASH/no-such-dir/local &&
     service badopt uri=$(rank_uri 0) colour=blue &&
@@ -78,7 +85,7 @@ test_expect_success 'user1 is allowed on rank 1, where the job runs' '
 '
 test_expect_success 'user1 is denied on rank 0, where it does not' '
     test_must_fail pam_acct rank0 $user1 2>err &&
-    grep "no running job on rank 0" err
+    has "no running job on rank 0" err
 '
 test_expect_success 'another user is still denied on rank 1' '
     test_must_fail pam_acct rank1 $user2
