@@ -125,7 +125,8 @@ class LeaderChannel {
     /* The payload is built when the request is sent (a new reference), so
      * a request sent again carries the state of then. */
     using Payload = std::function<json_t *()>;
-    /* The request's final answer: flux_rpc_get(F) tells which. */
+    /* The request's final answer: flux_rpc_get(F) tells which (nullptr:
+     * it could not be sent, and the shell's log says why). */
     using Done = std::function<void(flux_future_t *f)>;
 
     void send(flux_shell_t *shell, uint32_t rank, std::string topic, Payload payload, Done done);
