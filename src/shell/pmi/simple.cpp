@@ -49,7 +49,6 @@
 #include "select.h"
 #include "flux/job.h"
 #include "fluid/fluid.h"
-#include "jobspec/jobspec.h"
 #include "rv1/rv1.h"
 #include "selfexe/selfexe.h"
 #include "shell/internal.h"
@@ -162,15 +161,12 @@ flux::Result<void> layout(Server *s)
     json_t *R = json_object_get(info, "R");
     if (!R || json_is_null(R))
         return flux::make_error(EINVAL, "the job has no R: no process mapping");
-    auto r = flux::Rv1::decode(R);
+    auto r = flux::Rv1::decode(R); /* for the hostnames */
     if (!r)
         return r.error();
-    auto js = flux::jobspec_parse_json(json_object_get(info, "jobspec"));
-    if (!js)
-        return js.error();
-    auto m = flux::Taskmap::create(*r, *js);
-    if (!m)
-        return m.error();
+    if (!s->shell->taskmap)
+        return flux::make_error(EINVAL, "the job has no task map: no process mapping");
+    const flux::Taskmap *m = &*s->shell->taskmap; /* the shell's, from R and the jobspec */
     s->mapping = process_mapping(*m, r->hostnames());
     /* Only nodes with tasks have a shell that takes part. */
     int me = -1;
