@@ -108,6 +108,16 @@ struct flux_shell_task {
 
 namespace flux::shell {
 
+/* The job's leader shell is the one of the first node with tasks (nodes
+ * without tasks have no shell).  NODE is its index in the task map (-1:
+ * no node has tasks), RANK its broker rank; NSHELLS counts the shells. */
+struct Leader {
+    int node = -1;
+    uint32_t rank = 0;
+    int nshells = 0;
+};
+Leader find_leader(const flux::Taskmap &m);
+
 /* Requests from this shell to a service of its job's leader shell (the
  * first node with tasks): task exit counts, "my tasks started".  They go
  * one at a time, in the order they were queued, each once the one before

@@ -19,6 +19,20 @@ constexpr double give_up_after = 60.;
 
 } // namespace
 
+Leader find_leader(const flux::Taskmap &m)
+{
+    Leader l;
+    for (size_t i = 0; i < m.nodes().size(); i++) {
+        if (m.nodes()[i].ntasks == 0)
+            continue;
+        if (l.nshells++ == 0) {
+            l.node = (int)i;
+            l.rank = m.nodes()[i].rank;
+        }
+    }
+    return l;
+}
+
 void LeaderChannel::send(flux_shell_t *shell, uint32_t rank, std::string topic, Payload payload,
                          Done done)
 {

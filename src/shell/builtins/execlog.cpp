@@ -63,7 +63,6 @@ struct ExecLog {
     int commits = 0; /* in flight */
     flux_msg_handler_t *mh = nullptr;
     bool awaiting = false;     /* leader: holds a reference until every shell started */
-    size_t local_exited = 0;   /* leader: its own tasks that ended */
     flux::EventPtr grace;      /* leader: stop awaiting reports that never come */
 };
 
@@ -149,7 +148,7 @@ void grace_cb(evutil_socket_t, short, void *)
  * bounded time only. */
 int task_exit(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
 {
-    if (!x.awaiting || ++x.local_exited < shell->tasks.size() || x.grace)
+    if (!x.awaiting || shell->exited < shell->tasks.size())
         return 0;
     x.grace.reset(evtimer_new(flux_shell_get_event_base(shell), grace_cb, nullptr));
     struct timeval tv = {(time_t)await_grace, 0};
@@ -168,23 +167,16 @@ void report_done(flux_future_t *f)
 }
 
 /* Multi-node: the leader (first node with tasks), and the nodes with tasks. */
-void job_layout(const flux::Taskmap *m)
+void job_layout(const flux::Taskmap &m)
 {
-    int leader = -1;
-    x.nshells = 0;
-    x.started_of.assign(m->nodes().size(), false);
-    for (size_t i = 0; i < m->nodes().size(); i++) {
-        if (m->nodes()[i].ntasks == 0) {
+    auto l = flux::shell::find_leader(m);
+    x.nshells = l.nshells;
+    x.leader_rank = l.rank;
+    x.leader = l.node == x.node;
+    x.started_of.assign(m.nodes().size(), false);
+    for (size_t i = 0; i < m.nodes().size(); i++)
+        if (m.nodes()[i].ntasks == 0)
             x.started_of[i] = true; /* no shell there */
-            continue;
-        }
-        x.nshells++;
-        if (leader < 0) {
-            leader = (int)i;
-            x.leader_rank = m->nodes()[i].rank;
-        }
-    }
-    x.leader = leader == x.node;
 }
 
 int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
@@ -202,7 +194,7 @@ int shell_init(flux_shell_t *shell, const char *, flux_shell_task_t *, void *)
     x.service = std::to_string(getuid()) + "-shell-" + std::to_string(x.id);
     x.leader_rank = (uint32_t)broker_rank;
     if (nnodes > 1 && shell->taskmap)
-        job_layout(&*shell->taskmap);
+        job_layout(*shell->taskmap);
     if (!x.leader || x.nshells < 2)
         return 0;
     flux_t *h = flux_shell_get_flux(shell);

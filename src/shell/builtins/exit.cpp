@@ -252,20 +252,12 @@ flux::Result<void> job_layout(Exit *x)
     if (!x->shell->taskmap)
         return {}; /* no R: watch this node only */
     const flux::Taskmap *m = &*x->shell->taskmap;
-    int leader = -1, with_tasks = 0;
-    for (size_t i = 0; i < m->nodes().size(); i++) {
-        if (m->nodes()[i].ntasks == 0)
-            continue;
-        with_tasks++;
-        if (leader < 0) {
-            leader = (int)i;
-            x->leader_rank = m->nodes()[i].rank;
-        }
-    }
-    if (with_tasks < 2)
+    auto leader = flux::shell::find_leader(*m);
+    if (leader.nshells < 2)
         return {};
     x->multi = true;
-    x->leader = leader == x->node;
+    x->leader_rank = leader.rank;
+    x->leader = leader.node == x->node;
     x->job_ntasks = m->size();
     x->exited_of.assign(m->nodes().size(), 0);
     x->service = std::to_string(getuid()) + "-exit-" + std::to_string(x->id);
